@@ -1,0 +1,30 @@
+export const roles = ['user', 'curator', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** Roles nest: admin ⊃ curator ⊃ user. */
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return roles.indexOf(role) >= roles.indexOf(required);
+}
+
+export interface AuthUser {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface LoginResponse {
+  access_token: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  user: AuthUser;
+}
+
+/** Name of the httpOnly cookie carrying the access token (EventSource and <img> send no headers). */
+export const accessCookieName = 'atelier_access';
+/** Name of the httpOnly cookie carrying the refresh token (path-scoped to /api/auth). */
+export const refreshCookieName = 'atelier_refresh';

@@ -1,0 +1,31 @@
+/** Runtime settings an admin can read and change through GET/PATCH /api/admin/config. */
+export interface RuntimeSettings {
+  comfy_enabled: boolean;
+  comfy_api_url: string;
+  /** Seconds. */
+  comfy_timeout: number;
+  comfy_health_interval_s: number;
+  comfy_reconnect_max_attempts: number;
+  comfy_reconnect_base_delay_s: number;
+  comfy_reconnect_max_delay_s: number;
+  /** Seconds object_info stays cached. */
+  comfy_object_info_ttl_s: number;
+}
+
+export type RuntimeSettingKey = keyof RuntimeSettings;
+export type SettingSource = 'default' | 'env' | 'admin';
+
+export interface SettingView<T = unknown> {
+  value: T;
+  source: SettingSource;
+}
+
+/** GET /api/admin/config: every runtime setting with where its effective value comes from. */
+export type AdminConfigResponse = {
+  settings: { [K in RuntimeSettingKey]: SettingView<RuntimeSettings[K]> };
+  /** Boot-only values, shown read-only. */
+  static: { port: number; root_dir: string; db_path: string; comfy_image_dir: string };
+};
+
+/** PATCH /api/admin/config body: any subset; `null` resets a key to its env/default value. */
+export type AdminConfigPatch = { [K in RuntimeSettingKey]?: RuntimeSettings[K] | null };
