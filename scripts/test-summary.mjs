@@ -1,0 +1,39 @@
+// Adds up the JSON reports of every Vitest and Playwright run into one closing line
+// ("N passed, N failed"), so a reader (or CI) sees the whole suite's outcome at a glance.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2] ?? 'test-results';
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+
+for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  const report = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  let p = 0;
+  let f = 0;
+  let s = 0;
+  if (name.startsWith('vitest-')) {
+    p = report.numPassedTests ?? 0;
+    f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+    s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  } else if (name === 'playwright.json') {
+    p = report.stats?.expected ?? 0;
+    f = (report.stats?.unexpected ?? 0) + (report.stats?.flaky ?? 0);
+    s = report.stats?.skipped ?? 0;
+  } else continue;
+  rows.push(`${name.replace(/\.json$/, '').padEnd(24)} ${p} passed, ${f} failed, ${s} skipped`);
+  passed += p;
+  failed += f;
+  skipped += s;
+}
+
+console.log('\n==> summary');
+for (const row of rows) console.log('  ' + row);
+if (passed === 0) {
+  console.log('no test ran');
+  process.exit(1);
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
