@@ -1,0 +1,39 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { RuntimeConfigModule } from './config/runtime-config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { HttpModule } from './http/http.module.js';
+import { UsersModule } from './users/users.module.js';
+import { WebAppModule } from './web/web-app.module.js';
+
+export interface AppModuleOptions {
+  /** Modules only tests mount (routes production never has). */
+  extraModules?: readonly Type[];
+  /** Where logs go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        HttpModule.forRoot(options.logDestination),
+        DatabaseModule,
+        RuntimeConfigModule,
+        UsersModule,
+        AuthModule,
+        HealthModule,
+        ...(options.extraModules ?? []),
+        // Last: its catch-all GET route must come after every API route.
+        WebAppModule.forRoot(config),
+      ],
+    };
+  }
+}

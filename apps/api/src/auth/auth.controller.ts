@@ -1,0 +1,69 @@
+import type { AuthUser, LoginResponse } from '@atelier/contract';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentUser, Public } from './auth.decorators.js';
+import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
+import { LoginDto } from './auth.dto.js';
+import { AuthService, type AuthenticatedUser } from './auth.service.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in: returns an access token and sets the access and refresh cookies' })
+  async login(
+    @Body() body: LoginDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<LoginResponse> {
+    const signedIn = await this.auth.login(body.username, body.password, request.ip ?? 'unknown');
+    setAuthCookies(request, response, signedIn.tokens);
+    return signedIn.response;
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange the refresh cookie (used once) for new tokens' })
+  async refresh(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<LoginResponse> {
+    try {
+      const signedIn = await this.auth.refresh(refreshCookieOf(request));
+      setAuthCookies(request, response, signedIn.tokens);
+      return signedIn.response;
+    } catch (error) {
+      // A dead refresh cookie is useless: drop it so the browser stops sending it.
+      clearAuthCookies(request, response);
+      throw error;
+    }
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'End this session (its refresh token and access tokens) and clear the cookies' })
+  async logout(
+    @CurrentUser() user: AuthUser,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.auth.logout(user as AuthenticatedUser, refreshCookieOf(request));
+    clearAuthCookies(request, response);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'The signed-in user' })
+  me(@CurrentUser() user: AuthUser): AuthUser {
+    return { id: user.id, username: user.username, role: user.role };
+  }
+}

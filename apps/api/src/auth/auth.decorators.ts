@@ -1,0 +1,18 @@
+import type { AuthUser, Role } from '@atelier/contract';
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+
+export const IS_PUBLIC_KEY = 'atelier:isPublic';
+export const REQUIRED_ROLE_KEY = 'atelier:requiredRole';
+
+/** Opts a route out of the global authentication guard (secure by default). */
+export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
+
+/** The least role a route needs; roles nest (admin ⊃ curator ⊃ user). Method-level wins over class-level. */
+export const Roles = (role: Role) => SetMetadata(REQUIRED_ROLE_KEY, role);
+
+/** The authenticated user of the request (set by the JWT strategy). */
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
+  const request = context.switchToHttp().getRequest<Request>();
+  return request.user as AuthUser;
+});

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { CsrfGuard } from './csrf.guard.js';
+import { JWT_SECRET, resolveJwtSecret } from './jwt-secret.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { LoginThrottle } from './login-throttle.js';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { RolesGuard } from './roles.guard.js';
+import { SessionsService } from './sessions.service.js';
+
+@Module({
+  imports: [PassportModule, UsersModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
+  controllers: [AuthController],
+  providers: [
+    { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },
+    {
+      provide: JwtService,
+      useFactory: (secret: string) =>
+        new JwtService({
+          secret,
+          signOptions: { algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        }),
+      inject: [JWT_SECRET],
+    },
+    RefreshTokensRepository,
+    SessionsService,
+    LoginThrottle,
+    AuthService,
+    JwtStrategy,
+    // Order matters: CSRF before authentication before roles.
+    { provide: APP_GUARD, useClass: CsrfGuard },
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,93 @@
+import type { AuthUser, LoginResponse } from '@atelier/contract';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppError } from '../http/app-error.js';
+import { UsersService } from '../users/users.service.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionsService, type IssuedTokens } from './sessions.service.js';
+
+export interface SignedIn {
+  response: LoginResponse;
+  tokens: IssuedTokens;
+}
+
+/** What the JWT strategy puts on the request: the user and the session the token belongs to. */
+export interface AuthenticatedUser extends AuthUser {
+  sessionId: string;
+}
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  onModuleInit(): void {
+    // A disabled user's sessions end at once, and do not come back if they are enabled again.
+    this.users.onUserDisabled((userId) => this.sessions.endAllOf(userId));
+  }
+
+  async login(username: string, password: string, ip: string): Promise<SignedIn> {
+    this.throttle.assertAllowed(ip);
+    const user = await this.users.verifyCredentials(username, password);
+    if (!user) {
+      this.throttle.recordFailure(ip);
+      this.logger.warn({ ip }, 'Failed sign-in');
+      throw new AppError('auth.invalid_credentials', 'Wrong username or password');
+    }
+    const tokens = await this.sessions.start(user);
+    this.logger.log({ userId: user.id }, 'Signed in');
+    return { response: toLoginResponse(user, tokens), tokens };
+  }
+
+  async refresh(refreshToken: string | undefined): Promise<SignedIn> {
+    const session = refreshToken ? await this.sessions.consume(refreshToken) : null;
+    if (!session) throw new AppError('auth.unauthenticated', 'The session has ended: sign in again');
+    const user = await this.users.findActive(session.userId);
+    if (!user) {
+      await this.sessions.end(session.sessionId);
+      throw new AppError('auth.disabled', 'This account is disabled');
+    }
+    const tokens = await this.sessions.resume(session);
+    return { response: toLoginResponse(user, tokens), tokens };
+  }
+
+  /** Ends the session of the access token, and the one of the refresh cookie if it differs. */
+  async logout(user: AuthenticatedUser, refreshToken: string | undefined): Promise<void> {
+    await this.sessions.end(user.sessionId);
+    const other = refreshToken ? await this.sessions.sessionOf(refreshToken) : null;
+    if (other && other !== user.sessionId) await this.sessions.end(other);
+  }
+
+  /**
+   * Turns verified JWT claims into the request's user. Looked up on every request, so a disabled
+   * user, a changed role or an ended session takes effect at once rather than at token expiry.
+   */
+  async authenticate(claims: unknown): Promise<AuthenticatedUser> {
+    const { sub, sid } = (typeof claims === 'object' && claims !== null ? claims : {}) as Record<
+      string,
+      unknown
+    >;
+    const userId = typeof sub === 'string' && /^\d+$/.test(sub) ? Number(sub) : NaN;
+    if (!Number.isSafeInteger(userId) || typeof sid !== 'string') {
+      throw new AppError('auth.unauthenticated', 'The access token is not valid');
+    }
+    const user = await this.users.findActive(userId);
+    if (!user) throw new AppError('auth.disabled', 'This account is disabled or no longer exists');
+    if (!(await this.sessions.isActive(sid))) {
+      throw new AppError('auth.unauthenticated', 'The session has ended: sign in again');
+    }
+    return { ...user, sessionId: sid };
+  }
+}
+
+function toLoginResponse(user: AuthUser, tokens: IssuedTokens): LoginResponse {
+  return {
+    access_token: tokens.accessToken,
+    expires_in: tokens.accessExpiresIn,
+    user: { id: user.id, username: user.username, role: user.role },
+  };
+}

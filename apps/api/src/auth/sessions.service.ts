@@ -1,0 +1,104 @@
+import type { AuthUser } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+
+/** Claims of our access tokens; `sid` ties the token to a session that logout can end. */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  /** Seconds. */
+  accessExpiresIn: number;
+  refreshToken: string;
+  /** Seconds. */
+  refreshExpiresIn: number;
+}
+
+export interface RotatedSession {
+  userId: number;
+  sessionId: string;
+}
+
+export const jwtIssuer = 'atelier';
+export const jwtAudience = 'atelier-api';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Sessions: a short-lived access JWT (HS256) plus an opaque refresh token, rotated on every use
+ * and stored only as a hash. Refresh tokens carry 256 random bits, so a fast hash is enough.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    private readonly tokens: RefreshTokensRepository,
+  ) {}
+
+  async start(user: AuthUser): Promise<IssuedTokens> {
+    const now = new Date();
+    await this.tokens.deleteExpired(now);
+    return this.issue(user.id, randomUUID(), now);
+  }
+
+  /** Uses up a refresh token (it never works again); null when it is unknown, expired or already used. */
+  async consume(refreshToken: string): Promise<RotatedSession | null> {
+    const used = await this.tokens.consume(hashToken(refreshToken), new Date());
+    return used ? { userId: used.userId, sessionId: used.sessionId } : null;
+  }
+
+  /** The next pair of tokens of a session whose refresh token was just consumed. */
+  resume(session: RotatedSession): Promise<IssuedTokens> {
+    return this.issue(session.userId, session.sessionId, new Date());
+  }
+
+  /** The session a refresh token belongs to, whether or not it is still usable. */
+  async sessionOf(refreshToken: string): Promise<string | null> {
+    return (await this.tokens.findByHash(hashToken(refreshToken)))?.sessionId ?? null;
+  }
+
+  isActive(sessionId: string): Promise<boolean> {
+    return this.tokens.isSessionActive(sessionId, new Date());
+  }
+
+  end(sessionId: string): Promise<void> {
+    return this.tokens.revokeSession(sessionId, new Date());
+  }
+
+  endAllOf(userId: number): Promise<void> {
+    return this.tokens.revokeUser(userId, new Date());
+  }
+
+  private async issue(userId: number, sessionId: string, now: Date): Promise<IssuedTokens> {
+    const { accessTokenTtlS, refreshTokenTtlS } = this.config.auth;
+    const claims: AccessClaims = { sub: String(userId), sid: sessionId };
+    const accessToken = await this.jwt.signAsync(claims, {
+      algorithm: 'HS256',
+      expiresIn: accessTokenTtlS,
+      issuer: jwtIssuer,
+      audience: jwtAudience,
+    });
+    const refreshToken = randomBytes(32).toString('base64url');
+    await this.tokens.insert({
+      userId,
+      sessionId,
+      tokenHash: hashToken(refreshToken),
+      expiresAt: new Date(now.getTime() + refreshTokenTtlS * 1000),
+    });
+    return {
+      accessToken,
+      accessExpiresIn: accessTokenTtlS,
+      refreshToken,
+      refreshExpiresIn: refreshTokenTtlS,
+    };
+  }
+}

@@ -1,0 +1,227 @@
+import {
+  passwordMaxLength,
+  passwordMinLength,
+  usernamePattern,
+  type RuntimeSettingKey,
+  type RuntimeSettings,
+} from '@atelier/contract';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { AppConfig, logLevels, type LogLevel } from './app-config.js';
+import { findRepoRoot, readApiVersion } from './paths.js';
+import {
+  checkNumber,
+  crossSettingErrors,
+  describeNumber,
+  parseBooleanWord,
+  parseNumberWord,
+  runtimeDefaults,
+  runtimeSettingKeys,
+  runtimeSettingSpecs,
+  putSetting,
+} from './runtime-settings.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every bad variable at once, each naming the variable and what it accepts. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Collects problems instead of stopping at the first, so one boot shows them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  /** An empty value counts as unset (compose files often write `VAR=`). */
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  }
+
+  read<T>(
+    name: string,
+    accepts: string,
+    parse: (raw: string) => T | undefined,
+    secret = false,
+  ): T | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    const value = parse(raw);
+    if (value === undefined) {
+      const got = secret ? `${raw.length} characters` : JSON.stringify(raw);
+      this.problems.push(`${name} must be ${accepts} (got ${got})`);
+    }
+    return value;
+  }
+
+  number(name: string, fallback: number, rule: Parameters<typeof checkNumber>[1]): number {
+    return (
+      this.read(name, describeNumber(rule), (raw) => checkNumber(parseNumberWord(raw), rule)) ?? fallback
+    );
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    return this.read(name, 'a boolean (true/false, 1/0, yes/no, on/off)', parseBooleanWord) ?? fallback;
+  }
+}
+
+function parseTrustProxy(raw: string): boolean | number | undefined {
+  const word = parseBooleanWord(raw);
+  if (word !== undefined && !/^\d+$/.test(raw.trim())) return word;
+  const hops = checkNumber(parseNumberWord(raw), { min: 0, max: 10, integer: true });
+  if (hops === undefined) return undefined;
+  return hops === 0 ? false : hops;
+}
+
+function parseOrigins(raw: string): string[] | undefined {
+  const origins: string[] = [];
+  for (const part of raw.split(',')) {
+    const text = part.trim();
+    if (!text) continue;
+    try {
+      const url = new URL(text);
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== text.replace(/\/$/, '')) {
+        return undefined;
+      }
+      origins.push(url.origin);
+    } catch {
+      return undefined;
+    }
+  }
+  return origins;
+}
+
+const usernameRegExp = new RegExp(usernamePattern);
+
+/**
+ * Parses the environment into the typed boot configuration. Pure apart from locating the repo
+ * root and reading the API version, so tests pass env objects instead of mutating process.env.
+ * Throws ConfigError listing every bad variable.
+ */
+export function loadConfig(env: Env): AppConfig {
+  const reader = new EnvReader(env);
+
+  const rootOverride = reader.raw('ATELIER_ROOT_DIR');
+  const rootDir = rootOverride ? resolve(rootOverride) : findRepoRoot();
+  if (!rootDir) {
+    throw new ConfigError([
+      'ATELIER_ROOT_DIR must be set: no pnpm-workspace.yaml was found above the server files',
+    ]);
+  }
+  const underRoot = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path));
+
+  const defaults = runtimeDefaults();
+  const envSettings: Partial<RuntimeSettings> = {};
+  for (const key of runtimeSettingKeys) {
+    const spec = runtimeSettingSpecs[key];
+    const value = reader.read(spec.env, spec.accepts, (raw) => spec.parseEnv(raw));
+    if (value !== undefined) putSetting(envSettings, key, value);
+  }
+  const bootSettings: RuntimeSettings = { ...defaults, ...envSettings };
+  for (const [key, messages] of Object.entries(crossSettingErrors(bootSettings))) {
+    const spec = runtimeSettingSpecs[key as RuntimeSettingKey];
+    for (const message of messages) {
+      reader.problems.push(`${spec.env} ${message.replace(/comfy_\w+/g, (name) => envNameOf(name))}`);
+    }
+  }
+
+  const dbPath = underRoot(reader.raw('ATELIER_DB_PATH') ?? 'data/atelier.sqlite');
+
+  const config = {
+    port: reader.number('PORT', 3000, { min: 0, max: 65_535, integer: true }),
+    rootDir,
+    dataDir: dirname(dbPath),
+    demo: reader.boolean('ATELIER_DEMO', false),
+    version: readApiVersion(),
+    database: { path: dbPath },
+    web: { distDir: underRoot(reader.raw('ATELIER_WEB_DIST_DIR') ?? 'apps/web/dist') },
+    http: {
+      trustProxy:
+        reader.read('ATELIER_TRUST_PROXY', 'a boolean or a hop count between 0 and 10', parseTrustProxy) ??
+        false,
+      jsonBodyLimitBytes: 1024 * 1024,
+      allowedOrigins:
+        reader.read(
+          'ATELIER_ALLOWED_ORIGINS',
+          'a comma-separated list of http(s) origins such as http://localhost:5173',
+          parseOrigins,
+        ) ?? [],
+    },
+    log: {
+      level:
+        reader.read<LogLevel>('LOG_LEVEL', `one of ${logLevels.join(', ')}`, (raw) =>
+          logLevels.find((level) => level === raw.trim().toLowerCase()),
+        ) ?? 'info',
+    },
+    auth: {
+      jwtSecret:
+        reader.read(
+          'ATELIER_JWT_SECRET',
+          'at least 32 characters long',
+          (raw) => (raw.length >= 32 ? raw : undefined),
+          true,
+        ) ?? null,
+      accessTokenTtlS: reader.number('ATELIER_ACCESS_TOKEN_TTL_S', 900, {
+        min: 10,
+        max: 86_400,
+        integer: true,
+        unit: 'seconds',
+      }),
+      refreshTokenTtlS: reader.number('ATELIER_REFRESH_TOKEN_TTL_S', 7 * 86_400, {
+        min: 60,
+        max: 365 * 86_400,
+        integer: true,
+        unit: 'seconds',
+      }),
+      loginMaxFailures: reader.number('ATELIER_LOGIN_MAX_FAILURES', 5, { min: 1, max: 1000, integer: true }),
+      loginWindowS: reader.number('ATELIER_LOGIN_WINDOW_S', 60, {
+        min: 1,
+        max: 86_400,
+        integer: true,
+        unit: 'seconds',
+      }),
+      firstAdmin: {
+        username:
+          reader.read(
+            'ATELIER_ADMIN_USERNAME',
+            '3–64 letters, digits, "_", "." or "-", starting with a letter or digit',
+            (raw) => (usernameRegExp.test(raw) ? raw : undefined),
+          ) ?? 'admin',
+        password:
+          reader.read(
+            'ATELIER_ADMIN_PASSWORD',
+            `between ${passwordMinLength} and ${passwordMaxLength} characters long`,
+            (raw) => (raw.length >= passwordMinLength && raw.length <= passwordMaxLength ? raw : undefined),
+            true,
+          ) ?? null,
+      },
+    },
+    comfy: {
+      enabled: bootSettings.comfy_enabled,
+      apiUrl: bootSettings.comfy_api_url,
+      timeoutMs: bootSettings.comfy_timeout * 1000,
+      imageDir: underRoot(reader.raw('COMFY_IMAGE_DIR') ?? 'generated/comfy'),
+      healthIntervalS: bootSettings.comfy_health_interval_s,
+      objectInfoTtlS: bootSettings.comfy_object_info_ttl_s,
+      reconnect: {
+        maxAttempts: bootSettings.comfy_reconnect_max_attempts,
+        baseDelayS: bootSettings.comfy_reconnect_base_delay_s,
+        maxDelayS: bootSettings.comfy_reconnect_max_delay_s,
+      },
+    },
+    runtime: { defaults, env: envSettings },
+  };
+
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return new AppConfig(config);
+}
+
+function envNameOf(settingName: string): string {
+  return (
+    (runtimeSettingSpecs as Record<string, { env: string } | undefined>)[settingName]?.env ?? settingName
+  );
+}

@@ -1,0 +1,178 @@
+import type {
+  AdminConfigResponse,
+  FieldErrors,
+  RuntimeSettingKey,
+  RuntimeSettings,
+  SettingSource,
+} from '@atelier/contract';
+import { Logger } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import { AppError } from '../http/app-error.js';
+import { AppConfig } from './app-config.js';
+import {
+  crossSettingErrors,
+  isRuntimeSettingKey,
+  putSetting,
+  runtimeSettingKeys,
+  runtimeSettingSpecs,
+} from './runtime-settings.js';
+import { SettingsRepository } from './settings.repository.js';
+
+export interface RuntimeSettingsChange {
+  previous: Readonly<RuntimeSettings>;
+  current: Readonly<RuntimeSettings>;
+  changedKeys: RuntimeSettingKey[];
+}
+
+export type RuntimeSettingsListener = (change: RuntimeSettingsChange) => void;
+
+type Overrides = Partial<RuntimeSettings>;
+
+/**
+ * The live runtime settings: admin override > environment > default. Other services read `get()`
+ * whenever they need a value and subscribe to `changes$` / `onChange` to react without a restart.
+ * Created through `createRuntimeConfig`, so it is loaded before anyone can inject it.
+ */
+export class RuntimeConfig {
+  private readonly logger = new Logger(RuntimeConfig.name);
+  private overrides: Overrides = {};
+  private current: Readonly<RuntimeSettings>;
+  private readonly changes = new Subject<RuntimeSettingsChange>();
+  /** Emits after each admin change that altered at least one effective value. */
+  readonly changes$: Observable<RuntimeSettingsChange> = this.changes.asObservable();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: SettingsRepository,
+  ) {
+    this.current = this.compute();
+  }
+
+  /** Reads the persisted overrides; a stored value that no longer passes its rules is ignored. */
+  async load(): Promise<void> {
+    const overrides: Overrides = {};
+    for (const { key, value } of await this.store.list()) {
+      if (!isRuntimeSettingKey(key)) continue;
+      const checked = runtimeSettingSpecs[key].check(value);
+      if (checked === undefined) {
+        this.logger.warn(`Ignoring stored setting ${key}: ${runtimeSettingSpecs[key].accepts} expected`);
+        continue;
+      }
+      putSetting(overrides, key, checked);
+    }
+    const candidate = this.compute(overrides);
+    if (Object.keys(crossSettingErrors(candidate)).length > 0) {
+      this.logger.warn('Ignoring stored settings: they break a rule between settings');
+      return;
+    }
+    this.overrides = overrides;
+    this.current = candidate;
+  }
+
+  /** The effective settings; a fresh frozen object after every change, so holding one is safe. */
+  get(): Readonly<RuntimeSettings> {
+    return this.current;
+  }
+
+  sources(): Record<RuntimeSettingKey, SettingSource> {
+    const envValues = this.config.runtime.env;
+    const entries = runtimeSettingKeys.map((key): [RuntimeSettingKey, SettingSource] => [
+      key,
+      key in this.overrides ? 'admin' : key in envValues ? 'env' : 'default',
+    ]);
+    return Object.fromEntries(entries) as Record<RuntimeSettingKey, SettingSource>;
+  }
+
+  /** Each effective value with its source, as GET /api/admin/config shows it. */
+  view(): AdminConfigResponse['settings'] {
+    const sources = this.sources();
+    const entries = runtimeSettingKeys.map((key) => [
+      key,
+      { value: this.current[key], source: sources[key] },
+    ]);
+    return Object.fromEntries(entries) as AdminConfigResponse['settings'];
+  }
+
+  /** Calls `listener` after each change; returns the unsubscribe function. A throwing listener is logged. */
+  onChange(listener: RuntimeSettingsListener): () => void {
+    const subscription = this.changes$.subscribe((change) => {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error({ err: error }, 'A runtime settings listener failed');
+      }
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  /**
+   * Validates an admin PATCH body (any subset of keys; `null` resets a key to env/default), persists it
+   * and applies it. Returns the change, or null when no effective value moved.
+   */
+  async update(patch: unknown, byUserId: number | null): Promise<RuntimeSettingsChange | null> {
+    const { set, reset } = this.validate(patch);
+    const overrides: Overrides = { ...this.overrides, ...set };
+    for (const key of reset) delete overrides[key];
+    const next = this.compute(overrides);
+    const crossErrors = crossSettingErrors(next);
+    if (Object.keys(crossErrors).length > 0) {
+      throw new AppError('validation_failed', 'The settings are not consistent', crossErrors);
+    }
+
+    await this.store.apply(set, reset, byUserId);
+    const previous = this.current;
+    this.overrides = overrides;
+    this.current = next;
+
+    const changedKeys = runtimeSettingKeys.filter((key) => previous[key] !== next[key]);
+    if (changedKeys.length === 0) return null;
+    const change: RuntimeSettingsChange = { previous, current: next, changedKeys };
+    this.logger.log({ changedKeys, byUserId }, 'Runtime settings changed');
+    this.changes.next(change);
+    return change;
+  }
+
+  /** Completes the stream so subscribers can let go at shutdown. */
+  close(): void {
+    this.changes.complete();
+  }
+
+  private validate(patch: unknown): { set: Overrides; reset: RuntimeSettingKey[] } {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw new AppError('validation_failed', 'The body must be a JSON object of settings', {
+        body: ['must be a JSON object'],
+      });
+    }
+    const errors: FieldErrors = {};
+    const set: Overrides = {};
+    const reset: RuntimeSettingKey[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (!isRuntimeSettingKey(key)) {
+        errors[key] = ['is not a runtime setting'];
+      } else if (value === null) {
+        reset.push(key);
+      } else {
+        const checked = runtimeSettingSpecs[key].check(value);
+        if (checked === undefined) errors[key] = [`must be ${runtimeSettingSpecs[key].accepts}`];
+        else putSetting(set, key, checked);
+      }
+    }
+    if (Object.keys(errors).length > 0) {
+      throw new AppError('validation_failed', 'Some settings are invalid', errors);
+    }
+    return { set, reset };
+  }
+
+  private compute(overrides: Overrides = this.overrides): Readonly<RuntimeSettings> {
+    return Object.freeze({ ...this.config.runtime.defaults, ...this.config.runtime.env, ...overrides });
+  }
+}
+
+export async function createRuntimeConfig(
+  config: AppConfig,
+  store: SettingsRepository,
+): Promise<RuntimeConfig> {
+  const runtime = new RuntimeConfig(config, store);
+  await runtime.load();
+  return runtime;
+}

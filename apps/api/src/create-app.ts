@@ -1,0 +1,63 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { bodyParserErrors } from './http/body-parser-errors.js';
+import { setupOpenApi } from './http/openapi.js';
+import { assignRequestId } from './http/request-id.js';
+import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
+
+export type CreateAppOptions = AppModuleOptions;
+
+/**
+ * The whole server, ready to `listen`: used by main.ts and by the tests (NestFactory, not the
+ * testing module, so serve-static and every middleware behave exactly as in production).
+ * Migrations have run when this resolves.
+ */
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    bodyParser: false,
+    bufferLogs: true,
+    // Throw instead of process.exit on a boot error, so callers (and tests) see it.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.http.trustProxy);
+
+  app.use(assignRequestId);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          // Self-hosted installs are often plain http on a LAN: upgrading would break them.
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
+  app.use(cookieParser());
+  // JSON only: form encodings are what cross-site forms can send.
+  app.useBodyParser('json', { limit: config.http.jsonBodyLimitBytes });
+  app.use(bodyParserErrors);
+  if (!isWebAppBuilt(config)) app.use(notBuiltHandler);
+
+  app.setGlobalPrefix('api');
+  setupOpenApi(app, config);
+  return app;
+}

@@ -1,0 +1,132 @@
+import type { ErrorBody, ErrorCode } from '@atelier/contract';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError } from './app-error.js';
+
+/** Every code's status. A new code in the contract does not compile until it is listed here. */
+export const statusByCode: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  'auth.unauthenticated': 401,
+  'auth.invalid_credentials': 401,
+  'auth.forbidden': 403,
+  'auth.csrf': 403,
+  // A disabled account's token stops working: the client must treat it as signed out.
+  'auth.disabled': 401,
+  'users.username_taken': 409,
+  'users.not_found': 404,
+  'users.last_admin': 409,
+  'config.invalid': 400,
+  'comfy.disabled': 503,
+  'comfy.unreachable': 502,
+  'comfy.timeout': 504,
+  'comfy.upstream_error': 502,
+  'comfy.invalid_workflow': 400,
+  'comfy.unsupported_feature': 422,
+  'comfy.job_not_found': 404,
+  'comfy.conversion_failed': 422,
+  'comfy.template_broken': 500,
+  'gallery.not_found': 404,
+  'gallery.invalid_image': 400,
+};
+
+/** Codes for HttpExceptions thrown by Nest or libraries, which know only a status. */
+const codeByStatus: Partial<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'auth.unauthenticated',
+  403: 'auth.forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  headers?: Readonly<Record<string, string>>;
+}
+
+const internal: ErrorResponse = {
+  status: HttpStatus.INTERNAL_SERVER_ERROR,
+  body: { code: 'internal', message: 'Something went wrong on our side' },
+};
+
+/** Errors raised by Express middleware (body-parser, http-errors) carry a status and an `expose` flag. */
+interface HttpError {
+  status: number;
+  expose?: boolean;
+  message: string;
+}
+
+function isHttpError(error: unknown): error is HttpError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<HttpError>).status === 'number' &&
+    (error as Partial<HttpError>).expose === true
+  );
+}
+
+function fromStatus(status: number, message: string): ErrorResponse {
+  if (status >= 500) return internal;
+  return { status, body: { code: codeByStatus[status] ?? 'validation_failed', message } };
+}
+
+export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof AppError) {
+    const body: ErrorBody = { code: error.code, message: error.message };
+    if (error.details !== undefined) body.details = error.details;
+    return { status: statusByCode[error.code], body, headers: error.headers };
+  }
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const raw =
+      typeof response === 'object' && response !== null
+        ? (response as { message?: unknown }).message
+        : response;
+    const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
+    return fromStatus(error.getStatus(), message);
+  }
+  if (isHttpError(error)) return fromStatus(error.status, error.message);
+  return internal;
+}
+
+/**
+ * Answers every error with the contract body `{ code, message, details? }` and never a stack.
+ * Anything unexpected is logged with the request id and answered 500 `internal`.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const answer = toErrorResponse(exception);
+
+    if (answer.status >= 500) {
+      this.logger.error({ err: exception, reqId: request.id, code: answer.body.code }, 'Request failed');
+    }
+    if (response.headersSent) {
+      // Too late for a body (e.g. a stream broke mid-way): end the response so the client is not left hanging.
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+    response.status(answer.status).json(answer.body);
+  }
+}

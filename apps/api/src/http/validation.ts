@@ -1,0 +1,49 @@
+import type { FieldErrors } from '@atelier/contract';
+import { Injectable, ValidationPipe, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { AppError } from './app-error.js';
+
+/** Per-field messages keyed by dotted path (`{ 'items.0.name': ['…'] }`); body-level problems under `body`. */
+export function toFieldErrors(errors: readonly ValidationError[], prefix = ''): FieldErrors {
+  const out: FieldErrors = {};
+  for (const error of errors) {
+    const path = error.property
+      ? prefix
+        ? `${prefix}.${error.property}`
+        : error.property
+      : prefix || 'body';
+    if (error.constraints) out[path] = [...(out[path] ?? []), ...Object.values(error.constraints)];
+    if (error.children?.length) Object.assign(out, toFieldErrors(error.children, path));
+  }
+  return out;
+}
+
+/**
+ * DTO validation for every route: unknown properties are rejected (not silently dropped) and the
+ * answer is 400 `validation_failed` with per-field details.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) =>
+      new AppError('validation_failed', 'The request is invalid', toFieldErrors(errors)),
+  });
+}
+
+/** Route ids: positive integers of reasonable size, else 400 with a field message. */
+@Injectable()
+export class IdPipe implements PipeTransform<string, number> {
+  transform(value: string): number {
+    if (!/^[1-9]\d{0,14}$/.test(value)) {
+      throw new AppError('validation_failed', 'The id must be a positive integer', {
+        id: ['must be a positive integer'],
+      });
+    }
+    return Number(value);
+  }
+}
+
+export const idPipe = new IdPipe();

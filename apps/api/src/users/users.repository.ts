@@ -1,0 +1,72 @@
+import type { Role } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { UserEntity } from './user.entity.js';
+
+export interface NewUser {
+  username: string;
+  passwordHash: string;
+  role: Role;
+}
+
+export interface UserChanges {
+  role?: Role;
+  disabled?: boolean;
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {}
+
+  list(): Promise<UserEntity[]> {
+    return this.rows.find({ order: { id: 'ASC' } });
+  }
+
+  count(): Promise<number> {
+    return this.rows.count();
+  }
+
+  findById(id: number): Promise<UserEntity | null> {
+    return this.rows.findOneBy({ id });
+  }
+
+  /** Case-insensitive: the column is declared COLLATE NOCASE. */
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.rows.findOneBy({ username });
+  }
+
+  /** Inserts the user, or returns null when the username is taken (case-insensitively). */
+  async insert(user: NewUser): Promise<UserEntity | null> {
+    try {
+      const saved = await this.rows.save(this.rows.create({ ...user, disabled: false }));
+      return await this.rows.findOneByOrFail({ id: saved.id });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Applies the changes in one statement. With `keepAnotherAdmin`, the update only happens while
+   * another enabled admin exists, so two concurrent demotions cannot remove the last admin.
+   * Returns false when that condition stopped it.
+   */
+  async update(id: number, changes: UserChanges, keepAnotherAdmin: boolean): Promise<boolean> {
+    const query = this.rows.createQueryBuilder().update(UserEntity).set(changes).where('id = :id', { id });
+    if (keepAnotherAdmin) {
+      query.andWhere(
+        `EXISTS (SELECT 1 FROM "users" AS "other" WHERE "other"."role" = 'admin' AND "other"."disabled" = 0 AND "other"."id" <> :id)`,
+        { id },
+      );
+    }
+    const result = await query.execute();
+    return (result.affected ?? 0) > 0;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

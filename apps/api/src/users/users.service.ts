@@ -1,0 +1,102 @@
+import type { AuthUser, CreateUserRequest, UpdateUserRequest, UserSummary } from '@atelier/contract';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../http/app-error.js';
+import { PasswordHasher } from './password-hasher.js';
+import type { UserEntity } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
+
+/** Awaited when a user is disabled, before the request that disabled them is answered. */
+export type UserDisabledListener = (userId: number) => Promise<void>;
+
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+  private readonly disabledListeners: UserDisabledListener[] = [];
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async list(): Promise<UserSummary[]> {
+    return (await this.users.list()).map(toSummary);
+  }
+
+  async create(request: CreateUserRequest): Promise<UserSummary> {
+    const created = await this.users.insert({
+      username: request.username,
+      passwordHash: await this.hasher.hash(request.password),
+      role: request.role,
+    });
+    if (!created) throw new AppError('users.username_taken', `The username "${request.username}" is taken`);
+    this.logger.log({ userId: created.id, role: created.role }, 'User created');
+    return toSummary(created);
+  }
+
+  /** Changes role and/or disabled flag; refuses to leave the instance without an enabled admin. */
+  async update(id: number, changes: UpdateUserRequest): Promise<UserSummary> {
+    const user = await this.users.findById(id);
+    if (!user) throw new AppError('users.not_found', `No user with id ${id}`);
+
+    const isActiveAdmin = user.role === 'admin' && !user.disabled;
+    const willBeActiveAdmin = (changes.role ?? user.role) === 'admin' && !(changes.disabled ?? user.disabled);
+    const removesAnAdmin = isActiveAdmin && !willBeActiveAdmin;
+
+    if (changes.role !== undefined || changes.disabled !== undefined) {
+      const applied = await this.users.update(id, changes, removesAnAdmin);
+      if (!applied) {
+        throw new AppError('users.last_admin', 'This is the last enabled admin: promote another user first');
+      }
+    }
+    if (changes.disabled === true && !user.disabled) {
+      for (const listener of this.disabledListeners) await listener(id);
+    }
+    const updated = await this.users.findById(id);
+    if (!updated) throw new AppError('users.not_found', `No user with id ${id}`);
+    this.logger.log({ userId: id, role: updated.role, disabled: updated.disabled }, 'User updated');
+    return toSummary(updated);
+  }
+
+  /** The user a token belongs to, or null when they no longer exist or are disabled. */
+  async findActive(id: number): Promise<AuthUser | null> {
+    const user = await this.users.findById(id);
+    return user && !user.disabled ? toAuthUser(user) : null;
+  }
+
+  /**
+   * The user these credentials belong to, or null. Always runs one password verification, against
+   * a dummy hash for unknown or disabled users, so the answer takes the same time either way.
+   */
+  async verifyCredentials(username: string, password: string): Promise<AuthUser | null> {
+    const user = await this.users.findByUsername(username);
+    const usable = user && !user.disabled ? user : null;
+    const matches = await this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password);
+    return usable && matches ? toAuthUser(usable) : null;
+  }
+
+  /** Creates the first admin when there are no users at all; returns null when users exist. */
+  async createFirstAdmin(username: string, password: string): Promise<UserSummary | null> {
+    if ((await this.users.count()) > 0) return null;
+    return this.create({ username, password, role: 'admin' });
+  }
+
+  /** Lets the auth feature revoke sessions without this feature depending on it. */
+  onUserDisabled(listener: UserDisabledListener): void {
+    this.disabledListeners.push(listener);
+  }
+}
+
+function toAuthUser(user: UserEntity): AuthUser {
+  return { id: user.id, username: user.username, role: user.role };
+}
+
+function toSummary(user: UserEntity): UserSummary {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    disabled: user.disabled,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,145 @@
+/** Shapes of /api/comfy: what the API answers and what the web app reads. */
+
+export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'interrupted', 'lost'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+export const terminalJobStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'interrupted', 'lost'];
+
+export type ComfyImageType = 'output' | 'input' | 'temp';
+
+/** An image as ComfyUI names it; fetch its bytes through GET /api/comfy/view. */
+export interface ComfyImageRef {
+  filename: string;
+  subfolder: string;
+  type: ComfyImageType;
+}
+
+export interface JobProgress {
+  value: number;
+  max: number;
+  /** Node id currently running, when known. */
+  node: string | null;
+}
+
+export interface JobError {
+  message: string;
+  node_id?: string | null;
+  node_type?: string | null;
+  exception_type?: string | null;
+}
+
+export interface ComfyStatusResponse {
+  prompt_id: string;
+  status: JobStatus;
+  queue_position?: number;
+  progress?: JobProgress;
+  images?: ComfyImageRef[];
+  error?: JobError;
+}
+
+export interface ComfyQueueRequest {
+  /** An API-format prompt (or, where accepted, a UI workflow). */
+  workflow: Record<string, unknown>;
+  client_id?: string;
+}
+
+export interface ComfyQueueResponse {
+  prompt_id: string;
+  client_id: string;
+}
+
+export type ComfyWatchState = 'unknown' | 'up' | 'degraded' | 'down';
+
+export interface ComfyDevice {
+  name: string;
+  type: string;
+  vram_total?: number;
+  vram_free?: number;
+}
+
+export interface ComfyHealthInfo {
+  base_url: string;
+  /** Seconds. */
+  timeout: number;
+  client_wired: boolean;
+  comfy: {
+    state: ComfyWatchState;
+    version: string | null;
+    devices: ComfyDevice[];
+    queue_remaining: number | null;
+    last_error: string | null;
+    latency_ms?: number | null;
+    checked_at?: string | null;
+  };
+}
+
+export interface ComfyHealthResponse {
+  status: 'ok';
+  enabled: boolean;
+  info?: ComfyHealthInfo;
+}
+
+export interface ComfyHistoryResponse {
+  prompt_id: string;
+  status: JobStatus;
+  progress: JobProgress | null;
+  images: ComfyImageRef[];
+  /** Sanitised execution messages ([event, data] pairs without tracebacks or tensor dumps). */
+  items: Array<{ event: string; data: Record<string, unknown> }>;
+}
+
+export interface JobOwner {
+  id: number;
+  username: string;
+}
+
+export interface JobSummary {
+  prompt_id: string;
+  kind: 'txt2img' | 'workflow';
+  status: JobStatus;
+  owner: JobOwner;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** The builder's parameters for txt2img jobs. */
+  params: Record<string, unknown> | null;
+  images: ComfyImageRef[];
+  error: JobError | null;
+  queue_position?: number;
+  progress?: JobProgress;
+}
+
+export interface JobListResponse {
+  items: JobSummary[];
+  next_cursor: string | null;
+}
+
+export interface ComfyObjectInfoResponse {
+  object_info: Record<string, unknown>;
+  /** True when ComfyUI is unreachable and this is the last copy we had. */
+  stale: boolean;
+  fetched_at: string;
+}
+
+/** Server-Sent Events of GET /api/comfy/stream/:promptId (each with an `id`, resumable). */
+export interface ComfyStreamEventMap {
+  status: ComfyStatusResponse;
+  progress: { prompt_id: string } & JobProgress;
+  preview: { prompt_id: string; format: 'jpeg' | 'png'; data_url: string };
+  warning: { prompt_id: string; code: string; message: string };
+  error: { prompt_id: string } & JobError;
+  images: { prompt_id: string; images: ComfyImageRef[] };
+  done: { prompt_id: string; status: JobStatus };
+}
+export type ComfyStreamEventName = keyof ComfyStreamEventMap;
+export const comfyStreamEventNames: readonly ComfyStreamEventName[] = [
+  'status',
+  'progress',
+  'preview',
+  'warning',
+  'error',
+  'images',
+  'done',
+];
+export type ComfyStreamEvent = {
+  [K in ComfyStreamEventName]: { event: K; id: string; data: ComfyStreamEventMap[K] };
+}[ComfyStreamEventName];
