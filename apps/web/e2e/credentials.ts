@@ -1,0 +1,5 @@
+/** The first admin the e2e server is booted with (a throwaway data directory per run). */
+export const e2eAdmin = { username: 'admin', password: 'e2e-admin-Passw0rd' } as const;
+
+/** The curator the admin test creates through the UI. */
+export const e2eCurator = { username: 'cora.curator', password: 'curator-Passw0rd' } as const;

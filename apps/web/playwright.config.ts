@@ -1,0 +1,93 @@
+import { defineConfig } from '@playwright/test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { e2eAdmin } from './e2e/credentials.js';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(webDir, '../..');
+const apiMain = join(repoRoot, 'apps/api/dist/main.js');
+const webDist = join(webDir, 'dist');
+
+for (const [file, build] of [
+  [apiMain, 'pnpm --filter @atelier/api build'],
+  [join(webDist, 'index.html'), 'pnpm --filter @atelier/web build'],
+] as const) {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`${build}\` before the browser tests.`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+// This file is evaluated by the runner and again by each worker. The runner picks the port and the
+// data directory and puts them in the environment, which the workers inherit, so all agree.
+process.env.ATELIER_E2E_PORT ??= String(await freePort());
+process.env.ATELIER_E2E_ROOT ??= mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
+const port = process.env.ATELIER_E2E_PORT;
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: './test-results/playwright',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: Boolean(process.env.CI),
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  reporter: [['list']],
+  globalTeardown: './e2e/global-teardown.ts',
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 800 },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      // Debian's Chromium: `playwright install` cannot download browsers on these machines.
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    // The real built API, serving the real built web app, on a fresh data directory.
+    command: `node ${apiMain}`,
+    cwd: repoRoot,
+    url: `${baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      NODE_ENV: 'production',
+      PORT: port,
+      ATELIER_ROOT_DIR: process.env.ATELIER_E2E_ROOT,
+      ATELIER_WEB_DIST_DIR: webDist,
+      ATELIER_ADMIN_USERNAME: e2eAdmin.username,
+      ATELIER_ADMIN_PASSWORD: e2eAdmin.password,
+      ATELIER_JWT_SECRET: 'e2e-only-secret-0123456789abcdef0123456789abcdef',
+      // The API logs every 4xx at warn; the tests cause many on purpose. Errors still show.
+      LOG_LEVEL: 'error',
+    },
+  },
+});

@@ -1,0 +1,90 @@
+import type { RuntimeSettingKey, SettingSource } from '@atelier/contract';
+
+export type SettingKind = 'boolean' | 'url' | 'number';
+
+export interface SettingDefinition {
+  key: RuntimeSettingKey;
+  label: string;
+  hint: string;
+  kind: SettingKind;
+  unit?: string;
+  min?: number;
+}
+
+export interface SettingGroup {
+  title: string;
+  fields: readonly SettingDefinition[];
+}
+
+/** The ComfyUI settings in the order the admin page shows them. */
+export const comfySettingGroups: readonly SettingGroup[] = [
+  {
+    title: 'Connection',
+    fields: [
+      {
+        key: 'comfy_api_url',
+        label: 'ComfyUI URL',
+        hint: 'Where the Atelier server reaches ComfyUI, e.g. http://127.0.0.1:8188. Browsers never see it.',
+        kind: 'url',
+      },
+      {
+        key: 'comfy_timeout',
+        label: 'Request timeout',
+        hint: 'Per request to ComfyUI.',
+        kind: 'number',
+        unit: 's',
+        min: 1,
+      },
+      {
+        key: 'comfy_object_info_ttl_s',
+        label: 'Node info cache',
+        hint: 'How long the list of ComfyUI nodes and models is cached.',
+        kind: 'number',
+        unit: 's',
+        min: 0,
+      },
+    ],
+  },
+  {
+    title: 'Watchdog',
+    fields: [
+      {
+        key: 'comfy_health_interval_s',
+        label: 'Health check interval',
+        hint: 'How often the server checks that ComfyUI is up.',
+        kind: 'number',
+        unit: 's',
+        min: 1,
+      },
+      {
+        key: 'comfy_reconnect_max_attempts',
+        label: 'Reconnect attempts',
+        hint: 'Tries before ComfyUI is reported as unreachable.',
+        kind: 'number',
+        min: 0,
+      },
+      {
+        key: 'comfy_reconnect_base_delay_s',
+        label: 'Reconnect base delay',
+        hint: 'First wait between tries; it doubles after each failure.',
+        kind: 'number',
+        unit: 's',
+        min: 0,
+      },
+      {
+        key: 'comfy_reconnect_max_delay_s',
+        label: 'Reconnect max delay',
+        hint: 'Upper bound of the wait between tries.',
+        kind: 'number',
+        unit: 's',
+        min: 0,
+      },
+    ],
+  },
+];
+
+export const sourceLabels: Record<SettingSource, string> = {
+  default: 'Built-in default',
+  env: 'Set by environment variable',
+  admin: 'Set by an administrator',
+};

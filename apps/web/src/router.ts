@@ -1,0 +1,97 @@
+import type { Role } from '@atelier/contract';
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router';
+import { appConfig } from './config';
+import { useSessionStore } from './stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Signed-in users only (inherited by child routes). */
+    requiresAuth?: boolean;
+    /** Lowest role that may open the route. */
+    role?: Role;
+    /** Login page: a signed-in user is sent on. */
+    guestOnly?: boolean;
+    title?: string;
+  }
+}
+
+// Every page is its own chunk: the login page never downloads the admin screens.
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./pages/LoginPage.vue'),
+    meta: { guestOnly: true, title: 'Sign in' },
+  },
+  {
+    path: '/',
+    component: () => import('./components/layout/AppShell.vue'),
+    meta: { requiresAuth: true },
+    children: [
+      { path: '', name: 'home', redirect: { name: 'generate' } },
+      {
+        path: 'generate',
+        name: 'generate',
+        component: () => import('./pages/GeneratePage.vue'),
+        meta: { title: 'Generate' },
+      },
+      {
+        path: 'gallery',
+        name: 'gallery',
+        component: () => import('./pages/GalleryPage.vue'),
+        meta: { title: 'Gallery' },
+      },
+      {
+        path: 'admin',
+        name: 'admin',
+        component: () => import('./pages/AdminPage.vue'),
+        meta: { title: 'Administration', role: 'admin' },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./pages/ForbiddenPage.vue'),
+        meta: { title: 'No access' },
+      },
+    ],
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('./pages/NotFoundPage.vue'),
+    meta: { title: 'Page not found' },
+  },
+];
+
+/** Only same-app paths: `?redirect=//evil.example` must not send anyone off-site. */
+export function safeRedirect(value: unknown): string | null {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : null;
+}
+
+export function createAppRouter(history: RouterHistory = createWebHistory()) {
+  const router = createRouter({
+    history,
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  });
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    await session.ensureLoaded();
+    if (to.meta.guestOnly && session.isAuthenticated)
+      return safeRedirect(to.query.redirect) ?? { name: 'home' };
+    if (to.meta.requiresAuth && !session.isAuthenticated) {
+      return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    }
+    if (to.meta.role && !session.hasRole(to.meta.role)) {
+      return { name: 'forbidden', query: { from: to.fullPath } };
+    }
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · ${appConfig.appName}` : appConfig.appName;
+  });
+
+  return router;
+}

@@ -1,0 +1,54 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { useNotificationsStore } from './notifications';
+import { useUsersStore } from './users';
+
+let api: FakeApi;
+
+beforeEach(() => {
+  api = createFakeApi();
+  api.signedIn = { id: 1, username: 'admin', role: 'admin' };
+  vi.stubGlobal('fetch', api.fetch);
+  setActivePinia(createPinia());
+});
+
+const toastTitles = () => useNotificationsStore().toasts.map((t) => t.title);
+
+describe('users store', () => {
+  it('loads, creates and updates users', async () => {
+    const store = useUsersStore();
+    await store.load();
+    expect(store.users.map((u) => u.username)).toEqual(['admin']);
+
+    const created = await store.create({ username: 'cora', password: 'long enough', role: 'curator' });
+    expect(created?.role).toBe('curator');
+    expect(store.users.map((u) => u.username)).toEqual(['admin', 'cora']);
+
+    await expect(store.update(created!.id, { disabled: true })).resolves.toBe(true);
+    expect(store.users[1]?.disabled).toBe(true);
+    expect(store.pendingIds).toEqual([]);
+  });
+
+  it('keeps validation details for the form and says so in a toast', async () => {
+    const store = useUsersStore();
+    await expect(store.create({ username: 'x', password: 'short', role: 'user' })).resolves.toBeNull();
+    expect(store.createErrors).toEqual({
+      username: ['username is not valid'],
+      password: ['password must be at least 8 characters'],
+    });
+    expect(toastTitles()).toContain('Could not create the user');
+    expect(store.isCreating).toBe(false);
+  });
+
+  it('reports a refused change (the last admin) as an error toast and keeps the row as it was', async () => {
+    const store = useUsersStore();
+    await store.load();
+    await expect(store.update(1, { role: 'user' })).resolves.toBe(false);
+    expect(store.users[0]?.role).toBe('admin');
+    expect(useNotificationsStore().toasts.at(-1)).toMatchObject({
+      kind: 'error',
+      message: 'Keep at least one admin.',
+    });
+  });
+});

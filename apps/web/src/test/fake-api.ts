@@ -1,0 +1,174 @@
+import type {
+  AdminConfigResponse,
+  AuthUser,
+  CreateUserRequest,
+  ErrorBody,
+  ErrorCode,
+  RuntimeSettingKey,
+  UpdateUserRequest,
+  UserSummary,
+} from '@atelier/contract';
+
+/**
+ * An in-memory stand-in for the Atelier API behind `fetch`, for store and component tests.
+ * The session lives in `signedIn` the way the httpOnly cookies would; `expireAccess()` makes
+ * the next authenticated call answer 401 until a refresh, like an expired access cookie.
+ */
+export interface FakeApi {
+  fetch: typeof globalThis.fetch;
+  calls: string[];
+  users: (UserSummary & { password: string })[];
+  config: AdminConfigResponse;
+  signedIn: AuthUser | null;
+  isAccessExpired: boolean;
+  isRefreshValid: boolean;
+  /** Answer the next login with this status/body instead (e.g. 429). */
+  nextLoginFailure: { status: number; body: ErrorBody; headers?: Record<string, string> } | null;
+  expireAccess(): void;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+const fail = (status: number, code: ErrorCode, message: string, details?: unknown) =>
+  json(status, { code, message, details });
+
+export function createFakeApi(): FakeApi {
+  const now = new Date('2025-01-01T00:00:00Z').toISOString();
+  const api: FakeApi = {
+    calls: [],
+    users: [
+      {
+        id: 1,
+        username: 'admin',
+        password: 'correct horse',
+        role: 'admin',
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+      },
+    ],
+    config: {
+      settings: {
+        comfy_enabled: { value: false, source: 'default' },
+        comfy_api_url: { value: 'http://127.0.0.1:8188', source: 'default' },
+        comfy_timeout: { value: 30, source: 'default' },
+        comfy_health_interval_s: { value: 10, source: 'env' },
+        comfy_reconnect_max_attempts: { value: 5, source: 'default' },
+        comfy_reconnect_base_delay_s: { value: 1, source: 'default' },
+        comfy_reconnect_max_delay_s: { value: 30, source: 'default' },
+        comfy_object_info_ttl_s: { value: 300, source: 'default' },
+      },
+      static: {
+        port: 3000,
+        root_dir: '/srv/atelier',
+        db_path: '/srv/atelier/data/atelier.sqlite',
+        comfy_image_dir: '/srv/atelier/generated/comfy',
+      },
+    },
+    signedIn: null,
+    isAccessExpired: false,
+    isRefreshValid: true,
+    nextLoginFailure: null,
+    expireAccess() {
+      api.isAccessExpired = true;
+    },
+    fetch: async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input), 'http://localhost');
+      const method = init?.method ?? 'GET';
+      const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+      api.calls.push(`${method} ${url.pathname}`);
+      return route(method, url.pathname, body);
+    },
+  };
+
+  const toAuthUser = ({ id, username, role }: UserSummary): AuthUser => ({ id, username, role });
+  const toSummary = ({ password: _password, ...user }: UserSummary & { password: string }): UserSummary =>
+    user;
+
+  function route(method: string, path: string, body: unknown): Response {
+    if (method === 'POST' && path === '/api/auth/login')
+      return login(body as { username: string; password: string });
+    if (method === 'POST' && path === '/api/auth/refresh') {
+      if (!api.signedIn || !api.isRefreshValid) return fail(401, 'auth.unauthenticated', 'No session.');
+      api.isAccessExpired = false;
+      return json(200, { access_token: 'a2', expires_in: 900, user: api.signedIn });
+    }
+    if (method === 'POST' && path === '/api/auth/logout') {
+      api.signedIn = null;
+      return new Response(null, { status: 204 });
+    }
+    if (!api.signedIn || api.isAccessExpired) return fail(401, 'auth.unauthenticated', 'Sign in first.');
+    if (method === 'GET' && path === '/api/auth/me') return json(200, api.signedIn);
+    if (api.signedIn.role !== 'admin') return fail(403, 'auth.forbidden', 'Admins only.');
+    if (method === 'GET' && path === '/api/admin/users') return json(200, api.users.map(toSummary));
+    if (method === 'POST' && path === '/api/admin/users') return createUser(body as CreateUserRequest);
+    const userPath = /^\/api\/admin\/users\/(\d+)$/.exec(path);
+    if (method === 'PATCH' && userPath) return updateUser(Number(userPath[1]), body as UpdateUserRequest);
+    if (method === 'GET' && path === '/api/admin/config') return json(200, api.config);
+    if (method === 'PATCH' && path === '/api/admin/config')
+      return patchConfig(body as Record<string, unknown>);
+    return fail(404, 'not_found', `No route ${method} ${path}.`);
+  }
+
+  function login({ username, password }: { username: string; password: string }): Response {
+    if (api.nextLoginFailure) {
+      const { status, body, headers } = api.nextLoginFailure;
+      api.nextLoginFailure = null;
+      return json(status, body, headers);
+    }
+    const user = api.users.find((u) => u.username === username && u.password === password);
+    if (!user) return fail(401, 'auth.invalid_credentials', 'Invalid username or password.');
+    api.signedIn = toAuthUser(user);
+    api.isAccessExpired = false;
+    return json(200, { access_token: 'a1', expires_in: 900, user: api.signedIn });
+  }
+
+  function createUser({ username, password, role }: CreateUserRequest): Response {
+    const details: Record<string, string[]> = {};
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$/.test(username)) details.username = ['username is not valid'];
+    if (password.length < 8) details.password = ['password must be at least 8 characters'];
+    if (Object.keys(details).length > 0) return fail(400, 'validation_failed', 'Invalid user.', details);
+    if (api.users.some((u) => u.username === username))
+      return fail(409, 'users.username_taken', 'Username taken.');
+    const user = {
+      id: api.users.length + 1,
+      username,
+      password,
+      role,
+      disabled: false,
+      created_at: now,
+      updated_at: now,
+    };
+    api.users.push(user);
+    return json(201, toSummary(user));
+  }
+
+  function updateUser(id: number, patch: UpdateUserRequest): Response {
+    const user = api.users.find((u) => u.id === id);
+    if (!user) return fail(404, 'users.not_found', 'No such user.');
+    const admins = api.users.filter((u) => u.role === 'admin' && !u.disabled);
+    const losesAdmin =
+      user.role === 'admin' && (patch.disabled === true || (patch.role && patch.role !== 'admin'));
+    if (losesAdmin && admins.length === 1) return fail(409, 'users.last_admin', 'Keep at least one admin.');
+    Object.assign(user, patch);
+    return json(200, toSummary(user));
+  }
+
+  function patchConfig(patch: Record<string, unknown>): Response {
+    const settings = api.config.settings as Record<RuntimeSettingKey, { value: unknown; source: string }>;
+    for (const [key, value] of Object.entries(patch)) {
+      const current = settings[key as RuntimeSettingKey];
+      if (typeof value === 'number' && value < 0) {
+        return fail(400, 'validation_failed', 'Invalid settings.', { [key]: [`${key} must be at least 0`] });
+      }
+      settings[key as RuntimeSettingKey] =
+        value === null ? { ...current, source: 'default' } : { value, source: 'admin' };
+    }
+    return json(200, api.config);
+  }
+
+  return api;
+}
