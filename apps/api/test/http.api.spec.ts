@@ -90,6 +90,16 @@ describe('HTTP behaviour', () => {
         expect(logs.text).not.toContain(secret);
       }
     });
+    it('never log a failed query with its parameters (they can be password hashes)', async () => {
+      const logs = new LogCollector();
+      app = await createTestApp({ env: { LOG_LEVEL: 'info' }, logs });
+      const admin = await app.login('admin');
+      const body = { username: 'dup', password: 'password-1', role: 'user' };
+      await app.request.post('/api/admin/users').set(admin.bearer).send(body).expect(201);
+      await app.request.post('/api/admin/users').set(admin.bearer).send(body).expect(409);
+      expect(logs.text).not.toMatch(/\$argon2/);
+      expect(logs.lines.some((line) => line.level === 50 && String(line.msg).includes('INSERT'))).toBe(false);
+    });
   });
 
   describe('request ids', () => {

@@ -1,9 +1,24 @@
 import { Logger } from '@nestjs/common';
-import { AbstractLogger, type LogLevel, type LogMessage } from 'typeorm';
+import { AbstractLogger, type LogLevel, type LogMessage, type QueryRunner } from 'typeorm';
 
 /** Sends TypeORM's messages to the application logger (pino) instead of the console. */
 export class TypeOrmLogger extends AbstractLogger {
   private readonly logger = new Logger('TypeORM');
+
+  /**
+   * TypeORM's default puts the query's parameters in the message, and those can be password
+   * hashes or tokens. Failed queries are usually handled (a unique constraint becomes a 409), so
+   * they are logged as warnings, with the SQL but never the parameters.
+   */
+  override logQueryError(
+    error: string | Error,
+    query: string,
+    _parameters?: unknown[],
+    _runner?: QueryRunner,
+  ) {
+    const reason = error instanceof Error ? error.message : error;
+    this.logger.warn(`query failed: ${reason} -- ${query}`);
+  }
 
   protected writeLog(
     level: LogLevel,
