@@ -1,0 +1,79 @@
+export { createComfyClient, ComfyClient } from './client.js';
+export type {
+  CallOptions,
+  ComfyClientOptions,
+  QueuedPrompt,
+  QueuePriority,
+  QueuePromptOptions,
+  UploadImageOptions,
+  ViewOptions,
+  ViewResult,
+} from './client.js';
+export {
+  ComfyError,
+  ComfyHttpError,
+  ComfyProtocolError,
+  ComfyTimeoutError,
+  ComfyUnreachableError,
+  ComfyValidationError,
+  isRetryableError,
+} from './errors.js';
+export type { ComfyErrorKind } from './errors.js';
+export { ComfySocket, createComfySocket } from './events.js';
+export type {
+  ComfySocketEvent,
+  ComfySocketOptions,
+  ConnectionEvent,
+  ConnectionState,
+  HeartbeatOptions,
+  PreviewEvent,
+  ReconnectOptions,
+} from './events.js';
+export { isTerminal, jobStateFromOutcome, trackJob, waitForJob } from './jobs.js';
+export type { JobSource, JobState, JobStatus, TerminalJobState, TrackJobOptions } from './jobs.js';
+export { parseMessage, promptIdOf } from './messages.js';
+export {
+  findInQueue,
+  imagesFromOutputs,
+  normaliseHistoryItem,
+  parseHistory,
+  parseHistoryEntry,
+  parseNodeErrors,
+  parseQueue,
+} from './responses.js';
+export type {
+  ComfyMessage,
+  ExecutedMessage,
+  ExecutingMessage,
+  ExecutionCachedMessage,
+  ExecutionErrorMessage,
+  ExecutionInterruptedMessage,
+  ExecutionStartMessage,
+  ExecutionSuccessMessage,
+  ProgressMessage,
+  StatusMessage,
+  UnknownMessage,
+} from './messages.js';
+export type {
+  ComfyInputError,
+  ComfyNodeError,
+  ComfyPrompt,
+  ComfyPromptNode,
+  ExecutionFailure,
+  HistoryEntry,
+  HistoryMessage,
+  HistoryOutcome,
+  ImageRef,
+  NodeDefinition,
+  ObjectInfo,
+  OutputImage,
+  QueueItem,
+  QueuePromptResult,
+  QueueSnapshot,
+  SystemStats,
+  UploadResult,
+} from './responses.js';
+export { decodeBinaryFrame, encodePreviewFrame } from './previews.js';
+export type { DecodedBinaryFrame, PreviewFormat, PreviewImage } from './previews.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
