@@ -1,0 +1,53 @@
+/** @atelier/workflow — ComfyUI workflows without a browser: conversion, checks, templates, builders. */
+export {
+  isApiLink,
+  isApiPrompt,
+  isUiWorkflow,
+  type ApiLink,
+  type ApiNode,
+  type ApiPrompt,
+} from './api-prompt.js';
+export {
+  getNodeClass,
+  hasNodeClass,
+  listComboOptions,
+  type ComboValue,
+  type NodeClassInfo,
+  type ObjectInfo,
+} from './object-info.js';
+export {
+  WorkflowConversionError,
+  isWorkflowConversionError,
+  type ConversionIssue,
+  type ConversionWarning,
+} from './convert/conversion-error.js';
+export { convertUiWorkflow, type ConvertOptions, type ConvertResult } from './convert/convert-ui-workflow.js';
+export { toApiPrompt, type ToApiPromptResult } from './convert/to-api-prompt.js';
+export { checkPromptAgainstObjectInfo, type PromptProblem, type PromptProblemKind } from './prompt-check.js';
+export {
+  applyParams,
+  checkParamContract,
+  type ApplyParamsOptions,
+  type ApplyParamsResult,
+  type ParamError,
+  type ParamProperty,
+  type ParamSchema,
+  type PatchTarget,
+} from './params/apply-params.js';
+export type { LibraryProblem } from './library/library-files.js';
+export { loadPresets, parsePreset, type Preset, type PresetLibrary } from './library/presets.js';
+export {
+  checkTemplate,
+  loadWorkflowLibrary,
+  type WorkflowLibrary,
+  type WorkflowTemplate,
+} from './library/workflow-library.js';
+export {
+  buildTxt2ImgPrompt,
+  type BuildTxt2ImgOptions,
+  type BuildTxt2ImgResult,
+} from './txt2img/build-txt2img.js';
+export { txt2imgFeatureNodeClasses } from './txt2img/features.js';
+export { Txt2ImgBuildError, isTxt2ImgBuildError, type Txt2ImgIssue } from './txt2img/txt2img-error.js';
+export { txt2imgParamsSchema } from './txt2img/txt2img-schema.js';
+export { basicTxt2ImgTemplate } from './txt2img/basic-graph.js';

@@ -1,0 +1,276 @@
+/**
+ * Builds the API prompt of a text-to-image request: a preset's template (or the basic core graph) patched through
+ * its parameter contract, names checked against object_info, then the requested add-ons wired in.
+ */
+import { txt2imgDefaults, txt2imgFeatures, type Txt2ImgFeature, type Txt2ImgParams } from '@atelier/contract';
+
+import type { ApiPrompt } from '../api-prompt.js';
+import { hasOwn } from '../json.js';
+import type { Preset } from '../library/presets.js';
+import { hasNodeClass, listComboOptions, type ComboValue, type ObjectInfo } from '../object-info.js';
+import { compileSchema } from '../params/ajv.js';
+import { applyParams, type ParamSchema, type PatchTarget } from '../params/apply-params.js';
+import { checkPromptAgainstObjectInfo, type PromptProblem } from '../prompt-check.js';
+import { basicTxt2ImgContract, basicTxt2ImgTemplate } from './basic-graph.js';
+import {
+  chainLoras,
+  patchSamplerModel,
+  replaceWithCustomSampling,
+  txt2imgFeatureNodeClasses,
+} from './features.js';
+import { nodesOfClass } from './graph-edit.js';
+import { Txt2ImgBuildError, type Txt2ImgIssue } from './txt2img-error.js';
+import { txt2imgParamsSchema } from './txt2img-schema.js';
+
+export interface BuildTxt2ImgOptions {
+  objectInfo: ObjectInfo;
+  /** The preset to build from; when absent, `params.preset` is looked up in `presets`, else the basic graph is used. */
+  preset?: Preset;
+  presets?: readonly Preset[];
+  /** Random source in [0, 1) for the seed; default Math.random. */
+  random?: () => number;
+  /** SaveImage prefix of the basic graph; default `atelier/txt2img`. */
+  filenamePrefix?: string;
+}
+
+export interface BuildTxt2ImgResult {
+  prompt: ApiPrompt;
+  /** The seed used (drawn when the request had none). */
+  seed: number;
+  /** What ComfyUI would still reject (e.g. a preset node the server lacks); empty when the prompt fits. */
+  problems: PromptProblem[];
+}
+
+/** Request parameters that map onto a contract knob of the same name. */
+const contractKeys = [
+  'caption',
+  'negative',
+  'width',
+  'height',
+  'batch_size',
+  'steps',
+  'cfg',
+  'seed',
+  'sampler',
+  'scheduler',
+  'checkpoint',
+] as const;
+
+type NamedKey = 'checkpoint' | 'sampler' | 'scheduler';
+const namedKeys: readonly NamedKey[] = ['checkpoint', 'sampler', 'scheduler'];
+
+interface Base {
+  name: string;
+  template: ApiPrompt;
+  contract: ParamSchema;
+}
+
+function validateParams(params: unknown): Txt2ImgParams {
+  const validate = compileSchema(txt2imgParamsSchema);
+  if (!validate(params)) {
+    const issues = (validate.errors ?? []).map((error): Txt2ImgIssue => {
+      const extra = error.params as Record<string, unknown>;
+      const param =
+        typeof extra.additionalProperty === 'string'
+          ? extra.additionalProperty
+          : typeof extra.missingProperty === 'string'
+            ? extra.missingProperty
+            : error.instancePath.slice(1) || 'params';
+      const message =
+        error.keyword === 'additionalProperties'
+          ? `${param} is not a txt2img parameter`
+          : error.keyword === 'pattern' && param === 'caption'
+            ? 'caption must not be empty'
+            : `${param} ${error.message ?? 'is invalid'}`;
+      return { kind: 'invalid_param', param, message };
+    });
+    throw new Txt2ImgBuildError(issues);
+  }
+  const valid = params as Txt2ImgParams;
+  if (valid.lora_weights && valid.lora_weights.length !== (valid.loras?.length ?? 0)) {
+    throw new Txt2ImgBuildError([
+      { kind: 'invalid_param', param: 'lora_weights', message: 'lora_weights must have one weight per LoRA' },
+    ]);
+  }
+  return valid;
+}
+
+function chooseBase(params: Txt2ImgParams, options: BuildTxt2ImgOptions): Base {
+  const preset =
+    options.preset ??
+    (params.preset !== undefined ? options.presets?.find((p) => p.name === params.preset) : undefined);
+  if (preset) return { name: `preset "${preset.name}"`, template: preset.template, contract: preset.params };
+  if (params.preset !== undefined) {
+    const available = (options.presets ?? []).map((p) => p.name);
+    throw new Txt2ImgBuildError([
+      {
+        kind: 'unknown_preset',
+        preset: params.preset,
+        available,
+        message: `there is no preset "${params.preset}"`,
+      },
+    ]);
+  }
+  return {
+    name: 'the basic graph',
+    template: basicTxt2ImgTemplate(options.filenamePrefix ?? 'atelier/txt2img'),
+    contract: basicTxt2ImgContract,
+  };
+}
+
+function firstTarget(contract: ParamSchema, key: string): PatchTarget | undefined {
+  return hasOwn(contract.properties, key) ? contract.properties[key]?.['x-patch'][0] : undefined;
+}
+
+function requestedFeatures(params: Txt2ImgParams): (Txt2ImgFeature | 'loras')[] {
+  const features: (Txt2ImgFeature | 'loras')[] = params.loras?.length ? ['loras'] : [];
+  return [...features, ...txt2imgFeatures.filter((feature) => params[feature] === true)];
+}
+
+/** Checkpoint, sampler and scheduler: the requested one must be offered; else the template's, else the first offered. */
+function resolveNames(base: Base, request: Txt2ImgParams, objectInfo: ObjectInfo, issues: Txt2ImgIssue[]) {
+  const resolved: Partial<Record<NamedKey, ComboValue>> = {};
+  for (const key of namedKeys) {
+    const target = firstTarget(base.contract, key);
+    const node = target ? base.template[target.node] : undefined;
+    const allowed = target && node ? listComboOptions(objectInfo, node.class_type, target.input) : null;
+    if (!target || !allowed) continue;
+    const requested = request[key];
+    if (requested !== undefined) {
+      if (!allowed.includes(requested)) {
+        const message = `${key} "${requested}" is not offered by the server`;
+        issues.push({ kind: 'unknown_value', param: key, value: requested, allowed, message });
+      }
+      continue;
+    }
+    const current = node?.inputs[target.input] as ComboValue;
+    const fallback = allowed.includes(current) ? current : allowed[0];
+    if (fallback === undefined) {
+      issues.push({
+        kind: 'unknown_value',
+        param: key,
+        value: null,
+        allowed,
+        message: `the server offers no ${key}`,
+      });
+    } else resolved[key] = fallback;
+  }
+  return resolved;
+}
+
+function checkLoras(loras: string[], objectInfo: ObjectInfo, issues: Txt2ImgIssue[]): void {
+  const allowed = listComboOptions(objectInfo, 'LoraLoader', 'lora_name');
+  // Without LoraLoader the feature check names the missing class.
+  if (!allowed) return;
+  for (const lora of loras) {
+    if (allowed.includes(lora)) continue;
+    const message = `LoRA "${lora}" is not offered by the server`;
+    issues.push({ kind: 'unknown_value', param: 'loras', value: lora, allowed, message });
+  }
+}
+
+function checkNodeClasses(
+  base: Base,
+  features: (Txt2ImgFeature | 'loras')[],
+  objectInfo: ObjectInfo,
+  issues: Txt2ImgIssue[],
+): void {
+  const needed = new Map<string, Txt2ImgFeature | 'loras' | 'base'>();
+  for (const node of Object.values(base.template))
+    if (!needed.has(node.class_type)) needed.set(node.class_type, 'base');
+  for (const feature of features) {
+    for (const classType of txt2imgFeatureNodeClasses[feature])
+      if (!needed.has(classType)) needed.set(classType, feature);
+  }
+  for (const [classType, feature] of needed) {
+    if (hasNodeClass(objectInfo, classType)) continue;
+    const who = feature === 'base' ? base.name : feature;
+    const message = `${who} needs node class ${classType}, which the server lacks`;
+    issues.push({ kind: 'missing_node_class', feature, classType, message });
+  }
+}
+
+/**
+ * Builds the prompt for POST /api/comfy/txt2img.
+ *
+ * @throws Txt2ImgBuildError (422) for out-of-bounds parameters, names the server does not offer (with the
+ * allowed ones), add-ons whose node classes are missing (named), an unknown preset, or a preset that cannot take
+ * a parameter.
+ */
+export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgOptions): BuildTxt2ImgResult {
+  const request = validateParams(params);
+  const { objectInfo } = options;
+  const base = chooseBase(request, options);
+  const features = requestedFeatures(request);
+  const loras = request.loras ?? [];
+  const issues: Txt2ImgIssue[] = [];
+
+  checkNodeClasses(base, features, objectInfo, issues);
+  const seed = request.seed ?? Math.floor((options.random ?? Math.random)() * 2 ** 53);
+  const values: Record<string, unknown> = {
+    ...request,
+    seed,
+    ...resolveNames(base, request, objectInfo, issues),
+  };
+  checkLoras(loras, objectInfo, issues);
+
+  for (const key of ['caption', 'seed'] as const) {
+    if (!firstTarget(base.contract, key)) {
+      issues.push({ kind: 'unsupported', param: key, message: `${base.name} has no "${key}" parameter` });
+    }
+  }
+  const contractValues: Record<string, unknown> = {};
+  for (const key of contractKeys) {
+    if (values[key] === undefined) continue;
+    if (firstTarget(base.contract, key)) contractValues[key] = values[key];
+    else if (request[key] !== undefined) {
+      issues.push({ kind: 'unsupported', param: key, message: `${base.name} does not take "${key}"` });
+    }
+  }
+  const checkpoints = nodesOfClass(base.template, 'CheckpointLoaderSimple');
+  if (loras.length && checkpoints.length !== 1) {
+    const message = `${base.name} has no single CheckpointLoaderSimple to chain LoRAs after`;
+    issues.push({ kind: 'unsupported', param: 'loras', message });
+  }
+  const samplers = nodesOfClass(base.template, 'KSampler');
+  for (const feature of features) {
+    if (feature !== 'loras' && samplers.length !== 1) {
+      issues.push({
+        kind: 'unsupported',
+        param: feature,
+        message: `${base.name} has no single KSampler for ${feature}`,
+      });
+    }
+  }
+  if (issues.length) throw new Txt2ImgBuildError(issues);
+
+  const applied = applyParams(base.template, base.contract, contractValues);
+  if (!applied.ok) {
+    throw new Txt2ImgBuildError(
+      applied.errors.map((error) => ({
+        kind: 'invalid_param',
+        param: error.param,
+        message: `${base.name}: ${error.message}`,
+      })),
+    );
+  }
+  const prompt = applied.prompt;
+  const [checkpointId] = checkpoints;
+  const [samplerId] = samplers;
+  if (loras.length && checkpointId) {
+    const weights = request.lora_weights ?? [];
+    const specs = loras.map((name, i) => ({ name, weight: weights[i] ?? txt2imgDefaults.lora_weight }));
+    chainLoras(prompt, checkpointId, specs);
+  }
+  if (samplerId) {
+    if (request.deepshrink) patchSamplerModel(prompt, objectInfo, samplerId, 'PatchModelAddDownscale');
+    if (request.pag) patchSamplerModel(prompt, objectInfo, samplerId, 'PerturbedAttentionGuidance');
+    if (request.detail_daemon || request.split_sigmas) {
+      replaceWithCustomSampling(prompt, objectInfo, samplerId, {
+        detailDaemon: request.detail_daemon === true,
+        splitSigmas: request.split_sigmas === true,
+      });
+    }
+  }
+  return { prompt, seed, problems: checkPromptAgainstObjectInfo(prompt, objectInfo) };
+}
