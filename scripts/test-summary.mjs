@@ -9,24 +9,32 @@ let failed = 0;
 let skipped = 0;
 const rows = [];
 
-for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-  const report = JSON.parse(readFileSync(join(dir, name), 'utf8'));
-  let p = 0;
-  let f = 0;
-  let s = 0;
-  if (name.startsWith('vitest-')) {
-    p = report.numPassedTests ?? 0;
-    f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
-    s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  } else if (name === 'playwright.json') {
-    p = report.stats?.expected ?? 0;
-    f = (report.stats?.unexpected ?? 0) + (report.stats?.flaky ?? 0);
-    s = report.stats?.skipped ?? 0;
-  } else continue;
+for (const name of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
+  const counts = countOf(name, JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  if (!counts) continue;
+  const [p, f, s] = counts;
   rows.push(`${name.replace(/\.json$/, '').padEnd(24)} ${p} passed, ${f} failed, ${s} skipped`);
   passed += p;
   failed += f;
   skipped += s;
+}
+
+/** [passed, failed, skipped] of one runner's JSON report, or null for other files. */
+function countOf(name, report) {
+  if (name.startsWith('vitest-')) {
+    return [
+      report.numPassedTests ?? 0,
+      (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0),
+      (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+    ];
+  }
+  if (name === 'playwright.json') {
+    const stats = report.stats ?? {};
+    return [stats.expected ?? 0, (stats.unexpected ?? 0) + (stats.flaky ?? 0), stats.skipped ?? 0];
+  }
+  return null;
 }
 
 console.log('\n==> summary');
