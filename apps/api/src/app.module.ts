@@ -1,10 +1,15 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { ComfyModule } from './comfy/comfy.module.js';
+import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
+import { ComfyUploadsModule } from './comfy-uploads/comfy-uploads.module.js';
+import { ComfyWorkflowsModule } from './comfy-workflows/comfy-workflows.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { RuntimeConfigModule } from './config/runtime-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -30,7 +35,12 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        GalleryModule,
         ...(options.extraModules ?? []),
+        ComfyModule,
+        ManagedComfyModule,
+        ComfyWorkflowsModule,
+        ComfyUploadsModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),
       ],

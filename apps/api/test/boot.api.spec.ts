@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { migrations as allMigrations } from '../src/database/migrations/index.js';
 import { createTestApp, testAdmin, type TestApp } from './test-app.js';
 
 describe('first start', () => {
@@ -97,7 +98,9 @@ describe('database', () => {
     const [mode] = await dataSource.query<{ journal_mode: string }[]>('PRAGMA journal_mode');
     expect(mode?.journal_mode).toBe('wal');
     const migrations = await dataSource.query<{ name: string }[]>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763700000000']);
+    // Every listed migration ran, in order (the list grows with each feature).
+    expect(migrations.map((m) => m.name)).toEqual(allMigrations.map((migration) => migration.name));
+    expect(migrations[0]?.name).toBe('InitialSchema1763700000000');
     await stat(join(app.rootDir, 'elsewhere', 'db', 'jwt-secret'));
   });
 });

@@ -769,6 +769,14 @@ export const NODE_IMPLS: Record<string, NodeImpl> = {
     const img = image(ctx, 'pixels');
     return { outputs: [{ ...latentOf(img.width, img.height, img.frames.length), source: img }] };
   },
+  // The mask only tells a real sampler where to paint; the simulated latent passes through unchanged.
+  SetLatentNoiseMask: (ctx) => ({ outputs: [latent(ctx, 'samples')] }),
+  RepeatLatentBatch: (ctx) => {
+    const l = latent(ctx, 'samples');
+    const batch = l.batch * num(ctx, 'amount', 1);
+    checkAlloc(l.width * 8, l.height * 8, 3, batch);
+    return { outputs: [{ ...l, batch }] };
+  },
 };
 
 /** Samplers time themselves (stepMs per step); every other node takes one stepMs. */

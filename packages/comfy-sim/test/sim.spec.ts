@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { FAIL_MARKER, readPngInfo, startComfySim, type ComfySim } from '../src/index.js';
+import { encodePng, FAIL_MARKER, readPngInfo, startComfySim, type ComfySim } from '../src/index.js';
 import type { Json } from './support/transcripts.js';
 import { isDone, WsRecorder, type Frame } from './support/ws-recorder.js';
 
@@ -140,6 +140,32 @@ describe('simulated execution', () => {
     expect(history.outputs['9'].images).toEqual(
       [1, 2, 3].map((n) => ({ filename: `64x48_0000${n}_.png`, subfolder: 'batch', type: 'output' })),
     );
+  });
+
+  it('runs img2img and inpainting graphs: the latent takes the image size, a repeated batch gives one file each', async () => {
+    mkdirSync(join(sim.dataDir, 'input', 'sub'), { recursive: true });
+    const source = encodePng({
+      width: 64,
+      height: 48,
+      channels: 3,
+      data: new Uint8Array(64 * 48 * 3).fill(200),
+    });
+    writeFileSync(join(sim.dataDir, 'input', 'sub', 'src.png'), source);
+    const graph = txt2img(3, { prefix: 'img' }) as Record<string, { class_type: string; inputs: Json }>;
+    delete graph['5'];
+    Object.assign(graph, {
+      '20': { class_type: 'LoadImage', inputs: { image: 'sub/src.png' } },
+      '21': { class_type: 'VAEEncode', inputs: { pixels: ['20', 0], vae: ['4', 2] } },
+      '22': { class_type: 'SetLatentNoiseMask', inputs: { samples: ['21', 0], mask: ['20', 1] } },
+      '23': { class_type: 'RepeatLatentBatch', inputs: { samples: ['22', 0], amount: 2 } },
+    });
+    (graph['3'] as { inputs: Json }).inputs.latent_image = ['23', 0];
+    const { history } = await run(graph);
+    expect(history.status.status_str).toBe('success');
+    const images = history.outputs['9'].images as { filename: string }[];
+    expect(images.map((image) => image.filename)).toEqual(['img_00001_.png', 'img_00002_.png']);
+    const info = readPngInfo(readFileSync(join(sim.dataDir, 'output', images[0]?.filename ?? '')));
+    expect([info.width, info.height]).toEqual([64, 48]);
   });
 
   it('omits preview frames when previews are off', async () => {

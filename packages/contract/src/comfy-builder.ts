@@ -13,6 +13,10 @@ export const txt2imgBounds = {
   lora_weights: { min: -10, max: 10 },
   caption: { minLength: 1, maxLength: 10_000 },
   negative: { maxLength: 10_000 },
+  /** KSampler denoise of img2img and inpainting (1 = ignore the source's content). */
+  denoise: { min: 0, max: 1 },
+  /** An input image name as LoadImage takes it: `<subfolder>/<name>`. */
+  image: { maxLength: 500 },
 } as const;
 
 /** Values used when the request leaves a parameter out and no preset says otherwise. */
@@ -24,7 +28,15 @@ export const txt2imgDefaults = {
   batch_size: 1,
   negative: '',
   lora_weight: 1,
+  /** img2img keeps a quarter of the source. */
+  img2img_denoise: 0.75,
+  /** Inpainting repaints the masked area from scratch (VAEEncodeForInpaint). */
+  inpaint_denoise: 1,
 } as const;
+
+/** LoadImageMask's channels: which one of the mask image marks the area to repaint. */
+export const txt2imgMaskChannels = ['red', 'green', 'blue', 'alpha'] as const;
+export type Txt2ImgMaskChannel = (typeof txt2imgMaskChannels)[number];
 
 /** Optional sampling add-ons; each needs node classes the ComfyUI server may lack (then: 422). */
 export const txt2imgFeatures = ['pag', 'deepshrink', 'detail_daemon', 'split_sigmas'] as const;
@@ -66,6 +78,20 @@ export interface Txt2ImgParams {
   batch_size?: number;
   /** Name of a preset in config/comfy/presets; the built-in basic graph when absent. */
   preset?: string;
+  /**
+   * img2img: an uploaded input image (`image` of POST /api/comfy/upload) encoded in place of the empty latent.
+   * The output takes its size unless `width`/`height` are given (then it is scaled first).
+   */
+  image?: string;
+  /**
+   * Inpainting (needs `image`): an uploaded mask image. The same name as `image` uses the image's own alpha
+   * (transparent pixels are repainted).
+   */
+  mask?: string;
+  /** Which channel of `mask` marks the area to repaint: `red` (white = repaint) by default, `alpha` when the mask is the image itself. */
+  mask_channel?: Txt2ImgMaskChannel;
+  /** 0–1, needs `image`. Default 0.75 for img2img, 1 for inpainting (below 1 the masked latent is re-noised instead). */
+  denoise?: number;
 }
 
 export type Txt2ImgRequest = Txt2ImgParams;

@@ -1,4 +1,5 @@
 /** Shapes of /api/comfy: what the API answers and what the web app reads. */
+import type { ManagedComfyStatus } from './comfy-managed.js';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'interrupted', 'lost'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -21,6 +22,8 @@ export interface JobProgress {
 }
 
 export interface JobError {
+  /** Machine-readable reason when Atelier (not ComfyUI) decided, e.g. `comfy.job_lost`, `comfy.unreachable`. */
+  code?: string;
   message: string;
   node_id?: string | null;
   node_type?: string | null;
@@ -44,10 +47,40 @@ export interface ComfyQueueRequest {
 
 export interface ComfyQueueResponse {
   prompt_id: string;
+  /** The caller's own client_id when it sent one (only recorded), else the id ComfyUI knows the job by. */
   client_id: string;
 }
 
+/** Upper bound of nodes in a queued API prompt. */
+export const maxWorkflowNodes = 2000;
+
+/** POST /api/comfy/cancel/:promptId: what was done (a queued job is removed, a running one interrupted). */
+export interface ComfyCancelResponse {
+  prompt_id: string;
+  action: 'deleted' | 'interrupted' | 'none';
+  status: JobStatus;
+}
+
+/** GET /api/comfy/jobs query. */
+export interface ComfyJobsQuery {
+  status?: JobStatus;
+  /** Curators and admins see everyone's jobs unless `mine=1`; users always see only theirs. */
+  mine?: '1' | '0' | 'true' | 'false';
+  cursor?: string;
+  /** 1–100, default 20. */
+  limit?: number;
+}
+
+/** GET /api/comfy/view query: an image as ComfyUI names it. */
+export interface ComfyViewQuery {
+  filename: string;
+  subfolder?: string;
+  type?: ComfyImageType;
+}
+export const comfyImageTypes: readonly ComfyImageType[] = ['output', 'input', 'temp'];
+
 export type ComfyWatchState = 'unknown' | 'up' | 'degraded' | 'down';
+export type ComfySocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'gave_up';
 
 export interface ComfyDevice {
   name: string;
@@ -68,8 +101,13 @@ export interface ComfyHealthInfo {
     queue_remaining: number | null;
     last_error: string | null;
     latency_ms?: number | null;
+    /** ISO time of the last probe. */
     checked_at?: string | null;
+    /** The one WebSocket the server keeps to ComfyUI. */
+    socket?: ComfySocketState;
   };
+  /** Managed mode (Atelier runs ComfyUI itself): the child process; null or absent when ComfyUI runs elsewhere. */
+  managed?: ManagedComfyStatus | null;
 }
 
 export interface ComfyHealthResponse {
@@ -120,7 +158,14 @@ export interface ComfyObjectInfoResponse {
   fetched_at: string;
 }
 
-/** Server-Sent Events of GET /api/comfy/stream/:promptId (each with an `id`, resumable). */
+/**
+ * Server-Sent Events of GET /api/comfy/stream/:promptId. Every event has an `id` (per job, increasing); a
+ * reconnect with `Last-Event-ID` gets only what it missed, a new subscriber first gets a `status` snapshot
+ * (and, for a finished job, its terminal events). Terminal order: `images` | `error`, then `status`, then
+ * `done`, after which the server ends the stream. Comment lines (`: ping`) are heartbeats. Previews come
+ * at most 5 a second per job (the ones in between are dropped) and are not replayed on resume.
+ * Warning codes: `comfy.socket_down` (following the job by polling), `comfy.disabled`.
+ */
 export interface ComfyStreamEventMap {
   status: ComfyStatusResponse;
   progress: { prompt_id: string } & JobProgress;

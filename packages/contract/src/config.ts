@@ -13,7 +13,8 @@ export interface RuntimeSettings {
 }
 
 export type RuntimeSettingKey = keyof RuntimeSettings;
-export type SettingSource = 'default' | 'env' | 'admin';
+/** `managed`: imposed by the managed ComfyUI server (COMFY_MANAGED_COMMAND) while it runs. */
+export type SettingSource = 'default' | 'env' | 'admin' | 'managed';
 
 export interface SettingView<T = unknown> {
   value: T;

@@ -7,12 +7,15 @@ export interface GalleryImage {
   sha256: string;
   mime: GalleryMime;
   bytes: number;
+  /** As displayed (after EXIF orientation). */
   width: number;
   height: number;
   prompt_id: string | null;
   created_at: string;
   created_by: { id: number; username: string };
+  /** The original: GET, `?download=1` for an attachment. */
   file_url: string;
+  /** WebP, at most 512 px a side. */
   thumbnail_url: string;
 }
 
@@ -23,6 +26,7 @@ export interface GalleryProvenance {
   params: Record<string, unknown> | null;
   workflow: Record<string, unknown> | null;
   metadata: Record<string, unknown>;
+  /** The ComfyUI output it was fetched from (POST /api/comfy/ingest/from-job); null for uploads. */
   source: ComfyImageRef | null;
 }
 
@@ -30,18 +34,45 @@ export interface GalleryImageDetail extends GalleryImage {
   provenance: GalleryProvenance;
 }
 
+/** GET /api/gallery/images?cursor&limit: newest first. */
+export interface GalleryListQuery {
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+}
+
+export const galleryPageDefaultLimit = 50;
+export const galleryPageMaxLimit = 100;
+
 export interface GalleryPage {
   items: GalleryImage[];
+  /** Null on the last page. */
   next_cursor: string | null;
 }
 
+/**
+ * The text fields of the multipart POST /api/comfy/ingest, next to the `file` part.
+ * `workflow` and `metadata` are JSON objects serialised as strings.
+ */
+export interface IngestFields {
+  prompt_id?: string;
+  workflow?: string;
+  metadata?: string;
+}
+
+/** Prompt ids accepted by ingest: UUIDs and similar (letters, digits, `-`, `_`; up to 128). */
+export const ingestPromptIdPattern = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
+
 export interface IngestResponse {
   image: GalleryImage;
+  /** True when these bytes were kept already: `image` is the existing record (HTTP 200, else 201). */
   duplicate: boolean;
 }
 
 export interface IngestFromJobRequest {
   prompt_id: string;
+  /** A subset of the job's images; all of them when absent. */
   images?: ComfyImageRef[];
 }
 

@@ -6,3 +6,6 @@ export * from './health.js';
 export * from './comfy.js';
 export * from './gallery.js';
 export * from './comfy-builder.js';
+export * from './comfy-managed.js';
+export * from './comfy-workflows.js';
+export * from './comfy-uploads.js';

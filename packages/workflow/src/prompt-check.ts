@@ -46,6 +46,9 @@ function checkLiteral(
   value: unknown,
 ): Omit<PromptProblem, 'nodeId' | 'classType' | 'input'> | null {
   if (spec.type === 'COMBO') {
+    // Upload inputs (LoadImage & co.) are checked by the node's own VALIDATE_INPUTS (does the file exist?),
+    // never against the list, which holds only the input folder's top level.
+    if (spec.options.image_upload === true && typeof value === 'string') return null;
     const allowed = spec.comboValues ?? [];
     if (allowed.includes(value as ComboValue)) return null;
     return {

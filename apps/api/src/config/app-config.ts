@@ -9,6 +9,11 @@ export interface AppConfigValues {
   readonly rootDir: string;
   /** Folder of the database file; the generated JWT secret is kept here too. */
   readonly dataDir: string;
+  /**
+   * Absolute; the shipped runtime configuration (`comfy/workflows`, `comfy/params`): ATELIER_CONFIG_DIR, else the
+   * `config/` folder of the repository the server runs from (not of ATELIER_ROOT_DIR).
+   */
+  readonly configDir: string;
   /** ATELIER_DEMO=1: the server runs against the bundled ComfyUI simulator. */
   readonly demo: boolean;
   readonly version: string;
@@ -46,6 +51,64 @@ export interface AppConfigValues {
       readonly maxDelayS: number;
     };
   };
+  readonly gallery: {
+    /** Largest upload accepted by POST /api/comfy/ingest. */
+    readonly ingestMaxBytes: number;
+    /** Largest decoded image (width × height) accepted; guards against decompression bombs. */
+    readonly maxInputPixels: number;
+    /** Absolute. Thumbnails live apart from the dated image folders. */
+    readonly thumbnailDir: string;
+  };
+  /** POST /api/comfy/upload: input images sent to ComfyUI. */
+  readonly comfyUploads: {
+    /** Largest upload accepted. */
+    readonly maxBytes: number;
+    /** Largest image (width × height) accepted; guards against decompression bombs. */
+    readonly maxPixels: number;
+    /** Absolute; ComfyUI's input folder when Atelier can reach it (COMFY_INPUT_DIR), so ephemeral uploads can be removed. */
+    readonly inputDir: string | null;
+  };
+  /**
+   * Boot-only knobs of the ComfyUI integration that admins do not change at run time: where presets live,
+   * rate limits, and the timings tests and demos shorten.
+   */
+  readonly comfyTuning: {
+    /** Absolute; `*.json` txt2img presets. */
+    readonly presetsDir: string;
+    /** When set, replaces comfy_health_interval_s (its 5 s floor suits admins, not tests). */
+    readonly watchdogIntervalMs: number | null;
+    /** Poll period of a job while the WebSocket is down. */
+    readonly pollIntervalMs: number;
+    /** SSE comment lines that keep proxies from closing an idle stream. */
+    readonly sseHeartbeatMs: number;
+    /** /api/comfy/view per user: sustained requests per second and burst. */
+    readonly viewRatePerS: number;
+    readonly viewBurst: number;
+    /** Least seconds between two object_info refreshes (?refresh=1) per user. */
+    readonly objectInfoRefreshIntervalS: number;
+  };
+  /** Managed mode (COMFY_MANAGED_*): Atelier runs ComfyUI itself. Null unless COMFY_MANAGED_COMMAND is set. */
+  readonly comfyManaged: {
+    /** Program and arguments, split like a shell would but never run by one. */
+    readonly command: readonly string[];
+    /** Absolute; where the command runs (default: the root dir). */
+    readonly cwd: string;
+    /** The first port tried; the next free one is used when it is taken. */
+    readonly initialPort: number;
+    readonly startAttempts: number;
+    /** Base of the exponential backoff between attempts and restarts (capped at 30 s). */
+    readonly startSleepS: number;
+    /** Absolute; an API-format workflow run as the warm-up, null for the built-in model-free graph. */
+    readonly testPayloadPath: string | null;
+    /** Per attempt: how long ComfyUI may take to answer HTTP. */
+    readonly readyTimeoutS: number;
+    /** Per attempt: how long the warm-up workflow may take. */
+    readonly warmupTimeoutS: number;
+    /** Between SIGTERM and SIGKILL when stopping it. */
+    readonly stopGraceS: number;
+    /** Ready this long, a later crash starts counting attempts from 1 again. */
+    readonly stableAfterS: number;
+  } | null;
   /** Layers under the admin overrides: built-in defaults and what the environment set. */
   readonly runtime: { readonly defaults: RuntimeSettings; readonly env: Partial<RuntimeSettings> };
 }
@@ -58,6 +121,7 @@ export class AppConfig implements AppConfigValues {
   declare readonly port: number;
   declare readonly rootDir: string;
   declare readonly dataDir: string;
+  declare readonly configDir: string;
   declare readonly demo: boolean;
   declare readonly version: string;
   declare readonly database: AppConfigValues['database'];
@@ -66,6 +130,10 @@ export class AppConfig implements AppConfigValues {
   declare readonly log: AppConfigValues['log'];
   declare readonly auth: AppConfigValues['auth'];
   declare readonly comfy: AppConfigValues['comfy'];
+  declare readonly comfyTuning: AppConfigValues['comfyTuning'];
+  declare readonly gallery: AppConfigValues['gallery'];
+  declare readonly comfyUploads: AppConfigValues['comfyUploads'];
+  declare readonly comfyManaged: AppConfigValues['comfyManaged'];
   declare readonly runtime: AppConfigValues['runtime'];
 
   constructor(values: AppConfigValues) {

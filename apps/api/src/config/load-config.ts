@@ -7,6 +7,8 @@ import {
 } from '@atelier/contract';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
+import { hasFlag } from '../comfy-managed/managed-command.js';
+import { splitShellWords } from '../comfy-managed/shell-words.js';
 import { findRepoRoot, readApiVersion } from './paths.js';
 import {
   checkNumber,
@@ -130,11 +132,18 @@ export function loadConfig(env: Env): AppConfig {
   }
 
   const dbPath = underRoot(reader.raw('ATELIER_DB_PATH') ?? 'data/atelier.sqlite');
+  const configDirOverride = reader.raw('ATELIER_CONFIG_DIR');
+  // The shipped config belongs to the server's own checkout, wherever ATELIER_ROOT_DIR points.
+  const configDir = configDirOverride
+    ? underRoot(configDirOverride)
+    : resolve(findRepoRoot() ?? rootDir, 'config');
+  const inputDir = reader.raw('COMFY_INPUT_DIR');
 
   const config = {
     port: reader.number('PORT', 3000, { min: 0, max: 65_535, integer: true }),
     rootDir,
     dataDir: dirname(dbPath),
+    configDir,
     demo: reader.boolean('ATELIER_DEMO', false),
     version: readApiVersion(),
     database: { path: dbPath },
@@ -213,11 +222,104 @@ export function loadConfig(env: Env): AppConfig {
         maxDelayS: bootSettings.comfy_reconnect_max_delay_s,
       },
     },
+    gallery: {
+      ingestMaxBytes: reader.number('ATELIER_INGEST_MAX_BYTES', 25 * 1024 * 1024, {
+        min: 1024,
+        max: 1024 * 1024 * 1024,
+        integer: true,
+        unit: 'bytes',
+      }),
+      maxInputPixels: reader.number('ATELIER_INGEST_MAX_PIXELS', 8192 * 8192, {
+        min: 1,
+        max: 1_000_000_000,
+        integer: true,
+      }),
+      thumbnailDir: underRoot(reader.raw('ATELIER_THUMBNAIL_DIR') ?? 'generated/thumbnails'),
+    },
+    comfyUploads: {
+      maxBytes: reader.number('ATELIER_UPLOAD_MAX_BYTES', 25 * 1024 * 1024, {
+        min: 1024,
+        max: 1024 * 1024 * 1024,
+        integer: true,
+        unit: 'bytes',
+      }),
+      maxPixels: reader.number('ATELIER_UPLOAD_MAX_PIXELS', 8192 * 8192, {
+        min: 1,
+        max: 1_000_000_000,
+        integer: true,
+      }),
+      inputDir: inputDir ? underRoot(inputDir) : null,
+    },
+    comfyTuning: {
+      presetsDir: underRoot(reader.raw('COMFY_PRESETS_DIR') ?? 'config/comfy/presets'),
+      watchdogIntervalMs:
+        reader.read(
+          'ATELIER_COMFY_WATCHDOG_INTERVAL_MS',
+          describeNumber({ min: 10, max: 3_600_000, integer: true }),
+          (raw) => checkNumber(parseNumberWord(raw), { min: 10, max: 3_600_000, integer: true }),
+        ) ?? null,
+      pollIntervalMs: reader.number('ATELIER_COMFY_POLL_INTERVAL_MS', 1000, {
+        min: 10,
+        max: 60_000,
+        integer: true,
+      }),
+      sseHeartbeatMs: reader.number('ATELIER_COMFY_SSE_HEARTBEAT_MS', 15_000, {
+        min: 10,
+        max: 300_000,
+        integer: true,
+      }),
+      viewRatePerS: reader.number('ATELIER_COMFY_VIEW_RATE', 30, {
+        min: 0,
+        max: 1_000_000,
+        minExclusive: true,
+      }),
+      viewBurst: reader.number('ATELIER_COMFY_VIEW_BURST', 60, { min: 1, max: 1_000_000, integer: true }),
+      objectInfoRefreshIntervalS: reader.number('ATELIER_COMFY_REFRESH_INTERVAL_S', 10, {
+        min: 0,
+        max: 3600,
+        unit: 'seconds',
+      }),
+    },
+    comfyManaged: readComfyManaged(reader, rootDir, underRoot),
     runtime: { defaults, env: envSettings },
   };
 
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return new AppConfig(config);
+}
+
+/** COMFY_MANAGED_*: every variable is checked even when the command is unset, so a typo still stops the boot. */
+function readComfyManaged(
+  reader: EnvReader,
+  rootDir: string,
+  underRoot: (path: string) => string,
+): AppConfig['comfyManaged'] {
+  const command = reader.read(
+    'COMFY_MANAGED_COMMAND',
+    'a command line such as "python3 main.py --cpu" without --port (words split as sh does with quotes and ' +
+      'backslashes, but no shell runs it: no variables, ~, pipes, redirections or ;)',
+    (raw) => {
+      const words = splitShellWords(raw);
+      return words && words.length > 0 && !hasFlag(words, '--port') ? words : undefined;
+    },
+  );
+  const cwd = reader.raw('COMFY_MANAGED_CWD');
+  const testPayload = reader.raw('COMFY_MANAGED_TEST_PAYLOAD');
+  const seconds = (name: string, fallback: number, max: number, minExclusive = true) =>
+    reader.number(name, fallback, { min: 0, max, minExclusive, unit: 'seconds' });
+  const values = {
+    command: command ?? [],
+    cwd: cwd ? underRoot(cwd) : rootDir,
+    initialPort: reader.number('COMFY_MANAGED_INITIAL_PORT', 8188, { min: 1, max: 65_535, integer: true }),
+    startAttempts: reader.number('COMFY_MANAGED_START_ATTEMPTS', 10, { min: 1, max: 1000, integer: true }),
+    startSleepS: seconds('COMFY_MANAGED_START_SLEEP_S', 1, 300),
+    testPayloadPath: testPayload ? underRoot(testPayload) : null,
+    readyTimeoutS: seconds('COMFY_MANAGED_READY_TIMEOUT_S', 120, 3600),
+    warmupTimeoutS: seconds('COMFY_MANAGED_WARMUP_TIMEOUT_S', 120, 3600),
+    stopGraceS: seconds('COMFY_MANAGED_STOP_GRACE_S', 5, 300, false),
+    stableAfterS: seconds('COMFY_MANAGED_STABLE_AFTER_S', 60, 86_400, false),
+  };
+  return command ? values : null;
 }
 
 function envNameOf(settingName: string): string {

@@ -29,16 +29,18 @@ export type RuntimeSettingsListener = (change: RuntimeSettingsChange) => void;
 type Overrides = Partial<RuntimeSettings>;
 
 /**
- * The live runtime settings: admin override > environment > default. Other services read `get()`
+ * The live runtime settings: managed server > admin override > environment > default. Other services read `get()`
  * whenever they need a value and subscribe to `changes$` / `onChange` to react without a restart.
  * Created through `createRuntimeConfig`, so it is loaded before anyone can inject it.
  */
 export class RuntimeConfig {
   private readonly logger = new Logger(RuntimeConfig.name);
   private overrides: Overrides = {};
+  /** Imposed by the managed ComfyUI server while it runs; wins over everything else. */
+  private managed: Overrides = {};
   private current: Readonly<RuntimeSettings>;
   private readonly changes = new Subject<RuntimeSettingsChange>();
-  /** Emits after each admin change that altered at least one effective value. */
+  /** Emits after each admin (or managed-server) change that altered at least one effective value. */
   readonly changes$: Observable<RuntimeSettingsChange> = this.changes.asObservable();
 
   constructor(
@@ -76,10 +78,12 @@ export class RuntimeConfig {
 
   sources(): Record<RuntimeSettingKey, SettingSource> {
     const envValues = this.config.runtime.env;
-    const entries = runtimeSettingKeys.map((key): [RuntimeSettingKey, SettingSource] => [
-      key,
-      key in this.overrides ? 'admin' : key in envValues ? 'env' : 'default',
-    ]);
+    const sourceOf = (key: RuntimeSettingKey): SettingSource => {
+      if (key in this.managed) return 'managed';
+      if (key in this.overrides) return 'admin';
+      return key in envValues ? 'env' : 'default';
+    };
+    const entries = runtimeSettingKeys.map((key): [RuntimeSettingKey, SettingSource] => [key, sourceOf(key)]);
     return Object.fromEntries(entries) as Record<RuntimeSettingKey, SettingSource>;
   }
 
@@ -120,14 +124,27 @@ export class RuntimeConfig {
     }
 
     await this.store.apply(set, reset, byUserId);
-    const previous = this.current;
     this.overrides = overrides;
-    this.current = next;
+    return this.publish(next, { byUserId });
+  }
 
+  /**
+   * Values the managed ComfyUI server imposes (comfy-managed/): its URL and `comfy_enabled: true`. They win
+   * over admin, env and default, show the source `managed`, are not persisted, and fire the normal change
+   * event, so consumers rewire exactly as after an admin change. `null` removes them.
+   */
+  setManagedOverride(values: Partial<RuntimeSettings> | null): RuntimeSettingsChange | null {
+    this.managed = { ...values };
+    return this.publish(this.compute(), { by: 'managed' });
+  }
+
+  private publish(next: Readonly<RuntimeSettings>, context: object): RuntimeSettingsChange | null {
+    const previous = this.current;
+    this.current = next;
     const changedKeys = runtimeSettingKeys.filter((key) => previous[key] !== next[key]);
     if (changedKeys.length === 0) return null;
     const change: RuntimeSettingsChange = { previous, current: next, changedKeys };
-    this.logger.log({ changedKeys, byUserId }, 'Runtime settings changed');
+    this.logger.log({ changedKeys, ...context }, 'Runtime settings changed');
     this.changes.next(change);
     return change;
   }
@@ -164,7 +181,12 @@ export class RuntimeConfig {
   }
 
   private compute(overrides: Overrides = this.overrides): Readonly<RuntimeSettings> {
-    return Object.freeze({ ...this.config.runtime.defaults, ...this.config.runtime.env, ...overrides });
+    return Object.freeze({
+      ...this.config.runtime.defaults,
+      ...this.config.runtime.env,
+      ...overrides,
+      ...this.managed,
+    });
   }
 }
 

@@ -37,7 +37,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   'comfy.unsupported_feature': 422,
   'comfy.job_not_found': 404,
   'comfy.conversion_failed': 422,
-  'comfy.template_broken': 500,
+  // The template does not fit the server's object_info (missing classes, inputs or values).
+  'comfy.template_broken': 422,
   'gallery.not_found': 404,
   'gallery.invalid_image': 400,
 };

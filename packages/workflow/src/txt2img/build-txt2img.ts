@@ -19,6 +19,14 @@ import {
   txt2imgFeatureNodeClasses,
 } from './features.js';
 import { nodesOfClass } from './graph-edit.js';
+import {
+  findLatentSlot,
+  imageSourceNodeClasses,
+  imageSourceOf,
+  useImageSource,
+  type ImageSource,
+  type LatentSlot,
+} from './image-source.js';
 import { Txt2ImgBuildError, type Txt2ImgIssue } from './txt2img-error.js';
 import { txt2imgParamsSchema } from './txt2img-schema.js';
 
@@ -31,6 +39,11 @@ export interface BuildTxt2ImgOptions {
   random?: () => number;
   /** SaveImage prefix of the basic graph; default `atelier/txt2img`. */
   filenamePrefix?: string;
+  /**
+   * Whether an `image` / `mask` name may be used (e.g. "this user uploaded it"). Default: it must be in
+   * LoadImage's list in object_info — which, in ComfyUI, holds only the top level of the input folder.
+   */
+  isKnownInputImage?: (name: string) => boolean;
 }
 
 export interface BuildTxt2ImgResult {
@@ -87,12 +100,41 @@ function validateParams(params: unknown): Txt2ImgParams {
     throw new Txt2ImgBuildError(issues);
   }
   const valid = params as Txt2ImgParams;
+  const issues: Txt2ImgIssue[] = [];
+  const invalid = (param: string, message: string) => issues.push({ kind: 'invalid_param', param, message });
   if (valid.lora_weights && valid.lora_weights.length !== (valid.loras?.length ?? 0)) {
-    throw new Txt2ImgBuildError([
-      { kind: 'invalid_param', param: 'lora_weights', message: 'lora_weights must have one weight per LoRA' },
-    ]);
+    invalid('lora_weights', 'lora_weights must have one weight per LoRA');
   }
+  if (valid.image === undefined) {
+    if (valid.mask !== undefined) invalid('mask', 'mask needs an image to inpaint');
+    if (valid.denoise !== undefined)
+      invalid('denoise', 'denoise applies to img2img and inpainting: set image');
+  } else if (valid.mask !== undefined) {
+    for (const side of ['width', 'height'] as const) {
+      if (valid[side] !== undefined) invalid(side, `inpainting keeps the image's size: leave ${side} out`);
+    }
+  }
+  if (valid.mask_channel !== undefined && valid.mask === undefined) {
+    invalid('mask_channel', 'mask_channel needs a mask');
+  }
+  if (issues.length) throw new Txt2ImgBuildError(issues);
   return valid;
+}
+
+/** The image and mask must be known input files: by the caller's rule, else LoadImage's list. */
+function checkInputImages(source: ImageSource, options: BuildTxt2ImgOptions, issues: Txt2ImgIssue[]): void {
+  const listed = listComboOptions(options.objectInfo, 'LoadImage', 'image') ?? [];
+  const isKnown = options.isKnownInputImage ?? ((name: string) => listed.includes(name));
+  const allowed = options.isKnownInputImage ? [] : listed;
+  const names: ['image' | 'mask', string | null][] = [
+    ['image', source.image],
+    ['mask', source.mask === source.image ? null : source.mask],
+  ];
+  for (const [param, value] of names) {
+    if (value === null || isKnown(value)) continue;
+    const message = `${param} "${value}" is not an uploaded input image`;
+    issues.push({ kind: 'unknown_value', param, value, allowed, message });
+  }
 }
 
 function chooseBase(params: Txt2ImgParams, options: BuildTxt2ImgOptions): Base {
@@ -172,15 +214,19 @@ function checkLoras(loras: string[], objectInfo: ObjectInfo, issues: Txt2ImgIssu
 function checkNodeClasses(
   base: Base,
   features: (Txt2ImgFeature | 'loras')[],
+  source: ImageSource | null,
   objectInfo: ObjectInfo,
   issues: Txt2ImgIssue[],
 ): void {
-  const needed = new Map<string, Txt2ImgFeature | 'loras' | 'base'>();
+  const needed = new Map<string, Txt2ImgFeature | 'loras' | 'base' | 'image'>();
   for (const node of Object.values(base.template))
     if (!needed.has(node.class_type)) needed.set(node.class_type, 'base');
   for (const feature of features) {
     for (const classType of txt2imgFeatureNodeClasses[feature])
       if (!needed.has(classType)) needed.set(classType, feature);
+  }
+  for (const classType of source ? imageSourceNodeClasses(source) : []) {
+    if (!needed.has(classType)) needed.set(classType, 'image');
   }
   for (const [classType, feature] of needed) {
     if (hasNodeClass(objectInfo, classType)) continue;
@@ -204,8 +250,10 @@ export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgO
   const features = requestedFeatures(request);
   const loras = request.loras ?? [];
   const issues: Txt2ImgIssue[] = [];
+  const source = imageSourceOf(request);
 
-  checkNodeClasses(base, features, objectInfo, issues);
+  checkNodeClasses(base, features, source, objectInfo, issues);
+  if (source) checkInputImages(source, options, issues);
   const seed = request.seed ?? Math.floor((options.random ?? Math.random)() * 2 ** 53);
   const values: Record<string, unknown> = {
     ...request,
@@ -242,6 +290,19 @@ export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgO
       });
     }
   }
+  let latentSlot: LatentSlot | null = null;
+  if (source) {
+    const [only] = samplers;
+    const found =
+      samplers.length === 1 && only ? findLatentSlot(base.template, only) : 'it has no single KSampler';
+    if (typeof found === 'string') {
+      issues.push({
+        kind: 'unsupported',
+        param: 'image',
+        message: `${base.name} cannot take an image: ${found}`,
+      });
+    } else latentSlot = found;
+  }
   if (issues.length) throw new Txt2ImgBuildError(issues);
 
   const applied = applyParams(base.template, base.contract, contractValues);
@@ -257,6 +318,8 @@ export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgO
   const prompt = applied.prompt;
   const [checkpointId] = checkpoints;
   const [samplerId] = samplers;
+  // Before the add-ons: custom sampling copies the sampler's latent and denoise.
+  if (source && latentSlot) useImageSource(prompt, latentSlot, source);
   if (loras.length && checkpointId) {
     const weights = request.lora_weights ?? [];
     const specs = loras.map((name, i) => ({ name, weight: weights[i] ?? txt2imgDefaults.lora_weight }));

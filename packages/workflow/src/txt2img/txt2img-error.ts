@@ -6,10 +6,13 @@ import type { ComboValue } from '../object-info.js';
 export type Txt2ImgIssue =
   /** A parameter breaks its bounds or type (or the preset's stricter contract). */
   | { kind: 'invalid_param'; param: string; message: string }
-  /** A checkpoint, sampler, scheduler or LoRA the server does not offer (`allowed` lists what it does). */
+  /**
+   * A checkpoint, sampler, scheduler or LoRA the server does not offer (`allowed` lists what it does), or an input
+   * image that is not known (`allowed` is empty when the caller decides what is known).
+   */
   | {
       kind: 'unknown_value';
-      param: 'checkpoint' | 'sampler' | 'scheduler' | 'loras';
+      param: 'checkpoint' | 'sampler' | 'scheduler' | 'loras' | 'image' | 'mask';
       value: string | null;
       allowed: ComboValue[];
       message: string;
@@ -17,7 +20,7 @@ export type Txt2ImgIssue =
   /** A requested switch (or the base graph itself) needs a node class the server lacks. */
   | {
       kind: 'missing_node_class';
-      feature: Txt2ImgFeature | 'loras' | 'base';
+      feature: Txt2ImgFeature | 'loras' | 'base' | 'image';
       classType: string;
       message: string;
     }

@@ -1,9 +1,11 @@
 /** JSON Schema of the txt2img parameters, built from the bounds the contract package shares with the web app. */
-import { txt2imgBounds as bounds } from '@atelier/contract';
+import { txt2imgBounds as bounds, txt2imgMaskChannels } from '@atelier/contract';
 
 const name = { type: 'string', minLength: 1, maxLength: 512 } as const;
 const side = (b: typeof bounds.width) =>
   ({ type: 'integer', minimum: b.min, maximum: b.max, multipleOf: b.multipleOf }) as const;
+
+const inputImagePattern = '^(?!/)(?!.*\\.\\.)[^\\\\\\u0000-\\u001f]+$';
 
 export const txt2imgParamsSchema = {
   type: 'object',
@@ -33,5 +35,10 @@ export const txt2imgParamsSchema = {
     split_sigmas: { type: 'boolean' },
     batch_size: { type: 'integer', minimum: bounds.batch_size.min, maximum: bounds.batch_size.max },
     preset: name,
+    // Input names as LoadImage takes them: relative, no "..", no backslash or control characters.
+    image: { type: 'string', minLength: 1, ...bounds.image, pattern: inputImagePattern },
+    mask: { type: 'string', minLength: 1, ...bounds.image, pattern: inputImagePattern },
+    mask_channel: { enum: txt2imgMaskChannels },
+    denoise: { type: 'number', minimum: bounds.denoise.min, maximum: bounds.denoise.max },
   },
 } as const;

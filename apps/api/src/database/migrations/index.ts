@@ -1,4 +1,12 @@
 import { InitialSchema1763700000000 } from './1763700000000-initial-schema.js';
+import { Gallery1763800000000 } from './1763800000000-gallery.js';
+import { ComfyJobs1763900000000 } from './1763900000000-comfy-jobs.js';
+import { ComfyUploads1764000000000 } from './1764000000000-comfy-uploads.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
-export const migrations = [InitialSchema1763700000000];
+export const migrations = [
+  InitialSchema1763700000000,
+  Gallery1763800000000,
+  ComfyJobs1763900000000,
+  ComfyUploads1764000000000,
+];

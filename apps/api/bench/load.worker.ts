@@ -1,0 +1,53 @@
+/** An HTTP load generator on its own thread: `total` GETs of one URL, `concurrency` at a time. */
+import { Agent, request } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+
+export interface LoadJob {
+  url: string;
+  headers: Record<string, string>;
+  concurrency: number;
+  total: number;
+}
+
+export interface LoadResult {
+  latenciesMs: number[];
+  elapsedMs: number;
+  bytes: number;
+  failures: number;
+}
+
+const job = workerData as LoadJob;
+const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+
+function once(): Promise<{ ms: number; bytes: number; ok: boolean }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = request(job.url, { agent, headers: job.headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ ms: performance.now() - started, bytes, ok: res.statusCode === 200 }));
+    });
+    req.on('error', () => resolve({ ms: performance.now() - started, bytes: 0, ok: false }));
+    req.end();
+  });
+}
+
+const latenciesMs: number[] = [];
+let bytes = 0;
+let failures = 0;
+let started = 0;
+const begin = performance.now();
+await Promise.all(
+  Array.from({ length: job.concurrency }, async () => {
+    while (started < job.total) {
+      started += 1;
+      const result = await once();
+      if (!result.ok) failures += 1;
+      latenciesMs.push(result.ms);
+      bytes += result.bytes;
+    }
+  }),
+);
+const result: LoadResult = { latenciesMs, elapsedMs: performance.now() - begin, bytes, failures };
+agent.destroy();
+parentPort?.postMessage(result);

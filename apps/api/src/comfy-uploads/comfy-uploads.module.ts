@@ -1,0 +1,44 @@
+import { Global, Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
+import { COMFY_INPUT_IMAGES } from '../comfy/input-images.port.js';
+import { AppConfig } from '../config/app-config.js';
+import { ComfyUploadsController } from './comfy-uploads.controller.js';
+import { ComfyUploadsService } from './comfy-uploads.service.js';
+import { FileLocks } from './file-locks.js';
+import { inputImagesProvider } from './input-images.provider.js';
+import { UploadCleanupService } from './upload-cleanup.service.js';
+import { ComfyUploadEntity } from './upload.entity.js';
+import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
+import { UploadsRepository } from './uploads.repository.js';
+
+/**
+ * POST /api/comfy/upload, the uploads table and ephemeral cleanup. Global only to hand txt2img its
+ * COMFY_INPUT_IMAGES port (which uploads a user may name).
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ComfyUploadEntity]),
+    // In memory: an aborted upload leaves no file behind.
+    MulterModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        limits: { fileSize: config.comfyUploads.maxBytes, files: 1, fields: 6, fieldSize: 1024, parts: 8 },
+      }),
+    }),
+  ],
+  controllers: [ComfyUploadsController],
+  providers: [
+    UploadsRepository,
+    FileLocks,
+    ComfyUploadsService,
+    UploadCleanupService,
+    inputImagesProvider,
+    ComfyEnabledGuard,
+    UploadLimitInterceptor,
+  ],
+  exports: [COMFY_INPUT_IMAGES],
+})
+export class ComfyUploadsModule {}

@@ -1,0 +1,79 @@
+import type { AuthUser, ComfyUploadResponse } from '@atelier/contract';
+import { Injectable, Logger } from '@nestjs/common';
+import { toComfyAppError } from '../comfy/comfy-errors.js';
+import { ComfyService } from '../comfy/comfy.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../http/app-error.js';
+import type { UploadFieldsDto } from './comfy-uploads.dto.js';
+import { FileLocks } from './file-locks.js';
+import { inspectUpload, uploadNameOf } from './upload-inspection.js';
+import { loadImageValue, toUploadResponse } from './upload-views.js';
+import { UploadsRepository } from './uploads.repository.js';
+
+/** The part of a multer file this service reads. */
+export interface UploadedFile {
+  buffer: Buffer;
+}
+
+/** Where uploads go unless the caller names a subfolder: apart from files an admin put in the input folder. */
+export const defaultSubfolder = 'atelier';
+
+/**
+ * POST /api/comfy/upload: checks the image (type from its bytes, size, pixels, decodable), names it after its
+ * bytes, sends it to ComfyUI's input folder (`/upload/image`, overwrite) and records who uploaded what.
+ */
+@Injectable()
+export class ComfyUploadsService {
+  private readonly logger = new Logger(ComfyUploadsService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly comfy: ComfyService,
+    private readonly uploads: UploadsRepository,
+    private readonly locks: FileLocks,
+  ) {}
+
+  async upload(
+    user: AuthUser,
+    file: UploadedFile | undefined,
+    fields: UploadFieldsDto,
+  ): Promise<ComfyUploadResponse> {
+    if (!file) {
+      throw new AppError('validation_failed', 'Send the image as the multipart part "image"', {
+        image: ['is required'],
+      });
+    }
+    const inspected = await inspectUpload(file.buffer, this.config.comfyUploads.maxPixels);
+    const wiring = this.comfy.require();
+    const target = { subfolder: fields.subfolder ?? defaultSubfolder, name: uploadNameOf(inspected) };
+    return this.locks.run(loadImageValue(target), async () => {
+      let stored: { name: string; subfolder: string };
+      try {
+        stored = await wiring.client.uploadImage(file.buffer, target.name, {
+          ...(target.subfolder ? { subfolder: target.subfolder } : {}),
+          type: 'input',
+          overwrite: true,
+        });
+      } catch (error) {
+        throw toComfyAppError(error);
+      }
+      if (stored.name !== target.name || stored.subfolder !== target.subfolder) {
+        // With overwrite ComfyUI keeps the name; anything else would point LoadImage elsewhere.
+        this.logger.warn({ target, stored }, 'ComfyUI stored an upload under another name');
+      }
+      const row = await this.uploads.insert({
+        ownerId: user.id,
+        name: stored.name,
+        subfolder: stored.subfolder,
+        kind: fields.kind ?? 'image',
+        sha256: inspected.sha256,
+        bytes: file.buffer.length,
+        mime: inspected.mime,
+        width: inspected.width,
+        height: inspected.height,
+        ephemeral: fields.ephemeral === 'true' || fields.ephemeral === '1',
+      });
+      return toUploadResponse(row);
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import type {
+  AuthUser,
+  ComfyCancelResponse,
+  ComfyHealthResponse,
+  ComfyHistoryResponse,
+  ComfyObjectInfoResponse,
+  ComfyQueueResponse,
+  ComfyStatusResponse,
+  JobListResponse,
+  Txt2ImgResponse,
+} from '@atelier/contract';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
+import { JobsQueryDto, ObjectInfoQueryDto, QueueDto, Txt2ImgDto, isTrueWord } from './comfy.dto.js';
+import { ComfyHealth } from './comfy-health.js';
+import { IdempotencyKey, promptIdPipe } from './comfy.pipes.js';
+import { JobStreams } from './job-stream.js';
+import { JobsService } from './jobs.service.js';
+import { ObjectInfoCache } from './object-info.cache.js';
+import { QueueService } from './queue.service.js';
+import { ComfyRateLimits } from './rate-limit.js';
+import { Txt2ImgService } from './txt2img.service.js';
+import { ViewProxy, parseViewQuery } from './view-proxy.js';
+
+/** Answers even while the integration is off (it says so). */
+@ApiTags('comfy')
+@Controller('comfy')
+export class ComfyHealthController {
+  constructor(private readonly health: ComfyHealth) {}
+
+  @Get('health')
+  @ApiOperation({ summary: 'Whether the ComfyUI integration is on and how ComfyUI is doing' })
+  show(): ComfyHealthResponse {
+    return this.health.view();
+  }
+}
+
+/** Every other /api/comfy route: 503 `comfy.disabled` while the integration is off. */
+@ApiTags('comfy')
+@Controller('comfy')
+@UseGuards(ComfyEnabledGuard)
+export class ComfyController {
+  constructor(
+    private readonly queueService: QueueService,
+    private readonly txt2imgService: Txt2ImgService,
+    private readonly jobs: JobsService,
+    private readonly objectInfo: ObjectInfoCache,
+    private readonly viewProxy: ViewProxy,
+    private readonly limits: ComfyRateLimits,
+    private readonly streams: JobStreams,
+  ) {}
+
+  @Post('queue')
+  @ApiOperation({ summary: 'Queue an API-format prompt (Idempotency-Key header makes retries safe)' })
+  queue(
+    @CurrentUser() user: AuthUser,
+    @Body() body: QueueDto,
+    @IdempotencyKey() key: string | null,
+  ): Promise<ComfyQueueResponse> {
+    return this.queueService.queue(user, body, key);
+  }
+
+  @Post('txt2img')
+  @ApiOperation({ summary: 'Build a text-to-image prompt from parameters (or a preset) and queue it' })
+  txt2img(
+    @CurrentUser() user: AuthUser,
+    @Body() body: Txt2ImgDto,
+    @IdempotencyKey() key: string | null,
+  ): Promise<Txt2ImgResponse> {
+    return this.txt2imgService.create(user, body, key);
+  }
+
+  @Get('status/:promptId')
+  @ApiOperation({ summary: 'Status, queue position and progress of a job' })
+  status(
+    @CurrentUser() user: AuthUser,
+    @Param('promptId', promptIdPipe) id: string,
+  ): Promise<ComfyStatusResponse> {
+    return this.jobs.status(user, id);
+  }
+
+  @Post('cancel/:promptId')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove a queued job or interrupt a running one (owner or admin)' })
+  cancel(
+    @CurrentUser() user: AuthUser,
+    @Param('promptId', promptIdPipe) id: string,
+  ): Promise<ComfyCancelResponse> {
+    return this.jobs.cancel(user, id);
+  }
+
+  @Get('history/:promptId')
+  @ApiOperation({ summary: "A job's outcome with ComfyUI's execution messages (sanitised)" })
+  history(
+    @CurrentUser() user: AuthUser,
+    @Param('promptId', promptIdPipe) id: string,
+  ): Promise<ComfyHistoryResponse> {
+    return this.jobs.history(user, id);
+  }
+
+  @Get('jobs')
+  @ApiOperation({ summary: 'Jobs from the ledger, newest first' })
+  list(@CurrentUser() user: AuthUser, @Query() query: JobsQueryDto): Promise<JobListResponse> {
+    return this.jobs.list(user, query);
+  }
+
+  @Get('object-info')
+  @ApiOperation({ summary: "ComfyUI's node catalogue, cached; refresh=1 skips the cache (rate limited)" })
+  objectInfoOf(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ObjectInfoQueryDto,
+  ): Promise<ComfyObjectInfoResponse> {
+    const refresh = isTrueWord(query.refresh);
+    if (refresh) this.limits.assertObjectInfoRefresh(user.id);
+    return this.objectInfo.get(refresh);
+  }
+
+  @Get('view')
+  @ApiOperation({ summary: 'An image from ComfyUI, streamed (png, jpeg, webp or gif only)' })
+  @ApiQuery({ name: 'filename', required: true, schema: { type: 'string', maxLength: 255 } })
+  @ApiQuery({ name: 'subfolder', required: false, schema: { type: 'string', maxLength: 1024, default: '' } })
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    schema: { enum: ['output', 'input', 'temp'], default: 'output' },
+  })
+  @ApiProduces('image/png', 'image/jpeg', 'image/webp', 'image/gif')
+  async view(
+    @CurrentUser() user: AuthUser,
+    @Query() query: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const ref = parseViewQuery(query);
+    this.limits.assertView(user.id);
+    await this.viewProxy.send(ref, response);
+  }
+
+  @Get('stream/:promptId')
+  @ApiOperation({
+    summary: 'Server-Sent Events of a job (status, progress, preview, warning, error, images, done)',
+  })
+  @ApiProduces('text/event-stream')
+  async stream(
+    @CurrentUser() user: AuthUser,
+    @Param('promptId', promptIdPipe) id: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.streams.open(user, id, request, response);
+  }
+}

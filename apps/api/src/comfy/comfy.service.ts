@@ -1,0 +1,211 @@
+import {
+  createComfyClient,
+  type ComfyClient,
+  type ComfySocket,
+  type ComfySocketEvent,
+} from '@atelier/comfy-client';
+import type { RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { AppConfig } from '../config/app-config.js';
+import { RuntimeConfig } from '../config/runtime-config.service.js';
+import { AppError } from '../http/app-error.js';
+import { ViewUpstream } from './view-upstream.js';
+
+/** Everything that talks to one ComfyUI server; replaced as a whole when its settings change. */
+export interface ComfyWiring {
+  /** Increases with every rewiring: lets async work notice it belongs to a previous one. */
+  readonly generation: number;
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  /** Retries idempotent calls. */
+  readonly client: ComfyClient;
+  /** Single attempts, for the watchdog's probes. */
+  readonly probe: ComfyClient;
+  /** The one socket, under the backend's client id. */
+  readonly socket: ComfySocket;
+  /** Image downloads (node:http streams, see view-upstream.ts). */
+  readonly view: ViewUpstream;
+  /** The settings it was built from, to tell whether a change needs a new one. */
+  readonly settingsKey: string;
+}
+
+export type WiringListener = (current: ComfyWiring | null, previous: ComfyWiring | null) => void;
+export type SocketListener = (event: ComfySocketEvent, wiring: ComfyWiring) => void;
+
+/** Settings that need a new client or socket when they change. */
+const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
+  'comfy_enabled',
+  'comfy_api_url',
+  'comfy_timeout',
+  'comfy_reconnect_max_attempts',
+  'comfy_reconnect_base_delay_s',
+  'comfy_reconnect_max_delay_s',
+]);
+
+/**
+ * Wires and unwires the ComfyUI client and its socket as the live settings say: on at boot when
+ * `comfy_enabled`, and again whenever an admin toggles it or changes the URL, timeout or reconnect
+ * policy, without a restart. One backend client id for the life of the process: ComfyUI only sends a
+ * prompt's events to the client id that queued it, so keeping it across rewirings keeps jobs audible.
+ */
+@Injectable()
+export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly clientId = `atelier-${randomUUID()}`;
+  private readonly logger = new Logger(ComfyService.name);
+  private wiring: ComfyWiring | null = null;
+  private generation = 0;
+  /** Socket closes and connects, in order: ComfyUI unregisters sockets by client id, so the old one must be gone first. */
+  private socketWork: Promise<void> = Promise.resolve();
+  private readonly wiringListeners = new Set<WiringListener>();
+  private readonly socketListeners = new Set<SocketListener>();
+  private detachSocket: () => void = () => {};
+  private stopWatchingConfig: () => void = () => {};
+  private shuttingDown = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly runtime: RuntimeConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopWatchingConfig = this.runtime.onChange(({ changedKeys }) => {
+      if (changedKeys.some((key) => wiringKeys.has(key))) this.apply();
+    });
+    this.apply();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.stopWatchingConfig();
+    this.apply();
+    await this.socketWork;
+  }
+
+  get isEnabled(): boolean {
+    return this.runtime.get().comfy_enabled;
+  }
+
+  /** The current wiring, or null while the integration is off. */
+  current(): ComfyWiring | null {
+    return this.wiring;
+  }
+
+  /** The current wiring; 503 `comfy.disabled` while the integration is off. */
+  require(): ComfyWiring {
+    if (!this.wiring) throw new AppError('comfy.disabled', 'The ComfyUI integration is switched off');
+    return this.wiring;
+  }
+
+  /** Called with the new wiring (or null) right after each change; returns the unsubscribe function. */
+  onWiringChange(listener: WiringListener): () => void {
+    this.wiringListeners.add(listener);
+    return () => this.wiringListeners.delete(listener);
+  }
+
+  /** Every event of the current socket, whichever wiring it belongs to; returns the unsubscribe function. */
+  onSocketEvent(listener: SocketListener): () => void {
+    this.socketListeners.add(listener);
+    return () => this.socketListeners.delete(listener);
+  }
+
+  /** Re-opens the socket after it gave up (the watchdog calls this once ComfyUI answers again). */
+  reconnectSocket(): void {
+    const wiring = this.wiring;
+    if (!wiring || wiring.socket.isOpen) return;
+    if (wiring.socket.state !== 'gave_up' && wiring.socket.state !== 'idle') return;
+    this.socketWork = this.socketWork.then(() => {
+      if (this.wiring === wiring) this.connect(wiring);
+    });
+  }
+
+  /** Swaps the wiring synchronously (so a request right after an admin change sees it) and moves the sockets after. */
+  private apply(): void {
+    const settings = this.runtime.get();
+    const wanted = settings.comfy_enabled && !this.shuttingDown;
+    const previous = this.wiring;
+    if (!wanted && !previous) return;
+    if (wanted && previous && sameTarget(previous, settings)) return;
+
+    const next = wanted ? this.create(settings) : null;
+    this.detachSocket();
+    this.detachSocket = () => {};
+    this.wiring = next;
+    if (next) {
+      this.detachSocket = next.socket.on((event) => {
+        for (const listener of [...this.socketListeners]) listener(event, next);
+      });
+      this.logger.log({ baseUrl: next.baseUrl }, 'ComfyUI integration wired');
+    } else {
+      this.logger.log('ComfyUI integration unwired');
+    }
+    for (const listener of [...this.wiringListeners]) {
+      try {
+        listener(next, previous);
+      } catch (error) {
+        this.logger.error({ err: error }, 'A ComfyUI wiring listener failed');
+      }
+    }
+    this.socketWork = this.socketWork.then(async () => {
+      if (previous) {
+        previous.view.close();
+        await previous.socket.close().catch(() => undefined);
+      }
+      if (next && this.wiring === next) this.connect(next);
+    });
+  }
+
+  private connect(wiring: ComfyWiring): void {
+    // Not awaited: a ComfyUI that is down must not fail the boot; the watchdog reports it and retries.
+    wiring.socket.connect().catch(() => undefined);
+  }
+
+  private create(settings: Readonly<RuntimeSettings>): ComfyWiring {
+    try {
+      mkdirSync(this.config.comfy.imageDir, { recursive: true });
+    } catch (error) {
+      this.logger.error(
+        { err: error, dir: this.config.comfy.imageDir },
+        'Cannot create the ComfyUI image dir',
+      );
+    }
+    const timeoutMs = settings.comfy_timeout * 1000;
+    const baseUrl = settings.comfy_api_url;
+    const client = createComfyClient({ baseUrl, timeoutMs, clientId: this.clientId });
+    const probe = createComfyClient({ baseUrl, timeoutMs, maxRetries: 0, clientId: this.clientId });
+    const socket = client.socket({
+      reconnect: {
+        baseDelayMs: settings.comfy_reconnect_base_delay_s * 1000,
+        maxDelayMs: settings.comfy_reconnect_max_delay_s * 1000,
+        maxAttempts: settings.comfy_reconnect_max_attempts,
+      },
+      connectTimeoutMs: timeoutMs,
+    });
+    this.generation += 1;
+    return {
+      generation: this.generation,
+      baseUrl,
+      timeoutMs,
+      client,
+      probe,
+      socket,
+      view: new ViewUpstream(baseUrl, timeoutMs),
+      settingsKey: settingsKey(settings),
+    };
+  }
+}
+
+function settingsKey(settings: Readonly<RuntimeSettings>): string {
+  return [
+    settings.comfy_api_url,
+    settings.comfy_timeout,
+    settings.comfy_reconnect_max_attempts,
+    settings.comfy_reconnect_base_delay_s,
+    settings.comfy_reconnect_max_delay_s,
+  ].join('|');
+}
+
+function sameTarget(wiring: ComfyWiring, settings: Readonly<RuntimeSettings>): boolean {
+  return wiring.settingsKey === settingsKey(settings);
+}

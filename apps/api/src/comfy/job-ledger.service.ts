@@ -1,0 +1,199 @@
+import { ComfyValidationError, findInQueue, type ComfyPrompt } from '@atelier/comfy-client';
+import type { AuthUser } from '@atelier/contract';
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '../http/app-error.js';
+import { toComfyAppError } from './comfy-errors.js';
+import { ComfyService, type ComfyWiring } from './comfy.service.js';
+import { JobEventsHub } from './job-events.js';
+import type { ComfyJobEntity, JobKind } from './job.entity.js';
+import { JobsRepository } from './jobs.repository.js';
+
+export interface SubmitRequest {
+  owner: AuthUser;
+  kind: JobKind;
+  workflow: Record<string, unknown>;
+  /** The builder's parameters (txt2img). */
+  params: Record<string, unknown> | null;
+  callerClientId: string | null;
+  idempotencyKey: string | null;
+  /** What the caller sent, to tell a retry (same body) from a reused key (another body). */
+  request: unknown;
+}
+
+/** Called after ComfyUI accepted a job (e.g. to link the input files it uses). */
+export type SubmittedListener = (job: ComfyJobEntity) => void;
+
+/** Codes of a submission that never reached ComfyUI for sure: a retry with the same key may post again. */
+const submissionFailureCodes = new Set(['comfy.unreachable', 'comfy.timeout', 'comfy.upstream_error']);
+
+/**
+ * Writes every job to the ledger before it is posted to ComfyUI, with our own prompt id (uuid v4)
+ * and the backend's client id, then hands it to the hub to follow.
+ *
+ * - ComfyUI rejects the graph (400): the row is deleted — a rejected graph never was a job — and the
+ *   caller gets `comfy.invalid_workflow` with ComfyUI's per-node errors.
+ * - ComfyUI unreachable, timing out or failing: the row is marked `failed` with that code and the
+ *   caller gets 502/504. The same request retried with its Idempotency-Key first looks the prompt up
+ *   in ComfyUI (the POST may have landed) and only posts again if it is not there.
+ * - Idempotency-Key (per user, unique in the ledger): a retried request returns the same job;
+ *   the same key with another body is 409 `conflict`.
+ */
+@Injectable()
+export class JobLedgerService {
+  private readonly logger = new Logger(JobLedgerService.name);
+  private readonly submittedListeners = new Set<SubmittedListener>();
+
+  constructor(
+    private readonly comfy: ComfyService,
+    private readonly jobs: JobsRepository,
+    private readonly hub: JobEventsHub,
+  ) {}
+
+  /** Subscribes to jobs ComfyUI accepted; returns the unsubscribe function. */
+  onSubmitted(listener: SubmittedListener): () => void {
+    this.submittedListeners.add(listener);
+    return () => this.submittedListeners.delete(listener);
+  }
+
+  async submit(request: SubmitRequest): Promise<ComfyJobEntity> {
+    const wiring = this.comfy.require();
+    const requestHash = hashRequest(request.request);
+    const { owner, idempotencyKey } = request;
+    if (idempotencyKey) {
+      const existing = await this.jobs.findByIdempotencyKey(owner.id, idempotencyKey);
+      if (existing) return this.replay(wiring, existing, requestHash);
+    }
+    const job = await this.jobs.insert({
+      promptId: randomUUID(),
+      ownerId: owner.id,
+      kind: request.kind,
+      comfyClientId: this.comfy.clientId,
+      callerClientId: request.callerClientId,
+      idempotencyKey,
+      requestHash,
+      workflow: request.workflow,
+      params: request.params,
+    });
+    if (!job) {
+      // A concurrent request with the same key was recorded first.
+      const winner = idempotencyKey ? await this.jobs.findByIdempotencyKey(owner.id, idempotencyKey) : null;
+      if (!winner) throw new Error('The job could not be recorded');
+      return this.replay(wiring, winner, requestHash);
+    }
+    await this.post(wiring, job);
+    return job;
+  }
+
+  private async replay(
+    wiring: ComfyWiring,
+    job: ComfyJobEntity,
+    requestHash: string,
+  ): Promise<ComfyJobEntity> {
+    if (job.requestHash !== requestHash) {
+      throw new AppError('conflict', 'This Idempotency-Key was already used for a different request', {
+        prompt_id: job.promptId,
+      });
+    }
+    const code = job.error?.code;
+    if (job.status !== 'failed' || job.submittedAt !== null || !code || !submissionFailureCodes.has(code)) {
+      return job;
+    }
+    // The earlier POST failed in transit; it may still have reached ComfyUI.
+    if (await this.isKnownToComfy(wiring, job.promptId)) {
+      await this.revive(job, { submittedAt: new Date() });
+      this.hub.track(job);
+      return job;
+    }
+    await this.revive(job, {});
+    await this.post(wiring, job);
+    return job;
+  }
+
+  private async revive(job: ComfyJobEntity, extra: { submittedAt?: Date }): Promise<void> {
+    this.hub.forget(job.promptId);
+    Object.assign(job, { status: 'queued', error: null, finishedAt: null, ...extra });
+    await this.jobs.update(job.promptId, { status: 'queued', error: null, finishedAt: null, ...extra });
+  }
+
+  private async isKnownToComfy(wiring: ComfyWiring, promptId: string): Promise<boolean> {
+    try {
+      if (findInQueue(await wiring.client.getQueue(), promptId)) return true;
+      return (await wiring.client.getHistory(promptId)) !== null;
+    } catch (error) {
+      throw toComfyAppError(error);
+    }
+  }
+
+  private async post(wiring: ComfyWiring, job: ComfyJobEntity): Promise<void> {
+    try {
+      // The client's queuePrompt is itself idempotent across transport retries (it looks our id up first).
+      const queued = await wiring.client.queuePrompt(job.workflow as ComfyPrompt, { promptId: job.promptId });
+      job.queueNumber = queued.number;
+      job.submittedAt = new Date();
+      await this.jobs.update(job.promptId, { queueNumber: job.queueNumber, submittedAt: job.submittedAt });
+      this.hub.track(job);
+      this.notifySubmitted(job);
+    } catch (error) {
+      if (error instanceof ComfyValidationError) {
+        await this.jobs.delete(job.promptId);
+        throw new AppError('comfy.invalid_workflow', `ComfyUI rejected the workflow: ${error.errorMessage}`, {
+          error: { type: error.errorType, message: error.errorMessage, details: error.details },
+          node_errors: nodeErrorsOf(error),
+        });
+      }
+      const mapped = toComfyAppError(error);
+      const code = mapped instanceof AppError ? mapped.code : 'internal';
+      if (code === 'internal')
+        this.logger.error({ err: error, promptId: job.promptId }, 'Queueing a job failed');
+      const jobError = { code, message: 'The job could not be handed to ComfyUI' };
+      Object.assign(job, { status: 'failed', error: jobError, finishedAt: new Date() });
+      await this.jobs.update(job.promptId, { status: 'failed', error: jobError, finishedAt: job.finishedAt });
+      throw mapped;
+    }
+  }
+
+  private notifySubmitted(job: ComfyJobEntity): void {
+    for (const listener of [...this.submittedListeners]) {
+      try {
+        listener(job);
+      } catch (error) {
+        this.logger.error({ err: error, promptId: job.promptId }, 'A submission listener failed');
+      }
+    }
+  }
+}
+
+/** ComfyUI's node_errors without `extra_info` (it can carry Python tracebacks). */
+function nodeErrorsOf(error: ComfyValidationError): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const node of error.nodeErrors) {
+    out[node.nodeId] = {
+      class_type: node.classType,
+      dependent_outputs: node.dependentOutputs,
+      errors: node.errors.map((e) => ({
+        type: e.type,
+        message: e.message,
+        details: e.details,
+        input_name: e.inputName,
+      })),
+    };
+  }
+  return out;
+}
+
+/** A stable hash of a JSON value (object keys sorted). */
+export function hashRequest(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

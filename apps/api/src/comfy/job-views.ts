@@ -1,0 +1,73 @@
+import type { OutputImage } from '@atelier/comfy-client';
+import {
+  comfyImageTypes,
+  type ComfyImageRef,
+  type ComfyImageType,
+  type ComfyStatusResponse,
+  type JobError,
+  type JobProgress,
+  type JobStatus,
+  type JobSummary,
+} from '@atelier/contract';
+import type { ComfyJobEntity } from './job.entity.js';
+
+/** What the API knows of a job at one moment (the hub's live copy, or the ledger's). */
+export interface JobSnapshot {
+  status: JobStatus;
+  queuePosition: number | null;
+  progress: JobProgress | null;
+  images: ComfyImageRef[];
+  error: JobError | null;
+}
+
+export function isComfyImageType(value: string): value is ComfyImageType {
+  return (comfyImageTypes as readonly string[]).includes(value);
+}
+
+/** ComfyUI's output list as the contract's image refs (node ids dropped, unknown types skipped). */
+export function toImageRefs(images: readonly OutputImage[]): ComfyImageRef[] {
+  const refs: ComfyImageRef[] = [];
+  const seen = new Set<string>();
+  for (const image of images) {
+    if (!isComfyImageType(image.type)) continue;
+    const key = `${image.type}\0${image.subfolder}\0${image.filename}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    refs.push({ filename: image.filename, subfolder: image.subfolder, type: image.type });
+  }
+  return refs;
+}
+
+export function snapshotFromLedger(job: ComfyJobEntity): JobSnapshot {
+  return { status: job.status, queuePosition: null, progress: null, images: job.images, error: job.error };
+}
+
+export function toStatusResponse(promptId: string, snapshot: JobSnapshot): ComfyStatusResponse {
+  const body: ComfyStatusResponse = { prompt_id: promptId, status: snapshot.status };
+  if (snapshot.status === 'queued' && snapshot.queuePosition !== null)
+    body.queue_position = snapshot.queuePosition;
+  if (snapshot.progress) body.progress = snapshot.progress;
+  if (snapshot.images.length > 0) body.images = snapshot.images;
+  if (snapshot.error) body.error = snapshot.error;
+  return body;
+}
+
+export function toJobSummary(job: ComfyJobEntity, live: JobSnapshot | null): JobSummary {
+  const snapshot = live ?? snapshotFromLedger(job);
+  const summary: JobSummary = {
+    prompt_id: job.promptId,
+    kind: job.kind,
+    status: snapshot.status,
+    owner: { id: job.ownerId, username: job.owner?.username ?? '' },
+    created_at: job.createdAt.toISOString(),
+    started_at: job.startedAt?.toISOString() ?? null,
+    finished_at: job.finishedAt?.toISOString() ?? null,
+    params: job.params,
+    images: snapshot.images,
+    error: snapshot.error,
+  };
+  if (snapshot.status === 'queued' && snapshot.queuePosition !== null)
+    summary.queue_position = snapshot.queuePosition;
+  if (snapshot.progress) summary.progress = snapshot.progress;
+  return summary;
+}

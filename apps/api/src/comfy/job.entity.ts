@@ -1,0 +1,82 @@
+import type { ComfyImageRef, JobError, JobStatus } from '@atelier/contract';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { UserEntity } from '../users/user.entity.js';
+
+export type JobKind = 'txt2img' | 'workflow';
+
+/** One row of the job ledger (table shape only; never sent over HTTP, see job-views.ts). */
+@Entity({ name: 'comfy_jobs' })
+export class ComfyJobEntity {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  /** Ours (uuid v4), sent to ComfyUI with the prompt. */
+  @Column({ name: 'prompt_id', type: 'text' })
+  promptId!: string;
+
+  @Column({ name: 'owner_id', type: 'integer' })
+  ownerId!: number;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'owner_id' })
+  owner?: UserEntity;
+
+  @Column({ type: 'text' })
+  kind!: JobKind;
+
+  @Column({ type: 'text' })
+  status!: JobStatus;
+
+  /** The backend's client id: ComfyUI sends this job's events to that socket. */
+  @Column({ name: 'comfy_client_id', type: 'text' })
+  comfyClientId!: string;
+
+  /** The browser's own id, only recorded and echoed. */
+  @Column({ name: 'caller_client_id', type: 'text', nullable: true })
+  callerClientId!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  /** Hash of the request body: the same key with another body is a conflict, not a retry. */
+  @Column({ name: 'request_hash', type: 'text', nullable: true })
+  requestHash!: string | null;
+
+  @Column({ type: 'simple-json' })
+  workflow!: Record<string, unknown>;
+
+  @Column({ type: 'simple-json', nullable: true })
+  params!: Record<string, unknown> | null;
+
+  @Column({ name: 'queue_number', type: 'real', nullable: true })
+  queueNumber!: number | null;
+
+  @Column({ type: 'simple-json' })
+  images!: ComfyImageRef[];
+
+  @Column({ type: 'simple-json', nullable: true })
+  error!: JobError | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime' })
+  createdAt!: Date;
+
+  @Column({ name: 'submitted_at', type: 'datetime', nullable: true })
+  submittedAt!: Date | null;
+
+  @Column({ name: 'started_at', type: 'datetime', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'datetime', nullable: true })
+  finishedAt!: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime' })
+  updatedAt!: Date;
+}

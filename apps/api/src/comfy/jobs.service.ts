@@ -1,0 +1,149 @@
+import { findInQueue, type HistoryMessage } from '@atelier/comfy-client';
+import {
+  roleAtLeast,
+  terminalJobStatuses,
+  type AuthUser,
+  type ComfyCancelResponse,
+  type ComfyHistoryResponse,
+  type ComfyStatusResponse,
+  type JobListResponse,
+} from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../http/app-error.js';
+import { toComfyAppError } from './comfy-errors.js';
+import { isTrueWord, type JobsQueryDto } from './comfy.dto.js';
+import { ComfyService } from './comfy.service.js';
+import { JobEventsHub } from './job-events.js';
+import type { ComfyJobEntity } from './job.entity.js';
+import { snapshotFromLedger, toJobSummary, toStatusResponse, type JobSnapshot } from './job-views.js';
+import { JobsRepository } from './jobs.repository.js';
+
+/** Fields of ComfyUI's history messages that are tensor dumps or tracebacks, not for browsers. */
+const droppedMessageFields = new Set(['traceback', 'current_inputs', 'current_outputs']);
+
+/**
+ * The read side of the ledger (status, history, lists) and cancellation. Users see their own jobs,
+ * curators and admins everyone's; someone else's job answers 404 `comfy.job_not_found`, so ids do not
+ * reveal that a job exists. Cancelling needs the owner or an admin (a curator who can see the job
+ * gets 403).
+ */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly comfy: ComfyService,
+    private readonly jobs: JobsRepository,
+    private readonly hub: JobEventsHub,
+  ) {}
+
+  async findVisible(user: AuthUser, promptId: string): Promise<ComfyJobEntity> {
+    const job = await this.jobs.findByPromptId(promptId);
+    if (!job || (job.ownerId !== user.id && !roleAtLeast(user.role, 'curator'))) {
+      throw new AppError('comfy.job_not_found', 'There is no such job');
+    }
+    return job;
+  }
+
+  async status(user: AuthUser, promptId: string): Promise<ComfyStatusResponse> {
+    const job = await this.findVisible(user, promptId);
+    let snapshot = this.current(job);
+    if (snapshot.status === 'queued') {
+      const position = await this.queuePosition(promptId);
+      if (position !== null) snapshot = { ...snapshot, queuePosition: position };
+    }
+    return toStatusResponse(promptId, snapshot);
+  }
+
+  async history(user: AuthUser, promptId: string): Promise<ComfyHistoryResponse> {
+    const job = await this.findVisible(user, promptId);
+    const snapshot = this.current(job);
+    let items: ComfyHistoryResponse['items'] = [];
+    const wiring = this.comfy.current();
+    if (wiring) {
+      // ComfyUI's history is capped and forgotten on restart: without it the ledger still answers.
+      const entry = await wiring.probe.getHistory(promptId).catch(() => null);
+      if (entry) items = entry.status.messages.map(sanitiseMessage);
+    }
+    return {
+      prompt_id: promptId,
+      status: snapshot.status,
+      progress: snapshot.progress,
+      images: snapshot.images,
+      items,
+    };
+  }
+
+  async list(user: AuthUser, query: JobsQueryDto): Promise<JobListResponse> {
+    const mineOnly = !roleAtLeast(user.role, 'curator') || isTrueWord(query.mine);
+    const limit = query.limit ?? 20;
+    const rows = await this.jobs.list({
+      ownerId: mineOnly ? user.id : undefined,
+      status: query.status,
+      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((job) => toJobSummary(job, this.hub.snapshotOf(job.promptId))),
+      next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+    };
+  }
+
+  async cancel(user: AuthUser, promptId: string): Promise<ComfyCancelResponse> {
+    const job = await this.findVisible(user, promptId);
+    if (job.ownerId !== user.id && user.role !== 'admin') {
+      throw new AppError('auth.forbidden', 'Only the owner or an admin can cancel this job');
+    }
+    const status = this.current(job).status;
+    if (terminalJobStatuses.includes(status)) return { prompt_id: promptId, action: 'none', status };
+
+    const wiring = this.comfy.require();
+    const undo = this.hub.expectCancel(promptId);
+    let outcome: 'deleted' | 'interrupted' | 'not_found';
+    try {
+      outcome = await wiring.client.cancel(promptId);
+    } catch (error) {
+      undo();
+      throw toComfyAppError(error);
+    }
+    if (outcome === 'not_found') undo();
+    if (outcome === 'deleted') {
+      // Removed from the queue, it will never reach history: record the end ourselves.
+      this.hub.cancelled(job);
+      return { prompt_id: promptId, action: 'deleted', status: 'interrupted' };
+    }
+    const after = this.current(job).status;
+    // Interrupting is asynchronous: the stream and status report `interrupted` when ComfyUI confirms.
+    return { prompt_id: promptId, action: outcome === 'interrupted' ? 'interrupted' : 'none', status: after };
+  }
+
+  private current(job: ComfyJobEntity): JobSnapshot {
+    return this.hub.snapshotOf(job.promptId) ?? snapshotFromLedger(job);
+  }
+
+  /** Place in ComfyUI's pending list (0 = next), sorted by run order; null when unknown. */
+  private async queuePosition(promptId: string): Promise<number | null> {
+    const wiring = this.comfy.current();
+    if (!wiring) return null;
+    const queue = await wiring.probe.getQueue().catch(() => null);
+    const found = queue ? findInQueue(queue, promptId) : null;
+    return found?.where === 'pending' ? found.position : null;
+  }
+}
+
+function sanitiseMessage([event, data]: HistoryMessage): ComfyHistoryResponse['items'][number] {
+  const clean = Object.fromEntries(Object.entries(data).filter(([key]) => !droppedMessageFields.has(key)));
+  return { event, data: clean };
+}
+
+/** Keyset cursors: opaque to clients, just the last id seen. */
+function encodeCursor(id: number): string {
+  return Buffer.from(`job:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^job:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match)
+    throw new AppError('validation_failed', 'The cursor is invalid', { cursor: ['is not a cursor'] });
+  return Number(match[1]);
+}

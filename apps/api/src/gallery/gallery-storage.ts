@@ -1,0 +1,111 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { removeFiles, resolveInside, sweepTempFiles, writeFileAtomic } from './image-files.js';
+
+/** Where one image's files go, relative to the image dir (image, sidecar) and the thumbnail dir. */
+export interface ImageLayout {
+  image: string;
+  sidecar: string;
+  thumbnail: string;
+}
+
+/** Absolute paths of the files written for one image. */
+export interface WrittenFiles {
+  image: string;
+  sidecar: string;
+  thumbnail: string;
+}
+
+export interface ImageFileSet {
+  layout: ImageLayout;
+  image: Uint8Array;
+  sidecar: string;
+  thumbnail: Uint8Array;
+}
+
+/**
+ * The gallery's files on disk: `<image dir>/YYYY-MM-DD/<sha256>.<ext>` with its `<sha256>.json`
+ * sidecar, and `<thumbnail dir>/<sha256>.webp` apart from the dated folders. Absolute paths are
+ * only ever built from stored relative paths, checked to stay inside their dir.
+ */
+@Injectable()
+export class GalleryStorage implements OnModuleInit {
+  private readonly logger = new Logger(GalleryStorage.name);
+  readonly imageDir: string;
+  readonly thumbnailDir: string;
+
+  constructor(config: AppConfig) {
+    this.imageDir = config.comfy.imageDir;
+    this.thumbnailDir = config.gallery.thumbnailDir;
+  }
+
+  /** A crash between writing a temp file and renaming it leaves the temp file: remove those. */
+  async onModuleInit(): Promise<void> {
+    const removed = (await sweepTempFiles(this.imageDir)) + (await sweepTempFiles(this.thumbnailDir));
+    if (removed > 0) this.logger.warn(`Removed ${removed} unfinished temp file(s) from an earlier run`);
+  }
+
+  /** The date folder is the UTC day of the ingest. */
+  layout(sha256: string, ext: string, at: Date): ImageLayout {
+    const day = at.toISOString().slice(0, 10);
+    return {
+      image: `${day}/${sha256}.${ext}`,
+      sidecar: `${day}/${sha256}.json`,
+      thumbnail: `${sha256}.webp`,
+    };
+  }
+
+  sidecarOf(imagePath: string): string {
+    return imagePath.replace(/\.[^./]+$/, '.json');
+  }
+
+  imagePath(relativePath: string): string {
+    return resolveInside(this.imageDir, relativePath);
+  }
+
+  thumbnailPath(relativePath: string): string {
+    return resolveInside(this.thumbnailDir, relativePath);
+  }
+
+  /** Writes the three files atomically, one by one; if any fails, those already written are removed. */
+  async write(files: ImageFileSet): Promise<WrittenFiles> {
+    const paths: WrittenFiles = {
+      thumbnail: this.thumbnailPath(files.layout.thumbnail),
+      sidecar: this.imagePath(files.layout.sidecar),
+      image: this.imagePath(files.layout.image),
+    };
+    const plan: [string, Uint8Array | string][] = [
+      [paths.thumbnail, files.thumbnail],
+      [paths.sidecar, files.sidecar],
+      [paths.image, files.image],
+    ];
+    const written: string[] = [];
+    try {
+      for (const [path, data] of plan) {
+        await writeFileAtomic(path, data);
+        written.push(path);
+      }
+    } catch (error) {
+      await removeFiles(written);
+      throw error;
+    }
+    return paths;
+  }
+
+  writeThumbnail(relativePath: string, data: Uint8Array): Promise<void> {
+    return writeFileAtomic(this.thumbnailPath(relativePath), data);
+  }
+
+  remove(paths: readonly string[]): Promise<void> {
+    return removeFiles(paths);
+  }
+
+  /** Image, sidecar and thumbnail of a stored image, as absolute paths. */
+  filesOf(image: { relativePath: string; thumbnailPath: string }): string[] {
+    return [
+      this.imagePath(image.relativePath),
+      this.imagePath(this.sidecarOf(image.relativePath)),
+      this.thumbnailPath(image.thumbnailPath),
+    ];
+  }
+}

@@ -1,0 +1,153 @@
+import {
+  galleryPageMaxLimit,
+  ingestPromptIdPattern,
+  type ComfyImageRef,
+  type ComfyImageType,
+  type GalleryListQuery,
+  type IngestFromJobRequest,
+} from '@atelier/contract';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
+
+const promptIdRule = {
+  message: '$property must be 1–128 letters, digits, "-" or "_", starting with a letter or digit',
+};
+
+/** A multipart field that did not parse as JSON; kept so the validator can say why. */
+class InvalidJson {
+  constructor(readonly reason: string) {}
+}
+
+/** Multipart fields are text: JSON ones are parsed here and checked by IsJsonObject below. */
+function parseJsonField({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    return new InvalidJson(error instanceof Error ? error.message : 'invalid JSON');
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof InvalidJson)
+  );
+}
+
+function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonObject',
+      validator: {
+        validate: (value: unknown) => isPlainObject(value),
+        defaultMessage: (args?: ValidationArguments) =>
+          args?.value instanceof InvalidJson
+            ? `${args.property} is not valid JSON (${args.value.reason})`
+            : `${args?.property ?? 'value'} must be a JSON object`,
+      },
+    },
+    options,
+  );
+}
+
+export class ListImagesQueryDto implements GalleryListQuery {
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: galleryPageMaxLimit, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(galleryPageMaxLimit)
+  limit?: number;
+}
+
+export class FileQueryDto {
+  @ApiPropertyOptional({
+    enum: ['0', '1', 'true', 'false'],
+    description: '1: Content-Disposition attachment',
+  })
+  @IsOptional()
+  @IsIn(['0', '1', 'true', 'false'])
+  download?: '0' | '1' | 'true' | 'false';
+}
+
+/** The text parts of POST /api/comfy/ingest (the image is the `file` part). */
+export class IngestDto {
+  @ApiPropertyOptional({ pattern: ingestPromptIdPattern })
+  @IsOptional()
+  @IsString()
+  @Matches(new RegExp(ingestPromptIdPattern), promptIdRule)
+  prompt_id?: string;
+
+  @ApiPropertyOptional({ type: 'string', description: 'JSON object: the workflow that made the image' })
+  @IsOptional()
+  @Transform(parseJsonField)
+  @IsJsonObject()
+  workflow?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'string', description: 'JSON object: anything worth keeping with it' })
+  @IsOptional()
+  @Transform(parseJsonField)
+  @IsJsonObject()
+  metadata?: Record<string, unknown>;
+}
+
+const imageTypes: readonly ComfyImageType[] = ['output', 'input', 'temp'];
+
+export class ComfyImageRefDto implements ComfyImageRef {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 255)
+  filename!: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(255)
+  subfolder!: string;
+
+  @ApiProperty({ enum: imageTypes })
+  @IsIn(imageTypes)
+  type!: ComfyImageType;
+}
+
+export class IngestFromJobDto implements IngestFromJobRequest {
+  @ApiProperty({ pattern: ingestPromptIdPattern })
+  @IsString()
+  @Matches(new RegExp(ingestPromptIdPattern), promptIdRule)
+  prompt_id!: string;
+
+  @ApiPropertyOptional({
+    type: [ComfyImageRefDto],
+    description: 'A subset of the job’s images; all when absent',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => ComfyImageRefDto)
+  images?: ComfyImageRefDto[];
+}

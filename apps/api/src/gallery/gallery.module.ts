@@ -1,0 +1,52 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
+import { GalleryController } from './gallery.controller.js';
+import { GalleryService } from './gallery.service.js';
+import { GalleryStorage } from './gallery-storage.js';
+import { ImageEntity } from './image.entity.js';
+import { ImagesRepository } from './images.repository.js';
+import { IngestController } from './ingest.controller.js';
+import { IngestService } from './ingest.service.js';
+import { KeyedLock } from './keyed-lock.js';
+import { ThumbnailsService } from './thumbnails.service.js';
+import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
+
+/**
+ * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). The job ledger
+ * is reached through the optional GALLERY_JOB_SOURCE port (see job-source.ts).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ImageEntity]),
+    // No storage option: multer keeps the upload in memory, so an aborted upload leaves no file.
+    MulterModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        limits: {
+          fileSize: config.gallery.ingestMaxBytes,
+          files: 1,
+          fields: 8,
+          // Workflows in UI format run to a few hundred KiB.
+          fieldSize: 8 * 1024 * 1024,
+          parts: 12,
+        },
+      }),
+    }),
+  ],
+  controllers: [IngestController, GalleryController],
+  providers: [
+    ImagesRepository,
+    GalleryStorage,
+    ThumbnailsService,
+    KeyedLock,
+    IngestService,
+    GalleryService,
+    ComfyEnabledGuard,
+    UploadLimitInterceptor,
+  ],
+  exports: [GalleryService],
+})
+export class GalleryModule {}

@@ -1,0 +1,108 @@
+import {
+  galleryPageDefaultLimit,
+  type GalleryImageDetail,
+  type GalleryPage,
+  type GalleryMime,
+} from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../http/app-error.js';
+import type { ListImagesQueryDto } from './gallery.dto.js';
+import { GalleryStorage } from './gallery-storage.js';
+import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
+import { fileExists } from './image-files.js';
+import { ImagesRepository, type ImageRecord } from './images.repository.js';
+import { decodeCursor, encodeCursor } from './keyset-cursor.js';
+import { KeyedLock } from './keyed-lock.js';
+import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
+
+/** A file to answer with; see sendImageFile. */
+export interface ImageFile {
+  path: string;
+  mime: GalleryMime;
+  /** Strong validator: the content hash (plus the thumbnail variant). */
+  etag: string;
+  filename: string;
+  download: boolean;
+}
+
+/** The read side of the gallery, and deletion. */
+@Injectable()
+export class GalleryService {
+  constructor(
+    private readonly images: ImagesRepository,
+    private readonly storage: GalleryStorage,
+    private readonly thumbnails: ThumbnailsService,
+    private readonly locks: KeyedLock,
+  ) {}
+
+  /** Newest first; fetches one extra row to know whether there is a next page. */
+  async list(query: ListImagesQueryDto): Promise<GalleryPage> {
+    const limit = query.limit ?? galleryPageDefaultLimit;
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const rows = await this.images.page(after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toGalleryImage),
+      next_cursor:
+        rows.length > limit && last
+          ? encodeCursor({ createdAt: last.image.createdAt, id: last.image.id })
+          : null,
+    };
+  }
+
+  async get(id: number): Promise<GalleryImageDetail> {
+    return toGalleryImageDetail(await this.find(id));
+  }
+
+  async original(id: number, download: boolean): Promise<ImageFile> {
+    const { image } = await this.find(id);
+    return {
+      path: this.storage.imagePath(image.relativePath),
+      mime: image.mime,
+      etag: `"${image.sha256}"`,
+      filename: `${image.sha256}.${image.ext}`,
+      download,
+    };
+  }
+
+  /** Makes the thumbnail again when it is missing on disk (deleted, or a new thumbnail dir). */
+  async thumbnail(id: number): Promise<ImageFile> {
+    const { image } = await this.find(id);
+    const path = this.storage.thumbnailPath(image.thumbnailPath);
+    if (!(await fileExists(path))) {
+      // Under the image's lock, so a concurrent DELETE cannot be followed by a stray thumbnail.
+      await this.locks.run(image.sha256, async () => {
+        if (await fileExists(path)) return;
+        const current = await this.find(id);
+        await this.thumbnails.regenerate(current.image);
+      });
+    }
+    return {
+      path,
+      mime: 'image/webp',
+      etag: `"${image.sha256}-w${thumbnailMaxSide}"`,
+      filename: `${image.sha256}.webp`,
+      download: false,
+    };
+  }
+
+  /** The row first, then its files: a crash in between leaves unreferenced files, never a row without them. */
+  async remove(id: number): Promise<void> {
+    const { image } = await this.find(id);
+    await this.locks.run(image.sha256, async () => {
+      if (!(await this.images.delete(id))) throw notFound(id);
+      await this.storage.remove(this.storage.filesOf(image));
+    });
+  }
+
+  private async find(id: number): Promise<ImageRecord> {
+    const record = await this.images.findById(id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+}
+
+function notFound(id: number): AppError {
+  return new AppError('gallery.not_found', `There is no image ${id}`);
+}

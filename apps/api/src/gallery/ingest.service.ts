@@ -1,0 +1,241 @@
+import type { AuthUser, ComfyImageRef, IngestFromJobResponse, IngestResponse } from '@atelier/contract';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../http/app-error.js';
+import type { IngestDto, IngestFromJobDto } from './gallery.dto.js';
+import { toGalleryImage } from './gallery-views.js';
+import { GalleryStorage, type WrittenFiles } from './gallery-storage.js';
+import { formatBytes } from './image-files.js';
+import { inspectImage, type InspectedImage } from './image-inspection.js';
+import { ImagesRepository } from './images.repository.js';
+import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from './job-source.js';
+import { KeyedLock } from './keyed-lock.js';
+import { ThumbnailsService } from './thumbnails.service.js';
+
+/** The part of a multer file this service reads. */
+export interface UploadedImage {
+  buffer: Buffer;
+}
+
+interface Provenance {
+  prompt_id: string | null;
+  workflow: Record<string, unknown> | null;
+  metadata: Record<string, unknown>;
+  params: Record<string, unknown> | null;
+  source: ComfyImageRef | null;
+}
+
+/** An image checked and thumbnailed in memory, not yet written anywhere. */
+interface PreparedImage extends InspectedImage {
+  thumbnail: Buffer;
+}
+
+/**
+ * Keeps images: from an upload (POST /api/comfy/ingest) or straight from a ComfyUI job. The
+ * SHA-256 of the bytes is the identity: the same bytes again answer the existing record.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+  private readonly maxPixels: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly images: ImagesRepository,
+    private readonly storage: GalleryStorage,
+    private readonly thumbnails: ThumbnailsService,
+    private readonly locks: KeyedLock,
+    @Optional() @Inject(GALLERY_JOB_SOURCE) private readonly jobs: GalleryJobSource | null = null,
+  ) {
+    this.maxPixels = config.gallery.maxInputPixels;
+    this.maxBytes = config.gallery.ingestMaxBytes;
+  }
+
+  async store(user: AuthUser, file: UploadedImage | undefined, fields: IngestDto): Promise<IngestResponse> {
+    if (!file) {
+      throw new AppError('validation_failed', 'Send the image as the multipart part "file"', {
+        file: ['is required'],
+      });
+    }
+    const image = await this.prepare(file.buffer);
+    const promptId = fields.prompt_id ?? null;
+    const job = promptId ? await this.ledgerEntry(promptId) : null;
+    return this.keep(user, image, {
+      prompt_id: promptId,
+      // The browser may not have the workflow at hand; the ledger knows what ran.
+      workflow: fields.workflow ?? job?.workflow ?? null,
+      metadata: fields.metadata ?? {},
+      params: job?.params ?? null,
+      source: null,
+    });
+  }
+
+  /** Fetches and checks every chosen image first, so a bad or unreachable one stores nothing. */
+  async fromJob(user: AuthUser, request: IngestFromJobDto): Promise<IngestFromJobResponse> {
+    const source = this.jobs;
+    if (!source) throw new AppError('comfy.disabled', 'No ComfyUI job source is available on this server');
+    const job = await this.call(() => source.findJob(request.prompt_id));
+    if (!job) throw new AppError('comfy.job_not_found', `There is no job ${request.prompt_id}`);
+    const refs = this.choose(job, request.images);
+
+    const prepared: { ref: ComfyImageRef; image: PreparedImage }[] = [];
+    for (const ref of refs) {
+      const bytes = await this.call(() => source.fetchImage(ref));
+      prepared.push({ ref, image: await this.prepare(bytes) });
+    }
+    const items: IngestResponse[] = [];
+    for (const { ref, image } of prepared) {
+      items.push(
+        await this.keep(user, image, {
+          prompt_id: job.prompt_id,
+          workflow: job.workflow,
+          metadata: {},
+          params: job.params,
+          source: { filename: ref.filename, subfolder: ref.subfolder, type: ref.type },
+        }),
+      );
+    }
+    return { items };
+  }
+
+  /** Uploads are cut off at the limit by multer; images fetched from ComfyUI are checked here. */
+  private async prepare(data: Buffer): Promise<PreparedImage> {
+    if (data.length > this.maxBytes) {
+      throw new AppError(
+        'payload_too_large',
+        `The image is larger than the limit of ${formatBytes(this.maxBytes)}`,
+        {
+          max_bytes: this.maxBytes,
+        },
+      );
+    }
+    const inspected = await inspectImage(data, this.maxPixels);
+    return { ...inspected, thumbnail: await this.thumbnails.render(data) };
+  }
+
+  private choose(job: GalleryJob, wanted: readonly ComfyImageRef[] | undefined): ComfyImageRef[] {
+    if (!wanted) {
+      if (job.images.length === 0) {
+        throw new AppError('conflict', `Job ${job.prompt_id} has no images (it is ${job.status})`);
+      }
+      return job.images;
+    }
+    const key = (ref: ComfyImageRef) => `${ref.type}\u0000${ref.subfolder}\u0000${ref.filename}`;
+    const known = new Set(job.images.map(key));
+    const errors: Record<string, string[]> = {};
+    wanted.forEach((ref, index) => {
+      if (!known.has(key(ref))) errors[`images.${index}`] = ['is not an image of this job'];
+    });
+    if (Object.keys(errors).length > 0) {
+      throw new AppError('validation_failed', 'Some images do not belong to this job', errors);
+    }
+    return [...wanted];
+  }
+
+  /** The ledger's parameters are a bonus on an upload: without them the image is still kept. */
+  private async ledgerEntry(promptId: string): Promise<GalleryJob | null> {
+    if (!this.jobs) return null;
+    try {
+      return await this.jobs.findJob(promptId);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, promptId },
+        'Could not read the job ledger; keeping the image without params',
+      );
+      return null;
+    }
+  }
+
+  /** Errors of the job source that are not ours already mean ComfyUI could not be reached. */
+  private async call<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      this.logger.warn({ err: error }, 'The job source failed');
+      throw new AppError('comfy.unreachable', 'ComfyUI could not be reached for this job');
+    }
+  }
+
+  /**
+   * One ingest per hash at a time (in-process lock); the unique index on sha256 settles races with
+   * other processes. Files are written before the row: a crash in between leaves only files that
+   * no row names, which the next ingest of the same bytes overwrites.
+   */
+  private keep(user: AuthUser, image: PreparedImage, provenance: Provenance): Promise<IngestResponse> {
+    return this.locks.run(image.sha256, async () => {
+      const existing = await this.images.findBySha256(image.sha256);
+      if (existing) return { image: toGalleryImage(existing), duplicate: true };
+
+      const now = new Date();
+      const layout = this.storage.layout(image.sha256, image.ext, now);
+      const sidecar = {
+        sha256: image.sha256,
+        prompt_id: provenance.prompt_id,
+        workflow: provenance.workflow,
+        metadata: provenance.metadata,
+        params: provenance.params,
+        file: {
+          bytes: image.data.length,
+          mime: image.mime,
+          ext: image.ext,
+          width: image.width,
+          height: image.height,
+          filename: layout.image.slice(layout.image.lastIndexOf('/') + 1),
+          relative_path: layout.image,
+        },
+        ingested_by: { id: user.id, username: user.username },
+        ingested_at: now.toISOString(),
+        ...(provenance.source ? { source: provenance.source } : {}),
+      };
+      const written = await this.storage.write({
+        layout,
+        image: image.data,
+        sidecar: `${JSON.stringify(sidecar, null, 2)}\n`,
+        thumbnail: image.thumbnail,
+      });
+
+      let row;
+      try {
+        row = await this.images.insert({
+          sha256: image.sha256,
+          mime: image.mime,
+          ext: image.ext,
+          bytes: image.data.length,
+          width: image.width,
+          height: image.height,
+          relativePath: layout.image,
+          thumbnailPath: layout.thumbnail,
+          promptId: provenance.prompt_id,
+          paramsJson: provenance.params ? JSON.stringify(provenance.params) : null,
+          workflowJson: provenance.workflow ? JSON.stringify(provenance.workflow) : null,
+          metadataJson: JSON.stringify(provenance.metadata),
+          sourceJson: provenance.source ? JSON.stringify(provenance.source) : null,
+          createdBy: user.id,
+          createdAt: now.toISOString(),
+        });
+      } catch (error) {
+        await this.storage.remove(Object.values(written));
+        throw error;
+      }
+      if (row)
+        return { image: toGalleryImage({ image: row, createdByName: user.username }), duplicate: false };
+      return this.lostRace(image.sha256, layout.image, written);
+    });
+  }
+
+  /** Another process stored the same bytes first: answer its record, keep its files, drop ours. */
+  private async lostRace(
+    sha256: string,
+    ourImagePath: string,
+    written: WrittenFiles,
+  ): Promise<IngestResponse> {
+    const winner = await this.images.findBySha256(sha256);
+    if (!winner) throw new Error(`Image ${sha256} was reported as a duplicate but cannot be found`);
+    // Same bytes on the same day share the same paths: those files are the winner's now.
+    if (winner.image.relativePath !== ourImagePath)
+      await this.storage.remove([written.image, written.sidecar]);
+    return { image: toGalleryImage(winner), duplicate: true };
+  }
+}

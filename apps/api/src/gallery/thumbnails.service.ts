@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../http/app-error.js';
+import { GalleryStorage } from './gallery-storage.js';
+import { isCode } from './image-files.js';
+import type { ImageEntity } from './image.entity.js';
+
+export const thumbnailMaxSide = 512;
+
+/** WebP thumbnails: EXIF-rotated, at most 512 px a side, never enlarged. */
+@Injectable()
+export class ThumbnailsService {
+  private readonly maxPixels: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly storage: GalleryStorage,
+  ) {
+    this.maxPixels = config.gallery.maxInputPixels;
+  }
+
+  /**
+   * Decodes the whole image (so this is also the check for truncated or corrupt files, with
+   * `failOn: 'error'`) under the pixel limit, and encodes the thumbnail.
+   */
+  async render(data: Uint8Array): Promise<Buffer> {
+    try {
+      return await sharp(data, { failOn: 'error', limitInputPixels: this.maxPixels })
+        .autoOrient()
+        .resize(thumbnailMaxSide, thumbnailMaxSide, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toBuffer();
+    } catch {
+      throw new AppError('gallery.invalid_image', 'The image is truncated or corrupt', {
+        file: ['could not be decoded'],
+      });
+    }
+  }
+
+  /** Makes a stored image's thumbnail again from its original (e.g. after it was deleted on disk). */
+  async regenerate(image: ImageEntity): Promise<void> {
+    let original: Buffer;
+    try {
+      original = await readFile(this.storage.imagePath(image.relativePath));
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) {
+        throw new AppError('gallery.not_found', `The file of image ${image.id} is missing`);
+      }
+      throw error;
+    }
+    await this.storage.writeThumbnail(image.thumbnailPath, await this.render(original));
+  }
+}
