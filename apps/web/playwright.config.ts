@@ -10,10 +10,12 @@ const webDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(webDir, '../..');
 const apiMain = join(repoRoot, 'apps/api/dist/main.js');
 const webDist = join(webDir, 'dist');
+const simServer = join(webDir, 'e2e/support/comfy-sim-server.mjs');
 
 for (const [file, build] of [
   [apiMain, 'pnpm --filter @atelier/api build'],
   [join(webDist, 'index.html'), 'pnpm --filter @atelier/web build'],
+  [join(repoRoot, 'packages/comfy-sim/dist/index.js'), 'pnpm --filter @atelier/comfy-sim build'],
 ] as const) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`${build}\` before the browser tests.`);
 }
@@ -34,7 +36,12 @@ function freePort(): Promise<number> {
 // data directory and puts them in the environment, which the workers inherit, so all agree.
 process.env.ATELIER_E2E_PORT ??= String(await freePort());
 process.env.ATELIER_E2E_ROOT ??= mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
+// The ComfyUI simulator's port, and the port of its control endpoint (see e2e/support/sim-control.ts).
+process.env.ATELIER_E2E_SIM_PORT ??= String(await freePort());
+process.env.ATELIER_E2E_SIM_CONTROL_PORT ??= String(await freePort());
 const port = process.env.ATELIER_E2E_PORT;
+const simPort = process.env.ATELIER_E2E_SIM_PORT;
+const simControlPort = process.env.ATELIER_E2E_SIM_CONTROL_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
@@ -52,7 +59,8 @@ export default defineConfig({
     baseURL,
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
-    trace: 'retain-on-failure',
+    // CI keeps no artifacts, and trace recording has failed there on a loaded machine (ENOENT on close).
+    trace: process.env.CI ? 'off' : 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
       // Debian's Chromium: `playwright install` cannot download browsers on these machines.
@@ -69,25 +77,42 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // The real built API, serving the real built web app, on a fresh data directory.
-    command: `node ${apiMain}`,
-    cwd: repoRoot,
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      NODE_ENV: 'production',
-      PORT: port,
-      ATELIER_ROOT_DIR: process.env.ATELIER_E2E_ROOT,
-      ATELIER_WEB_DIST_DIR: webDist,
-      ATELIER_ADMIN_USERNAME: e2eAdmin.username,
-      ATELIER_ADMIN_PASSWORD: e2eAdmin.password,
-      ATELIER_JWT_SECRET: 'e2e-only-secret-0123456789abcdef0123456789abcdef',
-      // The API logs every 4xx at warn; the tests cause many on purpose. Errors still show.
-      LOG_LEVEL: 'error',
+  webServer: [
+    {
+      // ComfyUI: the simulator in its own process (150 ms a step, so progress can be watched).
+      command: `node ${simServer} --port ${simPort} --control-port ${simControlPort} --step-ms 150`,
+      cwd: webDir,
+      url: `http://127.0.0.1:${simControlPort}/health`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
     },
-  },
+    {
+      // The real built API, serving the real built web app, on a fresh data directory.
+      command: `node ${apiMain}`,
+      cwd: repoRoot,
+      url: `${baseURL}/api/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        NODE_ENV: 'production',
+        PORT: port,
+        ATELIER_ROOT_DIR: process.env.ATELIER_E2E_ROOT,
+        ATELIER_WEB_DIST_DIR: webDist,
+        ATELIER_ADMIN_USERNAME: e2eAdmin.username,
+        ATELIER_ADMIN_PASSWORD: e2eAdmin.password,
+        ATELIER_JWT_SECRET: 'e2e-only-secret-0123456789abcdef0123456789abcdef',
+        // The API logs every 4xx at warn; the tests cause many on purpose. Errors still show.
+        LOG_LEVEL: 'error',
+        // The integration starts switched off (admin.spec turns it on; the other specs make sure it is).
+        COMFY_API_URL: `http://127.0.0.1:${simPort}`,
+        ATELIER_DEMO: '1',
+        // A watchdog this quick makes "ComfyUI went away" visible within a second.
+        ATELIER_COMFY_WATCHDOG_INTERVAL_MS: '500',
+      },
+    },
+  ],
 });

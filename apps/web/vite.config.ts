@@ -12,6 +12,8 @@ export default defineConfig({
     target: 'es2022',
     // Print raw and gzip sizes of every chunk so growth shows up in build logs.
     reportCompressedSize: true,
+    // scripts/report-size.mjs reads it to sum the initial JavaScript (entry + static imports).
+    manifest: true,
     chunkSizeWarningLimit: 250,
     sourcemap: true,
   },

@@ -8,7 +8,7 @@ test.describe.configure({ mode: 'serial' });
 test('an admin switches the ComfyUI integration on, and it stays on after a reload', async ({ page }) => {
   await logIn(page, e2eAdmin.username, e2eAdmin.password);
   await expect(page.getByTestId('current-role')).toHaveText('admin');
-  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
 
   const toggle = page.getByRole('switch', { name: 'Enable ComfyUI integration' });

@@ -3,3 +3,11 @@ export const e2eAdmin = { username: 'admin', password: 'e2e-admin-Passw0rd' } as
 
 /** The curator the admin test creates through the UI. */
 export const e2eCurator = { username: 'cora.curator', password: 'curator-Passw0rd' } as const;
+
+/** Created through the API by the generation specs (independent of the admin story). */
+export const e2eGenCurator = {
+  username: 'gina.curator',
+  password: 'gina-Passw0rd',
+  role: 'curator',
+} as const;
+export const e2ePlainUser = { username: 'ulla.user', password: 'ulla-Passw0rd', role: 'user' } as const;

@@ -14,6 +14,12 @@ export const appConfig = {
   toastTimeoutMs: { info: 5000, success: 4000, warning: 7000, error: 9000 },
   /** Toasts beyond this are dropped, oldest first. */
   maxToasts: 4,
+  /** How often the ComfyUI health is polled (ms): slower while up, faster while it is down. */
+  comfyHealthPollMs: { up: 5000, down: 2000 },
+  /** localStorage key of the Generate form's draft. */
+  generateDraftStorageKey: 'atelier.generate.draft',
+  /** Gallery images fetched per page. */
+  galleryPageSize: 60,
   /** localStorage key of the light/dark preference. */
   colorSchemeStorageKey: 'atelier.color-scheme',
 } as const;

@@ -35,7 +35,12 @@ export class ApiError extends Error {
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface RequestOptions {
+  /** JSON-encoded, except FormData which is sent as multipart. */
   body?: unknown;
+  /** The Accept header (default application/json). */
+  accept?: string;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   /**
    * On a 401, refresh the session once and retry (default true). Off for the auth endpoints
@@ -58,6 +63,9 @@ export interface HttpClient {
   get<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T>;
   post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   patch<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  delete<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T>;
+  /** GET of a binary resource (an image): the body as a Blob, errors as ApiError like every call. */
+  blob(path: string, options?: Omit<RequestOptions, 'body'>): Promise<Blob>;
   /** Called once a 401 survives a refresh; the app sends the user to the login page. */
   onUnauthenticated(handler: (() => void) | null): void;
 }
@@ -101,9 +109,14 @@ export function createHttpClient({
   let refreshing: Promise<boolean> | null = null;
 
   async function send(method: HttpMethod, path: string, options: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      ...options.headers,
+      accept: options.accept ?? 'application/json',
+    };
     const init: RequestInit = { method, headers, credentials: 'same-origin', signal: options.signal ?? null };
-    if (options.body !== undefined) {
+    // Multipart bodies go as they are: the browser writes the boundary into content-type.
+    if (options.body instanceof FormData) init.body = options.body;
+    else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(options.body);
     }
@@ -125,7 +138,7 @@ export function createHttpClient({
     return refreshing;
   }
 
-  async function request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+  async function respond(method: HttpMethod, path: string, options: RequestOptions): Promise<Response> {
     const { retryOnUnauthorized = true, notifyUnauthenticated = true } = options;
     let response = await send(method, path, options);
     if (response.status === 401 && retryOnUnauthorized) {
@@ -133,7 +146,11 @@ export function createHttpClient({
       if (response.status === 401 && notifyUnauthenticated) unauthenticatedHandler?.();
     }
     if (!response.ok) throw await toApiError(response);
-    return (await readBody(response)) as T;
+    return response;
+  }
+
+  async function request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await readBody(await respond(method, path, options))) as T;
   }
 
   return {
@@ -141,6 +158,8 @@ export function createHttpClient({
     get: (path, options) => request('GET', path, options),
     post: (path, body, options) => request('POST', path, { ...options, body }),
     patch: (path, body, options) => request('PATCH', path, { ...options, body }),
+    delete: (path, options) => request('DELETE', path, options),
+    blob: async (path, options) => (await respond('GET', path, { accept: 'image/*', ...options })).blob(),
     onUnauthenticated(handler) {
       unauthenticatedHandler = handler;
     },

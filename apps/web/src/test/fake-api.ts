@@ -8,6 +8,7 @@ import type {
   UpdateUserRequest,
   UserSummary,
 } from '@atelier/contract';
+import { createFakeComfy, routeComfy, type FakeComfy } from './fake-comfy';
 
 /**
  * An in-memory stand-in for the Atelier API behind `fetch`, for store and component tests.
@@ -17,11 +18,15 @@ import type {
 export interface FakeApi {
   fetch: typeof globalThis.fetch;
   calls: string[];
+  /** Request headers, in the order of `calls`. */
+  headers: Record<string, string>[];
   users: (UserSummary & { password: string })[];
   config: AdminConfigResponse;
   signedIn: AuthUser | null;
   isAccessExpired: boolean;
   isRefreshValid: boolean;
+  /** ComfyUI and gallery state, routes and injected failures. */
+  comfy: FakeComfy;
   /** Answer the next login with this status/body instead (e.g. 429). */
   nextLoginFailure: { status: number; body: ErrorBody; headers?: Record<string, string> } | null;
   expireAccess(): void;
@@ -39,6 +44,7 @@ export function createFakeApi(): FakeApi {
   const now = new Date('2025-01-01T00:00:00Z').toISOString();
   const api: FakeApi = {
     calls: [],
+    headers: [],
     users: [
       {
         id: 1,
@@ -69,6 +75,7 @@ export function createFakeApi(): FakeApi {
       },
     },
     signedIn: null,
+    comfy: createFakeComfy(),
     isAccessExpired: false,
     isRefreshValid: true,
     nextLoginFailure: null,
@@ -78,9 +85,11 @@ export function createFakeApi(): FakeApi {
     fetch: async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input), 'http://localhost');
       const method = init?.method ?? 'GET';
-      const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+      const body: unknown =
+        typeof init?.body === 'string' ? JSON.parse(init.body) : (init?.body ?? undefined);
       api.calls.push(`${method} ${url.pathname}`);
-      return route(method, url.pathname, body);
+      api.headers.push({ ...(init?.headers as Record<string, string> | undefined) });
+      return route(method, url, body);
     },
   };
 
@@ -88,7 +97,8 @@ export function createFakeApi(): FakeApi {
   const toSummary = ({ password: _password, ...user }: UserSummary & { password: string }): UserSummary =>
     user;
 
-  function route(method: string, path: string, body: unknown): Response {
+  function route(method: string, url: URL, body: unknown): Response {
+    const path = url.pathname;
     if (method === 'POST' && path === '/api/auth/login')
       return login(body as { username: string; password: string });
     if (method === 'POST' && path === '/api/auth/refresh') {
@@ -102,6 +112,8 @@ export function createFakeApi(): FakeApi {
     }
     if (!api.signedIn || api.isAccessExpired) return fail(401, 'auth.unauthenticated', 'Sign in first.');
     if (method === 'GET' && path === '/api/auth/me') return json(200, api.signedIn);
+    const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body, json, fail);
+    if (comfyAnswer) return comfyAnswer;
     if (api.signedIn.role !== 'admin') return fail(403, 'auth.forbidden', 'Admins only.');
     if (method === 'GET' && path === '/api/admin/users') return json(200, api.users.map(toSummary));
     if (method === 'POST' && path === '/api/admin/users') return createUser(body as CreateUserRequest);
@@ -110,6 +122,7 @@ export function createFakeApi(): FakeApi {
     if (method === 'GET' && path === '/api/admin/config') return json(200, api.config);
     if (method === 'PATCH' && path === '/api/admin/config')
       return patchConfig(body as Record<string, unknown>);
+    if (method === 'POST' && path === '/api/admin/comfy/managed/restart') return restartManaged();
     return fail(404, 'not_found', `No route ${method} ${path}.`);
   }
 
@@ -168,6 +181,13 @@ export function createFakeApi(): FakeApi {
         value === null ? { ...current, source: 'default' } : { value, source: 'admin' };
     }
     return json(200, api.config);
+  }
+
+  function restartManaged(): Response {
+    const managed = api.comfy.managed;
+    if (!managed) return fail(409, 'conflict', 'Managed mode is off.');
+    api.comfy.managed = { ...managed, state: 'initializing', restarts: managed.restarts + 1, pid: null };
+    return json(202, { enabled: true, status: api.comfy.managed });
   }
 
   return api;

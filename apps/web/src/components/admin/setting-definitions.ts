@@ -87,4 +87,5 @@ export const sourceLabels: Record<SettingSource, string> = {
   default: 'Built-in default',
   env: 'Set by environment variable',
   admin: 'Set by an administrator',
+  managed: 'Imposed by the ComfyUI server Atelier runs itself',
 };

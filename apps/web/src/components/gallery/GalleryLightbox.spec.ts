@@ -1,0 +1,90 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory } from 'vue-router';
+import { createAppRouter } from '../../router';
+import { useGenerateStore } from '../../stores/generate';
+import { createFakeApi, type FakeApi } from '../../test/fake-api';
+import { galleryImage } from '../../test/fake-comfy';
+import GalleryLightbox from './GalleryLightbox.vue';
+
+let api: FakeApi;
+
+beforeEach(() => {
+  localStorage.clear();
+  api = createFakeApi();
+  api.signedIn = { id: 3, username: 'ursula', role: 'user' };
+  api.comfy.gallery = [galleryImage(2), galleryImage(1)];
+  vi.stubGlobal('fetch', api.fetch);
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+async function mountLightbox(index = 0) {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  const router = createAppRouter(createMemoryHistory());
+  await router.push('/gallery');
+  const opener = document.createElement('button');
+  document.body.append(opener);
+  opener.focus();
+  const wrapper = mount(GalleryLightbox, {
+    props: { image: api.comfy.gallery[index]!, index, total: 2, hasMore: false },
+    global: { plugins: [pinia, router] },
+    attachTo: document.body,
+  });
+  await flushPromises();
+  return { wrapper, router, opener };
+}
+
+describe('GalleryLightbox', () => {
+  it('is a modal dialog that takes focus and gives it back', async () => {
+    const { wrapper, opener } = await mountLightbox();
+    const dialog = wrapper.get('[role="dialog"]');
+    expect(dialog.attributes('aria-modal')).toBe('true');
+    expect(document.getElementById(dialog.attributes('aria-labelledby')!)?.textContent).toBe('Image 2');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Close');
+    wrapper.unmount();
+    expect(document.activeElement).toBe(opener);
+  });
+
+  it('steps with ← and →, within bounds, and closes on Esc', async () => {
+    const { wrapper } = await mountLightbox(0);
+    await wrapper.trigger('keydown', { key: 'ArrowLeft' });
+    await wrapper.trigger('keydown', { key: 'ArrowRight' });
+    await wrapper.trigger('keydown', { key: 'Escape' });
+    expect(wrapper.emitted('step')).toEqual([[1]]);
+    expect(wrapper.emitted('close')).toHaveLength(1);
+    await wrapper.setProps({ index: 1, image: api.comfy.gallery[1]! });
+    await wrapper.trigger('keydown', { key: 'ArrowRight' });
+    await wrapper.trigger('keydown', { key: 'ArrowLeft' });
+    expect(wrapper.emitted('step')).toEqual([[1], [-1]]);
+  });
+
+  it('keeps Tab inside the dialog', async () => {
+    const { wrapper } = await mountLightbox(0);
+    const focusable = wrapper.findAll('a[href], button:not([disabled])');
+    const last = focusable.at(-1)!.element as HTMLElement;
+    last.focus();
+    await wrapper.trigger('keydown', { key: 'Tab' });
+    expect(document.activeElement).toBe(focusable[0]!.element);
+    await wrapper.trigger('keydown', { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(last);
+  });
+
+  it('shows the provenance, a download link, and loads the settings back into Generate', async () => {
+    const { wrapper, router } = await mountLightbox(0);
+    const provenance = wrapper.get('[data-testid="provenance"]').text();
+    expect(provenance).toContain('image 2');
+    expect(provenance).toContain('p-2');
+    expect(wrapper.get('a[download]').attributes('href')).toBe('/api/gallery/images/2/file?download=1');
+    // A plain user may not delete.
+    expect(wrapper.text()).not.toContain('Delete');
+    const reuse = wrapper.findAll('button').find((b) => b.text().includes('Use these settings'))!;
+    await reuse.trigger('click');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('generate'));
+    expect(useGenerateStore().draft).toMatchObject({ caption: 'image 2', seed: 2, isSeedLocked: true });
+  });
+});

@@ -1,0 +1,128 @@
+import { flushPromises, mount, RouterLinkStub } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useComfyHealthStore } from '../../stores/comfy-health';
+import { useComfyInfoStore } from '../../stores/comfy-info';
+import { useJobsStore } from '../../stores/jobs';
+import { createFakeApi, type FakeApi } from '../../test/fake-api';
+import { FakeEventSource } from '../../test/fake-event-source';
+import { featureNodeClasses } from '../../domain/object-info';
+import GenerateForm from './GenerateForm.vue';
+
+let api: FakeApi;
+
+beforeEach(() => {
+  localStorage.clear();
+  api = createFakeApi();
+  api.signedIn = { id: 2, username: 'cora', role: 'curator' };
+  vi.stubGlobal('fetch', api.fetch);
+  vi.stubGlobal('EventSource', FakeEventSource);
+  FakeEventSource.reset();
+  setActivePinia(createPinia());
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+async function mountForm() {
+  await useComfyInfoStore().ensureLoaded();
+  const wrapper = mount(GenerateForm, {
+    attachTo: document.body,
+    global: { stubs: { RouterLink: RouterLinkStub } },
+  });
+  await flushPromises();
+  return wrapper;
+}
+
+const optionsOf = (wrapper: Awaited<ReturnType<typeof mountForm>>, label: string) => {
+  const id = wrapper
+    .findAll('label')
+    .find((l) => l.text() === label)
+    ?.attributes('for');
+  return wrapper.findAll(`#${id} option`).map((o) => o.text());
+};
+
+describe('GenerateForm', () => {
+  it('fills the pickers from object_info', async () => {
+    const wrapper = await mountForm();
+    expect(optionsOf(wrapper, 'Checkpoint')).toEqual(['Server default', 'sdxl.safetensors', 'sd15.ckpt']);
+    expect(optionsOf(wrapper, 'Sampler')).toEqual(['Default', 'euler', 'dpmpp_2m']);
+    expect(optionsOf(wrapper, 'Scheduler')).toEqual(['Default', 'normal', 'karras']);
+    expect(optionsOf(wrapper, 'Add a LoRA')).toEqual([
+      'Choose a LoRA…',
+      'detail.safetensors',
+      'style.safetensors',
+    ]);
+  });
+
+  it('shows only the advanced switches the server supports', async () => {
+    let wrapper = await mountForm();
+    expect(
+      wrapper
+        .findAll('[role="switch"]')
+        .map((s) => s.attributes('id') && s.element.closest('.app-switch')?.textContent),
+    ).toEqual([expect.stringContaining('Perturbed-Attention Guidance')]);
+    wrapper.unmount();
+
+    setActivePinia(createPinia());
+    api.comfy.objectInfo = { KSampler: {} };
+    wrapper = await mountForm();
+    expect(wrapper.find('details').exists()).toBe(false);
+    expect(wrapper.text()).not.toContain('LoRAs');
+    wrapper.unmount();
+
+    setActivePinia(createPinia());
+    api.comfy.objectInfo = Object.fromEntries(featureNodeClasses.detail_daemon.map((name) => [name, {}]));
+    wrapper = await mountForm();
+    expect(wrapper.get('details').text()).toContain('Detail Daemon');
+  });
+
+  it('says what is out of bounds beside the field, and focuses it on submit', async () => {
+    const wrapper = await mountForm();
+    const width = wrapper.get('input[type="number"][step="8"]');
+    await width.setValue('1001');
+    expect(width.attributes('aria-invalid')).toBe('true');
+    expect(wrapper.text()).toContain('Width must be a multiple of 8.');
+    await wrapper.get('textarea').setValue('a boat');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(api.comfy.txt2imgRequests).toEqual([]);
+    expect(document.activeElement).toBe(width.element);
+  });
+
+  it('queues a job from the prompt with Ctrl+Enter', async () => {
+    const wrapper = await mountForm();
+    const prompt = wrapper.get('textarea');
+    await prompt.setValue('a red kite over the sea');
+    await prompt.trigger('keydown', { key: 'Enter', ctrlKey: true });
+    await flushPromises();
+    expect(api.comfy.txt2imgRequests[0]?.caption).toBe('a red kite over the sea');
+    expect(useJobsStore().jobs[0]?.prompt_id).toBe('prompt-1');
+  });
+
+  it('randomises and locks the seed', async () => {
+    const wrapper = await mountForm();
+    const lock = wrapper.findAll('button').find((b) => b.text() === 'Lock seed')!;
+    expect(lock.attributes('aria-pressed')).toBe('false');
+    await lock.trigger('click');
+    expect(lock.attributes('aria-pressed')).toBe('true');
+    const seed = wrapper
+      .findAll('input[type="number"]')
+      .find((i) => i.attributes('min') === '0' && !i.attributes('max'))!;
+    const before = (seed.element as HTMLInputElement).value;
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Randomise seed')!
+      .trigger('click');
+    expect((seed.element as HTMLInputElement).value).not.toBe(before);
+  });
+
+  it('cannot generate while ComfyUI is switched off', async () => {
+    api.comfy.enabled = false;
+    await useComfyHealthStore().refresh();
+    const wrapper = await mountForm();
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeDefined();
+    expect(wrapper.text()).toContain('Generation is unavailable while ComfyUI is switched off.');
+  });
+});

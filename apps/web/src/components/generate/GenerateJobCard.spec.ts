@@ -1,0 +1,103 @@
+import { flushPromises, mount, RouterLinkStub } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useJobsStore, type JobView } from '../../stores/jobs';
+import { useSessionStore } from '../../stores/session';
+import { createFakeApi, type FakeApi } from '../../test/fake-api';
+import { job } from '../../test/fake-comfy';
+import { FakeEventSource } from '../../test/fake-event-source';
+import GenerateJobCard from './GenerateJobCard.vue';
+
+let api: FakeApi;
+
+beforeEach(() => {
+  api = createFakeApi();
+  vi.stubGlobal('fetch', api.fetch);
+  vi.stubGlobal('EventSource', FakeEventSource);
+  vi.stubGlobal(
+    'URL',
+    Object.assign(URL, { createObjectURL: () => 'blob:result', revokeObjectURL: () => {} }),
+  );
+  FakeEventSource.reset();
+  setActivePinia(createPinia());
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+async function mountCard(role: 'user' | 'curator', status: JobView['status']) {
+  api.signedIn = { id: 2, username: 'cora', role };
+  await useSessionStore().ensureLoaded();
+  api.comfy.jobs = [job('p1', api.signedIn, status)];
+  const store = useJobsStore();
+  await store.load();
+  const wrapper = mount(GenerateJobCard, {
+    props: { job: store.jobs[0]! },
+    attachTo: document.body,
+    global: { stubs: { RouterLink: RouterLinkStub } },
+  });
+  await flushPromises();
+  return { wrapper, store };
+}
+
+describe('GenerateJobCard', () => {
+  it('shows the queue, then the running node, the step bar and the live preview; cancel works', async () => {
+    const { wrapper, store } = await mountCard('user', 'queued');
+    const stream = FakeEventSource.for('p1');
+    stream.emit('status', 1, { prompt_id: 'p1', status: 'queued', queue_position: 2 });
+    await flushPromises();
+    expect(wrapper.text()).toContain('Waiting — 2 ahead in the queue');
+
+    store.jobs[0]!.workflow = { '3': { class_type: 'KSampler' } };
+    stream.emit('progress', 2, { prompt_id: 'p1', value: 5, max: 20, node: '3' });
+    stream.emit('preview', 3, { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' });
+    await flushPromises();
+    expect(wrapper.text()).toContain('Running KSampler (node 3)');
+    const bar = wrapper.get('[role="progressbar"]');
+    expect([bar.attributes('aria-valuenow'), bar.attributes('aria-valuemax')]).toEqual(['5', '20']);
+    expect(wrapper.get('.job-progress__fill').attributes('style')).toContain('width: 25%');
+    expect(wrapper.get('img[alt^="Live preview"]').attributes('src')).toBe('data:image/jpeg;base64,AA==');
+    expect(wrapper.get('[data-testid="job-status"]').text()).toBe('Running');
+
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text().includes('Cancel'))!
+      .trigger('click');
+    await flushPromises();
+    expect(api.comfy.cancelled).toEqual(['p1']);
+  });
+
+  it('lets a curator select results and save them; a plain user cannot', async () => {
+    const { wrapper } = await mountCard('curator', 'succeeded');
+    await vi.waitFor(() => expect(wrapper.find('img[alt="Result 1"]').exists()).toBe(true));
+    const save = () => wrapper.findAll('button').find((b) => b.text().includes('to gallery'))!;
+    expect(save().attributes('disabled')).toBeDefined();
+    await wrapper.get('input[type="checkbox"]').setValue(true);
+    expect(save().text()).toBe('Save 1 to gallery');
+    await save().trigger('click');
+    await flushPromises();
+    expect(api.comfy.gallery).toHaveLength(1);
+    expect(wrapper.text()).toContain('In gallery');
+    expect(wrapper.find('input[type="checkbox"]').exists()).toBe(false);
+
+    wrapper.unmount();
+    setActivePinia(createPinia());
+    const asUser = await mountCard('user', 'succeeded');
+    expect(asUser.wrapper.find('input[type="checkbox"]').exists()).toBe(false);
+    expect(asUser.wrapper.text()).not.toContain('to gallery');
+  });
+
+  it('shows why a job failed', async () => {
+    const { wrapper } = await mountCard('user', 'running');
+    FakeEventSource.for('p1').emit('error', 1, {
+      prompt_id: 'p1',
+      message: 'CUDA out of memory',
+      node_type: 'KSampler',
+    });
+    FakeEventSource.for('p1').emit('done', 2, { prompt_id: 'p1', status: 'failed' });
+    await flushPromises();
+    expect(wrapper.get('[role="alert"]').text()).toBe('CUDA out of memory (in KSampler)');
+    expect(wrapper.find('[role="progressbar"]').exists()).toBe(false);
+  });
+});

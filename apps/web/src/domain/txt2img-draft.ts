@@ -1,0 +1,211 @@
+import {
+  txt2imgBounds as bounds,
+  txt2imgDefaults,
+  txt2imgFeatures,
+  type Txt2ImgFeature,
+  type Txt2ImgParams,
+} from '@atelier/contract';
+
+export interface LoraChoice {
+  name: string;
+  weight: number;
+}
+
+/** The Generate form as the user edits it; `toParams` turns it into the API's request body. */
+export interface Txt2ImgDraft {
+  caption: string;
+  negative: string;
+  width: number;
+  height: number;
+  steps: number;
+  cfg: number;
+  seed: number;
+  /** Locked: send `seed`; unlocked: let the server draw one (shown afterwards). */
+  isSeedLocked: boolean;
+  /** '' = the server's default. */
+  sampler: string;
+  scheduler: string;
+  checkpoint: string;
+  loras: LoraChoice[];
+  features: Txt2ImgFeature[];
+  batch_size: number;
+}
+
+export type DraftField = keyof Txt2ImgDraft | `loras.${number}`;
+export type DraftErrors = Partial<Record<DraftField, string>>;
+
+export function randomSeed(random: () => number = Math.random): number {
+  // 2^32 keeps seeds short enough to read out and type back; the API accepts up to 2^53-1.
+  return Math.floor(random() * 2 ** 32);
+}
+
+export function defaultDraft(): Txt2ImgDraft {
+  return {
+    caption: '',
+    negative: txt2imgDefaults.negative,
+    width: txt2imgDefaults.width,
+    height: txt2imgDefaults.height,
+    steps: txt2imgDefaults.steps,
+    cfg: txt2imgDefaults.cfg,
+    seed: randomSeed(),
+    isSeedLocked: false,
+    sampler: '',
+    scheduler: '',
+    checkpoint: '',
+    loras: [],
+    features: [],
+    batch_size: txt2imgDefaults.batch_size,
+  };
+}
+
+export interface SizePreset {
+  label: string;
+  width: number;
+  height: number;
+}
+
+export const sizePresets: readonly SizePreset[] = [
+  { label: 'Square', width: 1024, height: 1024 },
+  { label: 'Portrait', width: 832, height: 1216 },
+  { label: 'Landscape', width: 1216, height: 832 },
+  { label: 'Wide', width: 1344, height: 768 },
+  { label: 'Small', width: 512, height: 512 },
+];
+
+export interface QualityPreset {
+  id: 'draft' | 'balanced' | 'detailed';
+  label: string;
+  description: string;
+  steps: number;
+  cfg: number;
+  /** Preferred sampler/scheduler, used when the server offers them. */
+  sampler: string;
+  scheduler: string;
+}
+
+export const qualityPresets: readonly QualityPreset[] = [
+  {
+    id: 'draft',
+    label: 'Draft',
+    description: 'Fast look',
+    steps: 12,
+    cfg: 5,
+    sampler: 'euler',
+    scheduler: 'normal',
+  },
+  {
+    id: 'balanced',
+    label: 'Balanced',
+    description: 'Everyday',
+    steps: 20,
+    cfg: 7,
+    sampler: 'dpmpp_2m',
+    scheduler: 'karras',
+  },
+  {
+    id: 'detailed',
+    label: 'Detailed',
+    description: 'Slow, fine',
+    steps: 35,
+    cfg: 6.5,
+    sampler: 'dpmpp_2m_sde',
+    scheduler: 'karras',
+  },
+];
+
+const integerIn = (value: number, min: number, max: number) =>
+  Number.isInteger(value) && value >= min && value <= max;
+
+function checkSide(
+  value: number,
+  label: string,
+  { min, max, multipleOf }: { min: number; max: number; multipleOf: number },
+): string | undefined {
+  if (!integerIn(value, min, max)) return `${label} must be a whole number from ${min} to ${max}.`;
+  if (value % multipleOf !== 0) return `${label} must be a multiple of ${multipleOf}.`;
+  return undefined;
+}
+
+/** Every bound the API checks, checked here first so the form can say so beside the field. */
+export function validateDraft(draft: Txt2ImgDraft): DraftErrors {
+  const errors: DraftErrors = {};
+  const caption = draft.caption.trim();
+  if (caption.length < bounds.caption.minLength) errors.caption = 'Describe the image you want.';
+  else if (caption.length > bounds.caption.maxLength)
+    errors.caption = `At most ${bounds.caption.maxLength.toLocaleString('en')} characters.`;
+  if (draft.negative.length > bounds.negative.maxLength)
+    errors.negative = `At most ${bounds.negative.maxLength.toLocaleString('en')} characters.`;
+  errors.width = checkSide(draft.width, 'Width', bounds.width);
+  errors.height = checkSide(draft.height, 'Height', bounds.height);
+  if (!integerIn(draft.steps, bounds.steps.min, bounds.steps.max))
+    errors.steps = `Steps must be a whole number from ${bounds.steps.min} to ${bounds.steps.max}.`;
+  if (!(draft.cfg >= bounds.cfg.min && draft.cfg <= bounds.cfg.max))
+    errors.cfg = `CFG must be from ${bounds.cfg.min} to ${bounds.cfg.max}.`;
+  if (draft.isSeedLocked && !integerIn(draft.seed, bounds.seed.min, bounds.seed.max))
+    errors.seed = 'The seed must be a whole number of 0 or more.';
+  if (!integerIn(draft.batch_size, bounds.batch_size.min, bounds.batch_size.max))
+    errors.batch_size = `From ${bounds.batch_size.min} to ${bounds.batch_size.max} images.`;
+  if (draft.loras.length > bounds.loras.maxItems) errors.loras = `At most ${bounds.loras.maxItems} LoRAs.`;
+  draft.loras.forEach((lora, index) => {
+    const { min, max } = bounds.lora_weights;
+    if (!(lora.weight >= min && lora.weight <= max))
+      errors[`loras.${index}`] = `Weight from ${min} to ${max}.`;
+  });
+  for (const key of Object.keys(errors) as DraftField[]) if (errors[key] === undefined) delete errors[key];
+  return errors;
+}
+
+/** The request body; features the server cannot run are left out rather than refused. */
+export function toParams(draft: Txt2ImgDraft, available: readonly Txt2ImgFeature[]): Txt2ImgParams {
+  const params: Txt2ImgParams = {
+    caption: draft.caption.trim(),
+    width: draft.width,
+    height: draft.height,
+    steps: draft.steps,
+    cfg: draft.cfg,
+    batch_size: draft.batch_size,
+  };
+  if (draft.negative.trim()) params.negative = draft.negative.trim();
+  if (draft.isSeedLocked) params.seed = draft.seed;
+  if (draft.sampler) params.sampler = draft.sampler;
+  if (draft.scheduler) params.scheduler = draft.scheduler;
+  if (draft.checkpoint) params.checkpoint = draft.checkpoint;
+  if (draft.loras.length > 0) {
+    params.loras = draft.loras.map((lora) => lora.name);
+    params.lora_weights = draft.loras.map((lora) => lora.weight);
+  }
+  for (const feature of draft.features) if (available.includes(feature)) params[feature] = true;
+  return params;
+}
+
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Settings read back from a stored job or gallery image ("use these settings"). Only recognised,
+ * well-typed keys are taken; the seed comes back locked so the image can be reproduced.
+ */
+export function draftFromParams(params: Record<string, unknown>, base: Txt2ImgDraft): Txt2ImgDraft {
+  const names = Array.isArray(params.loras)
+    ? params.loras.filter((n): n is string => typeof n === 'string')
+    : [];
+  const weights = Array.isArray(params.lora_weights) ? params.lora_weights : [];
+  const seed = num(params.seed);
+  return {
+    ...base,
+    caption: str(params.caption) ?? base.caption,
+    negative: str(params.negative) ?? '',
+    width: num(params.width) ?? base.width,
+    height: num(params.height) ?? base.height,
+    steps: num(params.steps) ?? base.steps,
+    cfg: num(params.cfg) ?? base.cfg,
+    seed: seed ?? base.seed,
+    isSeedLocked: seed !== undefined,
+    sampler: str(params.sampler) ?? '',
+    scheduler: str(params.scheduler) ?? '',
+    checkpoint: str(params.checkpoint) ?? '',
+    loras: names.map((name, i) => ({ name, weight: num(weights[i]) ?? txt2imgDefaults.lora_weight })),
+    features: txt2imgFeatures.filter((feature) => params[feature] === true),
+    batch_size: num(params.batch_size) ?? base.batch_size,
+  };
+}

@@ -1,0 +1,111 @@
+import type { GalleryImage, GalleryImageDetail } from '@atelier/contract';
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { galleryApi } from '../api/gallery';
+import { ApiError } from '../api/http';
+import { appConfig } from '../config';
+import { describeError } from './errors';
+import { useNotificationsStore } from './notifications';
+import type { LoadStatus } from './users';
+
+/**
+ * The gallery, newest first, one keyset page at a time. Images are held in a shallow ref: a page of
+ * 100,000 plain objects must not become 100,000 reactive proxies.
+ */
+export const useGalleryStore = defineStore('gallery', () => {
+  const notifications = useNotificationsStore();
+  const images = shallowRef<GalleryImage[]>([]);
+  const status = ref<LoadStatus>('idle');
+  const error = ref<ApiError | null>(null);
+  const nextCursor = ref<string | null>(null);
+  const isLoadingMore = ref(false);
+  const details = shallowRef(new Map<number, GalleryImageDetail>());
+  let hasLoaded = false;
+
+  const hasMore = computed(() => nextCursor.value !== null);
+  const isEmpty = computed(() => status.value === 'ready' && images.value.length === 0);
+
+  function append(page: GalleryImage[]): void {
+    const known = new Set(images.value.map((image) => image.id));
+    images.value = [...images.value, ...page.filter((image) => !known.has(image.id))];
+  }
+
+  /** First page; later calls keep what is loaded unless `force`. */
+  async function load({ force = false } = {}): Promise<void> {
+    if (hasLoaded && !force) return;
+    status.value = 'loading';
+    error.value = null;
+    try {
+      const page = await galleryApi.list(null, appConfig.galleryPageSize);
+      images.value = page.items;
+      nextCursor.value = page.next_cursor;
+      status.value = 'ready';
+      hasLoaded = true;
+    } catch (e) {
+      error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
+      status.value = 'error';
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!nextCursor.value || isLoadingMore.value || status.value !== 'ready') return;
+    isLoadingMore.value = true;
+    try {
+      const page = await galleryApi.list(nextCursor.value, appConfig.galleryPageSize);
+      append(page.items);
+      nextCursor.value = page.next_cursor;
+    } catch (e) {
+      notifications.error({ title: 'Could not load more images', message: describeError(e) });
+    } finally {
+      isLoadingMore.value = false;
+    }
+  }
+
+  /** Provenance of one image, fetched once and cached. */
+  async function loadDetail(id: number): Promise<GalleryImageDetail> {
+    const cached = details.value.get(id);
+    if (cached) return cached;
+    const detail = await galleryApi.get(id);
+    details.value.set(id, detail);
+    triggerRef(details);
+    return detail;
+  }
+
+  /** Freshly ingested images go on top, so the gallery shows them without a reload. */
+  function addIngested(added: GalleryImage[]): void {
+    if (!hasLoaded) return;
+    const known = new Set(images.value.map((image) => image.id));
+    const fresh = added.filter((image) => !known.has(image.id));
+    images.value = [...fresh.sort((a, b) => b.id - a.id), ...images.value];
+  }
+
+  async function remove(id: number): Promise<boolean> {
+    try {
+      await galleryApi.remove(id);
+      images.value = images.value.filter((image) => image.id !== id);
+      details.value.delete(id);
+      triggerRef(details);
+      notifications.success({ title: 'Image deleted' });
+      return true;
+    } catch (e) {
+      notifications.error({ title: 'Could not delete the image', message: describeError(e) });
+      return false;
+    }
+  }
+
+  return {
+    images,
+    status,
+    error,
+    nextCursor,
+    hasMore,
+    isEmpty,
+    isLoadingMore,
+    details,
+    load,
+    loadMore,
+    loadDetail,
+    addIngested,
+    remove,
+  };
+});

@@ -1,0 +1,142 @@
+import type { Txt2ImgFeature } from '@atelier/contract';
+import { useLocalStorage } from '@vueuse/core';
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import { ApiError } from '../api/http';
+import { appConfig } from '../config';
+import {
+  defaultDraft,
+  draftFromParams,
+  qualityPresets,
+  randomSeed,
+  toParams,
+  validateDraft,
+  type DraftErrors,
+  type DraftField,
+  type QualityPreset,
+  type SizePreset,
+} from '../domain/txt2img-draft';
+import { useComfyInfoStore } from './comfy-info';
+import { useJobsStore } from './jobs';
+
+/**
+ * The Generate form: a draft kept in localStorage (a reload loses nothing), bounds checked as you
+ * type, server validation errors put back on their fields, and "use these settings" from the gallery.
+ */
+export const useGenerateStore = defineStore('generate', () => {
+  const jobs = useJobsStore();
+  const info = useComfyInfoStore();
+  const draft = useLocalStorage(appConfig.generateDraftStorageKey, defaultDraft(), {
+    mergeDefaults: true,
+    writeDefaults: false,
+  });
+  const serverErrors = ref<Partial<Record<DraftField, string>>>({});
+  const isSubmitting = ref(false);
+  /** After a first submit, "required" errors show too; before it, only values out of bounds do. */
+  const hasAttempted = ref(false);
+
+  const availableFeatures = computed<readonly Txt2ImgFeature[]>(() => info.catalog?.features ?? []);
+  const localErrors = computed(() => validateDraft(draft.value));
+  const errors = computed<DraftErrors>(() => {
+    const shown: DraftErrors = { ...localErrors.value, ...serverErrors.value };
+    if (!hasAttempted.value && !draft.value.caption) delete shown.caption;
+    return shown;
+  });
+  const isValid = computed(() => Object.keys(localErrors.value).length === 0);
+
+  // An edit answers the server's complaint about that field.
+  watch(
+    draft,
+    () => {
+      serverErrors.value = {};
+    },
+    { deep: true },
+  );
+
+  /** Queues the draft; false when it is invalid or the server refused it (errors are then shown). */
+  async function submit(): Promise<boolean> {
+    hasAttempted.value = true;
+    if (!isValid.value || isSubmitting.value) return false;
+    isSubmitting.value = true;
+    try {
+      const answer = await jobs.start(toParams(draft.value, availableFeatures.value));
+      // Show the seed the server drew, so a liked image can be locked and reproduced.
+      if (!draft.value.isSeedLocked) draft.value.seed = answer.seed;
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'validation_failed') {
+        const perField: Partial<Record<DraftField, string>> = {};
+        for (const [field, messages] of Object.entries(e.fieldErrors))
+          perField[field as DraftField] = messages.join(' ');
+        serverErrors.value = perField;
+      }
+      return false;
+    } finally {
+      isSubmitting.value = false;
+    }
+  }
+
+  function randomizeSeed(): void {
+    draft.value.seed = randomSeed();
+  }
+
+  function applySize({ width, height }: Pick<SizePreset, 'width' | 'height'>): void {
+    draft.value.width = width;
+    draft.value.height = height;
+  }
+
+  function swapSize(): void {
+    applySize({ width: draft.value.height, height: draft.value.width });
+  }
+
+  /** Steps and CFG of the preset, and its sampler/scheduler when the server has them. */
+  function applyPreset(preset: QualityPreset): void {
+    draft.value.steps = preset.steps;
+    draft.value.cfg = preset.cfg;
+    const catalog = info.catalog;
+    if (catalog?.samplers.includes(preset.sampler)) draft.value.sampler = preset.sampler;
+    if (catalog?.schedulers.includes(preset.scheduler)) draft.value.scheduler = preset.scheduler;
+  }
+
+  const activePreset = computed(
+    () => qualityPresets.find((p) => p.steps === draft.value.steps && p.cfg === draft.value.cfg)?.id ?? null,
+  );
+
+  /** "Use these settings": a gallery image's or a past job's parameters, seed locked. */
+  function applySettings(params: Record<string, unknown>): void {
+    draft.value = draftFromParams(params, draft.value);
+    hasAttempted.value = false;
+  }
+
+  function addLora(name: string): void {
+    if (draft.value.loras.some((lora) => lora.name === name)) return;
+    draft.value.loras.push({ name, weight: 1 });
+  }
+
+  function removeLora(index: number): void {
+    draft.value.loras.splice(index, 1);
+  }
+
+  function reset(): void {
+    draft.value = defaultDraft();
+    hasAttempted.value = false;
+  }
+
+  return {
+    draft,
+    errors,
+    isValid,
+    isSubmitting,
+    availableFeatures,
+    activePreset,
+    submit,
+    randomizeSeed,
+    applySize,
+    swapSize,
+    applyPreset,
+    applySettings,
+    addLora,
+    removeLora,
+    reset,
+  };
+});

@@ -1,0 +1,247 @@
+import type {
+  ComfyImageRef,
+  ComfyWatchState,
+  ErrorCode,
+  GalleryImageDetail,
+  JobSummary,
+  ManagedComfyStatus,
+  Txt2ImgParams,
+} from '@atelier/contract';
+import type { AuthUser } from '@atelier/contract';
+
+/** A failure the fake answers instead of the route, once, for the first request that matches. */
+export interface FakeFailure {
+  method?: string;
+  path: string | RegExp;
+  status: number;
+  code?: ErrorCode;
+  message?: string;
+  details?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The ComfyUI and gallery half of the fake API (see fake-api.ts). */
+export interface FakeComfy {
+  enabled: boolean;
+  state: ComfyWatchState;
+  objectInfo: Record<string, unknown>;
+  jobs: JobSummary[];
+  gallery: GalleryImageDetail[];
+  failures: FakeFailure[];
+  txt2imgRequests: Txt2ImgParams[];
+  queued: Record<string, unknown>[];
+  uploads: FormData[];
+  cancelled: string[];
+  jobsPageSize: number;
+  /** Managed mode's process (null: ComfyUI runs elsewhere); POST …/managed/restart counts in `restarts`. */
+  managed: ManagedComfyStatus | null;
+}
+
+export const samplePng = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A node catalogue shaped like ComfyUI's /object_info, with a few models and the PAG node only. */
+export function sampleObjectInfo(): Record<string, unknown> {
+  return {
+    CheckpointLoaderSimple: { input: { required: { ckpt_name: [['sdxl.safetensors', 'sd15.ckpt'], {}] } } },
+    KSampler: {
+      input: {
+        required: {
+          sampler_name: [['euler', 'dpmpp_2m'], {}],
+          scheduler: ['COMBO', { options: ['normal', 'karras'] }],
+        },
+      },
+    },
+    LoraLoader: { input: { required: { lora_name: [['detail.safetensors', 'style.safetensors'], {}] } } },
+    PerturbedAttentionGuidance: { input: { required: {} } },
+  };
+}
+
+export function createFakeComfy(): FakeComfy {
+  return {
+    enabled: true,
+    state: 'up',
+    objectInfo: sampleObjectInfo(),
+    jobs: [],
+    gallery: [],
+    failures: [],
+    txt2imgRequests: [],
+    queued: [],
+    uploads: [],
+    cancelled: [],
+    jobsPageSize: 20,
+    managed: null,
+  };
+}
+
+export function galleryImage(id: number, username = 'cora'): GalleryImageDetail {
+  const url = `/api/gallery/images/${id}`;
+  return {
+    id,
+    sha256: `sha-${id}`,
+    mime: 'image/png',
+    bytes: 1000 + id,
+    width: 1024,
+    height: 768,
+    prompt_id: `p-${id}`,
+    created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, id)).toISOString(),
+    created_by: { id: 2, username },
+    file_url: `${url}/file`,
+    thumbnail_url: `${url}/thumbnail`,
+    provenance: {
+      prompt_id: `p-${id}`,
+      params: { caption: `image ${id}`, seed: id, steps: 20, cfg: 7, width: 1024, height: 768 },
+      workflow: null,
+      metadata: {},
+      source: null,
+    },
+  };
+}
+
+type Reply = (status: number, body?: unknown, headers?: Record<string, string>) => Response;
+type Fail = (status: number, code: ErrorCode, message: string, details?: unknown) => Response;
+
+/** Answers /api/comfy/* and /api/gallery/* for a signed-in user; null for any other path. */
+export function routeComfy(
+  comfy: FakeComfy,
+  user: AuthUser,
+  method: string,
+  url: URL,
+  body: unknown,
+  reply: Reply,
+  fail: Fail,
+): Response | null {
+  const path = url.pathname;
+  if (!path.startsWith('/api/comfy/') && !path.startsWith('/api/gallery/')) return null;
+  const failure = comfy.failures.find(
+    (f) =>
+      (f.method ?? method) === method && (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+  );
+  if (failure) {
+    comfy.failures.splice(comfy.failures.indexOf(failure), 1);
+    const code = failure.code ?? 'comfy.unreachable';
+    return reply(
+      failure.status,
+      { code, message: failure.message ?? `Failed with ${code}.`, details: failure.details },
+      failure.headers,
+    );
+  }
+  const isCurator = user.role !== 'user';
+  if (method === 'GET' && path === '/api/comfy/health') {
+    const comfyInfo = {
+      state: comfy.state,
+      version: '0.3.7',
+      devices: [],
+      queue_remaining: 0,
+      last_error: null,
+    };
+    return reply(200, {
+      status: 'ok',
+      enabled: comfy.enabled,
+      info: {
+        base_url: 'http://127.0.0.1:8188',
+        timeout: 30,
+        client_wired: true,
+        comfy: comfyInfo,
+        managed: comfy.managed,
+      },
+    });
+  }
+  if (path.startsWith('/api/comfy/') && !comfy.enabled)
+    return fail(503, 'comfy.disabled', 'The ComfyUI integration is switched off');
+  if (method === 'GET' && path === '/api/comfy/object-info')
+    return reply(200, {
+      object_info: comfy.objectInfo,
+      stale: false,
+      fetched_at: '2025-01-01T00:00:00.000Z',
+    });
+  if (method === 'POST' && path === '/api/comfy/txt2img') {
+    const params = body as Txt2ImgParams;
+    comfy.txt2imgRequests.push(params);
+    if (!params.caption)
+      return fail(400, 'validation_failed', 'Invalid.', { caption: ['caption must not be empty'] });
+    const promptId = `prompt-${comfy.txt2imgRequests.length}`;
+    const seed = params.seed ?? 4242;
+    comfy.jobs.unshift(job(promptId, user, 'queued', { ...params, seed }));
+    const workflow = {
+      '3': { class_type: 'KSampler', inputs: {} },
+      '9': { class_type: 'SaveImage', inputs: {} },
+    };
+    return reply(200, { prompt_id: promptId, client_id: 'c1', seed, workflow });
+  }
+  if (method === 'POST' && path === '/api/comfy/queue') {
+    comfy.queued.push((body as { workflow: Record<string, unknown> }).workflow);
+    return reply(200, { prompt_id: `queued-${comfy.queued.length}`, client_id: 'c1' });
+  }
+  if (method === 'GET' && path === '/api/comfy/jobs') {
+    const mine = comfy.jobs.filter((j) => j.owner.id === user.id);
+    const start = Number(url.searchParams.get('cursor') ?? 0);
+    const items = mine.slice(start, start + comfy.jobsPageSize);
+    const next = start + comfy.jobsPageSize < mine.length ? String(start + comfy.jobsPageSize) : null;
+    return reply(200, { items, next_cursor: next });
+  }
+  const jobPath = /^\/api\/comfy\/(status|cancel)\/(.+)$/.exec(path);
+  if (jobPath) {
+    const found = comfy.jobs.find((j) => j.prompt_id === decodeURIComponent(jobPath[2] ?? ''));
+    if (!found) return fail(404, 'comfy.job_not_found', 'No such job.');
+    if (jobPath[1] === 'cancel') comfy.cancelled.push(found.prompt_id);
+    return reply(200, { prompt_id: found.prompt_id, status: found.status, images: found.images });
+  }
+  if (method === 'GET' && path === '/api/comfy/view')
+    return new Response(samplePng, { status: 200, headers: { 'content-type': 'image/png' } });
+  if (method === 'POST' && path.startsWith('/api/comfy/ingest')) {
+    if (!isCurator) return fail(403, 'auth.forbidden', 'Curators only.');
+    if (body instanceof FormData) comfy.uploads.push(body);
+    const { prompt_id: promptId = 'upload', images = [] } = (body instanceof FormData ? {} : body) as {
+      prompt_id?: string;
+      images?: ComfyImageRef[];
+    };
+    const count = body instanceof FormData ? 1 : images.length;
+    const items = Array.from({ length: count }, () => {
+      const image = { ...galleryImage(comfy.gallery.length + 1, user.username), prompt_id: promptId };
+      comfy.gallery.unshift(image);
+      return { image, duplicate: false };
+    });
+    return path.endsWith('/from-job') ? reply(201, { items }) : reply(201, items[0]);
+  }
+  if (method === 'GET' && path === '/api/gallery/images') {
+    const limit = Number(url.searchParams.get('limit') ?? 50);
+    const before = Number(url.searchParams.get('cursor') ?? Infinity);
+    const page = comfy.gallery.filter((image) => image.id < before).slice(0, limit);
+    const last = page.at(-1);
+    const hasMore = last !== undefined && comfy.gallery.some((image) => image.id < last.id);
+    return reply(200, { items: page, next_cursor: hasMore ? String(last.id) : null });
+  }
+  const imagePath = /^\/api\/gallery\/images\/(\d+)$/.exec(path);
+  if (imagePath) {
+    const id = Number(imagePath[1]);
+    const found = comfy.gallery.find((image) => image.id === id);
+    if (!found) return fail(404, 'gallery.not_found', 'No such image.');
+    if (method === 'GET') return reply(200, found);
+    if (method === 'DELETE') {
+      if (!isCurator) return fail(403, 'auth.forbidden', 'Curators only.');
+      comfy.gallery = comfy.gallery.filter((image) => image.id !== id);
+      return new Response(null, { status: 204 });
+    }
+  }
+  return fail(404, 'not_found', `No route ${method} ${path}.`);
+}
+
+export function job(
+  promptId: string,
+  owner: { id: number; username: string },
+  status: JobSummary['status'],
+  params: Record<string, unknown> | null = { caption: 'a cat', seed: 1, width: 512, height: 512, steps: 10 },
+): JobSummary {
+  return {
+    prompt_id: promptId,
+    kind: 'txt2img',
+    status,
+    owner: { id: owner.id, username: owner.username },
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    params,
+    images: status === 'succeeded' ? [{ filename: `${promptId}.png`, subfolder: '', type: 'output' }] : [],
+    error: null,
+  };
+}
