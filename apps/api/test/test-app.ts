@@ -113,6 +113,9 @@ export class TestApp {
   private static env(rootDir: string, options: TestAppOptions): Record<string, string> {
     return {
       ATELIER_ROOT_DIR: rootDir,
+      // Tests put their own web build and presets under the temp root (see `files`).
+      ATELIER_WEB_DIST_DIR: 'apps/web/dist',
+      COMFY_PRESETS_DIR: 'config/comfy/presets',
       LOG_LEVEL: 'silent',
       ATELIER_ADMIN_USERNAME: testAdmin.username,
       ATELIER_ADMIN_PASSWORD: testAdmin.password,

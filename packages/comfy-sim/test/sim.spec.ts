@@ -305,3 +305,58 @@ describe('simulated execution', () => {
     expect(wrong.status).toBe(405);
   });
 });
+
+describe('/view conditional requests (aiohttp FileResponse)', () => {
+  let sim: ComfySim;
+
+  beforeEach(async () => {
+    sim = await startComfySim({ stepMs: 1 });
+    writeFileSync(
+      join(sim.dataDir, 'output', 'cond.png'),
+      encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) }),
+    );
+  });
+
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  const view = (headers: Record<string, string> = {}) =>
+    fetch(`${sim.url}/view?filename=cond.png&type=output`, { headers });
+
+  it('answers If-None-Match with 304, its ETag and no body, and a changed file with 200', async () => {
+    const first = await view();
+    const etag = first.headers.get('etag') ?? '';
+    const lastModified = first.headers.get('last-modified') ?? '';
+    expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    await first.arrayBuffer();
+
+    const same = await view({ 'If-None-Match': etag });
+    expect(same.status).toBe(304);
+    expect(same.headers.get('etag')).toBe(etag);
+    expect(same.headers.get('last-modified')).toBe(lastModified);
+    expect(await same.text()).toBe('');
+    expect((await view({ 'If-None-Match': `"other", ${etag}` })).status).toBe(304);
+    expect((await view({ 'If-None-Match': '"other"' })).status).toBe(200);
+
+    writeFileSync(
+      join(sim.dataDir, 'output', 'cond.png'),
+      encodePng({ width: 3, height: 3, channels: 3, data: new Uint8Array(27) }),
+    );
+    const changed = await view({ 'If-None-Match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(readPngInfo(Buffer.from(await changed.arrayBuffer()))).toMatchObject({ width: 3 });
+  });
+
+  it('answers If-Modified-Since with 304 unless the file is newer; If-None-Match wins over it', async () => {
+    const first = await view();
+    const lastModified = first.headers.get('last-modified') ?? '';
+    await first.arrayBuffer();
+    expect((await view({ 'If-Modified-Since': lastModified })).status).toBe(304);
+    const earlier = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+    expect((await view({ 'If-Modified-Since': earlier })).status).toBe(200);
+    const both = await view({ 'If-Modified-Since': lastModified, 'If-None-Match': '"other"' });
+    expect(both.status).toBe(200);
+  });
+});

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { AppError } from '../http/app-error.js';
+import { ViewCache } from './view-cache.js';
 import { ViewUpstream } from './view-upstream.js';
 
 /** Everything that talks to one ComfyUI server; replaced as a whole when its settings change. */
@@ -27,6 +28,8 @@ export interface ComfyWiring {
   readonly socket: ComfySocket;
   /** Image downloads (node:http streams, see view-upstream.ts). */
   readonly view: ViewUpstream;
+  /** Image bytes ComfyUI sent, revalidated on each view; dies with the wiring (a new URL is another server). */
+  readonly viewCache: ViewCache;
   /** The settings it was built from, to tell whether a change needs a new one. */
   readonly settingsKey: string;
 }
@@ -134,6 +137,9 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
     this.wiring = next;
     if (next) {
       this.detachSocket = next.socket.on((event) => {
+        // A reconnect usually means ComfyUI restarted: drop what it sent before (revalidation would catch it too).
+        if (event.type === 'connection' && event.state === 'open' && event.isReconnect)
+          next.viewCache.clear();
         for (const listener of [...this.socketListeners]) listener(event, next);
       });
       this.logger.log({ baseUrl: next.baseUrl }, 'ComfyUI integration wired');
@@ -191,6 +197,7 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
       probe,
       socket,
       view: new ViewUpstream(baseUrl, timeoutMs),
+      viewCache: new ViewCache(this.config.comfyTuning.viewCacheMb * 1024 * 1024),
       settingsKey: settingsKey(settings),
     };
   }

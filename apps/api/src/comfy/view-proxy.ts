@@ -6,10 +6,12 @@ import {
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../http/app-error.js';
 import { ComfyService } from './comfy.service.js';
 import { isComfyImageType } from './job-views.js';
+import { ViewCache, type CachedImage } from './view-cache.js';
 
 /** What the browser may receive: raster images only. HTML or SVG from ComfyUI would run as our origin. */
 const allowedContentTypes: ReadonlySet<string> = new Set([
@@ -87,36 +89,88 @@ export function parseViewQuery(query: Record<string, unknown>): ComfyImageRef {
 }
 
 /**
- * Streams one image from ComfyUI's /view to the browser without buffering it. ComfyUI's URL never
- * appears in the answer; only raster image types pass, with nosniff and a sandboxing CSP.
+ * Streams one image from ComfyUI's /view to the browser. ComfyUI's URL never appears in the answer;
+ * only raster image types pass, with nosniff and a sandboxing CSP. Images ComfyUI sent with an ETag are
+ * kept in the wiring's `ViewCache`, and every later view asks ComfyUI `If-None-Match` first: on its 304
+ * the kept bytes are sent, so ComfyUI stays the source of truth but does not send (nor we copy) them again.
  */
 @Injectable()
 export class ViewProxy {
   constructor(private readonly comfy: ComfyService) {}
 
   async send(ref: ComfyImageRef, response: Response): Promise<void> {
-    const upstream = await this.comfy.require().view.open(ref);
+    const wiring = this.comfy.require();
+    const cache = wiring.viewCache;
+    const key = ViewCache.key(ref);
+    const cached = cache.get(key);
+    const browserHeader = response.req.headers['if-none-match'];
+    const browserTags = parseEtagList(browserHeader);
+    // Our copy's validator when we hold one; else the browser's own, so its copy can be confirmed too.
+    const condition = cached?.etag ?? (browserTags.length > 0 ? browserHeader : undefined);
+    let upstream: IncomingMessage;
+    try {
+      upstream = await wiring.view.open(ref, condition);
+    } catch (error) {
+      // Gone (or now refused) upstream: the copy must not outlive the file. Outages keep it, unserved.
+      if (error instanceof AppError && (error.code === 'not_found' || error.code === 'validation_failed'))
+        cache.delete(key);
+      throw error;
+    }
+
+    if (upstream.statusCode === 304) {
+      if (cached) {
+        if (etagMatches(browserTags, cached.etag)) return notModified(response, cached);
+        return sendCached(response, cached);
+      }
+      // Nothing kept here (cache off or evicted): ComfyUI confirmed the browser's copy itself.
+      return notModified(response, {
+        etag: headerText(upstream.headers.etag) ?? '',
+        lastModified: headerText(upstream.headers['last-modified']),
+      });
+    }
+
     const mediaType = mediaTypeOf(upstream.headers['content-type']);
     if (!allowedContentTypes.has(mediaType)) {
       upstream.destroy();
+      cache.delete(key);
       throw new AppError('comfy.upstream_error', 'ComfyUI answered with something that is not an image', {
         content_type: mediaType,
       });
     }
+    const etag = headerText(upstream.headers.etag);
+    const lastModified = headerText(upstream.headers['last-modified']);
+    const length = contentLengthOf(upstream.headers['content-length']);
+    const keep = etag !== undefined && cache.accepts(length);
+    if (!keep) cache.delete(key);
+
+    if (etag !== undefined && etagMatches(browserTags, etag)) {
+      // The browser already has the current image: it gets a 304, the body still fills the cache.
+      if (keep) void collect(upstream, cache.maxEntryBytes).then((body) => store(body));
+      else upstream.destroy();
+      return notModified(response, { etag, lastModified });
+    }
+
     response.status(200);
     response.setHeader('Content-Type', mediaType);
     for (const name of passedHeaders) {
       const value = upstream.headers[name];
       if (typeof value === 'string') response.setHeader(name, value);
     }
-    response.setHeader('Cache-Control', 'private, max-age=3600');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+    setSafetyHeaders(response);
+    const captured = keep ? capture(upstream, cache.maxEntryBytes) : undefined;
     try {
       await pipeline(upstream, response);
     } catch {
       // The browser went away, or ComfyUI broke off mid-image: the status is sent, nothing left to answer.
       response.destroy();
+      return;
+    }
+    if (captured) store(captured());
+
+    function store(body: Buffer | null): void {
+      // A body cut short or longer than announced is not the image ComfyUI described.
+      if (body === null || etag === undefined || (length !== undefined && body.length !== length)) return;
+      cache.set(key, { body, contentType: mediaType, etag, lastModified });
     }
   }
 
@@ -135,6 +189,93 @@ export class ViewProxy {
     }
     return Buffer.concat(chunks);
   }
+}
+
+function setSafetyHeaders(response: Response): void {
+  response.setHeader('Cache-Control', 'private, max-age=3600');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+}
+
+function sendCached(response: Response, image: CachedImage): void {
+  response.status(200);
+  response.setHeader('Content-Type', image.contentType);
+  response.setHeader('Content-Length', String(image.body.length));
+  response.setHeader('ETag', image.etag);
+  if (image.lastModified !== undefined) response.setHeader('Last-Modified', image.lastModified);
+  setSafetyHeaders(response);
+  response.end(image.body);
+}
+
+function notModified(
+  response: Response,
+  validators: { etag: string; lastModified?: string | undefined },
+): void {
+  response.status(304);
+  if (validators.etag) response.setHeader('ETag', validators.etag);
+  if (validators.lastModified !== undefined) response.setHeader('Last-Modified', validators.lastModified);
+  setSafetyHeaders(response);
+  response.end();
+}
+
+/** Copies the chunks as they pass to the browser; the result is null if the body outgrew `limit`. */
+function capture(stream: IncomingMessage, limit: number): () => Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const onData = (chunk: Buffer) => {
+    total += chunk.length;
+    if (total > limit) {
+      chunks.length = 0;
+      stream.off('data', onData);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  stream.on('data', onData);
+  return () => (total > limit ? null : Buffer.concat(chunks, total));
+}
+
+/** Reads a body nobody else consumes (the browser got a 304); null if it outgrew `limit` or broke off. */
+async function collect(stream: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > limit) {
+        stream.destroy();
+        return null;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    return null;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** The entity tags of an If-None-Match header (`*` included), without their weak prefix. */
+function parseEtagList(header: string | undefined): string[] {
+  if (header === undefined) return [];
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .filter((tag) => tag !== '');
+}
+
+/** Weak comparison, as RFC 9110 prescribes for If-None-Match. */
+function etagMatches(tags: readonly string[], etag: string): boolean {
+  const bare = etag.replace(/^W\//, '');
+  return tags.some((tag) => tag === '*' || tag === bare);
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function contentLengthOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
 }
 
 function mediaTypeOf(header: string | undefined): string {

@@ -23,22 +23,26 @@ export class ViewUpstream {
     this.agent = this.isHttps ? new HttpsAgent(options) : new HttpAgent(options);
   }
 
-  /** The 200 response with its body unread; 404 → `not_found`, other failures → `comfy.*`. */
-  async open(ref: ComfyImageRef): Promise<IncomingMessage> {
+  /**
+   * The 200 response with its body unread; 404 → `not_found`, other failures → `comfy.*`. With
+   * `ifNoneMatch` (an ETag ComfyUI sent earlier) the answer may also be a 304, its (empty) body drained.
+   */
+  async open(ref: ComfyImageRef, ifNoneMatch?: string): Promise<IncomingMessage> {
     const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
     const url = `${this.baseUrl}/view?${query.toString()}`;
     let response: IncomingMessage;
     try {
-      response = await this.get(url);
+      response = await this.get(url, ifNoneMatch);
     } catch (error) {
       if (!(error instanceof StaleSocketError)) throw toAppError(error);
       // The server closed a kept-alive connection just as we reused it: the request never arrived.
-      response = await this.get(url).catch((retryError: unknown) => {
+      response = await this.get(url, ifNoneMatch).catch((retryError: unknown) => {
         throw toAppError(retryError);
       });
     }
     if (response.statusCode === 200) return response;
     response.resume();
+    if (response.statusCode === 304 && ifNoneMatch !== undefined) return response;
     const status = response.statusCode ?? 0;
     if (status === 404) throw new AppError('not_found', 'ComfyUI has no such image');
     if (status === 400 || status === 403)
@@ -50,10 +54,12 @@ export class ViewUpstream {
     this.agent.destroy();
   }
 
-  private get(url: string): Promise<IncomingMessage> {
+  private get(url: string, ifNoneMatch: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const send = this.isHttps ? httpsRequest : httpRequest;
-      const request = send(url, { agent: this.agent, headers: { Accept: 'image/*' } }, resolve);
+      const headers: Record<string, string> = { Accept: 'image/*' };
+      if (ifNoneMatch !== undefined) headers['If-None-Match'] = ifNoneMatch;
+      const request = send(url, { agent: this.agent, headers }, resolve);
       // Idle time, reset by every packet: also bounds a download that stalls half-way.
       request.setTimeout(this.timeoutMs, () => request.destroy(new UpstreamTimeoutError()));
       request.on('error', (error) => {

@@ -84,6 +84,8 @@ export interface AppConfigValues {
     /** /api/comfy/view per user: sustained requests per second and burst. */
     readonly viewRatePerS: number;
     readonly viewBurst: number;
+    /** Byte budget (MiB) of the /view image cache, revalidated against ComfyUI on every view; 0 disables it. */
+    readonly viewCacheMb: number;
     /** Least seconds between two object_info refreshes (?refresh=1) per user. */
     readonly objectInfoRefreshIntervalS: number;
   };

@@ -24,7 +24,9 @@ describe('loadConfig', () => {
     expect(config.rootDir).toBe(root);
     expect(config.database.path).toBe(join(root, 'data', 'atelier.sqlite'));
     expect(config.dataDir).toBe(join(root, 'data'));
-    expect(config.web.distDir).toBe(join(root, 'apps', 'web', 'dist'));
+    // The built web app ships with the server, not with the data.
+    const checkout = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+    expect(config.web.distDir).toBe(join(checkout, 'apps', 'web', 'dist'));
     expect(config.auth.jwtSecret).toBeNull();
     expect(config.auth.firstAdmin).toEqual({ username: 'admin', password: null });
     expect(config.http.trustProxy).toBe(false);
@@ -44,6 +46,15 @@ describe('loadConfig', () => {
     const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
     expect(existsSync(join(repoRoot, 'pnpm-workspace.yaml'))).toBe(true);
     expect(loadConfig({}).rootDir).toBe(repoRoot);
+  });
+
+  it('keeps the shipped web app and config in the checkout when ATELIER_ROOT_DIR moves the data', () => {
+    const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+    const config = loadConfig({ ATELIER_ROOT_DIR: '/srv/atelier-data' });
+    expect(config.database.path).toBe('/srv/atelier-data/data/atelier.sqlite');
+    expect(config.web.distDir).toBe(join(repoRoot, 'apps/web/dist'));
+    expect(config.configDir).toBe(join(repoRoot, 'config'));
+    expect(config.comfyTuning.presetsDir).toBe(join(repoRoot, 'config/comfy/presets'));
   });
 
   it('reads every COMFY_* override', () => {

@@ -115,6 +115,9 @@ export function loadConfig(env: Env): AppConfig {
     ]);
   }
   const underRoot = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path));
+  // What ships with the server (the built web app, config/) belongs to its own checkout;
+  // ATELIER_ROOT_DIR only moves the data (database, generated/).
+  const installDir = findRepoRoot() ?? rootDir;
 
   const defaults = runtimeDefaults();
   const envSettings: Partial<RuntimeSettings> = {};
@@ -134,9 +137,7 @@ export function loadConfig(env: Env): AppConfig {
   const dbPath = underRoot(reader.raw('ATELIER_DB_PATH') ?? 'data/atelier.sqlite');
   const configDirOverride = reader.raw('ATELIER_CONFIG_DIR');
   // The shipped config belongs to the server's own checkout, wherever ATELIER_ROOT_DIR points.
-  const configDir = configDirOverride
-    ? underRoot(configDirOverride)
-    : resolve(findRepoRoot() ?? rootDir, 'config');
+  const configDir = configDirOverride ? underRoot(configDirOverride) : resolve(installDir, 'config');
   const inputDir = reader.raw('COMFY_INPUT_DIR');
 
   const config = {
@@ -147,7 +148,9 @@ export function loadConfig(env: Env): AppConfig {
     demo: reader.boolean('ATELIER_DEMO', false),
     version: readApiVersion(),
     database: { path: dbPath },
-    web: { distDir: underRoot(reader.raw('ATELIER_WEB_DIST_DIR') ?? 'apps/web/dist') },
+    web: {
+      distDir: underRoot(reader.raw('ATELIER_WEB_DIST_DIR') ?? resolve(installDir, 'apps/web/dist')),
+    },
     http: {
       trustProxy:
         reader.read('ATELIER_TRUST_PROXY', 'a boolean or a hop count between 0 and 10', parseTrustProxy) ??
@@ -251,7 +254,7 @@ export function loadConfig(env: Env): AppConfig {
       inputDir: inputDir ? underRoot(inputDir) : null,
     },
     comfyTuning: {
-      presetsDir: underRoot(reader.raw('COMFY_PRESETS_DIR') ?? 'config/comfy/presets'),
+      presetsDir: underRoot(reader.raw('COMFY_PRESETS_DIR') ?? resolve(configDir, 'comfy/presets')),
       watchdogIntervalMs:
         reader.read(
           'ATELIER_COMFY_WATCHDOG_INTERVAL_MS',
@@ -274,6 +277,7 @@ export function loadConfig(env: Env): AppConfig {
         minExclusive: true,
       }),
       viewBurst: reader.number('ATELIER_COMFY_VIEW_BURST', 60, { min: 1, max: 1_000_000, integer: true }),
+      viewCacheMb: reader.number('ATELIER_COMFY_VIEW_CACHE_MB', 128, { min: 0, max: 65_536 }),
       objectInfoRefreshIntervalS: reader.number('ATELIER_COMFY_REFRESH_INTERVAL_S', 10, {
         min: 0,
         max: 3600,
