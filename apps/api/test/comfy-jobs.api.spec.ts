@@ -120,6 +120,26 @@ describe('POST /api/comfy/queue', () => {
     expect(extraData.client_id).not.toBe('browser-tab-1');
   });
 
+  it("adopts ComfyUI's own prompt id when the server ignores ours (ComfyUI v0.3.7 does)", async () => {
+    await harness.close();
+    harness = await startComfyHarness({ sim: { stepMs: 10, honourPromptId: false } });
+    app = harness.app;
+    user = await app.login('user');
+
+    const promptId = await queueOk(user, quickWorkflow());
+    const simHistory = await waitFor(
+      () => simJson(harness.sim, '/history') as Promise<Record<string, unknown>>,
+      (all) => Object.keys(all).length === 1,
+    );
+    expect(Object.keys(simHistory)).toEqual([promptId]);
+    const done = await waitFor(
+      () => status(user, promptId),
+      (s) => s.status === 'succeeded',
+    );
+    expect(done.images).toHaveLength(1);
+    expect((await jobs(user)).items.map((job) => job.prompt_id)).toEqual([promptId]);
+  });
+
   it('ignores number, front, prompt_id and extra_data from the caller', async () => {
     const blocker = await queueOk(user, samplerWorkflow(100));
     await waitFor(

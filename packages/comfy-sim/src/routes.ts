@@ -31,6 +31,7 @@ export interface RouteContext {
   dirs: SimDirs;
   customValidators: Readonly<Record<string, CustomValidator>>;
   argv: string[];
+  honourPromptId: boolean;
   log: (line: string) => void;
 }
 
@@ -110,8 +111,9 @@ async function postPrompt(req: IncomingMessage, res: ServerResponse, ctx: RouteC
     ctx.log(`invalid prompt: ${valid.error.message}`);
     return sendJson(res, 400, { error: valid.error, node_errors: valid.nodeErrors });
   }
-  // Later ComfyUI versions accept a client-chosen prompt_id; Atelier relies on that.
-  const requestedId = bodyHas(body, 'prompt_id') ? bodyGet(body, 'prompt_id') : undefined;
+  // Later ComfyUI versions accept a client-chosen prompt_id; v0.3.7 ignores it.
+  const requestedId =
+    ctx.honourPromptId && bodyHas(body, 'prompt_id') ? bodyGet(body, 'prompt_id') : undefined;
   const promptId = requestedId !== undefined && requestedId !== null ? pyStr(requestedId) : randomUUID();
   const item: QueueItem = [
     number,

@@ -72,6 +72,7 @@ export class SimServer implements ComfySim {
       dirs: this.dirs,
       customValidators: customValidators(this.dirs),
       argv: opts.argv ?? ['main.py', '--listen', this.host, '--port', String(this._port)],
+      honourPromptId: opts.honourPromptId ?? true,
       log: this.log,
     };
     this.http = createServer((req, res) => void this.onRequest(req, res));

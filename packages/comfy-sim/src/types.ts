@@ -18,6 +18,11 @@ export interface SimOptions {
    * `<dataDir>/models/<folder>/` are listed too.
    */
   models?: Record<string, string[]>;
+  /**
+   * Use a client-supplied `prompt_id` (newer ComfyUI does; default true). `false` behaves like the
+   * recorded v0.3.7 server, which ignores it and always picks its own uuid.
+   */
+  honourPromptId?: boolean;
   /** Receives log lines (default: silent). */
   log?: (line: string) => void;
   /** What /system_stats reports as argv (the CLI passes its own). */

@@ -129,6 +129,12 @@ export class JobLedgerService {
     try {
       // The client's queuePrompt is itself idempotent across transport retries (it looks our id up first).
       const queued = await wiring.client.queuePrompt(job.workflow as ComfyPrompt, { promptId: job.promptId });
+      if (queued.promptId !== job.promptId) {
+        // ComfyUI before early 2025 ignores a client-chosen prompt_id; tracking ours would find the
+        // job in neither queue nor history and call it lost.
+        await this.jobs.adoptPromptId(job.promptId, queued.promptId);
+        job.promptId = queued.promptId;
+      }
       job.queueNumber = queued.number;
       job.submittedAt = new Date();
       await this.jobs.update(job.promptId, { queueNumber: job.queueNumber, submittedAt: job.submittedAt });

@@ -61,6 +61,11 @@ export class JobsRepository {
     await this.rows.update({ promptId }, changes);
   }
 
+  /** ComfyUI chose another id than ours (older servers ignore a client's prompt_id): the job goes by its. */
+  async adoptPromptId(ours: string, theirs: string): Promise<void> {
+    await this.rows.update({ promptId: ours }, { promptId: theirs });
+  }
+
   /** Applies the changes only while the job is queued or running: a finished job's record is final. */
   async updateActive(promptId: string, changes: JobChanges): Promise<boolean> {
     const result = await this.rows.update({ promptId, status: In(activeStatuses) }, changes);
