@@ -22,27 +22,12 @@ import {
   type SystemStats,
   type UploadResult,
 } from './responses.js';
-import { Transport, type FetchLike } from './transport.js';
+import { Transport, type TransportOptions } from './transport.js';
 
-export interface ComfyClientOptions {
-  /** ComfyUI's root URL, e.g. `http://127.0.0.1:8188`. */
-  baseUrl: string;
-  /** Injected fetch (tests, proxies). Never configure it to send an `Origin` header: ComfyUI answers 403. */
-  fetch?: FetchLike;
-  /** Per attempt. */
-  timeoutMs?: number;
-  /** Extra attempts for idempotent calls. */
-  maxRetries?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  /** `''` (default) for `/prompt`, `/queue`, …; `'/api'` for the `/api/…` aliases. */
-  pathPrefix?: string;
-  /** Sent with every HTTP request. */
-  headers?: Record<string, string>;
+/** The transport's options (base URL, timeout, retries, prefix, headers) plus the socket's client id. */
+export interface ComfyClientOptions extends TransportOptions {
   /** The clientId used by `queuePrompt` and `socket()`; defaults to a random UUID. */
   clientId?: string;
-  /** Randomness for jitter (tests). */
-  random?: () => number;
 }
 
 export interface CallOptions {

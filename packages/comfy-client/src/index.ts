@@ -1,4 +1,5 @@
 export { createComfyClient, ComfyClient } from './client.js';
+export type { FetchLike, TransportOptions } from './transport.js';
 export type {
   CallOptions,
   ComfyClientOptions,
