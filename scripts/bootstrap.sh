@@ -29,7 +29,5 @@ if [ -z "${npm_config_nodedir:-}" ]; then
 fi
 
 echo "==> installing workspace packages (first run compiles better-sqlite3: about 1-2 minutes)"
-pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|\.\.\.)' || {
-  echo "pnpm install failed" >&2
-  exit 1
-}
+# pipefail makes the pipeline fail with pnpm; the filter itself never fails (it may print nothing).
+pnpm install --frozen-lockfile --reporter=append-only 2>&1 | { grep -vE '^(Progress|\.\.\.)' || true; }
