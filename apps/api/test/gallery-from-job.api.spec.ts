@@ -8,7 +8,7 @@ import { GalleryStorage } from '../src/gallery/gallery-storage.js';
 import { ImagesRepository } from '../src/gallery/images.repository.js';
 import type { GalleryJobSource } from '../src/gallery/job-source.js';
 import { IngestService } from '../src/gallery/ingest.service.js';
-import { KeyedLock } from '../src/gallery/keyed-lock.js';
+import { KeyedLock } from '../src/common/keyed-lock.js';
 import { ThumbnailsService } from '../src/gallery/thumbnails.service.js';
 import { AppError } from '../src/http/app-error.js';
 import {

@@ -6,7 +6,7 @@ import { COMFY_INPUT_IMAGES } from '../comfy/input-images.port.js';
 import { AppConfig } from '../config/app-config.js';
 import { ComfyUploadsController } from './comfy-uploads.controller.js';
 import { ComfyUploadsService } from './comfy-uploads.service.js';
-import { FileLocks } from './file-locks.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { inputImagesProvider } from './input-images.provider.js';
 import { UploadCleanupService } from './upload-cleanup.service.js';
 import { ComfyUploadEntity } from './upload.entity.js';
@@ -32,7 +32,7 @@ import { UploadsRepository } from './uploads.repository.js';
   controllers: [ComfyUploadsController],
   providers: [
     UploadsRepository,
-    FileLocks,
+    KeyedLock,
     ComfyUploadsService,
     UploadCleanupService,
     inputImagesProvider,

@@ -5,7 +5,7 @@ import { ComfyService } from '../comfy/comfy.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../http/app-error.js';
 import type { UploadFieldsDto } from './comfy-uploads.dto.js';
-import { FileLocks } from './file-locks.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { inspectUpload, uploadNameOf } from './upload-inspection.js';
 import { loadImageValue, toUploadResponse } from './upload-views.js';
 import { UploadsRepository } from './uploads.repository.js';
@@ -30,7 +30,7 @@ export class ComfyUploadsService {
     private readonly config: AppConfig,
     private readonly comfy: ComfyService,
     private readonly uploads: UploadsRepository,
-    private readonly locks: FileLocks,
+    private readonly locks: KeyedLock,
   ) {}
 
   async upload(

@@ -9,7 +9,7 @@ import { JobEventsHub } from '../comfy/job-events.js';
 import { JobLedgerService } from '../comfy/job-ledger.service.js';
 import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { AppConfig } from '../config/app-config.js';
-import { FileLocks } from './file-locks.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { comfyInputDir, fileInside } from './input-dir.js';
 import type { ComfyUploadEntity } from './upload.entity.js';
 import { loadImageValue, parseLoadImageValue, uploadNamePattern } from './upload-views.js';
@@ -39,7 +39,7 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
     private readonly uploads: UploadsRepository,
     private readonly ledger: JobLedgerService,
     private readonly hub: JobEventsHub,
-    private readonly locks: FileLocks,
+    private readonly locks: KeyedLock,
   ) {
     this.inputDir = comfyInputDir(config);
   }

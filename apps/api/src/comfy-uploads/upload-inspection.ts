@@ -1,25 +1,18 @@
 import type { ComfyUploadMime } from '@atelier/contract';
 import { createHash } from 'node:crypto';
-import { fileTypeFromBuffer } from 'file-type';
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
+import { readImageHeader, sniffImageType, type AcceptedImageExt } from '../common/image-bytes.js';
 import { AppError } from '../http/app-error.js';
 
 /** An upload judged from its bytes alone (never from the file name or the client's type). */
 export interface InspectedUpload {
   sha256: string;
   mime: ComfyUploadMime;
-  ext: 'png' | 'jpg' | 'webp';
+  ext: AcceptedImageExt;
   /** As ComfyUI's LoadImage sees it, after EXIF orientation. */
   width: number;
   height: number;
 }
-
-const acceptedTypes: Readonly<Record<string, { mime: ComfyUploadMime; ext: InspectedUpload['ext'] }>> = {
-  'image/png': { mime: 'image/png', ext: 'png' },
-  'image/apng': { mime: 'image/png', ext: 'png' },
-  'image/jpeg': { mime: 'image/jpeg', ext: 'jpg' },
-  'image/webp': { mime: 'image/webp', ext: 'webp' },
-};
 
 const invalid = (why: string) =>
   new AppError('validation_failed', 'The image cannot be read', { image: [why] });
@@ -31,27 +24,22 @@ const invalid = (why: string) =>
  */
 export async function inspectUpload(data: Buffer, maxPixels: number): Promise<InspectedUpload> {
   if (data.length === 0) throw invalid('is empty');
-  const sniffed = await fileTypeFromBuffer(data);
-  const type = sniffed ? acceptedTypes[sniffed.mime] : undefined;
-  if (!type) {
+  const type = await sniffImageType(data);
+  if ('unsupported' in type) {
     throw new AppError('unsupported_media_type', 'Only PNG, JPEG and WebP images can be sent to ComfyUI', {
-      image: [`is ${sniffed ? sniffed.mime : 'not a recognised image'}; png, jpeg or webp expected`],
+      image: [`is ${type.unsupported}; png, jpeg or webp expected`],
     });
   }
-  let metadata: Metadata;
-  try {
-    metadata = await sharp(data, { failOn: 'error', limitInputPixels: false }).metadata();
-  } catch {
-    throw invalid('is not a valid image');
-  }
-  const { width, height } = metadata.autoOrient;
+  const header = await readImageHeader(data);
+  if (!header) throw invalid('is not a valid image');
+  const { width, height, frames } = header;
   if (!(width > 0 && height > 0)) throw invalid('has no width or height');
-  const pixels = width * height * (metadata.pages ?? 1);
+  const pixels = width * height * frames;
   if (pixels > maxPixels) {
     throw new AppError('payload_too_large', `The image has more than ${maxPixels} pixels`, {
       width,
       height,
-      frames: metadata.pages ?? 1,
+      frames,
       max_pixels: maxPixels,
     });
   }

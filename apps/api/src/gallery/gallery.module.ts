@@ -10,7 +10,7 @@ import { ImageEntity } from './image.entity.js';
 import { ImagesRepository } from './images.repository.js';
 import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
 

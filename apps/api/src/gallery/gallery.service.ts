@@ -12,7 +12,7 @@ import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
 import { fileExists } from './image-files.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { decodeCursor, encodeCursor } from './keyset-cursor.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
 
 /** A file to answer with; see sendImageFile. */

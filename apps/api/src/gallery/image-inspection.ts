@@ -1,7 +1,6 @@
 import type { GalleryMime } from '@atelier/contract';
 import { createHash } from 'node:crypto';
-import { fileTypeFromBuffer } from 'file-type';
-import sharp, { type Metadata } from 'sharp';
+import { readImageHeader, sniffImageType, type AcceptedImageExt } from '../common/image-bytes.js';
 import { AppError } from '../http/app-error.js';
 
 /** What the bytes are, judged from the bytes alone (never from a file name or a client's type). */
@@ -9,19 +8,11 @@ export interface InspectedImage {
   data: Buffer;
   sha256: string;
   mime: GalleryMime;
-  ext: 'png' | 'jpg' | 'webp';
+  ext: AcceptedImageExt;
   /** As displayed, i.e. after EXIF orientation. */
   width: number;
   height: number;
 }
-
-const acceptedTypes: Readonly<Record<string, { mime: GalleryMime; ext: InspectedImage['ext'] }>> = {
-  'image/png': { mime: 'image/png', ext: 'png' },
-  // An animated PNG is still a PNG; its first frame is what the thumbnail shows.
-  'image/apng': { mime: 'image/png', ext: 'png' },
-  'image/jpeg': { mime: 'image/jpeg', ext: 'jpg' },
-  'image/webp': { mime: 'image/webp', ext: 'webp' },
-};
 
 /**
  * Sniffs the type (png, jpeg, webp only: 415 otherwise), reads the header for the size and refuses
@@ -32,25 +23,21 @@ export async function inspectImage(data: Buffer, maxPixels: number): Promise<Ins
   if (data.length === 0) {
     throw new AppError('gallery.invalid_image', 'The file is empty', { file: ['is empty'] });
   }
-  const sniffed = await fileTypeFromBuffer(data);
-  const type = sniffed ? acceptedTypes[sniffed.mime] : undefined;
-  if (!type) {
-    const what = sniffed ? sniffed.mime : 'not a recognised image';
+  const type = await sniffImageType(data);
+  if ('unsupported' in type) {
     throw new AppError('unsupported_media_type', 'Only PNG, JPEG and WebP images can be kept', {
-      file: [`is ${what}; png, jpeg or webp expected`],
+      file: [`is ${type.unsupported}; png, jpeg or webp expected`],
     });
   }
 
-  let metadata: Metadata;
-  try {
-    // Header only: the pixel limit below is checked before any decoding.
-    metadata = await sharp(data, { failOn: 'error', limitInputPixels: false }).metadata();
-  } catch {
+  // Header only: the pixel limit below is checked before any decoding.
+  const header = await readImageHeader(data);
+  if (!header) {
     throw new AppError('gallery.invalid_image', 'The image cannot be read', {
       file: ['is not a valid image'],
     });
   }
-  const { width, height } = metadata.autoOrient;
+  const { width, height } = header;
   if (!(width > 0 && height > 0)) {
     throw new AppError('gallery.invalid_image', 'The image has no size', {
       file: ['has no width or height'],

@@ -9,7 +9,7 @@ import { formatBytes } from './image-files.js';
 import { inspectImage, type InspectedImage } from './image-inspection.js';
 import { ImagesRepository } from './images.repository.js';
 import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from './job-source.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 
 /** The part of a multer file this service reads. */

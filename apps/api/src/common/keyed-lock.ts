@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * One task at a time per input file (`<subfolder>/<name>`), so an upload of the same bytes never races the
- * deletion of an ephemeral copy of them within this process.
+ * Runs tasks one at a time per key within this process (the gallery keys by an image's SHA-256, uploads
+ * by `<subfolder>/<name>`), so work on the same bytes never interleaves. Each module that provides it
+ * gets its own instance; across processes, the database's unique indexes are the guard.
  */
 @Injectable()
-export class FileLocks {
+export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
