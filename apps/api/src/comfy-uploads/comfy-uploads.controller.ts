@@ -6,7 +6,7 @@ import { CurrentUser } from '../auth/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { ComfyUploadsService, type UploadedFile as UploadedImage } from './comfy-uploads.service.js';
-import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
+import { UploadLimitInterceptor } from '../common/upload-limit.interceptor.js';
 
 /** Input images for ComfyUI (img2img sources, masks); any signed-in user. */
 @ApiTags('comfy')
@@ -35,7 +35,7 @@ export class ComfyUploadsController {
   })
   @ApiOperation({ summary: 'Send an input image to ComfyUI; answers the name for LoadImage (201)' })
   // The file part is `image`, as ComfyUI's own /upload/image calls it.
-  @UseInterceptors(UploadLimitInterceptor, FileInterceptor('image'))
+  @UseInterceptors(UploadLimitInterceptor((config) => config.comfyUploads.maxBytes), FileInterceptor('image'))
   upload(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: UploadedImage | undefined,

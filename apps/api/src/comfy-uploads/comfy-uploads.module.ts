@@ -10,7 +10,6 @@ import { KeyedLock } from '../common/keyed-lock.js';
 import { inputImagesProvider } from './input-images.provider.js';
 import { UploadCleanupService } from './upload-cleanup.service.js';
 import { ComfyUploadEntity } from './upload.entity.js';
-import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
 import { UploadsRepository } from './uploads.repository.js';
 
 /**
@@ -37,7 +36,6 @@ import { UploadsRepository } from './uploads.repository.js';
     UploadCleanupService,
     inputImagesProvider,
     ComfyEnabledGuard,
-    UploadLimitInterceptor,
   ],
   exports: [COMFY_INPUT_IMAGES],
 })

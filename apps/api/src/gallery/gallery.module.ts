@@ -12,7 +12,6 @@ import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
-import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
 
 /**
  * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). The job ledger
@@ -45,7 +44,6 @@ import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
     IngestService,
     GalleryService,
     ComfyEnabledGuard,
-    UploadLimitInterceptor,
   ],
   exports: [GalleryService],
 })

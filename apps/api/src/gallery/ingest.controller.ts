@@ -21,7 +21,7 @@ import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { IngestService, type UploadedImage } from './ingest.service.js';
-import { UploadLimitInterceptor } from './upload-limit.interceptor.js';
+import { UploadLimitInterceptor } from '../common/upload-limit.interceptor.js';
 
 /** Keeping images in the gallery; /api/comfy routes, so they are off when the integration is. */
 @ApiTags('comfy')
@@ -46,7 +46,7 @@ export class IngestController {
     },
   })
   @ApiOperation({ summary: 'Keep an uploaded image (201; 200 with duplicate: true for known bytes)' })
-  @UseInterceptors(UploadLimitInterceptor, FileInterceptor('file'))
+  @UseInterceptors(UploadLimitInterceptor((config) => config.gallery.ingestMaxBytes), FileInterceptor('file'))
   store(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: UploadedImage | undefined,

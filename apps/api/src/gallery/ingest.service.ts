@@ -5,7 +5,7 @@ import { AppError } from '../http/app-error.js';
 import type { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { toGalleryImage } from './gallery-views.js';
 import { GalleryStorage, type WrittenFiles } from './gallery-storage.js';
-import { formatBytes } from './image-files.js';
+import { formatBytes } from '../common/format-bytes.js';
 import { inspectImage, type InspectedImage } from './image-inspection.js';
 import { ImagesRepository } from './images.repository.js';
 import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from './job-source.js';
