@@ -3,6 +3,7 @@ import type {
   ComfyHistoryResponse,
   ComfyImageRef,
   ComfyObjectInfoResponse,
+  ComfyPresetListResponse,
   ComfyQueueResponse,
   ComfyStatusResponse,
   IngestFromJobRequest,
@@ -70,6 +71,7 @@ export const comfyApi = {
     http.get<JobListResponse>(`/comfy/jobs${query({ status: q.status, mine: q.mine, cursor: q.cursor })}`),
   objectInfo: (refresh = false) =>
     http.get<ComfyObjectInfoResponse>(`/comfy/object-info${query({ refresh })}`),
+  presets: () => http.get<ComfyPresetListResponse>('/comfy/presets'),
   view: (image: ComfyImageRef, signal?: AbortSignal) => http.blob(comfyViewPath(image), { signal }),
   ingest: (form: FormData) => http.post<IngestResponse>('/comfy/ingest', form),
   ingestFromJob: (body: IngestFromJobRequest) =>

@@ -3,6 +3,7 @@ import {
   terminalJobStatuses,
   type ComfyImageRef,
   type ComfyObjectInfoResponse,
+  type ComfyPresetListResponse,
   type ComfyQueueResponse,
   type ComfyStreamEvent,
   type IngestFromJobResponse,
@@ -311,7 +312,24 @@ export function useComfy(options: UseComfyOptions = {}) {
       });
   }
 
-  return { queue, txt2img, subscribeToStatus, fetchImage, cancel, getComfyInfo, ingest, ingestFromJob };
+  /** The server's txt2img presets (config/comfy/presets) and the parameters each takes. */
+  function getPresets(): Promise<ComfyPresetListResponse> {
+    return retrying('Could not read the workflow presets', () => comfyApi.presets(), {
+      quietWhenDisabled: true,
+    });
+  }
+
+  return {
+    queue,
+    txt2img,
+    subscribeToStatus,
+    fetchImage,
+    cancel,
+    getComfyInfo,
+    getPresets,
+    ingest,
+    ingestFromJob,
+  };
 }
 
 export type UseComfy = ReturnType<typeof useComfy>;

@@ -29,6 +29,8 @@ export interface Txt2ImgDraft {
   loras: LoraChoice[];
   features: Txt2ImgFeature[];
   batch_size: number;
+  /** A server preset's name (GET /api/comfy/presets); '' = the API's built-in graph. */
+  preset: string;
 }
 
 export type DraftField = keyof Txt2ImgDraft | `loras.${number}`;
@@ -55,6 +57,7 @@ export function defaultDraft(): Txt2ImgDraft {
     loras: [],
     features: [],
     batch_size: txt2imgDefaults.batch_size,
+    preset: '',
   };
 }
 
@@ -175,7 +178,41 @@ export function toParams(draft: Txt2ImgDraft, available: readonly Txt2ImgFeature
     params.lora_weights = draft.loras.map((lora) => lora.weight);
   }
   for (const feature of draft.features) if (available.includes(feature)) params[feature] = true;
+  if (draft.preset) params.preset = draft.preset;
   return params;
+}
+
+/** The form's values a preset's parameter contract may or may not take (the API refuses the ones it lacks). */
+export const presetParamKeys = [
+  'negative',
+  'width',
+  'height',
+  'batch_size',
+  'steps',
+  'cfg',
+  'seed',
+  'sampler',
+  'scheduler',
+  'checkpoint',
+] as const satisfies readonly (keyof Txt2ImgParams)[];
+export type PresetParamKey = (typeof presetParamKeys)[number];
+
+/**
+ * The request without the values the chosen preset does not take (`takes`: its `params` list), so that
+ * switching workflows never turns a valid form into a refused request; `dropped` says which were left out.
+ */
+export function fitToPreset(
+  params: Txt2ImgParams,
+  takes: readonly string[],
+): { params: Txt2ImgParams; dropped: PresetParamKey[] } {
+  const fitted: Txt2ImgParams = { ...params };
+  const dropped: PresetParamKey[] = [];
+  for (const key of presetParamKeys) {
+    if (fitted[key] === undefined || takes.includes(key)) continue;
+    delete fitted[key];
+    dropped.push(key);
+  }
+  return { params: fitted, dropped };
 }
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
@@ -207,5 +244,6 @@ export function draftFromParams(params: Record<string, unknown>, base: Txt2ImgDr
     loras: names.map((name, i) => ({ name, weight: num(weights[i]) ?? txt2imgDefaults.lora_weight })),
     features: txt2imgFeatures.filter((feature) => params[feature] === true),
     batch_size: num(params.batch_size) ?? base.batch_size,
+    preset: str(params.preset) ?? '',
   };
 }

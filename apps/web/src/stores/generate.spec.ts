@@ -6,6 +6,7 @@ import { qualityPresets } from '../domain/txt2img-draft';
 import { createFakeApi, type FakeApi } from '../test/fake-api';
 import { FakeEventSource } from '../test/fake-event-source';
 import { useComfyInfoStore } from './comfy-info';
+import { useComfyPresetsStore } from './comfy-presets';
 import { useGenerateStore } from './generate';
 
 let api: FakeApi;
@@ -147,6 +148,78 @@ describe('generate store', () => {
     expect(store.draft).toMatchObject({ steps: 35, sampler: 'dpmpp_2m' });
     store.applyPreset(draft!);
     expect(store.draft.sampler).toBe('euler');
+  });
+
+  it('loads the server’s presets, and sends the chosen one by name', async () => {
+    const presets = useComfyPresetsStore();
+    await presets.ensureLoaded();
+    expect(presets.presets.map((p) => [p.name, p.title])).toEqual([
+      ['sample_basic_sdxl', 'Basic SDXL'],
+      ['portrait_fixed', 'Portrait (fixed model)'],
+    ]);
+    await presets.ensureLoaded();
+    expect(api.calls.filter((c) => c === 'GET /api/comfy/presets')).toHaveLength(1);
+
+    const store = useGenerateStore();
+    store.draft.caption = 'a heron';
+    expect(await store.submit()).toBe(true);
+    // The built-in graph is the default: no preset in the request.
+    expect(api.comfy.txt2imgRequests[0]).not.toHaveProperty('preset');
+    store.draft.preset = 'sample_basic_sdxl';
+    store.draft.sampler = 'euler';
+    expect(await store.submit()).toBe(true);
+    expect(api.comfy.txt2imgRequests[1]).toMatchObject({ preset: 'sample_basic_sdxl', sampler: 'euler' });
+    expect(store.chosenPreset?.title).toBe('Basic SDXL');
+  });
+
+  it('leaves out what the chosen preset does not take, so the API does not refuse it', async () => {
+    await useComfyPresetsStore().ensureLoaded();
+    const store = useGenerateStore();
+    Object.assign(store.draft, {
+      caption: 'a portrait',
+      sampler: 'euler',
+      scheduler: 'karras',
+      checkpoint: 'sdxl.safetensors',
+      preset: 'portrait_fixed',
+    });
+    expect(store.ignoredParams).toEqual(['sampler', 'scheduler', 'checkpoint']);
+    expect(await store.submit()).toBe(true);
+    expect(api.comfy.txt2imgRequests[0]).toEqual({
+      caption: 'a portrait',
+      width: 1024,
+      height: 1024,
+      steps: 20,
+      cfg: 7,
+      batch_size: 1,
+      preset: 'portrait_fixed',
+    });
+    // Back on the built-in graph the same draft sends everything again.
+    store.draft.preset = '';
+    expect(store.ignoredParams).toEqual([]);
+    await store.submit();
+    expect(api.comfy.txt2imgRequests[1]).toMatchObject({ sampler: 'euler', checkpoint: 'sdxl.safetensors' });
+  });
+
+  it('keeps the preset in the draft and puts an unknown one’s error on the field', async () => {
+    const store = useGenerateStore();
+    store.draft.preset = 'gone';
+    await nextTick();
+    expect(JSON.parse(localStorage.getItem(appConfig.generateDraftStorageKey) ?? '{}')).toMatchObject({
+      preset: 'gone',
+    });
+    store.draft.caption = 'x';
+    expect(await store.submit()).toBe(false);
+    expect(store.errors.preset).toBe('unknown preset "gone"');
+    store.reset();
+    expect(store.draft.preset).toBe('');
+  });
+
+  it('restores the preset with "use these settings", and the built-in graph when there was none', () => {
+    const store = useGenerateStore();
+    store.applySettings({ caption: 'a fox', preset: 'portrait_fixed' });
+    expect(store.draft.preset).toBe('portrait_fixed');
+    store.applySettings({ caption: 'a fox' });
+    expect(store.draft.preset).toBe('');
   });
 
   it('randomises and swaps', () => {

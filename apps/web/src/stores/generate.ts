@@ -7,6 +7,7 @@ import { appConfig } from '../config';
 import {
   defaultDraft,
   draftFromParams,
+  fitToPreset,
   qualityPresets,
   randomSeed,
   toParams,
@@ -17,6 +18,7 @@ import {
   type SizePreset,
 } from '../domain/txt2img-draft';
 import { useComfyInfoStore } from './comfy-info';
+import { useComfyPresetsStore } from './comfy-presets';
 import { useJobsStore } from './jobs';
 
 /**
@@ -26,6 +28,7 @@ import { useJobsStore } from './jobs';
 export const useGenerateStore = defineStore('generate', () => {
   const jobs = useJobsStore();
   const info = useComfyInfoStore();
+  const serverPresets = useComfyPresetsStore();
   const draft = useLocalStorage(appConfig.generateDraftStorageKey, defaultDraft(), {
     mergeDefaults: true,
     writeDefaults: false,
@@ -44,6 +47,21 @@ export const useGenerateStore = defineStore('generate', () => {
   });
   const isValid = computed(() => Object.keys(localErrors.value).length === 0);
 
+  /** The chosen server preset, once the list is loaded (null: the built-in graph, or not known yet). */
+  const chosenPreset = computed(() =>
+    draft.value.preset ? (serverPresets.find(draft.value.preset) ?? null) : null,
+  );
+  /**
+   * The request body. Values the chosen preset does not take are left out (the API would refuse them);
+   * while its parameter list is unknown everything is sent and the server says what does not fit.
+   */
+  const request = computed(() => {
+    const params = toParams(draft.value, availableFeatures.value);
+    return chosenPreset.value ? fitToPreset(params, chosenPreset.value.params) : { params, dropped: [] };
+  });
+  /** Form values the chosen workflow ignores (shown beside the choice). */
+  const ignoredParams = computed(() => request.value.dropped);
+
   // An edit answers the server's complaint about that field.
   watch(
     draft,
@@ -59,7 +77,7 @@ export const useGenerateStore = defineStore('generate', () => {
     if (!isValid.value || isSubmitting.value) return false;
     isSubmitting.value = true;
     try {
-      const answer = await jobs.start(toParams(draft.value, availableFeatures.value));
+      const answer = await jobs.start(request.value.params);
       // Show the seed the server drew, so a liked image can be locked and reproduced.
       if (!draft.value.isSeedLocked) draft.value.seed = answer.seed;
       return true;
@@ -129,6 +147,8 @@ export const useGenerateStore = defineStore('generate', () => {
     isSubmitting,
     availableFeatures,
     activePreset,
+    chosenPreset,
+    ignoredParams,
     submit,
     randomizeSeed,
     applySize,

@@ -1,5 +1,6 @@
 import type {
   ComfyImageRef,
+  ComfyPresetSummary,
   ComfyWatchState,
   ErrorCode,
   GalleryImageDetail,
@@ -8,6 +9,7 @@ import type {
   Txt2ImgParams,
 } from '@atelier/contract';
 import type { AuthUser } from '@atelier/contract';
+import { txt2imgFeatures } from '@atelier/contract';
 
 /** A failure the fake answers instead of the route, once, for the first request that matches. */
 export interface FakeFailure {
@@ -33,6 +35,8 @@ export interface FakeComfy {
   uploads: FormData[];
   cancelled: string[];
   jobsPageSize: number;
+  /** GET /api/comfy/presets; txt2img refuses a value its preset does not take, like the API. */
+  presets: ComfyPresetSummary[];
   /** Managed mode's process (null: ComfyUI runs elsewhere); POST …/managed/restart counts in `restarts`. */
   managed: ManagedComfyStatus | null;
 }
@@ -69,8 +73,35 @@ export function createFakeComfy(): FakeComfy {
     uploads: [],
     cancelled: [],
     jobsPageSize: 20,
+    presets: samplePresets(),
     managed: null,
   };
+}
+
+/** Two presets: one that takes the whole form, one with a short contract (no sampler/scheduler/checkpoint). */
+export function samplePresets(): ComfyPresetSummary[] {
+  const all = ['caption', 'negative', 'width', 'height', 'batch_size', 'steps', 'cfg', 'seed'];
+  const preset = (name: string, title: string, description: string, params: string[]) => ({
+    name,
+    title,
+    description,
+    params,
+    schema: { type: 'object', properties: Object.fromEntries(params.map((p) => [p, {}])) },
+  });
+  return [
+    preset('sample_basic_sdxl', 'Basic SDXL', 'SDXL base with dpmpp_2m/karras.', [
+      ...all,
+      'sampler',
+      'scheduler',
+      'checkpoint',
+    ]),
+    preset(
+      'portrait_fixed',
+      'Portrait (fixed model)',
+      'A tuned portrait graph; model and sampler are fixed.',
+      all,
+    ),
+  ];
 }
 
 export function galleryImage(id: number, username = 'cora'): GalleryImageDetail {
@@ -159,6 +190,18 @@ export function routeComfy(
     comfy.txt2imgRequests.push(params);
     if (!params.caption)
       return fail(400, 'validation_failed', 'Invalid.', { caption: ['caption must not be empty'] });
+    if (params.preset !== undefined) {
+      const preset = comfy.presets.find((p) => p.name === params.preset);
+      if (!preset)
+        return fail(400, 'validation_failed', 'Invalid.', { preset: [`unknown preset "${params.preset}"`] });
+      // Like the API: the contract's knobs are checked; LoRAs and switches depend on the graph's shape.
+      const structural = ['preset', 'loras', 'lora_weights', ...txt2imgFeatures];
+      const refused = Object.keys(params).filter(
+        (key) => !structural.includes(key) && !preset.params.includes(key),
+      );
+      if (refused.length > 0)
+        return fail(422, 'comfy.unsupported_feature', `${preset.name} does not take ${refused.join(', ')}`);
+    }
     const promptId = `prompt-${comfy.txt2imgRequests.length}`;
     const seed = params.seed ?? 4242;
     comfy.jobs.unshift(job(promptId, user, 'queued', { ...params, seed }));
@@ -168,6 +211,7 @@ export function routeComfy(
     };
     return reply(200, { prompt_id: promptId, client_id: 'c1', seed, workflow });
   }
+  if (method === 'GET' && path === '/api/comfy/presets') return reply(200, { items: comfy.presets });
   if (method === 'POST' && path === '/api/comfy/queue') {
     comfy.queued.push((body as { workflow: Record<string, unknown> }).workflow);
     return reply(200, { prompt_id: `queued-${comfy.queued.length}`, client_id: 'c1' });

@@ -3,6 +3,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useComfyHealthStore } from '../../stores/comfy-health';
 import { useComfyInfoStore } from '../../stores/comfy-info';
+import { useComfyPresetsStore } from '../../stores/comfy-presets';
+import { useGenerateStore } from '../../stores/generate';
 import { useJobsStore } from '../../stores/jobs';
 import { createFakeApi, type FakeApi } from '../../test/fake-api';
 import { FakeEventSource } from '../../test/fake-event-source';
@@ -116,6 +118,44 @@ describe('GenerateForm', () => {
       .find((b) => b.text() === 'Randomise seed')!
       .trigger('click');
     expect((seed.element as HTMLInputElement).value).not.toBe(before);
+  });
+
+  it('offers the server’s presets as the workflow, chosen with the keyboard', async () => {
+    await useComfyPresetsStore().ensureLoaded();
+    const wrapper = await mountForm();
+    expect(optionsOf(wrapper, 'Workflow')).toEqual([
+      'Built-in graph',
+      'Basic SDXL',
+      'Portrait (fixed model)',
+    ]);
+    const select = wrapper.get<HTMLSelectElement>('select:has(option[value="portrait_fixed"])');
+    expect(select.element.value).toBe('');
+    // A native <select>: focusable, and the arrow keys change it (the browser fires `change`).
+    select.element.focus();
+    expect(document.activeElement).toBe(select.element);
+    select.element.selectedIndex = 2;
+    await select.trigger('change');
+    expect(useGenerateStore().draft.preset).toBe('portrait_fixed');
+    const hint = document.getElementById(select.attributes('aria-describedby') ?? '');
+    expect(hint?.textContent).toContain('A tuned portrait graph; model and sampler are fixed.');
+
+    await wrapper
+      .findAll('select')
+      .find((s) => s.text().includes('dpmpp_2m'))!
+      .setValue('euler');
+    expect(hint?.textContent).toContain('It does not take: sampler (left out).');
+    await wrapper.get('textarea').setValue('a face');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(api.comfy.txt2imgRequests[0]).toMatchObject({ caption: 'a face', preset: 'portrait_fixed' });
+    expect(api.comfy.txt2imgRequests[0]).not.toHaveProperty('sampler');
+  });
+
+  it('has no workflow choice when the server has no presets', async () => {
+    api.comfy.presets = [];
+    await useComfyPresetsStore().ensureLoaded();
+    const wrapper = await mountForm();
+    expect(wrapper.findAll('label').map((l) => l.text())).not.toContain('Workflow');
   });
 
   it('cannot generate while ComfyUI is switched off', async () => {
