@@ -94,6 +94,24 @@ export interface Txt2ImgParams {
   denoise?: number;
 }
 
+/**
+ * Parameters a preset's contract can take by name (`caption` always). A preset that lacks one refuses
+ * it (422); the web leaves such fields out of the request.
+ */
+export const txt2imgPresetKnobs = [
+  'caption',
+  'negative',
+  'width',
+  'height',
+  'batch_size',
+  'steps',
+  'cfg',
+  'seed',
+  'sampler',
+  'scheduler',
+  'checkpoint',
+] as const satisfies readonly (keyof Txt2ImgParams)[];
+
 export type Txt2ImgRequest = Txt2ImgParams;
 
 export interface Txt2ImgResponse {

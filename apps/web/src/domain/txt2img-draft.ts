@@ -2,6 +2,7 @@ import {
   txt2imgBounds as bounds,
   txt2imgDefaults,
   txt2imgFeatures,
+  txt2imgPresetKnobs,
   type Txt2ImgFeature,
   type Txt2ImgParams,
 } from '@atelier/contract';
@@ -182,20 +183,9 @@ export function toParams(draft: Txt2ImgDraft, available: readonly Txt2ImgFeature
   return params;
 }
 
-/** The form's values a preset's parameter contract may or may not take (the API refuses the ones it lacks). */
-export const presetParamKeys = [
-  'negative',
-  'width',
-  'height',
-  'batch_size',
-  'steps',
-  'cfg',
-  'seed',
-  'sampler',
-  'scheduler',
-  'checkpoint',
-] as const satisfies readonly (keyof Txt2ImgParams)[];
-export type PresetParamKey = (typeof presetParamKeys)[number];
+/** The form's values a preset's parameter contract may or may not take (the caption it always takes). */
+export type PresetParamKey = Exclude<(typeof txt2imgPresetKnobs)[number], 'caption'>;
+export const presetParamKeys = txt2imgPresetKnobs.filter((key): key is PresetParamKey => key !== 'caption');
 
 /**
  * The request without the values the chosen preset does not take (`takes`: its `params` list), so that

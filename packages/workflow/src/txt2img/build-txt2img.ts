@@ -2,7 +2,13 @@
  * Builds the API prompt of a text-to-image request: a preset's template (or the basic core graph) patched through
  * its parameter contract, names checked against object_info, then the requested add-ons wired in.
  */
-import { txt2imgDefaults, txt2imgFeatures, type Txt2ImgFeature, type Txt2ImgParams } from '@atelier/contract';
+import {
+  txt2imgDefaults,
+  txt2imgFeatures,
+  txt2imgPresetKnobs,
+  type Txt2ImgFeature,
+  type Txt2ImgParams,
+} from '@atelier/contract';
 
 import type { ApiPrompt } from '../api-prompt.js';
 import { hasOwn } from '../json.js';
@@ -53,21 +59,6 @@ export interface BuildTxt2ImgResult {
   /** What ComfyUI would still reject (e.g. a preset node the server lacks); empty when the prompt fits. */
   problems: PromptProblem[];
 }
-
-/** Request parameters that map onto a contract knob of the same name. */
-const contractKeys = [
-  'caption',
-  'negative',
-  'width',
-  'height',
-  'batch_size',
-  'steps',
-  'cfg',
-  'seed',
-  'sampler',
-  'scheduler',
-  'checkpoint',
-] as const;
 
 type NamedKey = 'checkpoint' | 'sampler' | 'scheduler';
 const namedKeys: readonly NamedKey[] = ['checkpoint', 'sampler', 'scheduler'];
@@ -268,7 +259,7 @@ export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgO
     }
   }
   const contractValues: Record<string, unknown> = {};
-  for (const key of contractKeys) {
+  for (const key of txt2imgPresetKnobs) {
     if (values[key] === undefined) continue;
     if (firstTarget(base.contract, key)) contractValues[key] = values[key];
     else if (request[key] !== undefined) {
