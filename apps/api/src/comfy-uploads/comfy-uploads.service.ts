@@ -5,9 +5,9 @@ import { ComfyService } from '../comfy/comfy.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../http/app-error.js';
 import type { UploadFieldsDto } from './comfy-uploads.dto.js';
+import { inspectImage } from '../common/image-inspection.js';
 import { KeyedLock } from '../common/keyed-lock.js';
-import { inspectUpload, uploadNameOf } from './upload-inspection.js';
-import { loadImageValue, toUploadResponse } from './upload-views.js';
+import { loadImageValue, toUploadResponse, uploadNameOf } from './upload-views.js';
 import { UploadsRepository } from './uploads.repository.js';
 
 /** The part of a multer file this service reads. */
@@ -43,7 +43,11 @@ export class ComfyUploadsService {
         image: ['is required'],
       });
     }
-    const inspected = await inspectUpload(file.buffer, this.config.comfyUploads.maxPixels);
+    const inspected = await inspectImage(file.buffer, {
+      maxPixels: this.config.comfyUploads.maxPixels,
+      part: 'image',
+      invalidCode: 'validation_failed',
+    });
     const wiring = this.comfy.require();
     const target = { subfolder: fields.subfolder ?? defaultSubfolder, name: uploadNameOf(inspected) };
     return this.locks.run(loadImageValue(target), async () => {

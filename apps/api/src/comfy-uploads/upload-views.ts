@@ -18,6 +18,11 @@ export function parseLoadImageValue(value: string): InputFile {
 /** Names we generate, so a job's inputs can be told apart from everything else in its graph. */
 export const uploadNamePattern = /^atelier-[0-9a-f]{16}\.(?:png|jpg|webp)$/;
 
+/** Ours, never the client's: the same bytes always get the same name. */
+export function uploadNameOf(image: { sha256: string; ext: string }): string {
+  return `atelier-${image.sha256.slice(0, 16)}.${image.ext}`;
+}
+
 export function toUploadResponse(upload: ComfyUploadEntity): ComfyUploadResponse {
   return {
     id: upload.id,

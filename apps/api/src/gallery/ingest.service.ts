@@ -6,7 +6,7 @@ import type { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { toGalleryImage } from './gallery-views.js';
 import { GalleryStorage, type WrittenFiles } from './gallery-storage.js';
 import { formatBytes } from '../common/format-bytes.js';
-import { inspectImage, type InspectedImage } from './image-inspection.js';
+import { inspectImage, type InspectedImage } from '../common/image-inspection.js';
 import { ImagesRepository } from './images.repository.js';
 import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from './job-source.js';
 import { KeyedLock } from '../common/keyed-lock.js';
@@ -27,6 +27,7 @@ interface Provenance {
 
 /** An image checked and thumbnailed in memory, not yet written anywhere. */
 interface PreparedImage extends InspectedImage {
+  data: Buffer;
   thumbnail: Buffer;
 }
 
@@ -110,8 +111,12 @@ export class IngestService {
         },
       );
     }
-    const inspected = await inspectImage(data, this.maxPixels);
-    return { ...inspected, thumbnail: await this.thumbnails.render(data) };
+    const inspected = await inspectImage(data, {
+      maxPixels: this.maxPixels,
+      part: 'file',
+      invalidCode: 'gallery.invalid_image',
+    });
+    return { ...inspected, data, thumbnail: await this.thumbnails.render(data) };
   }
 
   private choose(job: GalleryJob, wanted: readonly ComfyImageRef[] | undefined): ComfyImageRef[] {
