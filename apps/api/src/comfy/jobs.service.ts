@@ -9,6 +9,7 @@ import {
   type JobListResponse,
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
+import { keysetCursor, rowId } from '../common/keyset-cursor.js';
 import { AppError } from '../http/app-error.js';
 import { toComfyAppError } from './comfy-errors.js';
 import { isTrueWord, type JobsQueryDto } from './comfy.dto.js';
@@ -20,6 +21,9 @@ import { JobsRepository } from './jobs.repository.js';
 
 /** Fields of ComfyUI's history messages that are tensor dumps or tracebacks, not for browsers. */
 const droppedMessageFields = new Set(['traceback', 'current_inputs', 'current_outputs']);
+
+/** Newest first by id. */
+const pageCursor = keysetCursor(rowId);
 
 /**
  * The read side of the ledger (status, history, lists) and cancellation. Users see their own jobs,
@@ -78,14 +82,14 @@ export class JobsService {
     const rows = await this.jobs.list({
       ownerId: mineOnly ? user.id : undefined,
       status: query.status,
-      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      beforeId: query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0],
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map((job) => toJobSummary(job, this.hub.snapshotOf(job.promptId))),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      next_cursor: rows.length > limit && last ? pageCursor.encode(last.id) : null,
     };
   }
 
@@ -134,16 +138,4 @@ export class JobsService {
 function sanitiseMessage([event, data]: HistoryMessage): ComfyHistoryResponse['items'][number] {
   const clean = Object.fromEntries(Object.entries(data).filter(([key]) => !droppedMessageFields.has(key)));
   return { event, data: clean };
-}
-
-/** Keyset cursors: opaque to clients, just the last id seen. */
-function encodeCursor(id: number): string {
-  return Buffer.from(`job:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^job:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match)
-    throw new AppError('validation_failed', 'The cursor is invalid', { cursor: ['is not a cursor'] });
-  return Number(match[1]);
 }

@@ -5,14 +5,14 @@ import {
   type GalleryMime,
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
 import { fileExists } from './image-files.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
-import { decodeCursor, encodeCursor } from './keyset-cursor.js';
 import { KeyedLock } from '../common/keyed-lock.js';
+import { isoTimestamp, keysetCursor, rowId } from '../common/keyset-cursor.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
 
 /** A file to answer with; see sendImageFile. */
@@ -24,6 +24,9 @@ export interface ImageFile {
   filename: string;
   download: boolean;
 }
+
+/** Newest first by (created_at, id). */
+const pageCursor = keysetCursor(isoTimestamp, rowId);
 
 /** The read side of the gallery, and deletion. */
 @Injectable()
@@ -38,16 +41,14 @@ export class GalleryService {
   /** Newest first; fetches one extra row to know whether there is a next page. */
   async list(query: ListImagesQueryDto): Promise<GalleryPage> {
     const limit = query.limit ?? galleryPageDefaultLimit;
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    const rows = await this.images.page(after, limit + 1);
+    const after = query.cursor === undefined ? null : pageCursor.decode(query.cursor);
+    const rows = await this.images.page(after && { createdAt: after[0], id: after[1] }, limit + 1);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
       items: items.map(toGalleryImage),
       next_cursor:
-        rows.length > limit && last
-          ? encodeCursor({ createdAt: last.image.createdAt, id: last.image.id })
-          : null,
+        rows.length > limit && last ? pageCursor.encode(last.image.createdAt, last.image.id) : null,
     };
   }
 
