@@ -17,6 +17,29 @@ import type {
 import { appConfig } from '../config';
 import { http } from './http';
 
+/** A multipart POST /api/comfy/ingest: the bytes and where they came from. */
+export interface IngestUpload {
+  prompt_id: string;
+  file: Blob;
+  filename: string;
+  workflow?: Record<string, unknown> | null;
+  metadata?: Record<string, unknown>;
+}
+
+function ingestForm(upload: IngestUpload): FormData {
+  const { file, filename } = upload;
+  const form = new FormData();
+  form.append(
+    'file',
+    file instanceof File ? file : new File([file], filename, { type: file.type }),
+    filename,
+  );
+  form.append('prompt_id', upload.prompt_id);
+  form.append('workflow', JSON.stringify(upload.workflow ?? {}));
+  form.append('metadata', JSON.stringify(upload.metadata ?? {}));
+  return form;
+}
+
 export interface JobListQuery {
   status?: JobStatus;
   mine?: boolean;
@@ -73,7 +96,7 @@ export const comfyApi = {
     http.get<ComfyObjectInfoResponse>(`/comfy/object-info${query({ refresh })}`),
   presets: () => http.get<ComfyPresetListResponse>('/comfy/presets'),
   view: (image: ComfyImageRef, signal?: AbortSignal) => http.blob(comfyViewPath(image), { signal }),
-  ingest: (form: FormData) => http.post<IngestResponse>('/comfy/ingest', form),
+  ingest: (upload: IngestUpload) => http.post<IngestResponse>('/comfy/ingest', ingestForm(upload)),
   ingestFromJob: (body: IngestFromJobRequest) =>
     http.post<IngestFromJobResponse>('/comfy/ingest/from-job', body),
 };

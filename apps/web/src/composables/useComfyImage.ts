@@ -1,16 +1,16 @@
 import { onScopeDispose, ref, toValue, watch, type MaybeRefOrGetter } from 'vue';
+import { comfyApi } from '../api/comfy';
+import { callComfy } from '../stores/comfy-call';
 import type { ComfyImageRef } from '../types/comfy';
-import { useComfy } from './useComfy';
 
 export type ImageLoadStatus = 'loading' | 'ready' | 'error';
 
 /**
- * One ComfyUI result as an object URL, fetched with useComfy's retry policy (a busy or briefly
+ * One ComfyUI result as an object URL, fetched with the stores' retry policy (callComfy) (a busy or briefly
  * unreachable ComfyUI does not leave a broken image). The URL is revoked when the image changes or
  * the caller goes away.
  */
 export function useComfyImage(image: MaybeRefOrGetter<ComfyImageRef | null>) {
-  const { fetchImage } = useComfy();
   const src = ref<string | null>(null);
   const status = ref<ImageLoadStatus>('loading');
   let controller: AbortController | null = null;
@@ -30,7 +30,9 @@ export function useComfyImage(image: MaybeRefOrGetter<ComfyImageRef | null>) {
     controller = own;
     status.value = 'loading';
     try {
-      const blob = await fetchImage(target, own.signal);
+      const blob = await callComfy('Could not load the image', () => comfyApi.view(target, own.signal), {
+        signal: own.signal,
+      });
       if (own.signal.aborted) return;
       src.value = URL.createObjectURL(blob);
       status.value = 'ready';

@@ -1,14 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ApiError } from '../api/http';
-import { useComfy } from '../composables/useComfy';
+import { comfyApi } from '../api/comfy';
 import { readCatalog } from '../domain/object-info';
 import type { ComfyObjectInfo } from '../types/comfy';
+import { callComfy } from './comfy-call';
 import type { LoadStatus } from './users';
 
 /** ComfyUI's node catalogue (object_info): fills the Generate pickers and shows what the server can do. */
 export const useComfyInfoStore = defineStore('comfy-info', () => {
-  const comfy = useComfy();
   const objectInfo = ref<ComfyObjectInfo | null>(null);
   const isStale = ref(false);
   const fetchedAt = ref<string | null>(null);
@@ -22,7 +22,14 @@ export const useComfyInfoStore = defineStore('comfy-info', () => {
     status.value = 'loading';
     error.value = null;
     try {
-      const answer = await comfy.getComfyInfo({ refresh });
+      // A plain read needs no toast when ComfyUI is switched off: the banner says so.
+      const answer = await callComfy(
+        'Could not read the ComfyUI node list',
+        () => comfyApi.objectInfo(refresh),
+        {
+          quietWhenDisabled: !refresh,
+        },
+      );
       objectInfo.value = answer.object_info;
       isStale.value = answer.stale;
       fetchedAt.value = answer.fetched_at;

@@ -1,12 +1,12 @@
 import type { ComfyPresetSummary } from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { useComfy } from '../composables/useComfy';
+import { comfyApi } from '../api/comfy';
+import { callComfy } from './comfy-call';
 import type { LoadStatus } from './users';
 
 /** The server's txt2img presets (GET /api/comfy/presets): the Generate form's "Workflow" choices. */
 export const useComfyPresetsStore = defineStore('comfy-presets', () => {
-  const comfy = useComfy();
   const presets = ref<ComfyPresetSummary[]>([]);
   const status = ref<LoadStatus>('idle');
   let loading: Promise<void> | null = null;
@@ -14,10 +14,13 @@ export const useComfyPresetsStore = defineStore('comfy-presets', () => {
   async function fetchPresets(): Promise<void> {
     status.value = 'loading';
     try {
-      presets.value = (await comfy.getPresets()).items;
+      const answer = await callComfy('Could not read the workflow presets', () => comfyApi.presets(), {
+        quietWhenDisabled: true,
+      });
+      presets.value = answer.items;
       status.value = 'ready';
     } catch {
-      // useComfy has told the user; the form keeps offering the built-in graph.
+      // callComfy has told the user; the form keeps offering the built-in graph.
       status.value = 'error';
     }
   }

@@ -1,12 +1,21 @@
-import type { GalleryImage, GalleryImageDetail } from '@atelier/contract';
+import type { ComfyImageRef, GalleryImage, GalleryImageDetail, IngestResponse } from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { comfyApi, type IngestUpload } from '../api/comfy';
 import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
 import { appConfig } from '../config';
+import { callComfy } from './comfy-call';
 import { describeError } from './errors';
 import { useNotificationsStore } from './notifications';
 import type { LoadStatus } from './users';
+
+/** An image to keep: its bytes, or `image`, one of a job's results, fetched through the API. */
+export type UploadInput = Omit<IngestUpload, 'file' | 'filename'> & {
+  file?: Blob;
+  image?: ComfyImageRef;
+  filename?: string;
+};
 
 /**
  * The gallery, newest first, one keyset page at a time. Images are held in a shallow ref: a page of
@@ -79,6 +88,20 @@ export const useGalleryStore = defineStore('gallery', () => {
     images.value = [...fresh.sort((a, b) => b.id - a.id), ...images.value];
   }
 
+  /** Keeps an image in the gallery: a multipart upload of the bytes with where they came from. */
+  async function upload(input: UploadInput): Promise<IngestResponse> {
+    const { image } = input;
+    const file =
+      input.file ?? (image ? await callComfy('Could not load the image', () => comfyApi.view(image)) : null);
+    if (!file) throw new TypeError('upload needs a file or one of the job’s images');
+    const filename = input.filename ?? image?.filename ?? 'image.png';
+    const answer = await callComfy('Could not save the image to the gallery', () =>
+      comfyApi.ingest({ ...input, file, filename }),
+    );
+    addIngested([answer.image]);
+    return answer;
+  }
+
   async function remove(id: number): Promise<boolean> {
     try {
       await galleryApi.remove(id);
@@ -106,6 +129,7 @@ export const useGalleryStore = defineStore('gallery', () => {
     loadMore,
     loadDetail,
     addIngested,
+    upload,
     remove,
   };
 });

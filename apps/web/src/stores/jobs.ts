@@ -1,19 +1,18 @@
-import {
-  terminalJobStatuses,
-  type ComfyImageRef,
-  type ComfyStreamEvent,
-  type IngestResponse,
-  type JobStatus,
-  type JobSummary,
-  type Txt2ImgParams,
-  type Txt2ImgResponse,
+import type {
+  ComfyImageRef,
+  IngestResponse,
+  JobSummary,
+  Txt2ImgParams,
+  Txt2ImgResponse,
 } from '@atelier/contract';
 import { defineStore } from 'pinia';
-import { computed, getCurrentScope, ref, watch } from 'vue';
-import { comfyApi } from '../api/comfy';
+import { computed, effectScope, onScopeDispose, ref, watch, type EffectScope } from 'vue';
+import { comfyApi, newIdempotencyKey } from '../api/comfy';
 import { ApiError } from '../api/http';
-import { mergeImages, useComfy, type Unsubscribe } from '../composables/useComfy';
-import type { ComfyStatus } from '../types/comfy';
+import { useJobStream } from '../composables/useJobStream';
+import { imageKey, isTerminal, type LiveJob } from '../domain/job-state';
+import { callComfy } from './comfy-call';
+import { useComfyHealthStore } from './comfy-health';
 import { describeError } from './errors';
 import { useGalleryStore } from './gallery';
 import { useNotificationsStore } from './notifications';
@@ -21,19 +20,13 @@ import { useSessionStore } from './session';
 import type { LoadStatus } from './users';
 
 /** A job as the Generate page shows it: the server's summary plus what only the live stream brings. */
-export interface JobView extends JobSummary {
-  /** Latest sampler preview (a data: URL), while running. */
-  preview: string | null;
+export interface JobView extends JobSummary, LiveJob {
   /** The queued API prompt, when this browser queued it (names the running node). */
   workflow: Record<string, unknown> | null;
-  warning: string | null;
   isCancelling: boolean;
   /** Keys of results already kept in the gallery. */
   savedImages: string[];
 }
-
-export const isTerminal = (status: JobStatus) => terminalJobStatuses.includes(status);
-export const imageKey = (image: ComfyImageRef) => `${image.type}/${image.subfolder}/${image.filename}`;
 
 const toView = (summary: JobSummary): JobView => ({
   ...summary,
@@ -46,78 +39,68 @@ const toView = (summary: JobSummary): JobView => ({
 
 /**
  * The signed-in user's jobs, newest first. Loaded from the server, so the history survives reloads;
- * every job still queued or running is followed live, including right after a reload.
+ * every job still queued or running is followed live (useJobStream), including right after a reload.
  */
 export const useJobsStore = defineStore('jobs', () => {
-  const comfy = useComfy();
   const session = useSessionStore();
   const notifications = useNotificationsStore();
-  // Streams opened by actions belong to the store's scope and close with it.
-  const scope = getCurrentScope();
+  const health = useComfyHealthStore();
   const jobs = ref<JobView[]>([]);
   const status = ref<LoadStatus>('idle');
   const error = ref<ApiError | null>(null);
   const nextCursor = ref<string | null>(null);
   const isLoadingMore = ref(false);
-  const subscriptions = new Map<string, Unsubscribe>();
+  /** One effect scope per followed job: its stream closes when the scope stops. */
+  const streams = new Map<string, EffectScope>();
 
   const activeJobs = computed(() => jobs.value.filter((job) => !isTerminal(job.status)));
   const find = (promptId: string) => jobs.value.find((job) => job.prompt_id === promptId);
 
-  function onEvent(event: ComfyStreamEvent): void {
-    const job = find(event.data.prompt_id);
-    if (!job) return;
-    const now = new Date().toISOString();
-    switch (event.event) {
-      case 'status':
-        job.status = event.data.status;
-        job.queue_position = event.data.queue_position;
-        if (event.data.progress) job.progress = event.data.progress;
-        if (event.data.images) job.images = mergeImages(job.images, event.data.images);
-        if (event.data.error) job.error = event.data.error;
-        if (job.status === 'running') job.started_at ??= now;
-        break;
-      case 'progress':
-        if (job.status === 'queued') job.status = 'running';
-        job.started_at ??= now;
-        job.queue_position = undefined;
-        job.progress = { value: event.data.value, max: event.data.max, node: event.data.node };
-        break;
-      case 'preview':
-        job.preview = event.data.data_url;
-        break;
-      case 'images':
-        job.images = mergeImages(job.images, event.data.images);
-        break;
-      case 'warning':
-        job.warning = event.data.message;
-        break;
-      case 'error':
-        job.error = { ...event.data };
-        break;
-      case 'done':
-        job.status = event.data.status;
-        break;
-    }
+  function notifyCompletion(job: JobView): void {
+    const count = job.images.length;
+    if (job.status === 'succeeded')
+      notifications.success({
+        title: count === 1 ? 'Your image is ready' : `Your ${count} images are ready`,
+      });
+    else if (job.status === 'interrupted') notifications.info({ title: 'Generation cancelled' });
+    else
+      notifications.error({
+        title: job.status === 'lost' ? 'The job was lost' : 'Generation failed',
+        message: job.error?.message,
+      });
   }
 
-  function onComplete(final: ComfyStatus): void {
-    subscriptions.delete(final.prompt_id);
-    const job = find(final.prompt_id);
-    if (!job) return;
-    job.status = final.status;
-    job.images = mergeImages(job.images, final.images ?? []);
-    job.finished_at ??= new Date().toISOString();
-    job.queue_position = undefined;
-    job.isCancelling = false;
-    if (job.images.length > 0) job.preview = null;
+  function unfollow(promptId: string): void {
+    streams.get(promptId)?.stop();
+    streams.delete(promptId);
   }
 
+  function unfollowAll(): void {
+    for (const scope of streams.values()) scope.stop();
+    streams.clear();
+  }
+
+  // Streams outlive the page that started them (a finished job still says so on the Gallery page).
   function follow(promptId: string): void {
-    if (subscriptions.has(promptId)) return;
-    const subscribe = () => comfy.subscribeToStatus(promptId, onEvent, onComplete);
-    const stop = scope ? scope.run(subscribe) : subscribe();
-    if (stop) subscriptions.set(promptId, stop);
+    const job = find(promptId);
+    if (!job || streams.has(promptId)) return;
+    const scope = effectScope(true);
+    streams.set(promptId, scope);
+    scope.run(() =>
+      useJobStream(promptId, {
+        state: job,
+        // The API warns on the stream when it loses ComfyUI (comfy.socket_down): the banner should not wait.
+        onEvent: (event) => {
+          if (event.event === 'warning') void health.refresh();
+        },
+        onFailure: (e) => health.noteFailure(e),
+        onEnd: () => {
+          unfollow(promptId);
+          job.isCancelling = false;
+          notifyCompletion(job);
+        },
+      }),
+    );
   }
 
   /** Replaces a listed job with the server's copy but keeps what the stream already told us. */
@@ -157,9 +140,11 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  /** Queues a txt2img job and starts following it. Rejects like useComfy().txt2img. */
+  /** Queues a txt2img job and starts following it. Rejects with the ApiError (a 400 carries the field errors). */
   async function start(params: Txt2ImgParams): Promise<Txt2ImgResponse> {
-    const answer = await comfy.txt2img(params);
+    // One key for every attempt: the server queues the job once.
+    const key = newIdempotencyKey();
+    const answer = await callComfy('Could not start the generation', () => comfyApi.txt2img(params, key));
     const owner = session.user ?? { id: 0, username: 'you' };
     jobs.value.unshift({
       ...toView({
@@ -185,7 +170,7 @@ export const useJobsStore = defineStore('jobs', () => {
     if (!job || isTerminal(job.status)) return;
     job.isCancelling = true;
     try {
-      await comfy.cancel(promptId);
+      await callComfy('Could not cancel the job', () => comfyApi.cancel(promptId));
     } catch {
       job.isCancelling = false;
     }
@@ -194,7 +179,9 @@ export const useJobsStore = defineStore('jobs', () => {
   /** Keeps the chosen results in the gallery (curators), with the job's recorded provenance. */
   async function saveToGallery(promptId: string, images: ComfyImageRef[]): Promise<IngestResponse[]> {
     const job = find(promptId);
-    const answer = await comfy.ingestFromJob(promptId, images);
+    const answer = await callComfy('Could not save the images to the gallery', () =>
+      comfyApi.ingestFromJob({ prompt_id: promptId, images }),
+    );
     if (job) job.savedImages = [...new Set([...job.savedImages, ...images.map(imageKey)])];
     useGalleryStore().addIngested(answer.items.map((item) => item.image));
     const fresh = answer.items.filter((item) => !item.duplicate).length;
@@ -206,12 +193,13 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   function reset(): void {
-    for (const stop of subscriptions.values()) stop();
-    subscriptions.clear();
+    unfollowAll();
     jobs.value = [];
     nextCursor.value = null;
     status.value = 'idle';
   }
+
+  onScopeDispose(unfollowAll);
 
   // Another user signing in on this tab must not see the previous one's jobs.
   watch(

@@ -4,11 +4,10 @@ import type { ComfyStreamEvent } from '@atelier/contract';
 import { EventSource } from 'eventsource';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { effectScope } from 'vue';
-import type { ComfyStatus } from '../types/comfy';
-import { useComfy } from './useComfy';
+import { effectScope, nextTick, ref } from 'vue';
+import type { LiveJob } from '../domain/job-state';
+import { useJobStream, type UseJobStreamOptions } from './useJobStream';
 
 // A real HTTP server speaking Server-Sent Events on an ephemeral port, and a real EventSource client
 // (the `eventsource` package, which reconnects with Last-Event-ID exactly as browsers do).
@@ -61,7 +60,6 @@ beforeEach(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The app's HTTP client calls same-origin /api paths; send them to this server.
   vi.stubGlobal('fetch', (input: string, init?: RequestInit) => realFetch(`${base}${input}`, init));
-  setActivePinia(createPinia());
 });
 
 afterEach(async () => {
@@ -69,23 +67,30 @@ afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function comfy() {
-  return useComfy({
-    openEventSource: (url) => new EventSource(`${base}${url}`, { fetch: realFetch }),
-    streamReconnect: { baseMs: 20, maxMs: 100 },
-  });
+/** useJobStream in its own effect scope, talking to the test server. */
+function stream(promptId: Parameters<typeof useJobStream>[0], options: UseJobStreamOptions = {}) {
+  const scope = effectScope();
+  const state = scope.run(() =>
+    useJobStream(promptId, {
+      openEventSource: (url) => new EventSource(`${base}${url}`, { fetch: realFetch }),
+      reconnect: { baseMs: 20, maxMs: 100 },
+      ...options,
+    }),
+  )!;
+  return { state, scope };
 }
 
-/** Resolves with the final status; collects every delivered event. */
+/** Resolves with the final state; collects every delivered event. */
 function follow(promptId: string, withEvents = true) {
   const events: ComfyStreamEvent[] = [];
-  let stop = () => {};
-  const done = new Promise<ComfyStatus>((resolve) => {
-    stop = withEvents
-      ? comfy().subscribeToStatus(promptId, (event) => events.push(event), resolve)
-      : comfy().subscribeToStatus(promptId, resolve);
+  let result!: ReturnType<typeof stream>;
+  const done = new Promise<LiveJob>((resolve) => {
+    result = stream(promptId, {
+      onEvent: withEvents ? (event) => events.push(event) : undefined,
+      onEnd: (job) => resolve({ ...job }),
+    });
   });
-  return { events, done, stop: () => stop() };
+  return { events, done, ...result };
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,7 +109,7 @@ function fullRun({ res }: Connection): void {
   res.end();
 }
 
-describe('subscribeToStatus', () => {
+describe('useJobStream', () => {
   it('delivers every event in order, then completes once and closes', async () => {
     onStream = fullRun;
     const { events, done } = follow('p1');
@@ -124,10 +129,56 @@ describe('subscribeToStatus', () => {
     expect(connections).toHaveLength(1);
   });
 
-  it('also takes just a completion callback', async () => {
+  it('needs no callback: its refs tell the state as it changes', async () => {
     onStream = fullRun;
-    const { done } = follow('p1', false);
+    const { done, state } = follow('p1', false);
     await expect(done).resolves.toMatchObject({ status: 'succeeded', images: [image] });
+    expect(state.status.value).toBe('succeeded');
+    expect(state.images.value).toEqual([image]);
+    expect(state.progress.value).toEqual({ value: 2, max: 2, node: '3' });
+    expect(state.finishedAt.value).not.toBeNull();
+    // The preview made way for the result; the stream is closed.
+    expect(state.preview.value).toBeNull();
+    expect(state.isOpen.value).toBe(false);
+  });
+
+  it('shows the preview and progress while the job runs', async () => {
+    onStream = ({ res }) => {
+      open(res);
+      res.write(frame(1, 'status', { prompt_id: 'p1', status: 'queued', queue_position: 2 }));
+      res.write(frame(2, 'progress', { prompt_id: 'p1', value: 1, max: 4, node: '3' }));
+      res.write(
+        frame(3, 'preview', { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' }),
+      );
+    };
+    const { state, scope } = stream('p1');
+    await vi.waitFor(() => expect(state.preview.value).toBe('data:image/jpeg;base64,AA=='));
+    expect(state.status.value).toBe('running');
+    expect(state.queuePosition.value).toBeUndefined();
+    expect(state.progress.value).toEqual({ value: 1, max: 4, node: '3' });
+    expect(state.isOpen.value).toBe(true);
+    scope.stop();
+    await connections[0]!.closed;
+  });
+
+  it('follows a new job when the id changes, closing the old stream', async () => {
+    onStream = ({ res, req }) => {
+      open(res);
+      const id = req.url?.includes('/p2') ? 'p2' : 'p1';
+      res.write(frame(1, 'status', { prompt_id: id, status: 'running' }));
+    };
+    const promptId = ref('p1');
+    const { state, scope } = stream(promptId);
+    await vi.waitFor(() => expect(state.status.value).toBe('running'));
+    expect(state.promptId.value).toBe('p1');
+    promptId.value = 'p2';
+    await nextTick();
+    await connections[0]!.closed;
+    expect(state.promptId.value).toBe('p2');
+    await vi.waitFor(() => expect(state.status.value).toBe('running'));
+    expect(connections.map((c) => c.req.url)).toEqual(['/api/comfy/stream/p1', '/api/comfy/stream/p2']);
+    scope.stop();
+    await connections[1]!.closed;
   });
 
   it('closes the stream when the calling scope is disposed', async () => {
@@ -139,8 +190,7 @@ describe('subscribeToStatus', () => {
     };
     const onEvent = vi.fn();
     const onComplete = vi.fn();
-    const scope = effectScope();
-    scope.run(() => comfy().subscribeToStatus('p1', onEvent, onComplete));
+    const { scope } = stream('p1', { onEvent, onEnd: onComplete });
     await vi.waitFor(() => expect(onEvent).toHaveBeenCalledTimes(1));
     scope.stop();
     await connections[0]!.closed;

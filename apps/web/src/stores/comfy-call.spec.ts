@@ -1,10 +1,15 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useComfyHealthStore } from '../stores/comfy-health';
-import { useNotificationsStore } from '../stores/notifications';
 import { createFakeApi, type FakeApi } from '../test/fake-api';
 import { samplePng } from '../test/fake-comfy';
-import { useComfy } from './useComfy';
+import { FakeEventSource } from '../test/fake-event-source';
+import { comfyApi } from '../api/comfy';
+import { callComfy } from './comfy-call';
+import { useComfyHealthStore } from './comfy-health';
+import { useComfyInfoStore } from './comfy-info';
+import { useGalleryStore } from './gallery';
+import { useJobsStore } from './jobs';
+import { useNotificationsStore } from './notifications';
 
 let api: FakeApi;
 const txt2imgPath = '/api/comfy/txt2img';
@@ -15,21 +20,28 @@ beforeEach(() => {
   api = createFakeApi();
   api.signedIn = { id: 2, username: 'cora', role: 'curator' };
   vi.stubGlobal('fetch', api.fetch);
+  vi.stubGlobal('EventSource', FakeEventSource);
+  // No jitter: each backoff is exactly half its ceiling.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
   setActivePinia(createPinia());
 });
 
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
 
-const comfy = () => useComfy({ random: () => 0 });
+const generate = (params: Parameters<ReturnType<typeof useJobsStore>['start']>[0]) =>
+  useJobsStore().start(params);
 const calls = (path: string) => api.calls.filter((c) => c.endsWith(path)).length;
 
-describe('useComfy retries', () => {
+describe('calls to ComfyUI: retries', () => {
   it('backs off exponentially on 503, tells the user each time, then succeeds', async () => {
     api.comfy.failures.push(
       { path: txt2imgPath, status: 503, code: 'comfy.upstream_error' },
       { path: txt2imgPath, status: 503, code: 'comfy.upstream_error' },
     );
-    const result = comfy().txt2img({ caption: 'a fox' });
+    const result = generate({ caption: 'a fox' });
     await vi.advanceTimersByTimeAsync(0);
     expect(calls(txt2imgPath)).toBe(1);
     expect(titles()).toEqual(['ComfyUI is busy — retrying in 1 s (attempt 2/4)']);
@@ -57,25 +69,23 @@ describe('useComfy retries', () => {
 
   it('waits as long as Retry-After says', async () => {
     api.comfy.failures.push({
-      path: '/api/comfy/queue',
+      path: txt2imgPath,
       status: 429,
       code: 'rate_limited',
       headers: { 'retry-after': '3' },
     });
-    const result = comfy().queue({ '1': { class_type: 'SaveImage', inputs: {} } });
+    const result = generate({ caption: 'a fox' });
     await vi.advanceTimersByTimeAsync(2999);
-    expect(calls('/api/comfy/queue')).toBe(1);
+    expect(calls(txt2imgPath)).toBe(1);
     expect(titles()).toEqual(['ComfyUI is busy — retrying in 3 s (attempt 2/4)']);
     await vi.advanceTimersByTimeAsync(1);
-    await expect(result).resolves.toEqual({ prompt_id: 'queued-1', client_id: 'c1' });
-    expect(api.comfy.queued).toHaveLength(1);
+    await expect(result).resolves.toMatchObject({ prompt_id: 'prompt-1', seed: 4242 });
+    expect(api.comfy.txt2imgRequests).toHaveLength(1);
   });
 
   it('gives up after four attempts with an error toast, and shows ComfyUI as down', async () => {
     for (let i = 0; i < 4; i++) api.comfy.failures.push({ path: txt2imgPath, status: 502 });
-    const result = comfy()
-      .txt2img({ caption: 'a fox' })
-      .catch((e: unknown) => e);
+    const result = generate({ caption: 'a fox' }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(250 + 500 + 1000);
     expect(await result).toMatchObject({ status: 502, code: 'comfy.unreachable' });
     expect(calls(txt2imgPath)).toBe(4);
@@ -84,7 +94,7 @@ describe('useComfy retries', () => {
   });
 
   it('never retries a 400 validation error, and leaves it to the form (no toast)', async () => {
-    await expect(comfy().txt2img({ caption: '' })).rejects.toMatchObject({
+    await expect(generate({ caption: '' })).rejects.toMatchObject({
       status: 400,
       code: 'validation_failed',
       fieldErrors: { caption: ['caption must not be empty'] },
@@ -101,7 +111,7 @@ describe('useComfy retries', () => {
       code: 'comfy.unsupported_feature',
       message: 'This server lacks DetailDaemonSamplerNode',
     });
-    await expect(comfy().txt2img({ caption: 'a', detail_daemon: true })).rejects.toMatchObject({
+    await expect(generate({ caption: 'a', detail_daemon: true })).rejects.toMatchObject({
       status: 422,
     });
     expect(calls(txt2imgPath)).toBe(1);
@@ -113,7 +123,9 @@ describe('useComfy retries', () => {
 
   it('fetches images through the view URL with the same retry policy', async () => {
     api.comfy.failures.push({ path: '/api/comfy/view', status: 504, code: 'comfy.timeout' });
-    const image = comfy().fetchImage({ filename: 'a b.png', subfolder: 'x', type: 'output' });
+    const image = callComfy('Could not load the image', () =>
+      comfyApi.view({ filename: 'a b.png', subfolder: 'x', type: 'output' }),
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(titles()).toEqual(['ComfyUI is slow to answer — retrying in 1 s (attempt 2/4)']);
     await vi.advanceTimersByTimeAsync(250);
@@ -123,9 +135,9 @@ describe('useComfy retries', () => {
   });
 });
 
-describe('useComfy ingest and object info', () => {
+describe('calls to ComfyUI: ingest and object info', () => {
   it('posts a result as multipart with prompt id, workflow and metadata', async () => {
-    const result = await comfy().ingest({
+    const result = await useGalleryStore().upload({
       prompt_id: 'p-1',
       image: { filename: 'out.png', subfolder: '', type: 'output' },
       workflow: { '9': { class_type: 'SaveImage' } },
@@ -143,21 +155,24 @@ describe('useComfy ingest and object info', () => {
 
   it('keeps chosen results of a job through ingest/from-job', async () => {
     const images = [{ filename: 'a.png', subfolder: '', type: 'output' as const }];
-    const answer = await comfy().ingestFromJob('p-9', images);
-    expect(answer.items).toHaveLength(1);
-    expect(answer.items[0]?.image.prompt_id).toBe('p-9');
+    const items = await useJobsStore().saveToGallery('p-9', images);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.image.prompt_id).toBe('p-9');
   });
 
   it('reads object_info, asking for a refresh only when told', async () => {
-    const info = await comfy().getComfyInfo();
-    expect(Object.keys(info.object_info)).toContain('KSampler');
-    await comfy().getComfyInfo({ refresh: true });
+    const info = useComfyInfoStore();
+    await info.ensureLoaded();
+    expect(Object.keys(info.objectInfo ?? {})).toContain('KSampler');
+    await info.refresh();
     expect(api.calls.filter((c) => c.includes('object-info'))).toHaveLength(2);
   });
 
   it('stays quiet about a switched-off integration when only reading the catalogue', async () => {
     api.comfy.enabled = false;
-    await expect(comfy().getComfyInfo()).rejects.toMatchObject({ code: 'comfy.disabled' });
+    const info = useComfyInfoStore();
+    await info.ensureLoaded();
+    expect(info.error).toMatchObject({ code: 'comfy.disabled' });
     expect(titles()).toEqual([]);
   });
 });
