@@ -9,14 +9,17 @@
  *    (≥ 0.87×) is judged on the warm row, the steady state of a gallery; the cold row is printed beside
  *    it so the cost of a first view stays visible. A bare node:http pipe on the API's thread is measured
  *    too, as the floor any streaming proxy on this machine starts from.
- * 2. SSE fan-out: 1, 100 and 1,000 subscribers of one job; relay latency from the moment the hub
- *    turns an upstream event into a frame to each subscriber parsing it (target p99 < 20 ms at 1,000),
- *    and memory per subscriber.
+ * 2. SSE fan-out: 1, 100 and 1,000 subscribers of one job; relay latency from the moment the stream
+ *    hub starts writing a frame to its subscribers to each subscriber parsing it (target p99 < 20 ms at
+ *    1,000), and memory per subscriber. The bench hooks in from outside: a probe subscriber of its own,
+ *    first in line, notes when each frame's fan-out starts, and a bus handler subscribed after the hub's
+ *    notes when it ends.
  *
  * Threads: the API runs on the main thread; the simulator, the load generator and the SSE clients each
  * on their own worker, so the event loop measured is the server's.
  */
 import { encodePng } from '@atelier/comfy-sim';
+import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,7 +27,10 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { JobEventsHub } from '#api/comfy/job-events.js';
+import { JobsRepository } from '#api/comfy/jobs.repository.js';
+import { StreamHub } from '#api/comfy/stream-hub.js';
+import { jobEndEvents, type JobEventName } from '#api/events/app-events.js';
+import { EventBus } from '#api/events/event-bus.js';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
 import type { ApiWorkerReady } from './api.worker.js';
@@ -84,29 +90,13 @@ async function json<T>(url: string, init: RequestInit): Promise<T> {
 }
 
 function samplerWorkflow(steps: number): Record<string, unknown> {
-  return {
-    '3': {
-      class_type: 'KSampler',
-      inputs: {
-        seed: 1,
-        steps,
-        cfg: 7,
-        sampler_name: 'euler',
-        scheduler: 'normal',
-        denoise: 1,
-        model: ['4', 0],
-        positive: ['6', 0],
-        negative: ['7', 0],
-        latent_image: ['5', 0],
-      },
-    },
-    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-    '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
-    '6': { class_type: 'CLIPTextEncode', inputs: { text: 'bench', clip: ['4', 1] } },
-    '7': { class_type: 'CLIPTextEncode', inputs: { text: '', clip: ['4', 1] } },
-    '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-    '9': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: 'bench/sse' } },
-  };
+  const graph = defaultTxt2ImgGraph('bench/sse');
+  Object.assign(graph['3']!.inputs, { seed: 1, steps, cfg: 7, sampler_name: 'euler', scheduler: 'normal' });
+  graph['4']!.inputs.ckpt_name = 'sd_xl_base_1.0.safetensors';
+  Object.assign(graph['5']!.inputs, { width: 64, height: 64, batch_size: 1 });
+  graph['6']!.inputs.text = 'bench';
+  graph['7']!.inputs.text = '';
+  return graph;
 }
 
 interface Target {
@@ -239,7 +229,8 @@ async function fanOut(
   session: { cookie: string; bearer: Record<string, string> },
   subscribers: number,
 ): Promise<FanOutRow> {
-  const hub = app.get(JobEventsHub);
+  const streams = app.get(StreamHub);
+  const bus = app.get(EventBus);
   const queue = (steps: number) =>
     json<{ prompt_id: string }>(`${api}/api/comfy/queue`, {
       method: 'POST',
@@ -267,21 +258,44 @@ async function fanOut(
       finished: message<SseWorkerMessage>(instance, (m) => m.type === 'finished'),
     };
   });
+  const emittedAt = new Map<string, number>();
+  const writeMs: number[] = [];
+  // The probe subscribes before the clients, so it is written to first: the start of each fan-out.
+  let fanOutStart: number | null = null;
+  let measuring = false;
+  const row = await app.get(JobsRepository).findByPromptId(measured.prompt_id);
+  if (!row) throw new Error('The measured job is not in the ledger');
+  const probe = streams.subscribe(row, null, {
+    send: (bytes) => {
+      if (!measuring) return;
+      fanOutStart ??= performance.now();
+      for (const [, id] of bytes.toString('latin1').matchAll(/^id: (.+)$/gm)) {
+        if (id) emittedAt.set(id, performance.timeOrigin + fanOutStart);
+      }
+    },
+    close: () => undefined,
+  });
+  // Bus handlers run in subscription order: this one, after the hub's, sees the fan-out loop done.
+  const fanOutDone = () => {
+    if (fanOutStart === null) return;
+    writeMs.push(performance.now() - fanOutStart);
+    fanOutStart = null;
+  };
+  const jobEvents: JobEventName[] = ['job.position', 'job.running', 'job.progress', 'job.preview', ...jobEndEvents];
+  const offs = jobEvents.map((name) =>
+    bus.subscribe(name, ({ promptId }) => {
+      if (promptId === measured.prompt_id) fanOutDone();
+    }),
+  );
+
   await Promise.all(clients.map((client) => client.connected));
   gc?.();
   const after = process.memoryUsage();
-
-  const emittedAt = new Map<string, number>();
-  const writeMs: number[] = [];
-  // Listeners run right after a frame was written to every subscriber: the gap is the fan-out loop.
-  const off = hub.onFrame((promptId, frame, at) => {
-    if (promptId !== measured.prompt_id) return;
-    emittedAt.set(frame.id, performance.timeOrigin + at);
-    writeMs.push(performance.now() - at);
-  });
+  measuring = true;
   await json(`${api}/api/comfy/cancel/${blocker.prompt_id}`, { method: 'POST', headers: session.bearer });
   const reports = await Promise.all(clients.map((client) => client.finished));
-  off();
+  for (const off of offs) off();
+  probe.unsubscribe();
   await Promise.all(clients.map((client) => client.instance.terminate()));
 
   const latencies: number[] = [];
@@ -314,7 +328,7 @@ async function sseBench(
   const rows: FanOutRow[] = [];
   for (const subscribers of fanOuts) rows.push(await fanOut(app, api, session, subscribers));
   console.log(
-    `SSE fan-out: one job (${sseSteps} sampler steps at ${1000 / stepMs}/s, previews), relay latency from the hub's frame to each subscriber`,
+    `SSE fan-out: one job (${sseSteps} sampler steps at ${1000 / stepMs}/s, previews), relay latency from the stream hub's frame to each subscriber`,
   );
   console.log(
     `  ${pad('subscribers', 11)}${pad('events', 8)}${pad('deliveries', 12)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}` +

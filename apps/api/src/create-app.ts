@@ -21,12 +21,19 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    bodyParser: false,
-    bufferLogs: true,
-    // Throw instead of process.exit on a boot error, so callers (and tests) see it.
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), nestAppOptions);
+  return configureApp(app, config);
+}
+
+export const nestAppOptions = {
+  bodyParser: false,
+  bufferLogs: true,
+  // Throw instead of process.exit on a boot error, so callers (and tests) see it.
+  abortOnError: false,
+} as const;
+
+/** Middleware, prefix and docs on a created app (tests that replace a provider build the app themselves). */
+export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.http.trustProxy);
 

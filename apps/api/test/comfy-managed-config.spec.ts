@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { findFreePort } from '../src/comfy-managed/free-port.js';
 import { argsWithPort, connectHostOf, listenAddressesOf } from '../src/comfy-managed/managed-command.js';
 import { canTransition, InvalidTransitionError, ManagedState } from '../src/comfy-managed/managed-state.js';
-import { splitShellWords } from '../src/comfy-managed/shell-words.js';
+import { splitShellWords } from '../src/common/shell-words.js';
 import { ephemeralPort, listen } from './fixtures/managed/helpers.js';
 
 const root = '/srv/atelier';
@@ -178,9 +178,9 @@ describe('ManagedState', () => {
     expect(canTransition('error', 'ready')).toBe(false);
     expect(canTransition('killed', 'initializing')).toBe(false);
 
-    const state = new ManagedState();
     const seen: string[] = [];
-    state.changes$.subscribe((status) => seen.push(status.state));
+    const state = new ManagedState((status) => seen.push(status.state));
+    seen.push(state.state);
     state.transition('initializing', { attempt: 1 });
     state.transition('ready', { port: 8188 });
     expect(() => state.transition('error')).toThrow(InvalidTransitionError);

@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedComfyService } from '../src/comfy-managed/managed-comfy.service.js';
+import { EventBus } from '../src/events/event-bus.js';
 import {
   ensureSimBuilt,
   ephemeralPort,
@@ -215,14 +216,16 @@ describe('managed ComfyUI server', () => {
     const { app, managed } = await startManaged({ COMFY_MANAGED_COMMAND: simCommand() });
     const first = await waitForState(managed, 'ready');
     const seen: ManagedComfyStatus[] = [];
-    const subscription = managed.status$.subscribe((status) => seen.push(status));
+    const unsubscribe = app.nest.get(EventBus).subscribe('comfy.managed_status', (status) => {
+      seen.push(status);
+    });
 
     process.kill(first.pid ?? 0, 'SIGKILL');
     const again = await waitFor(() => {
       const status = statusOf(managed);
       return status.state === 'ready' && status.restarts === 1 ? status : null;
     }, 'a restart');
-    subscription.unsubscribe();
+    unsubscribe();
 
     expect(again.pid).not.toBe(first.pid);
     expect(again.attempt).toBe(2);

@@ -1,7 +1,8 @@
 import type { ComfyQueueResponse, ComfyStatusResponse } from '@atelier/contract';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobEventsHub } from '../src/comfy/job-events.js';
+import { JobTracker } from '../src/comfy/job-tracker.js';
+import { StreamHub } from '../src/comfy/stream-hub.js';
 import {
   quickWorkflow,
   samplerWorkflow,
@@ -196,18 +197,18 @@ describe('GET /api/comfy/stream/:promptId', () => {
     const { app, user } = await setUp({ sim: { stepMs: 15 } });
     const promptId = await queue(app, user, samplerWorkflow(30));
     const subscribers = await Promise.all(Array.from({ length: 25 }, () => stream(app, user, promptId)));
-    const hub = app.nest.get(JobEventsHub);
-    await waitFor(
-      () => hub.stats(promptId),
-      (stats) => stats.subscribers === 25,
-    );
-    expect(hub.stats(promptId)).toEqual({ jobs: 1, upstreams: 1, subscribers: 25 });
+    // The tracker follows the job once; the stream hub fans its events out.
+    const tracker = app.nest.get(JobTracker);
+    const streams = app.nest.get(StreamHub);
+    const stats = () => ({ ...tracker.stats(promptId), ...streams.stats(promptId) });
+    await waitFor(stats, (counts) => counts.subscribers === 25);
+    expect(stats()).toEqual({ jobs: 1, upstreams: 1, subscribers: 25 });
 
     const logs = await Promise.all(subscribers.map((client) => client.finished()));
     const doneIds = logs.map((events) => events.at(-1)?.id);
     expect(new Set(doneIds).size).toBe(1);
     expect(logs.every((events) => events.at(-1)?.event === 'done')).toBe(true);
-    expect(hub.stats(promptId)).toMatchObject({ upstreams: 0, subscribers: 0 });
+    expect(stats()).toMatchObject({ upstreams: 0, subscribers: 0 });
   });
 
   it('falls back to polling with a warning when the socket drops mid-job, and still ends with done', async () => {

@@ -1,7 +1,8 @@
 import type { AdminConfigResponse } from '@atelier/contract';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuntimeSettingsChange } from '../src/config/runtime-config.service.js';
+import type { RuntimeSettingsChange } from '../src/events/app-events.js';
+import { EventBus } from '../src/events/event-bus.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 describe('GET/PATCH /api/admin/config', () => {
@@ -121,10 +122,15 @@ describe('GET/PATCH /api/admin/config', () => {
 
   it('applies changes at once and tells subscribers which keys changed', async () => {
     const admin = await start();
+    const bus = app.nest.get(EventBus);
     const changes: RuntimeSettingsChange[] = [];
-    const stop = app.runtime.onChange((change) => changes.push(change));
+    const stop = bus.subscribe('config.changed', (change) => {
+      changes.push(change);
+    });
     const streamed: RuntimeSettingsChange[] = [];
-    const subscription = app.runtime.changes$.subscribe((change) => streamed.push(change));
+    const unsubscribe = bus.subscribe('config.changed', (change) => {
+      streamed.push(change);
+    });
 
     await patch(admin, { comfy_enabled: true, comfy_api_url: 'http://127.0.0.1:9999' }).expect(200);
     expect(app.runtime.get().comfy_enabled).toBe(true);
@@ -140,7 +146,7 @@ describe('GET/PATCH /api/admin/config', () => {
     expect(changes).toHaveLength(1);
 
     stop();
-    subscription.unsubscribe();
+    unsubscribe();
     await patch(admin, { comfy_enabled: false }).expect(200);
     expect(changes).toHaveLength(1);
   });

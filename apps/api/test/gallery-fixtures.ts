@@ -1,10 +1,9 @@
 import type { ComfyImageRef, JobStatus } from '@atelier/contract';
-import { Global, Module, type Type } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from '../src/gallery/job-source.js';
+import type { JobOutputs, JobRecord } from '../src/comfy/job-outputs.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 let colorSeed = 0;
@@ -99,6 +98,9 @@ interface SimHistoryEntry {
   status?: { status_str?: string; completed?: boolean };
 }
 
+/** What the gallery asks of the comfy module's JobOutputs; tests replace it with the doubles below. */
+export type GalleryJobSource = Pick<JobOutputs, 'findJob' | 'fetchImage'>;
+
 /**
  * A GalleryJobSource over a real ComfyUI simulator: jobs are read from its /history, images from
  * its /view; owner and params come from a little ledger the test fills, as the comfy module's
@@ -110,7 +112,7 @@ export class SimJobSource implements GalleryJobSource {
 
   constructor(private readonly baseUrl: string) {}
 
-  async findJob(promptId: string): Promise<GalleryJob | null> {
+  async findJob(promptId: string): Promise<JobRecord | null> {
     const known = this.ledger.get(promptId);
     if (!known) return null;
     const response = await fetch(`${this.baseUrl}/history/${encodeURIComponent(promptId)}`);
@@ -175,15 +177,4 @@ export function twoImagePrompt(): Record<string, unknown> {
     inputs: { images: [from, 0], filename_prefix: prefix },
   });
   return { '1': empty(0, 64), '2': save('1', 'first'), '3': empty(16_711_680, 32), '4': save('3', 'second') };
-}
-
-/**
- * A module that binds GALLERY_JOB_SOURCE app-wide, as the comfy module does. Mounted through
- * `modules`, it is registered before ComfyModule, so GalleryModule finds this binding first.
- */
-export function jobSourceModule(source: GalleryJobSource): Type {
-  @Global()
-  @Module({ providers: [{ provide: GALLERY_JOB_SOURCE, useValue: source }], exports: [GALLERY_JOB_SOURCE] })
-  class GalleryJobSourceTestModule {}
-  return GalleryJobSourceTestModule;
 }

@@ -3,20 +3,16 @@ import type { GalleryImage } from '@atelier/contract';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppConfig } from '../src/config/app-config.js';
-import { GalleryStorage } from '../src/gallery/gallery-storage.js';
-import { ImagesRepository } from '../src/gallery/images.repository.js';
-import type { GalleryJobSource } from '../src/gallery/job-source.js';
+import { JobOutputs } from '../src/comfy/job-outputs.js';
+import { JobsRepository } from '../src/comfy/jobs.repository.js';
 import { IngestService } from '../src/gallery/ingest.service.js';
-import { KeyedLock } from '../src/common/keyed-lock.js';
-import { ThumbnailsService } from '../src/gallery/thumbnails.service.js';
-import { AppError } from '../src/http/app-error.js';
+import { AppError } from '../src/common/app-error.js';
 import {
   filesUnder,
   images,
   ingest,
-  jobSourceModule,
   SimJobSource,
+  type GalleryJobSource,
   twoImagePrompt,
 } from './gallery-fixtures.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
@@ -41,7 +37,7 @@ describe('POST /api/comfy/ingest/from-job (ComfyUI simulator behind the job sour
     env: Record<string, string> = comfyOn,
   ) {
     if (jobSource instanceof SimJobSource) source = jobSource;
-    app = await createTestApp({ env, modules: [jobSourceModule(jobSource)] });
+    app = await createTestApp({ env, overrides: [[JobOutputs, jobSource]] });
     curator = await app.login('curator');
   }
 
@@ -239,27 +235,36 @@ describe('POST /api/comfy/ingest/from-job (ComfyUI simulator behind the job sour
     expect([res.status, res.body.code]).toEqual([503, 'comfy.disabled']);
   });
 
-  it('answers comfy.disabled (503) without a job source bound', async () => {
-    await start();
-    const ingestWithoutSource = new IngestService(
-      app.nest.get(AppConfig),
-      app.nest.get(ImagesRepository),
-      app.nest.get(GalleryStorage),
-      app.nest.get(ThumbnailsService),
-      app.nest.get(KeyedLock),
-      null,
-    );
-    const error = await ingestWithoutSource
-      .fromJob(curator.user, { prompt_id: 'abc' })
+  it('answers comfy.disabled (503) from the real job outputs while the integration is off', async () => {
+    app = await createTestApp({ env: { COMFY_ENABLED: 'false' } });
+    curator = await app.login('curator');
+    const promptId = 'a1b2c3d4-0000-4000-8000-000000000004';
+    const ledger = app.nest.get(JobsRepository);
+    await ledger.insert({
+      promptId,
+      ownerId: curator.user.id,
+      kind: 'workflow',
+      comfyClientId: 'tests',
+      callerClientId: null,
+      idempotencyKey: null,
+      requestHash: 'tests',
+      workflow: twoImagePrompt(),
+      params: null,
+      templateId: null,
+      templateVersion: null,
+    });
+    await ledger.update(promptId, {
+      status: 'succeeded',
+      images: [{ filename: 'first_00001_.png', subfolder: '', type: 'output' }],
+    });
+    const ingestService = app.nest.get(IngestService);
+    const error = await ingestService
+      .fromJob(curator.user, { prompt_id: promptId })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('comfy.disabled');
     // Uploads do not need it.
-    const stored = await ingestWithoutSource.store(
-      curator.user,
-      { buffer: await images.png() },
-      { prompt_id: 'abc' },
-    );
+    const stored = await ingestService.store(curator.user, { buffer: await images.png() }, { prompt_id: 'abc' });
     expect(stored.duplicate).toBe(false);
   });
 });

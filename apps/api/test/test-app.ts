@@ -1,6 +1,7 @@
 import { accessCookieName, refreshCookieName, type AuthUser, type Role } from '@atelier/contract';
 import type { Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import supertest from 'supertest';
 import { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { RuntimeConfig } from '../src/config/runtime-config.service.js';
-import { createApp } from '../src/create-app.js';
+import { AppModule } from '../src/app.module.js';
+import { configureApp, createApp, nestAppOptions } from '../src/create-app.js';
 import { UsersService } from '../src/users/users.service.js';
 
 export interface TestAppOptions {
@@ -23,6 +25,11 @@ export interface TestAppOptions {
   files?: Record<string, string>;
   /** Collects the app's log lines (set `LOG_LEVEL` in env too; tests default to silent). */
   logs?: LogCollector;
+  /**
+   * Providers replaced by test doubles, e.g. `[[JobOutputs, fake]]`. Such an app is built through Nest's
+   * testing module, where serve-static does nothing: don't combine with tests of the web build.
+   */
+  overrides?: readonly (readonly [Type | string | symbol, unknown])[];
 }
 
 /** A pino destination that keeps every log line as parsed JSON. */
@@ -101,13 +108,27 @@ export class TestApp {
       await writeFile(join(rootDir, path), content);
     }
     const config = loadConfig(TestApp.env(rootDir, options));
-    const app = await createApp(config, {
+    const appOptions = {
       extraModules: options.modules ?? [],
       ...(options.logs ? { logDestination: options.logs } : {}),
-    });
+    };
+    const app = options.overrides?.length
+      ? await TestApp.createWithOverrides(config, appOptions, options.overrides)
+      : await createApp(config, appOptions);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     return { app, url: `http://127.0.0.1:${port}` };
+  }
+
+  private static async createWithOverrides(
+    config: AppConfig,
+    appOptions: Parameters<typeof AppModule.forRoot>[1],
+    overrides: NonNullable<TestAppOptions['overrides']>,
+  ): Promise<NestExpressApplication> {
+    let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, appOptions)] });
+    for (const [token, value] of overrides) builder = builder.overrideProvider(token).useValue(value);
+    const moduleRef = await builder.compile();
+    return configureApp(moduleRef.createNestApplication<NestExpressApplication>(nestAppOptions), config);
   }
 
   private static env(rootDir: string, options: TestAppOptions): Record<string, string> {

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { EventsModule } from '../events/events.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -18,7 +19,7 @@ import { RolesGuard } from './roles.guard.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [PassportModule, UsersModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
+  imports: [PassportModule, UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
   controllers: [AuthController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },

@@ -1,6 +1,7 @@
 import type { AuthUser, LoginResponse } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { AppError } from '../http/app-error.js';
+import { EventBus } from '../events/event-bus.js';
+import { AppError } from '../common/app-error.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionsService, type IssuedTokens } from './sessions.service.js';
@@ -23,11 +24,12 @@ export class AuthService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     // A disabled user's sessions end at once, and do not come back if they are enabled again.
-    this.users.onUserDisabled((userId) => this.sessions.endAllOf(userId));
+    this.bus.subscribe('user.disabled', ({ userId }) => this.sessions.endAllOf(userId));
   }
 
   async login(username: string, password: string, ip: string): Promise<SignedIn> {

@@ -8,10 +8,10 @@ import {
 } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { filter, map, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
-import { AppError } from '../http/app-error.js';
+import { EventBus } from '../events/event-bus.js';
+import { AppError } from '../common/app-error.js';
 import { findFreePort } from './free-port.js';
 import { argsWithPort, connectHostOf, urlOf } from './managed-command.js';
 import { ManagedState } from './managed-state.js';
@@ -34,7 +34,7 @@ const maxBackoffS = 30;
 export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ManagedComfy');
   private readonly childLogger = new Logger('ComfyUI');
-  private readonly state = new ManagedState();
+  private readonly state = new ManagedState((status) => void this.bus.publish('comfy.managed_status', status));
   private process: ManagedProcess | null = null;
   private series: AbortController | null = null;
   private seriesDone: Promise<void> = Promise.resolve();
@@ -45,6 +45,7 @@ export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly config: AppConfig,
     private readonly runtime: RuntimeConfig,
+    private readonly bus: EventBus,
   ) {}
 
   get isEnabled(): boolean {
@@ -61,19 +62,6 @@ export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplic
     if (!this.isEnabled) return null;
     const status = this.state.status;
     return { ...status, last_log_lines: this.process?.lastLines ?? [...status.last_log_lines] };
-  }
-
-  /** The current status, then every change (completes at shutdown). */
-  get status$(): Observable<Readonly<ManagedComfyStatus>> {
-    return this.state.changes$;
-  }
-
-  /** Emits the URL each time the server becomes ready (after warm-up), including after a restart. */
-  get ready$(): Observable<string> {
-    return this.state.changes$.pipe(
-      filter((status) => status.state === 'ready' && status.url !== null),
-      map((status) => status.url ?? ''),
-    );
   }
 
   onApplicationBootstrap(): void {
@@ -109,7 +97,6 @@ export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplic
       if (!this.isEnabled || this.state.state === 'killed') return;
       await this.cancel();
       this.state.transition('killed', { pid: null });
-      this.state.complete();
       this.logger.log('Stopped ComfyUI');
     });
     this.control = next.catch(() => undefined);

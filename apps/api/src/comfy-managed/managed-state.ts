@@ -1,5 +1,4 @@
 import type { ManagedComfyState, ManagedComfyStatus } from '@atelier/contract';
-import { BehaviorSubject, type Observable } from 'rxjs';
 
 /** Where each state may go; `initializing → initializing` is the next start attempt. */
 const allowedTransitions: Record<ManagedComfyState, readonly ManagedComfyState[]> = {
@@ -23,30 +22,31 @@ export function canTransition(from: ManagedComfyState, to: ManagedComfyState): b
   return allowedTransitions[from].includes(to);
 }
 
-/** The supervisor's state machine and the status it publishes; every change is a fresh frozen snapshot. */
+/**
+ * The supervisor's state machine; every change is a fresh frozen snapshot, so holding one is safe, and is
+ * handed to `onChange`.
+ */
 export class ManagedState {
-  private readonly subject = new BehaviorSubject<Readonly<ManagedComfyStatus>>(
-    Object.freeze({
-      state: 'uninit',
-      port: null,
-      url: null,
-      pid: null,
-      attempt: 0,
-      restarts: 0,
-      last_error: null,
-      last_log_lines: [],
-      started_at: null,
-    }),
-  );
-  /** The current status first, then every change. */
-  readonly changes$: Observable<Readonly<ManagedComfyStatus>> = this.subject.asObservable();
+  private current: Readonly<ManagedComfyStatus> = Object.freeze({
+    state: 'uninit',
+    port: null,
+    url: null,
+    pid: null,
+    attempt: 0,
+    restarts: 0,
+    last_error: null,
+    last_log_lines: [],
+    started_at: null,
+  });
+
+  constructor(private readonly onChange: (status: Readonly<ManagedComfyStatus>) => void = () => {}) {}
 
   get status(): Readonly<ManagedComfyStatus> {
-    return this.subject.value;
+    return this.current;
   }
 
   get state(): ManagedComfyState {
-    return this.subject.value.state;
+    return this.current.state;
   }
 
   /** Moves to `to` (throws InvalidTransitionError when the machine does not allow it) and applies `patch`. */
@@ -60,11 +60,8 @@ export class ManagedState {
     this.publish({ ...this.status, ...patch });
   }
 
-  complete(): void {
-    this.subject.complete();
-  }
-
   private publish(next: ManagedComfyStatus): void {
-    this.subject.next(Object.freeze({ ...next, last_log_lines: [...next.last_log_lines] }));
+    this.current = Object.freeze({ ...next, last_log_lines: [...next.last_log_lines] });
+    this.onChange(this.current);
   }
 }

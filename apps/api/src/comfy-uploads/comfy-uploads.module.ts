@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
+import { ComfyModule } from '../comfy/comfy.module.js';
 import { COMFY_INPUT_IMAGES } from '../comfy/input-images.port.js';
 import { AppConfig } from '../config/app-config.js';
+import { EventsModule } from '../events/events.module.js';
 import { ComfyUploadsController } from './comfy-uploads.controller.js';
 import { ComfyUploadsService } from './comfy-uploads.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
@@ -20,6 +21,8 @@ import { UploadsRepository } from './uploads.repository.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ComfyUploadEntity]),
+    ComfyModule,
+    EventsModule,
     // In memory: an aborted upload leaves no file behind.
     MulterModule.registerAsync({
       inject: [AppConfig],
@@ -35,7 +38,6 @@ import { UploadsRepository } from './uploads.repository.js';
     ComfyUploadsService,
     UploadCleanupService,
     inputImagesProvider,
-    ComfyEnabledGuard,
   ],
   exports: [COMFY_INPUT_IMAGES],
 })

@@ -5,10 +5,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
-import { JobEventsHub } from '../comfy/job-events.js';
-import { JobLedgerService } from '../comfy/job-ledger.service.js';
-import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { AppConfig } from '../config/app-config.js';
+import { jobEndEvents, type AppEventMap } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { comfyInputDir, fileInside } from './input-dir.js';
 import type { ComfyUploadEntity } from './upload.entity.js';
@@ -37,8 +36,7 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
   constructor(
     config: AppConfig,
     private readonly uploads: UploadsRepository,
-    private readonly ledger: JobLedgerService,
-    private readonly hub: JobEventsHub,
+    private readonly bus: EventBus,
     private readonly locks: KeyedLock,
   ) {
     this.inputDir = comfyInputDir(config);
@@ -46,11 +44,10 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
 
   async onApplicationBootstrap(): Promise<void> {
     this.detach.push(
-      this.ledger.onSubmitted((job) => this.track(this.link(job), job.promptId)),
-      // `done` is the hub's last event of a job, whatever its outcome.
-      this.hub.onFrame((promptId, frame) => {
-        if (frame.event === 'done') this.track(this.jobFinished(promptId));
-      }),
+      this.bus.subscribe('job.queued', (job) => this.track(this.link(job), job.promptId)),
+      ...jobEndEvents.map((name) =>
+        this.bus.subscribe(name, ({ promptId }) => this.track(this.jobFinished(promptId), promptId)),
+      ),
     );
     // Nothing of this process exists yet: whatever is left is from a run that did not shut down cleanly.
     await this.removeAll('left over from an earlier run');
@@ -73,7 +70,7 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
     void settled.finally(() => this.pending.delete(settled));
   }
 
-  private link(job: ComfyJobEntity): Promise<void> {
+  private link(job: AppEventMap['job.queued']): Promise<void> {
     const files = inputFilesOf(job.workflow);
     if (files.length === 0) return Promise.resolve();
     const work = this.uploads

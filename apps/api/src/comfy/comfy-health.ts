@@ -1,6 +1,5 @@
 import type { ComfyHealthResponse } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ManagedComfyService } from '../comfy-managed/managed-comfy.service.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { ComfyService } from './comfy.service.js';
@@ -13,17 +12,8 @@ export class ComfyHealth {
     private readonly comfy: ComfyService,
     private readonly runtime: RuntimeConfig,
     private readonly watchdog: WatchdogService,
-    private readonly moduleRef: ModuleRef,
+    private readonly managed: ManagedComfyService,
   ) {}
-
-  /** Looked up, not injected: comfy-managed/ is a sibling module (and absent from some test apps). */
-  private managed(): ManagedComfyService | null {
-    try {
-      return this.moduleRef.get(ManagedComfyService, { strict: false });
-    } catch {
-      return null;
-    }
-  }
 
   view(): ComfyHealthResponse {
     const settings = this.runtime.get();
@@ -36,7 +26,7 @@ export class ComfyHealth {
         timeout: settings.comfy_timeout,
         client_wired: this.comfy.current() !== null,
         comfy: this.watchdog.view(),
-        managed: this.managed()?.status() ?? null,
+        managed: this.managed.status(),
       },
     };
   }

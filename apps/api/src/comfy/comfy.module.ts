@@ -1,50 +1,48 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { GALLERY_JOB_SOURCE } from '../gallery/job-source.js';
+import { ManagedComfyModule } from '../comfy-managed/managed-comfy.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { ComfyHealth } from './comfy-health.js';
 import { ComfyController, ComfyHealthController } from './comfy.controller.js';
 import { ComfyService } from './comfy.service.js';
-import { JobEventsHub } from './job-events.js';
 import { JobLedgerService } from './job-ledger.service.js';
-import { galleryJobSourceProvider } from './job-source.provider.js';
+import { JobOutputs } from './job-outputs.js';
 import { JobStreams } from './job-stream.js';
+import { JobTracker } from './job-tracker.js';
 import { ComfyJobEntity } from './job.entity.js';
 import { JobsRepository } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
 import { ObjectInfoCache } from './object-info.cache.js';
-import { QueueService } from './queue.service.js';
 import { ComfyRateLimits } from './rate-limit.js';
-import { Txt2ImgService } from './txt2img.service.js';
+import { StreamHub } from './stream-hub.js';
 import { ViewProxy } from './view-proxy.js';
 import { WatchdogService } from './watchdog.service.js';
 
 /**
- * The ComfyUI integration: wiring (client + one socket), watchdog, job ledger, event hub and the
- * /api/comfy routes except ingest. Global only to hand the gallery its GALLERY_JOB_SOURCE port.
+ * The ComfyUI integration: wiring (client + one socket), watchdog, job ledger, tracker, SSE streams and
+ * the /api/comfy routes except ingest. Features built on it (templates, uploads, gallery ingest) import
+ * this module and use what it exports; it imports none of them.
  */
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ComfyJobEntity])],
+  imports: [TypeOrmModule.forFeature([ComfyJobEntity]), EventsModule, ManagedComfyModule],
   controllers: [ComfyHealthController, ComfyController],
   providers: [
     ComfyService,
     WatchdogService,
     ComfyHealth,
     JobsRepository,
-    JobEventsHub,
+    JobTracker,
+    StreamHub,
     JobLedgerService,
     JobsService,
     JobStreams,
+    JobOutputs,
     ObjectInfoCache,
-    QueueService,
-    Txt2ImgService,
     ViewProxy,
     ComfyRateLimits,
     ComfyEnabledGuard,
-    galleryJobSourceProvider,
   ],
-  // The ledger, hub and caches are also used by comfy-workflows/ and comfy-uploads/.
-  exports: [GALLERY_JOB_SOURCE, ComfyService, ObjectInfoCache, JobLedgerService, JobEventsHub],
+  exports: [ComfyService, ObjectInfoCache, JobLedgerService, JobOutputs, ComfyEnabledGuard],
 })
 export class ComfyModule {}

@@ -1,16 +1,12 @@
-import {
-  createComfyClient,
-  type ComfyClient,
-  type ComfySocket,
-  type ComfySocketEvent,
-} from '@atelier/comfy-client';
+import { createComfyClient, type ComfyClient, type ComfySocket } from '@atelier/comfy-client';
 import type { RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
-import { AppError } from '../http/app-error.js';
+import { EventBus } from '../events/event-bus.js';
+import { AppError } from '../common/app-error.js';
 import { ViewCache } from './view-cache.js';
 import { ViewUpstream } from './view-upstream.js';
 
@@ -34,9 +30,6 @@ export interface ComfyWiring {
   readonly settingsKey: string;
 }
 
-export type WiringListener = (current: ComfyWiring | null, previous: ComfyWiring | null) => void;
-export type SocketListener = (event: ComfySocketEvent, wiring: ComfyWiring) => void;
-
 /** Settings that need a new client or socket when they change. */
 const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
   'comfy_enabled',
@@ -52,6 +45,8 @@ const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
  * `comfy_enabled`, and again whenever an admin toggles it or changes the URL, timeout or reconnect
  * policy, without a restart. One backend client id for the life of the process: ComfyUI only sends a
  * prompt's events to the client id that queued it, so keeping it across rewirings keeps jobs audible.
+ * Publishes `comfy.wiring_changed` after each swap, and the socket's `comfy.connection` and
+ * `comfy.queue_status`; the per-job messages are read by the job tracker straight from the socket.
  */
 @Injectable()
 export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -61,8 +56,6 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
   private generation = 0;
   /** Socket closes and connects, in order: ComfyUI unregisters sockets by client id, so the old one must be gone first. */
   private socketWork: Promise<void> = Promise.resolve();
-  private readonly wiringListeners = new Set<WiringListener>();
-  private readonly socketListeners = new Set<SocketListener>();
   private detachSocket: () => void = () => {};
   private stopWatchingConfig: () => void = () => {};
   private shuttingDown = false;
@@ -70,10 +63,11 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly config: AppConfig,
     private readonly runtime: RuntimeConfig,
+    private readonly bus: EventBus,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopWatchingConfig = this.runtime.onChange(({ changedKeys }) => {
+    this.stopWatchingConfig = this.bus.subscribe('config.changed', ({ changedKeys }) => {
       if (changedKeys.some((key) => wiringKeys.has(key))) this.apply();
     });
     this.apply();
@@ -101,18 +95,6 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.wiring;
   }
 
-  /** Called with the new wiring (or null) right after each change; returns the unsubscribe function. */
-  onWiringChange(listener: WiringListener): () => void {
-    this.wiringListeners.add(listener);
-    return () => this.wiringListeners.delete(listener);
-  }
-
-  /** Every event of the current socket, whichever wiring it belongs to; returns the unsubscribe function. */
-  onSocketEvent(listener: SocketListener): () => void {
-    this.socketListeners.add(listener);
-    return () => this.socketListeners.delete(listener);
-  }
-
   /** Re-opens the socket after it gave up (the watchdog calls this once ComfyUI answers again). */
   reconnectSocket(): void {
     const wiring = this.wiring;
@@ -136,23 +118,22 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
     this.detachSocket = () => {};
     this.wiring = next;
     if (next) {
+      const { generation } = next;
       this.detachSocket = next.socket.on((event) => {
+        if (event.type === 'status') {
+          const queueRemaining = event.data.status.exec_info.queue_remaining;
+          void this.bus.publish('comfy.queue_status', { generation, queueRemaining });
+        }
+        if (event.type !== 'connection') return;
         // A reconnect usually means ComfyUI restarted: drop what it sent before (revalidation would catch it too).
-        if (event.type === 'connection' && event.state === 'open' && event.isReconnect)
-          next.viewCache.clear();
-        for (const listener of [...this.socketListeners]) listener(event, next);
+        if (event.state === 'open' && event.isReconnect) next.viewCache.clear();
+        void this.bus.publish('comfy.connection', { generation, state: event.state, isReconnect: event.isReconnect });
       });
       this.logger.log({ baseUrl: next.baseUrl }, 'ComfyUI integration wired');
     } else {
       this.logger.log('ComfyUI integration unwired');
     }
-    for (const listener of [...this.wiringListeners]) {
-      try {
-        listener(next, previous);
-      } catch (error) {
-        this.logger.error({ err: error }, 'A ComfyUI wiring listener failed');
-      }
-    }
+    void this.bus.publish('comfy.wiring_changed', { enabled: next !== null, generation: next?.generation ?? null });
     this.socketWork = this.socketWork.then(async () => {
       if (previous) {
         previous.view.close();

@@ -2,11 +2,13 @@ import { ComfyValidationError, findInQueue, type ComfyPrompt } from '@atelier/co
 import type { AuthUser } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError } from '../http/app-error.js';
+import { EventBus } from '../events/event-bus.js';
+import { AppError } from '../common/app-error.js';
 import { toComfyAppError } from './comfy-errors.js';
 import { ComfyService, type ComfyWiring } from './comfy.service.js';
-import { JobEventsHub } from './job-events.js';
 import type { ComfyJobEntity, JobKind } from './job.entity.js';
+import { JobTracker } from './job-tracker.js';
+import { snapshotFromLedger } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
 
 export interface SubmitRequest {
@@ -15,21 +17,21 @@ export interface SubmitRequest {
   workflow: Record<string, unknown>;
   /** The builder's parameters (txt2img). */
   params: Record<string, unknown> | null;
+  /** The template the graph was built from and its version; null for a caller's own graph. */
+  templateId: string | null;
+  templateVersion: string | null;
   callerClientId: string | null;
   idempotencyKey: string | null;
   /** What the caller sent, to tell a retry (same body) from a reused key (another body). */
   request: unknown;
 }
 
-/** Called after ComfyUI accepted a job (e.g. to link the input files it uses). */
-export type SubmittedListener = (job: ComfyJobEntity) => void;
-
 /** Codes of a submission that never reached ComfyUI for sure: a retry with the same key may post again. */
 const submissionFailureCodes = new Set(['comfy.unreachable', 'comfy.timeout', 'comfy.upstream_error']);
 
 /**
  * Writes every job to the ledger before it is posted to ComfyUI, with our own prompt id (uuid v4)
- * and the backend's client id, then hands it to the hub to follow.
+ * and the backend's client id, then hands it to the tracker to follow and publishes `job.queued`.
  *
  * - ComfyUI rejects the graph (400): the row is deleted — a rejected graph never was a job — and the
  *   caller gets `comfy.invalid_workflow` with ComfyUI's per-node errors.
@@ -42,19 +44,13 @@ const submissionFailureCodes = new Set(['comfy.unreachable', 'comfy.timeout', 'c
 @Injectable()
 export class JobLedgerService {
   private readonly logger = new Logger(JobLedgerService.name);
-  private readonly submittedListeners = new Set<SubmittedListener>();
 
   constructor(
     private readonly comfy: ComfyService,
     private readonly jobs: JobsRepository,
-    private readonly hub: JobEventsHub,
+    private readonly tracker: JobTracker,
+    private readonly bus: EventBus,
   ) {}
-
-  /** Subscribes to jobs ComfyUI accepted; returns the unsubscribe function. */
-  onSubmitted(listener: SubmittedListener): () => void {
-    this.submittedListeners.add(listener);
-    return () => this.submittedListeners.delete(listener);
-  }
 
   async submit(request: SubmitRequest): Promise<ComfyJobEntity> {
     const wiring = this.comfy.require();
@@ -74,6 +70,8 @@ export class JobLedgerService {
       requestHash,
       workflow: request.workflow,
       params: request.params,
+      templateId: request.templateId,
+      templateVersion: request.templateVersion,
     });
     if (!job) {
       // A concurrent request with the same key was recorded first.
@@ -102,7 +100,7 @@ export class JobLedgerService {
     // The earlier POST failed in transit; it may still have reached ComfyUI.
     if (await this.isKnownToComfy(wiring, job.promptId)) {
       await this.revive(job, { submittedAt: new Date() });
-      this.hub.track(job);
+      this.accepted(job);
       return job;
     }
     await this.revive(job, {});
@@ -111,7 +109,7 @@ export class JobLedgerService {
   }
 
   private async revive(job: ComfyJobEntity, extra: { submittedAt?: Date }): Promise<void> {
-    this.hub.forget(job.promptId);
+    this.tracker.forget(job.promptId);
     Object.assign(job, { status: 'queued', error: null, finishedAt: null, ...extra });
     await this.jobs.update(job.promptId, { status: 'queued', error: null, finishedAt: null, ...extra });
   }
@@ -138,8 +136,7 @@ export class JobLedgerService {
       job.queueNumber = queued.number;
       job.submittedAt = new Date();
       await this.jobs.update(job.promptId, { queueNumber: job.queueNumber, submittedAt: job.submittedAt });
-      this.hub.track(job);
-      this.notifySubmitted(job);
+      this.accepted(job);
     } catch (error) {
       if (error instanceof ComfyValidationError) {
         await this.jobs.delete(job.promptId);
@@ -159,14 +156,11 @@ export class JobLedgerService {
     }
   }
 
-  private notifySubmitted(job: ComfyJobEntity): void {
-    for (const listener of [...this.submittedListeners]) {
-      try {
-        listener(job);
-      } catch (error) {
-        this.logger.error({ err: error, promptId: job.promptId }, 'A submission listener failed');
-      }
-    }
+  /** ComfyUI has the job: follow it, and tell whoever cares (e.g. uploads linking their files). */
+  private accepted(job: ComfyJobEntity): void {
+    this.tracker.track(job);
+    const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
+    void this.bus.publish('job.queued', { ...event, workflow: job.workflow });
   }
 }
 

@@ -2,8 +2,8 @@ import type { AuthUser } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Socket } from 'node:net';
-import { JobEventsHub, type JobSubscriber } from './job-events.js';
 import { JobsService } from './jobs.service.js';
+import { StreamHub, type JobSubscriber } from './stream-hub.js';
 import { sseRetry } from './sse.js';
 
 /** How long a browser waits before reconnecting a dropped stream. */
@@ -20,7 +20,7 @@ const maxBufferedBytes = 4 * 1024 * 1024;
 export class JobStreams {
   constructor(
     private readonly jobs: JobsService,
-    private readonly hub: JobEventsHub,
+    private readonly hub: StreamHub,
   ) {}
 
   async open(user: AuthUser, promptId: string, request: Request, response: Response): Promise<void> {

@@ -9,16 +9,11 @@ import {
   type JobStatus,
   type JobSummary,
 } from '@atelier/contract';
+import type { JobSnapshot } from '../events/app-events.js';
 import type { ComfyJobEntity } from './job.entity.js';
 
-/** What the API knows of a job at one moment (the hub's live copy, or the ledger's). */
-export interface JobSnapshot {
-  status: JobStatus;
-  queuePosition: number | null;
-  progress: JobProgress | null;
-  images: ComfyImageRef[];
-  error: JobError | null;
-}
+export type { JobSnapshot };
+
 
 export function isComfyImageType(value: string): value is ComfyImageType {
   return (comfyImageTypes as readonly string[]).includes(value);

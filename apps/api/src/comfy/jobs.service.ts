@@ -10,12 +10,12 @@ import {
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { keysetCursor, rowId } from '../common/keyset-cursor.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import { toComfyAppError } from './comfy-errors.js';
 import { isTrueWord, type JobsQueryDto } from './comfy.dto.js';
 import { ComfyService } from './comfy.service.js';
-import { JobEventsHub } from './job-events.js';
 import type { ComfyJobEntity } from './job.entity.js';
+import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger, toJobSummary, toStatusResponse, type JobSnapshot } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
 
@@ -36,7 +36,7 @@ export class JobsService {
   constructor(
     private readonly comfy: ComfyService,
     private readonly jobs: JobsRepository,
-    private readonly hub: JobEventsHub,
+    private readonly tracker: JobTracker,
   ) {}
 
   async findVisible(user: AuthUser, promptId: string): Promise<ComfyJobEntity> {
@@ -88,7 +88,7 @@ export class JobsService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((job) => toJobSummary(job, this.hub.snapshotOf(job.promptId))),
+      items: page.map((job) => toJobSummary(job, this.tracker.snapshotOf(job.promptId))),
       next_cursor: rows.length > limit && last ? pageCursor.encode(last.id) : null,
     };
   }
@@ -102,7 +102,7 @@ export class JobsService {
     if (terminalJobStatuses.includes(status)) return { prompt_id: promptId, action: 'none', status };
 
     const wiring = this.comfy.require();
-    const undo = this.hub.expectCancel(promptId);
+    const undo = this.tracker.expectCancel(promptId);
     let outcome: 'deleted' | 'interrupted' | 'not_found';
     try {
       outcome = await wiring.client.cancel(promptId);
@@ -113,7 +113,7 @@ export class JobsService {
     if (outcome === 'not_found') undo();
     if (outcome === 'deleted') {
       // Removed from the queue, it will never reach history: record the end ourselves.
-      this.hub.cancelled(job);
+      this.tracker.cancelled(job);
       return { prompt_id: promptId, action: 'deleted', status: 'interrupted' };
     }
     const after = this.current(job).status;
@@ -122,7 +122,7 @@ export class JobsService {
   }
 
   private current(job: ComfyJobEntity): JobSnapshot {
-    return this.hub.snapshotOf(job.promptId) ?? snapshotFromLedger(job);
+    return this.tracker.snapshotOf(job.promptId) ?? snapshotFromLedger(job);
   }
 
   /** Place in ComfyUI's pending list (0 = next), sorted by run order; null when unknown. */

@@ -2,6 +2,7 @@ import type { ObjectInfo } from '@atelier/comfy-client';
 import type { ComfyObjectInfoResponse } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
+import { EventBus } from '../events/event-bus.js';
 import { describeComfyError, toComfyAppError } from './comfy-errors.js';
 import { ComfyService, type ComfyWiring } from './comfy.service.js';
 import { WatchdogService } from './watchdog.service.js';
@@ -12,13 +13,11 @@ interface Entry {
   generation: number;
 }
 
-/** Called with each new copy fetched from ComfyUI (not for cache hits or stale copies). */
-export type ObjectInfoListener = (info: ObjectInfo, fetchedAt: Date) => void;
-
 /**
  * ComfyUI's /object_info (a few hundred KiB, slow on servers with many custom nodes) behind a TTL
  * cache of `comfy_object_info_ttl_s`. One fetch at a time, shared by concurrent callers. While
- * ComfyUI is unreachable the last copy is served, marked stale; a rewiring (new URL) drops it.
+ * ComfyUI is unreachable the last copy is served, marked stale; a rewiring (new URL) drops it. Each copy
+ * fetched from ComfyUI is published as `comfy.object_info_refreshed` (e.g. to re-check templates).
  */
 @Injectable()
 export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
@@ -26,16 +25,16 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
   private entry: Entry | null = null;
   private inFlight: { generation: number; promise: Promise<Entry> } | null = null;
   private detach: () => void = () => {};
-  private readonly refreshListeners = new Set<ObjectInfoListener>();
 
   constructor(
     private readonly comfy: ComfyService,
     private readonly runtime: RuntimeConfig,
     private readonly watchdog: WatchdogService,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
-    this.detach = this.comfy.onWiringChange(() => {
+    this.detach = this.bus.subscribe('comfy.wiring_changed', () => {
       this.entry = null;
       this.inFlight = null;
     });
@@ -64,12 +63,6 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Subscribes to every freshly fetched copy (e.g. to re-check templates); returns the unsubscribe function. */
-  onRefreshed(listener: ObjectInfoListener): () => void {
-    this.refreshListeners.add(listener);
-    return () => this.refreshListeners.delete(listener);
-  }
-
   /** Just the catalogue, for the builders. */
   async objectInfo(): Promise<ObjectInfo> {
     return (await this.get()).object_info as ObjectInfo;
@@ -81,7 +74,7 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
       const entry: Entry = { info, fetchedAt: new Date(), generation: wiring.generation };
       if (this.comfy.current() === wiring) {
         this.entry = entry;
-        this.notifyRefreshed(entry);
+        void this.bus.publish('comfy.object_info_refreshed', { info, fetchedAt: entry.fetchedAt });
       }
       return entry;
     });
@@ -94,15 +87,6 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
     return promise;
   }
 
-  private notifyRefreshed(entry: Entry): void {
-    for (const listener of [...this.refreshListeners]) {
-      try {
-        listener(entry.info, entry.fetchedAt);
-      } catch (error) {
-        this.logger.error({ err: error }, 'An object_info listener failed');
-      }
-    }
-  }
 }
 
 function view(entry: Entry, stale: boolean): ComfyObjectInfoResponse {

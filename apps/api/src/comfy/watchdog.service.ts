@@ -3,9 +3,10 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
+import { EventBus } from '../events/event-bus.js';
 import { describeComfyError } from './comfy-errors.js';
 import { ComfyService, type ComfyWiring } from './comfy.service.js';
-import { JobEventsHub } from './job-events.js';
+import { JobTracker } from './job-tracker.js';
 
 /** A probe slower than this counts as degraded. */
 const slowProbeMs = 2000;
@@ -36,7 +37,7 @@ const unknownState = (): WatchState => ({
  * Probes ComfyUI (`/system_stats`) every `comfy_health_interval_s` and keeps its state: up, degraded
  * (slow, or HTTP answers while the socket is down), down (with the last error). When ComfyUI becomes
  * reachable again, or the socket reconnects, it reopens a socket that gave up and has every job the
- * ledger still thinks is queued or running reconciled (see JobEventsHub.reconcileActive). Never throws:
+ * ledger still thinks is queued or running reconciled (see JobTracker.reconcileActive). Never throws:
  * a ComfyUI that is down at boot is a state, not a failure.
  */
 @Injectable()
@@ -54,26 +55,25 @@ export class WatchdogService implements OnModuleInit, OnModuleDestroy {
     private readonly comfy: ComfyService,
     private readonly runtime: RuntimeConfig,
     private readonly config: AppConfig,
-    private readonly hub: JobEventsHub,
+    private readonly tracker: JobTracker,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     this.detach.push(
-      this.comfy.onWiringChange((wiring) => {
+      this.bus.subscribe('comfy.wiring_changed', ({ enabled }) => {
         this.current = unknownState();
-        if (wiring) void this.probeNow();
+        if (enabled) void this.probeNow();
         else this.clearTimers();
       }),
-      this.comfy.onSocketEvent((event) => {
-        if (event.type === 'status') {
-          this.current.queueRemaining = event.data.status.exec_info.queue_remaining;
-          return;
-        }
-        if (event.type !== 'connection') return;
-        if (event.state === 'open' && event.isReconnect) this.reconcile('socket reconnected');
+      this.bus.subscribe('comfy.queue_status', ({ queueRemaining }) => {
+        this.current.queueRemaining = queueRemaining;
+      }),
+      this.bus.subscribe('comfy.connection', ({ state, isReconnect }) => {
+        if (state === 'open' && isReconnect) this.reconcile('socket reconnected');
         this.probeSoon();
       }),
-      this.runtime.onChange(({ changedKeys }) => {
+      this.bus.subscribe('config.changed', ({ changedKeys }) => {
         if (changedKeys.includes('comfy_health_interval_s')) this.schedule();
       }),
     );
@@ -198,7 +198,7 @@ export class WatchdogService implements OnModuleInit, OnModuleDestroy {
   }
 
   private reconcile(reason: string): void {
-    this.hub.reconcileActive().catch((error: unknown) => {
+    this.tracker.reconcileActive().catch((error: unknown) => {
       this.logger.error({ err: error, reason }, 'Reconciling ComfyUI jobs failed');
     });
   }

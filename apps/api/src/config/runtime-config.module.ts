@@ -1,26 +1,20 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AdminConfigController } from './admin-config.controller.js';
+import { EventBus } from '../events/event-bus.js';
+import { EventsModule } from '../events/events.module.js';
 import { AppConfig } from './app-config.js';
 import { createRuntimeConfig, RuntimeConfig } from './runtime-config.service.js';
 import { SettingEntity } from './setting.entity.js';
 import { SettingsRepository } from './settings.repository.js';
 
-/** Live runtime settings (global: any feature may inject RuntimeConfig) and GET/PATCH /api/admin/config. */
+/** Live runtime settings (global: any feature may inject RuntimeConfig); admin/ serves them over HTTP. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([SettingEntity])],
-  controllers: [AdminConfigController],
+  imports: [TypeOrmModule.forFeature([SettingEntity]), EventsModule],
   providers: [
     SettingsRepository,
-    { provide: RuntimeConfig, useFactory: createRuntimeConfig, inject: [AppConfig, SettingsRepository] },
+    { provide: RuntimeConfig, useFactory: createRuntimeConfig, inject: [AppConfig, SettingsRepository, EventBus] },
   ],
   exports: [RuntimeConfig],
 })
-export class RuntimeConfigModule implements OnApplicationShutdown {
-  constructor(@Inject(RuntimeConfig) private readonly runtime: RuntimeConfig) {}
-
-  onApplicationShutdown(): void {
-    this.runtime.close();
-  }
-}
+export class RuntimeConfigModule {}

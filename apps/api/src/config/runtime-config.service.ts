@@ -6,8 +6,9 @@ import type {
   SettingSource,
 } from '@atelier/contract';
 import { Logger } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
-import { AppError } from '../http/app-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { RuntimeSettingsChange } from '../events/app-events.js';
+import { AppError } from '../common/app-error.js';
 import { AppConfig } from './app-config.js';
 import {
   crossSettingErrors,
@@ -18,19 +19,13 @@ import {
 } from './runtime-settings.js';
 import { SettingsRepository } from './settings.repository.js';
 
-export interface RuntimeSettingsChange {
-  previous: Readonly<RuntimeSettings>;
-  current: Readonly<RuntimeSettings>;
-  changedKeys: RuntimeSettingKey[];
-}
-
-export type RuntimeSettingsListener = (change: RuntimeSettingsChange) => void;
+export type { RuntimeSettingsChange };
 
 type Overrides = Partial<RuntimeSettings>;
 
 /**
  * The live runtime settings: managed server > admin override > environment > default. Other services read `get()`
- * whenever they need a value and subscribe to `changes$` / `onChange` to react without a restart.
+ * whenever they need a value and subscribe to the bus's `config.changed` to react without a restart.
  * Created through `createRuntimeConfig`, so it is loaded before anyone can inject it.
  */
 export class RuntimeConfig {
@@ -39,13 +34,11 @@ export class RuntimeConfig {
   /** Imposed by the managed ComfyUI server while it runs; wins over everything else. */
   private managed: Overrides = {};
   private current: Readonly<RuntimeSettings>;
-  private readonly changes = new Subject<RuntimeSettingsChange>();
-  /** Emits after each admin (or managed-server) change that altered at least one effective value. */
-  readonly changes$: Observable<RuntimeSettingsChange> = this.changes.asObservable();
 
   constructor(
     private readonly config: AppConfig,
     private readonly store: SettingsRepository,
+    private readonly bus: EventBus,
   ) {
     this.current = this.compute();
   }
@@ -97,18 +90,6 @@ export class RuntimeConfig {
     return Object.fromEntries(entries) as AdminConfigResponse['settings'];
   }
 
-  /** Calls `listener` after each change; returns the unsubscribe function. A throwing listener is logged. */
-  onChange(listener: RuntimeSettingsListener): () => void {
-    const subscription = this.changes$.subscribe((change) => {
-      try {
-        listener(change);
-      } catch (error) {
-        this.logger.error({ err: error }, 'A runtime settings listener failed');
-      }
-    });
-    return () => subscription.unsubscribe();
-  }
-
   /**
    * Validates an admin PATCH body (any subset of keys; `null` resets a key to env/default), persists it
    * and applies it. Returns the change, or null when no effective value moved.
@@ -145,13 +126,8 @@ export class RuntimeConfig {
     if (changedKeys.length === 0) return null;
     const change: RuntimeSettingsChange = { previous, current: next, changedKeys };
     this.logger.log({ changedKeys, ...context }, 'Runtime settings changed');
-    this.changes.next(change);
+    void this.bus.publish('config.changed', change);
     return change;
-  }
-
-  /** Completes the stream so subscribers can let go at shutdown. */
-  close(): void {
-    this.changes.complete();
   }
 
   private validate(patch: unknown): { set: Overrides; reset: RuntimeSettingKey[] } {
@@ -193,8 +169,9 @@ export class RuntimeConfig {
 export async function createRuntimeConfig(
   config: AppConfig,
   store: SettingsRepository,
+  bus: EventBus,
 ): Promise<RuntimeConfig> {
-  const runtime = new RuntimeConfig(config, store);
+  const runtime = new RuntimeConfig(config, store, bus);
   await runtime.load();
   return runtime;
 }

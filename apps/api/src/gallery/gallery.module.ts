@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
+import { ComfyModule } from '../comfy/comfy.module.js';
 import { GalleryController } from './gallery.controller.js';
 import { GalleryService } from './gallery.service.js';
 import { GalleryStorage } from './gallery-storage.js';
@@ -14,12 +14,13 @@ import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 
 /**
- * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). The job ledger
- * is reached through the optional GALLERY_JOB_SOURCE port (see job-source.ts).
+ * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). Jobs and their
+ * images come from the comfy module's JobOutputs.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([ImageEntity]),
+    ComfyModule,
     // No storage option: multer keeps the upload in memory, so an aborted upload leaves no file.
     MulterModule.registerAsync({
       inject: [AppConfig],
@@ -43,7 +44,6 @@ import { ThumbnailsService } from './thumbnails.service.js';
     KeyedLock,
     IngestService,
     GalleryService,
-    ComfyEnabledGuard,
   ],
   exports: [GalleryService],
 })

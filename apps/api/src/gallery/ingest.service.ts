@@ -1,14 +1,14 @@
 import type { AuthUser, ComfyImageRef, IngestFromJobResponse, IngestResponse } from '@atelier/contract';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { JobOutputs, type JobRecord } from '../comfy/job-outputs.js';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { toGalleryImage } from './gallery-views.js';
 import { GalleryStorage, type WrittenFiles } from './gallery-storage.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { inspectImage, type InspectedImage } from '../common/image-inspection.js';
 import { ImagesRepository } from './images.repository.js';
-import { GALLERY_JOB_SOURCE, type GalleryJob, type GalleryJobSource } from './job-source.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 
@@ -47,7 +47,7 @@ export class IngestService {
     private readonly storage: GalleryStorage,
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
-    @Optional() @Inject(GALLERY_JOB_SOURCE) private readonly jobs: GalleryJobSource | null = null,
+    private readonly jobs: JobOutputs,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -74,15 +74,13 @@ export class IngestService {
 
   /** Fetches and checks every chosen image first, so a bad or unreachable one stores nothing. */
   async fromJob(user: AuthUser, request: IngestFromJobDto): Promise<IngestFromJobResponse> {
-    const source = this.jobs;
-    if (!source) throw new AppError('comfy.disabled', 'No ComfyUI job source is available on this server');
-    const job = await this.call(() => source.findJob(request.prompt_id));
+    const job = await this.call(() => this.jobs.findJob(request.prompt_id));
     if (!job) throw new AppError('comfy.job_not_found', `There is no job ${request.prompt_id}`);
     const refs = this.choose(job, request.images);
 
     const prepared: { ref: ComfyImageRef; image: PreparedImage }[] = [];
     for (const ref of refs) {
-      const bytes = await this.call(() => source.fetchImage(ref));
+      const bytes = await this.call(() => this.jobs.fetchImage(ref));
       prepared.push({ ref, image: await this.prepare(bytes) });
     }
     const items: IngestResponse[] = [];
@@ -119,7 +117,7 @@ export class IngestService {
     return { ...inspected, data, thumbnail: await this.thumbnails.render(data) };
   }
 
-  private choose(job: GalleryJob, wanted: readonly ComfyImageRef[] | undefined): ComfyImageRef[] {
+  private choose(job: JobRecord, wanted: readonly ComfyImageRef[] | undefined): ComfyImageRef[] {
     if (!wanted) {
       if (job.images.length === 0) {
         throw new AppError('conflict', `Job ${job.prompt_id} has no images (it is ${job.status})`);
@@ -139,8 +137,7 @@ export class IngestService {
   }
 
   /** The ledger's parameters are a bonus on an upload: without them the image is still kept. */
-  private async ledgerEntry(promptId: string): Promise<GalleryJob | null> {
-    if (!this.jobs) return null;
+  private async ledgerEntry(promptId: string): Promise<JobRecord | null> {
     try {
       return await this.jobs.findJob(promptId);
     } catch (error) {

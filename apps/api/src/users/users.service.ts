@@ -1,21 +1,19 @@
 import type { AuthUser, CreateUserRequest, UpdateUserRequest, UserSummary } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppError } from '../http/app-error.js';
+import { EventBus } from '../events/event-bus.js';
+import { AppError } from '../common/app-error.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
-/** Awaited when a user is disabled, before the request that disabled them is answered. */
-export type UserDisabledListener = (userId: number) => Promise<void>;
-
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
-  private readonly disabledListeners: UserDisabledListener[] = [];
 
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly bus: EventBus,
   ) {}
 
   async list(): Promise<UserSummary[]> {
@@ -48,9 +46,8 @@ export class UsersService {
         throw new AppError('users.last_admin', 'This is the last enabled admin: promote another user first');
       }
     }
-    if (changes.disabled === true && !user.disabled) {
-      for (const listener of this.disabledListeners) await listener(id);
-    }
+    // Awaited: the answer to "disable this user" comes after their sessions have ended.
+    if (changes.disabled === true && !user.disabled) await this.bus.publish('user.disabled', { userId: id });
     const updated = await this.users.findById(id);
     if (!updated) throw new AppError('users.not_found', `No user with id ${id}`);
     this.logger.log({ userId: id, role: updated.role, disabled: updated.disabled }, 'User updated');
@@ -78,11 +75,6 @@ export class UsersService {
   async createFirstAdmin(username: string, password: string): Promise<UserSummary | null> {
     if ((await this.users.count()) > 0) return null;
     return this.create({ username, password, role: 'admin' });
-  }
-
-  /** Lets the auth feature revoke sessions without this feature depending on it. */
-  onUserDisabled(listener: UserDisabledListener): void {
-    this.disabledListeners.push(listener);
   }
 }
 

@@ -1,0 +1,323 @@
+import type { JobState, PreviewEvent } from '@atelier/comfy-client';
+import { terminalJobStatuses, type JobError, type JobProgress } from '@atelier/contract';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import type { AppEventMap, JobEvent, JobSnapshot } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
+import { ComfyService, type ComfyWiring } from './comfy.service.js';
+import type { ComfyJobEntity } from './job.entity.js';
+import { snapshotFromLedger, toImageRefs } from './job-views.js';
+import { JobsRepository, type JobChanges } from './jobs.repository.js';
+
+/** How long a finished job's live state stays after its ledger writes (callers may hold an older row). */
+const finishedRetentionMs = 5 * 60_000;
+
+const lostError: JobError = {
+  code: 'comfy.job_lost',
+  message: 'ComfyUI no longer knows this job (it restarted or dropped it)',
+};
+
+type Tracking = AppEventMap['job.tracking']['via'];
+type EndEvent = 'job.succeeded' | 'job.failed' | 'job.interrupted' | 'job.lost';
+
+/** One job as the tracker follows it: its live state and its one upstream. */
+class TrackedJob {
+  upstream: AbortController | null = null;
+  /** How it is followed, as last published (`polling` while ComfyUI's socket is down). */
+  via: Tracking = 'socket';
+  cancelRequested = false;
+  persisting: Promise<void> = Promise.resolve();
+  evictTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly promptId: string,
+    readonly ownerId: number,
+    public snapshot: JobSnapshot,
+  ) {}
+
+  get isTerminal(): boolean {
+    return terminalJobStatuses.includes(this.snapshot.status);
+  }
+}
+
+/**
+ * The job state machine: per prompt one upstream (the client's `trackJob`, socket first, polling while the
+ * socket is down), the live state, and the ledger writes of each transition. It follows every active job,
+ * watched or not, and publishes each change on the bus (`job.running`, `job.progress`, … `job.lost`);
+ * what a change means to a browser, an upload or a metric is for the subscribers to say.
+ */
+@Injectable()
+export class JobTracker implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JobTracker.name);
+  private readonly jobs = new Map<string, TrackedJob>();
+  private readonly detach: (() => void)[] = [];
+
+  constructor(
+    private readonly comfy: ComfyService,
+    private readonly ledger: JobsRepository,
+    private readonly config: AppConfig,
+    private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.detach.push(
+      this.bus.subscribe('comfy.wiring_changed', () => this.rewired()),
+      this.bus.subscribe('comfy.connection', ({ state }) => {
+        for (const job of this.jobs.values()) {
+          if (state === 'open') this.followVia(job, 'socket');
+          else if (job.upstream) this.followVia(job, 'polling');
+        }
+      }),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const off of this.detach.splice(0)) off();
+    for (const job of this.jobs.values()) {
+      job.upstream?.abort();
+      clearTimeout(job.evictTimer);
+    }
+    await Promise.all([...this.jobs.values()].map((job) => job.persisting));
+    this.jobs.clear();
+  }
+
+  /** Starts following a job (just queued, found active in the ledger, or asked for by a subscriber). */
+  track(row: ComfyJobEntity): void {
+    const job = this.jobFor(row);
+    if (!job.isTerminal) this.startUpstream(job, false);
+  }
+
+  /**
+   * Makes every active job take a fresh look at ComfyUI (after it came back, or the socket reconnected):
+   * each upstream restarts, and `trackJob` begins with /queue then /history/{id}, so a job ComfyUI lost
+   * becomes `lost` and one that finished meanwhile gets its outputs.
+   */
+  async reconcileActive(): Promise<void> {
+    if (!this.comfy.current()) return;
+    for (const row of await this.ledger.listActive()) {
+      const job = this.jobFor(row);
+      if (!job.isTerminal) this.startUpstream(job, true);
+    }
+  }
+
+  /** The live state of a job the tracker follows, or null (then the ledger is the truth). */
+  snapshotOf(promptId: string): JobSnapshot | null {
+    return this.jobs.get(promptId)?.snapshot ?? null;
+  }
+
+  /** How a followed job is followed right now (null when it is not followed). */
+  trackingOf(promptId: string): Tracking | null {
+    return this.jobs.get(promptId)?.via ?? null;
+  }
+
+  /** Drops what the tracker knows of a job (it is about to be submitted again under the same id). */
+  forget(promptId: string): void {
+    const job = this.jobs.get(promptId);
+    if (!job) return;
+    job.upstream?.abort();
+    clearTimeout(job.evictTimer);
+    this.jobs.delete(promptId);
+  }
+
+  /**
+   * A job is about to be deleted from the queue: ComfyUI will then not know it, which means cancelled,
+   * not lost. Returns the undo for when the cancel did not happen.
+   */
+  expectCancel(promptId: string): () => void {
+    const job = this.jobs.get(promptId);
+    if (!job) return () => undefined;
+    job.cancelRequested = true;
+    return () => {
+      job.cancelRequested = false;
+    };
+  }
+
+  /** Records a job removed from the queue as interrupted. */
+  cancelled(row: ComfyJobEntity): void {
+    this.apply(this.jobFor(row), { status: 'interrupted', promptId: row.promptId, node: null, nodeType: null });
+  }
+
+  /** Counts for tests: followed jobs and running upstreams. */
+  stats(promptId?: string): { jobs: number; upstreams: number } {
+    const jobs = promptId
+      ? [this.jobs.get(promptId)].filter((job) => job !== undefined)
+      : [...this.jobs.values()];
+    return { jobs: jobs.length, upstreams: jobs.filter((job) => job.upstream !== null).length };
+  }
+
+  private jobFor(row: ComfyJobEntity): TrackedJob {
+    let job = this.jobs.get(row.promptId);
+    if (!job) {
+      job = new TrackedJob(row.promptId, row.ownerId, snapshotFromLedger(row));
+      this.jobs.set(row.promptId, job);
+      if (job.isTerminal) this.scheduleEviction(job);
+    }
+    return job;
+  }
+
+  private startUpstream(job: TrackedJob, restart: boolean): void {
+    const wiring = this.comfy.current();
+    if (!wiring || (job.upstream && !restart)) return;
+    job.upstream?.abort();
+    const abort = new AbortController();
+    job.upstream = abort;
+    if (!wiring.socket.isOpen) this.followVia(job, 'polling');
+    void this.follow(job, wiring, abort);
+  }
+
+  private async follow(job: TrackedJob, wiring: ComfyWiring, abort: AbortController): Promise<void> {
+    try {
+      const states = wiring.client.trackJob(job.promptId, {
+        socket: wiring.socket,
+        pollIntervalMs: this.config.comfyTuning.pollIntervalMs,
+        signal: abort.signal,
+        onPreview: (preview) => {
+          if (!abort.signal.aborted) this.preview(job, preview);
+        },
+      });
+      for await (const state of states) {
+        if (abort.signal.aborted) break;
+        this.apply(job, state);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, promptId: job.promptId }, 'Following a ComfyUI job failed');
+    } finally {
+      if (job.upstream === abort) job.upstream = null;
+    }
+  }
+
+  /** Turns the next state ComfyUI reports into a transition: a new snapshot, ledger writes, events. */
+  private apply(job: TrackedJob, incoming: JobState): void {
+    if (job.isTerminal) return;
+    const state: JobState =
+      incoming.status === 'lost' && job.cancelRequested
+        ? { status: 'interrupted', promptId: incoming.promptId, node: null, nodeType: null }
+        : incoming;
+    const previous = job.snapshot;
+
+    switch (state.status) {
+      case 'queued': {
+        if (previous.status !== 'queued' || previous.queuePosition === state.position) return;
+        job.snapshot = { ...previous, queuePosition: state.position };
+        this.publish('job.position', job);
+        return;
+      }
+      case 'running': {
+        const progress: JobProgress | null = state.progress
+          ? { value: state.progress.value, max: state.progress.max, node: state.node }
+          : state.node === null
+            ? previous.progress
+            : null;
+        job.snapshot = { ...previous, status: 'running', queuePosition: null, progress };
+        if (previous.status !== 'running') {
+          this.persist(job, { status: 'running', startedAt: new Date() });
+          this.publish('job.running', job);
+        }
+        if (progress && !sameProgress(progress, previous.progress)) {
+          void this.bus.publish('job.progress', { ...this.eventOf(job), progress });
+        }
+        return;
+      }
+      case 'succeeded':
+        this.finish(job, 'job.succeeded', { images: toImageRefs(state.images), error: null });
+        return;
+      case 'failed': {
+        const error: JobError = {
+          message: state.message,
+          node_id: state.node,
+          node_type: state.nodeType,
+          exception_type: state.errorType,
+        };
+        this.finish(job, 'job.failed', { error });
+        return;
+      }
+      case 'interrupted':
+        this.finish(job, 'job.interrupted', { error: null });
+        return;
+      case 'lost':
+        this.finish(job, 'job.lost', { error: lostError });
+        return;
+    }
+  }
+
+  private finish(job: TrackedJob, event: EndEvent, changes: Partial<JobSnapshot>): void {
+    const status = endStatus[event];
+    job.snapshot = { ...job.snapshot, ...changes, status, queuePosition: null };
+    job.upstream?.abort();
+    job.upstream = null;
+    const { images, error } = job.snapshot;
+    this.persist(job, { status, images, error, finishedAt: new Date() });
+    this.publish(event, job);
+    this.scheduleEviction(job);
+  }
+
+  private preview(job: TrackedJob, preview: PreviewEvent): void {
+    if (job.isTerminal || (preview.format !== 'jpeg' && preview.format !== 'png')) return;
+    void this.bus.publish('job.preview', {
+      ...this.eventOf(job),
+      format: preview.format,
+      mimeType: preview.mimeType,
+      bytes: preview.bytes,
+    });
+  }
+
+  /** Publishes a change of how a job is followed, once per change (a polling job is not re-announced). */
+  private followVia(job: TrackedJob, via: Tracking): void {
+    if (job.via === via || job.isTerminal) return;
+    job.via = via;
+    void this.bus.publish('job.tracking', { ...this.eventOf(job), via });
+  }
+
+  private rewired(): void {
+    const current = this.comfy.current();
+    for (const job of this.jobs.values()) {
+      if (job.isTerminal) continue;
+      if (current) {
+        // A new socket: the job is heard again once it opens (startUpstream says so if it is not open yet).
+        this.followVia(job, 'socket');
+        this.startUpstream(job, true);
+        continue;
+      }
+      job.upstream?.abort();
+      job.upstream = null;
+      this.followVia(job, 'stopped');
+    }
+  }
+
+  /** Ledger writes of one job, in order; a failed write is logged and the job goes on. */
+  private persist(job: TrackedJob, changes: JobChanges): void {
+    job.persisting = job.persisting
+      .then(() => this.ledger.updateActive(job.promptId, changes))
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.error({ err: error, promptId: job.promptId }, 'Ledger write failed'),
+      );
+  }
+
+  private scheduleEviction(job: TrackedJob): void {
+    clearTimeout(job.evictTimer);
+    job.evictTimer = setTimeout(() => {
+      if (this.jobs.get(job.promptId) === job) this.jobs.delete(job.promptId);
+    }, finishedRetentionMs);
+    job.evictTimer.unref();
+  }
+
+  private publish(event: 'job.position' | 'job.running' | EndEvent, job: TrackedJob): void {
+    void this.bus.publish(event, this.eventOf(job));
+  }
+
+  private eventOf(job: TrackedJob): JobEvent {
+    return { promptId: job.promptId, ownerId: job.ownerId, job: job.snapshot };
+  }
+}
+
+const endStatus = {
+  'job.succeeded': 'succeeded',
+  'job.failed': 'failed',
+  'job.interrupted': 'interrupted',
+  'job.lost': 'lost',
+} as const satisfies Record<EndEvent, JobSnapshot['status']>;
+
+function sameProgress(a: JobProgress, b: JobProgress | null): boolean {
+  return b !== null && a.value === b.value && a.max === b.max && a.node === b.node;
+}

@@ -1,0 +1,85 @@
+import type {
+  ComfyImageRef,
+  JobError,
+  JobProgress,
+  JobStatus,
+  ManagedComfyStatus,
+  RuntimeSettingKey,
+  RuntimeSettings,
+} from '@atelier/contract';
+import type { ObjectInfo } from '@atelier/workflow';
+
+/**
+ * Every event of the in-process bus, by name, with its payload. One map, so a publisher and its
+ * subscribers cannot disagree on a shape. Payloads are plain data (ids, snapshots, settings), never
+ * services or sockets: the bus may cross processes one day. Preview bytes are the one exception
+ * (a Uint8Array), kept binary because base64 would triple their cost for every subscriber.
+ */
+export interface AppEventMap {
+  /** An admin (or the managed ComfyUI server) changed at least one effective runtime setting. */
+  'config.changed': RuntimeSettingsChange;
+  /** A user was disabled; awaited before the request that disabled them is answered. */
+  'user.disabled': { userId: number };
+
+  /** The ComfyUI client was (re)built or dropped; read the new one from ComfyService. */
+  'comfy.wiring_changed': { enabled: boolean; generation: number | null };
+  /** The socket to ComfyUI opened, dropped, is retrying or gave up. */
+  'comfy.connection': {
+    generation: number;
+    state: 'open' | 'closed' | 'reconnecting' | 'gave_up';
+    isReconnect: boolean;
+  };
+  /** ComfyUI's own `status` message: how many prompts it still has to run. */
+  'comfy.queue_status': { generation: number; queueRemaining: number };
+  /** A fresh copy of `/object_info` came from ComfyUI (not a cache hit, not a stale copy). */
+  'comfy.object_info_refreshed': { info: ObjectInfo; fetchedAt: Date };
+  /** The managed ComfyUI process changed state or status (managed mode only). */
+  'comfy.managed_status': Readonly<ManagedComfyStatus>;
+
+  /** ComfyUI accepted a job (it is in its queue under `promptId`). */
+  'job.queued': JobEvent & { workflow: Record<string, unknown> };
+  /** Its place in ComfyUI's queue moved (0 = next). */
+  'job.position': JobEvent;
+  /** ComfyUI started executing it. */
+  'job.running': JobEvent;
+  'job.progress': JobEvent & { progress: JobProgress };
+  /** A sampler preview (JPEG or PNG bytes). */
+  'job.preview': JobEvent & { format: 'jpeg' | 'png'; mimeType: string; bytes: Uint8Array };
+  /** How the job is followed changed: polling while ComfyUI's socket is down, or not at all while the integration is off. */
+  'job.tracking': JobEvent & { via: 'socket' | 'polling' | 'stopped' };
+  'job.succeeded': JobEvent;
+  'job.failed': JobEvent;
+  'job.interrupted': JobEvent;
+  /** ComfyUI no longer knows the job (it restarted or dropped it). */
+  'job.lost': JobEvent;
+}
+
+export type AppEventName = keyof AppEventMap;
+
+/** The events about one job (their payloads extend JobEvent). */
+export type JobEventName = Extract<AppEventName, `job.${string}`>;
+
+/** The events that end a job, whatever the outcome. */
+export const jobEndEvents = ['job.succeeded', 'job.failed', 'job.interrupted', 'job.lost'] as const;
+
+export interface RuntimeSettingsChange {
+  previous: Readonly<RuntimeSettings>;
+  current: Readonly<RuntimeSettings>;
+  changedKeys: RuntimeSettingKey[];
+}
+
+/** What the API knows of a job at one moment (the tracker's live copy, or the ledger's). */
+export interface JobSnapshot {
+  status: JobStatus;
+  queuePosition: number | null;
+  progress: JobProgress | null;
+  images: ComfyImageRef[];
+  error: JobError | null;
+}
+
+/** Every job event names the job and carries its state right after the change. */
+export interface JobEvent {
+  promptId: string;
+  ownerId: number;
+  job: JobSnapshot;
+}
