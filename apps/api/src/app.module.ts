@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
 import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         HttpModule.forRoot(options.logDestination),
         DatabaseModule,
         RuntimeConfigModule,
+        AdminModule,
         UsersModule,
         AuthModule,
         HealthModule,

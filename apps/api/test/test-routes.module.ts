@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { IsInt, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
-import { Roles } from '../src/auth/auth.decorators.js';
+import { Roles } from '../src/common/auth.decorators.js';
 
 export const secretFailure = 'database password is hunter2';
 

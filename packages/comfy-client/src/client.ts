@@ -1,3 +1,4 @@
+import type { NodeClassInfo, ObjectInfo } from '@atelier/contract';
 import { randomUUID } from 'node:crypto';
 import { ComfyHttpError, ComfyProtocolError, ComfyValidationError } from './errors.js';
 import { createComfySocket, type ComfySocket, type ComfySocketOptions } from './events.js';
@@ -15,8 +16,6 @@ import {
   type ComfyPrompt,
   type HistoryEntry,
   type ImageRef,
-  type NodeDefinition,
-  type ObjectInfo,
   type QueuePromptResult,
   type QueueSnapshot,
   type SystemStats,
@@ -324,11 +323,11 @@ export class ComfyClient {
   /** GET /object_info: every node class. */
   objectInfo(options?: CallOptions): Promise<ObjectInfo>;
   /** GET /object_info/{class}: one node class, or null if the server does not know it. */
-  objectInfo(nodeClass: string, options?: CallOptions): Promise<NodeDefinition | null>;
+  objectInfo(nodeClass: string, options?: CallOptions): Promise<NodeClassInfo | null>;
   async objectInfo(
     nodeClassOrOptions?: string | CallOptions,
     maybeOptions: CallOptions = {},
-  ): Promise<ObjectInfo | NodeDefinition | null> {
+  ): Promise<ObjectInfo | NodeClassInfo | null> {
     const nodeClass = typeof nodeClassOrOptions === 'string' ? nodeClassOrOptions : undefined;
     const options = typeof nodeClassOrOptions === 'object' ? nodeClassOrOptions : maybeOptions;
     const path = nodeClass === undefined ? '/object_info' : `/object_info/${encodeURIComponent(nodeClass)}`;

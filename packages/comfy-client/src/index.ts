@@ -65,8 +65,6 @@ export type {
   HistoryMessage,
   HistoryOutcome,
   ImageRef,
-  NodeDefinition,
-  ObjectInfo,
   OutputImage,
   QueueItem,
   QueuePromptResult,
@@ -74,6 +72,8 @@ export type {
   SystemStats,
   UploadResult,
 } from './responses.js';
+// GET /object_info's shape is shared with the web app, so it lives in the contract.
+export type { NodeClassInfo, ObjectInfo } from '@atelier/contract';
 export { decodeBinaryFrame, encodePreviewFrame } from './previews.js';
 export type { DecodedBinaryFrame, PreviewFormat, PreviewImage } from './previews.js';
 export { backoffDelay } from './backoff.js';

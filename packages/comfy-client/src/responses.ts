@@ -2,6 +2,7 @@
 // value or `null` (never a thrown TypeError): custom nodes and newer servers add fields, so the checks
 // only demand what this package reads.
 
+import type { NodeClassInfo, ObjectInfo } from '@atelier/contract';
 import { isFiniteNumber, isRecord, recordOr, stringArray, stringOr } from './guards.js';
 
 // ---------------------------------------------------------------- prompts
@@ -299,30 +300,7 @@ export function normaliseHistoryItem(entry: HistoryEntry): HistoryOutcome {
 
 // ---------------------------------------------------------------- other responses
 
-/** One node class of GET /object_info; only `input` is guaranteed, the rest is as the server sent it. */
-export interface NodeDefinition {
-  input: {
-    required?: Record<string, unknown>;
-    optional?: Record<string, unknown>;
-    hidden?: Record<string, unknown>;
-  };
-  input_order?: Record<string, string[]>;
-  output?: string[];
-  output_is_list?: boolean[];
-  output_name?: string[];
-  name?: string;
-  display_name?: string;
-  description?: string;
-  python_module?: string;
-  category?: string;
-  output_node?: boolean;
-  output_tooltips?: string[];
-  [key: string]: unknown;
-}
-
-export type ObjectInfo = Record<string, NodeDefinition>;
-
-function isNodeDefinition(value: unknown): value is NodeDefinition {
+function isNodeClassInfo(value: unknown): value is NodeClassInfo {
   return isRecord(value) && isRecord(value.input);
 }
 
@@ -330,7 +308,7 @@ function isNodeDefinition(value: unknown): value is NodeDefinition {
 export function parseObjectInfo(value: unknown): ObjectInfo | null {
   if (!isRecord(value)) return null;
   const info: ObjectInfo = {};
-  for (const [name, def] of Object.entries(value)) if (isNodeDefinition(def)) info[name] = def;
+  for (const [name, def] of Object.entries(value)) if (isNodeClassInfo(def)) info[name] = def;
   return info;
 }
 

@@ -151,8 +151,39 @@ export interface JobListResponse {
   next_cursor: string | null;
 }
 
+/**
+ * One node class as ComfyUI's GET /object_info describes it. Only `input` is always there (classes
+ * without it are dropped when the answer is read); everything else is as the server sent it.
+ */
+export interface NodeClassInfo {
+  input: {
+    required?: Record<string, unknown>;
+    optional?: Record<string, unknown>;
+    hidden?: Record<string, unknown>;
+  };
+  input_order?: Record<string, string[]>;
+  /** Output socket types; a combo output is the list of its values instead of a name. */
+  output?: unknown[];
+  output_is_list?: boolean[];
+  output_name?: string[];
+  name?: string;
+  display_name?: string;
+  description?: string;
+  python_module?: string;
+  category?: string;
+  output_node?: boolean;
+  output_tooltips?: string[];
+  [key: string]: unknown;
+}
+
+/**
+ * The whole GET /object_info body: node class name → definition. The one type for it, shared by the
+ * ComfyUI client, the workflow package, the API and the web app.
+ */
+export type ObjectInfo = Record<string, NodeClassInfo>;
+
 export interface ComfyObjectInfoResponse {
-  object_info: Record<string, unknown>;
+  object_info: ObjectInfo;
   /** True when ComfyUI is unreachable and this is the last copy we had. */
   stale: boolean;
   fetched_at: string;

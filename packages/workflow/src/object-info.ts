@@ -1,25 +1,11 @@
 /** Typed access to ComfyUI's GET /object_info: node classes, their inputs, combo lists, defaults. */
+import type { NodeClassInfo, ObjectInfo } from '@atelier/contract';
 import { hasOwn, isRecord, type JsonObject } from './json.js';
 
 export type ComboValue = string | number | boolean;
 
-/** One node class as /object_info describes it; only the parts this package reads are typed. */
-export interface NodeClassInfo {
-  input?: {
-    required?: Record<string, unknown>;
-    optional?: Record<string, unknown>;
-    hidden?: Record<string, unknown>;
-  };
-  output?: unknown;
-  output_name?: unknown;
-  name?: string;
-  display_name?: string;
-  output_node?: boolean;
-  [key: string]: unknown;
-}
-
-/** The whole GET /object_info body: node class name → definition. */
-export type ObjectInfo = Record<string, NodeClassInfo>;
+// The one ObjectInfo type lives in the contract (the web app reads it too); re-exported for callers here.
+export type { NodeClassInfo, ObjectInfo } from '@atelier/contract';
 
 export type InputSection = 'required' | 'optional' | 'hidden';
 

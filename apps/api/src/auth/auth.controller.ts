@@ -2,7 +2,7 @@ import type { AuthUser, LoginResponse } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser, Public } from './auth.decorators.js';
+import { CurrentUser, Public } from '../common/auth.decorators.js';
 import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
 import { LoginDto } from './auth.dto.js';
 import { AuthService, type AuthenticatedUser } from './auth.service.js';

@@ -2,7 +2,7 @@ import { accessCookieName, refreshCookieName } from '@atelier/contract';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import { isBearerRequest } from './access-token.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,8 +1,8 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AppError } from '../http/app-error.js';
-import { IS_PUBLIC_KEY } from './auth.decorators.js';
+import { AppError } from '../common/app-error.js';
+import { IS_PUBLIC_KEY } from '../common/auth.decorators.js';
 
 /** Global: every route needs a valid access token unless it is marked @Public(). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /**
  * Failed logins per client IP in a sliding window. Only failures count, so people behind one

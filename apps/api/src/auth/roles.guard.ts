@@ -2,8 +2,8 @@ import { roleAtLeast, type AuthUser, type Role } from '@atelier/contract';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AppError } from '../http/app-error.js';
-import { REQUIRED_ROLE_KEY } from './auth.decorators.js';
+import { AppError } from '../common/app-error.js';
+import { REQUIRED_ROLE_KEY } from '../common/auth.decorators.js';
 
 /** Global, after JwtAuthGuard: enforces @Roles(); roles nest, so an admin passes a curator route. */
 @Injectable()

@@ -1,7 +1,7 @@
 import type { ManagedComfyResponse } from '@atelier/contract';
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators.js';
+import { Roles } from '../common/auth.decorators.js';
 import { ManagedComfyService } from './managed-comfy.service.js';
 
 @ApiTags('admin')

@@ -2,11 +2,6 @@
 
 const wildcardHosts = new Set(['0.0.0.0', '::', '[::]']);
 
-/** True when `args` carries `--name` or `--name=value`. */
-export function hasFlag(args: readonly string[], name: string): boolean {
-  return args.some((arg) => arg === name || arg.startsWith(`${name}=`));
-}
-
 /**
  * The addresses of ComfyUI's `--listen` (last one wins, comma-separated list allowed), or null when the
  * command does not set it. A bare `--listen` means every interface, as in ComfyUI.

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { toComfyAppError } from '../comfy/comfy-errors.js';
 import { ComfyService } from '../comfy/comfy.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { inspectImage } from '../common/image-inspection.js';
 import { KeyedLock } from '../common/keyed-lock.js';

@@ -7,7 +7,7 @@ import type {
 } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IdempotencyKey } from '../comfy/comfy.pipes.js';
 import { ConvertWorkflowDto, RunWorkflowDto } from './comfy-workflows.dto.js';

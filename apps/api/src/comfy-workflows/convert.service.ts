@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { convertUiWorkflow, isApiPrompt, isUiWorkflow, isWorkflowConversionError } from '@atelier/workflow';
 import { conversionFailed, toConversionWarnings } from '../comfy/conversion-issues.js';
 import { ObjectInfoCache } from '../comfy/object-info.cache.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /**
  * POST /api/comfy/workflows/convert: a UI workflow → the API prompt the ComfyUI frontend would send, using

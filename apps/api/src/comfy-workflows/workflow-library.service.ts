@@ -1,5 +1,4 @@
-import type { ObjectInfo } from '@atelier/comfy-client';
-import type { ComfyWorkflowListResponse, ComfyWorkflowTemplate } from '@atelier/contract';
+import type { ComfyWorkflowListResponse, ComfyWorkflowTemplate, ObjectInfo } from '@atelier/contract';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   checkTemplate,

@@ -2,7 +2,7 @@ import type { AuthUser, ComfyWorkflowRunResponse } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { applyParams } from '@atelier/workflow';
 import { JobLedgerService } from '../comfy/job-ledger.service.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { RunWorkflowDto } from './comfy-workflows.dto.js';
 import { toParamFieldErrors, toTemplateProblem } from './template-views.js';
 import { WorkflowLibraryService } from './workflow-library.service.js';

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate } from '@nestjs/common';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /**
  * Answers 503 `comfy.disabled` while an admin has the ComfyUI integration switched off. Reads the live

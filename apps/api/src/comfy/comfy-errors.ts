@@ -4,7 +4,7 @@ import {
   ComfyTimeoutError,
   ComfyUnreachableError,
 } from '@atelier/comfy-client';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /**
  * Maps what the ComfyUI client throws onto API errors, without ComfyUI's URL (it never reaches the

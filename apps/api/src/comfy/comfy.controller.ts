@@ -12,7 +12,7 @@ import type {
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { JobsQueryDto, ObjectInfoQueryDto, QueueDto, Txt2ImgDto, isTrueWord } from './comfy.dto.js';
 import { ComfyHealth } from './comfy-health.js';

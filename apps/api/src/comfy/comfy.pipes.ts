@@ -1,6 +1,6 @@
 import { createParamDecorator, Injectable, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /** Prompt ids are ours (uuid v4), but anything id-shaped is looked up so old ids answer 404, not 400. */
 @Injectable()

@@ -1,6 +1,6 @@
 import type { ComfyConversionIssue, ComfyConversionWarning } from '@atelier/contract';
 import type { ConversionIssue, ConversionWarning, WorkflowConversionError } from '@atelier/workflow';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /** The converter's issues in the API's spelling (`details.issues` of 422 `comfy.conversion_failed`). */
 export function toConversionIssues(issues: readonly ConversionIssue[]): ComfyConversionIssue[] {

@@ -1,7 +1,7 @@
 import { maxWorkflowNodes, type AuthUser, type ComfyQueueResponse } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { convertUiWorkflow, isApiPrompt, isUiWorkflow, isWorkflowConversionError } from '@atelier/workflow';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { QueueDto } from './comfy.dto.js';
 import { conversionFailed } from './conversion-issues.js';
 import { JobLedgerService } from './job-ledger.service.js';

@@ -9,7 +9,7 @@ import {
   type Txt2ImgBuildError,
 } from '@atelier/workflow';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { Txt2ImgDto } from './comfy.dto.js';
 import { COMFY_INPUT_IMAGES, type ComfyInputImages } from './input-images.port.js';
 import { JobLedgerService } from './job-ledger.service.js';

@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import { ComfyService } from './comfy.service.js';
 import { isComfyImageType } from './job-views.js';
 import { ViewCache, type CachedImage } from './view-cache.js';

@@ -1,7 +1,7 @@
 import type { ComfyImageRef } from '@atelier/contract';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /**
  * GET /view on ComfyUI as a Node stream. Images are the one large payload between ComfyUI and us, and

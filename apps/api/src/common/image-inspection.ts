@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
-import { AppError } from '../http/app-error.js';
+import { AppError } from './app-error.js';
 
 export type AcceptedImageMime = 'image/png' | 'image/jpeg' | 'image/webp';
 export type AcceptedImageExt = 'png' | 'jpg' | 'webp';

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { catchError, throwError, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from './app-error.js';
 import { formatBytes } from './format-bytes.js';
 
 /**

@@ -7,8 +7,7 @@ import {
 } from '@atelier/contract';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
-import { hasFlag } from '../comfy-managed/managed-command.js';
-import { splitShellWords } from '../comfy-managed/shell-words.js';
+import { hasFlag, splitShellWords } from '../common/shell-words.js';
 import { findRepoRoot, readApiVersion } from './paths.js';
 import {
   checkNumber,

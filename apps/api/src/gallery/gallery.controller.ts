@@ -2,7 +2,7 @@ import type { GalleryImageDetail, GalleryPage } from '@atelier/contract';
 import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../auth/auth.decorators.js';
+import { Roles } from '../common/auth.decorators.js';
 import { idPipe } from '../http/validation.js';
 import { FileQueryDto, ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryService } from './gallery.service.js';

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import type { ImageFile } from './gallery.service.js';
 import { isCode } from './image-files.js';
 

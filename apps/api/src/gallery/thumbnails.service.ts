@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { AppConfig } from '../config/app-config.js';
-import { AppError } from '../http/app-error.js';
+import { AppError } from '../common/app-error.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { isCode } from './image-files.js';
 import type { ImageEntity } from './image.entity.js';

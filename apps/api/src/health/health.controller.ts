@@ -1,7 +1,7 @@
 import type { HealthResponse } from '@atelier/contract';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../common/auth.decorators.js';
 import { AppConfig } from '../config/app-config.js';
 
 @ApiTags('health')

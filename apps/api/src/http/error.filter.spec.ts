@@ -1,7 +1,7 @@
 import { errorCodes } from '@atelier/contract';
 import { BadRequestException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { AppError } from './app-error.js';
+import { AppError } from '../common/app-error.js';
 import { statusByCode, toErrorResponse } from './error.filter.js';
 
 describe('toErrorResponse', () => {

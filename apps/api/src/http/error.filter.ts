@@ -8,7 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError } from './app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /** Every code's status. A new code in the contract does not compile until it is listed here. */
 export const statusByCode: Record<ErrorCode, number> = {

@@ -1,6 +1,6 @@
 import type { FieldErrors } from '@atelier/contract';
 import { Injectable, ValidationPipe, type PipeTransform, type ValidationError } from '@nestjs/common';
-import { AppError } from './app-error.js';
+import { AppError } from '../common/app-error.js';
 
 /** Per-field messages keyed by dotted path (`{ 'items.0.name': ['…'] }`); body-level problems under `body`. */
 export function toFieldErrors(errors: readonly ValidationError[], prefix = ''): FieldErrors {

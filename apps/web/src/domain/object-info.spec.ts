@@ -1,5 +1,6 @@
 import { txt2imgFeatureNodeClasses } from '@atelier/workflow';
 import { describe, expect, it } from 'vitest';
+import type { ComfyObjectInfo } from '../types/comfy';
 import { sampleObjectInfo } from '../test/fake-comfy';
 import { comboOptions, featureNodeClasses, nodeClassOf, readCatalog } from './object-info';
 
@@ -14,7 +15,8 @@ describe('object info', () => {
     expect(comboOptions(info, 'KSampler', 'scheduler')).toEqual(['normal', 'karras']);
     expect(comboOptions(info, 'KSampler', 'nope')).toEqual([]);
     expect(comboOptions(info, 'Missing', 'x')).toEqual([]);
-    expect(comboOptions({ Broken: 'yes' }, 'Broken', 'x')).toEqual([]);
+    // A server is not trusted to send the declared shape.
+    expect(comboOptions({ Broken: 'yes' } as unknown as ComfyObjectInfo, 'Broken', 'x')).toEqual([]);
   });
 
   it('offers an add-on only when all its node classes exist', () => {
@@ -25,7 +27,7 @@ describe('object info', () => {
       features: ['pag'],
       canUseLoras: true,
     });
-    const custom = Object.fromEntries(featureNodeClasses.split_sigmas.map((name) => [name, {}]));
+    const custom = Object.fromEntries(featureNodeClasses.split_sigmas.map((name) => [name, { input: {} }]));
     expect(readCatalog(custom).features).toEqual(['split_sigmas']);
     expect(readCatalog({}).features).toEqual([]);
   });

@@ -8,7 +8,7 @@ import type {
   ManagedComfyStatus,
   Txt2ImgParams,
 } from '@atelier/contract';
-import type { AuthUser } from '@atelier/contract';
+import type { AuthUser, ObjectInfo } from '@atelier/contract';
 import { txt2imgFeatures } from '@atelier/contract';
 
 /** A failure the fake answers instead of the route, once, for the first request that matches. */
@@ -26,7 +26,7 @@ export interface FakeFailure {
 export interface FakeComfy {
   enabled: boolean;
   state: ComfyWatchState;
-  objectInfo: Record<string, unknown>;
+  objectInfo: ObjectInfo;
   jobs: JobSummary[];
   gallery: GalleryImageDetail[];
   failures: FakeFailure[];
@@ -44,7 +44,7 @@ export interface FakeComfy {
 export const samplePng = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A node catalogue shaped like ComfyUI's /object_info, with a few models and the PAG node only. */
-export function sampleObjectInfo(): Record<string, unknown> {
+export function sampleObjectInfo(): ObjectInfo {
   return {
     CheckpointLoaderSimple: { input: { required: { ckpt_name: [['sdxl.safetensors', 'sd15.ckpt'], {}] } } },
     KSampler: {

@@ -68,14 +68,14 @@ describe('GenerateForm', () => {
     wrapper.unmount();
 
     setActivePinia(createPinia());
-    api.comfy.objectInfo = { KSampler: {} };
+    api.comfy.objectInfo = { KSampler: { input: {} } };
     wrapper = await mountForm();
     expect(wrapper.find('details').exists()).toBe(false);
     expect(wrapper.text()).not.toContain('LoRAs');
     wrapper.unmount();
 
     setActivePinia(createPinia());
-    api.comfy.objectInfo = Object.fromEntries(featureNodeClasses.detail_daemon.map((name) => [name, {}]));
+    api.comfy.objectInfo = Object.fromEntries(featureNodeClasses.detail_daemon.map((name) => [name, { input: {} }]));
     wrapper = await mountForm();
     expect(wrapper.get('details').text()).toContain('Detail Daemon');
   });

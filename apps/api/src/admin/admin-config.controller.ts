@@ -1,10 +1,10 @@
 import type { AdminConfigResponse, AuthUser } from '@atelier/contract';
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../auth/auth.decorators.js';
-import { AppConfig } from './app-config.js';
-import { RuntimeConfig } from './runtime-config.service.js';
-import { runtimeSettingKeys, runtimeSettingSpecs } from './runtime-settings.js';
+import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { AppConfig } from '../config/app-config.js';
+import { RuntimeConfig } from '../config/runtime-config.service.js';
+import { runtimeSettingKeys, runtimeSettingSpecs } from '../config/runtime-settings.js';
 
 @ApiTags('admin')
 @Controller('admin/config')

@@ -55,3 +55,8 @@ export function splitShellWords(line: string): string[] | undefined {
   if (inWord) words.push(word);
   return words;
 }
+
+/** True when `args` carries `--name` or `--name=value`. */
+export function hasFlag(args: readonly string[], name: string): boolean {
+  return args.some((arg) => arg === name || arg.startsWith(`${name}=`));
+}

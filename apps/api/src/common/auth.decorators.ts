@@ -2,6 +2,8 @@ import type { AuthUser, Role } from '@atelier/contract';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 
+// Route metadata only: features mark their routes here and auth/'s global guards read the marks, so
+// no feature imports auth/ (users/ would otherwise depend on auth/, which depends on users/).
 export const IS_PUBLIC_KEY = 'atelier:isPublic';
 export const REQUIRED_ROLE_KEY = 'atelier:requiredRole';
 
