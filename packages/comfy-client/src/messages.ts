@@ -88,6 +88,15 @@ function isKnownType(type: string): type is ComfyMessage['type'] {
   return Object.hasOwn(messageChecks, type);
 }
 
+// Where a run stopped: ComfyUI sends these fields with both execution_interrupted and execution_error.
+function stoppedAt(data: Record<string, unknown>): Omit<ExecutionInterruptedMessage['data'], 'prompt_id'> {
+  return {
+    node_id: stringOr(data.node_id, ''),
+    node_type: stringOr(data.node_type, ''),
+    executed: stringArray(data.executed),
+  };
+}
+
 /**
  * Parses one text frame. Known types are checked and lightly normalised (missing arrays become `[]`,
  * error strings default); anything else comes back as `{ type: 'unknown', raw }`.
@@ -110,24 +119,14 @@ export function parseMessage(text: string): ComfyMessage | UnknownMessage {
         type,
         data: {
           ...data,
-          node_id: stringOr(data.node_id, ''),
-          node_type: stringOr(data.node_type, ''),
-          executed: stringArray(data.executed),
+          ...stoppedAt(data),
           exception_message: stringOr(data.exception_message, ''),
           exception_type: stringOr(data.exception_type, ''),
           traceback: stringArray(data.traceback),
         },
       } as ExecutionErrorMessage;
     case 'execution_interrupted':
-      return {
-        type,
-        data: {
-          ...data,
-          node_id: stringOr(data.node_id, ''),
-          node_type: stringOr(data.node_type, ''),
-          executed: stringArray(data.executed),
-        },
-      } as ExecutionInterruptedMessage;
+      return { type, data: { ...data, ...stoppedAt(data) } } as ExecutionInterruptedMessage;
     default:
       // The check above guarantees the fields the type promises.
       return { type, data } as ComfyMessage;
