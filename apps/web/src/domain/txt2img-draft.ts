@@ -30,8 +30,8 @@ export interface Txt2ImgDraft {
   loras: LoraChoice[];
   features: Txt2ImgFeature[];
   batch_size: number;
-  /** A server preset's name (GET /api/comfy/presets); '' = the API's built-in graph. */
-  preset: string;
+  /** A server workflow template's name (GET /api/comfy/presets, sent as `preset`); '' = the built-in graph. */
+  template: string;
 }
 
 export type DraftField = keyof Txt2ImgDraft | `loras.${number}`;
@@ -58,17 +58,35 @@ export function defaultDraft(): Txt2ImgDraft {
     loras: [],
     features: [],
     batch_size: txt2imgDefaults.batch_size,
-    preset: '',
+    template: '',
   };
 }
 
-export interface SizePreset {
+/**
+ * A draft read back from localStorage: defaults for what it lacks. One saved before the template had
+ * its own name keeps its choice (it was stored as `preset`).
+ */
+export function restoreDraft(
+  stored: Partial<Txt2ImgDraft> & { preset?: unknown },
+  defaults: Txt2ImgDraft,
+): Txt2ImgDraft {
+  const { preset, ...draft } = stored;
+  const template = draft.template ?? (typeof preset === 'string' ? preset : defaults.template);
+  return { ...defaults, ...draft, template };
+}
+
+/** The form field a refused request parameter belongs on (the template is sent as `preset`). */
+export const draftFieldOf = (param: string): DraftField =>
+  param === 'preset' ? 'template' : (param as DraftField);
+
+/** A common image size, one click away. */
+export interface SizeChoice {
   label: string;
   width: number;
   height: number;
 }
 
-export const sizePresets: readonly SizePreset[] = [
+export const sizeChoices: readonly SizeChoice[] = [
   { label: 'Square', width: 1024, height: 1024 },
   { label: 'Portrait', width: 832, height: 1216 },
   { label: 'Landscape', width: 1216, height: 832 },
@@ -76,7 +94,8 @@ export const sizePresets: readonly SizePreset[] = [
   { label: 'Small', width: 512, height: 512 },
 ];
 
-export interface QualityPreset {
+/** A quality level: steps and CFG, with the sampler/scheduler that suit them. */
+export interface QualityLevel {
   id: 'draft' | 'balanced' | 'detailed';
   label: string;
   description: string;
@@ -87,7 +106,7 @@ export interface QualityPreset {
   scheduler: string;
 }
 
-export const qualityPresets: readonly QualityPreset[] = [
+export const qualityLevels: readonly QualityLevel[] = [
   {
     id: 'draft',
     label: 'Draft',
@@ -179,25 +198,27 @@ export function toParams(draft: Txt2ImgDraft, available: readonly Txt2ImgFeature
     params.lora_weights = draft.loras.map((lora) => lora.weight);
   }
   for (const feature of draft.features) if (available.includes(feature)) params[feature] = true;
-  if (draft.preset) params.preset = draft.preset;
+  if (draft.template) params.preset = draft.template;
   return params;
 }
 
-/** The form's values a preset's parameter contract may or may not take (the caption it always takes). */
-export type PresetParamKey = Exclude<(typeof txt2imgPresetKnobs)[number], 'caption'>;
-export const presetParamKeys = txt2imgPresetKnobs.filter((key): key is PresetParamKey => key !== 'caption');
+/** The form's values a template's parameter contract may or may not take (the caption it always takes). */
+export type TemplateParamKey = Exclude<(typeof txt2imgPresetKnobs)[number], 'caption'>;
+export const templateParamKeys = txt2imgPresetKnobs.filter(
+  (key): key is TemplateParamKey => key !== 'caption',
+);
 
 /**
- * The request without the values the chosen preset does not take (`takes`: its `params` list), so that
- * switching workflows never turns a valid form into a refused request; `dropped` says which were left out.
+ * The request without the values the chosen template does not take (`takes`: its `params` list), so that
+ * switching templates never turns a valid form into a refused request; `dropped` says which were left out.
  */
-export function fitToPreset(
+export function fitToTemplate(
   params: Txt2ImgParams,
   takes: readonly string[],
-): { params: Txt2ImgParams; dropped: PresetParamKey[] } {
+): { params: Txt2ImgParams; dropped: TemplateParamKey[] } {
   const fitted: Txt2ImgParams = { ...params };
-  const dropped: PresetParamKey[] = [];
-  for (const key of presetParamKeys) {
+  const dropped: TemplateParamKey[] = [];
+  for (const key of templateParamKeys) {
     if (fitted[key] === undefined || takes.includes(key)) continue;
     delete fitted[key];
     dropped.push(key);
@@ -234,6 +255,6 @@ export function draftFromParams(params: Record<string, unknown>, base: Txt2ImgDr
     loras: names.map((name, i) => ({ name, weight: num(weights[i]) ?? txt2imgDefaults.lora_weight })),
     features: txt2imgFeatures.filter((feature) => params[feature] === true),
     batch_size: num(params.batch_size) ?? base.batch_size,
-    preset: str(params.preset) ?? '',
+    template: str(params.preset) ?? '',
   };
 }

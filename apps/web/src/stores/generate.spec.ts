@@ -2,11 +2,11 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { appConfig } from '../config';
-import { qualityPresets } from '../domain/txt2img-draft';
+import { defaultDraft, qualityLevels } from '../domain/txt2img-draft';
 import { createFakeApi, type FakeApi } from '../test/fake-api';
 import { FakeEventSource } from '../test/fake-event-source';
 import { useComfyInfoStore } from './comfy-info';
-import { useComfyPresetsStore } from './comfy-presets';
+import { useComfyTemplatesStore } from './comfy-templates';
 import { useGenerateStore } from './generate';
 
 let api: FakeApi;
@@ -136,51 +136,51 @@ describe('generate store', () => {
     });
   });
 
-  it('applies a preset, taking its sampler only when the server offers it', async () => {
+  it('applies a quality level, taking its sampler only when the server offers it', async () => {
     await useComfyInfoStore().ensureLoaded();
     const store = useGenerateStore();
-    const [draft, balanced, detailed] = qualityPresets;
-    store.applyPreset(balanced!);
+    const [draft, balanced, detailed] = qualityLevels;
+    store.applyQuality(balanced!);
     expect(store.draft).toMatchObject({ steps: 20, cfg: 7, sampler: 'dpmpp_2m', scheduler: 'karras' });
-    expect(store.activePreset).toBe('balanced');
-    store.applyPreset(detailed!);
+    expect(store.activeQuality).toBe('balanced');
+    store.applyQuality(detailed!);
     // dpmpp_2m_sde is not on this server: the sampler stays as it was.
     expect(store.draft).toMatchObject({ steps: 35, sampler: 'dpmpp_2m' });
-    store.applyPreset(draft!);
+    store.applyQuality(draft!);
     expect(store.draft.sampler).toBe('euler');
   });
 
-  it('loads the server’s presets, and sends the chosen one by name', async () => {
-    const presets = useComfyPresetsStore();
-    await presets.ensureLoaded();
-    expect(presets.presets.map((p) => [p.name, p.title])).toEqual([
+  it('loads the server’s templates, and sends the chosen one by name', async () => {
+    const templates = useComfyTemplatesStore();
+    await templates.ensureLoaded();
+    expect(templates.templates.map((t) => [t.name, t.title])).toEqual([
       ['sample_basic_sdxl', 'Basic SDXL'],
       ['portrait_fixed', 'Portrait (fixed model)'],
     ]);
-    await presets.ensureLoaded();
+    await templates.ensureLoaded();
     expect(api.calls.filter((c) => c === 'GET /api/comfy/presets')).toHaveLength(1);
 
     const store = useGenerateStore();
     store.draft.caption = 'a heron';
     expect(await store.submit()).toBe(true);
-    // The built-in graph is the default: no preset in the request.
+    // The built-in graph is the default: no template (`preset`) in the request.
     expect(api.comfy.txt2imgRequests[0]).not.toHaveProperty('preset');
-    store.draft.preset = 'sample_basic_sdxl';
+    store.draft.template = 'sample_basic_sdxl';
     store.draft.sampler = 'euler';
     expect(await store.submit()).toBe(true);
     expect(api.comfy.txt2imgRequests[1]).toMatchObject({ preset: 'sample_basic_sdxl', sampler: 'euler' });
-    expect(store.chosenPreset?.title).toBe('Basic SDXL');
+    expect(store.chosenTemplate?.title).toBe('Basic SDXL');
   });
 
-  it('leaves out what the chosen preset does not take, so the API does not refuse it', async () => {
-    await useComfyPresetsStore().ensureLoaded();
+  it('leaves out what the chosen template does not take, so the API does not refuse it', async () => {
+    await useComfyTemplatesStore().ensureLoaded();
     const store = useGenerateStore();
     Object.assign(store.draft, {
       caption: 'a portrait',
       sampler: 'euler',
       scheduler: 'karras',
       checkpoint: 'sdxl.safetensors',
-      preset: 'portrait_fixed',
+      template: 'portrait_fixed',
     });
     expect(store.ignoredParams).toEqual(['sampler', 'scheduler', 'checkpoint']);
     expect(await store.submit()).toBe(true);
@@ -194,32 +194,42 @@ describe('generate store', () => {
       preset: 'portrait_fixed',
     });
     // Back on the built-in graph the same draft sends everything again.
-    store.draft.preset = '';
+    store.draft.template = '';
     expect(store.ignoredParams).toEqual([]);
     await store.submit();
     expect(api.comfy.txt2imgRequests[1]).toMatchObject({ sampler: 'euler', checkpoint: 'sdxl.safetensors' });
   });
 
-  it('keeps the preset in the draft and puts an unknown one’s error on the field', async () => {
+  it('keeps the template in the draft and puts an unknown one’s error on the field', async () => {
     const store = useGenerateStore();
-    store.draft.preset = 'gone';
+    store.draft.template = 'gone';
     await nextTick();
     expect(JSON.parse(localStorage.getItem(appConfig.generateDraftStorageKey) ?? '{}')).toMatchObject({
-      preset: 'gone',
+      template: 'gone',
     });
     store.draft.caption = 'x';
     expect(await store.submit()).toBe(false);
-    expect(store.errors.preset).toBe('unknown preset "gone"');
+    expect(store.errors.template).toBe('unknown preset "gone"');
     store.reset();
-    expect(store.draft.preset).toBe('');
+    expect(store.draft.template).toBe('');
   });
 
-  it('restores the preset with "use these settings", and the built-in graph when there was none', () => {
+  it('keeps the template of a draft saved when it was stored as `preset`', () => {
+    localStorage.setItem(
+      appConfig.generateDraftStorageKey,
+      JSON.stringify({ ...defaultDraft(), template: undefined, preset: 'portrait_fixed', caption: 'kept' }),
+    );
+    const store = useGenerateStore();
+    expect(store.draft).toMatchObject({ template: 'portrait_fixed', caption: 'kept' });
+    expect(store.draft).not.toHaveProperty('preset');
+  });
+
+  it('restores the template with "use these settings", and the built-in graph when there was none', () => {
     const store = useGenerateStore();
     store.applySettings({ caption: 'a fox', preset: 'portrait_fixed' });
-    expect(store.draft.preset).toBe('portrait_fixed');
+    expect(store.draft.template).toBe('portrait_fixed');
     store.applySettings({ caption: 'a fox' });
-    expect(store.draft.preset).toBe('');
+    expect(store.draft.template).toBe('');
   });
 
   it('randomises and swaps', () => {

@@ -6,31 +6,35 @@ import { ApiError } from '../api/http';
 import { appConfig } from '../config';
 import {
   defaultDraft,
+  draftFieldOf,
   draftFromParams,
-  fitToPreset,
-  qualityPresets,
+  fitToTemplate,
+  qualityLevels,
   randomSeed,
+  restoreDraft,
   toParams,
   validateDraft,
   type DraftErrors,
   type DraftField,
-  type QualityPreset,
-  type SizePreset,
+  type QualityLevel,
+  type SizeChoice,
 } from '../domain/txt2img-draft';
 import { useComfyInfoStore } from './comfy-info';
-import { useComfyPresetsStore } from './comfy-presets';
+import { useComfyTemplatesStore } from './comfy-templates';
 import { useJobsStore } from './jobs';
 
 /**
- * The Generate form: a draft kept in localStorage (a reload loses nothing), bounds checked as you
+ * The Generate form. Its words: a *template* is one of the server's workflow templates (the "Workflow"
+ * choice; the built-in graph when none), a *quality level* sets steps and CFG, a *size choice* sets
+ * width and height. The form: a draft kept in localStorage (a reload loses nothing), bounds checked as you
  * type, server validation errors put back on their fields, and "use these settings" from the gallery.
  */
 export const useGenerateStore = defineStore('generate', () => {
   const jobs = useJobsStore();
   const info = useComfyInfoStore();
-  const serverPresets = useComfyPresetsStore();
+  const templates = useComfyTemplatesStore();
   const draft = useLocalStorage(appConfig.generateDraftStorageKey, defaultDraft(), {
-    mergeDefaults: true,
+    mergeDefaults: restoreDraft,
     writeDefaults: false,
   });
   const serverErrors = ref<Partial<Record<DraftField, string>>>({});
@@ -47,17 +51,19 @@ export const useGenerateStore = defineStore('generate', () => {
   });
   const isValid = computed(() => Object.keys(localErrors.value).length === 0);
 
-  /** The chosen server preset, once the list is loaded (null: the built-in graph, or not known yet). */
-  const chosenPreset = computed(() =>
-    draft.value.preset ? (serverPresets.find(draft.value.preset) ?? null) : null,
+  /** The chosen template, once the list is loaded (null: the built-in graph, or not known yet). */
+  const chosenTemplate = computed(() =>
+    draft.value.template ? (templates.find(draft.value.template) ?? null) : null,
   );
   /**
-   * The request body. Values the chosen preset does not take are left out (the API would refuse them);
+   * The request body. Values the chosen template does not take are left out (the API would refuse them);
    * while its parameter list is unknown everything is sent and the server says what does not fit.
    */
   const request = computed(() => {
     const params = toParams(draft.value, availableFeatures.value);
-    return chosenPreset.value ? fitToPreset(params, chosenPreset.value.params) : { params, dropped: [] };
+    return chosenTemplate.value
+      ? fitToTemplate(params, chosenTemplate.value.params)
+      : { params, dropped: [] };
   });
   /** Form values the chosen workflow ignores (shown beside the choice). */
   const ignoredParams = computed(() => request.value.dropped);
@@ -85,7 +91,7 @@ export const useGenerateStore = defineStore('generate', () => {
       if (e instanceof ApiError && e.code === 'validation_failed') {
         const perField: Partial<Record<DraftField, string>> = {};
         for (const [field, messages] of Object.entries(e.fieldErrors))
-          perField[field as DraftField] = messages.join(' ');
+          perField[draftFieldOf(field)] = messages.join(' ');
         serverErrors.value = perField;
       }
       return false;
@@ -98,7 +104,7 @@ export const useGenerateStore = defineStore('generate', () => {
     draft.value.seed = randomSeed();
   }
 
-  function applySize({ width, height }: Pick<SizePreset, 'width' | 'height'>): void {
+  function applySize({ width, height }: Pick<SizeChoice, 'width' | 'height'>): void {
     draft.value.width = width;
     draft.value.height = height;
   }
@@ -107,17 +113,17 @@ export const useGenerateStore = defineStore('generate', () => {
     applySize({ width: draft.value.height, height: draft.value.width });
   }
 
-  /** Steps and CFG of the preset, and its sampler/scheduler when the server has them. */
-  function applyPreset(preset: QualityPreset): void {
-    draft.value.steps = preset.steps;
-    draft.value.cfg = preset.cfg;
+  /** Steps and CFG of the quality level, and its sampler/scheduler when the server has them. */
+  function applyQuality(level: QualityLevel): void {
+    draft.value.steps = level.steps;
+    draft.value.cfg = level.cfg;
     const catalog = info.catalog;
-    if (catalog?.samplers.includes(preset.sampler)) draft.value.sampler = preset.sampler;
-    if (catalog?.schedulers.includes(preset.scheduler)) draft.value.scheduler = preset.scheduler;
+    if (catalog?.samplers.includes(level.sampler)) draft.value.sampler = level.sampler;
+    if (catalog?.schedulers.includes(level.scheduler)) draft.value.scheduler = level.scheduler;
   }
 
-  const activePreset = computed(
-    () => qualityPresets.find((p) => p.steps === draft.value.steps && p.cfg === draft.value.cfg)?.id ?? null,
+  const activeQuality = computed(
+    () => qualityLevels.find((l) => l.steps === draft.value.steps && l.cfg === draft.value.cfg)?.id ?? null,
   );
 
   /** "Use these settings": a gallery image's or a past job's parameters, seed locked. */
@@ -146,14 +152,14 @@ export const useGenerateStore = defineStore('generate', () => {
     isValid,
     isSubmitting,
     availableFeatures,
-    activePreset,
-    chosenPreset,
+    activeQuality,
+    chosenTemplate,
     ignoredParams,
     submit,
     randomizeSeed,
     applySize,
     swapSize,
-    applyPreset,
+    applyQuality,
     applySettings,
     addLora,
     removeLora,

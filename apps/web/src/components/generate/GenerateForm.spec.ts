@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useComfyHealthStore } from '../../stores/comfy-health';
 import { useComfyInfoStore } from '../../stores/comfy-info';
-import { useComfyPresetsStore } from '../../stores/comfy-presets';
+import { useComfyTemplatesStore } from '../../stores/comfy-templates';
 import { useGenerateStore } from '../../stores/generate';
 import { useJobsStore } from '../../stores/jobs';
 import { createFakeApi, type FakeApi } from '../../test/fake-api';
@@ -75,7 +75,9 @@ describe('GenerateForm', () => {
     wrapper.unmount();
 
     setActivePinia(createPinia());
-    api.comfy.objectInfo = Object.fromEntries(featureNodeClasses.detail_daemon.map((name) => [name, { input: {} }]));
+    api.comfy.objectInfo = Object.fromEntries(
+      featureNodeClasses.detail_daemon.map((name) => [name, { input: {} }]),
+    );
     wrapper = await mountForm();
     expect(wrapper.get('details').text()).toContain('Detail Daemon');
   });
@@ -120,8 +122,8 @@ describe('GenerateForm', () => {
     expect((seed.element as HTMLInputElement).value).not.toBe(before);
   });
 
-  it('offers the server’s presets as the workflow, chosen with the keyboard', async () => {
-    await useComfyPresetsStore().ensureLoaded();
+  it('offers the server’s templates as the workflow, chosen with the keyboard', async () => {
+    await useComfyTemplatesStore().ensureLoaded();
     const wrapper = await mountForm();
     expect(optionsOf(wrapper, 'Workflow')).toEqual([
       'Built-in graph',
@@ -135,7 +137,7 @@ describe('GenerateForm', () => {
     expect(document.activeElement).toBe(select.element);
     select.element.selectedIndex = 2;
     await select.trigger('change');
-    expect(useGenerateStore().draft.preset).toBe('portrait_fixed');
+    expect(useGenerateStore().draft.template).toBe('portrait_fixed');
     const hint = document.getElementById(select.attributes('aria-describedby') ?? '');
     expect(hint?.textContent).toContain('A tuned portrait graph; model and sampler are fixed.');
 
@@ -151,9 +153,9 @@ describe('GenerateForm', () => {
     expect(api.comfy.txt2imgRequests[0]).not.toHaveProperty('sampler');
   });
 
-  it('has no workflow choice when the server has no presets', async () => {
+  it('has no workflow choice when the server has no templates', async () => {
     api.comfy.presets = [];
-    await useComfyPresetsStore().ensureLoaded();
+    await useComfyTemplatesStore().ensureLoaded();
     const wrapper = await mountForm();
     expect(wrapper.findAll('label').map((l) => l.text())).not.toContain('Workflow');
   });
