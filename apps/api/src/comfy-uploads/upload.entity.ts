@@ -1,19 +1,12 @@
 import type { ComfyUploadKind, ComfyUploadMime } from '@atelier/contract';
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { UserEntity } from '../users/user.entity.js';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { OwnedByUser } from '../users/owned-by-user.js';
 
 /** One input image sent to ComfyUI (table shape only; never sent over HTTP, see upload-views.ts). */
 @Entity({ name: 'comfy_uploads' })
-export class ComfyUploadEntity {
+export class ComfyUploadEntity extends OwnedByUser {
   @PrimaryGeneratedColumn()
   id!: number;
-
-  @Column({ name: 'owner_id', type: 'integer' })
-  ownerId!: number;
-
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'owner_id' })
-  owner?: UserEntity;
 
   /** Chosen by Atelier: `atelier-<sha256 prefix>.<ext>`. */
   @Column({ type: 'text' })

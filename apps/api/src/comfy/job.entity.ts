@@ -1,33 +1,18 @@
 import type { ComfyImageRef, JobError, JobStatus } from '@atelier/contract';
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
-import { UserEntity } from '../users/user.entity.js';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { OwnedByUser } from '../users/owned-by-user.js';
 
 export type JobKind = 'txt2img' | 'workflow';
 
 /** One row of the job ledger (table shape only; never sent over HTTP, see job-views.ts). */
 @Entity({ name: 'comfy_jobs' })
-export class ComfyJobEntity {
+export class ComfyJobEntity extends OwnedByUser {
   @PrimaryGeneratedColumn()
   id!: number;
 
   /** Ours (uuid v4), sent to ComfyUI with the prompt. */
   @Column({ name: 'prompt_id', type: 'text' })
   promptId!: string;
-
-  @Column({ name: 'owner_id', type: 'integer' })
-  ownerId!: number;
-
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'owner_id' })
-  owner?: UserEntity;
 
   @Column({ type: 'text' })
   kind!: JobKind;
