@@ -22,8 +22,8 @@ export class ThumbnailsService {
   }
 
   /**
-   * Decodes the whole image (so this is also the check for truncated or corrupt files, with
-   * `failOn: 'error'`) under the pixel limit, and encodes the thumbnail.
+   * Decodes the image under the pixel limit and encodes the thumbnail. Ingest has inspected the bytes
+   * already; `failOn: 'error'` still refuses an original that was damaged on disk since.
    */
   async render(data: Uint8Array): Promise<Buffer> {
     try {
