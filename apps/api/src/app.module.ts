@@ -5,7 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
 import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
 import { ComfyUploadsModule } from './comfy-uploads/comfy-uploads.module.js';
-import { ComfyWorkflowsModule } from './comfy-workflows/comfy-workflows.module.js';
+import { ComfyTemplatesModule } from './comfy-templates/comfy-templates.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { RuntimeConfigModule } from './config/runtime-config.module.js';
@@ -41,7 +41,7 @@ export class AppModule {
         ...(options.extraModules ?? []),
         ComfyModule,
         ManagedComfyModule,
-        ComfyWorkflowsModule,
+        ComfyTemplatesModule,
         ComfyUploadsModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),

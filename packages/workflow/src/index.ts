@@ -34,20 +34,29 @@ export {
   type ParamSchema,
   type PatchTarget,
 } from './params/apply-params.js';
-export type { LibraryProblem } from './library/library-files.js';
-export { loadPresets, parsePreset, type Preset, type PresetLibrary } from './library/presets.js';
+export { templateName, type LibraryProblem } from './library/library-files.js';
 export {
   checkTemplate,
-  loadWorkflowLibrary,
-  type WorkflowLibrary,
-  type WorkflowTemplate,
-} from './library/workflow-library.js';
+  createTemplate,
+  templateVersion,
+  type Template,
+  type TemplateRef,
+  type TemplateSource,
+} from './library/template.js';
+export { parsePreset } from './library/preset-files.js';
+export {
+  loadTemplateLibrary,
+  templatesFrom,
+  type TemplateLibrary,
+  type TemplateLibraryOptions,
+  type TemplateLibraryProblem,
+} from './library/template-library.js';
 export {
   buildTxt2ImgPrompt,
   type BuildTxt2ImgOptions,
   type BuildTxt2ImgResult,
 } from './txt2img/build-txt2img.js';
+export { parseTxt2ImgParams, type CheckedTxt2ImgParams } from './txt2img/txt2img-params.js';
 export { txt2imgFeatureNodeClasses } from './txt2img/features.js';
 export { Txt2ImgBuildError, isTxt2ImgBuildError, type Txt2ImgIssue } from './txt2img/txt2img-error.js';
-export { txt2imgParamsSchema } from './txt2img/txt2img-schema.js';
-export { basicTxt2ImgTemplate } from './txt2img/basic-graph.js';
+export { builtinTxt2ImgTemplate, defaultTxt2ImgGraph } from './txt2img/default-graph.js';

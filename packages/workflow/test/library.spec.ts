@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   applyParams,
+  builtinTxt2ImgTemplate,
   checkPromptAgainstObjectInfo,
   checkTemplate,
-  loadPresets,
-  loadWorkflowLibrary,
+  loadTemplateLibrary,
+  templatesFrom,
   type ApiPrompt,
 } from '../src/index.js';
 import { objectInfoWithModels, recordedObjectInfo } from './golden-pairs.js';
@@ -18,19 +19,21 @@ const configDir = resolve(import.meta.dirname, '../../../config/comfy');
 
 describe('the shipped configuration', () => {
   it('loads every preset without problems, and each fits a server with the models installed', async () => {
-    const { presets, problems } = await loadPresets(join(configDir, 'presets'));
-    expect(problems).toEqual([]);
+    const library = await loadTemplateLibrary({ root: configDir });
+    expect(library.problems).toEqual([]);
+    const presets = templatesFrom(library, 'preset');
     expect(presets.map((p) => p.name)).toContain('sample_basic_sdxl');
     for (const preset of presets) {
-      expect(
-        checkTemplate({ prompt: preset.template, params: preset.params }, objectInfoWithModels()),
-      ).toEqual([]);
+      expect(checkTemplate({ prompt: preset.prompt, params: preset.params }, objectInfoWithModels())).toEqual(
+        [],
+      );
     }
   });
 
   it('loads the workflow library without problems; each template fits, test_pattern even without models', async () => {
-    const { workflows, problems } = await loadWorkflowLibrary(configDir);
-    expect(problems).toEqual([]);
+    const library = await loadTemplateLibrary({ root: configDir });
+    expect(library.problems).toEqual([]);
+    const workflows = templatesFrom(library, 'workflow');
     expect(workflows.map((w) => w.name)).toEqual(['basic_txt2img', 'test_pattern']);
     for (const workflow of workflows) expect(checkTemplate(workflow, objectInfoWithModels())).toEqual([]);
     const pattern = workflows.find((w) => w.name === 'test_pattern');
@@ -43,8 +46,8 @@ describe('the shipped configuration', () => {
   });
 
   it('patches a library workflow through its contract', async () => {
-    const { workflows } = await loadWorkflowLibrary(configDir);
-    const basic = workflows.find((w) => w.name === 'basic_txt2img');
+    const library = await loadTemplateLibrary({ root: configDir });
+    const basic = library.templates.find((t) => t.id === 'workflow/basic_txt2img');
     if (!basic) throw new Error('basic_txt2img missing');
     const result = applyParams(
       basic.prompt,
@@ -62,6 +65,54 @@ describe('the shipped configuration', () => {
       'sampler:enum',
       'width:multipleOf',
     ]);
+  });
+});
+
+describe('template ids and versions', () => {
+  it('names every template <source>/<name>; the built-in txt2img graph is one of them', async () => {
+    const library = await loadTemplateLibrary({ root: configDir });
+    expect(library.templates.map((t) => t.id)).toEqual([
+      'builtin/txt2img',
+      'preset/sample_basic_sdxl',
+      'workflow/basic_txt2img',
+      'workflow/test_pattern',
+    ]);
+    for (const template of library.templates) expect(template.version).toMatch(/^[0-9a-f]{12}$/);
+    expect(library.templates[0]).toBe(builtinTxt2ImgTemplate);
+    // Its contract takes the txt2img knobs with the txt2img bounds.
+    expect(builtinTxt2ImgTemplate.params.properties.width).toMatchObject({ minimum: 64, multipleOf: 8 });
+  });
+
+  it('keeps a version while the files stay the same, and changes it with the graph or the contract', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atelier-versions-'));
+    try {
+      await mkdir(join(dir, 'workflows'));
+      await mkdir(join(dir, 'params'));
+      const prompt = {
+        '1': { inputs: { width: 64, height: 64, batch_size: 1, color: 0 }, class_type: 'EmptyImage' },
+      };
+      const contract = {
+        type: 'object',
+        additionalProperties: false,
+        properties: { width: { type: 'integer', 'x-patch': [{ node: '1', input: 'width' }] } },
+      };
+      const versionOf = async () => (await loadTemplateLibrary({ root: dir })).templates[1]?.version;
+      await writeFile(join(dir, 'workflows/w.api.json'), JSON.stringify(prompt));
+      await writeFile(join(dir, 'params/w.schema.json'), JSON.stringify(contract));
+      const first = await versionOf();
+      expect(await versionOf()).toBe(first);
+      await writeFile(
+        join(dir, 'params/w.schema.json'),
+        JSON.stringify({ ...contract, required: ['width'] }),
+      );
+      const second = await versionOf();
+      expect(second).not.toBe(first);
+      prompt['1'].inputs.width = 128;
+      await writeFile(join(dir, 'workflows/w.api.json'), JSON.stringify(prompt));
+      expect(await versionOf()).not.toBe(second);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -97,15 +148,18 @@ describe('loading files that do not pass', () => {
       template: prompt,
       params: { ...contract, additionalProperties: true },
     });
-    const { presets, problems } = await loadPresets(dir);
-    expect(presets.map((p) => p.name)).toEqual(['good']);
+    const { templates, problems } = await loadTemplateLibrary({ root: join(dir, 'none'), presetsDir: dir });
+    expect(templatesFrom({ templates, problems }, 'preset').map((p) => p.name)).toEqual(['good']);
     const byFile = Object.fromEntries(problems.map((p) => [p.file.slice(dir.length + 1), p.message]));
     expect(byFile['broken.json']).toMatch(/^not valid JSON/);
     expect(byFile['renamed.json']).toBe('preset name "other" must match its file name "renamed"');
     expect(byFile['not_a_prompt.json']).toContain('template must be an API-format prompt');
     expect(byFile['typo.json']).toContain('"defualts"');
     expect(byFile['open.json']).toContain('"additionalProperties": false');
-    expect(await loadPresets(join(dir, 'missing'))).toEqual({ presets: [], problems: [] });
+    expect(await loadTemplateLibrary({ root: join(dir, 'missing') })).toEqual({
+      templates: [builtinTxt2ImgTemplate],
+      problems: [],
+    });
   });
 
   it('pairs workflows with contracts and reports strays', async () => {
@@ -121,8 +175,9 @@ describe('loading files that do not pass', () => {
       ...contract,
       properties: { w: { type: 'integer', 'x-patch': [{ node: '7', input: 'width' }] } },
     });
-    const { workflows, problems } = await loadWorkflowLibrary(dir);
-    expect(workflows.map((w) => w.name)).toEqual(['ok']);
+    const library = await loadTemplateLibrary({ root: dir });
+    const { problems } = library;
+    expect(templatesFrom(library, 'workflow').map((w) => w.name)).toEqual(['ok']);
     expect(problems.map((p) => [p.file.slice(dir.length + 1), p.message])).toEqual([
       ['params/bad_target.schema.json', 'parameter "w" patches node "7", which the template does not have'],
       ['params/lonely.schema.json', expect.stringContaining('every workflow needs its parameter contract')],

@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  buildTxt2ImgPrompt,
-  checkPromptAgainstObjectInfo,
-  Txt2ImgBuildError,
-  type ApiPrompt,
-  type Txt2ImgIssue,
-} from '../src/index.js';
+import { checkPromptAgainstObjectInfo, createTemplate, type ApiPrompt } from '../src/index.js';
+import { build, issuesOf } from './txt2img-kit.js';
 import { objectInfoWithModels, withComboOptions } from './golden-pairs.js';
 
 const uploaded = ['atelier-aaaa.png', 'masks/atelier-bbbb.png'];
 const isKnownInputImage = (name: string) => uploaded.includes(name);
 const info = objectInfoWithModels();
 const options = { objectInfo: info, random: () => 0.5, isKnownInputImage };
-
-function issuesOf(run: () => unknown): Txt2ImgIssue[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Txt2ImgBuildError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a Txt2ImgBuildError');
-}
 
 /** The node that feeds `input` of `nodeId`. */
 function origin(prompt: ApiPrompt, nodeId: string, input: string) {
@@ -36,7 +21,7 @@ const classes = (prompt: ApiPrompt) => Object.values(prompt).map((node) => node.
 
 describe('img2img', () => {
   it('encodes the image in place of the empty latent, with a default denoise of 0.75', () => {
-    const { prompt, problems } = buildTxt2ImgPrompt({ caption: 'a fox', image: 'atelier-aaaa.png' }, options);
+    const { prompt, problems } = build({ caption: 'a fox', image: 'atelier-aaaa.png' }, options);
     expect(classes(prompt)).not.toContain('EmptyLatentImage');
     const encode = origin(prompt, '3', 'latent_image');
     expect(encode.node?.class_type).toBe('VAEEncode');
@@ -49,7 +34,7 @@ describe('img2img', () => {
   });
 
   it('scales the image when a size is asked for, and repeats the latent for a batch', () => {
-    const { prompt } = buildTxt2ImgPrompt(
+    const { prompt } = build(
       { caption: 'a fox', image: 'atelier-aaaa.png', width: 512, batch_size: 3, denoise: 0.4 },
       options,
     );
@@ -64,7 +49,7 @@ describe('img2img', () => {
   });
 
   it('accepts only known input images: by the caller’s rule, else LoadImage’s list', () => {
-    const unknown = issuesOf(() => buildTxt2ImgPrompt({ caption: 'x', image: 'someone-else.png' }, options));
+    const unknown = issuesOf(() => build({ caption: 'x', image: 'someone-else.png' }, options));
     expect(unknown).toEqual([
       expect.objectContaining({
         kind: 'unknown_value',
@@ -74,33 +59,27 @@ describe('img2img', () => {
       }),
     ]);
     const listed = withComboOptions(info, { LoadImage: { image: ['example.png'] } });
-    expect(() =>
-      buildTxt2ImgPrompt({ caption: 'x', image: 'example.png' }, { objectInfo: listed }),
-    ).not.toThrow();
-    const notListed = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: 'x', image: 'other.png' }, { objectInfo: listed }),
-    );
+    expect(() => build({ caption: 'x', image: 'example.png' }, { objectInfo: listed })).not.toThrow();
+    const notListed = issuesOf(() => build({ caption: 'x', image: 'other.png' }, { objectInfo: listed }));
     expect(notListed).toEqual([expect.objectContaining({ param: 'image', allowed: ['example.png'] })]);
   });
 
   it('refuses traversal in names and image-only parameters without an image', () => {
     for (const image of ['../secret.png', '/etc/passwd', 'a\\b.png', 'a/../b.png']) {
-      const issues = issuesOf(() => buildTxt2ImgPrompt({ caption: 'x', image }, options));
+      const issues = issuesOf(() => build({ caption: 'x', image }, options));
       expect(issues.map((i) => i.kind === 'invalid_param' && i.param)).toEqual(['image']);
     }
-    const issues = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: 'x', mask: 'atelier-aaaa.png', denoise: 0.5 }, options),
-    );
+    const issues = issuesOf(() => build({ caption: 'x', mask: 'atelier-aaaa.png', denoise: 0.5 }, options));
     expect(issues.map((i) => i.kind === 'invalid_param' && i.param).sort()).toEqual(['denoise', 'mask']);
-    expect(
-      issuesOf(() => buildTxt2ImgPrompt({ caption: 'x', image: 'atelier-aaaa.png', denoise: 1.5 }, options)),
-    ).toEqual([expect.objectContaining({ kind: 'invalid_param', param: 'denoise' })]);
+    expect(issuesOf(() => build({ caption: 'x', image: 'atelier-aaaa.png', denoise: 1.5 }, options))).toEqual(
+      [expect.objectContaining({ kind: 'invalid_param', param: 'denoise' })],
+    );
   });
 
   it('names the node classes a server without VAEEncode lacks', () => {
     const { VAEEncode: _dropped, ...rest } = info;
     const issues = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: 'x', image: 'atelier-aaaa.png' }, { ...options, objectInfo: rest }),
+      build({ caption: 'x', image: 'atelier-aaaa.png' }, { ...options, objectInfo: rest }),
     );
     expect(issues).toEqual([
       expect.objectContaining({ kind: 'missing_node_class', feature: 'image', classType: 'VAEEncode' }),
@@ -108,7 +87,7 @@ describe('img2img', () => {
   });
 
   it('works with the custom-sampling switches, which carry the denoise into the scheduler', () => {
-    const { prompt } = buildTxt2ImgPrompt(
+    const { prompt } = build(
       { caption: 'x', image: 'atelier-aaaa.png', denoise: 0.5, split_sigmas: true },
       options,
     );
@@ -123,7 +102,7 @@ describe('img2img', () => {
 
 describe('inpainting', () => {
   it('uses a separate mask (red channel) and VAEEncodeForInpaint at denoise 1', () => {
-    const { prompt, problems } = buildTxt2ImgPrompt(
+    const { prompt, problems } = build(
       { caption: 'a hat', image: 'atelier-aaaa.png', mask: 'masks/atelier-bbbb.png' },
       options,
     );
@@ -140,7 +119,7 @@ describe('inpainting', () => {
   });
 
   it('uses the image’s own alpha when the mask is the image, and SetLatentNoiseMask below denoise 1', () => {
-    const { prompt } = buildTxt2ImgPrompt(
+    const { prompt } = build(
       { caption: 'a hat', image: 'atelier-aaaa.png', mask: 'atelier-aaaa.png', denoise: 0.6 },
       options,
     );
@@ -156,7 +135,7 @@ describe('inpainting', () => {
 
   it('keeps the image size (width/height refused), checks the mask name and the channel', () => {
     const issues = issuesOf(() =>
-      buildTxt2ImgPrompt(
+      build(
         {
           caption: 'x',
           image: 'atelier-aaaa.png',
@@ -169,11 +148,11 @@ describe('inpainting', () => {
     );
     expect(issues).toEqual([expect.objectContaining({ kind: 'invalid_param', param: 'width' })]);
     const unknownMask = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: 'x', image: 'atelier-aaaa.png', mask: 'unknown-mask.png' }, options),
+      build({ caption: 'x', image: 'atelier-aaaa.png', mask: 'unknown-mask.png' }, options),
     );
     expect(unknownMask).toEqual([expect.objectContaining({ kind: 'unknown_value', param: 'mask' })]);
     expect(
-      issuesOf(() => buildTxt2ImgPrompt({ caption: 'x', mask_channel: 'red' }, options)).map(
+      issuesOf(() => build({ caption: 'x', mask_channel: 'red' }, options)).map(
         (i) => i.kind === 'invalid_param' && i.param,
       ),
     ).toEqual(['mask_channel']);
@@ -184,7 +163,7 @@ describe('inpainting', () => {
       LoadImage: { image: uploaded },
       LoadImageMask: { image: uploaded },
     });
-    const { prompt } = buildTxt2ImgPrompt(
+    const { prompt } = build(
       { caption: 'x', image: 'atelier-aaaa.png', mask: 'masks/atelier-bbbb.png', mask_channel: 'alpha' },
       { objectInfo: withFiles },
     );
@@ -217,12 +196,13 @@ describe('a preset that cannot take an image', () => {
       '5': { class_type: 'VAEDecode', inputs: { samples: ['4', 0], vae: ['1', 2] } },
       '6': { class_type: 'SaveImage', inputs: { images: ['5', 0], filename_prefix: 'x' } },
     };
-    const preset = {
+    const preset = createTemplate({
       name: 'sd3',
+      source: 'preset',
       title: 'sd3',
       description: '',
-      file: 'sd3.json',
-      template,
+      files: ['sd3.json'],
+      prompt: template,
       params: {
         type: 'object' as const,
         additionalProperties: false as const,
@@ -231,9 +211,9 @@ describe('a preset that cannot take an image', () => {
           seed: { type: 'integer', 'x-patch': [{ node: '4', input: 'seed' }] },
         },
       },
-    };
+    });
     const issues = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: 'x', image: 'atelier-aaaa.png' }, { ...options, preset }),
+      build({ caption: 'x', image: 'atelier-aaaa.png' }, { ...options, template: preset }),
     );
     expect(issues).toEqual([
       expect.objectContaining({
@@ -251,9 +231,9 @@ describe('a preset that cannot take an image', () => {
       '5': { class_type: 'VAEDecode', inputs: { samples: ['7', 0], vae: ['1', 2] } },
     };
     const twoIssues = issuesOf(() =>
-      buildTxt2ImgPrompt(
+      build(
         { caption: 'x', image: 'atelier-aaaa.png' },
-        { ...options, preset: { ...preset, template: twoStages } },
+        { ...options, template: { ...preset, prompt: twoStages } },
       ),
     );
     expect(twoIssues).toEqual([

@@ -1,15 +1,16 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import {
-  buildTxt2ImgPrompt,
+  builtinTxt2ImgTemplate,
   checkPromptAgainstObjectInfo,
-  loadPresets,
-  Txt2ImgBuildError,
+  defaultTxt2ImgGraph,
+  loadTemplateLibrary,
+  templatesFrom,
   type ObjectInfo,
-  type Preset,
-  type Txt2ImgIssue,
+  Txt2ImgBuildError,
+  type Template,
 } from '../src/index.js';
 import {
   fakeCheckpoints,
@@ -18,19 +19,10 @@ import {
   recordedObjectInfo,
   withComboOptions,
 } from './golden-pairs.js';
+import { build, issuesOf } from './txt2img-kit.js';
 
 const info = objectInfoWithModels();
 const half = () => 0.5;
-
-function issuesOf(run: () => unknown): Txt2ImgIssue[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Txt2ImgBuildError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a Txt2ImgBuildError');
-}
 
 /** DetailDaemonSamplerNode as the ComfyUI-Detail-Daemon custom node declares it. */
 function withDetailDaemon(objectInfo: ObjectInfo): ObjectInfo {
@@ -66,10 +58,7 @@ function withDetailDaemon(objectInfo: ObjectInfo): ObjectInfo {
 
 describe('buildTxt2ImgPrompt with the basic graph', () => {
   it('builds the core graph, with defaults from object_info and a drawn seed', () => {
-    const { prompt, seed, problems } = buildTxt2ImgPrompt(
-      { caption: 'a red fox' },
-      { objectInfo: info, random: half },
-    );
+    const { prompt, seed, problems } = build({ caption: 'a red fox' }, { objectInfo: info, random: half });
     expect(seed).toBe(2 ** 52);
     expect(JSON.stringify(prompt)).toBe(
       JSON.stringify({
@@ -100,7 +89,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
   });
 
   it('applies every parameter and keeps a given seed', () => {
-    const { prompt, seed } = buildTxt2ImgPrompt(
+    const { prompt, seed } = build(
       {
         caption: 'a lighthouse',
         negative: 'fog',
@@ -114,7 +103,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
         checkpoint: fakeCheckpoints[1],
         batch_size: 3,
       },
-      { objectInfo: info, filenamePrefix: 'jobs/7' },
+      { objectInfo: info, template: { ...builtinTxt2ImgTemplate, prompt: defaultTxt2ImgGraph('jobs/7') } },
     );
     expect(seed).toBe(42);
     expect(prompt['3']?.inputs).toMatchObject({
@@ -132,7 +121,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
 
   it('names checkpoints, samplers and schedulers the server does not offer, with the allowed values', () => {
     const issues = issuesOf(() =>
-      buildTxt2ImgPrompt(
+      build(
         { caption: 'x', checkpoint: 'gone.ckpt', sampler: 'magic', scheduler: 'karras' },
         { objectInfo: info },
       ),
@@ -154,9 +143,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
   });
 
   it('says so when the server has no checkpoint at all', () => {
-    expect(
-      issuesOf(() => buildTxt2ImgPrompt({ caption: 'x' }, { objectInfo: recordedObjectInfo() })),
-    ).toEqual([
+    expect(issuesOf(() => build({ caption: 'x' }, { objectInfo: recordedObjectInfo() }))).toEqual([
       {
         kind: 'unknown_value',
         param: 'checkpoint',
@@ -169,9 +156,12 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
 
   it('refuses parameters out of bounds, unknown ones and mismatched LoRA weights', () => {
     const issues = issuesOf(() =>
-      buildTxt2ImgPrompt({ caption: '  ', width: 100, steps: 0, cfg: 25, seed: -1, colour: 'red' } as never, {
-        objectInfo: info,
-      }),
+      build(
+        { caption: '  ', width: 100, steps: 0, cfg: 25, seed: -1, colour: 'red' },
+        {
+          objectInfo: info,
+        },
+      ),
     );
     expect(issues.map((i) => (i.kind === 'invalid_param' ? i.param : i.kind)).sort()).toEqual(
       ['caption', 'cfg', 'colour', 'seed', 'steps', 'width'].sort(),
@@ -181,10 +171,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
     );
     expect(
       issuesOf(() =>
-        buildTxt2ImgPrompt(
-          { caption: 'x', loras: [fakeLoras[0] ?? ''], lora_weights: [1, 2] },
-          { objectInfo: info },
-        ),
+        build({ caption: 'x', loras: [fakeLoras[0] ?? ''], lora_weights: [1, 2] }, { objectInfo: info }),
       ),
     ).toEqual([
       { kind: 'invalid_param', param: 'lora_weights', message: 'lora_weights must have one weight per LoRA' },
@@ -194,7 +181,7 @@ describe('buildTxt2ImgPrompt with the basic graph', () => {
 
 describe('LoRAs', () => {
   it('chains one LoraLoader per LoRA between the checkpoint and everything that read its model and clip', () => {
-    const { prompt, problems } = buildTxt2ImgPrompt(
+    const { prompt, problems } = build(
       { caption: 'x', seed: 1, loras: [...fakeLoras], lora_weights: [0.5, -1] },
       { objectInfo: info },
     );
@@ -226,13 +213,10 @@ describe('LoRAs', () => {
   });
 
   it('weights default to 1; unknown LoRAs are named', () => {
-    const { prompt } = buildTxt2ImgPrompt(
-      { caption: 'x', loras: [fakeLoras[1] ?? ''] },
-      { objectInfo: info },
-    );
+    const { prompt } = build({ caption: 'x', loras: [fakeLoras[1] ?? ''] }, { objectInfo: info });
     expect(prompt['10']?.inputs).toMatchObject({ strength_model: 1, strength_clip: 1 });
     expect(
-      issuesOf(() => buildTxt2ImgPrompt({ caption: 'x', loras: ['nope.safetensors'] }, { objectInfo: info })),
+      issuesOf(() => build({ caption: 'x', loras: ['nope.safetensors'] }, { objectInfo: info })),
     ).toEqual([
       expect.objectContaining({
         kind: 'unknown_value',
@@ -250,7 +234,7 @@ describe('advanced switches', () => {
     delete noPag.PerturbedAttentionGuidance;
     let caught: unknown;
     try {
-      buildTxt2ImgPrompt({ caption: 'x', pag: true, detail_daemon: true }, { objectInfo: noPag });
+      build({ caption: 'x', pag: true, detail_daemon: true }, { objectInfo: noPag });
     } catch (error) {
       caught = error;
     }
@@ -267,10 +251,7 @@ describe('advanced switches', () => {
   });
 
   it('put Deep Shrink and PAG in front of the sampler model', () => {
-    const { prompt, problems } = buildTxt2ImgPrompt(
-      { caption: 'x', deepshrink: true, pag: true },
-      { objectInfo: info },
-    );
+    const { prompt, problems } = build({ caption: 'x', deepshrink: true, pag: true }, { objectInfo: info });
     expect(prompt['10']).toEqual({
       inputs: {
         block_number: 3,
@@ -293,7 +274,7 @@ describe('advanced switches', () => {
   });
 
   it('split sigmas: two SamplerCustomAdvanced stages replace the KSampler', () => {
-    const { prompt, problems } = buildTxt2ImgPrompt(
+    const { prompt, problems } = build(
       { caption: 'x', seed: 9, steps: 20, cfg: 5, split_sigmas: true },
       { objectInfo: info },
     );
@@ -321,10 +302,7 @@ describe('advanced switches', () => {
 
   it('detail daemon wraps the sampler when the custom node is installed', () => {
     const objectInfo = withDetailDaemon(info);
-    const { prompt, problems } = buildTxt2ImgPrompt(
-      { caption: 'x', detail_daemon: true, pag: true },
-      { objectInfo },
-    );
+    const { prompt, problems } = build({ caption: 'x', detail_daemon: true, pag: true }, { objectInfo });
     const entries = Object.entries(prompt);
     const [daemonId, daemon] =
       entries.find(([, node]) => node.class_type === 'DetailDaemonSamplerNode') ?? [];
@@ -340,14 +318,14 @@ describe('advanced switches', () => {
 });
 
 describe('with a preset', () => {
-  const presetsDir = join(resolve(import.meta.dirname, '../../../config/comfy'), 'presets');
-  async function presets(): Promise<Preset[]> {
-    return (await loadPresets(presetsDir)).presets;
+  const root = resolve(import.meta.dirname, '../../../config/comfy');
+  async function presets(): Promise<Template[]> {
+    return templatesFrom(await loadTemplateLibrary({ root }), 'preset');
   }
 
   it('patches the preset template and keeps its own sampler settings', async () => {
     const list = await presets();
-    const { prompt, seed, problems } = buildTxt2ImgPrompt(
+    const { prompt, seed, problems } = build(
       { caption: 'a castle', preset: 'sample_basic_sdxl', loras: [fakeLoras[0] ?? ''] },
       { objectInfo: info, presets: list, random: () => 0 },
     );
@@ -365,29 +343,34 @@ describe('with a preset', () => {
     expect(problems).toEqual([]);
   });
 
+  it('returns the template it built from, for the ledger', async () => {
+    const list = await presets();
+    const fromPreset = build(
+      { caption: 'x', preset: 'sample_basic_sdxl' },
+      { objectInfo: info, presets: list },
+    );
+    expect(fromPreset.template).toMatchObject({ id: 'preset/sample_basic_sdxl', version: list[0]?.version });
+    expect(build({ caption: 'x' }, { objectInfo: info, presets: list }).template).toBe(
+      builtinTxt2ImgTemplate,
+    );
+  });
+
   it('falls back to an installed checkpoint when the preset one is missing', async () => {
     const list = await presets();
     const objectInfo = withComboOptions(info, {
       CheckpointLoaderSimple: { ckpt_name: ['other.safetensors'] },
     });
-    const { prompt } = buildTxt2ImgPrompt(
-      { caption: 'x', preset: 'sample_basic_sdxl' },
-      { objectInfo, presets: list },
-    );
+    const { prompt } = build({ caption: 'x', preset: 'sample_basic_sdxl' }, { objectInfo, presets: list });
     expect(prompt['4']?.inputs.ckpt_name).toBe('other.safetensors');
   });
 
   it('applies the preset contract bounds and refuses unknown presets', async () => {
     const list = await presets();
     expect(
-      issuesOf(() =>
-        buildTxt2ImgPrompt({ caption: 'x', width: 4096 }, { objectInfo: info, preset: list[0] }),
-      ),
+      issuesOf(() => build({ caption: 'x', width: 4096 }, { objectInfo: info, template: list[0] })),
     ).toEqual([expect.objectContaining({ kind: 'invalid_param', param: 'width' })]);
     expect(
-      issuesOf(() =>
-        buildTxt2ImgPrompt({ caption: 'x', preset: 'nope' }, { objectInfo: info, presets: list }),
-      ),
+      issuesOf(() => build({ caption: 'x', preset: 'nope' }, { objectInfo: info, presets: list })),
     ).toEqual([
       expect.objectContaining({ kind: 'unknown_preset', preset: 'nope', available: ['sample_basic_sdxl'] }),
     ]);
@@ -397,17 +380,14 @@ describe('with a preset', () => {
     const [preset] = await presets();
     if (!preset) throw new Error('no preset');
     const { batch_size: _dropped, ...properties } = preset.params.properties;
-    const narrow: Preset = { ...preset, name: 'narrow', params: { ...preset.params, properties } };
+    const narrow: Template = { ...preset, name: 'narrow', params: { ...preset.params, properties } };
     expect(
-      issuesOf(() =>
-        buildTxt2ImgPrompt({ caption: 'x', batch_size: 2 }, { objectInfo: info, preset: narrow }),
-      ),
+      issuesOf(() => build({ caption: 'x', batch_size: 2 }, { objectInfo: info, template: narrow })),
     ).toEqual([
       { kind: 'unsupported', param: 'batch_size', message: 'preset "narrow" does not take "batch_size"' },
     ]);
     expect(
-      buildTxt2ImgPrompt({ caption: 'x' }, { objectInfo: info, preset: narrow }).prompt['5']?.inputs
-        .batch_size,
+      build({ caption: 'x' }, { objectInfo: info, template: narrow }).prompt['5']?.inputs.batch_size,
     ).toBe(1);
   });
 });

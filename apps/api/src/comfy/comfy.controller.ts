@@ -4,25 +4,21 @@ import type {
   ComfyHealthResponse,
   ComfyHistoryResponse,
   ComfyObjectInfoResponse,
-  ComfyQueueResponse,
   ComfyStatusResponse,
   JobListResponse,
-  Txt2ImgResponse,
 } from '@atelier/contract';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
-import { JobsQueryDto, ObjectInfoQueryDto, QueueDto, Txt2ImgDto, isTrueWord } from './comfy.dto.js';
+import { JobsQueryDto, ObjectInfoQueryDto, isTrueWord } from './comfy.dto.js';
 import { ComfyHealth } from './comfy-health.js';
-import { IdempotencyKey, promptIdPipe } from './comfy.pipes.js';
+import { promptIdPipe } from './comfy.pipes.js';
 import { JobStreams } from './job-stream.js';
 import { JobsService } from './jobs.service.js';
 import { ObjectInfoCache } from './object-info.cache.js';
-import { QueueService } from './queue.service.js';
 import { ComfyRateLimits } from './rate-limit.js';
-import { Txt2ImgService } from './txt2img.service.js';
 import { ViewProxy, parseViewQuery } from './view-proxy.js';
 
 /** Answers even while the integration is off (it says so). */
@@ -44,34 +40,12 @@ export class ComfyHealthController {
 @UseGuards(ComfyEnabledGuard)
 export class ComfyController {
   constructor(
-    private readonly queueService: QueueService,
-    private readonly txt2imgService: Txt2ImgService,
     private readonly jobs: JobsService,
     private readonly objectInfo: ObjectInfoCache,
     private readonly viewProxy: ViewProxy,
     private readonly limits: ComfyRateLimits,
     private readonly streams: JobStreams,
   ) {}
-
-  @Post('queue')
-  @ApiOperation({ summary: 'Queue an API-format prompt (Idempotency-Key header makes retries safe)' })
-  queue(
-    @CurrentUser() user: AuthUser,
-    @Body() body: QueueDto,
-    @IdempotencyKey() key: string | null,
-  ): Promise<ComfyQueueResponse> {
-    return this.queueService.queue(user, body, key);
-  }
-
-  @Post('txt2img')
-  @ApiOperation({ summary: 'Build a text-to-image prompt from parameters (or a preset) and queue it' })
-  txt2img(
-    @CurrentUser() user: AuthUser,
-    @Body() body: Txt2ImgDto,
-    @IdempotencyKey() key: string | null,
-  ): Promise<Txt2ImgResponse> {
-    return this.txt2imgService.create(user, body, key);
-  }
 
   @Get('status/:promptId')
   @ApiOperation({ summary: 'Status, queue position and progress of a job' })

@@ -41,6 +41,14 @@ export class ComfyJobEntity extends OwnedByUser {
   @Column({ type: 'simple-json', nullable: true })
   params!: Record<string, unknown> | null;
 
+  /** The template it was built from (`preset/<name>`, …); null for a caller's own graph. */
+  @Column({ name: 'template_id', type: 'text', nullable: true })
+  templateId!: string | null;
+
+  /** That template's version (a content hash of its graph and contract). */
+  @Column({ name: 'template_version', type: 'text', nullable: true })
+  templateVersion!: string | null;
+
   @Column({ name: 'queue_number', type: 'real', nullable: true })
   queueNumber!: number | null;
 

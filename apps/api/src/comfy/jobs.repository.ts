@@ -15,6 +15,8 @@ export type NewJob = Pick<
   | 'requestHash'
   | 'workflow'
   | 'params'
+  | 'templateId'
+  | 'templateVersion'
 >;
 
 export type JobChanges = Partial<

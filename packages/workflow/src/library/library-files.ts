@@ -1,6 +1,8 @@
-/** Reading the configuration files of presets and workflow templates, turning every failure into a report line. */
+/** Reading the template library's files, turning every failure into a report line. */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+
+import { templateNamePattern } from '@atelier/contract';
 
 /** A file that could not be used, and why; loading continues with the others. */
 export interface LibraryProblem {
@@ -47,8 +49,8 @@ export function fileStem(path: string, suffix: string): string {
   return name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
 }
 
-/** Names double as identifiers in URLs and requests. */
-export const templateNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Names double as identifiers in URLs and requests (the pattern the API checks them with). */
+export const templateName = new RegExp(templateNamePattern);
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 /**
- * Builds the API prompt of a text-to-image request: a preset's template (or the basic core graph) patched through
- * its parameter contract, names checked against object_info, then the requested add-ons wired in.
+ * Builds the API prompt of a text-to-image request: a template (a preset, or the built-in core graph) patched
+ * through its parameter contract, names checked against object_info, then the requested add-ons wired in.
  */
 import {
   txt2imgDefaults,
@@ -12,12 +12,11 @@ import {
 
 import type { ApiPrompt } from '../api-prompt.js';
 import { hasOwn } from '../json.js';
-import type { Preset } from '../library/presets.js';
+import type { Template } from '../library/template.js';
 import { hasNodeClass, listComboOptions, type ComboValue, type ObjectInfo } from '../object-info.js';
-import { compileSchema } from '../params/ajv.js';
 import { applyParams, type ParamSchema, type PatchTarget } from '../params/apply-params.js';
 import { checkPromptAgainstObjectInfo, type PromptProblem } from '../prompt-check.js';
-import { basicTxt2ImgContract, basicTxt2ImgTemplate } from './basic-graph.js';
+import { builtinTxt2ImgTemplate } from './default-graph.js';
 import {
   chainLoras,
   patchSamplerModel,
@@ -34,17 +33,18 @@ import {
   type LatentSlot,
 } from './image-source.js';
 import { Txt2ImgBuildError, type Txt2ImgIssue } from './txt2img-error.js';
-import { txt2imgParamsSchema } from './txt2img-schema.js';
+import type { CheckedTxt2ImgParams } from './txt2img-params.js';
 
 export interface BuildTxt2ImgOptions {
   objectInfo: ObjectInfo;
-  /** The preset to build from; when absent, `params.preset` is looked up in `presets`, else the basic graph is used. */
-  preset?: Preset;
-  presets?: readonly Preset[];
+  /**
+   * The template to build from; when absent, `params.preset` is looked up among the `preset` templates of
+   * `presets`, else `builtinTxt2ImgTemplate` is used.
+   */
+  template?: Template;
+  presets?: readonly Template[];
   /** Random source in [0, 1) for the seed; default Math.random. */
   random?: () => number;
-  /** SaveImage prefix of the basic graph; default `atelier/txt2img`. */
-  filenamePrefix?: string;
   /**
    * Whether an `image` / `mask` name may be used (e.g. "this user uploaded it"). Default: it must be in
    * LoadImage's list in object_info — which, in ComfyUI, holds only the top level of the input folder.
@@ -54,6 +54,8 @@ export interface BuildTxt2ImgOptions {
 
 export interface BuildTxt2ImgResult {
   prompt: ApiPrompt;
+  /** The template it was built from (the ledger records its id and version). */
+  template: Template;
   /** The seed used (drawn when the request had none). */
   seed: number;
   /** What ComfyUI would still reject (e.g. a preset node the server lacks); empty when the prompt fits. */
@@ -64,52 +66,11 @@ type NamedKey = 'checkpoint' | 'sampler' | 'scheduler';
 const namedKeys: readonly NamedKey[] = ['checkpoint', 'sampler', 'scheduler'];
 
 interface Base {
+  /** How messages name it: `preset "sample_basic_sdxl"`, `the basic graph`. */
   name: string;
   template: ApiPrompt;
   contract: ParamSchema;
-}
-
-function validateParams(params: unknown): Txt2ImgParams {
-  const validate = compileSchema(txt2imgParamsSchema);
-  if (!validate(params)) {
-    const issues = (validate.errors ?? []).map((error): Txt2ImgIssue => {
-      const extra = error.params as Record<string, unknown>;
-      const param =
-        typeof extra.additionalProperty === 'string'
-          ? extra.additionalProperty
-          : typeof extra.missingProperty === 'string'
-            ? extra.missingProperty
-            : error.instancePath.slice(1) || 'params';
-      const message =
-        error.keyword === 'additionalProperties'
-          ? `${param} is not a txt2img parameter`
-          : error.keyword === 'pattern' && param === 'caption'
-            ? 'caption must not be empty'
-            : `${param} ${error.message ?? 'is invalid'}`;
-      return { kind: 'invalid_param', param, message };
-    });
-    throw new Txt2ImgBuildError(issues);
-  }
-  const valid = params as Txt2ImgParams;
-  const issues: Txt2ImgIssue[] = [];
-  const invalid = (param: string, message: string) => issues.push({ kind: 'invalid_param', param, message });
-  if (valid.lora_weights && valid.lora_weights.length !== (valid.loras?.length ?? 0)) {
-    invalid('lora_weights', 'lora_weights must have one weight per LoRA');
-  }
-  if (valid.image === undefined) {
-    if (valid.mask !== undefined) invalid('mask', 'mask needs an image to inpaint');
-    if (valid.denoise !== undefined)
-      invalid('denoise', 'denoise applies to img2img and inpainting: set image');
-  } else if (valid.mask !== undefined) {
-    for (const side of ['width', 'height'] as const) {
-      if (valid[side] !== undefined) invalid(side, `inpainting keeps the image's size: leave ${side} out`);
-    }
-  }
-  if (valid.mask_channel !== undefined && valid.mask === undefined) {
-    invalid('mask_channel', 'mask_channel needs a mask');
-  }
-  if (issues.length) throw new Txt2ImgBuildError(issues);
-  return valid;
+  source: Template;
 }
 
 /** The image and mask must be known input files: by the caller's rule, else LoadImage's list. */
@@ -129,26 +90,22 @@ function checkInputImages(source: ImageSource, options: BuildTxt2ImgOptions, iss
 }
 
 function chooseBase(params: Txt2ImgParams, options: BuildTxt2ImgOptions): Base {
-  const preset =
-    options.preset ??
-    (params.preset !== undefined ? options.presets?.find((p) => p.name === params.preset) : undefined);
-  if (preset) return { name: `preset "${preset.name}"`, template: preset.template, contract: preset.params };
-  if (params.preset !== undefined) {
-    const available = (options.presets ?? []).map((p) => p.name);
+  const presets = (options.presets ?? []).filter((template) => template.source === 'preset');
+  const chosen =
+    options.template ??
+    (params.preset !== undefined ? presets.find((p) => p.name === params.preset) : builtinTxt2ImgTemplate);
+  if (!chosen) {
     throw new Txt2ImgBuildError([
       {
         kind: 'unknown_preset',
-        preset: params.preset,
-        available,
-        message: `there is no preset "${params.preset}"`,
+        preset: params.preset ?? '',
+        available: presets.map((p) => p.name),
+        message: `there is no preset "${params.preset ?? ''}"`,
       },
     ]);
   }
-  return {
-    name: 'the basic graph',
-    template: basicTxt2ImgTemplate(options.filenamePrefix ?? 'atelier/txt2img'),
-    contract: basicTxt2ImgContract,
-  };
+  const name = chosen.source === 'builtin' ? 'the basic graph' : `${chosen.source} "${chosen.name}"`;
+  return { name, template: chosen.prompt, contract: chosen.params, source: chosen };
 }
 
 function firstTarget(contract: ParamSchema, key: string): PatchTarget | undefined {
@@ -228,14 +185,15 @@ function checkNodeClasses(
 }
 
 /**
- * Builds the prompt for POST /api/comfy/txt2img.
+ * Builds the prompt for POST /api/comfy/txt2img from parameters checked by `parseTxt2ImgParams`.
  *
- * @throws Txt2ImgBuildError (422) for out-of-bounds parameters, names the server does not offer (with the
- * allowed ones), add-ons whose node classes are missing (named), an unknown preset, or a preset that cannot take
- * a parameter.
+ * @throws Txt2ImgBuildError for names the server does not offer (with the allowed ones), add-ons whose node
+ * classes are missing (named), an unknown preset, or a preset that cannot take a parameter.
  */
-export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgOptions): BuildTxt2ImgResult {
-  const request = validateParams(params);
+export function buildTxt2ImgPrompt(
+  request: CheckedTxt2ImgParams,
+  options: BuildTxt2ImgOptions,
+): BuildTxt2ImgResult {
   const { objectInfo } = options;
   const base = chooseBase(request, options);
   const features = requestedFeatures(request);
@@ -326,5 +284,5 @@ export function buildTxt2ImgPrompt(params: Txt2ImgParams, options: BuildTxt2ImgO
       });
     }
   }
-  return { prompt, seed, problems: checkPromptAgainstObjectInfo(prompt, objectInfo) };
+  return { prompt, template: base.source, seed, problems: checkPromptAgainstObjectInfo(prompt, objectInfo) };
 }

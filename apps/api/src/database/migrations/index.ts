@@ -2,6 +2,7 @@ import { InitialSchema1763700000000 } from './1763700000000-initial-schema.js';
 import { Gallery1763800000000 } from './1763800000000-gallery.js';
 import { ComfyJobs1763900000000 } from './1763900000000-comfy-jobs.js';
 import { ComfyUploads1764000000000 } from './1764000000000-comfy-uploads.js';
+import { JobTemplates1764100000000 } from './1764100000000-job-templates.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   Gallery1763800000000,
   ComfyJobs1763900000000,
   ComfyUploads1764000000000,
+  JobTemplates1764100000000,
 ];

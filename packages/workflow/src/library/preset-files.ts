@@ -1,33 +1,12 @@
-/** Presets: `config/comfy/presets/<name>.json`, an API-format template plus its parameter contract. */
-import { isApiPrompt, type ApiPrompt } from '../api-prompt.js';
+/** Presets: `config/comfy/presets/<name>.json`, an API-format template plus its parameter contract in one file. */
+import { templateNamePattern } from '@atelier/contract';
+
+import { isApiPrompt } from '../api-prompt.js';
 import { isRecord } from '../json.js';
 import { compileSchema } from '../params/ajv.js';
 import { checkParamContract, type ParamSchema } from '../params/apply-params.js';
-import {
-  fileStem,
-  listJsonFiles,
-  readJsonFile,
-  templateNamePattern,
-  type LibraryProblem,
-} from './library-files.js';
-
-export interface Preset {
-  /** The identifier (the file name without `.json`); requests pick a preset by it. */
-  name: string;
-  title: string;
-  description: string;
-  /** API-format prompt; parameters patch copies of it. */
-  template: ApiPrompt;
-  /** The parameter contract (JSON Schema + `x-patch`). */
-  params: ParamSchema;
-  file: string;
-}
-
-export interface PresetLibrary {
-  presets: Preset[];
-  /** Files that were skipped, with the reason. */
-  problems: LibraryProblem[];
-}
+import { fileStem, listJsonFiles, readJsonFile, type LibraryProblem } from './library-files.js';
+import { createTemplate, type Template } from './template.js';
 
 const presetFileSchema = {
   type: 'object',
@@ -35,7 +14,7 @@ const presetFileSchema = {
   required: ['name', 'template', 'params'],
   properties: {
     $schema: { type: 'string' },
-    name: { type: 'string', pattern: templateNamePattern.source },
+    name: { type: 'string', pattern: templateNamePattern },
     title: { type: 'string' },
     description: { type: 'string' },
     template: { type: 'object', minProperties: 1 },
@@ -48,7 +27,7 @@ export function parsePreset(
   value: unknown,
   file: string,
   expectedName?: string,
-): { ok: true; preset: Preset } | { ok: false; problems: LibraryProblem[] } {
+): { ok: true; template: Template } | { ok: false; problems: LibraryProblem[] } {
   const validate = compileSchema(presetFileSchema);
   if (!validate(value) || !isRecord(value)) {
     const problems = (validate.errors ?? []).map((error) => ({
@@ -78,21 +57,24 @@ export function parsePreset(
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
-    preset: {
+    template: createTemplate({
       name,
+      source: 'preset',
       title: typeof value.title === 'string' ? value.title : name,
       description: typeof value.description === 'string' ? value.description : '',
-      template: value.template,
+      prompt: value.template,
       params: value.params as ParamSchema,
-      file,
-    },
+      files: [file],
+    }),
   };
 }
 
 /** Loads every `*.json` preset of `dir`; bad files are listed in `problems`, never thrown. */
-export async function loadPresets(dir: string): Promise<PresetLibrary> {
+export async function loadPresetFiles(
+  dir: string,
+): Promise<{ templates: Template[]; problems: LibraryProblem[] }> {
   const listing = await listJsonFiles(dir);
-  const presets: Preset[] = [];
+  const templates: Template[] = [];
   const problems: LibraryProblem[] = listing.problem ? [listing.problem] : [];
   for (const file of listing.files) {
     const json = await readJsonFile(file);
@@ -101,8 +83,8 @@ export async function loadPresets(dir: string): Promise<PresetLibrary> {
       continue;
     }
     const parsed = parsePreset(json.value, file, fileStem(file, '.json'));
-    if (parsed.ok) presets.push(parsed.preset);
+    if (parsed.ok) templates.push(parsed.template);
     else problems.push(...parsed.problems);
   }
-  return { presets, problems };
+  return { templates, problems };
 }

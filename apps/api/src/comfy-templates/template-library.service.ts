@@ -1,0 +1,150 @@
+import type { ComfyPresetListResponse, ComfyWorkflowListResponse } from '@atelier/contract';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  checkTemplate,
+  loadTemplateLibrary,
+  templatesFrom,
+  type ObjectInfo,
+  type PromptProblem,
+  type Template,
+  type TemplateLibrary,
+  type TemplateSource,
+} from '@atelier/workflow';
+import { join } from 'node:path';
+import { describeComfyError } from '../comfy/comfy-errors.js';
+import { ObjectInfoCache } from '../comfy/object-info.cache.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventBus } from '../events/event-bus.js';
+import { toLibraryProblem, toPresetSummary, toWorkflowView } from './template-views.js';
+
+/** The library is re-read at most this often, so edited files apply without a restart. */
+const libraryTtlMs = 10_000;
+
+/** The verdicts of one library load against one object_info copy. */
+interface Verdicts {
+  info: ObjectInfo;
+  library: TemplateLibrary;
+  fetchedAt: string;
+  problems: Map<string, PromptProblem[]>;
+}
+
+/**
+ * The template library (`loadTemplateLibrary`: the built-in txt2img graph, `<config>/comfy/presets`,
+ * `workflows/` + `params/`), loaded once per 10 s for every route. Workflow templates run as they are, so each
+ * is checked against object_info (`checkTemplate`) whenever a fresh copy is fetched and on the first listing;
+ * the verdicts are kept per object_info copy and library load. Presets and the built-in graph are not: the
+ * txt2img builder fills their checkpoint and sampler from what the server offers and checks the rest itself.
+ */
+@Injectable()
+export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(TemplateLibraryService.name);
+  private readonly root: string;
+  private readonly presetsDir: string;
+  private loaded: { at: number; library: TemplateLibrary } | null = null;
+  private loading: Promise<TemplateLibrary> | null = null;
+  private verdicts: Verdicts | null = null;
+  private detach: () => void = () => {};
+
+  constructor(
+    config: AppConfig,
+    private readonly objectInfo: ObjectInfoCache,
+    private readonly bus: EventBus,
+  ) {
+    this.root = join(config.configDir, 'comfy');
+    this.presetsDir = config.comfyTuning.presetsDir;
+  }
+
+  onApplicationBootstrap(): void {
+    this.detach = this.bus.subscribe('comfy.object_info_refreshed', ({ info, fetchedAt }) =>
+      this.library()
+        .then((library) => {
+          this.check(library, info, fetchedAt.toISOString());
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'Checking the template library failed')),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.detach();
+  }
+
+  /** GET /workflows: every workflow template with its verdict; files that did not load are listed apart. */
+  async listWorkflows(): Promise<ComfyWorkflowListResponse> {
+    const library = await this.library();
+    let verdicts: Verdicts | null = null;
+    try {
+      const current = await this.objectInfo.get();
+      verdicts = this.check(library, current.object_info, current.fetched_at);
+    } catch (error) {
+      // The list is still useful without ComfyUI; it says the templates were not checked.
+      this.logger.warn({ error: describeComfyError(error) }, 'Listing workflows without object_info');
+    }
+    return {
+      items: templatesFrom(library, 'workflow').map((template) =>
+        toWorkflowView(template, verdicts?.problems.get(template.id) ?? []),
+      ),
+      library_problems: library.problems
+        .filter((problem) => problem.source === 'workflow')
+        .map(toLibraryProblem),
+      checked_against: verdicts?.fetchedAt ?? null,
+    };
+  }
+
+  /** GET /presets: the templates POST /txt2img can name in `preset`. */
+  async listPresets(): Promise<ComfyPresetListResponse> {
+    return { items: templatesFrom(await this.library(), 'preset').map(toPresetSummary) };
+  }
+
+  /** The templates of one source, as currently loaded. */
+  async templates(source: TemplateSource): Promise<Template[]> {
+    return templatesFrom(await this.library(), source);
+  }
+
+  /** A template by source and name, or null. */
+  async find(source: TemplateSource, name: string): Promise<Template | null> {
+    return (await this.library()).templates.find((t) => t.source === source && t.name === name) ?? null;
+  }
+
+  /** What keeps a workflow template from running on the server now (asks ComfyUI for object_info when not cached). */
+  async problemsOf(template: Template): Promise<PromptProblem[]> {
+    const library = await this.library();
+    const current = await this.objectInfo.get();
+    const info = current.object_info;
+    const verdicts = this.check(library, info, current.fetched_at);
+    return verdicts.problems.get(template.id) ?? checkTemplate(template, info);
+  }
+
+  private check(library: TemplateLibrary, info: ObjectInfo, fetchedAt: string): Verdicts {
+    const cached = this.verdicts;
+    if (cached?.info === info && cached.library === library) return cached;
+    const problems = new Map<string, PromptProblem[]>();
+    for (const template of templatesFrom(library, 'workflow')) {
+      const found = checkTemplate(template, info);
+      problems.set(template.id, found);
+      const before = cached?.problems.get(template.id)?.length ?? 0;
+      if (found.length > 0 && before === 0) {
+        this.logger.warn(
+          { template: template.id, problems: found.map((p) => `node ${p.nodeId}: ${p.message}`) },
+          'A workflow template does not fit the ComfyUI server',
+        );
+      }
+    }
+    this.verdicts = { info, library, fetchedAt, problems };
+    return this.verdicts;
+  }
+
+  private library(): Promise<TemplateLibrary> {
+    if (this.loaded && Date.now() - this.loaded.at < libraryTtlMs)
+      return Promise.resolve(this.loaded.library);
+    this.loading ??= loadTemplateLibrary({ root: this.root, presetsDir: this.presetsDir })
+      .then((library) => {
+        for (const problem of library.problems) this.logger.warn(problem, 'Skipping a template file');
+        this.loaded = { at: Date.now(), library };
+        return library;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+    return this.loading;
+  }
+}

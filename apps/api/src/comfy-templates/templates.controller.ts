@@ -1,0 +1,41 @@
+import type {
+  ComfyConvertResponse,
+  ComfyPresetListResponse,
+  ComfyWorkflowListResponse,
+} from '@atelier/contract';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
+import { ConvertService } from './convert.service.js';
+import { TemplateLibraryService } from './template-library.service.js';
+import { ConvertWorkflowDto } from './templates.dto.js';
+
+/** The template library (workflow templates and txt2img presets) and UI-workflow conversion (any signed-in user). */
+@ApiTags('comfy')
+@Controller('comfy')
+@UseGuards(ComfyEnabledGuard)
+export class TemplatesController {
+  constructor(
+    private readonly converter: ConvertService,
+    private readonly library: TemplateLibraryService,
+  ) {}
+
+  @Post('workflows/convert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Convert a UI workflow to an API prompt (422 names what cannot be converted)' })
+  convert(@Body() body: ConvertWorkflowDto): Promise<ComfyConvertResponse> {
+    return this.converter.convert(body.workflow);
+  }
+
+  @Get('workflows')
+  @ApiOperation({ summary: 'The workflow templates with parameter contracts; broken ones are flagged' })
+  listWorkflows(): Promise<ComfyWorkflowListResponse> {
+    return this.library.listWorkflows();
+  }
+
+  @Get('presets')
+  @ApiOperation({ summary: 'The txt2img presets and the parameters each takes' })
+  listPresets(): Promise<ComfyPresetListResponse> {
+    return this.library.listPresets();
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Allow, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/**
+ * POST /api/comfy/queue. Only `workflow` is used: ComfyUI's own top-level fields (`number`, `front`,
+ * `prompt_id`, `client_id` → ComfyUI, `extra_data`) are accepted for compatibility with clients written
+ * for ComfyUI's /prompt, and ignored — Atelier sets the id, the priority and the client id itself.
+ */
+export class QueueDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'API-format prompt (or a UI workflow)',
+  })
+  @IsObject()
+  workflow!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: "The browser's own id: only recorded and echoed" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  client_id?: string;
+
+  @Allow()
+  number?: unknown;
+
+  @Allow()
+  front?: unknown;
+
+  @Allow()
+  prompt_id?: unknown;
+
+  @Allow()
+  extra_data?: unknown;
+}
+
+/** POST /api/comfy/workflows/convert. */
+export class ConvertWorkflowDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'A UI workflow as the ComfyUI frontend saves it (an API prompt passes through)',
+  })
+  @IsObject()
+  workflow!: Record<string, unknown>;
+}
+
+/** POST /api/comfy/workflows/:name/run; the values are checked against the template's contract (ajv). */
+export class RunWorkflowDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Knob values (see the template’s params schema); left out = the template’s value',
+  })
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, unknown>;
+}
