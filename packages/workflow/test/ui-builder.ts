@@ -59,7 +59,7 @@ export class UiBuilder {
         const kind = (all[name] as unknown[])[0];
         inputs.push({ name, type: Array.isArray(kind) ? 'COMBO' : kind, widget: { name }, link: null });
       }
-      const types = (def.output as unknown[] | undefined) ?? [];
+      const types = def.output ?? [];
       types.forEach((kind, index) =>
         outputs.push({ name: String(kind), type: kind, links: null, slot_index: index }),
       );

@@ -1,8 +1,8 @@
 import { comfyUploadKinds, comfyUploadSubfolderPattern, type ComfyUploadKind } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { booleanWords } from '../common/boolean-words.js';
 
-export const booleanWords = ['true', 'false', '1', '0'] as const;
 
 /** The multipart fields of POST /api/comfy/upload besides the file part `image`. */
 export class UploadFieldsDto {

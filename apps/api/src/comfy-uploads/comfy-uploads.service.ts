@@ -4,6 +4,7 @@ import { toComfyAppError } from '../comfy/comfy-errors.js';
 import { ComfyService } from '../comfy/comfy.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
+import { isTrueWord } from '../common/boolean-words.js';
 import type { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { inspectImage } from '../common/image-inspection.js';
 import { KeyedLock } from '../common/keyed-lock.js';
@@ -75,7 +76,7 @@ export class ComfyUploadsService {
         mime: inspected.mime,
         width: inspected.width,
         height: inspected.height,
-        ephemeral: fields.ephemeral === 'true' || fields.ephemeral === '1',
+        ephemeral: isTrueWord(fields.ephemeral),
       });
       return toUploadResponse(row);
     });

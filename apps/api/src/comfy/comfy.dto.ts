@@ -2,9 +2,7 @@ import { jobStatuses, type JobStatus } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-
-const booleanWords = ['1', '0', 'true', 'false'] as const;
-export const isTrueWord = (value: string | undefined): boolean => value === '1' || value === 'true';
+import { booleanWords } from '../common/boolean-words.js';
 
 /** GET /api/comfy/jobs query. */
 export class JobsQueryDto {

@@ -65,7 +65,7 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
 
   /** Just the catalogue, for the builders. */
   async objectInfo(): Promise<ObjectInfo> {
-    return (await this.get()).object_info as ObjectInfo;
+    return (await this.get()).object_info;
   }
 
   private fetch(wiring: ComfyWiring): Promise<Entry> {

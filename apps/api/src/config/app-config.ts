@@ -36,20 +36,10 @@ export interface AppConfigValues {
     readonly loginWindowS: number;
     readonly firstAdmin: { readonly username: string; readonly password: string | null };
   };
-  /** Boot values of the ComfyUI integration (env over defaults). Read live values from RuntimeConfig. */
+  /** The ComfyUI integration's own settings (enabled, URL, timeouts…) are runtime settings: see RuntimeConfig. */
   readonly comfy: {
-    readonly enabled: boolean;
-    readonly apiUrl: string;
-    readonly timeoutMs: number;
-    /** Absolute. */
+    /** Absolute; where generated images are stored. */
     readonly imageDir: string;
-    readonly healthIntervalS: number;
-    readonly objectInfoTtlS: number;
-    readonly reconnect: {
-      readonly maxAttempts: number;
-      readonly baseDelayS: number;
-      readonly maxDelayS: number;
-    };
   };
   readonly gallery: {
     /** Largest upload accepted by POST /api/comfy/ingest. */
@@ -117,7 +107,7 @@ export interface AppConfigValues {
 
 /**
  * The boot configuration, parsed once by `loadConfig`. A class so Nest can inject it by type.
- * Runtime-changeable settings (comfy_*) are served live by `RuntimeConfig`; this holds their boot values.
+ * Runtime-changeable settings (comfy_*) are served live by `RuntimeConfig`; `runtime` holds the layers under them.
  */
 export class AppConfig implements AppConfigValues {
   declare readonly port: number;

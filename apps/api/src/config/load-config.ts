@@ -7,13 +7,13 @@ import {
 } from '@atelier/contract';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
+import { parseBooleanWord } from '../common/boolean-words.js';
 import { hasFlag, splitShellWords } from '../common/shell-words.js';
 import { findRepoRoot, readApiVersion } from './paths.js';
 import {
   checkNumber,
   crossSettingErrors,
   describeNumber,
-  parseBooleanWord,
   parseNumberWord,
   runtimeDefaults,
   runtimeSettingKeys,
@@ -67,6 +67,16 @@ class EnvReader {
 
   boolean(name: string, fallback: boolean): boolean {
     return this.read(name, 'a boolean (true/false, 1/0, yes/no, on/off)', parseBooleanWord) ?? fallback;
+  }
+
+  /** The largest upload of a kind (gallery ingest, ComfyUI input images): 25 MiB unless set. */
+  uploadBytes(name: string): number {
+    return this.number(name, 25 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024, integer: true, unit: 'bytes' });
+  }
+
+  /** The largest decoded image (width × height) of a kind; guards against decompression bombs. */
+  imagePixels(name: string): number {
+    return this.number(name, 8192 * 8192, { min: 1, max: 1_000_000_000, integer: true });
   }
 }
 
@@ -211,45 +221,15 @@ export function loadConfig(env: Env): AppConfig {
           ) ?? null,
       },
     },
-    comfy: {
-      enabled: bootSettings.comfy_enabled,
-      apiUrl: bootSettings.comfy_api_url,
-      timeoutMs: bootSettings.comfy_timeout * 1000,
-      imageDir: underRoot(reader.raw('COMFY_IMAGE_DIR') ?? 'generated/comfy'),
-      healthIntervalS: bootSettings.comfy_health_interval_s,
-      objectInfoTtlS: bootSettings.comfy_object_info_ttl_s,
-      reconnect: {
-        maxAttempts: bootSettings.comfy_reconnect_max_attempts,
-        baseDelayS: bootSettings.comfy_reconnect_base_delay_s,
-        maxDelayS: bootSettings.comfy_reconnect_max_delay_s,
-      },
-    },
+    comfy: { imageDir: underRoot(reader.raw('COMFY_IMAGE_DIR') ?? 'generated/comfy') },
     gallery: {
-      ingestMaxBytes: reader.number('ATELIER_INGEST_MAX_BYTES', 25 * 1024 * 1024, {
-        min: 1024,
-        max: 1024 * 1024 * 1024,
-        integer: true,
-        unit: 'bytes',
-      }),
-      maxInputPixels: reader.number('ATELIER_INGEST_MAX_PIXELS', 8192 * 8192, {
-        min: 1,
-        max: 1_000_000_000,
-        integer: true,
-      }),
+      ingestMaxBytes: reader.uploadBytes('ATELIER_INGEST_MAX_BYTES'),
+      maxInputPixels: reader.imagePixels('ATELIER_INGEST_MAX_PIXELS'),
       thumbnailDir: underRoot(reader.raw('ATELIER_THUMBNAIL_DIR') ?? 'generated/thumbnails'),
     },
     comfyUploads: {
-      maxBytes: reader.number('ATELIER_UPLOAD_MAX_BYTES', 25 * 1024 * 1024, {
-        min: 1024,
-        max: 1024 * 1024 * 1024,
-        integer: true,
-        unit: 'bytes',
-      }),
-      maxPixels: reader.number('ATELIER_UPLOAD_MAX_PIXELS', 8192 * 8192, {
-        min: 1,
-        max: 1_000_000_000,
-        integer: true,
-      }),
+      maxBytes: reader.uploadBytes('ATELIER_UPLOAD_MAX_BYTES'),
+      maxPixels: reader.imagePixels('ATELIER_UPLOAD_MAX_PIXELS'),
       inputDir: inputDir ? underRoot(inputDir) : null,
     },
     comfyTuning: {

@@ -1,4 +1,5 @@
 import type { FieldErrors, RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
+import { parseBooleanWord } from '../common/boolean-words.js';
 
 /**
  * One row per runtime setting: its default, its environment variable and what it accepts.
@@ -16,16 +17,6 @@ interface SettingSpec<T> {
 }
 
 type SettingSpecs = { [K in RuntimeSettingKey]: SettingSpec<RuntimeSettings[K]> };
-
-const trueWords = new Set(['true', '1', 'yes', 'on']);
-const falseWords = new Set(['false', '0', 'no', 'off']);
-
-export function parseBooleanWord(raw: string): boolean | undefined {
-  const word = raw.trim().toLowerCase();
-  if (trueWords.has(word)) return true;
-  if (falseWords.has(word)) return false;
-  return undefined;
-}
 
 function booleanSetting(env: string, defaultValue: boolean): SettingSpec<boolean> {
   return {

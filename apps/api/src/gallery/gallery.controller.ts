@@ -3,6 +3,7 @@ import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../common/auth.decorators.js';
+import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
 import { FileQueryDto, ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryService } from './gallery.service.js';
@@ -35,7 +36,7 @@ export class GalleryController {
   ): Promise<void> {
     return sendImageFile(
       res,
-      await this.gallery.original(id, query.download === '1' || query.download === 'true'),
+      await this.gallery.original(id, isTrueWord(query.download)),
     );
   }
 

@@ -26,6 +26,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { booleanWords, type BooleanWord } from '../common/boolean-words.js';
 
 const promptIdRule = {
   message: '$property must be 1–128 letters, digits, "-" or "_", starting with a letter or digit',
@@ -86,12 +87,12 @@ export class ListImagesQueryDto implements GalleryListQuery {
 
 export class FileQueryDto {
   @ApiPropertyOptional({
-    enum: ['0', '1', 'true', 'false'],
+    enum: booleanWords,
     description: '1: Content-Disposition attachment',
   })
   @IsOptional()
-  @IsIn(['0', '1', 'true', 'false'])
-  download?: '0' | '1' | 'true' | 'false';
+  @IsIn(booleanWords)
+  download?: BooleanWord;
 }
 
 /** The text parts of POST /api/comfy/ingest (the image is the `file` part). */
