@@ -5,6 +5,7 @@ import {
   buildTxt2ImgPrompt,
   isTxt2ImgBuildError,
   templateName,
+  type BuildTxt2ImgResult,
   type CheckedTxt2ImgParams,
   type Template,
 } from '@atelier/workflow';
@@ -113,7 +114,7 @@ export class TemplateRuns {
     const isKnownInputImage =
       inputNames.length > 0 && this.inputImages ? await this.inputImages.knownTo(owner, inputNames) : null;
     const presets = await this.library.templates('preset');
-    let built: ReturnType<typeof buildTxt2ImgPrompt>;
+    let built: BuildTxt2ImgResult;
     try {
       built = buildTxt2ImgPrompt(params, {
         objectInfo,

@@ -56,29 +56,31 @@ export function toPresetSummary(template: Template): ComfyPresetSummary {
   };
 }
 
+/** Messages grouped by the field they are about, in order. */
+function byField(entries: Iterable<readonly [string, string]>): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const [field, message] of entries) fields[field] = [...(fields[field] ?? []), message];
+  return fields;
+}
+
 /** ajv's errors as per-parameter messages (`params` for the object as a whole). */
 export function toParamFieldErrors(errors: readonly ParamError[]): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const error of errors) {
-    const field = error.param || 'params';
-    fields[field] = [...(fields[field] ?? []), error.message];
-  }
-  return fields;
+  return byField(errors.map((error) => [error.param || 'params', error.message] as const));
 }
 
 /** The builder's issues by request field (`preset` for an unknown one, the feature for a missing class). */
 function toTxt2ImgFieldErrors(error: Txt2ImgBuildError): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of error.issues) {
-    const field =
-      issue.kind === 'unknown_preset'
-        ? 'preset'
-        : issue.kind === 'missing_node_class'
-          ? issue.feature
-          : issue.param;
-    fields[field] = [...(fields[field] ?? []), issue.message];
-  }
-  return fields;
+  return byField(
+    error.issues.map((issue) => {
+      const field =
+        issue.kind === 'unknown_preset'
+          ? 'preset'
+          : issue.kind === 'missing_node_class'
+            ? issue.feature
+            : issue.param;
+      return [field, issue.message] as const;
+    }),
+  );
 }
 
 /** A txt2img request refused before anything else happens: out of bounds, unknown fields, rules across fields. */

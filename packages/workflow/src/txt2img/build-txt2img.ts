@@ -89,23 +89,26 @@ function checkInputImages(source: ImageSource, options: BuildTxt2ImgOptions, iss
   }
 }
 
+function baseOf(template: Template): Base {
+  const name = template.source === 'builtin' ? 'the basic graph' : `${template.source} "${template.name}"`;
+  return { name, template: template.prompt, contract: template.params, source: template };
+}
+
 function chooseBase(params: Txt2ImgParams, options: BuildTxt2ImgOptions): Base {
+  if (options.template) return baseOf(options.template);
+  const wanted = params.preset;
+  if (wanted === undefined) return baseOf(builtinTxt2ImgTemplate);
   const presets = (options.presets ?? []).filter((template) => template.source === 'preset');
-  const chosen =
-    options.template ??
-    (params.preset !== undefined ? presets.find((p) => p.name === params.preset) : builtinTxt2ImgTemplate);
-  if (!chosen) {
-    throw new Txt2ImgBuildError([
-      {
-        kind: 'unknown_preset',
-        preset: params.preset ?? '',
-        available: presets.map((p) => p.name),
-        message: `there is no preset "${params.preset ?? ''}"`,
-      },
-    ]);
-  }
-  const name = chosen.source === 'builtin' ? 'the basic graph' : `${chosen.source} "${chosen.name}"`;
-  return { name, template: chosen.prompt, contract: chosen.params, source: chosen };
+  const preset = presets.find((p) => p.name === wanted);
+  if (preset) return baseOf(preset);
+  throw new Txt2ImgBuildError([
+    {
+      kind: 'unknown_preset',
+      preset: wanted,
+      available: presets.map((p) => p.name),
+      message: `there is no preset "${wanted}"`,
+    },
+  ]);
 }
 
 function firstTarget(contract: ParamSchema, key: string): PatchTarget | undefined {
