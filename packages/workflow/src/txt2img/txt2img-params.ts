@@ -9,6 +9,48 @@ declare const checked: unique symbol;
 /** Parameters that passed `parseTxt2ImgParams`: the builder takes only these, so a request is checked once. */
 export type CheckedTxt2ImgParams = Txt2ImgParams & { readonly [checked]: true };
 
+const typeNames: Record<string, string> = {
+  integer: 'an integer number',
+  number: 'a number conforming to the specified constraints',
+  string: 'a string',
+  boolean: 'a boolean value',
+  array: 'an array',
+};
+
+// Worded as the API's class-validator DTOs word theirs, so every route's 400 reads alike.
+function messageOf(error: ErrorObject, param: string): string {
+  const extra = error.params as Record<string, unknown>;
+  const subject = error.instancePath.split('/').length > 2 ? `each value in ${param}` : param;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `property ${param} should not exist`;
+    case 'required':
+      return `${param} is required`;
+    case 'pattern':
+      if (param === 'caption') return 'caption must not be empty';
+      if (param === 'preset') return 'preset must be a preset name';
+      return `${param} must be a relative file name (no leading "/", no "..", no backslash)`;
+    case 'type':
+      return `${subject} must be ${typeNames[String(extra.type)] ?? String(extra.type)}`;
+    case 'minimum':
+      return `${subject} must not be less than ${String(extra.limit)}`;
+    case 'maximum':
+      return `${subject} must not be greater than ${String(extra.limit)}`;
+    case 'multipleOf':
+      return `${subject} must be a multiple of ${String(extra.multipleOf)}`;
+    case 'minLength':
+      return `${subject} must be longer than or equal to ${String(extra.limit)} characters`;
+    case 'maxLength':
+      return `${subject} must be shorter than or equal to ${String(extra.limit)} characters`;
+    case 'maxItems':
+      return `${subject} must contain no more than ${String(extra.limit)} elements`;
+    case 'enum':
+      return `${subject} must be one of the following values: ${(extra.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return `${subject} ${error.message ?? 'is invalid'}`;
+  }
+}
+
 function toIssue(error: ErrorObject): Txt2ImgIssue {
   const extra = error.params as Record<string, unknown>;
   // The top-level field: an array item's error belongs to its array (`lora_weights`, not `lora_weights/1`).
@@ -18,13 +60,7 @@ function toIssue(error: ErrorObject): Txt2ImgIssue {
       : typeof extra.missingProperty === 'string'
         ? extra.missingProperty
         : error.instancePath.split('/')[1] || 'params';
-  const message =
-    error.keyword === 'additionalProperties'
-      ? `${param} is not a txt2img parameter`
-      : error.keyword === 'pattern' && param === 'caption'
-        ? 'caption must not be empty'
-        : `${param} ${error.message ?? 'is invalid'}`;
-  return { kind: 'invalid_param', param, message };
+  return { kind: 'invalid_param', param, message: messageOf(error, param) };
 }
 
 /** The rules JSON Schema does not say: one weight per LoRA, image-only parameters, inpainting keeps the size. */
