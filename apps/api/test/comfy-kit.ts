@@ -1,5 +1,6 @@
 import { startComfySim, type ComfySim, type SimOptions } from '@atelier/comfy-sim';
 import type { ComfyStreamEventName } from '@atelier/contract';
+import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -113,31 +114,15 @@ export function quickWorkflow(prefix = 'atelier/test'): Record<string, unknown> 
   };
 }
 
-/** The core txt2img graph with many sampler steps: runs `steps × stepMs`, reporting progress on the way. */
+/** The default txt2img graph with many sampler steps: runs `steps × stepMs`, reporting progress on the way. */
 export function samplerWorkflow(steps: number, caption = 'a lighthouse'): Record<string, unknown> {
-  return {
-    '3': {
-      class_type: 'KSampler',
-      inputs: {
-        seed: 1,
-        steps,
-        cfg: 7,
-        sampler_name: 'euler',
-        scheduler: 'normal',
-        denoise: 1,
-        model: ['4', 0],
-        positive: ['6', 0],
-        negative: ['7', 0],
-        latent_image: ['5', 0],
-      },
-    },
-    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-    '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
-    '6': { class_type: 'CLIPTextEncode', inputs: { text: caption, clip: ['4', 1] } },
-    '7': { class_type: 'CLIPTextEncode', inputs: { text: '', clip: ['4', 1] } },
-    '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-    '9': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: 'atelier/long' } },
-  };
+  const graph = defaultTxt2ImgGraph('atelier/long');
+  Object.assign(graph['3']!.inputs, { seed: 1, steps, cfg: 7, sampler_name: 'euler', scheduler: 'normal' });
+  graph['4']!.inputs.ckpt_name = 'sd_xl_base_1.0.safetensors';
+  Object.assign(graph['5']!.inputs, { width: 64, height: 64, batch_size: 1 });
+  graph['6']!.inputs.text = caption;
+  graph['7']!.inputs.text = '';
+  return graph;
 }
 
 export interface SseEvent {

@@ -1,43 +1,30 @@
+import { defaultTxt2ImgGraph } from '@atelier/workflow';
+
 import type { ComfyPrompt } from '../src/index.js';
 
 /**
  * The UI's default graph as the real frontend exports it (workflow-to-prompt/01_default_workflow.json,
- * `output`), with the checkpoint and sampler settings as parameters.
+ * `output`): our default txt2img graph with the frontend's values, the checkpoint and sampler settings as
+ * parameters.
  */
 export function defaultKSamplerPrompt(options: {
   ckptName: string;
   steps: number;
   seed?: number;
 }): ComfyPrompt {
-  return {
-    '3': {
-      inputs: {
-        seed: options.seed ?? 156680208700286,
-        steps: options.steps,
-        cfg: 8,
-        sampler_name: 'euler',
-        scheduler: 'normal',
-        denoise: 1,
-        model: ['4', 0],
-        positive: ['6', 0],
-        negative: ['7', 0],
-        latent_image: ['5', 0],
-      },
-      class_type: 'KSampler',
-    },
-    '4': { inputs: { ckpt_name: options.ckptName }, class_type: 'CheckpointLoaderSimple' },
-    '5': { inputs: { width: 512, height: 512, batch_size: 1 }, class_type: 'EmptyLatentImage' },
-    '6': {
-      inputs: {
-        text: 'beautiful scenery nature glass bottle landscape, , purple galaxy bottle,',
-        clip: ['4', 1],
-      },
-      class_type: 'CLIPTextEncode',
-    },
-    '7': { inputs: { text: 'text, watermark', clip: ['4', 1] }, class_type: 'CLIPTextEncode' },
-    '8': { inputs: { samples: ['3', 0], vae: ['4', 2] }, class_type: 'VAEDecode' },
-    '9': { inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] }, class_type: 'SaveImage' },
-  };
+  const prompt = defaultTxt2ImgGraph('ComfyUI');
+  Object.assign(prompt['3']!.inputs, {
+    seed: options.seed ?? 156680208700286,
+    steps: options.steps,
+    cfg: 8,
+    sampler_name: 'euler',
+    scheduler: 'normal',
+  });
+  prompt['4']!.inputs.ckpt_name = options.ckptName;
+  Object.assign(prompt['5']!.inputs, { width: 512, height: 512, batch_size: 1 });
+  prompt['6']!.inputs.text = 'beautiful scenery nature glass bottle landscape, , purple galaxy bottle,';
+  prompt['7']!.inputs.text = 'text, watermark';
+  return prompt;
 }
 
 /** ws/run_success.json: EmptyImage → ImageInvert → ImageScale → SaveImage, plus a PreviewImage. */

@@ -1,12 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { encodePng, FAIL_MARKER, readPngInfo, startComfySim, type ComfySim } from '../src/index.js';
 import type { Json } from './support/transcripts.js';
 import { isDone, WsRecorder, type Frame } from './support/ws-recorder.js';
 
+/** Our default txt2img graph, small and fast, with a LoRA between the checkpoint and the sampler. */
 const txt2img = (
   seed: number,
   opts: {
@@ -17,15 +19,25 @@ const txt2img = (
     prefix?: string;
     text?: string;
   } = {},
-) => ({
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5-pruned-emaonly.ckpt' } },
-  '5': {
-    class_type: 'EmptyLatentImage',
-    inputs: { width: opts.width ?? 64, height: opts.height ?? 48, batch_size: opts.batch ?? 1 },
-  },
-  '6': { class_type: 'CLIPTextEncode', inputs: { text: opts.text ?? 'a cat', clip: ['4', 1] } },
-  '7': { class_type: 'CLIPTextEncode', inputs: { text: '', clip: ['4', 1] } },
-  '10': {
+) => {
+  const graph = defaultTxt2ImgGraph(opts.prefix ?? 'gen');
+  Object.assign(graph['3']!.inputs, {
+    seed,
+    steps: opts.steps ?? 3,
+    cfg: 7,
+    sampler_name: 'euler',
+    scheduler: 'normal',
+    model: ['10', 0],
+  });
+  graph['4']!.inputs.ckpt_name = 'v1-5-pruned-emaonly.ckpt';
+  Object.assign(graph['5']!.inputs, {
+    width: opts.width ?? 64,
+    height: opts.height ?? 48,
+    batch_size: opts.batch ?? 1,
+  });
+  graph['6']!.inputs.text = opts.text ?? 'a cat';
+  graph['7']!.inputs.text = '';
+  graph['10'] = {
     class_type: 'LoraLoader',
     inputs: {
       model: ['4', 0],
@@ -34,25 +46,9 @@ const txt2img = (
       strength_model: 1,
       strength_clip: 1,
     },
-  },
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      seed,
-      steps: opts.steps ?? 3,
-      cfg: 7,
-      sampler_name: 'euler',
-      scheduler: 'normal',
-      denoise: 1,
-      model: ['10', 0],
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-    },
-  },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: opts.prefix ?? 'gen', images: ['8', 0] } },
-});
+  };
+  return graph;
+};
 
 const types = (frames: Frame[]): string[] =>
   frames.map((f) => (f.frame === 'binary' ? 'binary' : String(f.message.type)));
