@@ -1,16 +1,13 @@
-import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../test/fake-api';
+import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { useAdminConfigStore } from './admin-config';
 import { useNotificationsStore } from './notifications';
 
 let api: FakeApi;
 
 beforeEach(() => {
-  api = createFakeApi();
-  api.signedIn = { id: 1, username: 'admin', role: 'admin' };
-  vi.stubGlobal('fetch', api.fetch);
-  setActivePinia(createPinia());
+  api = installFakeApi(testUsers.admin);
 });
 
 describe('admin config store', () => {

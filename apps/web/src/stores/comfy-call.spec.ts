@@ -1,9 +1,8 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
-import { samplePng } from '../test/fake-comfy';
-import { FakeEventSource } from '../test/fake-event-source';
 import { comfyApi } from '../api/comfy';
+import type { FakeApi } from '../test/fake-api';
+import { samplePng } from '../test/fake-comfy';
+import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { callComfy } from './comfy-call';
 import { useComfyHealthStore } from './comfy-health';
 import { useComfyInfoStore } from './comfy-info';
@@ -17,13 +16,9 @@ const titles = () => useNotificationsStore().toasts.map((t) => t.title);
 
 beforeEach(() => {
   vi.useFakeTimers();
-  api = createFakeApi();
-  api.signedIn = { id: 2, username: 'cora', role: 'curator' };
-  vi.stubGlobal('fetch', api.fetch);
-  vi.stubGlobal('EventSource', FakeEventSource);
+  api = installFakeApi(testUsers.curator);
   // No jitter: each backoff is exactly half its ceiling.
   vi.spyOn(Math, 'random').mockReturnValue(0);
-  setActivePinia(createPinia());
 });
 
 afterEach(() => {

@@ -1,17 +1,14 @@
-import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../config';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
+import type { FakeApi } from '../test/fake-api';
+import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { galleryImage } from '../test/fake-comfy';
 import { useGalleryStore } from './gallery';
 
 let api: FakeApi;
 
 beforeEach(() => {
-  api = createFakeApi();
-  api.signedIn = { id: 2, username: 'cora', role: 'curator' };
-  vi.stubGlobal('fetch', api.fetch);
-  setActivePinia(createPinia());
+  api = installFakeApi(testUsers.curator);
   // Newest first, as the API keeps them.
   api.comfy.gallery = Array.from({ length: appConfig.galleryPageSize + 5 }, (_, i) => galleryImage(1000 - i));
 });

@@ -1,10 +1,10 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { nextTick } from 'vue';
 import { appConfig } from '../config';
 import { defaultDraft, qualityLevels } from '../domain/txt2img-draft';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
-import { FakeEventSource } from '../test/fake-event-source';
+import type { FakeApi } from '../test/fake-api';
+import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { useComfyInfoStore } from './comfy-info';
 import { useComfyTemplatesStore } from './comfy-templates';
 import { useGenerateStore } from './generate';
@@ -12,13 +12,7 @@ import { useGenerateStore } from './generate';
 let api: FakeApi;
 
 beforeEach(() => {
-  localStorage.clear();
-  api = createFakeApi();
-  api.signedIn = { id: 2, username: 'cora', role: 'curator' };
-  vi.stubGlobal('fetch', api.fetch);
-  vi.stubGlobal('EventSource', FakeEventSource);
-  FakeEventSource.reset();
-  setActivePinia(createPinia());
+  api = installFakeApi(testUsers.curator);
 });
 
 describe('generate store', () => {

@@ -1,7 +1,7 @@
 import { flushPromises } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../test/fake-api';
+import { installFakeApi } from '../test/install-fake-api';
 import { FakeEventSource } from '../test/fake-event-source';
 import { galleryImage, job } from '../test/fake-comfy';
 import { useGalleryStore } from './gallery';
@@ -14,12 +14,7 @@ const me = { id: 2, username: 'cora', role: 'curator' } as const;
 const image = { filename: 'r.png', subfolder: '', type: 'output' } as const;
 
 beforeEach(async () => {
-  api = createFakeApi();
-  api.signedIn = { ...me };
-  vi.stubGlobal('fetch', api.fetch);
-  vi.stubGlobal('EventSource', FakeEventSource);
-  FakeEventSource.reset();
-  setActivePinia(createPinia());
+  api = installFakeApi({ ...me });
   await useSessionStore().ensureLoaded();
 });
 

@@ -1,14 +1,12 @@
-import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../test/fake-api';
+import { installFakeApi } from '../test/install-fake-api';
 import { useSessionStore } from './session';
 
 let api: FakeApi;
 
 beforeEach(() => {
-  api = createFakeApi();
-  vi.stubGlobal('fetch', api.fetch);
-  setActivePinia(createPinia());
+  api = installFakeApi();
 });
 
 describe('session store', () => {

@@ -1,16 +1,10 @@
-import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { useNotificationsStore } from './notifications';
 import { useUsersStore } from './users';
 
-let api: FakeApi;
-
 beforeEach(() => {
-  api = createFakeApi();
-  api.signedIn = { id: 1, username: 'admin', role: 'admin' };
-  vi.stubGlobal('fetch', api.fetch);
-  setActivePinia(createPinia());
+  installFakeApi(testUsers.admin);
 });
 
 const toastTitles = () => useNotificationsStore().toasts.map((t) => t.title);

@@ -1,26 +1,20 @@
 import { flushPromises, mount, RouterLinkStub } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useComfyHealthStore } from '../../stores/comfy-health';
 import { useComfyInfoStore } from '../../stores/comfy-info';
 import { useComfyTemplatesStore } from '../../stores/comfy-templates';
 import { useGenerateStore } from '../../stores/generate';
 import { useJobsStore } from '../../stores/jobs';
-import { createFakeApi, type FakeApi } from '../../test/fake-api';
-import { FakeEventSource } from '../../test/fake-event-source';
+import type { FakeApi } from '../../test/fake-api';
+import { installFakeApi, testUsers } from '../../test/install-fake-api';
 import { featureNodeClasses } from '../../domain/object-info';
 import GenerateForm from './GenerateForm.vue';
 
 let api: FakeApi;
 
 beforeEach(() => {
-  localStorage.clear();
-  api = createFakeApi();
-  api.signedIn = { id: 2, username: 'cora', role: 'curator' };
-  vi.stubGlobal('fetch', api.fetch);
-  vi.stubGlobal('EventSource', FakeEventSource);
-  FakeEventSource.reset();
-  setActivePinia(createPinia());
+  api = installFakeApi(testUsers.curator);
 });
 
 afterEach(() => {
