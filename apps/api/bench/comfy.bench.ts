@@ -281,7 +281,13 @@ async function fanOut(
     writeMs.push(performance.now() - fanOutStart);
     fanOutStart = null;
   };
-  const jobEvents: JobEventName[] = ['job.position', 'job.running', 'job.progress', 'job.preview', ...jobEndEvents];
+  const jobEvents: JobEventName[] = [
+    'job.position',
+    'job.running',
+    'job.progress',
+    'job.preview',
+    ...jobEndEvents,
+  ];
   const offs = jobEvents.map((name) =>
     bus.subscribe(name, ({ promptId }) => {
       if (promptId === measured.prompt_id) fanOutDone();

@@ -264,7 +264,11 @@ describe('POST /api/comfy/ingest/from-job (ComfyUI simulator behind the job sour
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('comfy.disabled');
     // Uploads do not need it.
-    const stored = await ingestService.store(curator.user, { buffer: await images.png() }, { prompt_id: 'abc' });
+    const stored = await ingestService.store(
+      curator.user,
+      { buffer: await images.png() },
+      { prompt_id: 'abc' },
+    );
     expect(stored.duplicate).toBe(false);
   });
 });

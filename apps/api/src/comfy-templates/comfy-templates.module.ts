@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ComfyModule } from '../comfy/comfy.module.js';
+import { ComfyUploadsModule } from '../comfy-uploads/comfy-uploads.module.js';
 import { EventsModule } from '../events/events.module.js';
 import { ConvertService } from './convert.service.js';
 import { RunsController } from './runs.controller.js';
@@ -12,7 +13,7 @@ import { TemplatesController } from './templates.controller.js';
  * one run path behind POST /queue, /txt2img and /workflows/:name/run. Jobs go to the comfy module's ledger.
  */
 @Module({
-  imports: [ComfyModule, EventsModule],
+  imports: [ComfyModule, ComfyUploadsModule, EventsModule],
   controllers: [TemplatesController, RunsController],
   providers: [ConvertService, TemplateLibraryService, TemplateRuns],
 })

@@ -1,5 +1,5 @@
 import type { AuthUser } from '@atelier/contract';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   applyParams,
   buildTxt2ImgPrompt,
@@ -10,10 +10,10 @@ import {
   type Template,
 } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
-import { COMFY_INPUT_IMAGES, type ComfyInputImages } from '../comfy/input-images.port.js';
 import { JobLedgerService, type SubmitRequest } from '../comfy/job-ledger.service.js';
 import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { ObjectInfoCache } from '../comfy/object-info.cache.js';
+import { UploadedInputImages } from '../comfy-uploads/uploaded-input-images.js';
 import { ConvertService } from './convert.service.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { toParamFieldErrors, toTemplateProblem, txt2imgBuildRefused } from './template-views.js';
@@ -43,7 +43,7 @@ export class TemplateRuns {
     private readonly converter: ConvertService,
     private readonly objectInfo: ObjectInfoCache,
     private readonly ledger: JobLedgerService,
-    @Optional() @Inject(COMFY_INPUT_IMAGES) private readonly inputImages: ComfyInputImages | null = null,
+    private readonly inputImages: UploadedInputImages,
   ) {}
 
   async run(owner: AuthUser, request: RunRequest, idempotencyKey: string | null): Promise<ComfyJobEntity> {
@@ -112,7 +112,7 @@ export class TemplateRuns {
     const objectInfo = await this.objectInfo.objectInfo();
     const inputNames = [params.image, params.mask].filter((name) => name !== undefined);
     const isKnownInputImage =
-      inputNames.length > 0 && this.inputImages ? await this.inputImages.knownTo(owner, inputNames) : null;
+      inputNames.length > 0 ? await this.inputImages.knownTo(owner, inputNames) : null;
     const presets = await this.library.templates('preset');
     let built: BuildTxt2ImgResult;
     try {

@@ -3,7 +3,6 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { booleanWords } from '../common/boolean-words.js';
 
-
 /** The multipart fields of POST /api/comfy/upload besides the file part `image`. */
 export class UploadFieldsDto {
   @ApiPropertyOptional({

@@ -1,23 +1,21 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ComfyModule } from '../comfy/comfy.module.js';
-import { COMFY_INPUT_IMAGES } from '../comfy/input-images.port.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventsModule } from '../events/events.module.js';
 import { ComfyUploadsController } from './comfy-uploads.controller.js';
 import { ComfyUploadsService } from './comfy-uploads.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
-import { inputImagesProvider } from './input-images.provider.js';
 import { UploadCleanupService } from './upload-cleanup.service.js';
+import { UploadedInputImages } from './uploaded-input-images.js';
 import { ComfyUploadEntity } from './upload.entity.js';
 import { UploadsRepository } from './uploads.repository.js';
 
 /**
- * POST /api/comfy/upload, the uploads table and ephemeral cleanup. Global only to hand txt2img its
- * COMFY_INPUT_IMAGES port (which uploads a user may name).
+ * POST /api/comfy/upload, the uploads table and ephemeral cleanup. Exports UploadedInputImages: which uploads a
+ * user may name in a run (comfy-templates/).
  */
-@Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([ComfyUploadEntity]),
@@ -32,13 +30,7 @@ import { UploadsRepository } from './uploads.repository.js';
     }),
   ],
   controllers: [ComfyUploadsController],
-  providers: [
-    UploadsRepository,
-    KeyedLock,
-    ComfyUploadsService,
-    UploadCleanupService,
-    inputImagesProvider,
-  ],
-  exports: [COMFY_INPUT_IMAGES],
+  providers: [UploadsRepository, KeyedLock, ComfyUploadsService, UploadCleanupService, UploadedInputImages],
+  exports: [UploadedInputImages],
 })
 export class ComfyUploadsModule {}

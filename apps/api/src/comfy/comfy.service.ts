@@ -127,13 +127,20 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
         if (event.type !== 'connection') return;
         // A reconnect usually means ComfyUI restarted: drop what it sent before (revalidation would catch it too).
         if (event.state === 'open' && event.isReconnect) next.viewCache.clear();
-        void this.bus.publish('comfy.connection', { generation, state: event.state, isReconnect: event.isReconnect });
+        void this.bus.publish('comfy.connection', {
+          generation,
+          state: event.state,
+          isReconnect: event.isReconnect,
+        });
       });
       this.logger.log({ baseUrl: next.baseUrl }, 'ComfyUI integration wired');
     } else {
       this.logger.log('ComfyUI integration unwired');
     }
-    void this.bus.publish('comfy.wiring_changed', { enabled: next !== null, generation: next?.generation ?? null });
+    void this.bus.publish('comfy.wiring_changed', {
+      enabled: next !== null,
+      generation: next?.generation ?? null,
+    });
     this.socketWork = this.socketWork.then(async () => {
       if (previous) {
         previous.view.close();

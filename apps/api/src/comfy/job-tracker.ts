@@ -134,7 +134,12 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
 
   /** Records a job removed from the queue as interrupted. */
   cancelled(row: ComfyJobEntity): void {
-    this.apply(this.jobFor(row), { status: 'interrupted', promptId: row.promptId, node: null, nodeType: null });
+    this.apply(this.jobFor(row), {
+      status: 'interrupted',
+      promptId: row.promptId,
+      node: null,
+      nodeType: null,
+    });
   }
 
   /** Counts for tests: followed jobs and running upstreams. */

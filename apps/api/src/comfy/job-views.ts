@@ -4,16 +4,12 @@ import {
   type ComfyImageRef,
   type ComfyImageType,
   type ComfyStatusResponse,
-  type JobError,
-  type JobProgress,
-  type JobStatus,
   type JobSummary,
 } from '@atelier/contract';
 import type { JobSnapshot } from '../events/app-events.js';
 import type { ComfyJobEntity } from './job.entity.js';
 
 export type { JobSnapshot };
-
 
 export function isComfyImageType(value: string): value is ComfyImageType {
   return (comfyImageTypes as readonly string[]).includes(value);

@@ -86,7 +86,6 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
     promise.then(clear, clear);
     return promise;
   }
-
 }
 
 function view(entry: Entry, stale: boolean): ComfyObjectInfoResponse {

@@ -1,8 +1,4 @@
-import {
-  terminalJobStatuses,
-  type ComfyStreamEventMap,
-  type ComfyStreamEventName,
-} from '@atelier/contract';
+import { terminalJobStatuses, type ComfyStreamEventMap, type ComfyStreamEventName } from '@atelier/contract';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -145,7 +141,10 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
    */
   subscribe(row: ComfyJobEntity, lastEventId: string | null, subscriber: JobSubscriber): SubscribeResult {
     this.tracker.track(row);
-    const channel = this.channelFor(row.promptId, this.tracker.snapshotOf(row.promptId) ?? snapshotFromLedger(row));
+    const channel = this.channelFor(
+      row.promptId,
+      this.tracker.snapshotOf(row.promptId) ?? snapshotFromLedger(row),
+    );
     const initial = this.catchUp(channel, lastEventId);
     if (channel.isTerminal) return { initial, live: false, unsubscribe: () => undefined };
 
@@ -217,7 +216,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private outcomeFrames(channel: StreamChannel): OutcomeFrame[] {
     const { promptId: prompt_id, job } = channel;
     const frames: OutcomeFrame[] = [];
-    if (job.status === 'succeeded' && job.images.length > 0) frames.push(['images', { prompt_id, images: job.images }]);
+    if (job.status === 'succeeded' && job.images.length > 0)
+      frames.push(['images', { prompt_id, images: job.images }]);
     if (job.error && (job.status === 'failed' || job.status === 'lost'))
       frames.push(['error', { prompt_id, ...job.error }]);
     frames.push(['status', toStatusResponse(prompt_id, job)]);

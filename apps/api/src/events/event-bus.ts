@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
 import type { AppEventMap, AppEventName } from './app-events.js';
 
 export type AppEventHandler<K extends AppEventName> = (payload: AppEventMap[K]) => void | Promise<void>;
@@ -16,8 +15,7 @@ export type AppEventHandler<K extends AppEventName> = (payload: AppEventMap[K]) 
 @Injectable()
 export class EventBus {
   private readonly logger = new Logger(EventBus.name);
-  // Node's emitter keeps the per-name handler lists; it warns past its default of 10 per name.
-  private readonly emitter = new EventEmitter({ captureRejections: false }).setMaxListeners(0);
+  private readonly handlers = new Map<AppEventName, Set<AppEventHandler<never>>>();
 
   /**
    * Calls every handler of `name` with `payload`. The promise settles once the handlers' own promises
@@ -26,10 +24,12 @@ export class EventBus {
    */
   publish<K extends AppEventName>(name: K, payload: AppEventMap[K]): Promise<void> {
     const pending: Promise<unknown>[] = [];
-    for (const handler of this.emitter.listeners(name) as AppEventHandler<K>[]) {
+    // A copy: a handler may subscribe or unsubscribe while the event is being handled.
+    for (const handler of [...(this.handlers.get(name) ?? [])] as AppEventHandler<K>[]) {
       try {
         const result = handler(payload);
-        if (result instanceof Promise) pending.push(result.catch((error: unknown) => this.failed(name, error)));
+        if (result instanceof Promise)
+          pending.push(result.catch((error: unknown) => this.failed(name, error)));
       } catch (error) {
         this.failed(name, error);
       }
@@ -39,9 +39,13 @@ export class EventBus {
 
   /** Calls `handler` with every later `name` event; returns the unsubscribe function. */
   subscribe<K extends AppEventName>(name: K, handler: AppEventHandler<K>): () => void {
-    this.emitter.on(name, handler);
+    // Each subscription is its own entry, so subscribing one function twice calls it twice.
+    const entry: AppEventHandler<K> = (payload) => handler(payload);
+    let handlers = this.handlers.get(name);
+    if (!handlers) this.handlers.set(name, (handlers = new Set()));
+    handlers.add(entry);
     return () => {
-      this.emitter.off(name, handler);
+      handlers.delete(entry);
     };
   }
 
