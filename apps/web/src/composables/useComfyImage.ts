@@ -1,12 +1,11 @@
 import { onScopeDispose, ref, toValue, watch, type MaybeRefOrGetter } from 'vue';
-import { comfyApi } from '../api/comfy';
-import { callComfy } from '../stores/comfy-call';
+import { fetchComfyImage } from '../stores/comfy-call';
 import type { ComfyImageRef } from '../types/comfy';
 
 export type ImageLoadStatus = 'loading' | 'ready' | 'error';
 
 /**
- * One ComfyUI result as an object URL, fetched with the stores' retry policy (callComfy) (a busy or briefly
+ * One ComfyUI result as an object URL, fetched with the stores' retry policy (fetchComfyImage) (a busy or briefly
  * unreachable ComfyUI does not leave a broken image). The URL is revoked when the image changes or
  * the caller goes away.
  */
@@ -30,9 +29,7 @@ export function useComfyImage(image: MaybeRefOrGetter<ComfyImageRef | null>) {
     controller = own;
     status.value = 'loading';
     try {
-      const blob = await callComfy('Could not load the image', () => comfyApi.view(target, own.signal), {
-        signal: own.signal,
-      });
+      const blob = await fetchComfyImage(target, own.signal);
       if (own.signal.aborted) return;
       src.value = URL.createObjectURL(blob);
       status.value = 'ready';

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { comfyApi } from '../api/comfy';
 import type { FakeApi } from '../test/fake-api';
 import { samplePng } from '../test/fake-comfy';
 import { installFakeApi, testUsers } from '../test/install-fake-api';
-import { callComfy } from './comfy-call';
+import { fetchComfyImage } from './comfy-call';
 import { useComfyHealthStore } from './comfy-health';
 import { useComfyInfoStore } from './comfy-info';
 import { useGalleryStore } from './gallery';
@@ -118,9 +117,7 @@ describe('calls to ComfyUI: retries', () => {
 
   it('fetches images through the view URL with the same retry policy', async () => {
     api.comfy.failures.push({ path: '/api/comfy/view', status: 504, code: 'comfy.timeout' });
-    const image = callComfy('Could not load the image', () =>
-      comfyApi.view({ filename: 'a b.png', subfolder: 'x', type: 'output' }),
-    );
+    const image = fetchComfyImage({ filename: 'a b.png', subfolder: 'x', type: 'output' });
     await vi.advanceTimersByTimeAsync(0);
     expect(titles()).toEqual(['ComfyUI is slow to answer — retrying in 1 s (attempt 2/4)']);
     await vi.advanceTimersByTimeAsync(250);

@@ -1,3 +1,5 @@
+import type { ComfyImageRef } from '@atelier/contract';
+import { comfyApi } from '../api/comfy';
 import { ApiError } from '../api/http';
 import { withRetry, type RetryEvent } from '../api/retry';
 import { useComfyHealthStore } from './comfy-health';
@@ -57,4 +59,9 @@ export async function callComfy<T>(
   } finally {
     clearRetryToast();
   }
+}
+
+/** The bytes of an image ComfyUI produced (GET /api/comfy/view), with the same retries and toasts. */
+export function fetchComfyImage(image: ComfyImageRef, signal?: AbortSignal): Promise<Blob> {
+  return callComfy('Could not load the image', () => comfyApi.view(image, signal), { signal });
 }

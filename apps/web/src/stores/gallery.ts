@@ -5,7 +5,7 @@ import { comfyApi, type IngestUpload } from '../api/comfy';
 import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
 import { appConfig } from '../config';
-import { callComfy } from './comfy-call';
+import { callComfy, fetchComfyImage } from './comfy-call';
 import { describeError } from './errors';
 import { useNotificationsStore } from './notifications';
 import type { LoadStatus } from './users';
@@ -91,8 +91,7 @@ export const useGalleryStore = defineStore('gallery', () => {
   /** Keeps an image in the gallery: a multipart upload of the bytes with where they came from. */
   async function upload(input: UploadInput): Promise<IngestResponse> {
     const { image } = input;
-    const file =
-      input.file ?? (image ? await callComfy('Could not load the image', () => comfyApi.view(image)) : null);
+    const file = input.file ?? (image ? await fetchComfyImage(image) : null);
     if (!file) throw new TypeError('upload needs a file or one of the job’s images');
     const filename = input.filename ?? image?.filename ?? 'image.png';
     const answer = await callComfy('Could not save the image to the gallery', () =>
