@@ -121,7 +121,10 @@ export default tseslint.config(
       'scripts/**',
     ],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: processEnvMessage }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: processEnvMessage },
+      ],
       'no-restricted-syntax': [
         'error',
         {

@@ -34,7 +34,9 @@ const maxBackoffS = 30;
 export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ManagedComfy');
   private readonly childLogger = new Logger('ComfyUI');
-  private readonly state = new ManagedState((status) => void this.bus.publish('comfy.managed_status', status));
+  private readonly state = new ManagedState(
+    (status) => void this.bus.publish('comfy.managed_status', status),
+  );
   private process: ManagedProcess | null = null;
   private series: AbortController | null = null;
   private seriesDone: Promise<void> = Promise.resolve();

@@ -71,7 +71,12 @@ class EnvReader {
 
   /** The largest upload of a kind (gallery ingest, ComfyUI input images): 25 MiB unless set. */
   uploadBytes(name: string): number {
-    return this.number(name, 25 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024, integer: true, unit: 'bytes' });
+    return this.number(name, 25 * 1024 * 1024, {
+      min: 1024,
+      max: 1024 * 1024 * 1024,
+      integer: true,
+      unit: 'bytes',
+    });
   }
 
   /** The largest decoded image (width × height) of a kind; guards against decompression bombs. */

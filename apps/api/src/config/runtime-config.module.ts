@@ -13,7 +13,11 @@ import { SettingsRepository } from './settings.repository.js';
   imports: [TypeOrmModule.forFeature([SettingEntity]), EventsModule],
   providers: [
     SettingsRepository,
-    { provide: RuntimeConfig, useFactory: createRuntimeConfig, inject: [AppConfig, SettingsRepository, EventBus] },
+    {
+      provide: RuntimeConfig,
+      useFactory: createRuntimeConfig,
+      inject: [AppConfig, SettingsRepository, EventBus],
+    },
   ],
   exports: [RuntimeConfig],
 })

@@ -37,14 +37,7 @@ import { ThumbnailsService } from './thumbnails.service.js';
     }),
   ],
   controllers: [IngestController, GalleryController],
-  providers: [
-    ImagesRepository,
-    GalleryStorage,
-    ThumbnailsService,
-    KeyedLock,
-    IngestService,
-    GalleryService,
-  ],
+  providers: [ImagesRepository, GalleryStorage, ThumbnailsService, KeyedLock, IngestService, GalleryService],
   exports: [GalleryService],
 })
 export class GalleryModule {}
