@@ -4,10 +4,10 @@ import type {
   JobProgress,
   JobStatus,
   ManagedComfyStatus,
+  ObjectInfo,
   RuntimeSettingKey,
   RuntimeSettings,
 } from '@atelier/contract';
-import type { ObjectInfo } from '@atelier/workflow';
 
 /**
  * Every event of the in-process bus, by name, with its payload. One map, so a publisher and its
