@@ -17,7 +17,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
-const pairsDir = '/work/shared/comfy-protocol/workflow-to-prompt';
+const pairsDir = fileURLToPath(
+  new URL('../../../packages/workflow/test/recordings/workflow-to-prompt', import.meta.url),
+);
 const repoConfig = fileURLToPath(new URL('../../../config/comfy', import.meta.url));
 
 interface GoldenPair {

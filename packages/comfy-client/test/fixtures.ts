@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-// Copies of the golden transcripts recorded from the real ComfyUI server (see fixtures/comfy-protocol).
-const root = new URL('./fixtures/comfy-protocol/', import.meta.url);
+// The golden transcripts recorded from the real ComfyUI server, vendored once for the whole repository
+// with the simulator's conformance suite (this package's tests depend on @atelier/comfy-sim).
+const root = new URL('../../comfy-sim/test/recordings/', import.meta.url);
 
 export interface HttpExchange {
   request: { method: string; path: string; body_json?: unknown };

@@ -1,5 +1,5 @@
 /**
- * Conformance: replays the recorded ComfyUI session (shared/comfy-protocol, in its capture order)
+ * Conformance: replays the recorded ComfyUI session (test/recordings, in its capture order)
  * against one simulator and compares every exchange — status, content type, the headers that
  * matter, body shapes and normalised bodies; WebSocket transcripts by message types, order and
  * normalised content. Each act names the transcript files it covers; the last test checks that

@@ -1,10 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 import type { ObjectInfo } from '../src/index.js';
 
-export const protocolDir = '/work/shared/comfy-protocol';
+/**
+ * The recordings this package's tests read, vendored from the ComfyUI capture (see
+ * recordings/workflow-to-prompt/README.md): the server's `object_info.json.gz` and the UI's
+ * workflow ⇄ prompt pairs. The HTTP/WebSocket transcripts of the same capture live in
+ * packages/comfy-sim/test/recordings, which reads these two from here (comfy-sim depends on
+ * workflow, not the other way round).
+ */
+export const protocolDir = fileURLToPath(new URL('./recordings/', import.meta.url));
 export const pairsDir = join(protocolDir, 'workflow-to-prompt');
 
 export interface GoldenPair {

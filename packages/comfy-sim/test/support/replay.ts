@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 
 import { expect } from 'vitest';
 
@@ -25,7 +26,15 @@ export interface CheckOptions {
 
 const HEADERS_COMPARED = ['content-type', 'content-disposition', 'accept-ranges', 'content-range'];
 const HEADERS_PRESENT = ['etag', 'last-modified'];
-const RECORDED_DATA_DIR = '/work/refs/comfy-data-8190';
+
+/** The recording server's data folder, as its own argv shows it (recorded paths embed it). */
+function recordedDataDir(): string {
+  const argv = transcript('http/system_stats.json').response.json.system.argv as string[];
+  const input = argv[argv.indexOf('--input-directory') + 1];
+  if (!input?.startsWith('/')) throw new Error('system_stats.json: no --input-directory in argv');
+  return posix.dirname(input);
+}
+const RECORDED_DATA_DIR = recordedDataDir();
 
 /** Replays recorded HTTP exchanges against the simulator and compares the answers. */
 export class Replayer {
