@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { bodyParserErrors } from './http/body-parser-errors.js';
+import { bodyParserErrors, rejectDeepBodies } from './http/body-parser-errors.js';
 import { setupOpenApi } from './http/openapi.js';
 import { assignRequestId } from './http/request-id.js';
 import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
@@ -65,6 +65,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   // JSON only: form encodings are what cross-site forms can send.
   app.useBodyParser('json', { limit: config.http.jsonBodyLimitBytes });
   app.use(bodyParserErrors);
+  app.use(rejectDeepBodies);
   if (!isWebAppBuilt(config)) app.use(notBuiltHandler);
 
   app.setGlobalPrefix('api');

@@ -1,27 +1,74 @@
+import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../common/app-error.js';
+import { toErrorResponse } from './error.filter.js';
+
+/** Deeper bodies are refused before any DTO, converter or logger walks them recursively. */
+export const maxJsonDepth = 64;
+
+const logger = new Logger('Errors');
 
 /**
- * Placed right after the JSON body parser: turns its errors (which carry a `type`) into AppErrors
- * before Nest would flatten them into a generic 400 that echoes the parser's message.
+ * Placed right after the JSON body parser. It answers the parser's errors itself (as the error filter would):
+ * an error passed on would reach @nestjs/serve-static's error middleware, which turns anything under /api
+ * into `404 Cannot POST …` once the web build is in place.
  */
-export function bodyParserErrors(error: unknown, _req: Request, _res: Response, next: NextFunction): void {
+export function bodyParserErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const answer = toErrorResponse(fromBodyParser(error));
+  if (answer.status >= 500) {
+    logger.error({ err: error, reqId: req.id, code: answer.body.code }, 'Request failed');
+  }
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  res.status(answer.status).json(answer.body);
+}
+
+/** Refuses a parsed body nested deeper than `maxJsonDepth` (JSON.parse itself copes with any depth). */
+export function rejectDeepBodies(req: Request, res: Response, next: NextFunction): void {
+  if (!isNestedDeeper(req.body, maxJsonDepth)) {
+    next();
+    return;
+  }
+  const error = new AppError(
+    'validation_failed',
+    `The request body is nested deeper than ${maxJsonDepth} levels`,
+  );
+  bodyParserErrors(error, req, res, next);
+}
+
+/** Body-parser errors carry a `type`; they become AppErrors so the message never echoes the parser's. */
+function fromBodyParser(error: unknown): unknown {
   const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
   switch (type) {
     case 'entity.parse.failed':
-      next(new AppError('validation_failed', 'The request body is not valid JSON'));
-      return;
+      return new AppError('validation_failed', 'The request body is not valid JSON');
     case 'entity.too.large': {
       const limit = (error as { limit?: unknown }).limit;
       const size = typeof limit === 'number' ? ` of ${Math.floor(limit / 1024)} KiB` : '';
-      next(new AppError('payload_too_large', `The request body is larger than the limit${size}`));
-      return;
+      return new AppError('payload_too_large', `The request body is larger than the limit${size}`);
     }
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      next(new AppError('unsupported_media_type', 'The request body uses an unsupported encoding'));
-      return;
+      return new AppError('unsupported_media_type', 'The request body uses an unsupported encoding');
     default:
-      next(error);
+      return error;
   }
+}
+
+/** Iterative, so a body nested 100,000 levels deep costs a loop, not the stack. */
+export function isNestedDeeper(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: [object, number][] = [[value, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [current, depth] = item;
+    if (depth > max) return true;
+    const children: unknown[] = Array.isArray(current) ? (current as unknown[]) : Object.values(current);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
