@@ -385,6 +385,8 @@ async function main(): Promise<void> {
     ATELIER_COMFY_VIEW_RATE: '1000000',
     ATELIER_COMFY_VIEW_BURST: '1000000',
     ATELIER_COMFY_VIEW_CACHE_MB: cacheMb,
+    // The fan-out bench follows one job with up to 1,000 streams of one user.
+    ATELIER_MAX_STREAMS_PER_USER: '10000',
   });
   // The warm API (cache on, the default 128 MiB) runs on this thread and also serves the SSE bench;
   // the cold one (cache off) on a worker of its own. Rounds alternate, so only one is loaded at a time.

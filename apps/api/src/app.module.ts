@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
+import { ResourceCapsModule } from './common/resource-caps.js';
 import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
 import { ComfyUploadsModule } from './comfy-uploads/comfy-uploads.module.js';
 import { ComfyTemplatesModule } from './comfy-templates/comfy-templates.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         HttpModule.forRoot(options.logDestination),
+        ResourceCapsModule,
         DatabaseModule,
         RuntimeConfigModule,
         AdminModule,

@@ -7,6 +7,7 @@ import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { ComfyUploadsService, type UploadedFile as UploadedImage } from './comfy-uploads.service.js';
 import { UploadLimitInterceptor } from '../common/upload-limit.interceptor.js';
+import { UploadSlotInterceptor } from '../common/resource-caps.js';
 
 /** Input images for ComfyUI (img2img sources, masks); any signed-in user. */
 @ApiTags('comfy')
@@ -35,7 +36,12 @@ export class ComfyUploadsController {
   })
   @ApiOperation({ summary: 'Send an input image to ComfyUI; answers the name for LoadImage (201)' })
   // The file part is `image`, as ComfyUI's own /upload/image calls it.
-  @UseInterceptors(UploadLimitInterceptor((config) => config.comfyUploads.maxBytes), FileInterceptor('image'))
+  @UseInterceptors(
+    // Before multer: a user over the cap is refused before the body is read into memory.
+    UploadSlotInterceptor,
+    UploadLimitInterceptor((config) => config.comfyUploads.maxBytes),
+    FileInterceptor('image'),
+  )
   upload(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: UploadedImage | undefined,

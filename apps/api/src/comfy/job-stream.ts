@@ -2,6 +2,7 @@ import type { AuthUser } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Socket } from 'node:net';
+import { ResourceCaps } from '../common/resource-caps.js';
 import { JobsService } from './jobs.service.js';
 import { StreamHub, type JobSubscriber } from './stream-hub.js';
 import { sseRetry } from './sse.js';
@@ -21,10 +22,14 @@ export class JobStreams {
   constructor(
     private readonly jobs: JobsService,
     private readonly hub: StreamHub,
+    private readonly caps: ResourceCaps,
   ) {}
 
   async open(user: AuthUser, promptId: string, request: Request, response: Response): Promise<void> {
     const job = await this.jobs.findVisible(user, promptId);
+    // Counted from here until the connection closes; over the cap answers 429 before any byte is sent.
+    const release = this.caps.streams.acquire(user.id);
+    response.once('close', release);
     let socket: Socket | null = null;
     let ended = false;
     const end = () => {
@@ -44,6 +49,7 @@ export class JobStreams {
     };
     const subscription = this.hub.subscribe(job, lastEventIdOf(request), subscriber);
     if (!subscription.live && subscription.initial.length === 0) {
+      release();
       response.status(204).end();
       return;
     }
@@ -57,6 +63,7 @@ export class JobStreams {
     response.flushHeaders();
     response.write(Buffer.concat([Buffer.from(sseRetry(reconnectDelayMs)), ...subscription.initial]));
     if (!subscription.live || !response.socket) {
+      release();
       end();
       subscription.unsubscribe();
       return;

@@ -49,6 +49,13 @@ export interface AppConfigValues {
     /** Absolute. Thumbnails live apart from the dated image folders. */
     readonly thumbnailDir: string;
   };
+  /** What one user may hold open at once; over it answers 429 `rate_limited`. */
+  readonly caps: {
+    /** Open SSE streams (GET /api/comfy/stream/:promptId). */
+    readonly streamsPerUser: number;
+    /** Uploads being received, POST /api/comfy/upload and /api/comfy/ingest together. */
+    readonly uploadsPerUser: number;
+  };
   /** POST /api/comfy/upload: input images sent to ComfyUI. */
   readonly comfyUploads: {
     /** Largest upload accepted. */
@@ -125,6 +132,7 @@ export class AppConfig implements AppConfigValues {
   declare readonly comfyTuning: AppConfigValues['comfyTuning'];
   declare readonly gallery: AppConfigValues['gallery'];
   declare readonly comfyUploads: AppConfigValues['comfyUploads'];
+  declare readonly caps: AppConfigValues['caps'];
   declare readonly comfyManaged: AppConfigValues['comfyManaged'];
   declare readonly runtime: AppConfigValues['runtime'];
 

@@ -232,6 +232,14 @@ export function loadConfig(env: Env): AppConfig {
       maxInputPixels: reader.imagePixels('ATELIER_INGEST_MAX_PIXELS'),
       thumbnailDir: underRoot(reader.raw('ATELIER_THUMBNAIL_DIR') ?? 'generated/thumbnails'),
     },
+    caps: {
+      streamsPerUser: reader.number('ATELIER_MAX_STREAMS_PER_USER', 32, {
+        min: 1,
+        max: 10_000,
+        integer: true,
+      }),
+      uploadsPerUser: reader.number('ATELIER_MAX_UPLOADS_PER_USER', 6, { min: 1, max: 1000, integer: true }),
+    },
     comfyUploads: {
       maxBytes: reader.uploadBytes('ATELIER_UPLOAD_MAX_BYTES'),
       maxPixels: reader.imagePixels('ATELIER_UPLOAD_MAX_PIXELS'),

@@ -22,6 +22,7 @@ import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { IngestService, type UploadedImage } from './ingest.service.js';
 import { UploadLimitInterceptor } from '../common/upload-limit.interceptor.js';
+import { UploadSlotInterceptor } from '../common/resource-caps.js';
 
 /** Keeping images in the gallery; /api/comfy routes, so they are off when the integration is. */
 @ApiTags('comfy')
@@ -46,7 +47,12 @@ export class IngestController {
     },
   })
   @ApiOperation({ summary: 'Keep an uploaded image (201; 200 with duplicate: true for known bytes)' })
-  @UseInterceptors(UploadLimitInterceptor((config) => config.gallery.ingestMaxBytes), FileInterceptor('file'))
+  @UseInterceptors(
+    // Before multer: a user over the cap is refused before the body is read into memory.
+    UploadSlotInterceptor,
+    UploadLimitInterceptor((config) => config.gallery.ingestMaxBytes),
+    FileInterceptor('file'),
+  )
   store(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: UploadedImage | undefined,
