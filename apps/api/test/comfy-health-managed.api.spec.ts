@@ -28,11 +28,11 @@ describe('GET /api/comfy/health in managed mode', () => {
         ATELIER_COMFY_WATCHDOG_INTERVAL_MS: '100',
       },
     });
-    const user = await app.login('user');
+    const admin = await app.login('admin');
     const current = app;
     const health = await waitFor(
       async () =>
-        (await current.request.get('/api/comfy/health').set(user.bearer)).body as ComfyHealthResponse,
+        (await current.request.get('/api/comfy/health').set(admin.bearer)).body as ComfyHealthResponse,
       (h) => h.info?.managed?.state === 'ready',
       { timeoutMs: 15_000 },
     );
@@ -46,12 +46,24 @@ describe('GET /api/comfy/health in managed mode', () => {
     });
     expect(health.info?.base_url).toBe(`http://127.0.0.1:${port}`);
     expect(health.info?.managed?.last_log_lines.join('\n')).toContain('To see the GUI go to');
+
+    // A plain user learns the state, not the process: no port, pid or log lines.
+    const user = await app.login('user');
+    const seen = await app.request.get('/api/comfy/health').set(user.bearer).expect(200);
+    expect(Object.keys(seen.body as object).sort()).toEqual([
+      'enabled',
+      'queue_remaining',
+      'state',
+      'status',
+    ]);
+    expect(seen.text).not.toContain(String(port));
+    expect(seen.text).not.toContain('To see the GUI');
   });
 
   it('says null when ComfyUI runs elsewhere', async () => {
     harness = await startComfyHarness();
-    const user = await harness.app.login('user');
-    const health = (await harness.app.request.get('/api/comfy/health').set(user.bearer).expect(200))
+    const admin = await harness.app.login('admin');
+    const health = (await harness.app.request.get('/api/comfy/health').set(admin.bearer).expect(200))
       .body as ComfyHealthResponse;
     expect(health.info?.managed).toBeNull();
   });

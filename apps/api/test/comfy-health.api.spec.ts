@@ -97,7 +97,7 @@ describe('the ComfyUI switch', () => {
     expect(await simKnows(second, secondId)).toBe(true);
     expect(await simKnows(first, secondId)).toBe(false);
     const rewired = await waitFor(
-      () => health(app!, user),
+      () => health(app!, admin),
       (h) => h.info?.comfy.state === 'up',
     );
     expect(rewired.info).toMatchObject({
@@ -112,6 +112,54 @@ describe('the ComfyUI switch', () => {
   });
 });
 
+describe('who sees what', () => {
+  let harness: ComfyHarness | undefined;
+
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('tells users and curators the state only, never ComfyUI’s address or errors; admins everything', async () => {
+    harness = await startComfyHarness({ simDown: true });
+    const { app, sim } = harness;
+    const address = new URL(sim.url);
+    const admin = await app.login('admin');
+    await waitFor(
+      () => health(app, admin),
+      (h) => h.info?.comfy.state === 'down' && h.info.comfy.last_error !== null,
+    );
+    for (const role of ['user', 'curator'] as const) {
+      const session = await app.login(role);
+      const response = await app.request.get('/api/comfy/health').set(session.bearer).expect(200);
+      expect(response.body).toEqual({ status: 'ok', enabled: true, state: 'down', queue_remaining: null });
+      expect(response.text).not.toContain(address.host);
+      expect(response.text).not.toContain(address.port);
+    }
+    const full = await health(app, admin);
+    expect(full).toMatchObject({ enabled: true, state: 'down', info: { base_url: sim.url } });
+    expect(full.info?.comfy.last_error).toMatch(/unreachable/i);
+
+    // Errors of other routes do not name it either.
+    const curator = await app.login('curator');
+    const refused = await app.request
+      .post('/api/comfy/queue')
+      .set(curator.bearer)
+      .send({ workflow: quickWorkflow() });
+    expect(refused.body).toMatchObject({ code: 'comfy.unreachable' });
+    expect(refused.text).not.toContain(address.host);
+    expect(refused.text).not.toContain(address.port);
+
+    await sim.comeBack();
+    const user = await app.login('user');
+    const up = await waitFor(
+      () => health(app, user),
+      (h) => h.state === 'up',
+    );
+    expect(up).toEqual({ status: 'ok', enabled: true, state: 'up', queue_remaining: 0 });
+  });
+});
+
 describe('the watchdog', () => {
   let harness: ComfyHarness | undefined;
 
@@ -123,9 +171,10 @@ describe('the watchdog', () => {
   it('boots with ComfyUI down, reports it, and reports it up once it answers', async () => {
     harness = await startComfyHarness({ simDown: true });
     const { app, sim } = harness;
-    const user = await app.login('user');
+    // The details are for admins (a plain user gets the state only: see 'who sees what').
+    const admin = await app.login('admin');
     const down = await waitFor(
-      () => health(app, user),
+      () => health(app, admin),
       (h) => h.info?.comfy.state === 'down',
     );
     expect(down.info).toMatchObject({ client_wired: true, timeout: 5, comfy: { version: null } });
@@ -133,7 +182,7 @@ describe('the watchdog', () => {
 
     await sim.comeBack();
     const up = await waitFor(
-      () => health(app, user),
+      () => health(app, admin),
       (h) => h.info?.comfy.state === 'up',
     );
     expect(up.info?.comfy).toMatchObject({
@@ -149,23 +198,23 @@ describe('the watchdog', () => {
   it('is degraded while HTTP answers and the socket is refused, up again after', async () => {
     harness = await startComfyHarness();
     const { app, sim } = harness;
-    const user = await app.login('user');
+    const admin = await app.login('admin');
     await waitFor(
-      () => health(app, user),
+      () => health(app, admin),
       (h) => h.info?.comfy.state === 'up',
     );
 
     sim.setFaults({ rejectWebSocket: true });
     sim.dropSockets();
     const degraded = await waitFor(
-      () => health(app, user),
+      () => health(app, admin),
       (h) => h.info?.comfy.state === 'degraded',
     );
     expect(degraded.info?.comfy.last_error).toMatch(/WebSocket/);
 
     sim.clearFaults();
     await waitFor(
-      () => health(app, user),
+      () => health(app, admin),
       (h) => h.info?.comfy.state === 'up' && h.info.comfy.socket === 'open',
     );
   });
@@ -188,7 +237,7 @@ describe('the watchdog', () => {
     await sim.goDown();
     await waitFor(
       () => health(app, user),
-      (h) => h.info?.comfy.state === 'down',
+      (h) => h.state === 'down',
     );
     expect((await statusOf(app, user, promptId)).status).toBe('running');
 
@@ -204,7 +253,7 @@ describe('the watchdog', () => {
     expect(jobs.items[0]?.finished_at).not.toBeNull();
     await waitFor(
       () => health(app, user),
-      (h) => h.info?.comfy.state === 'up',
+      (h) => h.state === 'up',
     );
   });
 

@@ -110,9 +110,19 @@ export interface ComfyHealthInfo {
   managed?: ManagedComfyStatus | null;
 }
 
+/**
+ * GET /api/comfy/health. Everyone gets the switch and, while it is on, the watchdog's state and queue
+ * length (what the status banner needs); only admins get `info`, which names internal addresses,
+ * errors, devices and managed mode's process (pid, port, log lines).
+ */
 export interface ComfyHealthResponse {
   status: 'ok';
   enabled: boolean;
+  /** Present while the integration is on. */
+  state?: ComfyWatchState;
+  /** Prompts waiting in ComfyUI's queue; null when unknown; present while the integration is on. */
+  queue_remaining?: number | null;
+  /** Admins only. */
   info?: ComfyHealthInfo;
 }
 

@@ -29,9 +29,11 @@ export class ComfyHealthController {
   constructor(private readonly health: ComfyHealth) {}
 
   @Get('health')
-  @ApiOperation({ summary: 'Whether the ComfyUI integration is on and how ComfyUI is doing' })
-  show(): ComfyHealthResponse {
-    return this.health.view();
+  @ApiOperation({
+    summary: 'Whether the ComfyUI integration is on and how ComfyUI is doing (the details for admins only)',
+  })
+  show(@CurrentUser() user: AuthUser): ComfyHealthResponse {
+    return this.health.view(user);
   }
 }
 

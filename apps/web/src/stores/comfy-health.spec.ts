@@ -36,6 +36,21 @@ describe('comfy health store', () => {
     expect(store.isUnreachable).toBe(true);
   });
 
+  it('reads the state a plain user gets, without the admin-only details', async () => {
+    api.signedIn = { id: 2, username: 'ada', role: 'user' };
+    const store = useComfyHealthStore();
+    await store.refresh();
+    expect(store.health?.info).toBeUndefined();
+    expect(store.info).toBeNull();
+    expect(store.availability).toBe('up');
+    api.comfy.state = 'degraded';
+    await store.refresh();
+    expect(store.availability).toBe('degraded');
+    api.comfy.state = 'down';
+    await store.refresh();
+    expect(store.isUnreachable).toBe(true);
+  });
+
   it('polls, faster while ComfyUI is down', async () => {
     const store = useComfyHealthStore();
     store.start();

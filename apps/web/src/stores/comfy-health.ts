@@ -26,10 +26,12 @@ export const useComfyHealthStore = defineStore('comfy-health', () => {
   const availability = computed<ComfyAvailability>(() => {
     if (health.value && !health.value.enabled) return 'disabled';
     if (reportedDown.value) return 'down';
-    return health.value?.info?.comfy.state ?? 'unknown';
+    // Everyone gets `state`; `info` (the details) comes for admins only.
+    return health.value?.state ?? health.value?.info?.comfy.state ?? 'unknown';
   });
   const isDisabled = computed(() => availability.value === 'disabled');
   const isUnreachable = computed(() => availability.value === 'down');
+  /** Admins only: the wiring, last error, devices and managed mode; null for everyone else. */
   const info = computed(() => health.value?.info ?? null);
 
   function refresh(): Promise<void> {

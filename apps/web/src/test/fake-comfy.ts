@@ -165,16 +165,24 @@ export function routeComfy(
       queue_remaining: 0,
       last_error: null,
     };
+    // As the API answers: the state for everyone, the details (internal URL, managed process) for admins.
+    if (!comfy.enabled) return reply(200, { status: 'ok', enabled: false });
     return reply(200, {
       status: 'ok',
-      enabled: comfy.enabled,
-      info: {
-        base_url: 'http://127.0.0.1:8188',
-        timeout: 30,
-        client_wired: true,
-        comfy: comfyInfo,
-        managed: comfy.managed,
-      },
+      enabled: true,
+      state: comfy.state,
+      queue_remaining: 0,
+      ...(user.role === 'admin'
+        ? {
+            info: {
+              base_url: 'http://127.0.0.1:8188',
+              timeout: 30,
+              client_wired: true,
+              comfy: comfyInfo,
+              managed: comfy.managed,
+            },
+          }
+        : {}),
     });
   }
   if (path.startsWith('/api/comfy/') && !comfy.enabled)
