@@ -94,7 +94,7 @@ describe('HTTP behaviour', () => {
       const logs = new LogCollector();
       app = await createTestApp({ env: { LOG_LEVEL: 'info' }, logs });
       const admin = await app.login('admin');
-      const body = { username: 'dup', password: 'password-1', role: 'user' };
+      const body = { username: 'dup', password: 'password-1-of-dup', role: 'user' };
       await app.request.post('/api/admin/users').set(admin.bearer).send(body).expect(201);
       await app.request.post('/api/admin/users').set(admin.bearer).send(body).expect(409);
       expect(logs.text).not.toMatch(/\$argon2/);

@@ -17,7 +17,7 @@ describe('users and roles', () => {
         const session = await app.login(role);
         const attempts = [
           ['get', '/api/admin/users', undefined],
-          ['post', '/api/admin/users', { username: 'x-new', password: 'password1', role: 'user' }],
+          ['post', '/api/admin/users', { username: 'x-new', password: 'password1-of-x-new', role: 'user' }],
           ['patch', `/api/admin/users/${session.user.id}`, { role: 'admin' }],
           ['get', '/api/admin/config', undefined],
           ['patch', '/api/admin/config', { comfy_enabled: true }],
@@ -52,6 +52,7 @@ describe('users and roles', () => {
         username: 'ada',
         role: 'curator',
         disabled: false,
+        must_change_password: false,
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
       });
@@ -68,7 +69,7 @@ describe('users and roles', () => {
     });
 
     it('refuses a taken username, whatever its case', async () => {
-      const body = { username: 'Grace', password: 'password-1', role: 'user' };
+      const body = { username: 'Grace', password: 'password-1-of-grace', role: 'user' };
       await app.request.post('/api/admin/users').set(admin.bearer).send(body).expect(201);
       const again = await app.request
         .post('/api/admin/users')

@@ -22,6 +22,11 @@ export interface LoginResponse {
   /** Seconds until the access token expires. */
   expires_in: number;
   user: AuthUser;
+  /**
+   * True after an admin reset the password: until the user changes it (POST /api/auth/password),
+   * every other route answers 403 `auth.password_change_required`.
+   */
+  must_change_password: boolean;
 }
 
 /** Name of the httpOnly cookie carrying the access token (EventSource and <img> send no headers). */

@@ -15,6 +15,8 @@ export const errorCodes = [
   'auth.forbidden',
   'auth.csrf',
   'auth.disabled',
+  'auth.wrong_password',
+  'auth.password_change_required',
   'users.username_taken',
   'users.not_found',
   'users.last_admin',

@@ -5,7 +5,9 @@ import type { Request, Response } from 'express';
 import { CurrentUser, Public } from '../common/auth.decorators.js';
 import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
 import { LoginDto } from './auth.dto.js';
-import { AuthService, type AuthenticatedUser } from './auth.service.js';
+import { AuthService } from './auth.service.js';
+import { AllowedBeforePasswordChange } from './password-change.guard.js';
+import { extractAccessToken } from './access-token.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -46,20 +48,24 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Public()
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiCookieAuth()
-  @ApiOperation({ summary: 'End this session (its refresh token and access tokens) and clear the cookies' })
-  async logout(
-    @CurrentUser() user: AuthUser,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<void> {
-    await this.auth.logout(user as AuthenticatedUser, refreshCookieOf(request));
-    clearAuthCookies(request, response);
+  @ApiOperation({
+    summary:
+      'End the session of the access token and/or the refresh cookie (either suffices, expired access tokens too) and clear the cookies',
+  })
+  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    try {
+      await this.auth.logout(extractAccessToken(request), refreshCookieOf(request));
+    } finally {
+      clearAuthCookies(request, response);
+    }
   }
 
   @Get('me')
+  @AllowedBeforePasswordChange()
   @ApiBearerAuth()
   @ApiCookieAuth()
   @ApiOperation({ summary: 'The signed-in user' })

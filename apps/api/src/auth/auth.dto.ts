@@ -1,4 +1,10 @@
-import { passwordMaxLength, type LoginRequest } from '@atelier/contract';
+import {
+  passwordMaxLength,
+  passwordMinLength,
+  type ChangePasswordRequest,
+  type LoginRequest,
+  type ResetPasswordRequest,
+} from '@atelier/contract';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 
@@ -11,5 +17,24 @@ export class LoginDto implements LoginRequest {
   @ApiProperty({ format: 'password' })
   @IsString()
   @Length(1, passwordMaxLength)
+  password!: string;
+}
+
+export class ChangePasswordDto implements ChangePasswordRequest {
+  @ApiProperty({ format: 'password' })
+  @IsString()
+  @Length(1, passwordMaxLength)
+  current_password!: string;
+
+  @ApiProperty({ format: 'password', minLength: passwordMinLength, maxLength: passwordMaxLength })
+  @IsString()
+  @Length(passwordMinLength, passwordMaxLength)
+  new_password!: string;
+}
+
+export class ResetPasswordDto implements ResetPasswordRequest {
+  @ApiProperty({ format: 'password', minLength: passwordMinLength, maxLength: passwordMaxLength })
+  @IsString()
+  @Length(passwordMinLength, passwordMaxLength)
   password!: string;
 }

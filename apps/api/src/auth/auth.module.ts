@@ -13,6 +13,9 @@ import { JWT_SECRET, resolveJwtSecret } from './jwt-secret.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
+import { PasswordChangeGuard } from './password-change.guard.js';
+import { PasswordController } from './password.controller.js';
+import { PasswordService } from './password.service.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RolesGuard } from './roles.guard.js';
@@ -20,7 +23,7 @@ import { SessionsService } from './sessions.service.js';
 
 @Module({
   imports: [PassportModule, UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
-  controllers: [AuthController],
+  controllers: [AuthController, PasswordController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },
     {
@@ -37,10 +40,12 @@ import { SessionsService } from './sessions.service.js';
     SessionsService,
     LoginThrottle,
     AuthService,
+    PasswordService,
     JwtStrategy,
-    // Order matters: CSRF before authentication before roles.
+    // Order matters: CSRF before authentication before the pending password change before roles.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: PasswordChangeGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
 })

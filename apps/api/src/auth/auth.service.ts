@@ -1,8 +1,8 @@
-import type { AuthUser, LoginResponse } from '@atelier/contract';
+import type { LoginResponse } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService, type ActiveUser } from '../users/users.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionsService, type IssuedTokens } from './sessions.service.js';
 
@@ -12,7 +12,7 @@ export interface SignedIn {
 }
 
 /** What the JWT strategy puts on the request: the user and the session the token belongs to. */
-export interface AuthenticatedUser extends AuthUser {
+export interface AuthenticatedUser extends ActiveUser {
   sessionId: string;
 }
 
@@ -33,10 +33,16 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(username: string, password: string, ip: string): Promise<SignedIn> {
-    this.throttle.assertAllowed(ip);
-    const user = await this.users.verifyCredentials(username, password);
+    // Counted before the password is verified, so parallel attempts cannot all reach argon2.
+    const attempt = this.throttle.begin(ip, username);
+    let user: ActiveUser | null = null;
+    try {
+      user = await this.users.verifyCredentials(username, password);
+    } finally {
+      if (user) this.throttle.succeeded(attempt);
+      else this.throttle.failed(attempt);
+    }
     if (!user) {
-      this.throttle.recordFailure(ip);
       this.logger.warn({ ip }, 'Failed sign-in');
       throw new AppError('auth.invalid_credentials', 'Wrong username or password');
     }
@@ -57,11 +63,18 @@ export class AuthService implements OnModuleInit {
     return { response: toLoginResponse(user, tokens), tokens };
   }
 
-  /** Ends the session of the access token, and the one of the refresh cookie if it differs. */
-  async logout(user: AuthenticatedUser, refreshToken: string | undefined): Promise<void> {
-    await this.sessions.end(user.sessionId);
-    const other = refreshToken ? await this.sessions.sessionOf(refreshToken) : null;
-    if (other && other !== user.sessionId) await this.sessions.end(other);
+  /**
+   * Ends the session named by the access token (expired or not) and the one of the refresh cookie,
+   * so either suffices: a browser whose access token expired still signs out for real.
+   */
+  async logout(accessToken: string | null, refreshToken: string | undefined): Promise<void> {
+    const sessionIds = new Set<string>();
+    const fromAccess = accessToken ? await this.sessions.sessionOfAccessToken(accessToken) : null;
+    if (fromAccess) sessionIds.add(fromAccess);
+    const fromRefresh = refreshToken ? await this.sessions.sessionOf(refreshToken) : null;
+    if (fromRefresh) sessionIds.add(fromRefresh);
+    if (sessionIds.size === 0) throw new AppError('auth.unauthenticated', 'Sign in to use this endpoint');
+    for (const sessionId of sessionIds) await this.sessions.end(sessionId);
   }
 
   /**
@@ -86,10 +99,11 @@ export class AuthService implements OnModuleInit {
   }
 }
 
-function toLoginResponse(user: AuthUser, tokens: IssuedTokens): LoginResponse {
+export function toLoginResponse(user: ActiveUser, tokens: IssuedTokens): LoginResponse {
   return {
     access_token: tokens.accessToken,
     expires_in: tokens.accessExpiresIn,
     user: { id: user.id, username: user.username, role: user.role },
+    must_change_password: user.mustChangePassword,
   };
 }

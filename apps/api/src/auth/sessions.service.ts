@@ -1,5 +1,5 @@
 import type { AuthUser } from '@atelier/contract';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
@@ -38,6 +38,8 @@ function hashToken(token: string): string {
  */
 @Injectable()
 export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly jwt: JwtService,
@@ -50,10 +52,22 @@ export class SessionsService {
     return this.issue(user.id, randomUUID(), now);
   }
 
-  /** Uses up a refresh token (it never works again); null when it is unknown, expired or already used. */
+  /**
+   * Uses up a refresh token (it never works again); null when it is unknown, expired or already used.
+   * A token used twice was copied: the whole session (every token rotated from the same sign-in, and
+   * the access tokens naming it) ends, whoever holds the newest token, thief or owner.
+   */
   async consume(refreshToken: string): Promise<RotatedSession | null> {
-    const used = await this.tokens.consume(hashToken(refreshToken), new Date());
-    return used ? { userId: used.userId, sessionId: used.sessionId } : null;
+    const tokenHash = hashToken(refreshToken);
+    const now = new Date();
+    const used = await this.tokens.consume(tokenHash, now);
+    if (used) return { userId: used.userId, sessionId: used.sessionId };
+    const spent = await this.tokens.findByHash(tokenHash);
+    if (spent?.revokedAt) {
+      await this.tokens.revokeSession(spent.sessionId, now);
+      this.logger.warn({ userId: spent.userId }, 'A spent refresh token was replayed: its session ended');
+    }
+    return null;
   }
 
   /** The next pair of tokens of a session whose refresh token was just consumed. */
@@ -64,6 +78,24 @@ export class SessionsService {
   /** The session a refresh token belongs to, whether or not it is still usable. */
   async sessionOf(refreshToken: string): Promise<string | null> {
     return (await this.tokens.findByHash(hashToken(refreshToken)))?.sessionId ?? null;
+  }
+
+  /**
+   * The session an access token of ours names, expired or not (its signature, issuer and audience are
+   * checked): logout must end a session whose access token has just expired.
+   */
+  async sessionOfAccessToken(accessToken: string): Promise<string | null> {
+    try {
+      const claims = await this.jwt.verifyAsync<Partial<AccessClaims>>(accessToken, {
+        algorithms: ['HS256'],
+        issuer: jwtIssuer,
+        audience: jwtAudience,
+        ignoreExpiration: true,
+      });
+      return typeof claims.sid === 'string' ? claims.sid : null;
+    } catch {
+      return null;
+    }
   }
 
   isActive(sessionId: string): Promise<boolean> {

@@ -34,6 +34,10 @@ export interface AppConfigValues {
     readonly refreshTokenTtlS: number;
     readonly loginMaxFailures: number;
     readonly loginWindowS: number;
+    /** Failed sign-ins of one account (from any address) before each further try must wait. */
+    readonly loginAccountMaxFailures: number;
+    /** The wait after those doubles from 1 s per failure up to this. */
+    readonly loginAccountMaxDelayS: number;
     readonly firstAdmin: { readonly username: string; readonly password: string | null };
   };
   /** The ComfyUI integration's own settings (enabled, URL, timeouts…) are runtime settings: see RuntimeConfig. */

@@ -210,6 +210,17 @@ export function loadConfig(env: Env): AppConfig {
         integer: true,
         unit: 'seconds',
       }),
+      loginAccountMaxFailures: reader.number('ATELIER_LOGIN_ACCOUNT_MAX_FAILURES', 5, {
+        min: 1,
+        max: 1000,
+        integer: true,
+      }),
+      loginAccountMaxDelayS: reader.number('ATELIER_LOGIN_ACCOUNT_MAX_DELAY_S', 900, {
+        min: 1,
+        max: 86_400,
+        integer: true,
+        unit: 'seconds',
+      }),
       firstAdmin: {
         username:
           reader.read(

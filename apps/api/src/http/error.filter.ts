@@ -25,6 +25,10 @@ export const statusByCode: Record<ErrorCode, number> = {
   'auth.csrf': 403,
   // A disabled account's token stops working: the client must treat it as signed out.
   'auth.disabled': 401,
+  // The current password given to change it is wrong (the session itself is fine).
+  'auth.wrong_password': 400,
+  // An admin reset the password: only POST /api/auth/password (and me, refresh, logout) work until it changes.
+  'auth.password_change_required': 403,
   'users.username_taken': 409,
   'users.not_found': 404,
   'users.last_admin': 409,

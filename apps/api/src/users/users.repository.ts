@@ -47,6 +47,12 @@ export class UsersRepository {
     }
   }
 
+  /** Replaces the password hash and sets whether the user must change it at next sign-in. */
+  async setPassword(id: number, passwordHash: string, mustChangePassword: boolean): Promise<boolean> {
+    const result = await this.rows.update({ id }, { passwordHash, mustChangePassword });
+    return (result.affected ?? 0) > 0;
+  }
+
   /**
    * Applies the changes in one statement. With `keepAnotherAdmin`, the update only happens while
    * another enabled admin exists, so two concurrent demotions cannot remove the last admin.

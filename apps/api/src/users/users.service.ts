@@ -6,6 +6,11 @@ import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
+/** A user who may sign in, with whether an admin's reset obliges them to change their password first. */
+export interface ActiveUser extends AuthUser {
+  mustChangePassword: boolean;
+}
+
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
@@ -55,7 +60,7 @@ export class UsersService {
   }
 
   /** The user a token belongs to, or null when they no longer exist or are disabled. */
-  async findActive(id: number): Promise<AuthUser | null> {
+  async findActive(id: number): Promise<ActiveUser | null> {
     const user = await this.users.findById(id);
     return user && !user.disabled ? toAuthUser(user) : null;
   }
@@ -64,11 +69,30 @@ export class UsersService {
    * The user these credentials belong to, or null. Always runs one password verification, against
    * a dummy hash for unknown or disabled users, so the answer takes the same time either way.
    */
-  async verifyCredentials(username: string, password: string): Promise<AuthUser | null> {
+  async verifyCredentials(username: string, password: string): Promise<ActiveUser | null> {
     const user = await this.users.findByUsername(username);
     const usable = user && !user.disabled ? user : null;
     const matches = await this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password);
     return usable && matches ? toAuthUser(usable) : null;
+  }
+
+  /** Whether this is the active user's current password (one argon2 verification either way). */
+  async verifyPassword(id: number, password: string): Promise<boolean> {
+    const user = await this.users.findById(id);
+    const usable = user && !user.disabled ? user : null;
+    return this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password);
+  }
+
+  /**
+   * Sets a new password. `mustChange`: an admin's reset, the user must choose their own at next
+   * sign-in; false when the user chose it. Ending the user's sessions is the caller's part.
+   */
+  async setPassword(id: number, password: string, mustChange: boolean): Promise<UserSummary> {
+    const applied = await this.users.setPassword(id, await this.hasher.hash(password), mustChange);
+    const updated = applied ? await this.users.findById(id) : null;
+    if (!updated) throw new AppError('users.not_found', `No user with id ${id}`);
+    this.logger.log({ userId: id, mustChange }, mustChange ? 'Password reset' : 'Password changed');
+    return toSummary(updated);
   }
 
   /** Creates the first admin when there are no users at all; returns null when users exist. */
@@ -78,8 +102,13 @@ export class UsersService {
   }
 }
 
-function toAuthUser(user: UserEntity): AuthUser {
-  return { id: user.id, username: user.username, role: user.role };
+function toAuthUser(user: UserEntity): ActiveUser {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  };
 }
 
 function toSummary(user: UserEntity): UserSummary {
@@ -88,6 +117,7 @@ function toSummary(user: UserEntity): UserSummary {
     username: user.username,
     role: user.role,
     disabled: user.disabled,
+    must_change_password: user.mustChangePassword,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };

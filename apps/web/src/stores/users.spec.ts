@@ -15,7 +15,7 @@ describe('users store', () => {
     await store.load();
     expect(store.users.map((u) => u.username)).toEqual(['admin']);
 
-    const created = await store.create({ username: 'cora', password: 'long enough', role: 'curator' });
+    const created = await store.create({ username: 'cora', password: 'long enough now', role: 'curator' });
     expect(created?.role).toBe('curator');
     expect(store.users.map((u) => u.username)).toEqual(['admin', 'cora']);
 
@@ -29,7 +29,7 @@ describe('users store', () => {
     await expect(store.create({ username: 'x', password: 'short', role: 'user' })).resolves.toBeNull();
     expect(store.createErrors).toEqual({
       username: ['username is not valid'],
-      password: ['password must be at least 8 characters'],
+      password: ['password must be at least 12 characters'],
     });
     expect(toastTitles()).toContain('Could not create the user');
     expect(store.isCreating).toBe(false);

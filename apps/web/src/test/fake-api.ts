@@ -8,6 +8,7 @@ import type {
   UpdateUserRequest,
   UserSummary,
 } from '@atelier/contract';
+import { passwordMinLength } from '@atelier/contract';
 import { createFakeComfy, routeComfy, type FakeComfy } from './fake-comfy';
 
 /**
@@ -52,6 +53,7 @@ export function createFakeApi(): FakeApi {
         password: 'correct horse',
         role: 'admin',
         disabled: false,
+        must_change_password: false,
         created_at: now,
         updated_at: now,
       },
@@ -136,13 +138,19 @@ export function createFakeApi(): FakeApi {
     if (!user) return fail(401, 'auth.invalid_credentials', 'Invalid username or password.');
     api.signedIn = toAuthUser(user);
     api.isAccessExpired = false;
-    return json(200, { access_token: 'a1', expires_in: 900, user: api.signedIn });
+    return json(200, {
+      access_token: 'a1',
+      expires_in: 900,
+      user: api.signedIn,
+      must_change_password: false,
+    });
   }
 
   function createUser({ username, password, role }: CreateUserRequest): Response {
     const details: Record<string, string[]> = {};
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$/.test(username)) details.username = ['username is not valid'];
-    if (password.length < 8) details.password = ['password must be at least 8 characters'];
+    if (password.length < passwordMinLength)
+      details.password = [`password must be at least ${passwordMinLength} characters`];
     if (Object.keys(details).length > 0) return fail(400, 'validation_failed', 'Invalid user.', details);
     if (api.users.some((u) => u.username === username))
       return fail(409, 'users.username_taken', 'Username taken.');
@@ -152,6 +160,7 @@ export function createFakeApi(): FakeApi {
       password,
       role,
       disabled: false,
+      must_change_password: false,
       created_at: now,
       updated_at: now,
     };

@@ -3,6 +3,7 @@ import { Gallery1763800000000 } from './1763800000000-gallery.js';
 import { ComfyJobs1763900000000 } from './1763900000000-comfy-jobs.js';
 import { ComfyUploads1764000000000 } from './1764000000000-comfy-uploads.js';
 import { JobTemplates1764100000000 } from './1764100000000-job-templates.js';
+import { UserMustChangePassword1764210000000 } from './1764210000000-user-must-change-password.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   ComfyJobs1763900000000,
   ComfyUploads1764000000000,
   JobTemplates1764100000000,
+  UserMustChangePassword1764210000000,
 ];

@@ -1,0 +1,55 @@
+import type { UserSummary } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { UsersService } from '../users/users.service.js';
+import { toLoginResponse, type AuthenticatedUser, type SignedIn } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionsService } from './sessions.service.js';
+
+/** Password changes: by the user themselves (current password required) and resets by an admin. */
+@Injectable()
+export class PasswordService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /**
+   * Changes the caller's own password. Every session of theirs ends, this one included, and a new
+   * one starts: the answer carries its tokens (and sets its cookies), so the caller stays signed in.
+   * The current password is checked under the sign-in limits of the account, like a login.
+   */
+  async change(user: AuthenticatedUser, current: string, next: string, ip: string): Promise<SignedIn> {
+    const attempt = this.throttle.begin(ip, user.username);
+    let matches = false;
+    try {
+      matches = await this.users.verifyPassword(user.id, current);
+    } finally {
+      if (matches) this.throttle.succeeded(attempt);
+      else this.throttle.failed(attempt);
+    }
+    if (!matches) {
+      throw new AppError('auth.wrong_password', 'The current password is wrong', {
+        current_password: ['current_password is wrong'],
+      });
+    }
+    if (next === current) {
+      throw new AppError('validation_failed', 'Choose a password other than the current one', {
+        new_password: ['new_password must differ from the current password'],
+      });
+    }
+    await this.users.setPassword(user.id, next, false);
+    await this.sessions.endAllOf(user.id);
+    const changed = { ...user, mustChangePassword: false };
+    const tokens = await this.sessions.start(changed);
+    return { response: toLoginResponse(changed, tokens), tokens };
+  }
+
+  /** An admin sets a temporary password: the user's sessions end and they must change it at next sign-in. */
+  async reset(userId: number, password: string): Promise<UserSummary> {
+    const summary = await this.users.setPassword(userId, password, true);
+    await this.sessions.endAllOf(userId);
+    return summary;
+  }
+}
