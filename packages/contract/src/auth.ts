@@ -33,3 +33,16 @@ export interface LoginResponse {
 export const accessCookieName = 'atelier_access';
 /** Name of the httpOnly cookie carrying the refresh token (path-scoped to /api/auth). */
 export const refreshCookieName = 'atelier_refresh';
+
+/**
+ * The cookie names of a request: over https they carry the prefixes browsers enforce, `__Host-` for the
+ * access cookie (Secure, Path=/, no Domain: no other host or plain-http page can set or shadow it) and
+ * `__Secure-` for the refresh cookie (Secure; it keeps Path=/api/auth, which `__Host-` forbids, so it is
+ * sent to the auth routes only). Over plain http (LAN installs) the bare names, as browsers refuse
+ * prefixed cookies there.
+ */
+export function authCookieNames(secure: boolean): { access: string; refresh: string } {
+  return secure
+    ? { access: `__Host-${accessCookieName}`, refresh: `__Secure-${refreshCookieName}` }
+    : { access: accessCookieName, refresh: refreshCookieName };
+}

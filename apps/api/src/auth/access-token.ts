@@ -1,4 +1,4 @@
-import { accessCookieName } from '@atelier/contract';
+import { authCookieNames } from '@atelier/contract';
 import type { Request } from 'express';
 
 const bearerPattern = /^Bearer\s+(\S+)$/i;
@@ -10,7 +10,9 @@ const bearerPattern = /^Bearer\s+(\S+)$/i;
 export function extractAccessToken(request: Request): string | null {
   const header = request.headers.authorization;
   if (header !== undefined) return bearerPattern.exec(header)?.[1] ?? null;
-  const cookie: unknown = (request.cookies as Record<string, unknown> | undefined)?.[accessCookieName];
+  // `__Host-atelier_access` over https, the bare name over http (see authCookieNames).
+  const name = authCookieNames(request.secure).access;
+  const cookie: unknown = (request.cookies as Record<string, unknown> | undefined)?.[name];
   return typeof cookie === 'string' && cookie.length > 0 ? cookie : null;
 }
 

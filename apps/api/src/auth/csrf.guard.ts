@@ -1,4 +1,4 @@
-import { accessCookieName, refreshCookieName } from '@atelier/contract';
+import { authCookieNames } from '@atelier/contract';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config.js';
@@ -55,5 +55,8 @@ function originOf(request: Request): string | undefined {
 
 function carriesOurCookies(request: Request): boolean {
   const cookies = (request.cookies ?? {}) as Record<string, unknown>;
-  return accessCookieName in cookies || refreshCookieName in cookies;
+  // Whatever the scheme of this request, any of our cookies (bare or prefixed) makes it cookie-authenticated.
+  return [authCookieNames(false), authCookieNames(true)].some(
+    (names) => names.access in cookies || names.refresh in cookies,
+  );
 }

@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { AbstractLogger, type LogLevel, type LogMessage, type QueryRunner } from 'typeorm';
 
-/** Sends TypeORM's messages to the application logger (pino) instead of the console. */
+/**
+ * Sends TypeORM's messages to the application logger (pino) instead of the console, never with a
+ * query's parameters. (A QueryFailedError that reaches a logger as `err` loses them in the pino
+ * `err` serializer: http/log-scrub.ts.)
+ */
 export class TypeOrmLogger extends AbstractLogger {
   private readonly logger = new Logger('TypeORM');
 
@@ -24,7 +28,9 @@ export class TypeOrmLogger extends AbstractLogger {
     level: LogLevel,
     logMessage: LogMessage | string | number | (LogMessage | string | number)[],
   ) {
-    for (const message of this.prepareLogMessages(logMessage, { highlightSql: false })) {
+    // appendParameterAsComment would add "-- PARAMETERS: […]" to queries and slow queries (debug logs).
+    const options = { highlightSql: false, appendParameterAsComment: false };
+    for (const message of this.prepareLogMessages(logMessage, options)) {
       const text = String(message.message);
       if (level === 'error' || message.type === 'query-error') this.logger.error(text);
       else if (level === 'warn' || message.type === 'query-slow') this.logger.warn(text);

@@ -1,6 +1,7 @@
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { safeLoggedUrl, scrubQuery, withoutQueryParameters } from './log-scrub.js';
 import { AppConfig } from '../config/app-config.js';
 
 /** Secrets never reach the logs: tokens travel in these headers and bodies. */
@@ -15,6 +16,10 @@ export const redactPaths = [
   '*.access_token',
   'refresh_token',
   '*.refresh_token',
+  // A failed query's bound values (TypeORM's QueryFailedError.parameters: password hashes, tokens),
+  // wherever an error object is logged under a key the `err` serializer does not cover.
+  '*.parameters',
+  '*.*.parameters',
 ];
 
 /** Structured JSON logs (pino), one line per API request with its id; Nest's own logs go through it too. */
@@ -34,6 +39,15 @@ export class LoggingModule {
               genReqId: (req: { id?: unknown }) => (typeof req.id === 'string' ? req.id : 'unknown'),
               quietReqLogger: true,
               redact: { paths: redactPaths, censor: '[redacted]' },
+              serializers: {
+                // pino-http hands these the standard serialization of the request and the error.
+                req: (req: { url?: unknown; query?: unknown }) => ({
+                  ...req,
+                  url: safeLoggedUrl(req.url),
+                  query: scrubQuery(req.query),
+                }),
+                err: withoutQueryParameters,
+              },
               customLogLevel: (_req: unknown, res: { statusCode: number }, error?: Error) =>
                 error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
               // Health checks run every few seconds; logging them would drown everything else.

@@ -1,0 +1,58 @@
+/** What must never reach the logs from a URL or an error: credentials and a failed query's values. */
+
+/** Query parameters whose values are secrets wherever they appear (case-insensitive, by substring). */
+const secretParam = /token|passw|pwd|secret|key|auth|signature|sig$|code|session|cookie|credential/i;
+const censor = '[redacted]';
+
+/**
+ * The URL as logged: no userinfo (an absolute-form request target may carry `user:password@`) and
+ * the values of secret-looking query parameters replaced. Relative URLs stay relative.
+ */
+export function safeLoggedUrl(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  let url: URL;
+  const absolute = /^[a-z][a-z\d+.-]*:/i.test(raw);
+  try {
+    url = new URL(raw, 'http://relative.invalid');
+  } catch {
+    // Not parseable: keep only the path, never a query or credentials we cannot read.
+    return raw.replace(/[?#].*$/s, '').replace(/\/\/[^/@]*@/, '//');
+  }
+  url.username = '';
+  url.password = '';
+  let changed = false;
+  for (const name of new Set(url.searchParams.keys())) {
+    if (secretParam.test(name)) {
+      url.searchParams.set(name, censor);
+      changed = true;
+    }
+  }
+  const query = changed ? url.search.replace(/%5Bredacted%5D/g, censor) : url.search;
+  const path = `${url.pathname}${query}${url.hash}`;
+  return absolute ? `${url.protocol}//${url.host}${path}` : path;
+}
+
+/** Express's parsed query with the same parameters redacted. */
+export function scrubQuery(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(query)) out[name] = secretParam.test(name) ? censor : value;
+  return out;
+}
+
+/**
+ * The `err` serializer's output without what a failed query carries: TypeORM's QueryFailedError has
+ * the bound `parameters` (an argon2 hash, a token hash, a user's text) and the `query`; the SQL stays
+ * in the message. Walks nested causes too.
+ */
+export function withoutQueryParameters<T>(serialized: T, depth = 0): T {
+  if (typeof serialized !== 'object' || serialized === null || depth > 5) return serialized;
+  const record = serialized as Record<string, unknown>;
+  if ('parameters' in record) record.parameters = censor;
+  for (const key of ['cause', 'driverError', 'raw']) {
+    if (key in record) withoutQueryParameters(record[key], depth + 1);
+  }
+  if (Array.isArray(record.errors))
+    for (const inner of record.errors) withoutQueryParameters(inner, depth + 1);
+  return serialized;
+}
