@@ -6,7 +6,7 @@ import type { ApiNode, ApiPrompt } from '../api-prompt.js';
 import { describeValue, hasOwn, isRecord } from '../json.js';
 import type { ObjectInfo } from '../object-info.js';
 import { WorkflowConversionError, type ConversionIssue, type ConversionWarning } from './conversion-error.js';
-import { DynamicPromptError, resolveDynamicPrompt } from './dynamic-prompts.js';
+import { DynamicPromptError, rescanBudget, resolveDynamicPrompt } from './dynamic-prompts.js';
 import { executionOrder } from './execution-order.js';
 import {
   BYPASS_MODE,
@@ -19,7 +19,12 @@ import {
   type LiveWidget,
 } from './live-graph.js';
 import { floatWidgetValue, intWidgetValue } from './number-widgets.js';
-import { applyTextReplacements, type ReplacementNode } from './text-replacements.js';
+import {
+  applyTextReplacements,
+  replacementBudget,
+  ReplacementNodes,
+  TextReplacementError,
+} from './text-replacements.js';
 import { linkOf, readUiGraph, type UiLink } from './ui-graph.js';
 
 export interface ConvertOptions {
@@ -57,6 +62,9 @@ const saveNodeTypes = new Set([
 
 const replaceProperty = 'Run widget replace on values';
 
+/** Steps through Reroutes and bypassed nodes for the whole workflow: real ones take a few per input. */
+const maxHops = 20_000;
+
 class Conversion {
   readonly issues: ConversionIssue[] = [];
   readonly warnings: ConversionWarning[] = [];
@@ -64,6 +72,11 @@ class Conversion {
   private readonly primitiveValues = new Map<string, unknown>();
   private readonly random: () => number;
   private readonly now: () => Date;
+  private readonly rescanBudget = rescanBudget();
+  private readonly replacementBudget = replacementBudget();
+  private replacements: ReplacementNodes | undefined;
+  private hopsLeft = maxHops;
+  private hopsExhausted = false;
 
   constructor(
     private readonly graph: LiveGraph,
@@ -110,19 +123,39 @@ class Conversion {
     return target?.widgets.find((w) => w.slot.name === input?.widgetName)?.value;
   }
 
-  /** The links a PrimitiveNode feeds, looking through Reroutes. */
-  private primitiveTargets(node: LiveNode, seen = new Set<string>()): UiLink[] {
-    if (seen.has(node.id)) return [];
-    seen.add(node.id);
+  /** The links a PrimitiveNode feeds, looking through Reroutes (depth first, without recursion). */
+  private primitiveTargets(node: LiveNode): UiLink[] {
     const links: UiLink[] = [];
-    for (const linkId of node.ui.outputLinks[0] ?? []) {
+    const seen = new Set<string>([node.id]);
+    const stack = [{ ids: node.ui.outputLinks[0] ?? [], next: 0 }];
+    for (let frame = stack[0]; frame; frame = stack[stack.length - 1]) {
+      const linkId = frame.ids[frame.next++];
+      if (linkId === undefined) {
+        stack.pop();
+        continue;
+      }
       const link = this.graph.ui.links.get(linkId);
       if (!link) continue;
       const target = this.graph.byId.get(link.targetId);
-      if (target?.classType === 'Reroute') links.push(...this.primitiveTargets(target, seen));
-      else links.push(link);
+      if (target?.classType !== 'Reroute') {
+        links.push(link);
+      } else if (!seen.has(target.id) && this.hop(node)) {
+        seen.add(target.id);
+        stack.push({ ids: target.ui.outputLinks[0] ?? [], next: 0 });
+      }
     }
     return links;
+  }
+
+  /** Counts one step through a Reroute or bypassed node; false (with an issue, once) when the budget is spent. */
+  private hop(node: LiveNode, steps = 1): boolean {
+    this.hopsLeft -= steps;
+    if (this.hopsLeft >= 0) return true;
+    if (!this.hopsExhausted) {
+      this.hopsExhausted = true;
+      this.issue(node, `links run through Reroute or bypassed nodes more than ${maxHops} times in all`);
+    }
+    return false;
   }
 
   /** PrimitiveNode.applyToGraph: copy the value into each target widget and run the widget's callback. */
@@ -134,7 +167,9 @@ class Conversion {
       let value = this.primitiveValue(node, targets);
       this.primitiveValues.set(node.id, value);
       if (value && node.ui.properties[replaceProperty] === true && typeof value === 'string') {
-        value = applyTextReplacements(value, this.replacementNodes(), this.now());
+        const replaced = this.replaceText(node, value);
+        if (replaced === undefined) continue;
+        value = replaced;
       }
       for (const link of targets) {
         const target = this.graph.byId.get(link.targetId);
@@ -176,20 +211,35 @@ class Conversion {
     return { value };
   }
 
-  private replacementNodes(): ReplacementNode[] {
-    return this.graph.nodes.map((node) => ({
-      title: node.title,
-      properties: node.ui.properties,
-      widgetValue: (name: string) => {
-        if (node.classType === 'PrimitiveNode') {
-          return name === 'value' && this.primitiveValues.has(node.id)
-            ? { found: true, value: this.primitiveValues.get(node.id) }
-            : { found: false, value: undefined };
-        }
-        const widget = node.widgets.find((w) => w.slot.name === name);
-        return widget ? { found: true, value: widget.value } : { found: false, value: undefined };
-      },
-    }));
+  /** `%Node.widget%` replacement; undefined (with an issue) when it would grow past the budget. */
+  private replaceText(node: LiveNode, value: string): string | undefined {
+    try {
+      return applyTextReplacements(value, this.replacementNodes(), this.now(), this.replacementBudget);
+    } catch (error) {
+      if (!(error instanceof TextReplacementError)) throw error;
+      this.issue(node, error.message);
+      return undefined;
+    }
+  }
+
+  /** Built once: the widget values it reads are looked up when a replacement runs. */
+  private replacementNodes(): ReplacementNodes {
+    this.replacements ??= new ReplacementNodes(
+      this.graph.nodes.map((node) => ({
+        title: node.title,
+        properties: node.ui.properties,
+        widgetValue: (name: string) => {
+          if (node.classType === 'PrimitiveNode') {
+            return name === 'value' && this.primitiveValues.has(node.id)
+              ? { found: true, value: this.primitiveValues.get(node.id) }
+              : { found: false, value: undefined };
+          }
+          const widget = node.widgets.find((w) => w.slot.name === name);
+          return widget ? { found: true, value: widget.value } : { found: false, value: undefined };
+        },
+      })),
+    );
+    return this.replacements;
   }
 
   private serializeWidget(node: LiveNode, widget: LiveWidget): unknown {
@@ -208,11 +258,11 @@ class Conversion {
     const value = widget.value;
     if (typeof value !== 'string') return value;
     if (saveNodeTypes.has(node.classType) && widget.slot.name === 'filename_prefix') {
-      return applyTextReplacements(value, this.replacementNodes(), this.now());
+      return this.replaceText(node, value);
     }
     if (widget.slot.dynamicPrompts) {
       try {
-        return resolveDynamicPrompt(value, this.random);
+        return resolveDynamicPrompt(value, this.random, this.rescanBudget);
       } catch (error) {
         if (error instanceof DynamicPromptError) this.issue(node, error.message);
         else throw error;
@@ -258,6 +308,7 @@ class Conversion {
         return undefined;
       }
       visited.add(parent);
+      if (!this.hop(node)) return undefined;
       let found = false;
       if (parent.kind === 'virtual') {
         link = link ? this.inputLink(parent, link.originSlot) : undefined;
@@ -273,6 +324,7 @@ class Conversion {
       } else if (link) {
         const bypassed: LiveNode = parent;
         const candidates: (number | string)[] = [link.originSlot, ...Object.keys(bypassed.inputs)];
+        if (!this.hop(node, candidates.length)) return undefined;
         for (const candidate of candidates) {
           const slot = Number(candidate);
           if (bypassed.inputs[slot]?.type !== input.type) continue;

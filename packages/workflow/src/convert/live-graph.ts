@@ -2,7 +2,7 @@
  * The graph as the frontend holds it after `loadGraphData`: each node's inputs merged with its class definition and
  * its widgets rebuilt from object_info and filled from `widgets_values`.
  */
-import { describeValue, isRecord } from '../json.js';
+import { describeValue, hasOwn, isRecord } from '../json.js';
 import { displayName, getNodeClass, type NodeClassInfo, type ObjectInfo } from '../object-info.js';
 import type { UiGraph, UiInputSlot, UiNode } from './ui-graph.js';
 import { widgetLayout, type WidgetSlot } from './widget-layout.js';
@@ -149,14 +149,21 @@ function fillWidgets(node: LiveNode, widgets: WidgetSlot[]): void {
   }
 }
 
-function buildNode(ui: UiNode, objectInfo: ObjectInfo): LiveNode {
-  const virtualTitle = virtualNodeTitles[ui.type];
+/** The widget layout depends only on the class: computed once per class, not once per node. */
+type LayoutCache = Map<string, ReturnType<typeof widgetLayout>>;
+
+function buildNode(ui: UiNode, objectInfo: ObjectInfo, layouts: LayoutCache): LiveNode {
+  const virtualTitle = hasOwn(virtualNodeTitles, ui.type) ? virtualNodeTitles[ui.type] : undefined;
   const base = { ui, id: ui.id, classType: ui.type, inputs: ui.inputs, widgets: [], problems: [], notes: [] };
   if (virtualTitle !== undefined) return { ...base, kind: 'virtual', title: ui.title ?? virtualTitle };
   const def = getNodeClass(objectInfo, ui.type);
   if (!def) return { ...base, kind: 'missing', title: ui.title ?? ui.type };
   const node: LiveNode = { ...base, kind: 'real', def, title: ui.title ?? displayName(def, ui.type) };
-  const layout = widgetLayout(ui.type, def);
+  let layout = layouts.get(ui.type);
+  if (!layout) {
+    layout = widgetLayout(ui.type, def);
+    layouts.set(ui.type, layout);
+  }
   if (!layout.ok) {
     node.problems.push(layout.reason);
     return node;
@@ -184,6 +191,7 @@ export interface LiveGraph {
 }
 
 export function buildLiveGraph(graph: UiGraph, objectInfo: ObjectInfo): LiveGraph {
-  const nodes = graph.nodes.map((ui) => buildNode(ui, objectInfo));
+  const layouts: LayoutCache = new Map();
+  const nodes = graph.nodes.map((ui) => buildNode(ui, objectInfo, layouts));
   return { ui: graph, nodes, byId: new Map(nodes.map((node) => [node.id, node])) };
 }

@@ -32,21 +32,83 @@ export function formatDate(text: string, date: Date): string {
   });
 }
 
-export function applyTextReplacements(value: string, nodes: readonly ReplacementNode[], now: Date): string {
-  return value.replace(/%([^%]+)%/g, (match, text: string) => {
-    const split = text.split('.');
-    const [nodeName = '', widgetName = ''] = split;
-    if (split.length !== 2) {
-      return nodeName.startsWith('date:') ? formatDate(nodeName.substring(5), now) : match;
+/** Thrown when replacements would grow the text past the conversion's budget. */
+export class TextReplacementError extends Error {}
+
+/** The frontend's node lookup for `%Node.widget%`: by "Node name for S&R" first, then by title; first in order wins. */
+export class ReplacementNodes {
+  private readonly byName = new Map<string, ReplacementNode>();
+  private readonly byTitle = new Map<string, ReplacementNode>();
+
+  constructor(nodes: readonly ReplacementNode[]) {
+    for (const node of nodes) {
+      const name = node.properties['Node name for S&R'];
+      if (typeof name === 'string' && !this.byName.has(name)) this.byName.set(name, node);
+      if (!this.byTitle.has(node.title)) this.byTitle.set(node.title, node);
     }
-    let matches = nodes.filter((node) => node.properties['Node name for S&R'] === nodeName);
-    if (!matches.length) matches = nodes.filter((node) => node.title === nodeName);
-    const node = matches[0];
-    if (!node) return match;
-    const widget = node.widgetValue(widgetName);
-    if (!widget.found) return match;
-    return stringify(widget.value ?? '').replaceAll(/\/|\\/g, '_');
-  });
+  }
+
+  find(name: string): ReplacementNode | undefined {
+    return this.byName.get(name) ?? this.byTitle.get(name);
+  }
+}
+
+/**
+ * Characters that `%Node.widget%` replacements may insert. A prefix repeating a reference to a large widget would
+ * otherwise multiply the body's size; one budget is shared by the whole workflow.
+ */
+export interface ReplacementBudget {
+  left: number;
+}
+
+export function replacementBudget(): ReplacementBudget {
+  return { left: 4 * 1024 * 1024 };
+}
+
+/** `value.replace(/%([^%]+)%/g, …)` of the frontend, as one scan. */
+export function applyTextReplacements(
+  value: string,
+  nodes: ReplacementNodes,
+  now: Date,
+  budget: ReplacementBudget = replacementBudget(),
+): string {
+  const parts: string[] = [];
+  let copyFrom = 0;
+  for (let open = value.indexOf('%'); open !== -1;) {
+    const close = value.indexOf('%', open + 1);
+    if (close === -1) break;
+    if (close === open + 1) {
+      open = close;
+      continue;
+    }
+    const replaced = replacement(value.slice(open + 1, close), nodes, now);
+    if (replaced !== undefined) {
+      budget.left -= replaced.length;
+      if (budget.left < 0) {
+        throw new TextReplacementError(
+          `its %…% replacements make the text longer than ${replacementBudget().left} characters`,
+        );
+      }
+      parts.push(value.slice(copyFrom, open), replaced);
+      copyFrom = close + 1;
+    }
+    open = value.indexOf('%', close + 1);
+  }
+  if (copyFrom === 0) return value;
+  parts.push(value.slice(copyFrom));
+  return parts.join('');
+}
+
+/** What `%text%` becomes, or undefined when it stays as it is. */
+function replacement(text: string, nodes: ReplacementNodes, now: Date): string | undefined {
+  const dot = text.indexOf('.');
+  if (dot === -1 || text.indexOf('.', dot + 1) !== -1) {
+    // Not `Node.widget`: only `%date:…%` (whose format may hold dots) is replaced.
+    const nodeName = dot === -1 ? text : text.slice(0, dot);
+    return nodeName.startsWith('date:') ? formatDate(nodeName.substring(5), now) : undefined;
+  }
+  const widget = nodes.find(text.slice(0, dot))?.widgetValue(text.slice(dot + 1));
+  return widget?.found ? stringify(widget.value ?? '').replaceAll(/\/|\\/g, '_') : undefined;
 }
 
 /** JavaScript's `value + ''` for JSON values. */

@@ -1,5 +1,5 @@
 /** Reads the UI's workflow JSON (LiteGraph `serialize()`) into a normalised graph, reporting what is malformed. */
-import { isRecord, type JsonObject } from '../json.js';
+import { hasOwn, isRecord, type JsonObject } from '../json.js';
 import type { ConversionIssue } from './conversion-error.js';
 
 export type LinkId = string;
@@ -40,6 +40,12 @@ export interface UiGraph {
   links: Map<LinkId, UiLink>;
   hasGroupNodes: boolean;
 }
+
+/**
+ * Far beyond any real workflow, and low enough that converting the largest one accepted stays well under 200 ms:
+ * the API takes 1 MiB bodies, which could otherwise hold some 40,000 nodes.
+ */
+export const graphLimits = { nodes: 5_000, links: 20_000, slots: 50_000 } as const;
 
 /** LiteGraph renamed or fixed these node types on load. */
 const typeFixes: Record<string, string> = {
@@ -102,6 +108,30 @@ function readOutputLinks(raw: unknown): LinkId[][] {
   });
 }
 
+function sizeIssue(workflow: JsonObject): string | undefined {
+  const nodes = workflow.nodes as unknown[];
+  if (nodes.length > graphLimits.nodes) {
+    return `the workflow has ${nodes.length} nodes; at most ${graphLimits.nodes} are accepted`;
+  }
+  const links = Array.isArray(workflow.links) ? workflow.links.length : 0;
+  if (links > graphLimits.links) {
+    return `the workflow has ${links} links; at most ${graphLimits.links} are accepted`;
+  }
+  let slots = 0;
+  for (const node of nodes) {
+    if (!isRecord(node)) continue;
+    if (Array.isArray(node.inputs)) slots += node.inputs.length;
+    if (!Array.isArray(node.outputs)) continue;
+    for (const output of node.outputs as unknown[]) {
+      slots += 1 + (isRecord(output) && Array.isArray(output.links) ? output.links.length : 0);
+    }
+  }
+  if (slots > graphLimits.slots) {
+    return `the workflow's nodes have ${slots} input and output slots and links; at most ${graphLimits.slots} are accepted`;
+  }
+  return undefined;
+}
+
 /** Normalises the workflow; returns null (with issues) when it is not a UI workflow at all. */
 export function readUiGraph(workflow: unknown, issues: ConversionIssue[]): UiGraph | null {
   if (!isRecord(workflow) || !Array.isArray(workflow.nodes)) {
@@ -110,6 +140,11 @@ export function readUiGraph(workflow: unknown, issues: ConversionIssue[]): UiGra
       nodeType: null,
       reason: 'not a UI workflow: expected an object with a "nodes" array',
     });
+    return null;
+  }
+  const tooLarge = sizeIssue(workflow);
+  if (tooLarge) {
+    issues.push({ nodeId: null, nodeType: null, reason: tooLarge });
     return null;
   }
   const nodes: UiNode[] = [];
@@ -126,7 +161,7 @@ export function readUiGraph(workflow: unknown, issues: ConversionIssue[]): UiGra
     }
     const node: UiNode = {
       id,
-      type: typeFixes[raw.type] ?? raw.type,
+      type: hasOwn(typeFixes, raw.type) ? (typeFixes[raw.type] ?? raw.type) : raw.type,
       mode: typeof raw.mode === 'number' ? raw.mode : 0,
       ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
       inputs: readInputs(raw.inputs),
