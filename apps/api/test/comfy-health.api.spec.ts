@@ -10,6 +10,7 @@ import {
   startComfyHarness,
   waitFor,
   type ComfyHarness,
+  usersQueueGraphs,
 } from './comfy-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
@@ -66,7 +67,7 @@ describe('the ComfyUI switch', () => {
     const first = await startComfySim({ port: 0, stepMs: 5 });
     const second = await startComfySim({ port: 0, stepMs: 5 });
     sims.push(first, second);
-    app = await createTestApp({ env: comfyEnv(first.url, { COMFY_ENABLED: 'false' }) });
+    app = await createTestApp({ env: comfyEnv(first.url, { COMFY_ENABLED: 'false', ...usersQueueGraphs }) });
     const admin = await app.login('admin');
     const user = await app.login('user');
     const patch = (body: Record<string, unknown>) =>
@@ -220,13 +221,14 @@ describe('the watchdog', () => {
   });
 
   it('marks a job ComfyUI lost in a restart as lost, not running forever', async () => {
-    harness = await startComfyHarness({ sim: { stepMs: 20 } });
+    // 150 steps (the cap on every graph) at 27 ms: still running for about 4 s.
+    harness = await startComfyHarness({ sim: { stepMs: 27 }, env: usersQueueGraphs });
     const { app, sim } = harness;
     const user = await app.login('user');
     const queued = await app.request
       .post('/api/comfy/queue')
       .set(user.bearer)
-      .send({ workflow: samplerWorkflow(200) })
+      .send({ workflow: samplerWorkflow(150) })
       .expect(201);
     const promptId = (queued.body as { prompt_id: string }).prompt_id;
     await waitFor(
@@ -258,7 +260,7 @@ describe('the watchdog', () => {
   });
 
   it('keeps a finished job in the ledger after ComfyUI forgets it', async () => {
-    harness = await startComfyHarness();
+    harness = await startComfyHarness({ env: usersQueueGraphs });
     const { app, sim } = harness;
     const user = await app.login('user');
     const queued = await app.request
@@ -279,7 +281,7 @@ describe('the watchdog', () => {
   });
 
   it('reconciles jobs that finished while the API was stopped', async () => {
-    harness = await startComfyHarness({ sim: { stepMs: 20 } });
+    harness = await startComfyHarness({ sim: { stepMs: 20 }, env: usersQueueGraphs });
     const { app } = harness;
     const user = await app.login('user');
     const queued = await app.request

@@ -13,6 +13,7 @@ import {
   startComfyHarness,
   waitFor,
   type ComfyHarness,
+  usersQueueGraphs,
 } from './comfy-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
@@ -62,7 +63,7 @@ let app: TestApp;
 let user: TestSession;
 
 beforeEach(async () => {
-  harness = await startComfyHarness({ sim: { stepMs: 10 } });
+  harness = await startComfyHarness({ sim: { stepMs: 10 }, env: usersQueueGraphs });
   app = harness.app;
   user = await app.login('user');
 });
@@ -122,7 +123,10 @@ describe('POST /api/comfy/queue', () => {
 
   it("adopts ComfyUI's own prompt id when the server ignores ours (ComfyUI v0.3.7 does)", async () => {
     await harness.close();
-    harness = await startComfyHarness({ sim: { stepMs: 10, honourPromptId: false } });
+    harness = await startComfyHarness({
+      sim: { stepMs: 10, honourPromptId: false },
+      env: usersQueueGraphs,
+    });
     app = harness.app;
     user = await app.login('user');
 

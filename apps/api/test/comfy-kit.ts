@@ -39,6 +39,12 @@ export interface ComfyHarness {
   close(): Promise<void>;
 }
 
+/**
+ * Raw graphs (POST /queue) need the curator role by default (graph-policy.ts); suites that queue their own graphs
+ * as a plain user to test something else set this up.
+ */
+export const usersQueueGraphs = { COMFY_RAW_GRAPH_MIN_ROLE: 'user' } as const;
+
 /** A fresh simulator and the real API wired to it. */
 export async function startComfyHarness(
   options: {

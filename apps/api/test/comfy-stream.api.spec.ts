@@ -11,6 +11,7 @@ import {
   waitFor,
   type ComfyHarness,
   type SseEvent,
+  usersQueueGraphs,
 } from './comfy-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 });
 
 async function setUp(options: Parameters<typeof startComfyHarness>[0] = {}) {
-  harness = await startComfyHarness(options);
+  harness = await startComfyHarness({ ...options, env: { ...usersQueueGraphs, ...options.env } });
   const user = await harness.app.login('user');
   return { app: harness.app, sim: harness.sim, user };
 }

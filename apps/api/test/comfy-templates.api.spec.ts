@@ -3,7 +3,7 @@ import { loadTemplateLibrary } from '@atelier/workflow';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quickWorkflow, startComfyHarness, type ComfyHarness } from './comfy-kit.js';
+import { quickWorkflow, startComfyHarness, type ComfyHarness, usersQueueGraphs } from './comfy-kit.js';
 
 const repoConfig = fileURLToPath(new URL('../../../config/comfy', import.meta.url));
 
@@ -18,6 +18,7 @@ describe('the template a job was built from', () => {
   it('is recorded with its version for every route that runs one, and not for a caller’s own graph', async () => {
     harness = await startComfyHarness({
       sim: { stepMs: 2, models: { checkpoints: ['fake-model.safetensors'] } },
+      env: usersQueueGraphs,
     });
     const { app } = harness;
     const user = await app.login('user');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
+import { startComfyHarness, waitFor, type ComfyHarness, usersQueueGraphs } from './comfy-kit.js';
 import { createTestApp, LogCollector, type TestApp, type TestSession } from './test-app.js';
 
 let harness: ComfyHarness | null = null;
@@ -35,6 +35,7 @@ async function start(
     env: {
       ...(options.knowsInputDir === false ? {} : { COMFY_INPUT_DIR: inputDir }),
       ...(options.logs ? { LOG_LEVEL: 'info' } : {}),
+      ...usersQueueGraphs,
       ...options.env,
     },
     app: options.logs ? { logs: options.logs } : {},

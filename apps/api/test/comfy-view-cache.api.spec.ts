@@ -92,7 +92,8 @@ async function start(env: Record<string, string> = {}) {
   sim = await startComfySim({ port: 0, stepMs: 5 });
   relay = await RecordingRelay.start(sim.port);
   app = await createTestApp({ files: presetFiles, env: comfyEnv(relay.url, env) });
-  return { app, sim, relay, user: await app.login('user') };
+  // Views files put straight into ComfyUI's folders, which only curators and admins may see.
+  return { app, sim, relay, user: await app.login('curator') };
 }
 
 afterEach(async () => {

@@ -3,7 +3,14 @@ import type { ComfyObjectInfoResponse, ComfyQueueResponse, ComfyStatusResponse }
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { comfyEnv, CountingProxy, presetFiles, quickWorkflow, waitFor } from './comfy-kit.js';
+import {
+  comfyEnv,
+  CountingProxy,
+  presetFiles,
+  quickWorkflow,
+  waitFor,
+  usersQueueGraphs,
+} from './comfy-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 let sim: ComfySim | undefined;
@@ -16,7 +23,10 @@ async function start(
 ): Promise<{ app: TestApp; sim: ComfySim; proxy: CountingProxy }> {
   sim = await startComfySim({ port: 0, stepMs: 5 });
   proxy = await CountingProxy.start(sim.port);
-  app = await createTestApp({ files: presetFiles, env: comfyEnv(proxy.url, env) });
+  app = await createTestApp({
+    files: presetFiles,
+    env: comfyEnv(proxy.url, { ...usersQueueGraphs, ...env }),
+  });
   return { app, sim, proxy };
 }
 
@@ -84,7 +94,8 @@ describe('GET /api/comfy/view', () => {
 
   it('rejects every traversal spelling before contacting ComfyUI', async () => {
     const { app, proxy } = await start();
-    const user = await app.login('user');
+    // Files put straight into ComfyUI's folders: only curators and admins may see those.
+    const user = await app.login('curator');
     const filenames = [
       '..',
       '../secret.png',
@@ -155,7 +166,8 @@ describe('GET /api/comfy/view', () => {
 
   it('refuses anything ComfyUI serves that is not a raster image', async () => {
     const { app, sim } = await start();
-    const user = await app.login('user');
+    // Files put straight into ComfyUI's folders: only curators and admins may see those.
+    const user = await app.login('curator');
     writeFileSync(
       join(sim.dataDir, 'output', 'evil.svg'),
       '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
@@ -173,7 +185,8 @@ describe('GET /api/comfy/view', () => {
 
   it('answers 502 when ComfyUI is unreachable and 504 when it stalls', async () => {
     const { app, sim } = await start({ COMFY_TIMEOUT: '1' });
-    const user = await app.login('user');
+    // Files put straight into ComfyUI's folders: only curators and admins may see those.
+    const user = await app.login('curator');
     sim.setFaults({ stallMs: 3000, pathPrefix: '/view' });
     const stalled = await app.request.get('/api/comfy/view?filename=slow.png').set(user.bearer).expect(504);
     expect(stalled.body).toMatchObject({ code: 'comfy.timeout' });

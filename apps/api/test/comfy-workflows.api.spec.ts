@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
+import { startComfyHarness, waitFor, type ComfyHarness, usersQueueGraphs } from './comfy-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 const pairsDir = fileURLToPath(
@@ -48,7 +48,11 @@ afterEach(async () => {
 });
 
 async function start(options: Parameters<typeof startComfyHarness>[0] = {}) {
-  harness = await startComfyHarness({ ...options, sim: { stepMs: 2, ...options.sim } });
+  harness = await startComfyHarness({
+    ...options,
+    sim: { stepMs: 2, ...options.sim },
+    env: { ...usersQueueGraphs, ...options.env },
+  });
   const user = await harness.app.login('user');
   return { app: harness.app, sim: harness.sim, user };
 }

@@ -37,6 +37,8 @@ describe('GET/PATCH /api/admin/config', () => {
       comfy_reconnect_base_delay_s: { value: 0.5, source: 'default' },
       comfy_reconnect_max_delay_s: { value: 30, source: 'default' },
       comfy_object_info_ttl_s: { value: 3600, source: 'default' },
+      comfy_raw_graph_min_role: { value: 'curator', source: 'default' },
+      comfy_node_allow_list: { value: [], source: 'default' },
     });
     expect(body.static).toEqual({
       port: 3000,

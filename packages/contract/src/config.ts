@@ -1,3 +1,5 @@
+import type { Role } from './auth.js';
+
 /** Runtime settings an admin can read and change through GET/PATCH /api/admin/config. */
 export interface RuntimeSettings {
   comfy_enabled: boolean;
@@ -10,6 +12,10 @@ export interface RuntimeSettings {
   comfy_reconnect_max_delay_s: number;
   /** Seconds object_info stays cached. */
   comfy_object_info_ttl_s: number;
+  /** The lowest role that may queue its own graph (POST /api/comfy/queue); templates and txt2img stay open to all. */
+  comfy_raw_graph_min_role: Role;
+  /** Node classes a raw graph may use (admins excepted); empty: any class ComfyUI knows. */
+  comfy_node_allow_list: string[];
 }
 
 export type RuntimeSettingKey = keyof RuntimeSettings;

@@ -3,6 +3,7 @@ import { ComfyModule } from '../comfy/comfy.module.js';
 import { ComfyUploadsModule } from '../comfy-uploads/comfy-uploads.module.js';
 import { EventsModule } from '../events/events.module.js';
 import { ConvertService } from './convert.service.js';
+import { GraphPolicy } from './graph-policy.js';
 import { RunsController } from './runs.controller.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { TemplateRuns } from './template-runs.service.js';
@@ -15,6 +16,6 @@ import { TemplatesController } from './templates.controller.js';
 @Module({
   imports: [ComfyModule, ComfyUploadsModule, EventsModule],
   controllers: [TemplatesController, RunsController],
-  providers: [ConvertService, TemplateLibraryService, TemplateRuns],
+  providers: [ConvertService, TemplateLibraryService, TemplateRuns, GraphPolicy],
 })
 export class ComfyTemplatesModule {}

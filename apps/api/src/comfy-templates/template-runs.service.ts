@@ -7,6 +7,7 @@ import {
   templateName,
   type BuildTxt2ImgResult,
   type CheckedTxt2ImgParams,
+  type ApiPrompt,
   type Template,
 } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
@@ -15,6 +16,7 @@ import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { ObjectInfoCache } from '../comfy/object-info.cache.js';
 import { UploadedInputImages } from '../comfy-uploads/uploaded-input-images.js';
 import { ConvertService } from './convert.service.js';
+import { GraphPolicy } from './graph-policy.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { toParamFieldErrors, toTemplateProblem, txt2imgBuildRefused } from './template-views.js';
 
@@ -44,10 +46,14 @@ export class TemplateRuns {
     private readonly objectInfo: ObjectInfoCache,
     private readonly ledger: JobLedgerService,
     private readonly inputImages: UploadedInputImages,
+    private readonly policy: GraphPolicy,
   ) {}
 
+  /** Every graph passes the GraphPolicy here, after conversion and patching: no route can skip it. */
   async run(owner: AuthUser, request: RunRequest, idempotencyKey: string | null): Promise<ComfyJobEntity> {
+    if (request.kind === 'graph') this.policy.assertMayQueueGraph(owner);
     const planned = await this.plan(owner, request);
+    await this.policy.check(owner, planned.workflow as ApiPrompt, request.kind);
     return this.ledger.submit({ owner, idempotencyKey, ...planned });
   }
 

@@ -2,6 +2,7 @@ import type { AuthUser, ComfyUploadResponse } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { toComfyAppError } from '../comfy/comfy-errors.js';
 import { ComfyService } from '../comfy/comfy.service.js';
+import { ImageAccess } from '../comfy/image-access.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
 import { isTrueWord } from '../common/boolean-words.js';
@@ -32,6 +33,7 @@ export class ComfyUploadsService {
     private readonly comfy: ComfyService,
     private readonly uploads: UploadsRepository,
     private readonly locks: KeyedLock,
+    private readonly access: ImageAccess,
   ) {}
 
   async upload(
@@ -78,6 +80,10 @@ export class ComfyUploadsService {
         height: inspected.height,
         ephemeral: isTrueWord(fields.ephemeral),
       });
+      // Its uploader may view it (GET /api/comfy/view?type=input); other users may not.
+      await this.access.grant(user.id, [
+        { type: 'input', subfolder: stored.subfolder, filename: stored.name },
+      ]);
       return toUploadResponse(row);
     });
   }

@@ -31,6 +31,12 @@ export class UploadsRepository {
     });
   }
 
+  /** Anyone's uploads of these files that are still there (curators and admins may use them all). */
+  findLiveOfAnyone(files: readonly InputFile[]): Promise<ComfyUploadEntity[]> {
+    if (files.length === 0) return Promise.resolve([]);
+    return this.rows.find({ where: files.map((file) => ({ ...file, deletedAt: IsNull() })) });
+  }
+
   /** Records the first job that used these uploads (later jobs leave them as they are). */
   async linkToPrompt(ids: readonly number[], promptId: string): Promise<void> {
     if (ids.length === 0) return;

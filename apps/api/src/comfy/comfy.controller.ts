@@ -112,7 +112,7 @@ export class ComfyController {
   ): Promise<void> {
     const ref = parseViewQuery(query);
     this.limits.assertView(user.id);
-    await this.viewProxy.send(ref, response);
+    await this.viewProxy.send(user, ref, response);
   }
 
   @Get('stream/:promptId')

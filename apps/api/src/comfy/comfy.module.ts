@@ -6,6 +6,8 @@ import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { ComfyHealth } from './comfy-health.js';
 import { ComfyController, ComfyHealthController } from './comfy.controller.js';
 import { ComfyService } from './comfy.service.js';
+import { ImageAccess } from './image-access.js';
+import { ImageOwnersRepository } from './image-owners.repository.js';
 import { JobLedgerService } from './job-ledger.service.js';
 import { JobOutputs } from './job-outputs.js';
 import { JobStreams } from './job-stream.js';
@@ -32,6 +34,8 @@ import { WatchdogService } from './watchdog.service.js';
     WatchdogService,
     ComfyHealth,
     JobsRepository,
+    ImageOwnersRepository,
+    ImageAccess,
     JobTracker,
     StreamHub,
     JobLedgerService,
@@ -43,6 +47,6 @@ import { WatchdogService } from './watchdog.service.js';
     ComfyRateLimits,
     ComfyEnabledGuard,
   ],
-  exports: [ComfyService, ObjectInfoCache, JobLedgerService, JobOutputs, ComfyEnabledGuard],
+  exports: [ComfyService, ObjectInfoCache, JobLedgerService, JobOutputs, ComfyEnabledGuard, ImageAccess],
 })
 export class ComfyModule {}

@@ -1,5 +1,5 @@
 import type { JobState, PreviewEvent } from '@atelier/comfy-client';
-import { terminalJobStatuses, type JobError, type JobProgress } from '@atelier/contract';
+import { terminalJobStatuses, type ComfyImageRef, type JobError, type JobProgress } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { AppEventMap, JobEvent, JobSnapshot } from '../events/app-events.js';
@@ -103,6 +103,16 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   /** The live state of a job the tracker follows, or null (then the ledger is the truth). */
   snapshotOf(promptId: string): JobSnapshot | null {
     return this.jobs.get(promptId)?.snapshot ?? null;
+  }
+
+  /** Whether a job of this owner still held here produced the image (its ledger write may be on its way). */
+  hasImageOf(ownerId: number, ref: ComfyImageRef): boolean {
+    const same = (image: ComfyImageRef) =>
+      image.filename === ref.filename && image.subfolder === ref.subfolder && image.type === ref.type;
+    for (const job of this.jobs.values()) {
+      if (job.ownerId === ownerId && job.snapshot.images.some(same)) return true;
+    }
+    return false;
   }
 
   /** How a followed job is followed right now (null when it is not followed). */

@@ -2,6 +2,7 @@ import type { JobStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository } from 'typeorm';
+import { ImageOwnersRepository } from './image-owners.repository.js';
 import { ComfyJobEntity } from './job.entity.js';
 
 export type NewJob = Pick<
@@ -39,7 +40,10 @@ const activeStatuses: JobStatus[] = ['queued', 'running'];
 /** Named queries of the job ledger; the only file of the comfy module that touches TypeORM. */
 @Injectable()
 export class JobsRepository {
-  constructor(@InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>) {}
+  constructor(
+    @InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>,
+    private readonly owners: ImageOwnersRepository,
+  ) {}
 
   /** Inserts a queued job, or returns null when its prompt id or (owner, idempotency key) exists. */
   async insert(job: NewJob): Promise<ComfyJobEntity | null> {
@@ -60,6 +64,7 @@ export class JobsRepository {
   }
 
   async update(promptId: string, changes: JobChanges): Promise<void> {
+    await this.recordOwners(promptId, changes);
     await this.rows.update({ promptId }, changes);
   }
 
@@ -70,8 +75,17 @@ export class JobsRepository {
 
   /** Applies the changes only while the job is queued or running: a finished job's record is final. */
   async updateActive(promptId: string, changes: JobChanges): Promise<boolean> {
+    await this.recordOwners(promptId, changes);
     const result = await this.rows.update({ promptId, status: In(activeStatuses) }, changes);
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * A job's images become its owner's (GET /view serves them to no other user), written before the job row says
+   * they exist; a row left by a write that then finds the job finished names images the job did produce.
+   */
+  private async recordOwners(promptId: string, changes: JobChanges): Promise<void> {
+    if (changes.images && changes.images.length > 0) await this.owners.recordForJob(promptId, changes.images);
   }
 
   async delete(promptId: string): Promise<void> {

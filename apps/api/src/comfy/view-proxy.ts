@@ -1,5 +1,6 @@
 import {
   comfyImageTypes,
+  type AuthUser,
   type ComfyImageRef,
   type ComfyImageType,
   type FieldErrors,
@@ -10,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../common/app-error.js';
 import { ComfyService } from './comfy.service.js';
+import { ImageAccess } from './image-access.js';
 import { isComfyImageType } from './job-views.js';
 import { ViewCache, type CachedImage } from './view-cache.js';
 
@@ -96,9 +98,14 @@ export function parseViewQuery(query: Record<string, unknown>): ComfyImageRef {
  */
 @Injectable()
 export class ViewProxy {
-  constructor(private readonly comfy: ComfyService) {}
+  constructor(
+    private readonly comfy: ComfyService,
+    private readonly access: ImageAccess,
+  ) {}
 
-  async send(ref: ComfyImageRef, response: Response): Promise<void> {
+  /** Only an image the user may see (ImageAccess); any other is the same 404 as a file ComfyUI lacks. */
+  async send(user: AuthUser, ref: ComfyImageRef, response: Response): Promise<void> {
+    await this.access.assertMaySee(user, ref);
     const wiring = this.comfy.require();
     const cache = wiring.viewCache;
     const key = ViewCache.key(ref);

@@ -44,7 +44,7 @@ export class ViewUpstream {
     response.resume();
     if (response.statusCode === 304 && ifNoneMatch !== undefined) return response;
     const status = response.statusCode ?? 0;
-    if (status === 404) throw new AppError('not_found', 'ComfyUI has no such image');
+    if (status === 404) throw noSuchImage();
     if (status === 400 || status === 403)
       throw new AppError('validation_failed', 'ComfyUI refused the image path');
     throw new AppError('comfy.upstream_error', `ComfyUI answered ${status}`, { upstream_status: status });
@@ -68,6 +68,11 @@ export class ViewUpstream {
       request.end();
     });
   }
+}
+
+/** ComfyUI's 404, and the answer for an image the caller may not see: the two must not be told apart. */
+export function noSuchImage(): AppError {
+  return new AppError('not_found', 'ComfyUI has no such image');
 }
 
 class UpstreamTimeoutError extends Error {}

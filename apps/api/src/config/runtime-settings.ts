@@ -1,4 +1,10 @@
-import type { FieldErrors, RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
+import {
+  roles,
+  type FieldErrors,
+  type Role,
+  type RuntimeSettingKey,
+  type RuntimeSettings,
+} from '@atelier/contract';
 import { parseBooleanWord } from '../common/boolean-words.js';
 
 /**
@@ -94,6 +100,49 @@ function urlSetting(env: string, defaultValue: string): SettingSpec<string> {
   };
 }
 
+function roleSetting(env: string, defaultValue: Role): SettingSpec<Role> {
+  const check = (value: unknown) =>
+    typeof value === 'string' && (roles as readonly string[]).includes(value) ? (value as Role) : undefined;
+  return {
+    env,
+    defaultValue,
+    accepts: `one of ${roles.join(', ')}`,
+    parseEnv: (raw) => check(raw.trim()),
+    check,
+  };
+}
+
+const maxListItems = 500;
+const maxNameLength = 200;
+
+/**
+ * A list of node class names: a JSON array of strings, or (env, the admin page's text field) one string with
+ * the names separated by commas or new lines. Names are trimmed, blanks and repeats dropped; '' is the empty list.
+ */
+export function parseNameList(value: unknown): string[] | undefined {
+  const items = typeof value === 'string' ? value.split(/[,\n]/) : value;
+  if (!Array.isArray(items) || items.length > maxListItems) return undefined;
+  const names: string[] = [];
+  for (const item of items as unknown[]) {
+    if (typeof item !== 'string') return undefined;
+    const name = item.trim();
+    // eslint-disable-next-line no-control-regex
+    if (name.length > maxNameLength || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
+    if (name !== '' && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+function nameListSetting(env: string, defaultValue: string[]): SettingSpec<string[]> {
+  return {
+    env,
+    defaultValue,
+    accepts: `a list of at most ${maxListItems} node class names (an array, or one text separated by commas)`,
+    parseEnv: parseNameList,
+    check: parseNameList,
+  };
+}
+
 export const runtimeSettingSpecs: SettingSpecs = {
   comfy_enabled: booleanSetting('COMFY_ENABLED', false),
   comfy_api_url: urlSetting('COMFY_API_URL', 'http://127.0.0.1:8188'),
@@ -125,6 +174,9 @@ export const runtimeSettingSpecs: SettingSpecs = {
     max: 86_400,
     unit: 'seconds',
   }),
+  // Raw graphs can name any node class, custom nodes that write files or run code included (graph-policy.ts).
+  comfy_raw_graph_min_role: roleSetting('COMFY_RAW_GRAPH_MIN_ROLE', 'curator'),
+  comfy_node_allow_list: nameListSetting('COMFY_NODE_ALLOW_LIST', []),
 };
 
 export const runtimeSettingKeys = Object.keys(runtimeSettingSpecs) as RuntimeSettingKey[];

@@ -68,6 +68,8 @@ export function createFakeApi(): FakeApi {
         comfy_reconnect_base_delay_s: { value: 1, source: 'default' },
         comfy_reconnect_max_delay_s: { value: 30, source: 'default' },
         comfy_object_info_ttl_s: { value: 300, source: 'default' },
+        comfy_raw_graph_min_role: { value: 'curator', source: 'default' },
+        comfy_node_allow_list: { value: [], source: 'default' },
       },
       static: {
         port: 3000,

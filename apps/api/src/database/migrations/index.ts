@@ -4,6 +4,7 @@ import { ComfyJobs1763900000000 } from './1763900000000-comfy-jobs.js';
 import { ComfyUploads1764000000000 } from './1764000000000-comfy-uploads.js';
 import { JobTemplates1764100000000 } from './1764100000000-job-templates.js';
 import { UserMustChangePassword1764210000000 } from './1764210000000-user-must-change-password.js';
+import { ComfyImageOwners1764300000000 } from './1764300000000-comfy-image-owners.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   ComfyUploads1764000000000,
   JobTemplates1764100000000,
   UserMustChangePassword1764210000000,
+  ComfyImageOwners1764300000000,
 ];

@@ -1,6 +1,7 @@
 import type { RuntimeSettingKey, SettingSource } from '@atelier/contract';
 
-export type SettingKind = 'boolean' | 'url' | 'number';
+/** `choice`: one of `options`, typed; `list`: names separated by commas (the API splits and trims them). */
+export type SettingKind = 'boolean' | 'url' | 'number' | 'choice' | 'list';
 
 export interface SettingDefinition {
   key: RuntimeSettingKey;
@@ -9,6 +10,7 @@ export interface SettingDefinition {
   kind: SettingKind;
   unit?: string;
   min?: number;
+  options?: readonly string[];
 }
 
 export interface SettingGroup {
@@ -78,6 +80,24 @@ export const comfySettingGroups: readonly SettingGroup[] = [
         kind: 'number',
         unit: 's',
         min: 0,
+      },
+    ],
+  },
+  {
+    title: 'Permissions',
+    fields: [
+      {
+        key: 'comfy_raw_graph_min_role',
+        label: 'Queue own graphs',
+        hint: 'Lowest role that may queue a graph of its own (user, curator or admin). Custom nodes can write files or run code; templates and txt2img stay open to everyone.',
+        kind: 'choice',
+        options: ['user', 'curator', 'admin'],
+      },
+      {
+        key: 'comfy_node_allow_list',
+        label: 'Allowed node classes',
+        hint: 'Node classes such graphs may use, separated by commas (e.g. KSampler, SaveImage). Empty: any class ComfyUI offers. Admins are not held to it.',
+        kind: 'list',
       },
     ],
   },
