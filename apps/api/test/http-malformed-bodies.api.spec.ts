@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComfyHarness, type ComfyHarness } from './comfy-kit.js';
+import { filesUnder, images, ingest } from './gallery-fixtures.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 /**
@@ -143,6 +144,20 @@ describe('malformed request bodies (web build in place)', () => {
       expect(queue.status, type).toBe(400);
       expect(queue.body.code, type).toEqual(expect.any(String));
     }
+    await expectHealthy();
+  });
+
+  it('POST /api/comfy/ingest answers JSON fields nested 100,000 levels deep with 400, storing nothing', async () => {
+    const curator = await app.login('curator');
+    const png = await images.png();
+    for (const [name, body] of Object.entries(deepBodies)) {
+      for (const field of ['workflow', 'metadata']) {
+        const res = await ingest(app, curator, png, { [field]: body }).set('Origin', app.origin);
+        expect(res.status, `${field}: ${name}`).toBe(400);
+        expect(res.body.code, `${field}: ${name}`).toBe('validation_failed');
+      }
+    }
+    expect(await filesUnder(app, 'generated')).toEqual([]);
     await expectHealthy();
   });
 

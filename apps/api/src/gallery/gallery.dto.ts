@@ -27,6 +27,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { booleanWords, type BooleanWord } from '../common/boolean-words.js';
+import { isNestedDeeper, maxJsonDepth } from '../common/json-depth.js';
 
 const promptIdRule = {
   message: '$property must be 1–128 letters, digits, "-" or "_", starting with a letter or digit',
@@ -40,11 +41,15 @@ class InvalidJson {
 /** Multipart fields are text: JSON ones are parsed here and checked by IsJsonObject below. */
 function parseJsonField({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') return value;
+  let parsed: unknown;
   try {
-    return JSON.parse(value) as unknown;
+    parsed = JSON.parse(value);
   } catch (error) {
     return new InvalidJson(error instanceof Error ? error.message : 'invalid JSON');
   }
+  return isNestedDeeper(parsed, maxJsonDepth)
+    ? new InvalidJson(`nested deeper than ${maxJsonDepth} levels`)
+    : parsed;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../common/app-error.js';
+import { isNestedDeeper, maxJsonDepth } from '../common/json-depth.js';
 import { toErrorResponse } from './error.filter.js';
-
-/** Deeper bodies are refused before any DTO, converter or logger walks them recursively. */
-export const maxJsonDepth = 64;
 
 const logger = new Logger('Errors');
 
@@ -56,19 +54,4 @@ function fromBodyParser(error: unknown): unknown {
     default:
       return error;
   }
-}
-
-/** Iterative, so a body nested 100,000 levels deep costs a loop, not the stack. */
-export function isNestedDeeper(value: unknown, max: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const stack: [object, number][] = [[value, 1]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [current, depth] = item;
-    if (depth > max) return true;
-    const children: unknown[] = Array.isArray(current) ? (current as unknown[]) : Object.values(current);
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
 }
