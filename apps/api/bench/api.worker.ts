@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
+import { viewerCookie } from './view-viewer.js';
 
 export interface ApiWorkerReady {
   api: string;
@@ -16,13 +17,7 @@ const app = await createApp(loadConfig(env));
 await app.listen(0, '127.0.0.1');
 const address = app.getHttpServer().address();
 const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-const login = await fetch(`${api}/api/auth/login`, {
-  method: 'POST',
-  headers: { 'Content-Type': 'application/json' },
-  body: JSON.stringify({ username: 'admin', password }),
-});
-const cookie =
-  (login.headers.getSetCookie().find((c) => c.startsWith('atelier_access=')) ?? '').split(';')[0] ?? '';
+const cookie = await viewerCookie(app, api, password);
 parentPort?.postMessage({ api, cookie } satisfies ApiWorkerReady);
 parentPort?.on('message', (message: unknown) => {
   if (message === 'close') void app.close().then(() => process.exit(0));

@@ -2,7 +2,8 @@
  * `pnpm bench`: the ComfyUI integration's two hot paths, measured in one run against the simulator.
  *
  * 1. The /view proxy: the same image fetched straight from the simulator and through
- *    GET /api/comfy/view (auth, rate limit, path checks), same concurrency, alternating rounds;
+ *    GET /api/comfy/view (auth, rate limit, path checks, and as a plain user the ownership lookup),
+ *    same concurrency, alternating rounds;
  *    throughput, latency and the ratio proxy/direct. Two API instances: one with the image cache off
  *    (cold: every byte pulled from the simulator and streamed through), one with it on (warm: each view
  *    revalidated with If-None-Match, the simulator answers 304, the kept bytes are sent). The target
@@ -36,6 +37,7 @@ import { createApp } from '#api/create-app.js';
 import type { ApiWorkerReady } from './api.worker.js';
 import type { LoadJob, LoadResult } from './load.worker.js';
 import type { SseJob, SseWorkerMessage } from './sse.worker.js';
+import { viewerCookie } from './view-viewer.js';
 
 const viewRequests = Number(process.env.BENCH_VIEW_REQUESTS ?? 300);
 const viewConcurrency = Number(process.env.BENCH_VIEW_CONCURRENCY ?? 8);
@@ -415,7 +417,8 @@ async function main(): Promise<void> {
       (login.headers.getSetCookie().find((c) => c.startsWith('atelier_access=')) ?? '').split(';')[0] ?? '';
     const { access_token: token } = (await login.json()) as { access_token: string };
     const session = { cookie, bearer: { Authorization: `Bearer ${token}` } };
-    const warm: ApiInstance = { api, cookie };
+    // /view as a plain user who owns the image: the path that pays for the ownership lookup.
+    const warm: ApiInstance = { api, cookie: await viewerCookie(app, api, password) };
     const cold: ApiInstance = { api: coldReady.api, cookie: coldReady.cookie };
 
     console.log(`ComfyUI integration benchmark — Node ${process.version}, ${cpus().length} CPUs`);

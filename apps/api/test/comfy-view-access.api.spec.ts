@@ -6,8 +6,10 @@ import type {
   JobListResponse,
 } from '@atelier/contract';
 import sharp from 'sharp';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComfyHarness, usersQueueGraphs, waitFor, type ComfyHarness } from './comfy-kit.js';
+import { ComfyImageOwners1764300000000 } from '../src/database/migrations/1764300000000-comfy-image-owners.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 /**
@@ -139,6 +141,29 @@ describe('GET /api/comfy/view: who sees which image', () => {
       const filename = output.filename.replace(/_\d{5}_\.png$/, `_${String(n).padStart(5, '0')}_.png`);
       await view(other, { ...output, filename }).expect(404);
     }
+  });
+});
+
+describe('the migration that brings in ownership', () => {
+  it('credits the jobs and uploads already in the ledger to their owners', async () => {
+    const db = app.nest.get(DataSource);
+    const runner = db.createQueryRunner();
+    const rows = () =>
+      db.query(
+        `SELECT type, subfolder, filename, owner_id FROM comfy_image_owners ORDER BY type, subfolder, filename, owner_id`,
+      );
+    try {
+      const recorded = (await rows()) as unknown[];
+      const migration = new ComfyImageOwners1764300000000();
+      await migration.down(runner);
+      await migration.up(runner);
+      expect(await rows()).toEqual(recorded);
+    } finally {
+      await runner.release();
+    }
+    expect(await rows()).toEqual(
+      expect.arrayContaining([output, temp, input].map((ref) => ({ ...ref, owner_id: owner.user.id }))),
+    );
   });
 });
 
