@@ -9,18 +9,25 @@ import type { TestApp, TestSession } from './test-app.js';
  */
 const webBuild = { 'apps/web/dist/index.html': '<!doctype html><div id="app">atelier-spa</div>' };
 
-const writeRoutes: readonly (readonly ['post' | 'patch', string])[] = [
+const writeRoutes: readonly (readonly ['post' | 'patch' | 'delete', string])[] = [
   ['post', '/api/auth/login'],
   ['post', '/api/auth/refresh'],
+  ['post', '/api/auth/logout'],
   ['post', '/api/auth/password'],
   ['patch', '/api/admin/config'],
   ['post', '/api/admin/users'],
   ['patch', '/api/admin/users/1'],
+  ['post', '/api/admin/users/1/password'],
   ['post', '/api/comfy/queue'],
   ['post', '/api/comfy/txt2img'],
   ['post', '/api/comfy/workflows/convert'],
   ['post', '/api/comfy/workflows/sample_basic_sdxl/run'],
+  ['post', '/api/comfy/cancel/some-prompt'],
+  ['post', '/api/comfy/upload'],
+  ['post', '/api/comfy/ingest'],
   ['post', '/api/comfy/ingest/from-job'],
+  ['delete', '/api/gallery/images/1'],
+  ['post', '/api/no-such-route'],
 ];
 
 const truncated = ['{"username":', '[1', '{', '{"a":1,}', "{'a':1}", '{"a":"\\x"}', 'nul', '"abc'];
