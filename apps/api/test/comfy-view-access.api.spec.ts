@@ -8,7 +8,7 @@ import type {
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startComfyHarness, usersQueueGraphs, waitFor, type ComfyHarness } from './comfy-kit.js';
+import { presetFiles, startComfyHarness, usersQueueGraphs, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { ComfyImageOwners1764300000000 } from '../src/database/migrations/1764300000000-comfy-image-owners.js';
 import type { TestApp, TestSession } from './test-app.js';
 
@@ -58,7 +58,22 @@ function loadImageGraph(image: string): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  harness = await startComfyHarness({ sim: { stepMs: 2 }, env: usersQueueGraphs });
+  harness = await startComfyHarness({
+    sim: { stepMs: 2 },
+    env: { ...usersQueueGraphs, ATELIER_CONFIG_DIR: 'cfg' },
+    app: {
+      files: {
+        ...presetFiles,
+        // A workflow template whose `image` parameter is LoadImage's input.
+        'cfg/comfy/workflows/load_image.api.json': JSON.stringify(loadImageGraph('example.png')),
+        'cfg/comfy/params/load_image.schema.json': JSON.stringify({
+          type: 'object',
+          additionalProperties: false,
+          properties: { image: { type: 'string', 'x-patch': [{ node: '1', input: 'image' }] } },
+        }),
+      },
+    },
+  });
   app = harness.app;
   owner = await app.login('user', 'owner');
   other = await app.login('user', 'other');
@@ -196,6 +211,17 @@ describe('runs cannot name someone else’s upload or output', () => {
     expect(JSON.stringify(foreign.body).replaceAll(upload.image, nobodys)).toBe(JSON.stringify(absent.body));
     expect(fieldOf(foreign.body)).toEqual(['1.inputs.image']);
     expect(await jobsOf(other)).toBe(before);
+  });
+
+  it('a workflow template run with another user’s upload as a parameter is refused alike', async () => {
+    const run = (session: TestSession, image: string) =>
+      app.request.post('/api/comfy/workflows/load_image/run').set(session.bearer).send({ params: { image } });
+    const foreign = await run(other, upload.image).expect(400);
+    expect(foreign.body).toMatchObject({
+      code: 'validation_failed',
+      details: { '1.inputs.image': [expect.stringContaining(upload.image)] },
+    });
+    await run(owner, upload.image).expect(201);
   });
 
   it('the owner, curators and admins may use the upload', async () => {
