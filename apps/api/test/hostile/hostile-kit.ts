@@ -1,0 +1,145 @@
+import type { ErrorCode } from '@atelier/contract';
+import { DataSource } from 'typeorm';
+import { expect } from 'vitest';
+import { presetFiles, simJson, startComfyHarness, type ComfyHarness } from '../comfy-kit.js';
+import { filesUnder } from '../gallery-fixtures.js';
+import type { TestApp } from '../test-app.js';
+
+/**
+ * The hostile-input suite's shared parts (issue 10): one app per family, booted with the web build in place
+ * (STACK trap 11: serve-static used to turn API errors into 404s), a snapshot of everything a request could
+ * change (row counts, files under generated/, ComfyUI's queue and history), and the exact-refusal assertion.
+ */
+export const webBuild = { 'apps/web/dist/index.html': '<!doctype html><div id="app">atelier-spa</div>' };
+
+/** Generous limits so a family's many cases are refused for what they are, not for their rate. */
+export const roomyLimits = {
+  ATELIER_COMFY_VIEW_RATE: '10000',
+  ATELIER_LOGIN_MAX_FAILURES: '1000',
+  ATELIER_LOGIN_ACCOUNT_MAX_FAILURES: '1000',
+} as const;
+
+export function startHostileHarness(
+  options: { env?: Record<string, string>; files?: Record<string, string> } = {},
+): Promise<ComfyHarness> {
+  return startComfyHarness({
+    sim: { stepMs: 2 },
+    env: { ...roomyLimits, ...options.env },
+    app: { files: { ...presetFiles, ...webBuild, ...options.files } },
+  });
+}
+
+export type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** Every route of the API, as the controllers declare them (route-list.api.spec keeps it complete). */
+export interface RouteSpec {
+  method: Method;
+  path: string;
+  /** Who may call it: public, any signed-in user, curator, or admin. */
+  access: 'public' | 'user' | 'curator' | 'admin';
+}
+
+export const routes: readonly RouteSpec[] = [
+  { method: 'get', path: '/api/health', access: 'public' },
+  { method: 'post', path: '/api/auth/login', access: 'public' },
+  { method: 'post', path: '/api/auth/refresh', access: 'public' },
+  { method: 'post', path: '/api/auth/logout', access: 'public' },
+  { method: 'get', path: '/api/auth/me', access: 'user' },
+  { method: 'post', path: '/api/auth/password', access: 'user' },
+  { method: 'get', path: '/api/admin/config', access: 'admin' },
+  { method: 'patch', path: '/api/admin/config', access: 'admin' },
+  { method: 'get', path: '/api/admin/users', access: 'admin' },
+  { method: 'post', path: '/api/admin/users', access: 'admin' },
+  { method: 'patch', path: '/api/admin/users/:id', access: 'admin' },
+  { method: 'post', path: '/api/admin/users/:id/password', access: 'admin' },
+  { method: 'get', path: '/api/admin/comfy/managed', access: 'admin' },
+  { method: 'post', path: '/api/admin/comfy/managed/restart', access: 'admin' },
+  { method: 'get', path: '/api/comfy/health', access: 'user' },
+  { method: 'get', path: '/api/comfy/status/:promptId', access: 'user' },
+  { method: 'post', path: '/api/comfy/cancel/:promptId', access: 'user' },
+  { method: 'get', path: '/api/comfy/history/:promptId', access: 'user' },
+  { method: 'get', path: '/api/comfy/jobs', access: 'user' },
+  { method: 'get', path: '/api/comfy/object-info', access: 'user' },
+  { method: 'get', path: '/api/comfy/view', access: 'user' },
+  { method: 'get', path: '/api/comfy/stream/:promptId', access: 'user' },
+  { method: 'post', path: '/api/comfy/queue', access: 'user' },
+  { method: 'post', path: '/api/comfy/txt2img', access: 'user' },
+  { method: 'post', path: '/api/comfy/workflows/:name/run', access: 'user' },
+  { method: 'post', path: '/api/comfy/workflows/convert', access: 'user' },
+  { method: 'get', path: '/api/comfy/workflows', access: 'user' },
+  { method: 'get', path: '/api/comfy/presets', access: 'user' },
+  { method: 'post', path: '/api/comfy/upload', access: 'user' },
+  { method: 'post', path: '/api/comfy/ingest', access: 'curator' },
+  { method: 'post', path: '/api/comfy/ingest/from-job', access: 'curator' },
+  { method: 'get', path: '/api/gallery/images', access: 'user' },
+  { method: 'get', path: '/api/gallery/images/:id', access: 'user' },
+  { method: 'get', path: '/api/gallery/images/:id/file', access: 'user' },
+  { method: 'get', path: '/api/gallery/images/:id/thumbnail', access: 'user' },
+  { method: 'delete', path: '/api/gallery/images/:id', access: 'curator' },
+];
+
+export const writeRoutes = routes.filter((route) => route.method !== 'get');
+
+/** A concrete URL for a route: path parameters filled with harmless values of the right shape. */
+export function concrete(path: string, params: Partial<Record<'id' | 'promptId' | 'name', string>> = {}) {
+  return path
+    .replace(':id', params.id ?? '999999')
+    .replace(':promptId', params.promptId ?? 'no-such-prompt')
+    .replace(':name', params.name ?? 'sample_basic_sdxl');
+}
+
+export interface Snapshot {
+  rows: Record<string, number>;
+  files: string[];
+  queue: unknown;
+  historyIds: string[];
+}
+
+/** Everything a refused request must leave as it was. */
+export async function snapshot(harness: ComfyHarness): Promise<Snapshot> {
+  const { app, sim } = harness;
+  const db = app.nest.get(DataSource);
+  const tables = await db.query<{ name: string }[]>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
+  const rows: Record<string, number> = {};
+  for (const { name } of tables) {
+    const [count] = await db.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM "${name}"`);
+    rows[name] = count?.n ?? 0;
+  }
+  const queue = await simJson(sim, '/queue');
+  const history = (await simJson(sim, '/history')) as Record<string, unknown>;
+  return { rows, files: await filesUnder(app, 'generated'), queue, historyIds: Object.keys(history).sort() };
+}
+
+/** Asserts the exact refusal: status, contract code, a JSON error body, and no internals in it. */
+export function expectRefusal(
+  response: { status: number; body: unknown; headers: Record<string, string | string[] | undefined> },
+  status: number,
+  code: ErrorCode,
+): void {
+  const body = response.body as { code?: unknown; message?: unknown };
+  expect({ status: response.status, code: body?.code }).toEqual({ status, code });
+  expect(typeof body.message).toBe('string');
+  expect(String(response.headers['content-type'])).toMatch(/application\/json/);
+  expect(JSON.stringify(response.body)).not.toMatch(/\bat .+\.(?:ts|js):\d+|node_modules|127\.0\.0\.1:\d+/);
+}
+
+/** Runs a request, asserts its refusal and that nothing changed. */
+export async function expectRefusedUnchanged(
+  harness: ComfyHarness,
+  send: () => PromiseLike<{
+    status: number;
+    body: unknown;
+    headers: Record<string, string | string[] | undefined>;
+  }>,
+  status: number,
+  code: ErrorCode,
+): Promise<void> {
+  const before = await snapshot(harness);
+  const response = await send();
+  expectRefusal(response, status, code);
+  expect(await snapshot(harness)).toEqual(before);
+}
+
+export type { ComfyHarness, TestApp };
