@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
 import { ResourceCapsModule } from './common/resource-caps.js';
@@ -45,6 +46,7 @@ export class AppModule {
         ManagedComfyModule,
         ComfyTemplatesModule,
         ComfyUploadsModule,
+        AuditModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),
       ],

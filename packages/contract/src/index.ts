@@ -9,3 +9,4 @@ export * from './comfy-builder.js';
 export * from './comfy-managed.js';
 export * from './comfy-workflows.js';
 export * from './comfy-uploads.js';
+export * from './audit.js';

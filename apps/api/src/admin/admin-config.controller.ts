@@ -26,7 +26,7 @@ export class AdminConfigController {
   @ApiBody({ schema: patchSchema() })
   async update(@Body() patch: unknown, @CurrentUser() user: AuthUser): Promise<AdminConfigResponse> {
     // An AdminConfigPatch, checked by RuntimeConfig against the settings table (the single source of its rules).
-    await this.runtime.update(patch, user.id);
+    await this.runtime.update(patch, { id: user.id, username: user.username });
     return this.view();
   }
 

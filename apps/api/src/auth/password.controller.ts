@@ -47,7 +47,11 @@ export class PasswordController {
   @ApiOperation({
     summary: "Reset a user's password: their sessions end and they must change it at next sign-in",
   })
-  reset(@Param('id', idPipe) id: number, @Body() body: ResetPasswordDto): Promise<UserSummary> {
-    return this.passwords.reset(id, body.password);
+  reset(
+    @Param('id', idPipe) id: number,
+    @Body() body: ResetPasswordDto,
+    @CurrentUser() admin: AuthenticatedUser,
+  ): Promise<UserSummary> {
+    return this.passwords.reset(id, body.password, { id: admin.id, username: admin.username });
   }
 }

@@ -1,6 +1,8 @@
 import type { UserSummary } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import type { EventActor } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
 import { UsersService } from '../users/users.service.js';
 import { toLoginResponse, type AuthenticatedUser, type SignedIn } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -13,6 +15,7 @@ export class PasswordService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
+    private readonly bus: EventBus,
   ) {}
 
   /**
@@ -47,9 +50,13 @@ export class PasswordService {
   }
 
   /** An admin sets a temporary password: the user's sessions end and they must change it at next sign-in. */
-  async reset(userId: number, password: string): Promise<UserSummary> {
+  async reset(userId: number, password: string, by: EventActor): Promise<UserSummary> {
     const summary = await this.users.setPassword(userId, password, true);
     await this.sessions.endAllOf(userId);
+    await this.bus.publish('user.password_reset', {
+      actor: by,
+      user: { id: summary.id, username: summary.username },
+    });
     return summary;
   }
 }

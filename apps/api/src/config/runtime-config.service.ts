@@ -7,7 +7,7 @@ import type {
 } from '@atelier/contract';
 import { Logger } from '@nestjs/common';
 import type { EventBus } from '../events/event-bus.js';
-import type { RuntimeSettingsChange } from '../events/app-events.js';
+import type { EventActor, RuntimeSettingsChange } from '../events/app-events.js';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from './app-config.js';
 import {
@@ -92,9 +92,10 @@ export class RuntimeConfig {
 
   /**
    * Validates an admin PATCH body (any subset of keys; `null` resets a key to env/default), persists it
-   * and applies it. Returns the change, or null when no effective value moved.
+   * and applies it. Returns the change, or null when no effective value moved. `by`: the admin, carried
+   * on `config.changed` (null for a script or test).
    */
-  async update(patch: unknown, byUserId: number | null): Promise<RuntimeSettingsChange | null> {
+  async update(patch: unknown, by: EventActor | null): Promise<RuntimeSettingsChange | null> {
     const { set, reset } = this.validate(patch);
     const overrides: Overrides = { ...this.overrides, ...set };
     for (const key of reset) delete overrides[key];
@@ -104,9 +105,9 @@ export class RuntimeConfig {
       throw new AppError('validation_failed', 'The settings are not consistent', crossErrors);
     }
 
-    await this.store.apply(set, reset, byUserId);
+    await this.store.apply(set, reset, by?.id ?? null);
     this.overrides = overrides;
-    return this.publish(next, { byUserId });
+    return this.publish(next, by);
   }
 
   /**
@@ -116,16 +117,16 @@ export class RuntimeConfig {
    */
   setManagedOverride(values: Partial<RuntimeSettings> | null): RuntimeSettingsChange | null {
     this.managed = { ...values };
-    return this.publish(this.compute(), { by: 'managed' });
+    return this.publish(this.compute(), null);
   }
 
-  private publish(next: Readonly<RuntimeSettings>, context: object): RuntimeSettingsChange | null {
+  private publish(next: Readonly<RuntimeSettings>, actor: EventActor | null): RuntimeSettingsChange | null {
     const previous = this.current;
     this.current = next;
     const changedKeys = runtimeSettingKeys.filter((key) => previous[key] !== next[key]);
     if (changedKeys.length === 0) return null;
-    const change: RuntimeSettingsChange = { previous, current: next, changedKeys };
-    this.logger.log({ changedKeys, ...context }, 'Runtime settings changed');
+    const change: RuntimeSettingsChange = { previous, current: next, changedKeys, actor };
+    this.logger.log({ changedKeys, byUserId: actor?.id ?? null }, 'Runtime settings changed');
     void this.bus.publish('config.changed', change);
     return change;
   }

@@ -5,6 +5,7 @@ import type {
   JobStatus,
   ManagedComfyStatus,
   ObjectInfo,
+  Role,
   RuntimeSettingKey,
   RuntimeSettings,
 } from '@atelier/contract';
@@ -20,6 +21,21 @@ export interface AppEventMap {
   'config.changed': RuntimeSettingsChange;
   /** A user was disabled; awaited before the request that disabled them is answered. */
   'user.disabled': { userId: number };
+  /** A user was created (by an admin, or with `actor` null at first start). */
+  'user.created': { actor: EventActor | null; user: UserRef & { role: Role } };
+  /** A user's role and/or disabled flag changed: only what moved is in `changes`. */
+  'user.updated': {
+    actor: EventActor | null;
+    user: UserRef;
+    changes: { role?: { from: Role; to: Role }; disabled?: { from: boolean; to: boolean } };
+  };
+  /** An admin set a temporary password (never carried here) the user must change at next sign-in. */
+  'user.password_reset': { actor: EventActor; user: UserRef };
+  /** A gallery image was removed (row and files). */
+  'gallery.image_deleted': {
+    actor: EventActor;
+    image: { id: number; sha256: string; mime: string; promptId: string | null; createdBy: number };
+  };
 
   /** The ComfyUI client was (re)built or dropped; read the new one from ComfyService. */
   'comfy.wiring_changed': { enabled: boolean; generation: number | null };
@@ -66,6 +82,19 @@ export interface RuntimeSettingsChange {
   previous: Readonly<RuntimeSettings>;
   current: Readonly<RuntimeSettings>;
   changedKeys: RuntimeSettingKey[];
+  /** The admin who changed them; null when Atelier did (the managed ComfyUI server, a script). */
+  actor: EventActor | null;
+}
+
+/** Who did something, as they were named at that moment. */
+export interface EventActor {
+  id: number;
+  username: string;
+}
+
+export interface UserRef {
+  id: number;
+  username: string;
 }
 
 /** What the API knows of a job at one moment (the tracker's live copy, or the ledger's). */

@@ -1,8 +1,8 @@
-import type { GalleryImageDetail, GalleryPage } from '@atelier/contract';
+import type { AuthUser, GalleryImageDetail, GalleryPage } from '@atelier/contract';
 import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
 import { FileQueryDto, ListImagesQueryDto } from './gallery.dto.js';
@@ -47,7 +47,7 @@ export class GalleryController {
   @Roles('curator')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove the image: row, file, sidecar and thumbnail' })
-  remove(@Param('id', idPipe) id: number): Promise<void> {
-    return this.gallery.remove(id);
+  remove(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.gallery.remove(id, { id: user.id, username: user.username });
   }
 }

@@ -3,6 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ComfyModule } from '../comfy/comfy.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { GalleryController } from './gallery.controller.js';
 import { GalleryService } from './gallery.service.js';
 import { GalleryStorage } from './gallery-storage.js';
@@ -21,6 +22,7 @@ import { ThumbnailsService } from './thumbnails.service.js';
   imports: [
     TypeOrmModule.forFeature([ImageEntity]),
     ComfyModule,
+    EventsModule,
     // No storage option: multer keeps the upload in memory, so an aborted upload leaves no file.
     MulterModule.registerAsync({
       inject: [AppConfig],

@@ -6,6 +6,8 @@ import {
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import type { EventActor } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
 import type { ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
@@ -36,6 +38,7 @@ export class GalleryService {
     private readonly storage: GalleryStorage,
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
+    private readonly bus: EventBus,
   ) {}
 
   /** Newest first; fetches one extra row to know whether there is a next page. */
@@ -89,11 +92,16 @@ export class GalleryService {
   }
 
   /** The row first, then its files: a crash in between leaves unreferenced files, never a row without them. */
-  async remove(id: number): Promise<void> {
+  async remove(id: number, by: EventActor): Promise<void> {
     const { image } = await this.find(id);
     await this.locks.run(image.sha256, async () => {
       if (!(await this.images.delete(id))) throw notFound(id);
       await this.storage.remove(this.storage.filesOf(image));
+    });
+    const { sha256, mime, promptId, createdBy } = image;
+    await this.bus.publish('gallery.image_deleted', {
+      actor: by,
+      image: { id, sha256, mime, promptId, createdBy },
     });
   }
 

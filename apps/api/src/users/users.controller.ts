@@ -1,7 +1,7 @@
-import type { UserSummary } from '@atelier/contract';
+import type { AuthUser, UserSummary } from '@atelier/contract';
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles } from '../common/auth.decorators.js';
 import { idPipe } from '../http/validation.js';
 import { CreateUserDto, UpdateUserDto } from './users.dto.js';
 import { UsersService } from './users.service.js';
@@ -20,13 +20,19 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Create a user (409 users.username_taken)' })
-  create(@Body() body: CreateUserDto): Promise<UserSummary> {
-    return this.users.create(body);
+  create(@Body() body: CreateUserDto, @CurrentUser() admin: AuthUser): Promise<UserSummary> {
+    return this.users.create(body, actorOf(admin));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Set role and/or disabled (409 users.last_admin for the last enabled admin)' })
-  update(@Param('id', idPipe) id: number, @Body() body: UpdateUserDto): Promise<UserSummary> {
-    return this.users.update(id, body);
+  update(
+    @Param('id', idPipe) id: number,
+    @Body() body: UpdateUserDto,
+    @CurrentUser() admin: AuthUser,
+  ): Promise<UserSummary> {
+    return this.users.update(id, body, actorOf(admin));
   }
 }
+
+const actorOf = ({ id, username }: AuthUser) => ({ id, username });

@@ -1,5 +1,6 @@
 import type { AuthUser, CreateUserRequest, UpdateUserRequest, UserSummary } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
+import type { AppEventMap, EventActor } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -25,7 +26,8 @@ export class UsersService {
     return (await this.users.list()).map(toSummary);
   }
 
-  async create(request: CreateUserRequest): Promise<UserSummary> {
+  /** `by`: the admin creating the user (null at first start), told to the bus's `user.created`. */
+  async create(request: CreateUserRequest, by: EventActor | null = null): Promise<UserSummary> {
     const created = await this.users.insert({
       username: request.username,
       passwordHash: await this.hasher.hash(request.password),
@@ -33,11 +35,15 @@ export class UsersService {
     });
     if (!created) throw new AppError('users.username_taken', `The username "${request.username}" is taken`);
     this.logger.log({ userId: created.id, role: created.role }, 'User created');
+    await this.bus.publish('user.created', {
+      actor: by,
+      user: { id: created.id, username: created.username, role: created.role },
+    });
     return toSummary(created);
   }
 
   /** Changes role and/or disabled flag; refuses to leave the instance without an enabled admin. */
-  async update(id: number, changes: UpdateUserRequest): Promise<UserSummary> {
+  async update(id: number, changes: UpdateUserRequest, by: EventActor | null = null): Promise<UserSummary> {
     const user = await this.users.findById(id);
     if (!user) throw new AppError('users.not_found', `No user with id ${id}`);
 
@@ -56,6 +62,16 @@ export class UsersService {
     const updated = await this.users.findById(id);
     if (!updated) throw new AppError('users.not_found', `No user with id ${id}`);
     this.logger.log({ userId: id, role: updated.role, disabled: updated.disabled }, 'User updated');
+    const moved: AppEventMap['user.updated']['changes'] = {};
+    if (updated.role !== user.role) moved.role = { from: user.role, to: updated.role };
+    if (updated.disabled !== user.disabled) moved.disabled = { from: user.disabled, to: updated.disabled };
+    if (moved.role || moved.disabled) {
+      await this.bus.publish('user.updated', {
+        actor: by,
+        user: { id, username: updated.username },
+        changes: moved,
+      });
+    }
     return toSummary(updated);
   }
 

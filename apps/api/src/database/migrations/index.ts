@@ -5,6 +5,7 @@ import { ComfyUploads1764000000000 } from './1764000000000-comfy-uploads.js';
 import { JobTemplates1764100000000 } from './1764100000000-job-templates.js';
 import { UserMustChangePassword1764210000000 } from './1764210000000-user-must-change-password.js';
 import { ComfyImageOwners1764300000000 } from './1764300000000-comfy-image-owners.js';
+import { AuditLog1764400000000 } from './1764400000000-audit-log.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   JobTemplates1764100000000,
   UserMustChangePassword1764210000000,
   ComfyImageOwners1764300000000,
+  AuditLog1764400000000,
 ];

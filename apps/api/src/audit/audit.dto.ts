@@ -1,0 +1,26 @@
+import { auditActions, auditPageMaxLimit, type AuditAction, type AuditListQuery } from '@atelier/contract';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+/** GET /api/admin/audit query. */
+export class AuditQueryDto implements AuditListQuery {
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: auditPageMaxLimit, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(auditPageMaxLimit)
+  limit?: number;
+
+  @ApiPropertyOptional({ enum: auditActions })
+  @IsOptional()
+  @IsIn(auditActions)
+  action?: AuditAction;
+}

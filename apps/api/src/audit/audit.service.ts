@@ -1,0 +1,164 @@
+import {
+  auditPageDefaultLimit,
+  type AuditAction,
+  type AuditEntry,
+  type AuditPage,
+  type AuditTargetType,
+} from '@atelier/contract';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { keysetCursor, rowId } from '../common/keyset-cursor.js';
+import type { EventActor, RuntimeSettingsChange } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
+import type { AuditEntryEntity } from './audit-entry.entity.js';
+import type { AuditQueryDto } from './audit.dto.js';
+import { AuditRepository } from './audit.repository.js';
+
+/** Newest first by id. */
+const pageCursor = keysetCursor(rowId);
+
+interface Recorded {
+  actor: EventActor | null;
+  action: AuditAction;
+  target: { type: AuditTargetType; id: string | number | null; label: string | null };
+  details: Record<string, unknown>;
+}
+
+/**
+ * Records what admins and curators did, from the events the features publish after the fact (a refused
+ * or failed action publishes nothing). Events without an actor are Atelier's own doing and are skipped.
+ * A failed write is logged and never reaches the action that caused it.
+ */
+@Injectable()
+export class AuditService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AuditService.name);
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly entries: AuditRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = [
+      this.bus.subscribe('config.changed', (change) => this.record(settingsChanged(change))),
+      this.bus.subscribe('user.created', ({ actor, user }) =>
+        this.record({
+          actor,
+          action: 'user.created',
+          target: { type: 'user', id: user.id, label: user.username },
+          details: { role: user.role },
+        }),
+      ),
+      this.bus.subscribe('user.updated', ({ actor, user, changes }) =>
+        this.record({
+          actor,
+          action: 'user.updated',
+          target: { type: 'user', id: user.id, label: user.username },
+          details: { ...changes },
+        }),
+      ),
+      this.bus.subscribe('user.password_reset', ({ actor, user }) =>
+        this.record({
+          actor,
+          action: 'user.password_reset',
+          target: { type: 'user', id: user.id, label: user.username },
+          details: { must_change_password: true },
+        }),
+      ),
+      this.bus.subscribe('gallery.image_deleted', ({ actor, image }) =>
+        this.record({
+          actor,
+          action: 'gallery.image_deleted',
+          target: { type: 'image', id: image.id, label: image.sha256.slice(0, 12) },
+          details: {
+            sha256: image.sha256,
+            mime: image.mime,
+            prompt_id: image.promptId,
+            created_by: image.createdBy,
+          },
+        }),
+      ),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const stop of this.unsubscribe) stop();
+    this.unsubscribe = [];
+  }
+
+  /** Newest first; fetches one extra row to know whether there is a next page. */
+  async list(query: AuditQueryDto): Promise<AuditPage> {
+    const limit = query.limit ?? auditPageDefaultLimit;
+    const rows = await this.entries.page({
+      action: query.action,
+      beforeId: query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0],
+      limit: limit + 1,
+    });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toAuditEntry),
+      next_cursor: rows.length > limit && last ? pageCursor.encode(last.id) : null,
+    };
+  }
+
+  private async record(entry: Recorded | null): Promise<void> {
+    if (!entry?.actor) return;
+    const { actor, action, target, details } = entry;
+    try {
+      await this.entries.insert({
+        at: new Date().toISOString(),
+        actorId: actor.id,
+        actorUsername: actor.username,
+        action,
+        targetType: target.type,
+        targetId: target.id === null ? null : String(target.id),
+        targetLabel: target.label,
+        detailsJson: JSON.stringify(details),
+      });
+    } catch (error) {
+      // The action happened and has been answered for: losing its entry must not undo or fail it.
+      this.logger.error({ err: error, action, actorId: actor.id }, 'Could not write an audit log entry');
+    }
+  }
+}
+
+function settingsChanged(change: RuntimeSettingsChange): Recorded {
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of change.changedKeys) {
+    changed[key] = { from: withoutSecrets(change.previous[key]), to: withoutSecrets(change.current[key]) };
+  }
+  return {
+    actor: change.actor,
+    action: 'settings.changed',
+    target: { type: 'settings', id: null, label: null },
+    details: { changed },
+  };
+}
+
+/** A URL setting may carry `user:password@`: the log keeps the address, never the credentials. */
+function withoutSecrets(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, '$1') : value;
+}
+
+function toAuditEntry(row: AuditEntryEntity): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: { id: row.actorId, username: row.actorUsername },
+    action: row.action,
+    target: { type: row.targetType, id: row.targetId, label: row.targetLabel },
+    details: parseDetails(row.detailsJson),
+  };
+}
+
+function parseDetails(json: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The audit log: what admins and curators did (GET /api/admin/audit, admins only). Actions that failed
+ * or were refused are not in it, and neither is what Atelier did on its own (the first admin at first
+ * start, the managed ComfyUI server's settings).
+ */
+export const auditActions = [
+  'settings.changed',
+  'user.created',
+  /** Role and/or disabled flag changed; `details` has each as `{ from, to }`. */
+  'user.updated',
+  'user.password_reset',
+  'gallery.image_deleted',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export type AuditTargetType = 'settings' | 'user' | 'image';
+
+export interface AuditEntry {
+  id: number;
+  /** ISO-8601 UTC with milliseconds. */
+  at: string;
+  /** Who did it, with their username at the time. */
+  actor: { id: number; username: string };
+  action: AuditAction;
+  /** `id` is null for the settings (there is one set); `label` names it as it was then (username, image hash). */
+  target: { type: AuditTargetType; id: string | null; label: string | null };
+  /** What changed, e.g. `{ role: { from: 'user', to: 'curator' } }`; never a password or a hash of one. */
+  details: Record<string, unknown>;
+}
+
+/** GET /api/admin/audit?cursor&limit&action: newest first. */
+export interface AuditListQuery {
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+  /** Only entries of this action. */
+  action?: AuditAction;
+}
+
+export const auditPageDefaultLimit = 50;
+export const auditPageMaxLimit = 100;
+
+export interface AuditPage {
+  items: AuditEntry[];
+  /** Null on the last page. */
+  next_cursor: string | null;
+}
