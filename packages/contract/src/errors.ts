@@ -32,6 +32,7 @@ export const errorCodes = [
   'comfy.template_broken',
   'gallery.not_found',
   'gallery.invalid_image',
+  'storage_full',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { removeFiles, resolveInside, sweepTempFiles, writeFileAtomic } from './image-files.js';
+import { isOutOfSpace, removeFiles, resolveInside, sweepTempFiles, writeFileAtomic } from './image-files.js';
 
 /** Where one image's files go, relative to the image dir (image, sidecar) and the thumbnail dir. */
 export interface ImageLayout {
@@ -67,7 +68,10 @@ export class GalleryStorage implements OnModuleInit {
     return resolveInside(this.thumbnailDir, relativePath);
   }
 
-  /** Writes the three files atomically, one by one; if any fails, those already written are removed. */
+  /**
+   * Writes the three files atomically, one by one; if any fails, those already written are removed.
+   * No room on the disk answers 507 `storage_full` (the server keeps serving; nothing is kept).
+   */
   async write(files: ImageFileSet): Promise<WrittenFiles> {
     const paths: WrittenFiles = {
       thumbnail: this.thumbnailPath(files.layout.thumbnail),
@@ -87,13 +91,17 @@ export class GalleryStorage implements OnModuleInit {
       }
     } catch (error) {
       await removeFiles(written);
-      throw error;
+      throw this.outOfSpace(error);
     }
     return paths;
   }
 
-  writeThumbnail(relativePath: string, data: Uint8Array): Promise<void> {
-    return writeFileAtomic(this.thumbnailPath(relativePath), data);
+  async writeThumbnail(relativePath: string, data: Uint8Array): Promise<void> {
+    try {
+      await writeFileAtomic(this.thumbnailPath(relativePath), data);
+    } catch (error) {
+      throw this.outOfSpace(error);
+    }
   }
 
   remove(paths: readonly string[]): Promise<void> {
@@ -107,5 +115,12 @@ export class GalleryStorage implements OnModuleInit {
       this.imagePath(this.sidecarOf(image.relativePath)),
       this.thumbnailPath(image.thumbnailPath),
     ];
+  }
+
+  /** ENOSPC and its kin become the contract error; the cause stays in the server's log only. */
+  private outOfSpace(error: unknown): unknown {
+    if (!isOutOfSpace(error)) return error;
+    this.logger.error({ err: error }, 'No room left to store an image');
+    return new AppError('storage_full', 'The server has no room left to store this image; nothing was kept');
   }
 }

@@ -98,6 +98,11 @@ export async function sweepTempFiles(dir: string): Promise<number> {
   return removed;
 }
 
+/** The file system has no room: a full disk (ENOSPC), a quota (EDQUOT) or the file size limit (EFBIG). */
+export function isOutOfSpace(error: unknown): boolean {
+  return isCode(error, 'ENOSPC', 'EDQUOT', 'EFBIG');
+}
+
 export function isCode(error: unknown, ...codes: string[]): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && codes.includes(code);

@@ -45,6 +45,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   'comfy.template_broken': 422,
   'gallery.not_found': 404,
   'gallery.invalid_image': 400,
+  // The disk (or the process's file size limit) has no room for what was being written; nothing was kept.
+  storage_full: 507,
 };
 
 /** Codes for HttpExceptions thrown by Nest or libraries, which know only a status. */
