@@ -27,7 +27,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { JobsRepository } from '#api/comfy/jobs.repository.js';
 import { StreamHub } from '#api/comfy/stream-hub.js';
 import { jobEndEvents, type JobEventName } from '#api/events/app-events.js';
@@ -35,6 +34,7 @@ import { EventBus } from '#api/events/event-bus.js';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
 import type { ApiWorkerReady } from './api.worker.js';
+import { message, percentile, worker } from './harness.js';
 import type { LoadJob, LoadResult } from './load.worker.js';
 import type { SseJob, SseWorkerMessage } from './sse.worker.js';
 import { viewerCookie } from './view-viewer.js';
@@ -55,27 +55,6 @@ const targets = { proxyRatio: 0.87, p99Ms: 20 };
 const gc = (globalThis as { gc?: () => void }).gc;
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const pad = (value: string, width: number) => value.padStart(width);
-
-function worker(file: string, data: unknown): Worker {
-  return new Worker(new URL(file, import.meta.url), { workerData: data });
-}
-
-function message<T>(instance: Worker, accept: (value: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (value: T) => {
-      if (!accept(value)) return;
-      instance.off('message', onMessage);
-      resolve(value);
-    };
-    instance.on('message', onMessage);
-    instance.once('error', reject);
-  });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 function median(values: readonly number[]): number {
   return percentile(
