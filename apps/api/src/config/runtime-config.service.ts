@@ -107,7 +107,11 @@ export class RuntimeConfig {
 
     await this.store.apply(set, reset, by?.id ?? null);
     this.overrides = overrides;
-    return this.publish(next, by);
+    const change = this.apply(next, by);
+    // Awaited, so the admin is answered once the change is recorded (the audit log); the other
+    // subscribers are synchronous.
+    if (change) await this.bus.publish('config.changed', change);
+    return change;
   }
 
   /**
@@ -117,17 +121,18 @@ export class RuntimeConfig {
    */
   setManagedOverride(values: Partial<RuntimeSettings> | null): RuntimeSettingsChange | null {
     this.managed = { ...values };
-    return this.publish(this.compute(), null);
+    const change = this.apply(this.compute(), null);
+    if (change) void this.bus.publish('config.changed', change);
+    return change;
   }
 
-  private publish(next: Readonly<RuntimeSettings>, actor: EventActor | null): RuntimeSettingsChange | null {
+  private apply(next: Readonly<RuntimeSettings>, actor: EventActor | null): RuntimeSettingsChange | null {
     const previous = this.current;
     this.current = next;
     const changedKeys = runtimeSettingKeys.filter((key) => previous[key] !== next[key]);
     if (changedKeys.length === 0) return null;
     const change: RuntimeSettingsChange = { previous, current: next, changedKeys, actor };
     this.logger.log({ changedKeys, byUserId: actor?.id ?? null }, 'Runtime settings changed');
-    void this.bus.publish('config.changed', change);
     return change;
   }
 
