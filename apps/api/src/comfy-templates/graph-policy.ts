@@ -11,6 +11,7 @@ import { Injectable } from '@nestjs/common';
 import type { ApiPrompt } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
 import { ImageAccess } from '../comfy/image-access.js';
+import { unsafePathReason } from '../comfy/view-proxy.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { parseLoadImageValue, uploadNamePattern } from '../comfy-uploads/upload-views.js';
 import { UploadedInputImages } from '../comfy-uploads/uploaded-input-images.js';
@@ -57,6 +58,9 @@ function capProblem(cap: Cap, value: number): string | null {
   return null;
 }
 
+/** Inputs that name a file ComfyUI reads (LoadImage, LoadImageMask) or a path it writes under (Save* nodes). */
+const pathInputs: ReadonlySet<string> = new Set(['image', 'mask', 'filename_prefix']);
+
 /**
  * A file as LoadImage reads it: `<subfolder>/<name>` in the input folder, or in the output or temp folder when
  * annotated ` [output]` / ` [temp]` (ComfyUI's folder_paths drops the annotation and the one character before it).
@@ -76,11 +80,26 @@ function annotatedFile(value: string): ComfyImageRef & { path: string } {
   return { path, subfolder, filename: name, type };
 }
 
+function unsafeFileReason(
+  input: string,
+  value: string,
+  file: ComfyImageRef & { path: string },
+): string | null {
+  if (input === 'filename_prefix') return unsafePathReason(value, 'subfolder');
+  // "name [temp]" of a file at the top of its folder is spelt "/name [temp]" (an empty subfolder); an input is not.
+  if (file.type === 'input' && value.startsWith('/')) return 'is an absolute path';
+  return (
+    (file.subfolder ? unsafePathReason(file.subfolder, 'subfolder') : null) ??
+    unsafePathReason(file.filename, 'filename')
+  );
+}
+
 /**
  * What a graph may contain before it is queued, whatever route it came by (TemplateRuns calls this on every
  * graph after conversion): raw graphs need `comfy_raw_graph_min_role`, their node classes must be on
  * `comfy_node_allow_list` when it is not empty (admins, who set it, are not held to it; templates and the
- * txt2img builder are the server's own graphs), the txt2img caps hold for every node, and an input naming one
+ * txt2img builder are the server's own graphs), the txt2img caps hold for every node, file inputs (`image`, `mask`,
+ * `filename_prefix`) stay inside their folder (every spelling /view refuses), and an input naming one
  * of our uploads must name one the caller may use (an output or temp file: one of their images, see ImageAccess). Refusals are 400 `validation_failed` keyed
  * `<node id>.class_type` or `<node id>.inputs.<input>`.
  */
@@ -123,6 +142,12 @@ export class GraphPolicy {
           if (problem) add(field, `${classType} ${input} ${problem}`);
         } else if (typeof value === 'string') {
           const file = annotatedFile(value);
+          // ComfyUI's own checks differ by node and version: a path that could leave its folder never reaches it.
+          const unsafe = pathInputs.has(input) ? unsafeFileReason(input, value, file) : null;
+          if (unsafe) {
+            add(field, `${classType} ${input} ${unsafe}`);
+            continue;
+          }
           if (file.type !== 'input') imageInputs.push({ field, value, ref: file });
           else if (uploadNamePattern.test(file.filename)) uploadInputs.push({ field, name: file.path });
         }
