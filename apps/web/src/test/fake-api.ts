@@ -1,5 +1,6 @@
 import type {
   AdminConfigResponse,
+  AuditEntry,
   AuthUser,
   CreateUserRequest,
   ErrorBody,
@@ -23,6 +24,8 @@ export interface FakeApi {
   headers: Record<string, string>[];
   users: (UserSummary & { password: string })[];
   config: AdminConfigResponse;
+  /** The audit log, oldest first (GET /api/admin/audit answers newest first); settings changes add to it. */
+  audit: AuditEntry[];
   signedIn: AuthUser | null;
   isAccessExpired: boolean;
   isRefreshValid: boolean;
@@ -78,6 +81,7 @@ export function createFakeApi(): FakeApi {
         comfy_image_dir: '/srv/atelier/generated/comfy',
       },
     },
+    audit: [],
     signedIn: null,
     comfy: createFakeComfy(),
     isAccessExpired: false,
@@ -124,6 +128,7 @@ export function createFakeApi(): FakeApi {
     const userPath = /^\/api\/admin\/users\/(\d+)$/.exec(path);
     if (method === 'PATCH' && userPath) return updateUser(Number(userPath[1]), body as UpdateUserRequest);
     if (method === 'GET' && path === '/api/admin/config') return json(200, api.config);
+    if (method === 'GET' && path === '/api/admin/audit') return auditPage(url.searchParams);
     if (method === 'PATCH' && path === '/api/admin/config')
       return patchConfig(body as Record<string, unknown>);
     if (method === 'POST' && path === '/api/admin/comfy/managed/restart') return restartManaged();
@@ -183,6 +188,7 @@ export function createFakeApi(): FakeApi {
 
   function patchConfig(patch: Record<string, unknown>): Response {
     const settings = api.config.settings as Record<RuntimeSettingKey, { value: unknown; source: string }>;
+    const changed: Record<string, { from: unknown; to: unknown }> = {};
     for (const [key, value] of Object.entries(patch)) {
       const current = settings[key as RuntimeSettingKey];
       if (typeof value === 'number' && value < 0) {
@@ -190,8 +196,32 @@ export function createFakeApi(): FakeApi {
       }
       settings[key as RuntimeSettingKey] =
         value === null ? { ...current, source: 'default' } : { value, source: 'admin' };
+      if (value !== null && value !== current.value) changed[key] = { from: current.value, to: value };
+    }
+    if (Object.keys(changed).length > 0 && api.signedIn) {
+      api.audit.push({
+        id: api.audit.length + 1,
+        at: new Date().toISOString(),
+        actor: { id: api.signedIn.id, username: api.signedIn.username },
+        action: 'settings.changed',
+        target: { type: 'settings', id: null, label: null },
+        details: { changed },
+      });
     }
     return json(200, api.config);
+  }
+
+  /** Newest first; the cursor is the id of the last entry shown, as opaque as the real one needs to be here. */
+  function auditPage(search: URLSearchParams): Response {
+    const limit = Number(search.get('limit') ?? 50);
+    const before = search.has('cursor') ? Number(search.get('cursor')) : Infinity;
+    const action = search.get('action');
+    const matching = [...api.audit]
+      .reverse()
+      .filter((entry) => entry.id < before && (!action || entry.action === action));
+    const items = matching.slice(0, limit);
+    const last = items.at(-1);
+    return json(200, { items, next_cursor: matching.length > limit && last ? String(last.id) : null });
   }
 
   function restartManaged(): Response {

@@ -1,0 +1,63 @@
+import type { AuditAction, AuditEntry } from '@atelier/contract';
+
+export const auditActionLabels: Record<AuditAction, string> = {
+  'settings.changed': 'Settings changed',
+  'user.created': 'User created',
+  'user.updated': 'User changed',
+  'user.password_reset': 'Password reset',
+  'gallery.image_deleted': 'Image deleted',
+};
+
+/** The filter's choices; '' stands for every action (a select's value is a string). */
+export const auditFilterOptions: { value: AuditAction | ''; label: string }[] = [
+  { value: '', label: 'All actions' },
+  ...Object.entries(auditActionLabels).map(([value, label]) => ({ value: value as AuditAction, label })),
+];
+
+const show = (value: unknown): string => {
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map(show).join(', ');
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (value === null || value === undefined || value === '') return '(none)';
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+};
+
+function isChange(value: unknown): value is { from: unknown; to: unknown } {
+  return typeof value === 'object' && value !== null && 'from' in value && 'to' in value;
+}
+
+function changes(record: Record<string, unknown>): string[] {
+  return Object.entries(record)
+    .filter((entry): entry is [string, { from: unknown; to: unknown }] => isChange(entry[1]))
+    .map(([key, { from, to }]) => `${key}: ${show(from)} → ${show(to)}`);
+}
+
+/** One line per change, in words, from an entry's details. */
+export function describeAuditDetails(entry: AuditEntry): string[] {
+  const { details } = entry;
+  switch (entry.action) {
+    case 'settings.changed':
+      return typeof details.changed === 'object' && details.changed !== null
+        ? changes(details.changed as Record<string, unknown>)
+        : [];
+    case 'user.updated': {
+      const lines = isChange(details.role) ? changes({ role: details.role }) : [];
+      if (isChange(details.disabled)) lines.push(details.disabled.to === true ? 'disabled' : 'enabled again');
+      return lines;
+    }
+    case 'user.created':
+      return [`role: ${show(details.role)}`];
+    case 'user.password_reset':
+      return ['must choose a new password at next sign-in'];
+    case 'gallery.image_deleted':
+      return [`sha256 ${show(details.sha256)}`];
+  }
+}
+
+/** "ada (#3)", "image #12 (1a2b3c…)", "settings". */
+export function describeAuditTarget({ target }: AuditEntry): string {
+  if (target.type === 'settings') return 'Runtime settings';
+  const noun = target.type === 'user' ? 'user' : 'image';
+  const label = target.label ? ` ${target.label}` : '';
+  return `${noun}${label} (#${target.id ?? '?'})`;
+}
