@@ -91,7 +91,7 @@ export class ChildGroup {
   }
 
   /** Polls `url` until it answers 200; fails early, with the output, if the process ends. */
-  async waitUntilServing(url: string, timeoutMs = 20_000): Promise<void> {
+  async waitUntilServing(url: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.done) throw new Error(`The process ended before serving ${url}:\n${this.output}`);
