@@ -41,13 +41,13 @@ describe('the disk filling up during ingest', () => {
   it('answers 507 storage_full, leaves no partial file, and keeps serving', async () => {
     rootDir = await mkdtemp(join(tmpdir(), 'atelier-fault-'));
     const env = { COMFY_ENABLED: 'true', COMFY_API_URL: `http://127.0.0.1:${await freePort()}` };
-    api = await ApiProcess.start({ rootDir, env, maxFileKiB: 1024 });
+    api = await ApiProcess.start({ rootDir, env, maxFileKiB: 2048 });
     const limit = api.maxFileBytes();
-    expect(limit, 'the server runs with a file size limit').toBe(1024 * 1024);
+    expect(limit, 'the server runs with a file size limit').toBe(2048 * 1024);
     const bearer = await api.adminBearer();
 
-    // About 1.5 MB: it decodes and thumbnails fine in memory, but its file cannot be written.
-    const big = await noisyPng(720);
+    // About 3 MB: it decodes and thumbnails fine in memory, but its file cannot be written.
+    const big = await noisyPng(1000);
     expect(big.length).toBeGreaterThan(limit!);
     const refused = await ingestOver(api.url, bearer, big);
     expect(refused).toMatchObject({ status: 507, body: { code: 'storage_full' } });
