@@ -1,7 +1,7 @@
 import { jobStatuses, type JobStatus } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../common/query-int.js';
 import { booleanWords } from '../common/boolean-words.js';
 
 /** GET /api/comfy/jobs query. */
@@ -24,7 +24,7 @@ export class JobsQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)

@@ -26,6 +26,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { QueryInt } from '../common/query-int.js';
 import { booleanWords, type BooleanWord } from '../common/boolean-words.js';
 import { isNestedDeeper, maxJsonDepth } from '../common/json-depth.js';
 
@@ -83,7 +84,7 @@ export class ListImagesQueryDto implements GalleryListQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: galleryPageMaxLimit, default: 50 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(galleryPageMaxLimit)

@@ -1,5 +1,11 @@
 import type { FieldErrors } from '@atelier/contract';
-import { Injectable, ValidationPipe, type PipeTransform, type ValidationError } from '@nestjs/common';
+import {
+  Injectable,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type PipeTransform,
+  type ValidationError,
+} from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 
 /** Per-field messages keyed by dotted path (`{ 'items.0.name': ['…'] }`); body-level problems under `body`. */
@@ -22,7 +28,7 @@ export function toFieldErrors(errors: readonly ValidationError[], prefix = ''): 
  * answer is 400 `validation_failed` with per-field details.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -31,6 +37,14 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) =>
       new AppError('validation_failed', 'The request is invalid', toFieldErrors(errors)),
   });
+}
+
+class AppValidationPipe extends ValidationPipe {
+  // Route parameters keep their text for their own pipe (idPipe): Number() would turn "1e3", "0x10", "01" or " 1"
+  // into an id, so one resource would answer to many spellings.
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
 }
 
 /** Route ids: positive integers of reasonable size, else 400 with a field message. */
