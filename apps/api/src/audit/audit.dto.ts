@@ -1,7 +1,7 @@
 import { auditActions, auditPageMaxLimit, type AuditAction, type AuditListQuery } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../common/query-int.js';
 
 /** GET /api/admin/audit query. */
 export class AuditQueryDto implements AuditListQuery {
@@ -13,7 +13,7 @@ export class AuditQueryDto implements AuditListQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: auditPageMaxLimit, default: 50 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(auditPageMaxLimit)

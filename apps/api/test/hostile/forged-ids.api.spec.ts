@@ -74,6 +74,12 @@ const cases: Case[] = [
     status: 400,
     code: 'validation_failed' as const,
   })),
+  ...Object.entries(jobCursors).map(([kind, cursor]) => ({
+    name: `audit cursor: ${kind}`,
+    send: () => get('/api/admin/audit').query({ cursor }),
+    status: 400,
+    code: 'validation_failed' as const,
+  })),
   ...badIds.flatMap((id) => [
     {
       name: `GET /gallery/images/${id}`,

@@ -53,6 +53,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'patch', path: '/api/admin/users/:id', access: 'admin' },
   { method: 'post', path: '/api/admin/users/:id/password', access: 'admin' },
   { method: 'get', path: '/api/admin/comfy/managed', access: 'admin' },
+  { method: 'get', path: '/api/admin/audit', access: 'admin' },
   { method: 'post', path: '/api/admin/comfy/managed/restart', access: 'admin' },
   { method: 'get', path: '/api/comfy/health', access: 'user' },
   { method: 'get', path: '/api/comfy/status/:promptId', access: 'user' },
