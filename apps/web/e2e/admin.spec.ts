@@ -48,6 +48,20 @@ test('an admin sees validation errors inline and can reset a setting to its defa
   await expect(timeout).not.toHaveAttribute('aria-invalid');
   await expect(page.getByTestId('source-comfy_timeout')).toContainText('admin');
 
+  // The change is the newest entry of the audit log, with who made it; the refused value is not there.
+  const audit = page.getByRole('region', { name: 'Audit log', exact: true });
+  const newest = audit.getByRole('row').nth(1);
+  await expect(newest).toContainText('Settings changed');
+  await expect(newest).toContainText('Request timeout: 30 → 45');
+  await expect(newest.getByRole('rowheader')).toHaveText(e2eAdmin.username);
+  await expect(audit).not.toContainText('→ -3');
+  // The filter narrows it to one kind of action.
+  await audit.getByLabel('Show').selectOption('user.password_reset');
+  await expect(audit).toContainText('Nothing of this kind recorded.');
+  await audit.getByLabel('Show').selectOption('settings.changed');
+  await expect(audit.getByRole('row').nth(1)).toContainText('Request timeout: 30 → 45');
+  await audit.getByLabel('Show').selectOption('');
+
   await page.getByRole('button', { name: 'Reset Request timeout to default' }).click();
   await expect(page.getByTestId('source-comfy_timeout')).not.toContainText('admin');
   await expect(timeout).not.toHaveValue('45');
@@ -67,6 +81,9 @@ test('an admin creates a curator', async ({ page }) => {
   await expect(row.getByLabel(`Role for ${e2eCurator.username}`)).toHaveValue('curator');
   await expect(row).toContainText('Active');
   await expect(form.getByLabel('Username')).toHaveValue('');
+  const newest = page.getByRole('region', { name: 'Audit log', exact: true }).getByRole('row').nth(1);
+  await expect(newest).toContainText('User created');
+  await expect(newest).toContainText(`user ${e2eCurator.username}`);
 
   // The same name again is refused, and the reason is shown as a toast.
   await form.getByLabel('Username').fill(e2eCurator.username);

@@ -66,7 +66,12 @@ describe('AdminAuditSection', () => {
     expect(cells.map((row) => row.slice(1))).toEqual([
       ['admin', 'User changed', 'user user-3 (#103)', 'role: user → curatordisabled'],
       ['cora', 'Image deleted', 'image abcdef123456 (#7)', 'sha256 abcdef1234567890'],
-      ['admin', 'Settings changed', 'Runtime settings', 'comfy_timeout: 30 → 45comfy_enabled: off → on'],
+      [
+        'admin',
+        'Settings changed',
+        'Runtime settings',
+        'Request timeout: 30 → 45ComfyUI integration: off → on',
+      ],
     ]);
     expect(wrapper.get('tbody tr time').attributes('datetime')).toBe('2025-01-01T12:00:03.000Z');
   });
@@ -103,7 +108,7 @@ describe('AdminAuditSection', () => {
       .find((button) => button.text() === 'Refresh')
       ?.trigger('click');
     await flushPromises();
-    expect(rows(wrapper)[0]?.text()).toContain('comfy_timeout: 30 → 60');
+    expect(rows(wrapper)[0]?.text()).toContain('Request timeout: 30 → 60');
     expect(rows(wrapper)).toHaveLength(3);
   });
 

@@ -1,4 +1,11 @@
 import type { AuditAction, AuditEntry } from '@atelier/contract';
+import { comfySettingGroups } from './setting-definitions';
+
+// The on/off switch has its own control, outside the setting groups.
+const settingLabels = new Map<string, string>([
+  ['comfy_enabled', 'ComfyUI integration'],
+  ...comfySettingGroups.flatMap((group) => group.fields.map((field) => [field.key, field.label] as const)),
+]);
 
 export const auditActionLabels: Record<AuditAction, string> = {
   'settings.changed': 'Settings changed',
@@ -26,10 +33,11 @@ function isChange(value: unknown): value is { from: unknown; to: unknown } {
   return typeof value === 'object' && value !== null && 'from' in value && 'to' in value;
 }
 
+/** "Request timeout: 30 → 45": settings by the label the page gives them, other keys as they are. */
 function changes(record: Record<string, unknown>): string[] {
   return Object.entries(record)
     .filter((entry): entry is [string, { from: unknown; to: unknown }] => isChange(entry[1]))
-    .map(([key, { from, to }]) => `${key}: ${show(from)} → ${show(to)}`);
+    .map(([key, { from, to }]) => `${settingLabels.get(key) ?? key}: ${show(from)} → ${show(to)}`);
 }
 
 /** One line per change, in words, from an entry's details. */
