@@ -65,7 +65,7 @@ describe('the API killed (SIGKILL) while a job runs on ComfyUI', () => {
       (status) => status.status !== 'running' && status.status !== 'queued',
     );
     expect(done.status).toBe('succeeded');
-    expect(done.images.length).toBeGreaterThan(0);
+    expect(done.images?.length ?? 0).toBeGreaterThan(0);
 
     stream = await SseClient.open(`${api.url}/api/comfy/stream/${promptId}`, session);
     expect(stream.status).toBe(200);
