@@ -114,6 +114,29 @@ describe('npm run backup / npm run restore', () => {
     }
   }, 30_000);
 
+  it('takes a consistent copy while images are being ingested', async () => {
+    const { app } = harness;
+    const curator = await app.login('curator');
+    const backupDir = join(scratch, 'backup');
+    const pngs = await Promise.all(Array.from({ length: 5 }, () => images.noisyPng()));
+    const [report] = await Promise.all([
+      backupTo(app.config, backupDir),
+      ...pngs.map((png) => ingest(app, curator, png).expect(201)),
+    ]);
+    expect(report.files).toBeGreaterThanOrEqual(2);
+
+    const rootDir = join(scratch, 'restored');
+    await restoreFrom(configOf(rootDir), backupDir);
+    restored = await createTestApp({ rootDir, files: presetFiles, env: comfyEnv(harness.sim.url) });
+    const session = await restored.loginAs('test-curator', 'password-of-test-curator');
+    const page = (await restored.request.get('/api/gallery/images').set(session.bearer).expect(200))
+      .body as GalleryPage;
+    // Whatever the snapshot caught, every image it lists has its file.
+    for (const image of page.items) {
+      await restored.request.get(`/api/gallery/images/${image.id}/file`).set(session.bearer).expect(200);
+    }
+  }, 30_000);
+
   it('refuses a backup whose files do not match their checksums, writing nothing', async () => {
     const { app } = harness;
     await populate();
