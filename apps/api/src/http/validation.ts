@@ -40,11 +40,35 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 class AppValidationPipe extends ValidationPipe {
+  // Nest strips "__proto__" keys silently (JSON.parse and multer make them own properties): refuse them instead,
+  // like any other field the route does not take.
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const path = metadata.type === 'body' ? protoKeyPath(value, '') : null;
+    if (path !== null) {
+      throw new AppError('validation_failed', 'The request is invalid', {
+        [path]: ['is not a field of this request'],
+      });
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+
   // Route parameters keep their text for their own pipe (idPipe): Number() would turn "1e3", "0x10", "01" or " 1"
   // into an id, so one resource would answer to many spellings.
   protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
     return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
   }
+}
+
+/** The dotted path of the first own `__proto__` key in a body (depth is bounded by the body parser), or null. */
+function protoKeyPath(value: unknown, prefix: string): string | null {
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return null;
+  for (const key of Object.keys(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (key === '__proto__') return path;
+    const found = protoKeyPath((value as Record<string, unknown>)[key], path);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Route ids: positive integers of reasonable size, else 400 with a field message. */
