@@ -20,10 +20,10 @@ export const roomyLimits = {
 } as const;
 
 export function startHostileHarness(
-  options: { env?: Record<string, string>; files?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; files?: Record<string, string>; stepMs?: number } = {},
 ): Promise<ComfyHarness> {
   return startComfyHarness({
-    sim: { stepMs: 2 },
+    sim: { stepMs: options.stepMs ?? 2 },
     env: { ...roomyLimits, ...options.env },
     app: { files: { ...presetFiles, ...webBuild, ...options.files } },
   });
