@@ -15,6 +15,7 @@ export const webBuild = { 'apps/web/dist/index.html': '<!doctype html><div id="a
 /** Generous limits so a family's many cases are refused for what they are, not for their rate. */
 export const roomyLimits = {
   ATELIER_COMFY_VIEW_RATE: '10000',
+  ATELIER_COMFY_VIEW_BURST: '10000',
   ATELIER_LOGIN_MAX_FAILURES: '1000',
   ATELIER_LOGIN_ACCOUNT_MAX_FAILURES: '1000',
 } as const;
