@@ -85,6 +85,8 @@ function unsafeFileReason(
   value: string,
   file: ComfyImageRef & { path: string },
 ): string | null {
+  // /view's longest subfolder: a longer path can only fail at save time, after ComfyUI did the work.
+  if (value.length > 1024) return 'is longer than 1024 characters';
   if (input === 'filename_prefix') return unsafePathReason(value, 'subfolder');
   // "name [temp]" of a file at the top of its folder is spelt "/name [temp]" (an empty subfolder); an input is not.
   if (file.type === 'input' && value.startsWith('/')) return 'is an absolute path';
