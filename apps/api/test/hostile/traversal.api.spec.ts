@@ -31,7 +31,18 @@ let admin: TestSession;
 let png: Buffer;
 
 beforeAll(async () => {
-  harness = await startHostileHarness();
+  harness = await startHostileHarness({
+    env: { ATELIER_CONFIG_DIR: 'cfg' },
+    files: {
+      // A workflow template whose `image` parameter is LoadImage's input.
+      'cfg/comfy/workflows/load_image.api.json': JSON.stringify(loadImage('example.png')),
+      'cfg/comfy/params/load_image.schema.json': JSON.stringify({
+        type: 'object',
+        additionalProperties: false,
+        properties: { image: { type: 'string', 'x-patch': [{ node: '1', input: 'image' }] } },
+      }),
+    },
+  });
   admin = await harness.app.login('admin');
   png = await images.png();
 });
@@ -205,6 +216,16 @@ const parameters: readonly Parameter[] = [
         .request.post('/api/comfy/queue')
         .set(admin.bearer)
         .send({ workflow: loadImage(v) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'POST /workflows/load_image/run image parameter',
+    send: (v) =>
+      app()
+        .request.post('/api/comfy/workflows/load_image/run')
+        .set(admin.bearer)
+        .send({ params: { image: v } }),
     status: 400,
     code: 'validation_failed',
   },
