@@ -33,7 +33,7 @@ async function queue(session: TestSession, workflow: Record<string, unknown>, ke
 }
 
 beforeAll(async () => {
-  harness = await startHostileHarness({ env: usersQueueGraphs, stepMs: 60 });
+  harness = await startHostileHarness({ env: usersQueueGraphs, stepMs: 200 });
   const { app } = harness;
   owner = await app.login('user', 'owner');
   other = await app.login('user', 'other');
@@ -54,7 +54,7 @@ beforeAll(async () => {
       .attach('image', await images.png(), { filename: 'photo.png', contentType: 'image/png' })
       .expect(201)
   ).body as ComfyUploadResponse;
-  // Long enough to stay running through the suite (150 steps × 60 ms).
+  // Long enough to stay running through the suite (150 steps × 200 ms: 30 s).
   running = await queue(owner, samplerWorkflow(150));
   await waitFor(
     async () =>

@@ -16,7 +16,8 @@ const held: { close(): void }[] = [];
 
 beforeAll(async () => {
   harness = await startHostileHarness({
-    stepMs: 60,
+    // The running job's 150 steps last 30 s: the stream case needs it running.
+    stepMs: 200,
     env: {
       ...usersQueueGraphs,
       ATELIER_LOGIN_MAX_FAILURES: '8',

@@ -102,7 +102,7 @@ describe('ReDoS', () => {
     const ms = performance.now() - started;
     const health = performance.now();
     expect((await app().request.get('/api/health')).status).toBe(200);
-    expect(performance.now() - health).toBeLessThan(200);
+    expect(performance.now() - health).toBeLessThan(500);
     expect(ms).toBeLessThan(1000);
     // Converting answers 200 (a prompt, queued nowhere) or 422; queueing such a prefix is refused before ComfyUI.
     if (place.name.startsWith('queue')) expectRefusal(response, 400, 'validation_failed');
