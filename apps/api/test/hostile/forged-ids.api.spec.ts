@@ -178,6 +178,26 @@ const cases: Case[] = [
     status: 404,
     code: 'comfy.job_not_found',
   },
+  ...(
+    [
+      ['/api/gallery/images?limit=1&limit=2', 'a limit given twice'],
+      ['/api/gallery/images?cursor=a&cursor=b', 'a gallery cursor given twice'],
+      ['/api/comfy/jobs?status=running&status=queued', 'a job status given twice'],
+      ['/api/comfy/jobs?limit[]=5', 'a limit as an array'],
+      ['/api/comfy/jobs?mine=1&mine=0', 'mine given twice'],
+      ['/api/comfy/view?filename=a.png&filename=b.png', 'a view filename given twice'],
+      ['/api/comfy/view?filename[]=a.png', 'a view filename as an array'],
+      ['/api/comfy/view?filename=a.png&type=output&type=input', 'a view type given twice'],
+      ['/api/comfy/object-info?refresh=1&refresh=0', 'refresh given twice'],
+      ['/api/gallery/images/1/file?download=1&download=0', 'download given twice'],
+      ['/api/admin/audit?action=a&action=b', 'an audit action given twice'],
+    ] as const
+  ).map(([url, kind]) => ({
+    name: `query pollution: ${kind}`,
+    send: () => get(url),
+    status: 400,
+    code: 'validation_failed' as const,
+  })),
   {
     name: 'a prompt id of 129 characters',
     send: () => get(`/api/comfy/status/${'a'.repeat(129)}`),
