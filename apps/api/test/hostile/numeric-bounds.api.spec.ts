@@ -1,4 +1,4 @@
-import { galleryPageMaxLimit } from '@atelier/contract';
+import { galleryPageMaxLimit, type ErrorCode } from '@atelier/contract';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { samplerWorkflow } from '../comfy-kit.js';
 import type { TestSession } from '../test-app.js';
@@ -94,6 +94,83 @@ const queries: readonly (readonly [string, string, string])[] = [
   ].map((limit) => ['/api/gallery/images', 'limit', limit] as const),
 ];
 
+/** Settings an admin may change, past what they accept: 400, nothing stored. */
+const settings: readonly (readonly [string, Record<string, unknown>])[] = [
+  ['an unknown key', { no_such_setting: 1 }],
+  ['a timeout of 0', { comfy_timeout: 0 }],
+  ['a timeout past its maximum', { comfy_timeout: 601 }],
+  ['a timeout as text', { comfy_timeout: '5' }],
+  ['a timeout of 1e9', { comfy_timeout: 1e9 }],
+  ['a file: URL for ComfyUI', { comfy_api_url: 'file:///etc/passwd' }],
+  ['a URL with a query', { comfy_api_url: 'http://127.0.0.1:8188/?x=1' }],
+  ['a URL of 3000 characters', { comfy_api_url: `http://${'a'.repeat(3000)}.example` }],
+  ['a role that does not exist', { comfy_raw_graph_min_role: 'root' }],
+  [
+    'an allow-list of 501 names',
+    { comfy_node_allow_list: Array.from({ length: 501 }, (_, i) => `Node${i}`) },
+  ],
+  ['an allow-list name of 201 characters', { comfy_node_allow_list: ['x'.repeat(201)] }],
+  ['a boolean as a word in JSON', { comfy_enabled: 'maybe' }],
+];
+
+/** Accounts an admin may create, past what they accept. */
+const accounts: readonly (readonly [string, Record<string, unknown>, number, ErrorCode])[] = [
+  [
+    'a username taken in another case',
+    { username: 'ADMIN', password: 'a-long-enough-password', role: 'user' },
+    409,
+    'users.username_taken',
+  ],
+  [
+    'a username of 2 characters',
+    { username: 'ab', password: 'a-long-enough-password', role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a username of 65 characters',
+    { username: 'a'.repeat(65), password: 'a-long-enough-password', role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a username with a zero-width space',
+    { username: 'admin\u200b', password: 'a-long-enough-password', role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a full-width username',
+    { username: 'ａｄｍｉｎ', password: 'a-long-enough-password', role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a username starting with a dot',
+    { username: '.admin', password: 'a-long-enough-password', role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a password of 11 characters',
+    { username: 'newcomer', password: 'x'.repeat(11), role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a password of 257 characters',
+    { username: 'newcomer', password: 'x'.repeat(257), role: 'user' },
+    400,
+    'validation_failed',
+  ],
+  [
+    'a role that does not exist',
+    { username: 'newcomer', password: 'a-long-enough-password', role: 'root' },
+    400,
+    'validation_failed',
+  ],
+];
+
 describe('numeric bounds', () => {
   it.each(
     txt2img.map(([field, value]) => ({
@@ -124,6 +201,30 @@ describe('numeric bounds', () => {
         () => harness.app.request.post('/api/comfy/queue').set(admin.bearer).send({ workflow }),
         400,
         'validation_failed',
+      );
+    },
+  );
+
+  it.each(settings.map(([name, patch]) => ({ name, patch })))(
+    'PATCH /api/admin/config with $name → 400 validation_failed',
+    async ({ patch }) => {
+      await expectRefusedUnchanged(
+        harness,
+        () => harness.app.request.patch('/api/admin/config').set(admin.bearer).send(patch),
+        400,
+        'validation_failed',
+      );
+    },
+  );
+
+  it.each(accounts.map(([name, body, status, code]) => ({ name, body, status, code })))(
+    'POST /api/admin/users with $name → $status $code',
+    async ({ body, status, code }) => {
+      await expectRefusedUnchanged(
+        harness,
+        () => harness.app.request.post('/api/admin/users').set(admin.bearer).send(body),
+        status,
+        code,
       );
     },
   );
