@@ -44,6 +44,7 @@ const wrongShapes: Record<string, string> = {
   'a top-level string': '"admin"',
   'a top-level number': '42',
   null: 'null',
+  'a __proto__ key': '{"__proto__":{"role":"admin","isAdmin":true}}',
   'fields of the wrong type':
     '{"username":["admin"],"password":{"$ne":""},"workflow":"x","params":[],"prompt_id":7,"role":1,"disabled":"yes","caption":{},"current_password":1,"new_password":2}',
 };
