@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedComfyService } from '../src/comfy-managed/managed-comfy.service.js';
 import { EventBus } from '../src/events/event-bus.js';
+import { samplerWorkflow, waitFor as waitUntil } from './comfy-kit.js';
 import {
   ensureSimBuilt,
   ephemeralPort,
@@ -210,6 +211,47 @@ describe('managed ComfyUI server', () => {
       { prompt: unknown[] }
     >;
     expect(Object.values(history).map((run) => run.prompt[2])).toEqual([payload]);
+  });
+
+  it('marks the jobs of a ComfyUI that died lost at once, and ends their streams', async () => {
+    // 40 ms a step: the job runs for seconds, so it is surely running when the process is killed.
+    const command = simCommand().replace('--step-ms 1', '--step-ms 40');
+    // A 10 s pause before the restart: the job must not wait for the new ComfyUI to be called lost.
+    const { app, managed } = await startManaged({
+      COMFY_MANAGED_COMMAND: command,
+      COMFY_MANAGED_START_SLEEP_S: '10',
+    });
+    const ready = await waitForState(managed, 'ready');
+    const curator = await app.login('curator');
+    const queued = await app.request
+      .post('/api/comfy/queue')
+      .set(curator.bearer)
+      .send({ workflow: samplerWorkflow(150) })
+      .expect(201);
+    const promptId = (queued.body as { prompt_id: string }).prompt_id;
+    const status = async () =>
+      (await app.request.get(`/api/comfy/status/${promptId}`).set(curator.bearer)).body as {
+        status: string;
+        error?: { code: string };
+      };
+    await waitUntil(status, (now) => now.status === 'running');
+
+    const killedAt = Date.now();
+    process.kill(ready.pid ?? 0, 'SIGKILL');
+    const lost = await waitUntil(status, (now) => now.status === 'lost');
+    // Lost as soon as the supervisor saw the death, not after a health interval or a restart.
+    expect(Date.now() - killedAt).toBeLessThan(3000);
+    expect(lost.error).toMatchObject({ code: 'comfy.job_lost' });
+    const stream = await app.request
+      .get(`/api/comfy/stream/${promptId}`)
+      .set(curator.bearer)
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done(null, text));
+      });
+    expect(String(stream.body)).toMatch(/event: done\ndata: \{"prompt_id":"[^"]+","status":"lost"\}/);
   });
 
   it('restarts the server when it dies, then is ready again', async () => {

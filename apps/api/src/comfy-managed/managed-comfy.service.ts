@@ -252,6 +252,8 @@ export class ManagedComfyService implements OnApplicationBootstrap, BeforeApplic
     const lines = child.lastLines;
     const restarts = this.state.status.restarts + 1;
     this.logger.warn({ lastLines: lines.slice(-10) }, reason);
+    // Whatever it had queued or was running is gone: no need to wait for it to come back to say so.
+    void this.bus.publish('comfy.server_exited', { reason });
     if (next > settings.startAttempts) {
       const lastError = `${reason}; gave up after ${settings.startAttempts} attempt(s) in a row`;
       this.logger.error(lastError);

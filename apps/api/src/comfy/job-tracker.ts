@@ -62,6 +62,11 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.detach.push(
       this.bus.subscribe('comfy.wiring_changed', () => this.rewired()),
+      this.bus.subscribe('comfy.server_exited', ({ reason }) => {
+        this.loseActive(reason).catch((error: unknown) =>
+          this.logger.error({ err: error }, 'Marking the jobs of a dead ComfyUI lost failed'),
+        );
+      }),
       this.bus.subscribe('comfy.connection', ({ state }) => {
         for (const job of this.jobs.values()) {
           if (state === 'open') this.followVia(job, 'socket');
@@ -100,6 +105,14 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** ComfyUI's process died (managed mode knows): every job it had queued or was running is lost. */
+  private async loseActive(reason: string): Promise<void> {
+    const active = await this.ledger.listActive();
+    if (active.length > 0)
+      this.logger.warn({ jobs: active.length, reason }, 'ComfyUI died: its jobs are lost');
+    for (const row of active) this.apply(this.jobFor(row), { status: 'lost', promptId: row.promptId });
+  }
+
   /** The live state of a job the tracker follows, or null (then the ledger is the truth). */
   snapshotOf(promptId: string): JobSnapshot | null {
     return this.jobs.get(promptId)?.snapshot ?? null;
@@ -113,11 +126,6 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
       if (job.ownerId === ownerId && job.snapshot.images.some(same)) return true;
     }
     return false;
-  }
-
-  /** How a followed job is followed right now (null when it is not followed). */
-  trackingOf(promptId: string): Tracking | null {
-    return this.jobs.get(promptId)?.via ?? null;
   }
 
   /** Drops what the tracker knows of a job (it is about to be submitted again under the same id). */

@@ -49,6 +49,8 @@ export interface AppEventMap {
   'comfy.queue_status': { generation: number; queueRemaining: number };
   /** A fresh copy of `/object_info` came from ComfyUI (not a cache hit, not a stale copy). */
   'comfy.object_info_refreshed': { info: ObjectInfo; fetchedAt: Date };
+  /** The ComfyUI process Atelier supervises (managed mode) died: its in-memory queue died with it. */
+  'comfy.server_exited': { reason: string };
   /** The managed ComfyUI process changed state or status (managed mode only). */
   'comfy.managed_status': Readonly<ManagedComfyStatus>;
 
