@@ -35,6 +35,15 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+export interface GetQueueOptions extends CallOptions {
+  /**
+   * Only an answer to a request sent after this call: never the one already in flight, whose snapshot may
+   * predate what the caller just learnt (a socket event, its own subscription). Fresh callers share the next
+   * request, sent once the one in flight is answered (so one GET /queue at a time).
+   */
+  fresh?: boolean;
+}
+
 /** Queue jumping, only when asked for: `front` runs next, `number` sets the priority explicitly. */
 export type QueuePriority = { front: true } | { number: number };
 
@@ -79,7 +88,10 @@ export class ComfyClient {
   readonly clientId: string;
   private readonly transport: Transport;
   private readonly options: ComfyClientOptions;
+  /** The shared GET /queue sent and not yet answered. */
   private queueInFlight: Promise<QueueSnapshot> | null = null;
+  /** The shared GET /queue still to be sent (fresh callers wait for it). */
+  private queueNext: Promise<QueueSnapshot> | null = null;
 
   constructor(options: ComfyClientOptions) {
     this.options = options;
@@ -150,14 +162,34 @@ export class ComfyClient {
     return null;
   }
 
-  /** GET /queue: running and pending prompts, pending sorted into run order. */
-  async getQueue(options: CallOptions = {}): Promise<QueueSnapshot> {
-    // Many trackers may ask at once (every `status` broadcast): share one request between them.
-    if (options.signal || options.timeoutMs !== undefined) return this.fetchQueue(options);
-    this.queueInFlight ??= this.fetchQueue({}).finally(() => {
-      this.queueInFlight = null;
-    });
-    return this.queueInFlight;
+  /**
+   * GET /queue: running and pending prompts, pending sorted into run order. Many trackers may ask at once
+   * (every `status` broadcast), so callers share requests: by default one joins the request in flight;
+   * `fresh` callers only join one sent after they asked (see GetQueueOptions). A `signal` or `timeoutMs`
+   * makes a request of its own.
+   */
+  async getQueue(options: GetQueueOptions = {}): Promise<QueueSnapshot> {
+    const { fresh = false, ...call } = options;
+    if (call.signal || call.timeoutMs !== undefined) return this.fetchQueue(call);
+    if (!fresh && this.queueInFlight) return this.queueInFlight;
+    this.queueNext ??= this.nextQueue();
+    return this.queueNext;
+  }
+
+  /** Sends the next shared GET /queue: after the one in flight is answered, else on the next turn. */
+  private async nextQueue(): Promise<QueueSnapshot> {
+    const previous = this.queueInFlight;
+    // Callers of this turn (e.g. a burst of trackers starting) join before it goes out.
+    if (previous) await previous.catch(() => undefined);
+    else await new Promise((resolve) => setImmediate(resolve));
+    this.queueNext = null;
+    const sent = this.fetchQueue({});
+    this.queueInFlight = sent;
+    try {
+      return await sent;
+    } finally {
+      if (this.queueInFlight === sent) this.queueInFlight = null;
+    }
   }
 
   private async fetchQueue(options: CallOptions): Promise<QueueSnapshot> {

@@ -3,6 +3,7 @@ export type { FetchLike, TransportOptions } from './transport.js';
 export type {
   CallOptions,
   ComfyClientOptions,
+  GetQueueOptions,
   QueuedPrompt,
   QueuePriority,
   QueuePromptOptions,

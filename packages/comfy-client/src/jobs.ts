@@ -49,7 +49,11 @@ export function isTerminal(state: JobState): state is TerminalJobState {
 
 /** What tracking needs from the HTTP client. */
 export interface JobSource {
-  getQueue(): Promise<QueueSnapshot>;
+  /**
+   * `fresh`: only a snapshot requested after this call. The tracker always asks for one: a shared request
+   * sent before it subscribed (or before the event that made it look) can still show a finished job running.
+   */
+  getQueue(options?: { fresh?: boolean }): Promise<QueueSnapshot>;
   getHistory(promptId: string): Promise<HistoryEntry | null>;
 }
 
@@ -315,7 +319,7 @@ class JobTracker {
    */
   private async reconcile(): Promise<void> {
     for (let look = 0; look < 2; look++) {
-      const queue = await this.source.getQueue();
+      const queue = await this.source.getQueue({ fresh: true });
       const found = findInQueue(queue, this.promptId);
       if (found?.where === 'running') {
         if (this.state?.status !== 'running')
