@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError } from '../common/app-error.js';
+import { isClientGone } from './client-gone.js';
 
 /** Every code's status. A new code in the contract does not compile until it is listed here. */
 export const statusByCode: Record<ErrorCode, number> = {
@@ -123,6 +124,8 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
+    // The request's own log line already says "request aborted"; a stack here would only be noise.
+    if (isClientGone(exception, request, response)) return;
     const answer = toErrorResponse(exception);
 
     if (answer.status >= 500) {
