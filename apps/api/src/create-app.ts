@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { bodyParserErrors, rejectDeepBodies } from './http/body-parser-errors.js';
 import { setupOpenApi } from './http/openapi.js';
 import { assignRequestId } from './http/request-id.js';
+import { applyServerTimeouts } from './http/server-timeouts.js';
 import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
 
 export type CreateAppOptions = AppModuleOptions;
@@ -39,6 +40,7 @@ export const nestAppOptions = {
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.http.trustProxy);
+  applyServerTimeouts(app.getHttpServer(), config.http.timeouts);
 
   app.use(assignRequestId);
   app.use(

@@ -1,4 +1,5 @@
 import type { RuntimeSettings } from '@atelier/contract';
+import type { HttpServerTimeouts } from './http-server-config.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -25,6 +26,7 @@ export interface AppConfigValues {
     readonly jsonBodyLimitBytes: number;
     /** Extra origins trusted for cookie-authenticated state changes (e.g. a dev server). */
     readonly allowedOrigins: readonly string[];
+    readonly timeouts: HttpServerTimeouts;
   };
   readonly log: { readonly level: LogLevel };
   readonly auth: {

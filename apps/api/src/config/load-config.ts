@@ -7,6 +7,7 @@ import {
 } from '@atelier/contract';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
+import { readHttpServerTimeouts } from './http-server-config.js';
 import { parseBooleanWord } from '../common/boolean-words.js';
 import { hasFlag, splitShellWords } from '../common/shell-words.js';
 import { findRepoRoot, readApiVersion } from './paths.js';
@@ -176,6 +177,7 @@ export function loadConfig(env: Env): AppConfig {
           'a comma-separated list of http(s) origins such as http://localhost:5173',
           parseOrigins,
         ) ?? [],
+      timeouts: readHttpServerTimeouts(reader),
     },
     log: {
       level:
