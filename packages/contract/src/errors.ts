@@ -17,6 +17,7 @@ export const errorCodes = [
   'auth.disabled',
   'auth.wrong_password',
   'auth.password_change_required',
+  'auth.busy',
   'users.username_taken',
   'users.not_found',
   'users.last_admin',

@@ -23,7 +23,15 @@ export class AuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<LoginResponse> {
-    const signedIn = await this.auth.login(body.username, body.password, request.ip ?? 'unknown');
+    // A client that leaves while its attempt waits for the hasher does not cost a hash.
+    const clientGone = new AbortController();
+    const onClose = () => {
+      if (!response.writableFinished) clientGone.abort(new Error('Request aborted'));
+    };
+    response.once('close', onClose);
+    const signedIn = await this.auth
+      .login(body.username, body.password, request.ip ?? 'unknown', clientGone.signal)
+      .finally(() => response.off('close', onClose));
     setAuthCookies(request, response, signedIn.tokens);
     return signedIn.response;
   }

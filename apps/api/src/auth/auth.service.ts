@@ -32,16 +32,16 @@ export class AuthService implements OnModuleInit {
     this.bus.subscribe('user.disabled', ({ userId }) => this.sessions.endAllOf(userId));
   }
 
-  async login(username: string, password: string, ip: string): Promise<SignedIn> {
-    // Counted before the password is verified, so parallel attempts cannot all reach argon2.
-    const attempt = this.throttle.begin(ip, username);
-    let user: ActiveUser | null = null;
-    try {
-      user = await this.users.verifyCredentials(username, password);
-    } finally {
-      if (user) this.throttle.succeeded(attempt);
-      else this.throttle.failed(attempt);
-    }
+  /** `signal`: aborts when the client goes away, so an attempt still waiting for the hasher never runs. */
+  async login(username: string, password: string, ip: string, signal?: AbortSignal): Promise<SignedIn> {
+    // Counted before the password is verified (pending while it waits for the hasher), so parallel
+    // attempts cannot all reach argon2.
+    const user = await this.throttle.verify(
+      ip,
+      username,
+      () => this.users.verifyCredentials(username, password, signal),
+      signal,
+    );
     if (!user) {
       this.logger.warn({ ip }, 'Failed sign-in');
       throw new AppError('auth.invalid_credentials', 'Wrong username or password');

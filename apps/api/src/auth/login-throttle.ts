@@ -83,6 +83,34 @@ export class LoginThrottle {
     this.accounts.delete(attempt.account);
   }
 
+  /**
+   * Runs `check` (a password verification) as one attempt: admitted by `begin` (else 429), pending while
+   * it waits for the hasher and runs, then a success if it returns something truthy and a failure if
+   * not or if it throws. When no password was tried (the hasher answered `auth.busy`, or `signal`
+   * aborted while the attempt waited in line) it counts neither way.
+   */
+  async verify<T>(ip: string, username: string, check: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const attempt = this.begin(ip, username);
+    let outcome: 'succeeded' | 'failed' | 'abandoned' = 'failed';
+    try {
+      const result = await check();
+      if (result) outcome = 'succeeded';
+      return result;
+    } catch (error) {
+      if ((error instanceof AppError && error.code === 'auth.busy') || signal?.aborted) outcome = 'abandoned';
+      throw error;
+    } finally {
+      this[outcome](attempt);
+    }
+  }
+
+  /** The attempt never reached verification: no password was tried. */
+  abandoned(attempt: LoginAttempt): void {
+    this.settle(attempt.ip);
+    const state = this.accounts.get(attempt.account);
+    if (state) state.pending = Math.max(0, state.pending - 1);
+  }
+
   private settle(ip: string): void {
     const pending = (this.pendingByIp.get(ip) ?? 1) - 1;
     if (pending > 0) this.pendingByIp.set(ip, pending);

@@ -24,14 +24,9 @@ export class PasswordService {
    * The current password is checked under the sign-in limits of the account, like a login.
    */
   async change(user: AuthenticatedUser, current: string, next: string, ip: string): Promise<SignedIn> {
-    const attempt = this.throttle.begin(ip, user.username);
-    let matches = false;
-    try {
-      matches = await this.users.verifyPassword(user.id, current);
-    } finally {
-      if (matches) this.throttle.succeeded(attempt);
-      else this.throttle.failed(attempt);
-    }
+    const matches = await this.throttle.verify(ip, user.username, () =>
+      this.users.verifyPassword(user.id, current),
+    );
     if (!matches) {
       throw new AppError('auth.wrong_password', 'The current password is wrong', {
         current_password: ['current_password is wrong'],

@@ -40,6 +40,15 @@ export interface AppConfigValues {
     readonly loginAccountMaxFailures: number;
     /** The wait after those doubles from 1 s per failure up to this. */
     readonly loginAccountMaxDelayS: number;
+    /**
+     * Argon2 hashes and verifications (sign-in, password change, new users) running at once, and how
+     * many more may wait (at most `maxWaitS`) before further ones answer 503 `auth.busy`.
+     */
+    readonly passwordHash: {
+      readonly concurrency: number;
+      readonly maxQueued: number;
+      readonly maxWaitS: number;
+    };
     readonly firstAdmin: { readonly username: string; readonly password: string | null };
   };
   /** The ComfyUI integration's own settings (enabled, URL, timeouts…) are runtime settings: see RuntimeConfig. */

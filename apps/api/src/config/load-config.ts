@@ -5,6 +5,7 @@ import {
   type RuntimeSettingKey,
   type RuntimeSettings,
 } from '@atelier/contract';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
 import { readHttpServerTimeouts } from './http-server-config.js';
@@ -223,6 +224,21 @@ export function loadConfig(env: Env): AppConfig {
         integer: true,
         unit: 'seconds',
       }),
+      passwordHash: {
+        // One core (and the event loop) stays free for everyone else while people sign in.
+        concurrency: reader.number('ATELIER_ARGON2_CONCURRENCY', Math.max(1, availableParallelism() - 1), {
+          min: 1,
+          max: 256,
+          integer: true,
+        }),
+        maxQueued: reader.number('ATELIER_ARGON2_QUEUE', 200, { min: 0, max: 100_000, integer: true }),
+        maxWaitS: reader.number('ATELIER_ARGON2_MAX_WAIT_S', 5, {
+          min: 1,
+          max: 600,
+          integer: true,
+          unit: 'seconds',
+        }),
+      },
       firstAdmin: {
         username:
           reader.read(

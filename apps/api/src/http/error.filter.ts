@@ -30,6 +30,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   'auth.wrong_password': 400,
   // An admin reset the password: only POST /api/auth/password (and me, refresh, logout) work until it changes.
   'auth.password_change_required': 403,
+  // Too many sign-ins (password hashes) waiting at once: retry after Retry-After; not the client's fault.
+  'auth.busy': 503,
   'users.username_taken': 409,
   'users.not_found': 404,
   'users.last_admin': 409,
@@ -128,7 +130,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (isClientGone(exception, request, response)) return;
     const answer = toErrorResponse(exception);
 
-    if (answer.status >= 500) {
+    // Shedding sign-ins under a storm is expected (the hasher logs it, at most once in a while).
+    if (answer.status >= 500 && answer.body.code !== 'auth.busy') {
       this.logger.error({ err: exception, reqId: request.id, code: answer.body.code }, 'Request failed');
     }
     if (response.headersSent) {

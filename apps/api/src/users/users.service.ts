@@ -84,11 +84,16 @@ export class UsersService {
   /**
    * The user these credentials belong to, or null. Always runs one password verification, against
    * a dummy hash for unknown or disabled users, so the answer takes the same time either way.
+   * Throws 503 `auth.busy` when too many hashes are waiting, or `signal`'s reason if it aborts first.
    */
-  async verifyCredentials(username: string, password: string): Promise<ActiveUser | null> {
+  async verifyCredentials(
+    username: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<ActiveUser | null> {
     const user = await this.users.findByUsername(username);
     const usable = user && !user.disabled ? user : null;
-    const matches = await this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password);
+    const matches = await this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password, signal);
     return usable && matches ? toAuthUser(usable) : null;
   }
 
