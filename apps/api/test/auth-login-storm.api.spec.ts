@@ -198,7 +198,11 @@ describe('a storm of sign-ins (password hashing is bounded and queued)', () => {
   it('does not spend a hash on a queued sign-in whose client went away', async () => {
     app = await createTestApp({
       // A long wait bound: only the client going away may take the attempt out of the queue.
-      env: { ATELIER_ARGON2_CONCURRENCY: '1', ATELIER_ARGON2_MAX_WAIT_S: '60', ATELIER_LOGIN_MAX_FAILURES: '2' },
+      env: {
+        ATELIER_ARGON2_CONCURRENCY: '1',
+        ATELIER_ARGON2_MAX_WAIT_S: '60',
+        ATELIER_LOGIN_MAX_FAILURES: '2',
+      },
     });
     const [first, gone] = await users(2);
     argon2Spy.started = [];

@@ -68,7 +68,7 @@ export class PasswordHasher implements OnModuleInit {
       const retryAfterS = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
       throw new AppError(
         'auth.busy',
-        `The server is busy signing other people in; try again in ${retryAfterS} s`,
+        `The server is busy checking other passwords; try again in ${retryAfterS} s`,
         { retry_after_s: retryAfterS },
         { 'Retry-After': String(retryAfterS) },
       );
