@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventsModule } from '../events/events.module.js';
@@ -22,7 +21,7 @@ import { RolesGuard } from './roles.guard.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [PassportModule, UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
+  imports: [UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
   controllers: [AuthController, PasswordController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },

@@ -1,33 +1,51 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { AppError } from '../common/app-error.js';
 import { IS_PUBLIC_KEY } from '../common/auth.decorators.js';
+import { extractAccessToken } from './access-token.js';
+import { AuthService, type AuthenticatedUser } from './auth.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
 
-/** Global: every route needs a valid access token unless it is marked @Public(). */
-@Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- how Express's Request is augmented
+  namespace Express {
+    interface Request {
+      /** Set by JwtAuthGuard on every authenticated route. */
+      user?: AuthenticatedUser;
+    }
   }
+}
 
-  override canActivate(context: ExecutionContext) {
+/**
+ * Global: every route needs a valid access token unless it is marked @Public(). The token names a
+ * user and a session; both are read from the database on every request (AuthService.authenticate), so
+ * a disabled user, a changed role or an ended session counts at once, not at the token's expiry.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: JwtStrategy,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
-    return isPublic ? true : super.canActivate(context);
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
-    if (error instanceof AppError) throw error;
-    if (error || !user) {
-      const expired = info instanceof Error && info.name === 'TokenExpiredError';
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const token = extractAccessToken(request);
+    const verified = token === null ? ({ refusal: 'missing' } as const) : this.tokens.verify(token);
+    if ('refusal' in verified) {
       throw new AppError(
         'auth.unauthenticated',
-        expired ? 'The access token has expired' : 'Sign in to use this endpoint',
+        verified.refusal === 'expired' ? 'The access token has expired' : 'Sign in to use this endpoint',
       );
     }
-    return user;
+    request.user = await this.auth.authenticate(verified.claims);
+    return true;
   }
 }

@@ -2,7 +2,6 @@ import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error.js';
-import type { AuthenticatedUser } from './auth.service.js';
 
 const ALLOWED_BEFORE_PASSWORD_CHANGE_KEY = 'atelier:allowedBeforePasswordChange';
 
@@ -19,7 +18,7 @@ export class PasswordChangeGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const user = context.switchToHttp().getRequest<Request>().user as AuthenticatedUser | undefined;
+    const user = context.switchToHttp().getRequest<Request>().user;
     if (!user?.mustChangePassword) return true;
     const allowed = this.reflector.getAllAndOverride<boolean | undefined>(
       ALLOWED_BEFORE_PASSWORD_CHANGE_KEY,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { preparedStatement, sqliteDatetime } from '../database/prepared.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
@@ -12,7 +13,14 @@ export interface NewRefreshToken {
 
 @Injectable()
 export class RefreshTokensRepository {
-  constructor(@InjectRepository(RefreshTokenEntity) private readonly rows: Repository<RefreshTokenEntity>) {}
+  private readonly liveSession;
+
+  constructor(@InjectRepository(RefreshTokenEntity) private readonly rows: Repository<RefreshTokenEntity>) {
+    this.liveSession = preparedStatement<{ live: 1 }>(
+      rows,
+      `SELECT 1 AS live FROM "refresh_tokens" WHERE "session_id" = ? AND "revoked_at" IS NULL AND "expires_at" > ? LIMIT 1`,
+    );
+  }
 
   async insert(token: NewRefreshToken): Promise<void> {
     await this.rows.insert(token);
@@ -35,9 +43,13 @@ export class RefreshTokensRepository {
     return this.rows.findOneBy({ tokenHash });
   }
 
-  /** A session is live while one of its tokens is unrevoked and unexpired. */
-  async isSessionActive(sessionId: string, now: Date): Promise<boolean> {
-    return this.rows.existsBy({ sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) });
+  /**
+   * A session is live while one of its tokens is unrevoked and unexpired. Asked on every authenticated
+   * request, so it is a prepared statement read from the database each time (never cached: a revoked
+   * session is refused on the very next request).
+   */
+  isSessionActive(sessionId: string, now: Date): boolean {
+    return this.liveSession().get(sessionId, sqliteDatetime(now)) !== undefined;
   }
 
   async revokeSession(sessionId: string, now: Date): Promise<void> {

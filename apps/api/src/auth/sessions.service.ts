@@ -98,7 +98,7 @@ export class SessionsService {
     }
   }
 
-  isActive(sessionId: string): Promise<boolean> {
+  async isActive(sessionId: string): Promise<boolean> {
     return this.tokens.isSessionActive(sessionId, new Date());
   }
 

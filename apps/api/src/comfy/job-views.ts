@@ -8,6 +8,7 @@ import {
 } from '@atelier/contract';
 import type { JobSnapshot } from '../events/app-events.js';
 import type { ComfyJobEntity } from './job.entity.js';
+import type { JobListItem } from './jobs.repository.js';
 
 export type { JobSnapshot };
 
@@ -29,7 +30,7 @@ export function toImageRefs(images: readonly OutputImage[]): ComfyImageRef[] {
   return refs;
 }
 
-export function snapshotFromLedger(job: ComfyJobEntity): JobSnapshot {
+export function snapshotFromLedger(job: Pick<ComfyJobEntity, 'status' | 'images' | 'error'>): JobSnapshot {
   return { status: job.status, queuePosition: null, progress: null, images: job.images, error: job.error };
 }
 
@@ -43,7 +44,7 @@ export function toStatusResponse(promptId: string, snapshot: JobSnapshot): Comfy
   return body;
 }
 
-export function toJobSummary(job: ComfyJobEntity, live: JobSnapshot | null): JobSummary {
+export function toJobSummary(job: JobListItem, live: JobSnapshot | null): JobSummary {
   const snapshot = live ?? snapshotFromLedger(job);
   const summary: JobSummary = {
     prompt_id: job.promptId,

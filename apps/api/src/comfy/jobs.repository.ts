@@ -2,6 +2,8 @@ import type { JobStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository } from 'typeorm';
+import type { Statement } from 'better-sqlite3';
+import { preparedStatement, sqliteDate } from '../database/prepared.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { ComfyJobEntity } from './job.entity.js';
 
@@ -37,9 +39,43 @@ export interface JobListFilter {
 
 const activeStatuses: JobStatus[] = ['queued', 'running'];
 
+/** What a job list shows of a job: no graph (the largest column), the owner's name only. */
+export type JobListItem = Pick<
+  ComfyJobEntity,
+  | 'id'
+  | 'promptId'
+  | 'kind'
+  | 'status'
+  | 'ownerId'
+  | 'params'
+  | 'images'
+  | 'error'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+> & { owner: { username: string } | null };
+
+interface JobListRow {
+  id: number;
+  prompt_id: string;
+  kind: ComfyJobEntity['kind'];
+  status: JobStatus;
+  owner_id: number;
+  owner_username: string | null;
+  params: string | null;
+  images: string;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 /** Named queries of the job ledger; the only file of the comfy module that touches TypeORM. */
 @Injectable()
 export class JobsRepository {
+  /** The list statement of each filter combination, prepared on first use. */
+  private readonly listStatements = new Map<string, () => Statement<unknown[], JobListRow>>();
+
   constructor(
     @InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>,
     private readonly owners: ImageOwnersRepository,
@@ -97,18 +133,57 @@ export class JobsRepository {
     return this.rows.find({ where: { status: In(activeStatuses) }, order: { id: 'ASC' } });
   }
 
-  list(filter: JobListFilter): Promise<ComfyJobEntity[]> {
-    const query = this.rows
-      .createQueryBuilder('job')
-      .leftJoinAndSelect('job.owner', 'owner')
-      .orderBy('job.id', 'DESC')
-      // Each job has one owner, so a plain LIMIT is exact (take() would add a DISTINCT subquery).
-      .limit(filter.limit);
-    if (filter.ownerId !== undefined) query.andWhere('job.owner_id = :ownerId', { ownerId: filter.ownerId });
-    if (filter.status !== undefined) query.andWhere('job.status = :status', { status: filter.status });
-    if (filter.beforeId !== undefined) query.andWhere('job.id < :beforeId', { beforeId: filter.beforeId });
-    return query.getMany();
+  /** Newest first; a prepared statement per filter combination (the list is polled by every open page). */
+  list(filter: JobListFilter): JobListItem[] {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = { limit: filter.limit };
+    if (filter.ownerId !== undefined) {
+      conditions.push('"job"."owner_id" = @ownerId');
+      values.ownerId = filter.ownerId;
+    }
+    if (filter.status !== undefined) {
+      conditions.push('"job"."status" = @status');
+      values.status = filter.status;
+    }
+    if (filter.beforeId !== undefined) {
+      conditions.push('"job"."id" < @beforeId');
+      values.beforeId = filter.beforeId;
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    let statement = this.listStatements.get(where);
+    if (!statement) {
+      statement = preparedStatement<JobListRow>(
+        this.rows,
+        `SELECT "job"."id", "job"."prompt_id", "job"."kind", "job"."status", "job"."owner_id",
+           "owner"."username" AS "owner_username", "job"."params", "job"."images", "job"."error",
+           "job"."created_at", "job"."started_at", "job"."finished_at"
+         FROM "comfy_jobs" "job" LEFT JOIN "users" "owner" ON "owner"."id" = "job"."owner_id"
+         ${where} ORDER BY "job"."id" DESC LIMIT @limit`,
+      );
+      this.listStatements.set(where, statement);
+    }
+    return statement()
+      .all(values)
+      .map((row) => ({
+        id: row.id,
+        promptId: row.prompt_id,
+        kind: row.kind,
+        status: row.status,
+        ownerId: row.owner_id,
+        owner: row.owner_username === null ? null : { username: row.owner_username },
+        params: parseJson(row.params) as ComfyJobEntity['params'],
+        images: (parseJson(row.images) ?? []) as ComfyJobEntity['images'],
+        error: parseJson(row.error) as ComfyJobEntity['error'],
+        createdAt: sqliteDate(row.created_at),
+        startedAt: row.started_at === null ? null : sqliteDate(row.started_at),
+        finishedAt: row.finished_at === null ? null : sqliteDate(row.finished_at),
+      }));
   }
+}
+
+/** simple-json columns, read as TypeORM reads them. */
+function parseJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -80,7 +80,7 @@ export class JobsService {
   async list(user: AuthUser, query: JobsQueryDto): Promise<JobListResponse> {
     const mineOnly = !roleAtLeast(user.role, 'curator') || isTrueWord(query.mine);
     const limit = query.limit ?? 20;
-    const rows = await this.jobs.list({
+    const rows = this.jobs.list({
       ownerId: mineOnly ? user.id : undefined,
       status: query.status,
       beforeId: query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0],

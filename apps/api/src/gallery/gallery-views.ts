@@ -1,8 +1,8 @@
 import type { ComfyImageRef, GalleryImage, GalleryImageDetail } from '@atelier/contract';
-import type { ImageRecord } from './images.repository.js';
+import type { ImageRecord, ImageSummaryRecord } from './images.repository.js';
 
 /** Row → the contract shape; the only place that knows both. */
-export function toGalleryImage({ image, createdByName }: ImageRecord): GalleryImage {
+export function toGalleryImage({ image, createdByName }: ImageSummaryRecord): GalleryImage {
   const url = `/api/gallery/images/${image.id}`;
   return {
     id: image.id,

@@ -11,7 +11,7 @@ import { EventBus } from '../events/event-bus.js';
 import type { ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
-import { fileExists } from './image-files.js';
+import { fileExists, isCode } from './image-files.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { isoTimestamp, keysetCursor, rowId } from '../common/keyset-cursor.js';
@@ -25,6 +25,8 @@ export interface ImageFile {
   etag: string;
   filename: string;
   download: boolean;
+  /** The file's bytes when they are at hand (thumbnails): answered from memory. */
+  bytes?: Buffer;
 }
 
 /** Newest first by (created_at, id). */
@@ -45,7 +47,7 @@ export class GalleryService {
   async list(query: ListImagesQueryDto): Promise<GalleryPage> {
     const limit = query.limit ?? galleryPageDefaultLimit;
     const after = query.cursor === undefined ? null : pageCursor.decode(query.cursor);
-    const rows = await this.images.page(after && { createdAt: after[0], id: after[1] }, limit + 1);
+    const rows = this.images.page(after && { createdAt: after[0], id: after[1] }, limit + 1);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
@@ -82,12 +84,22 @@ export class GalleryService {
         await this.thumbnails.regenerate(current.image);
       });
     }
+    let bytes: Buffer;
+    try {
+      bytes = await this.thumbnails.bytesOf(path);
+    } catch (error) {
+      // Removed since the check above (a concurrent DELETE).
+      if (isCode(error, 'ENOENT', 'ENOTDIR'))
+        throw new AppError('gallery.not_found', 'The file of this image is missing');
+      throw error;
+    }
     return {
       path,
       mime: 'image/webp',
       etag: `"${image.sha256}-w${thumbnailMaxSide}"`,
       filename: `${image.sha256}.webp`,
       download: false,
+      bytes,
     };
   }
 
@@ -97,6 +109,7 @@ export class GalleryService {
     await this.locks.run(image.sha256, async () => {
       if (!(await this.images.delete(id))) throw notFound(id);
       await this.storage.remove(this.storage.filesOf(image));
+      this.thumbnails.forget(this.storage.thumbnailPath(image.thumbnailPath));
     });
     const { sha256, mime, promptId, createdBy } = image;
     await this.bus.publish('gallery.image_deleted', {

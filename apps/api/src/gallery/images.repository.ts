@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository, type SelectQueryBuilder } from 'typeorm';
+import { preparedStatement } from '../database/prepared.js';
 import { ImageEntity } from './image.entity.js';
 
 /** A row with the name of the user who kept it. */
@@ -17,15 +18,71 @@ export interface KeysetPosition {
 
 export type NewImage = Omit<ImageEntity, 'id'>;
 
+/** What a gallery page shows of an image: no provenance, no paths. */
+export type ImageSummary = Pick<
+  ImageEntity,
+  'id' | 'sha256' | 'mime' | 'bytes' | 'width' | 'height' | 'promptId' | 'createdBy' | 'createdAt'
+>;
+
+export interface ImageSummaryRecord {
+  image: ImageSummary;
+  createdByName: string;
+}
+
+interface SummaryRow {
+  id: number;
+  sha256: string;
+  mime: ImageEntity['mime'];
+  bytes: number;
+  width: number;
+  height: number;
+  prompt_id: string | null;
+  created_by: number;
+  created_at: string;
+  owner_username: string | null;
+}
+
+interface FullRow extends SummaryRow {
+  ext: string;
+  relative_path: string;
+  thumbnail_path: string;
+  params_json: string | null;
+  workflow_json: string | null;
+  metadata_json: string;
+  source_json: string | null;
+}
+
+const summaryColumns = `"image"."id", "image"."sha256", "image"."mime", "image"."bytes", "image"."width",
+  "image"."height", "image"."prompt_id", "image"."created_by", "image"."created_at", "owner"."username" AS "owner_username"`;
+const fromWithOwner = `FROM "gallery_images" "image" LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"`;
+
 @Injectable()
 export class ImagesRepository {
-  constructor(@InjectRepository(ImageEntity) private readonly rows: Repository<ImageEntity>) {}
+  // Every thumbnail, file and page view runs one of these: prepared statements, not TypeORM's query builder.
+  private readonly byId;
+  private readonly firstPage;
+  private readonly nextPage;
+
+  constructor(@InjectRepository(ImageEntity) private readonly rows: Repository<ImageEntity>) {
+    this.byId = preparedStatement<FullRow>(
+      rows,
+      `SELECT "image".*, "owner"."username" AS "owner_username" ${fromWithOwner} WHERE "image"."id" = ?`,
+    );
+    const order = `ORDER BY "image"."created_at" DESC, "image"."id" DESC LIMIT ?`;
+    this.firstPage = preparedStatement<SummaryRow>(
+      rows,
+      `SELECT ${summaryColumns} ${fromWithOwner} ${order}`,
+    );
+    this.nextPage = preparedStatement<SummaryRow>(
+      rows,
+      `SELECT ${summaryColumns} ${fromWithOwner}
+       WHERE ("image"."created_at" < @createdAt OR ("image"."created_at" = @createdAt AND "image"."id" < @id)) ${order}`,
+    );
+  }
 
   async findById(id: number): Promise<ImageRecord | null> {
-    const [record] = await this.withOwner(
-      this.rows.createQueryBuilder('image').where('image.id = :id', { id }),
-    );
-    return record ?? null;
+    const row = this.byId().get(id);
+    return row ? { image: toEntity(row), createdByName: row.owner_username ?? '' } : null;
   }
 
   async findBySha256(sha256: string): Promise<ImageRecord | null> {
@@ -36,19 +93,9 @@ export class ImagesRepository {
   }
 
   /** Newest first by (created_at, id), which the index ix_gallery_images_created serves. */
-  page(after: KeysetPosition | null, limit: number): Promise<ImageRecord[]> {
-    const query = this.rows
-      .createQueryBuilder('image')
-      .orderBy('image.created_at', 'DESC')
-      .addOrderBy('image.id', 'DESC')
-      .limit(limit);
-    if (after) {
-      query.where('(image.created_at < :createdAt OR (image.created_at = :createdAt AND image.id < :id))', {
-        createdAt: after.createdAt,
-        id: after.id,
-      });
-    }
-    return this.withOwner(query);
+  page(after: KeysetPosition | null, limit: number): ImageSummaryRecord[] {
+    const rows = after ? this.nextPage().all({ ...after }, limit) : this.firstPage().all(limit);
+    return rows.map((row) => ({ image: toSummary(row), createdByName: row.owner_username ?? '' }));
   }
 
   /** Inserts the row, or returns null when an image with the same SHA-256 exists already. */
@@ -73,6 +120,32 @@ export class ImagesRepository {
       .getRawAndEntities<{ owner_username: string | null }>();
     return entities.map((image, index) => ({ image, createdByName: raw[index]?.owner_username ?? '' }));
   }
+}
+
+function toSummary(row: SummaryRow): ImageSummary {
+  return {
+    id: row.id,
+    sha256: row.sha256,
+    mime: row.mime,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    promptId: row.prompt_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+function toEntity(row: FullRow): ImageEntity {
+  return Object.assign(new ImageEntity(), toSummary(row), {
+    ext: row.ext,
+    relativePath: row.relative_path,
+    thumbnailPath: row.thumbnail_path,
+    paramsJson: row.params_json,
+    workflowJson: row.workflow_json,
+    metadataJson: row.metadata_json,
+    sourceJson: row.source_json,
+  });
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -19,6 +19,11 @@ export function sendImageFile(res: Response, file: ImageFile): Promise<void> {
     'Content-Disposition',
     `${file.download ? 'attachment' : 'inline'}; filename="${file.filename}"`,
   );
+  // Ranges of a thumbnail are rare enough to leave to `send`.
+  if (file.bytes && res.req.headers.range === undefined) {
+    sendBytes(res, file.bytes);
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     res.sendFile(
       file.path,
@@ -35,4 +40,19 @@ export function sendImageFile(res: Response, file: ImageFile): Promise<void> {
       },
     );
   });
+}
+
+/** What `send` answers for a whole file, from bytes in memory: 304 to a matching If-None-Match, HEAD without a body. */
+function sendBytes(res: Response, bytes: Buffer): void {
+  res.setHeader('Accept-Ranges', 'bytes');
+  // req.fresh compares If-None-Match with the ETag set above (GET and HEAD only).
+  if (res.req.fresh) {
+    res.statusCode = 304;
+    for (const name of ['Content-Type', 'Content-Disposition', 'Content-Length']) res.removeHeader(name);
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Length', bytes.length);
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(bytes);
 }

@@ -9,10 +9,16 @@ import type { ImageEntity } from './image.entity.js';
 
 export const thumbnailMaxSide = 512;
 
+/** Thumbnails kept in memory, most recently used first out last: a gallery page shows the same few dozen. */
+const keptBytesMax = 32 * 1024 * 1024;
+
 /** WebP thumbnails: EXIF-rotated, at most 512 px a side, never enlarged. */
 @Injectable()
 export class ThumbnailsService {
   private readonly maxPixels: number;
+  /** Absolute path → bytes, in least recently used order. */
+  private readonly kept = new Map<string, Buffer>();
+  private keptBytes = 0;
 
   constructor(
     config: AppConfig,
@@ -39,6 +45,42 @@ export class ThumbnailsService {
     }
   }
 
+  /**
+   * A thumbnail file's bytes, from memory when it was read before (the files are content-addressed and
+   * written atomically, so they never change; the caller still checks the file exists on each request).
+   */
+  async bytesOf(path: string): Promise<Buffer> {
+    const hit = this.kept.get(path);
+    if (hit) {
+      this.kept.delete(path);
+      this.kept.set(path, hit);
+      return hit;
+    }
+    const bytes = await readFile(path);
+    this.keep(path, bytes);
+    return bytes;
+  }
+
+  /** Drops a thumbnail from memory (its image was removed, or it is being made again). */
+  forget(path: string): void {
+    const bytes = this.kept.get(path);
+    if (!bytes) return;
+    this.kept.delete(path);
+    this.keptBytes -= bytes.length;
+  }
+
+  private keep(path: string, bytes: Buffer): void {
+    if (bytes.length > keptBytesMax / 64) return;
+    this.forget(path);
+    this.kept.set(path, bytes);
+    this.keptBytes += bytes.length;
+    for (const [oldest, old] of this.kept) {
+      if (this.keptBytes <= keptBytesMax) break;
+      this.kept.delete(oldest);
+      this.keptBytes -= old.length;
+    }
+  }
+
   /** Makes a stored image's thumbnail again from its original (e.g. after it was deleted on disk). */
   async regenerate(image: ImageEntity): Promise<void> {
     let original: Buffer;
@@ -50,6 +92,7 @@ export class ThumbnailsService {
       }
       throw error;
     }
+    this.forget(this.storage.thumbnailPath(image.thumbnailPath));
     await this.storage.writeThumbnail(image.thumbnailPath, await this.render(original));
   }
 }

@@ -3,6 +3,7 @@
 /** Query parameters whose values are secrets wherever they appear (case-insensitive, by substring). */
 const secretParam = /token|passw|pwd|secret|key|auth|signature|sig$|code|session|cookie|credential/i;
 const censor = '[redacted]';
+const plainPath = /^\/(?!\/)[^?#@]*$/;
 
 /**
  * The URL as logged: no userinfo (an absolute-form request target may carry `user:password@`) and
@@ -10,6 +11,8 @@ const censor = '[redacted]';
  */
 export function safeLoggedUrl(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
+  // The common case, a path without a query or anything like userinfo: nothing to scrub.
+  if (plainPath.test(raw)) return raw;
   let url: URL;
   const absolute = /^[a-z][a-z\d+.-]*:/i.test(raw);
   try {
@@ -55,4 +58,48 @@ export function withoutQueryParameters<T>(serialized: T, depth = 0): T {
   if (Array.isArray(record.errors))
     for (const inner of record.errors) withoutQueryParameters(inner, depth + 1);
   return serialized;
+}
+
+/** What pino's standard request serializer gives a custom one. */
+export interface SerializedRequest {
+  id?: unknown;
+  method?: unknown;
+  url?: unknown;
+  query?: unknown;
+  headers?: Record<string, unknown>;
+  remoteAddress?: unknown;
+}
+
+const loggedRequestHeaderNames = [
+  'host',
+  'user-agent',
+  'origin',
+  'content-type',
+  'content-length',
+  'x-forwarded-for',
+];
+const loggedResponseHeaderNames = ['content-type', 'content-length', 'location', 'retry-after'];
+/** Present or not is worth knowing (which way a request authenticated); the values never are. */
+const secretRequestHeaderNames = ['authorization', 'cookie'];
+
+function pick(
+  headers: Record<string, unknown> | undefined,
+  names: readonly string[],
+  secret: readonly string[],
+) {
+  const out: Record<string, unknown> = {};
+  if (!headers) return out;
+  for (const name of names) if (headers[name] !== undefined) out[name] = headers[name];
+  for (const name of secret) if (headers[name] !== undefined) out[name] = censor;
+  return out;
+}
+
+/** The request headers a log line keeps; credentials only as `[redacted]`. */
+export function loggedRequestHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  return pick(headers, loggedRequestHeaderNames, secretRequestHeaderNames);
+}
+
+/** The response headers a log line keeps; cookies set only as `[redacted]`. */
+export function loggedResponseHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  return pick(headers, loggedResponseHeaderNames, ['set-cookie']);
 }

@@ -1,7 +1,14 @@
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { safeLoggedUrl, scrubQuery, withoutQueryParameters } from './log-scrub.js';
+import {
+  loggedRequestHeaders,
+  loggedResponseHeaders,
+  safeLoggedUrl,
+  scrubQuery,
+  withoutQueryParameters,
+  type SerializedRequest,
+} from './log-scrub.js';
 import { AppConfig } from '../config/app-config.js';
 
 /** Secrets never reach the logs: tokens travel in these headers and bodies. */
@@ -40,11 +47,20 @@ export class LoggingModule {
               quietReqLogger: true,
               redact: { paths: redactPaths, censor: '[redacted]' },
               serializers: {
-                // pino-http hands these the standard serialization of the request and the error.
-                req: (req: { url?: unknown; query?: unknown }) => ({
-                  ...req,
+                // pino-http hands these the standard serialization of the request, response and error.
+                // Every request pays for its line (the request's part is serialized when it starts), so
+                // it carries what a reader needs, not every header.
+                req: (req: SerializedRequest) => ({
+                  id: req.id,
+                  method: req.method,
                   url: safeLoggedUrl(req.url),
                   query: scrubQuery(req.query),
+                  headers: loggedRequestHeaders(req.headers),
+                  remoteAddress: req.remoteAddress,
+                }),
+                res: (res: { statusCode?: unknown; headers?: Record<string, unknown> }) => ({
+                  statusCode: res.statusCode,
+                  headers: loggedResponseHeaders(res.headers),
                 }),
                 err: withoutQueryParameters,
               },

@@ -2,6 +2,7 @@ import type { Role } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import { preparedStatement } from '../database/prepared.js';
 import { UserEntity } from './user.entity.js';
 
 export interface NewUser {
@@ -15,9 +16,35 @@ export interface UserChanges {
   disabled?: boolean;
 }
 
+/** What the session check needs of an enabled user. */
+export interface ActiveUserRow {
+  id: number;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {}
+  private readonly enabledById;
+
+  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {
+    this.enabledById = preparedStatement<{ id: number; username: string; role: Role; must_change: number }>(
+      rows,
+      `SELECT "id", "username", "role", "must_change_password" AS "must_change" FROM "users" WHERE "id" = ? AND "disabled" = 0`,
+    );
+  }
+
+  /**
+   * The enabled user with this id, or null. Run on every authenticated request: a prepared statement,
+   * read from the database each time (never cached: a disabled or demoted user counts at once).
+   */
+  findEnabled(id: number): ActiveUserRow | null {
+    const row = this.enabledById().get(id);
+    return row
+      ? { id: row.id, username: row.username, role: row.role, mustChangePassword: row.must_change !== 0 }
+      : null;
+  }
 
   list(): Promise<UserEntity[]> {
     return this.rows.find({ order: { id: 'ASC' } });

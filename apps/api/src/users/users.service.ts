@@ -77,8 +77,7 @@ export class UsersService {
 
   /** The user a token belongs to, or null when they no longer exist or are disabled. */
   async findActive(id: number): Promise<ActiveUser | null> {
-    const user = await this.users.findById(id);
-    return user && !user.disabled ? toAuthUser(user) : null;
+    return this.users.findEnabled(id);
   }
 
   /**

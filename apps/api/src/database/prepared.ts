@@ -1,0 +1,38 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ObjectLiteral, Repository } from 'typeorm';
+
+/**
+ * A read statement prepared once on the TypeORM connection's own better-sqlite3 handle, for the queries
+ * every request runs (the session check, image lookups): TypeORM's query building costs far more than
+ * the query. Same connection, so it sees exactly what TypeORM sees; prepared again if the handle
+ * changes (a data source closed and opened again).
+ */
+export function preparedStatement<Row>(
+  rows: Repository<ObjectLiteral>,
+  sql: string,
+): () => BetterSqlite3.Statement<unknown[], Row> {
+  let handle: BetterSqlite3.Database | null = null;
+  let statement: BetterSqlite3.Statement<unknown[], Row> | null = null;
+  return () => {
+    const current = (
+      rows.manager.connection.driver as unknown as { databaseConnection: BetterSqlite3.Database }
+    ).databaseConnection;
+    if (statement === null || handle !== current) {
+      statement = current.prepare<unknown[], Row>(sql);
+      handle = current;
+    }
+    return statement;
+  };
+}
+
+/** A Date as TypeORM writes datetime columns to SQLite (UTC, `YYYY-MM-DD HH:MM:SS.mmm`), for comparisons. */
+export function sqliteDatetime(date: Date): string {
+  return date.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** A datetime column's text as TypeORM hydrates it: UTC unless it names a zone. */
+export function sqliteDate(text: string): Date {
+  let value = /^\d{4}-\d\d-\d\d \d\d:\d\d/.test(text) ? text.replace(' ', 'T') : text;
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{3})?)?$/.test(value)) value += 'Z';
+  return new Date(value);
+}
