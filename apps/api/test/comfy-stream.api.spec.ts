@@ -84,8 +84,9 @@ describe('GET /api/comfy/stream/:promptId', () => {
 
     const progress = events.filter((event) => event.event === 'progress').map((event) => event.data);
     expect(progress.at(-1)).toEqual({ prompt_id: promptId, value: 6, max: 6, node: '3' });
-    const preview = events.find((event) => event.event === 'preview')?.data as { data_url: string };
-    expect(preview.data_url).toMatch(/^data:image\/(jpeg|png);base64,/);
+    // A preview names where its bytes are (GET …/preview, comfy-previews.api.spec), it does not carry them.
+    const preview = events.find((event) => event.event === 'preview')?.data as { url: string };
+    expect(preview.url).toMatch(new RegExp(`^/api/comfy/jobs/${promptId}/preview\\?seq=\\d+$`));
     expect(events.at(-2)?.data).toMatchObject({
       prompt_id: promptId,
       status: 'succeeded',

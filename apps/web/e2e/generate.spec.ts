@@ -25,7 +25,11 @@ test('a curator generates: progress advances, a live preview shows, the image ap
 
   const card = await startJob(page, prompt, 12, 3);
   const early = await waitForStep(card, 2);
-  await expect(card.getByRole('img', { name: /Live preview/ })).toBeVisible();
+  const preview = card.getByRole('img', { name: /Live preview/ });
+  await expect(preview).toBeVisible();
+  // The stream names the preview's URL (not its bytes); the browser fetched and decoded it.
+  await expect(preview).toHaveAttribute('src', /^\/api\/comfy\/jobs\/[\w-]+\/preview\?seq=\d+$/);
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await expect(card.getByTestId('job-progress')).toContainText(/Running KSampler|Step/);
   await screenshot(page, 'generate-running');
   await expect.poll(() => stepOf(card).catch(() => 99)).toBeGreaterThan(early);

@@ -200,6 +200,20 @@ export interface ComfyObjectInfoResponse {
 }
 
 /**
+ * A sampler preview: not its bytes but where to fetch them, GET /api/comfy/jobs/:promptId/preview?seq=…
+ * (the owner, curators and admins; immutable per seq; 404 once the job ended and a short grace passed).
+ */
+export interface ComfyPreviewEvent {
+  prompt_id: string;
+  format: 'jpeg' | 'png';
+  mime: string;
+  /** Increasing; names these bytes for good, so the URL is cached as immutable. */
+  seq: number;
+  /** Path under the API's origin, e.g. `/api/comfy/jobs/<id>/preview?seq=<seq>`. */
+  url: string;
+}
+
+/**
  * Server-Sent Events of GET /api/comfy/stream/:promptId. Every event has an `id` (per job, increasing); a
  * reconnect with `Last-Event-ID` gets only what it missed, a new subscriber first gets a `status` snapshot
  * (and, for a finished job, its terminal events). Terminal order: `images` | `error`, then `status`, then
@@ -210,7 +224,7 @@ export interface ComfyObjectInfoResponse {
 export interface ComfyStreamEventMap {
   status: ComfyStatusResponse;
   progress: { prompt_id: string } & JobProgress;
-  preview: { prompt_id: string; format: 'jpeg' | 'png'; data_url: string };
+  preview: ComfyPreviewEvent;
   warning: { prompt_id: string; code: string; message: string };
   error: { prompt_id: string } & JobError;
   images: { prompt_id: string; images: ComfyImageRef[] };

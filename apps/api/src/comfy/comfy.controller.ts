@@ -16,6 +16,7 @@ import { isTrueWord } from '../common/boolean-words.js';
 import { JobsQueryDto, ObjectInfoQueryDto } from './comfy.dto.js';
 import { ComfyHealth } from './comfy-health.js';
 import { promptIdPipe } from './comfy.pipes.js';
+import { JobPreviews, parsePreviewSeq, sendPreview } from './job-previews.js';
 import { JobStreams } from './job-stream.js';
 import { JobsService } from './jobs.service.js';
 import { ObjectInfoCache } from './object-info.cache.js';
@@ -48,6 +49,7 @@ export class ComfyController {
     private readonly viewProxy: ViewProxy,
     private readonly limits: ComfyRateLimits,
     private readonly streams: JobStreams,
+    private readonly previews: JobPreviews,
   ) {}
 
   @Get('status/:promptId')
@@ -113,6 +115,21 @@ export class ComfyController {
     const ref = parseViewQuery(query);
     this.limits.assertView(user.id);
     await this.viewProxy.send(user, ref, response);
+  }
+
+  @Get('jobs/:promptId/preview')
+  @ApiOperation({
+    summary: "A running job's sampler preview, as named by its stream's preview event (404 once gone)",
+  })
+  @ApiQuery({ name: 'seq', required: true, schema: { type: 'integer', minimum: 1 } })
+  @ApiProduces('image/jpeg', 'image/png')
+  preview(
+    @CurrentUser() user: AuthUser,
+    @Param('promptId', promptIdPipe) id: string,
+    @Query() query: Record<string, unknown>,
+    @Res() response: Response,
+  ): void {
+    sendPreview(response, this.previews.find(user, id, parsePreviewSeq(query)));
   }
 
   @Get('stream/:promptId')

@@ -10,6 +10,7 @@ import { ImageAccess } from './image-access.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { JobLedgerService } from './job-ledger.service.js';
 import { JobOutputs } from './job-outputs.js';
+import { JobPreviews } from './job-previews.js';
 import { JobStreams } from './job-stream.js';
 import { JobTracker } from './job-tracker.js';
 import { ComfyJobEntity } from './job.entity.js';
@@ -38,6 +39,7 @@ import { WatchdogService } from './watchdog.service.js';
     ImageAccess,
     JobTracker,
     StreamHub,
+    JobPreviews,
     JobLedgerService,
     JobsService,
     JobStreams,

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { jobEndEvents, type AppEventMap, type JobEventName, type JobSnapshot } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import type { ComfyJobEntity } from './job.entity.js';
+import { JobPreviews } from './job-previews.js';
 import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger, toStatusResponse } from './job-views.js';
 import { formatSseFrame, sseHeartbeat } from './sse.js';
@@ -91,6 +92,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly tracker: JobTracker,
     private readonly config: AppConfig,
     private readonly bus: EventBus,
+    private readonly previews: JobPreviews,
   ) {}
 
   onModuleInit(): void {
@@ -231,6 +233,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
 
   private finish(channel: StreamChannel): void {
     channel.latestPreview = null;
+    this.previews.end(channel.promptId);
     channel.warning = null;
     for (const [event, data] of this.outcomeFrames(channel)) this.emit(channel, event, data);
     this.flush(channel);
@@ -241,9 +244,12 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
   private preview(channel: StreamChannel, event: AppEventMap['job.preview']): void {
     const now = performance.now();
     if (now - channel.lastPreviewAt < previewIntervalMs) return;
+    const { promptId: prompt_id } = channel;
+    // The bytes stay in JobPreviews, fetched once per browser; every subscriber gets only their URL.
+    const kept = this.previews.put(prompt_id, event.ownerId, event.mimeType, event.bytes);
+    if (!kept) return;
     channel.lastPreviewAt = now;
-    const data_url = `data:${event.mimeType};base64,${Buffer.from(event.bytes).toString('base64')}`;
-    this.emit(channel, 'preview', { prompt_id: channel.promptId, format: event.format, data_url });
+    this.emit(channel, 'preview', { prompt_id, format: event.format, mime: event.mimeType, ...kept });
   }
 
   private tracking(channel: StreamChannel, via: AppEventMap['job.tracking']['via']): void {
@@ -255,6 +261,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       channel.warning = this.emit(channel, 'warning', { prompt_id, code: 'comfy.socket_down', message });
     } else {
       channel.warning = null;
+      channel.latestPreview = null;
+      this.previews.end(prompt_id);
       if (channel.subscribers.size === 0) return;
       const message = 'The ComfyUI integration was switched off';
       this.emit(channel, 'warning', { prompt_id, code: 'comfy.disabled', message });

@@ -93,6 +93,8 @@ export interface AppConfigValues {
     readonly pollIntervalMs: number;
     /** SSE comment lines that keep proxies from closing an idle stream. */
     readonly sseHeartbeatMs: number;
+    /** How long a job's last sampler previews stay fetchable after it ends. */
+    readonly previewGraceMs: number;
     /** /api/comfy/view per user: sustained requests per second and burst. */
     readonly viewRatePerS: number;
     readonly viewBurst: number;

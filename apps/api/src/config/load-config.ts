@@ -292,6 +292,11 @@ export function loadConfig(env: Env): AppConfig {
         max: 300_000,
         integer: true,
       }),
+      previewGraceMs: reader.number('ATELIER_COMFY_PREVIEW_GRACE_MS', 10_000, {
+        min: 0,
+        max: 600_000,
+        integer: true,
+      }),
       viewRatePerS: reader.number('ATELIER_COMFY_VIEW_RATE', 30, {
         min: 0,
         max: 1_000_000,

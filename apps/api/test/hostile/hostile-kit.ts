@@ -63,6 +63,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/comfy/jobs', access: 'user' },
   { method: 'get', path: '/api/comfy/object-info', access: 'user' },
   { method: 'get', path: '/api/comfy/view', access: 'user' },
+  { method: 'get', path: '/api/comfy/jobs/:promptId/preview', access: 'user' },
   { method: 'get', path: '/api/comfy/stream/:promptId', access: 'user' },
   { method: 'post', path: '/api/comfy/queue', access: 'user' },
   { method: 'post', path: '/api/comfy/txt2img', access: 'user' },

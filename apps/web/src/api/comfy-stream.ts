@@ -4,7 +4,7 @@ import {
   type ComfyStreamEvent,
   type JobStatus,
 } from '@atelier/contract';
-import { comfyApi, comfyStreamUrl } from './comfy';
+import { comfyApi, comfyPreviewUrl, comfyStreamUrl } from './comfy';
 import { isTerminal } from '../domain/job-state';
 import { ApiError } from './http';
 
@@ -87,6 +87,8 @@ export function openJobStream(
       return;
     }
     const event = { event: name, id: id ?? '', data } as ComfyStreamEvent;
+    // A preview names its bytes by seq; fetch them under this app's API base.
+    if (event.event === 'preview') event.data.url = comfyPreviewUrl(promptId, event.data.seq);
     handlers.onEvent(event);
     if (event.event === 'done') end(event.data.status);
   }

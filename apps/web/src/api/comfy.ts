@@ -71,6 +71,14 @@ export function comfyViewPath(image: ComfyImageRef): string {
   return `/comfy/view${query({ filename: image.filename, subfolder: image.subfolder, type: image.type })}`;
 }
 
+/**
+ * URL of one sampler preview a stream announced (`preview` event's seq), for `<img src>`: under the app's API
+ * base, which may differ from the origin the server's own `url` assumes.
+ */
+export function comfyPreviewUrl(promptId: string, seq: number): string {
+  return `${appConfig.apiBaseUrl}/comfy/jobs/${id(promptId)}/preview?seq=${seq}`;
+}
+
 /** Absolute-path URL of the live event stream of one prompt (EventSource sends the cookies). */
 export function comfyStreamUrl(promptId: string): string {
   return `${appConfig.apiBaseUrl}/comfy/stream/${id(promptId)}`;

@@ -38,6 +38,14 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 const image = { filename: 'p1_00001_.png', subfolder: '', type: 'output' } as const;
+const previewEvent = (seq: number) => ({
+  prompt_id: 'p1',
+  format: 'jpeg',
+  mime: 'image/jpeg',
+  seq,
+  url: `/api/comfy/jobs/p1/preview?seq=${seq}`,
+});
+const jpegBytes = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
 
 beforeEach(async () => {
   connections = [];
@@ -54,7 +62,10 @@ beforeEach(async () => {
       connections.push(connection);
       onStream(connection, connections.length - 1);
     } else if (url.pathname.startsWith('/api/comfy/status/')) onStatus(res);
-    else json(res, 404, { code: 'not_found', message: 'no' });
+    else if (url.pathname === '/api/comfy/jobs/p1/preview' && url.searchParams.get('seq') === '42') {
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.end(jpegBytes);
+    } else json(res, 404, { code: 'not_found', message: 'no' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,9 +110,7 @@ function fullRun({ res }: Connection): void {
   open(res);
   res.write(frame(1, 'status', { prompt_id: 'p1', status: 'queued', queue_position: 1 }));
   res.write(frame(2, 'progress', { prompt_id: 'p1', value: 1, max: 2, node: '3' }));
-  res.write(
-    frame(3, 'preview', { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' }),
-  );
+  res.write(frame(3, 'preview', previewEvent(7)));
   res.write(frame(4, 'progress', { prompt_id: 'p1', value: 2, max: 2, node: '3' }));
   res.write(frame(5, 'images', { prompt_id: 'p1', images: [image] }));
   res.write(frame(6, 'status', { prompt_id: 'p1', status: 'succeeded', images: [image] }));
@@ -147,12 +156,14 @@ describe('useJobStream', () => {
       open(res);
       res.write(frame(1, 'status', { prompt_id: 'p1', status: 'queued', queue_position: 2 }));
       res.write(frame(2, 'progress', { prompt_id: 'p1', value: 1, max: 4, node: '3' }));
-      res.write(
-        frame(3, 'preview', { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' }),
-      );
+      res.write(frame(3, 'preview', previewEvent(42)));
     };
     const { state, scope } = stream('p1');
-    await vi.waitFor(() => expect(state.preview.value).toBe('data:image/jpeg;base64,AA=='));
+    // The preview event names where its bytes are; the image is fetched from there, once.
+    await vi.waitFor(() => expect(state.preview.value).toBe('/api/comfy/jobs/p1/preview?seq=42'));
+    const image = await fetch(state.preview.value!);
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    expect(new Uint8Array(await image.arrayBuffer())).toEqual(jpegBytes);
     expect(state.status.value).toBe('running');
     expect(state.queuePosition.value).toBeUndefined();
     expect(state.progress.value).toEqual({ value: 1, max: 4, node: '3' });

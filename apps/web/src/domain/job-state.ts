@@ -12,7 +12,7 @@ export type LiveJob = Pick<
   JobSummary,
   'prompt_id' | 'status' | 'queue_position' | 'progress' | 'images' | 'error' | 'started_at' | 'finished_at'
 > & {
-  /** Latest sampler preview (a data: URL), while running. */
+  /** URL of the latest sampler preview, while running (each preview has its own, fetched once). */
   preview: string | null;
   warning: string | null;
 };
@@ -79,7 +79,7 @@ export function applyJobEvent(job: LiveJob, event: ComfyStreamEvent): void {
       job.progress = { value: event.data.value, max: event.data.max, node: event.data.node };
       break;
     case 'preview':
-      job.preview = event.data.data_url;
+      job.preview = event.data.url;
       break;
     case 'images':
       job.images = mergeImages(job.images, event.data.images);

@@ -49,8 +49,14 @@ describe('jobs store', () => {
     stream.emit('progress', 2, { prompt_id: 'p1', value: 3, max: 10, node: '3' });
     expect(current()).toMatchObject({ status: 'running', progress: { value: 3, max: 10, node: '3' } });
     expect(current().started_at).not.toBeNull();
-    stream.emit('preview', 3, { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' });
-    expect(current().preview).toBe('data:image/jpeg;base64,AA==');
+    stream.emit('preview', 3, {
+      prompt_id: 'p1',
+      format: 'jpeg',
+      mime: 'image/jpeg',
+      seq: 7,
+      url: '/api/comfy/jobs/p1/preview?seq=7',
+    });
+    expect(current().preview).toBe('/api/comfy/jobs/p1/preview?seq=7');
     stream.emit('images', 4, { prompt_id: 'p1', images: [image] });
     stream.emit('done', 5, { prompt_id: 'p1', status: 'succeeded' });
 

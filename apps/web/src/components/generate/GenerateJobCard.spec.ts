@@ -41,6 +41,14 @@ async function mountCard(role: 'user' | 'curator', status: JobView['status']) {
   return { wrapper, store };
 }
 
+const previewEvent = {
+  prompt_id: 'p1',
+  format: 'jpeg',
+  mime: 'image/jpeg',
+  seq: 7,
+  url: '/api/comfy/jobs/p1/preview?seq=7',
+} as const;
+
 describe('GenerateJobCard', () => {
   it('shows the queue, then the running node, the step bar and the live preview; cancel works', async () => {
     const { wrapper, store } = await mountCard('user', 'queued');
@@ -51,13 +59,21 @@ describe('GenerateJobCard', () => {
 
     store.jobs[0]!.workflow = { '3': { class_type: 'KSampler' } };
     stream.emit('progress', 2, { prompt_id: 'p1', value: 5, max: 20, node: '3' });
-    stream.emit('preview', 3, { prompt_id: 'p1', format: 'jpeg', data_url: 'data:image/jpeg;base64,AA==' });
+    stream.emit('preview', 3, previewEvent);
     await flushPromises();
     expect(wrapper.text()).toContain('Running KSampler (node 3)');
     const bar = wrapper.get('[role="progressbar"]');
     expect([bar.attributes('aria-valuenow'), bar.attributes('aria-valuemax')]).toEqual(['5', '20']);
     expect(wrapper.get('.job-progress__fill').attributes('style')).toContain('width: 25%');
-    expect(wrapper.get('img[alt^="Live preview"]').attributes('src')).toBe('data:image/jpeg;base64,AA==');
+    const preview = () => wrapper.get('img[alt^="Live preview"]');
+    expect(preview().attributes('src')).toBe('/api/comfy/jobs/p1/preview?seq=7');
+    // The next preview replaces it in place; one the server no longer has falls back to the last shown.
+    await preview().trigger('load');
+    stream.emit('preview', 4, { ...previewEvent, seq: 8, url: '/api/comfy/jobs/p1/preview?seq=8' });
+    await flushPromises();
+    expect(preview().attributes('src')).toBe('/api/comfy/jobs/p1/preview?seq=8');
+    await preview().trigger('error');
+    expect(preview().attributes('src')).toBe('/api/comfy/jobs/p1/preview?seq=7');
     expect(wrapper.get('[data-testid="job-status"]').text()).toBe('Running');
 
     await wrapper
