@@ -226,6 +226,46 @@ describe('a storm of sign-ins (password hashing is bounded and queued)', () => {
     await login(first!).expect(200);
   });
 
+  it('puts new users, password changes and resets in the same line as sign-ins', async () => {
+    app = await createTestApp({
+      env: { ATELIER_LOGIN_MAX_FAILURES: '1000', ATELIER_ARGON2_CONCURRENCY: '1' },
+    });
+    const admin = await app.login('admin');
+    const [changing, reset, ...signingIn] = await users(6);
+    const changer = await app.loginAs(changing!.username, changing!.password);
+    argon2Spy.peak = 0;
+    argon2Spy.started = [];
+    const release = (openGate = closeGate());
+    const pending = [
+      ...signingIn.map(send),
+      ...[1, 2].map((i) =>
+        app.request
+          .post('/api/admin/users')
+          .set(admin.bearer)
+          .send({ username: `newcomer-${i}`, password: `newcomer-password-${i}`, role: 'user' })
+          .then((response) => response),
+      ),
+      app.request
+        .post(`/api/admin/users/${reset!.id}/password`)
+        .set(admin.bearer)
+        .send({ password: 'a-temporary-passphrase' })
+        .then((response) => response),
+      app.request
+        .post('/api/auth/password')
+        .set(changer.bearer)
+        .send({ current_password: changing!.password, new_password: 'a-brand-new-passphrase' })
+        .then((response) => response),
+    ];
+    // The password change verifies, then hashes: 8 requests, 9 argon2 calls.
+    await until(() => hasher().load.queued === pending.length - 1, 'every request to queue');
+    release();
+
+    const statuses = (await Promise.all(pending)).map((response) => response.status);
+    expect(statuses).toEqual([200, 200, 200, 200, 201, 201, 200, 200]);
+    expect(argon2Spy.started).toHaveLength(pending.length + 1);
+    expect(argon2Spy.peak).toBe(1);
+  });
+
   it('keeps /api/health and an authenticated /api/auth/me answering while a storm of sign-ins runs', async () => {
     app = await createTestApp({ env: { ATELIER_LOGIN_MAX_FAILURES: '1000' } });
     const session = await app.login('admin');
