@@ -300,7 +300,7 @@ function follow(
           const data = /^data: (.*)$/m.exec(frame)?.[1] ?? '{}';
           const { status: jobStatus } = JSON.parse(data) as { status?: string };
           outcome = jobStatus === 'succeeded';
-          // Resolved at `done`; the server ends the response next and the connection returns to the pool.
+          // Settled at `done`; the server then ends the stream, and its connection with it (no chunked encoding).
           settle(outcome, outcome ? undefined : `job ${promptId} ended ${jobStatus}`);
         }
       });
