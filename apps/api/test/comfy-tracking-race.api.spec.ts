@@ -16,7 +16,7 @@ import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 // HTTP answer that delay (the socket passes at once), which makes the race show on a quiet machine too.
 
 const users = 4;
-const jobsPerUser = 13;
+const jobsPerUser = 10;
 const answerDelayMs = 30;
 /** The late ones the race produced came one safety reconcile (15 s) late. */
 const reportedWithinMs = 1_000;
