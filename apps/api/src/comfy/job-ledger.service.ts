@@ -116,7 +116,8 @@ export class JobLedgerService {
 
   private async isKnownToComfy(wiring: ComfyWiring, promptId: string): Promise<boolean> {
     try {
-      if (findInQueue(await wiring.client.getQueue(), promptId)) return true;
+      // Fresh: a shared /queue sent before the failed POST cannot say whether that POST got through.
+      if (findInQueue(await wiring.client.getQueue({ fresh: true }), promptId)) return true;
       return (await wiring.client.getHistory(promptId)) !== null;
     } catch (error) {
       throw toComfyAppError(error);
