@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
@@ -76,6 +77,26 @@ describe('the per-request session and role check', () => {
     const refused = await me(user);
     expect([refused.status, refused.body.code]).toEqual([401, 'auth.unauthenticated']);
     await me(other).expect(200);
+  });
+
+  it('refuses a token once it expires, though it was accepted (and its signature remembered) before', async () => {
+    const { sub, sid } = JSON.parse(Buffer.from(user.token.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub: string;
+      sid: string;
+    };
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await app.nest
+      .get(JwtService)
+      .signAsync({ sub, sid, exp }, { issuer: 'atelier', audience: 'atelier-api' });
+    const bearer = { Authorization: `Bearer ${token}` };
+    for (let i = 0; i < 3; i++) await app.request.get('/api/auth/me').set(bearer).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const expired = await app.request.get('/api/auth/me').set(bearer);
+    expect([expired.status, expired.body.code, expired.body.message]).toEqual([
+      401,
+      'auth.unauthenticated',
+      'The access token has expired',
+    ]);
   });
 
   it('answers a thumbnail and a job list only while the session lives', async () => {

@@ -34,7 +34,7 @@ export class GalleryController {
     @Query() query: FileQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    return sendImageFile(res, await this.gallery.original(id, isTrueWord(query.download)));
+    return sendImageFile(res, this.gallery.original(id, isTrueWord(query.download)));
   }
 
   @Get(':id/thumbnail')

@@ -42,6 +42,21 @@ interface SummaryRow {
   owner_username: string | null;
 }
 
+/** The columns that locate an image's files. */
+export type ImageFileInfo = Pick<
+  ImageEntity,
+  'id' | 'sha256' | 'mime' | 'ext' | 'relativePath' | 'thumbnailPath'
+>;
+
+interface FileRow {
+  id: number;
+  sha256: string;
+  mime: ImageEntity['mime'];
+  ext: string;
+  relative_path: string;
+  thumbnail_path: string;
+}
+
 interface FullRow extends SummaryRow {
   ext: string;
   relative_path: string;
@@ -60,6 +75,7 @@ const fromWithOwner = `FROM "gallery_images" "image" LEFT JOIN "users" "owner" O
 export class ImagesRepository {
   // Every thumbnail, file and page view runs one of these: prepared statements, not TypeORM's query builder.
   private readonly byId;
+  private readonly fileById;
   private readonly firstPage;
   private readonly nextPage;
 
@@ -67,6 +83,10 @@ export class ImagesRepository {
     this.byId = preparedStatement<FullRow>(
       rows,
       `SELECT "image".*, "owner"."username" AS "owner_username" ${fromWithOwner} WHERE "image"."id" = ?`,
+    );
+    this.fileById = preparedStatement<FileRow>(
+      rows,
+      `SELECT "id", "sha256", "mime", "ext", "relative_path", "thumbnail_path" FROM "gallery_images" WHERE "id" = ?`,
     );
     const order = `ORDER BY "image"."created_at" DESC, "image"."id" DESC LIMIT ?`;
     this.firstPage = preparedStatement<SummaryRow>(
@@ -78,6 +98,21 @@ export class ImagesRepository {
       `SELECT ${summaryColumns} ${fromWithOwner}
        WHERE ("image"."created_at" < @createdAt OR ("image"."created_at" = @createdAt AND "image"."id" < @id)) ${order}`,
     );
+  }
+
+  /** What serving an image's files needs, without its provenance text. */
+  findFile(id: number): ImageFileInfo | null {
+    const row = this.fileById().get(id);
+    return row
+      ? {
+          id: row.id,
+          sha256: row.sha256,
+          mime: row.mime,
+          ext: row.ext,
+          relativePath: row.relative_path,
+          thumbnailPath: row.thumbnail_path,
+        }
+      : null;
   }
 
   async findById(id: number): Promise<ImageRecord | null> {
