@@ -35,9 +35,9 @@ const stepMs = 50;
 /** Browsers handle their events in parallel; one client thread draining 1,000 sockets would measure itself. */
 const sseClientThreads = Number(process.env.BENCH_SSE_THREADS ?? 2);
 const targetP99Ms = 20;
-/** The graph policy's cap on sampler steps (150): each blocker holds the queue for 7.5 s. */
+/** The graph policy's cap on sampler steps (150): each blocker holds the queue for 7.5 s (all of them 90 s). */
 const maxSteps = txt2imgBounds.steps.max;
-const blockerJobs = 6;
+const blockerJobs = 12;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -45,7 +45,8 @@ function samplerWorkflow(steps: number): Record<string, unknown> {
   const graph = defaultTxt2ImgGraph('bench/sse');
   Object.assign(graph['3']!.inputs, { seed: 1, steps, cfg: 7, sampler_name: 'euler', scheduler: 'normal' });
   graph['4']!.inputs.ckpt_name = 'sd_xl_base_1.0.safetensors';
-  Object.assign(graph['5']!.inputs, { width: 64, height: 64, batch_size: 1 });
+  // SDXL's size: its sampler previews are 128×128 (a 64×64 image's were 8×8, a few hundred bytes).
+  Object.assign(graph['5']!.inputs, { width: 1024, height: 1024, batch_size: 1 });
   graph['6']!.inputs.text = 'bench';
   graph['7']!.inputs.text = '';
   return graph;
@@ -59,6 +60,10 @@ interface FanOutRow {
   incomplete: number;
   latencies: number[];
   writeMs: number[];
+  /** The fan-outs that carried a preview: how long they took. */
+  previewWriteMs: number[];
+  /** Bytes written to all subscribers per fan-out, on average. */
+  bytesPerFanOut: number;
   heapKbPerSub: number;
   rssKbPerSub: number;
 }
@@ -102,8 +107,11 @@ async function fanOut(
   });
   const emittedAt = new Map<string, number>();
   const writeMs: number[] = [];
+  const previewWriteMs: number[] = [];
+  let bytesOut = 0;
   // The probe subscribes before the clients, so it is written to first: the start of each fan-out.
   let fanOutStart: number | null = null;
+  let fanOutHasPreview = false;
   let measuring = false;
   const row = await app.get(JobsRepository).findByPromptId(measured.prompt_id);
   if (!row) throw new Error('The measured job is not in the ledger');
@@ -111,7 +119,10 @@ async function fanOut(
     send: (bytes) => {
       if (!measuring) return;
       fanOutStart ??= performance.now();
-      for (const [, id] of bytes.toString('latin1').matchAll(/^id: (.+)$/gm)) {
+      const text = bytes.toString('latin1');
+      fanOutHasPreview ||= text.includes('\nevent: preview\n');
+      bytesOut += bytes.length * subscribers;
+      for (const [, id] of text.matchAll(/^id: (.+)$/gm)) {
         if (id) emittedAt.set(id, performance.timeOrigin + fanOutStart);
       }
     },
@@ -120,8 +131,11 @@ async function fanOut(
   // Bus handlers run in subscription order: this one, after the hub's, sees the fan-out loop done.
   const fanOutDone = () => {
     if (fanOutStart === null) return;
-    writeMs.push(performance.now() - fanOutStart);
+    const ms = performance.now() - fanOutStart;
+    writeMs.push(ms);
+    if (fanOutHasPreview) previewWriteMs.push(ms);
     fanOutStart = null;
+    fanOutHasPreview = false;
   };
   const jobEvents: JobEventName[] = [
     'job.position',
@@ -166,6 +180,8 @@ async function fanOut(
     incomplete,
     latencies: latencies.sort((a, b) => a - b),
     writeMs: writeMs.sort((a, b) => a - b),
+    previewWriteMs: previewWriteMs.sort((a, b) => a - b),
+    bytesPerFanOut: writeMs.length > 0 ? bytesOut / writeMs.length : Number.NaN,
     heapKbPerSub: (after.heapUsed - before.heapUsed) / subscribers / 1024,
     rssKbPerSub: (after.rss - before.rss) / subscribers / 1024,
   };
@@ -179,18 +195,23 @@ async function measure(app: NestExpressApplication, api: string, session: BenchS
   );
   console.log(
     `  ${pad('subscribers', 11)}${pad('events', 8)}${pad('deliveries', 12)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}` +
-      `${pad('max ms', 9)}${pad('loop ms', 9)}${pad('heap KB/sub', 13)}${pad('RSS KB/sub', 12)}`,
+      `${pad('max ms', 9)}${pad('loop ms', 9)}${pad('preview loop', 14)}${pad('KB/event', 10)}` +
+      `${pad('heap KB/sub', 13)}${pad('RSS KB/sub', 12)}`,
   );
   for (const row of rows) {
     console.log(
       `  ${pad(String(row.subscribers), 11)}${pad(String(row.events), 8)}${pad(`${row.deliveries}/${row.expected}`, 12)}` +
         `${pad(fmt(percentile(row.latencies, 50), 2), 9)}${pad(fmt(percentile(row.latencies, 99), 2), 9)}` +
         `${pad(fmt(row.latencies.at(-1) ?? Number.NaN, 2), 9)}${pad(fmt(percentile(row.writeMs, 50), 2), 9)}` +
+        `${pad(fmt(percentile(row.previewWriteMs, 50), 2), 14)}${pad(fmt(row.bytesPerFanOut / 1024), 10)}` +
         `${pad(fmt(row.heapKbPerSub), 13)}${pad(fmt(row.rssKbPerSub), 12)}`,
     );
   }
   console.log(
     '  (loop ms: median time the API spends writing one event to all subscribers; heap is the API thread’s)',
+  );
+  console.log(
+    '  (preview loop: the same for the events that carry a preview; KB/event: written to all of them)',
   );
   if (!gc) console.log('  (run node with --expose-gc for steadier memory figures)');
   console.log('');
@@ -209,6 +230,8 @@ async function measure(app: NestExpressApplication, api: string, session: BenchS
       details: {
         p50: big ? percentile(big.latencies, 50) : Number.NaN,
         loopMs: big ? percentile(big.writeMs, 50) : Number.NaN,
+        previewLoopMs: big ? percentile(big.previewWriteMs, 50) : Number.NaN,
+        kbPerEvent: big ? big.bytesPerFanOut / 1024 : Number.NaN,
         heapKbPerSub: big?.heapKbPerSub ?? Number.NaN,
         incompleteRows: incomplete.map((row) => row.subscribers).join(' '),
       },
