@@ -1,7 +1,8 @@
 /**
  * The `requests` group: CPU per signed-in request on the hot read paths (auth/me, a thumbnail, a gallery
  * page, a job list), as a plain user, with a Bearer token and with the cookie, and GET /api/health as the
- * floor every request pays (routing, helmet, request id). The API runs on this process's main thread;
+ * floor every request pays (routing, helmet, request id), itself beside a bare node:http server answering
+ * the same body on the same thread (what any HTTP server costs here: parsing, the socket write). The API runs on this process's main thread;
  * the simulator and the load generator run in a child process, because process.cpuUsage() counts every
  * thread of a process. Many keep-alive requests at modest concurrency, routes alternating round by round
  * (the machine is shared); the figure is the median round, the range is in the details.
@@ -12,6 +13,7 @@ import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +45,8 @@ interface Route {
   /** The figure's name, before " CPU per request". */
   name: string;
   path: string;
+  /** Another server than the API's (the reference). */
+  base?: string;
   headers: Record<string, string>;
   judged: boolean;
 }
@@ -130,6 +134,18 @@ async function startProfile(): Promise<{ stop: () => Promise<void> } | null> {
   };
 }
 
+/** The floor of any HTTP server on this machine: node:http answering health's body, on the API's thread. */
+async function bareServer(): Promise<{ server: Server; url: string }> {
+  const body = JSON.stringify({ status: 'ok', version: '0.0.0', demo: false });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` };
+}
+
 async function run(): Promise<Figure[]> {
   const rootDir = await mkdtemp(join(tmpdir(), 'atelier-bench-requests-'));
   const { child, next } = client();
@@ -149,6 +165,7 @@ async function run(): Promise<Figure[]> {
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const bare = await bareServer();
   try {
     const admin = await signIn(api, 'admin', password);
     const viewer = await app
@@ -165,6 +182,7 @@ async function run(): Promise<Figure[]> {
 
     const thumbnail = `/api/gallery/images/${imageId}/thumbnail`;
     const routes: Route[] = [
+      { name: 'bare node:http (ref.)', path: '', base: bare.url, headers: {}, judged: false },
       { name: 'health', path: '/api/health', headers: {}, judged: false },
       { name: 'auth/me', path: '/api/auth/me', headers: user.bearer, judged: true },
       { name: 'auth/me (cookie)', path: '/api/auth/me', headers: user.cookie, judged: true },
@@ -176,7 +194,7 @@ async function run(): Promise<Figure[]> {
     const measure = async (route: Route, total: number): Promise<Round> => {
       const job: RequestsLoad = {
         type: 'load',
-        url: `${api}${route.path}`,
+        url: `${route.base ?? api}${route.path}`,
         headers: route.headers,
         concurrency,
         total,
@@ -261,6 +279,7 @@ async function run(): Promise<Figure[]> {
       },
     }));
   } finally {
+    bare.server.close();
     await app.close();
     child.send({ type: 'close' });
     await new Promise((resolve) => child.once('exit', resolve));

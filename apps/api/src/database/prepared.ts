@@ -32,6 +32,10 @@ export function sqliteDatetime(date: Date): string {
 
 /** A datetime column's text as TypeORM hydrates it: UTC unless it names a zone. */
 export function sqliteDate(text: string): Date {
+  // The two shapes written here (TypeORM's, and SQLite's datetime('now') default), without regexes.
+  if ((text.length === 23 || text.length === 19) && text[10] === ' ' && text[4] === '-') {
+    return new Date(`${text.slice(0, 10)}T${text.slice(11)}Z`);
+  }
   let value = /^\d{4}-\d\d-\d\d \d\d:\d\d/.test(text) ? text.replace(' ', 'T') : text;
   if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{3})?)?$/.test(value)) value += 'Z';
   return new Date(value);
