@@ -74,6 +74,9 @@ describe('GenerateJobCard', () => {
     expect(preview().attributes('src')).toBe('/api/comfy/jobs/p1/preview?seq=8');
     await preview().trigger('error');
     expect(preview().attributes('src')).toBe('/api/comfy/jobs/p1/preview?seq=7');
+    // Should that one fail too, the preview goes rather than show a broken image.
+    await preview().trigger('error');
+    expect(wrapper.find('img[alt^="Live preview"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="job-status"]').text()).toBe('Running');
 
     await wrapper
