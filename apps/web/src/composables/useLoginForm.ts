@@ -5,7 +5,7 @@ import { ApiError } from '../api/http';
 import { describeError } from '../stores/errors';
 import { useSessionStore } from '../stores/session';
 
-/** Login form state: validation, the API's answer as a message, and the rate-limit wait. */
+/** Login form state: validation, the API's answer as a message, and the wait a 429 or 503 asks for. */
 export function useLoginForm(onSuccess: (user: AuthUser) => Promise<void> | void) {
   const session = useSessionStore();
   const username = ref('');
@@ -16,10 +16,15 @@ export function useLoginForm(onSuccess: (user: AuthUser) => Promise<void> | void
   const wait = useCountdown(0);
   const waitSeconds = wait.remaining;
   const isRateLimited = computed(() => waitSeconds.value > 0);
+  /** Why the form waits: too many attempts (the user's doing) or a server busy with other sign-ins. */
+  const waitReason = ref<'rate_limited' | 'busy'>('rate_limited');
 
-  const errorMessage = computed(() =>
-    isRateLimited.value ? `Too many sign-in attempts. Try again in ${waitSeconds.value} s.` : failure.value,
-  );
+  const errorMessage = computed(() => {
+    if (!isRateLimited.value) return failure.value;
+    return waitReason.value === 'busy'
+      ? `Atelier is busy signing people in. Try again in ${waitSeconds.value} s.`
+      : `Too many sign-in attempts. Try again in ${waitSeconds.value} s.`;
+  });
 
   function validate(): boolean {
     const errors: Record<string, string[]> = {};
@@ -42,8 +47,11 @@ export function useLoginForm(onSuccess: (user: AuthUser) => Promise<void> | void
         failure.value = 'This account is disabled. Ask an administrator to enable it.';
         break;
       case 'rate_limited':
+      case 'auth.busy':
         failure.value = null;
-        wait.start(error.retryAfter ?? 30);
+        waitReason.value = error.code === 'auth.busy' ? 'busy' : 'rate_limited';
+        // A busy server asks for a few seconds; a rate limit may ask for longer.
+        wait.start(error.retryAfter ?? (error.code === 'auth.busy' ? 5 : 30));
         break;
       case 'validation_failed':
         fieldErrors.value = error.fieldErrors;

@@ -89,6 +89,22 @@ describe('LoginPage', () => {
     wrapper.unmount();
   });
 
+  it('counts down when the server is busy with other sign-ins (503 auth.busy), then lets the user retry', async () => {
+    const { wrapper } = await mountLogin();
+    vi.useFakeTimers();
+    api.nextLoginFailure = {
+      status: 503,
+      body: { code: 'auth.busy', message: 'Too many sign-ins at once.' },
+      headers: { 'retry-after': '2' },
+    };
+    await submit(wrapper, 'admin', 'whatever');
+    expect(wrapper.get('[role="alert"]').text()).toBe('Atelier is busy signing people in. Try again in 2 s.');
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeDefined();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeUndefined();
+    wrapper.unmount();
+  });
+
   it('signs in and goes to the page asked for', async () => {
     const { wrapper, router } = await mountLogin('/login?redirect=/gallery');
     await submit(wrapper, 'admin', 'correct horse');
