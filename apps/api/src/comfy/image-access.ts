@@ -16,19 +16,24 @@ export class ImageAccess {
     private readonly tracker: JobTracker,
   ) {}
 
-  async assertMaySee(user: AuthUser, ref: ComfyImageRef): Promise<void> {
-    if (!(await this.maySee(user, ref))) throw noSuchImage();
+  /** Synchronous (one prepared primary-key probe): /view runs it on every image. */
+  assertMaySee(user: AuthUser, ref: ComfyImageRef): void {
+    if (!this.sees(user, ref)) throw noSuchImage();
   }
 
-  async maySee(user: AuthUser, ref: ComfyImageRef): Promise<boolean> {
-    if (roleAtLeast(user.role, 'curator')) return true;
-    if (await this.owners.owns(user.id, ref)) return true;
-    // A job that just finished: its stream may announce the images before the ledger write lands.
-    return this.tracker.hasImageOf(user.id, ref);
+  maySee(user: AuthUser, ref: ComfyImageRef): Promise<boolean> {
+    return Promise.resolve(this.sees(user, ref));
   }
 
   /** Lets a user see images that are theirs outside a job (uploads/: the input images they send). */
   grant(ownerId: number, refs: readonly ComfyImageRef[]): Promise<void> {
     return this.owners.record(ownerId, refs);
+  }
+
+  private sees(user: AuthUser, ref: ComfyImageRef): boolean {
+    if (roleAtLeast(user.role, 'curator')) return true;
+    if (this.owners.owns(user.id, ref)) return true;
+    // A job that just finished: its stream may announce the images before the ledger write lands.
+    return this.tracker.hasImageOf(user.id, ref);
   }
 }

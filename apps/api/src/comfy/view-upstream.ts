@@ -1,26 +1,44 @@
 import type { ComfyImageRef } from '@atelier/contract';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { AppError } from '../common/app-error.js';
+
+/** Sockets kept to ComfyUI: as many idle as may be busy, so a burst of thumbnails does not reconnect. */
+const maxSockets = 32;
 
 /**
  * GET /view on ComfyUI as a Node stream. Images are the one large payload between ComfyUI and us, and
  * the client package's fetch → web-stream path costs about twice the CPU per byte of node:http piping
  * (measured by `pnpm bench`); it also does not expose ETag/Last-Modified. So the view proxy opens the
  * request itself: keep-alive agent, no Origin header, an idle timeout, one retry on a stale kept-alive
- * socket, and ComfyUI's answers mapped to API errors (its URL never appears in them).
+ * socket, and ComfyUI's answers mapped to API errors (its URL never appears in them). The base URL is
+ * parsed once; each view only builds its path.
  */
 export class ViewUpstream {
   private readonly agent: HttpAgent;
-  private readonly isHttps: boolean;
+  private readonly send: typeof httpRequest;
+  private readonly target: RequestOptions;
+  private readonly viewPath: string;
 
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly timeoutMs: number,
   ) {
-    this.isHttps = baseUrl.startsWith('https:');
-    const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
-    this.agent = this.isHttps ? new HttpsAgent(options) : new HttpAgent(options);
+    const url = new URL(baseUrl);
+    const isHttps = url.protocol === 'https:';
+    const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+    this.agent = isHttps ? new HttpsAgent(options) : new HttpAgent(options);
+    this.send = isHttps ? httpsRequest : httpRequest;
+    const { protocol, hostname, port, auth } = urlToHttpOptions(url);
+    this.target = { protocol, hostname, port, auth, agent: this.agent };
+    this.viewPath = `${url.pathname.replace(/\/+$/, '')}/view?`;
   }
 
   /**
@@ -28,15 +46,14 @@ export class ViewUpstream {
    * `ifNoneMatch` (an ETag ComfyUI sent earlier) the answer may also be a 304, its (empty) body drained.
    */
   async open(ref: ComfyImageRef, ifNoneMatch?: string): Promise<IncomingMessage> {
-    const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
-    const url = `${this.baseUrl}/view?${query.toString()}`;
+    const path = `${this.viewPath}filename=${formEncode(ref.filename)}&subfolder=${formEncode(ref.subfolder)}&type=${ref.type}`;
     let response: IncomingMessage;
     try {
-      response = await this.get(url, ifNoneMatch);
+      response = await this.get(path, ifNoneMatch);
     } catch (error) {
       if (!(error instanceof StaleSocketError)) throw toAppError(error);
       // The server closed a kept-alive connection just as we reused it: the request never arrived.
-      response = await this.get(url, ifNoneMatch).catch((retryError: unknown) => {
+      response = await this.get(path, ifNoneMatch).catch((retryError: unknown) => {
         throw toAppError(retryError);
       });
     }
@@ -54,12 +71,13 @@ export class ViewUpstream {
     this.agent.destroy();
   }
 
-  private get(url: string, ifNoneMatch: string | undefined): Promise<IncomingMessage> {
+  private get(path: string, ifNoneMatch: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const send = this.isHttps ? httpsRequest : httpRequest;
-      const headers: Record<string, string> = { Accept: 'image/*' };
-      if (ifNoneMatch !== undefined) headers['If-None-Match'] = ifNoneMatch;
-      const request = send(url, { agent: this.agent, headers }, resolve);
+      const headers: OutgoingHttpHeaders =
+        ifNoneMatch === undefined
+          ? { Accept: 'image/*' }
+          : { Accept: 'image/*', 'If-None-Match': ifNoneMatch };
+      const request = this.send({ ...this.target, path, headers }, resolve);
       // Idle time, reset by every packet: also bounds a download that stalls half-way.
       request.setTimeout(this.timeoutMs, () => request.destroy(new UpstreamTimeoutError()));
       request.on('error', (error) => {
@@ -68,6 +86,11 @@ export class ViewUpstream {
       request.end();
     });
   }
+}
+
+/** As URLSearchParams writes a value (what ComfyUI was always sent); names made of safe characters as they are. */
+function formEncode(value: string): string {
+  return /^[\w.-]*$/.test(value) ? value : new URLSearchParams([['', value]]).toString().slice(1);
 }
 
 /** ComfyUI's 404, and the answer for an image the caller may not see: the two must not be told apart. */
