@@ -1,10 +1,12 @@
 /**
  * A second API instance on its own thread (the cold, cache-disabled one). Passport keeps its strategies
  * in a process-wide registry, so two Nest apps in one thread would verify tokens with the last one's.
+ * Answers `cpu` with this thread's CPU time so far (ms), so the bench can charge each round its cost.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
+import { threadCpuMs } from './thread-cpu.js';
 import { viewerCookie } from './view-viewer.js';
 
 export interface ApiWorkerReady {
@@ -21,4 +23,5 @@ const cookie = await viewerCookie(app, api, password);
 parentPort?.postMessage({ api, cookie } satisfies ApiWorkerReady);
 parentPort?.on('message', (message: unknown) => {
   if (message === 'close') void app.close().then(() => process.exit(0));
+  if (message === 'cpu') parentPort?.postMessage({ cpuMs: threadCpuMs() });
 });
