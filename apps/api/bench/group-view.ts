@@ -47,6 +47,7 @@ interface ViewStats {
   p50: number;
   p99: number;
   failures: number;
+  failureKinds: Record<string, number>;
   /** The serving thread's CPU time per request (ms): steadier than req/s on a shared machine. */
   cpuMs: number;
 }
@@ -63,6 +64,7 @@ async function load(target: Target, total: number): Promise<ViewStats> {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     failures: result.failures,
+    failureKinds: result.failureKinds,
     cpuMs,
   };
 }
@@ -147,7 +149,7 @@ async function measure(simUrl: string, cold: ApiInstance, warm: ApiInstance, ima
     let failures = 0;
     for (const [i, target] of targetsInOrder.entries()) {
       const list = rounds[i] ?? [];
-      const pick = (key: keyof ViewStats) => median(list.map((stats) => stats[key]));
+      const pick = (key: 'rps' | 'mbps' | 'p50' | 'p99' | 'cpuMs') => median(list.map((stats) => stats[key]));
       const failed = list.reduce((sum, stats) => sum + stats.failures, 0);
       failures += failed;
       console.log(
@@ -155,6 +157,17 @@ async function measure(simUrl: string, cold: ApiInstance, warm: ApiInstance, ima
           `${pad(fmt(pick('p50'), 2), 9)}${pad(fmt(pick('p99'), 2), 9)}${pad(String(failed), 8)}` +
           `${pad(i === 0 ? '1.00' : fmt(ratio(i), 2), 10)}${pad(fmt(pick('cpuMs'), 2), 12)}`,
       );
+      if (failed > 0) {
+        const kinds: Record<string, number> = {};
+        for (const stats of list)
+          for (const [kind, count] of Object.entries(stats.failureKinds))
+            kinds[kind] = (kinds[kind] ?? 0) + count;
+        console.log(
+          `    failed: ${Object.entries(kinds)
+            .map(([kind, count]) => `${kind} × ${count}`)
+            .join(', ')}`,
+        );
+      }
     }
     const list = (values: number[]) => values.map((value) => fmt(value, 2)).join(' ');
     console.log(
