@@ -23,6 +23,7 @@ const chunk = Buffer.alloc(64 * 1024, 0x89);
 class ImageRelay {
   readonly streams: Upstream[] = [];
   url = '';
+  private readonly answered = new WeakSet<Socket>();
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
@@ -32,6 +33,7 @@ class ImageRelay {
       const name = url.pathname === '/view' ? url.searchParams.get('filename') : null;
       if (name === 'endless.png') return this.endless(res);
       if (name === 'broken.png') return this.broken(res);
+      if (name === 'stale.png') return this.stale(req, res);
       const upstream = request(
         { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
@@ -92,6 +94,19 @@ class ImageRelay {
     res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': String(1024 * 1024) });
     res.write(chunk);
     res.write(chunk, () => res.destroy());
+  }
+
+  /**
+   * Answers on a fresh connection (a little late, so views at once need one each) and resets any
+   * connection kept alive from an earlier answer, as a server that closed it unseen would.
+   */
+  private stale(req: IncomingMessage, res: ServerResponse): void {
+    if (this.answered.has(req.socket)) return void req.socket.resetAndDestroy();
+    this.answered.add(req.socket);
+    setTimeout(() => {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': String(chunk.length) });
+      res.end(chunk);
+    }, 100);
   }
 
   private track(socket: Socket): void {
@@ -204,5 +219,17 @@ describe('GET /api/comfy/view streaming', () => {
     expect(received).toBeLessThan(1024 * 1024);
     const missing = await app.request.get('/api/comfy/view?filename=nope.png').set(user.bearer).expect(404);
     expect(missing.body).toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('GET /api/comfy/view over kept-alive connections', () => {
+  it('goes on to a fresh connection however many kept ones ComfyUI closed unseen', async () => {
+    const { app, user } = await start();
+    const view = () => app.request.get('/api/comfy/view?filename=stale.png').set(user.bearer);
+    // Three views at once: three connections, all kept alive afterwards.
+    for (const response of await Promise.all([view(), view(), view()])) expect(response.status).toBe(200);
+    // Each kept connection is reset when reused; the view still gets the image.
+    const after = await view().expect(200);
+    expect((after.body as Buffer).length).toBe(chunk.length);
   });
 });

@@ -17,7 +17,7 @@ const maxSockets = 32;
  * GET /view on ComfyUI as a Node stream. Images are the one large payload between ComfyUI and us, and
  * the client package's fetch → web-stream path costs about twice the CPU per byte of node:http piping
  * (measured by `pnpm bench`); it also does not expose ETag/Last-Modified. So the view proxy opens the
- * request itself: keep-alive agent, no Origin header, an idle timeout, one retry on a stale kept-alive
+ * request itself: keep-alive agent, no Origin header, an idle timeout, a retry on each stale kept-alive
  * socket, and ComfyUI's answers mapped to API errors (its URL never appears in them). The base URL is
  * parsed once; each view only builds its path.
  */
@@ -47,15 +47,15 @@ export class ViewUpstream {
    */
   async open(ref: ComfyImageRef, ifNoneMatch?: string): Promise<IncomingMessage> {
     const path = `${this.viewPath}filename=${formEncode(ref.filename)}&subfolder=${formEncode(ref.subfolder)}&type=${ref.type}`;
-    let response: IncomingMessage;
-    try {
-      response = await this.get(path, ifNoneMatch);
-    } catch (error) {
-      if (!(error instanceof StaleSocketError)) throw toAppError(error);
-      // The server closed a kept-alive connection just as we reused it: the request never arrived.
-      response = await this.get(path, ifNoneMatch).catch((retryError: unknown) => {
-        throw toAppError(retryError);
-      });
+    let response: IncomingMessage | undefined;
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await this.get(path, ifNoneMatch);
+      } catch (error) {
+        // The server closed a kept-alive connection just as we reused it: the request never arrived. The
+        // dead socket leaves the pool, so retrying ends on a fresh connection once the kept ones are spent.
+        if (!(error instanceof StaleSocketError) || attempt >= maxSockets) throw toAppError(error);
+      }
     }
     if (response.statusCode === 200) return response;
     response.resume();
