@@ -54,8 +54,10 @@ interface ViewStats {
 
 async function load(target: Target, total: number): Promise<ViewStats> {
   const job: LoadJob = { url: target.url, headers: target.headers, concurrency: viewConcurrency, total };
+  const generator = worker('./load.worker.js', job);
+  // Taken after the spawn, which costs this thread (the bare pipe's and the warm API's) a little.
   const cpuBefore = await target.serverCpuMs();
-  const result = await message<LoadResult>(worker('./load.worker.js', job));
+  const result = await message<LoadResult>(generator);
   const cpuMs = ((await target.serverCpuMs()) - cpuBefore) / total;
   const sorted = [...result.latenciesMs].sort((a, b) => a - b);
   return {
