@@ -64,6 +64,12 @@ describe('thumbnails kept in memory', () => {
     const range = await get(image.thumbnail_url).set('Range', 'bytes=0-9');
     expect(range.status).toBe(206);
     expect(range.body).toEqual((first.body as Buffer).subarray(0, 10));
+
+    const precondition = await app.request
+      .get(image.thumbnail_url)
+      .set(user.bearer)
+      .set('If-Match', '"something-else"');
+    expect(precondition.status).toBe(412);
   });
 
   it('makes the thumbnail again on disk when its file went missing after it was served', async () => {

@@ -19,8 +19,9 @@ export function sendImageFile(res: Response, file: ImageFile): Promise<void> {
     'Content-Disposition',
     `${file.download ? 'attachment' : 'inline'}; filename="${file.filename}"`,
   );
-  // Ranges of a thumbnail are rare enough to leave to `send`.
-  if (file.bytes && res.req.headers.range === undefined) {
+  // Ranges and preconditions (If-Match, If-Unmodified-Since) on a thumbnail are rare: left to `send`.
+  const { range, 'if-match': ifMatch, 'if-unmodified-since': ifUnmodifiedSince } = res.req.headers;
+  if (file.bytes && range === undefined && ifMatch === undefined && ifUnmodifiedSince === undefined) {
     sendBytes(res, file.bytes);
     return Promise.resolve();
   }
