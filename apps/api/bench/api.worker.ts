@@ -1,6 +1,6 @@
 /**
- * A second API instance on its own thread (the cold, cache-disabled one). Passport keeps its strategies
- * in a process-wide registry, so two Nest apps in one thread would verify tokens with the last one's.
+ * A second API instance on its own thread (the cold, cache-disabled one), so the two instances share no
+ * module-level state (the request logger's AsyncLocalStorage among it) and each has its own event loop.
  * Answers `cpu` with this thread's CPU time so far (ms), so the bench can charge each round its cost.
  */
 import { parentPort, workerData } from 'node:worker_threads';
