@@ -12,10 +12,11 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fmt, pad } from './bench-kit.js';
 import { meets, type BenchGroup, type Figure } from './figures.js';
+import { requestsGroup } from './group-requests.js';
 import { sseGroup } from './group-sse.js';
 import { viewGroup } from './group-view.js';
 
-const groups: readonly BenchGroup[] = [viewGroup, sseGroup];
+const groups: readonly BenchGroup[] = [requestsGroup, viewGroup, sseGroup];
 
 interface Choice {
   groups: BenchGroup[];
