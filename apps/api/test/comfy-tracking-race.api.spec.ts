@@ -1,11 +1,9 @@
 import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import type { ComfyQueueResponse } from '@atelier/contract';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/event-bus.js';
 import { comfyEnv, presetFiles, simJson, usersQueueGraphs, waitFor } from './comfy-kit.js';
+import { ComfyRelay } from './comfy-relay.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 // Under a crowd, small jobs finish before the API starts tracking them (tracking starts once POST /prompt
@@ -22,7 +20,7 @@ const answerDelayMs = 30;
 const reportedWithinMs = 1_000;
 
 let sim: ComfySim | undefined;
-let relay: SlowAnswersRelay | undefined;
+let relay: ComfyRelay | undefined;
 let app: TestApp | undefined;
 
 afterEach(async () => {
@@ -34,73 +32,21 @@ afterEach(async () => {
   sim = undefined;
 });
 
-/** An HTTP relay in front of the simulator that holds each answer a while; WebSockets pass at once. */
-class SlowAnswersRelay {
-  private readonly sockets = new Set<Duplex>();
-  private readonly server: Server;
-  url = '';
-
-  private constructor(
-    private readonly port: number,
-    private readonly delayMs: number,
-  ) {
-    this.server = createServer((req, res) => {
-      const upstream = httpRequest(
-        { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            const body = Buffer.concat(chunks);
-            const headers = { ...answer.headers, 'content-length': String(body.length) };
-            delete headers['transfer-encoding'];
-            delete headers.connection;
-            const send = () => res.writeHead(answer.statusCode ?? 502, headers).end(body);
-            setTimeout(send, this.delayMs);
-          });
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    });
-    this.server.on('connection', (socket) => this.track(socket));
-    this.server.on('upgrade', (req, client: Duplex, head: Buffer) =>
-      this.upgrade(req.rawHeaders, req.url, client, head),
-    );
-  }
-
-  static async start(port: number, delayMs: number): Promise<SlowAnswersRelay> {
-    const relay = new SlowAnswersRelay(port, delayMs);
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-    const address = relay.server.address();
-    relay.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    return relay;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private upgrade(rawHeaders: string[], url: string | undefined, client: Duplex, head: Buffer): void {
-    const upstream: Socket = connect(this.port, '127.0.0.1');
-    this.track(client);
-    this.track(upstream);
-    const lines = [`GET ${url ?? '/'} HTTP/1.1`];
-    for (let i = 0; i < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
-    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-    upstream.on('close', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-  }
-
-  private track(socket: Duplex): void {
-    this.sockets.add(socket);
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
-  }
+/** A relay in front of the simulator that holds each HTTP answer a while; WebSockets pass at once. */
+function slowAnswersRelay(port: number, delayMs: number): Promise<ComfyRelay> {
+  return ComfyRelay.start(port, (_req, _res, forward) =>
+    forward((answer, res) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const headers = { ...answer.headers, 'content-length': String(body.length) };
+        delete headers['transfer-encoding'];
+        delete headers.connection;
+        setTimeout(() => res.writeHead(answer.statusCode ?? 502, headers).end(body), delayMs);
+      });
+    }),
+  );
 }
 
 /** EmptyImage → SaveImage; a colour of its own so ComfyUI's cache does not skip the run. */
@@ -129,7 +75,7 @@ async function finishedAt(from: ComfySim, promptId: string): Promise<number> {
 describe('job tracking under a burst of submissions', () => {
   it('reports every job succeeded within 1 s of ComfyUI finishing it', async () => {
     sim = await startComfySim({ port: 0, stepMs: 1 });
-    relay = await SlowAnswersRelay.start(sim.port, answerDelayMs);
+    relay = await slowAnswersRelay(sim.port, answerDelayMs);
     const api = await createTestApp({ files: presetFiles, env: comfyEnv(relay.url, usersQueueGraphs) });
     app = api;
     const sessions: TestSession[] = [];

@@ -1,11 +1,10 @@
 import { encodePng, startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comfyEnv, presetFiles } from './comfy-kit.js';
+import { ComfyRelay } from './comfy-relay.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 interface Seen {
@@ -16,55 +15,34 @@ interface Seen {
 
 /**
  * Sits between the API and the simulator and records every /view exchange: whether the API asked
- * conditionally and what ComfyUI answered. WebSocket upgrades are relayed as raw bytes.
+ * conditionally and what ComfyUI answered.
  */
 class RecordingRelay {
-  readonly seen: Seen[] = [];
-  url = '';
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
+  private constructor(
+    private readonly relay: ComfyRelay,
+    private readonly seen: Seen[],
+  ) {}
 
-  private constructor(private readonly targetPort: number) {
-    this.server = createServer((req, res) => {
+  get url(): string {
+    return this.relay.url;
+  }
+
+  static async start(targetPort: number): Promise<RecordingRelay> {
+    const seen: Seen[] = [];
+    const relay = await ComfyRelay.start(targetPort, (req, _res, forward) => {
       const entry: Seen = {
         path: new URL(req.url ?? '/', 'http://x').pathname,
         ifNoneMatch: req.headers['if-none-match'],
         status: 0,
       };
-      const upstream = request(
-        { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          entry.status = answer.statusCode ?? 0;
-          if (entry.path === '/view') this.seen.push(entry);
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+      forward((answer, res) => {
+        entry.status = answer.statusCode ?? 0;
+        if (entry.path === '/view') seen.push(entry);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
     });
-    this.server.on('connection', (socket: Socket) => this.track(socket));
-    this.server.on('upgrade', (req, socket: Socket, head: Buffer) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      this.track(upstream);
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2)
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-      socket.on('close', () => upstream.destroy());
-      upstream.on('close', () => socket.destroy());
-    });
-  }
-
-  static async start(targetPort: number): Promise<RecordingRelay> {
-    const relay = new RecordingRelay(targetPort);
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-    const address = relay.server.address();
-    relay.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    return relay;
+    return new RecordingRelay(relay, seen);
   }
 
   /** The /view exchanges since the last call. */
@@ -72,15 +50,8 @@ class RecordingRelay {
     return this.seen.splice(0);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  close(): Promise<void> {
+    return this.relay.close();
   }
 }
 

@@ -1,8 +1,9 @@
 import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comfyEnv, presetFiles, waitFor } from './comfy-kit.js';
+import { ComfyRelay } from './comfy-relay.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 /** What ComfyUI's side of one streamed image saw. */
@@ -22,55 +23,28 @@ const chunk = Buffer.alloc(64 * 1024, 0x89);
  */
 class ImageRelay {
   readonly streams: Upstream[] = [];
-  url = '';
   private readonly answered = new WeakSet<Socket>();
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
+  private relay: ComfyRelay | undefined;
 
-  private constructor(private readonly targetPort: number) {
-    this.server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const name = url.pathname === '/view' ? url.searchParams.get('filename') : null;
-      if (name === 'endless.png') return this.endless(res);
-      if (name === 'broken.png') return this.broken(res);
-      if (name === 'stale.png') return this.stale(req, res);
-      const upstream = request(
-        { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    });
-    this.server.on('connection', (socket: Socket) => this.track(socket));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      this.track(upstream);
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2)
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-      socket.on('close', () => upstream.destroy());
-      upstream.on('close', () => socket.destroy());
-    });
+  get url(): string {
+    return this.relay?.url ?? '';
   }
 
   static async start(targetPort: number): Promise<ImageRelay> {
-    const relay = new ImageRelay(targetPort);
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-    const address = relay.server.address();
-    relay.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    return relay;
+    const images = new ImageRelay();
+    images.relay = await ComfyRelay.start(targetPort, (req, res, forward) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const name = url.pathname === '/view' ? url.searchParams.get('filename') : null;
+      if (name === 'endless.png') return images.endless(res);
+      if (name === 'broken.png') return images.broken(res);
+      if (name === 'stale.png') return images.stale(req, res);
+      forward();
+    });
+    return images;
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.relay?.close();
   }
 
   /** Writes whenever the socket takes more, never past what it accepts (the way ComfyUI's aiohttp does). */
@@ -107,12 +81,6 @@ class ImageRelay {
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': String(chunk.length) });
       res.end(chunk);
     }, 100);
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
   }
 }
 
