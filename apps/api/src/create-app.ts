@@ -7,7 +7,9 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { bodyParserErrors, rejectDeepBodies } from './http/body-parser-errors.js';
 import { setupOpenApi } from './http/openapi.js';
+import { RootLogger } from './http/logging.module.js';
 import { assignRequestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
 import { applyServerTimeouts } from './http/server-timeouts.js';
 import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
 
@@ -43,6 +45,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   applyServerTimeouts(app.getHttpServer(), config.http.timeouts);
 
   app.use(assignRequestId);
+  app.use(requestLog(app.get(RootLogger).pino));
   app.use(
     helmet({
       contentSecurityPolicy: {

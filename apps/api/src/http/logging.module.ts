@@ -1,14 +1,7 @@
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
-import {
-  loggedRequestHeaders,
-  loggedResponseHeaders,
-  safeLoggedUrl,
-  scrubQuery,
-  withoutQueryParameters,
-  type SerializedRequest,
-} from './log-scrub.js';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { withoutQueryParameters } from './log-scrub.js';
 import { AppConfig } from '../config/app-config.js';
 
 /** Secrets never reach the logs: tokens travel in these headers and bodies. */
@@ -29,54 +22,61 @@ export const redactPaths = [
   '*.*.parameters',
 ];
 
-/** Structured JSON logs (pino), one line per API request with its id; Nest's own logs go through it too. */
+/** The one pino logger of an app: Nest's logs, services' logs and the request lines all go through it. */
+export class RootLogger {
+  constructor(readonly pino: Logger) {}
+}
+
+function createRootLogger(config: AppConfig, destination?: DestinationStream): RootLogger {
+  const options = {
+    level: config.log.level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: (error: Error) => withoutQueryParameters(pino.stdSerializers.err(error)) },
+  };
+  return new RootLogger(destination ? pino(options, destination) : pino(options));
+}
+
+/**
+ * Structured JSON logs (pino), one line per API request with its id (`requestLog`, mounted by
+ * configureApp); Nest's own logs go through it too. nestjs-pino gives Nest its logger and, per request,
+ * makes `req.log` (bound to the request id) the logger of what services log while serving it.
+ */
+/** Holds the app's RootLogger, so nestjs-pino and the request log share the one instance. */
+@Module({})
+class RootLoggerModule {}
+
 @Module({})
 export class LoggingModule {
   /** `destination` defaults to stdout; tests pass a stream to read what was logged. */
   static forRoot(destination?: DestinationStream): DynamicModule {
+    const rootModule: DynamicModule = {
+      module: RootLoggerModule,
+      providers: [
+        {
+          provide: RootLogger,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => createRootLogger(config, destination),
+        },
+      ],
+      exports: [RootLogger],
+    };
     return {
       module: LoggingModule,
       imports: [
+        rootModule,
         LoggerModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => {
-            const options = {
-              level: config.log.level,
-              // assignRequestId (the first middleware) already chose the id.
-              genReqId: (req: { id?: unknown }) => (typeof req.id === 'string' ? req.id : 'unknown'),
-              quietReqLogger: true,
-              redact: { paths: redactPaths, censor: '[redacted]' },
-              serializers: {
-                // pino-http hands these the standard serialization of the request, response and error.
-                // Every request pays for its line (the request's part is serialized when it starts), so
-                // it carries what a reader needs, not every header.
-                req: (req: SerializedRequest) => ({
-                  id: req.id,
-                  method: req.method,
-                  url: safeLoggedUrl(req.url),
-                  query: scrubQuery(req.query),
-                  headers: loggedRequestHeaders(req.headers),
-                  remoteAddress: req.remoteAddress,
-                }),
-                res: (res: { statusCode?: unknown; headers?: Record<string, unknown> }) => ({
-                  statusCode: res.statusCode,
-                  headers: loggedResponseHeaders(res.headers),
-                }),
-                err: withoutQueryParameters,
-              },
-              customLogLevel: (_req: unknown, res: { statusCode: number }, error?: Error) =>
-                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-              // Health checks run every few seconds; logging them would drown everything else.
-              autoLogging: { ignore: (req: { url?: string }) => req.url === '/api/health' },
-            } as const;
-            return {
-              // Under the global prefix this is /api/{*path}: API requests are logged, static files are not.
-              forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-              pinoHttp: destination ? [options, destination] : options,
-            };
-          },
+          imports: [rootModule],
+          inject: [RootLogger],
+          useFactory: (logger: RootLogger) => ({
+            // The request's logger is made by requestLog: nestjs-pino only binds it to the request's context.
+            useExisting: true,
+            pinoHttp: { logger: logger.pino },
+            // Under the global prefix this is /api/{*path}.
+            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          }),
         }),
       ],
+      exports: [rootModule],
     };
   }
 }
