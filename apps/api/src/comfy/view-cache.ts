@@ -1,4 +1,5 @@
 import type { ComfyImageRef } from '@atelier/contract';
+import { ByteBudgetLru } from '../common/byte-budget-lru.js';
 
 /** A body larger than this is streamed but never kept: one huge image must not flush the whole cache. */
 export const maxCachedImageBytes = 16 * 1024 * 1024;
@@ -20,13 +21,12 @@ export interface CachedImage {
  * restart, but the new file's ETag (mtime + size) differs and the revalidation fetches it.
  */
 export class ViewCache {
-  /** Map order is recency order: a hit moves its entry to the end, eviction takes from the front. */
-  private readonly entries = new Map<string, CachedImage>();
-  private bytes = 0;
+  private readonly entries: ByteBudgetLru<string, CachedImage>;
   readonly maxEntryBytes: number;
 
   constructor(readonly budgetBytes: number) {
     this.maxEntryBytes = Math.min(maxCachedImageBytes, budgetBytes);
+    this.entries = new ByteBudgetLru(budgetBytes, (entry) => entry.body.length);
   }
 
   static key(ref: ComfyImageRef): string {
@@ -43,7 +43,7 @@ export class ViewCache {
   }
 
   get totalBytes(): number {
-    return this.bytes;
+    return this.entries.totalBytes;
   }
 
   /** Whether a body of this length (when known) may be kept. */
@@ -52,34 +52,19 @@ export class ViewCache {
   }
 
   get(key: string): CachedImage | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry;
+    return this.entries.get(key);
   }
 
   set(key: string, entry: CachedImage): void {
-    this.delete(key);
-    if (!this.accepts(entry.body.length)) return;
-    this.entries.set(key, entry);
-    this.bytes += entry.body.length;
-    for (const [oldest, old] of this.entries) {
-      if (this.bytes <= this.budgetBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.body.length;
-    }
+    this.entries.delete(key);
+    if (this.accepts(entry.body.length)) this.entries.set(key, entry);
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
     this.entries.delete(key);
-    this.bytes -= entry.body.length;
   }
 
   clear(): void {
     this.entries.clear();
-    this.bytes = 0;
   }
 }

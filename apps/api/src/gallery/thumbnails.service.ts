@@ -3,22 +3,22 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
+import { ByteBudgetLru } from '../common/byte-budget-lru.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { isCode } from './image-files.js';
 import type { ImageEntity } from './image.entity.js';
 
 export const thumbnailMaxSide = 512;
 
-/** Thumbnails kept in memory, most recently used first out last: a gallery page shows the same few dozen. */
+/** Thumbnails kept in memory, least recently used out first: a gallery page shows the same few dozen. */
 const keptBytesMax = 32 * 1024 * 1024;
 
 /** WebP thumbnails: EXIF-rotated, at most 512 px a side, never enlarged. */
 @Injectable()
 export class ThumbnailsService {
   private readonly maxPixels: number;
-  /** Absolute path → bytes, in least recently used order. */
-  private readonly kept = new Map<string, Buffer>();
-  private keptBytes = 0;
+  /** Absolute path → bytes. */
+  private readonly kept = new ByteBudgetLru<string, Buffer>(keptBytesMax, (bytes) => bytes.length);
 
   constructor(
     config: AppConfig,
@@ -51,34 +51,16 @@ export class ThumbnailsService {
    */
   async bytesOf(path: string): Promise<Buffer> {
     const hit = this.kept.get(path);
-    if (hit) {
-      this.kept.delete(path);
-      this.kept.set(path, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const bytes = await readFile(path);
-    this.keep(path, bytes);
+    // One large thumbnail must not flush the others.
+    if (bytes.length <= keptBytesMax / 64) this.kept.set(path, bytes);
     return bytes;
   }
 
   /** Drops a thumbnail from memory (its image was removed, or it is being made again). */
   forget(path: string): void {
-    const bytes = this.kept.get(path);
-    if (!bytes) return;
     this.kept.delete(path);
-    this.keptBytes -= bytes.length;
-  }
-
-  private keep(path: string, bytes: Buffer): void {
-    if (bytes.length > keptBytesMax / 64) return;
-    this.forget(path);
-    this.kept.set(path, bytes);
-    this.keptBytes += bytes.length;
-    for (const [oldest, old] of this.kept) {
-      if (this.keptBytes <= keptBytesMax) break;
-      this.kept.delete(oldest);
-      this.keptBytes -= old.length;
-    }
   }
 
   /** Makes a stored image's thumbnail again from its original (e.g. after it was deleted on disk). */
