@@ -3,6 +3,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { setUntrustedImageHeaders } from './view-proxy.js';
 
 /** One kept sampler preview: its bytes are served by GET /api/comfy/jobs/:promptId/preview?seq=… */
 export interface KeptPreview {
@@ -155,7 +156,6 @@ export function sendPreview(response: Response, preview: KeptPreview | null): vo
   response.setHeader('Content-Type', preview.mime);
   response.setHeader('Content-Length', preview.bytes.length);
   response.setHeader('Cache-Control', previewCacheControl);
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+  setUntrustedImageHeaders(response);
   response.end(preview.bytes);
 }

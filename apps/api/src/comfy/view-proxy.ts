@@ -225,6 +225,11 @@ function ignore(): void {}
 
 function setSafetyHeaders(response: Response): void {
   response.setHeader('Cache-Control', 'private, max-age=3600');
+  setUntrustedImageHeaders(response);
+}
+
+/** Bytes ComfyUI made (views, sampler previews): never sniffed into another type, never run as a page. */
+export function setUntrustedImageHeaders(response: Response): void {
   response.setHeader('X-Content-Type-Options', 'nosniff');
   response.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
 }
