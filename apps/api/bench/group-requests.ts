@@ -205,7 +205,9 @@ async function run(): Promise<Figure[]> {
       const cpu = process.cpuUsage(before);
       if (result.type !== 'result') throw new Error('the bench client answered out of turn');
       if (result.failures > 0) {
-        throw new Error(`${route.name}: ${result.failures} requests failed (${result.statuses.join(', ')})`);
+        throw new Error(
+          `${route.name}: ${result.failures} requests failed (${JSON.stringify(result.failureKinds)})`,
+        );
       }
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);
       return {

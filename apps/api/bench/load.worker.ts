@@ -1,74 +1,7 @@
-/** An HTTP load generator on its own thread: `total` GETs of one URL, `concurrency` at a time. */
-import { Agent, request } from 'node:http';
+/** The view group's load generator on its own thread (see http-load.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
+import { runHttpLoad, type LoadJob } from './http-load.js';
 
-export interface LoadJob {
-  url: string;
-  headers: Record<string, string>;
-  concurrency: number;
-  total: number;
-}
+export type { LoadJob, LoadResult } from './http-load.js';
 
-export interface LoadResult {
-  latenciesMs: number[];
-  elapsedMs: number;
-  bytes: number;
-  failures: number;
-  /** Why requests failed: `status 502`, `ECONNRESET`, … → how many. */
-  failureKinds: Record<string, number>;
-}
-
-const job = workerData as LoadJob;
-const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
-
-function once(): Promise<{ ms: number; bytes: number; ok: boolean; kind: string }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = request(job.url, { agent, headers: job.headers }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () =>
-        resolve({
-          ms: performance.now() - started,
-          bytes,
-          ok: res.statusCode === 200,
-          kind: `status ${res.statusCode}`,
-        }),
-      );
-    });
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ms: performance.now() - started, bytes: 0, ok: false, kind: error.code ?? error.message }),
-    );
-    req.end();
-  });
-}
-
-const latenciesMs: number[] = [];
-let bytes = 0;
-let failures = 0;
-const failureKinds: Record<string, number> = {};
-let started = 0;
-const begin = performance.now();
-await Promise.all(
-  Array.from({ length: job.concurrency }, async () => {
-    while (started < job.total) {
-      started += 1;
-      const result = await once();
-      if (!result.ok) {
-        failures += 1;
-        failureKinds[result.kind] = (failureKinds[result.kind] ?? 0) + 1;
-      }
-      latenciesMs.push(result.ms);
-      bytes += result.bytes;
-    }
-  }),
-);
-const result: LoadResult = {
-  latenciesMs,
-  elapsedMs: performance.now() - begin,
-  bytes,
-  failures,
-  failureKinds,
-};
-agent.destroy();
-parentPort?.postMessage(result);
+parentPort?.postMessage(await runHttpLoad(workerData as LoadJob));

@@ -4,7 +4,7 @@
  * API's process while its CPU per request is measured.
  */
 import { startComfySim } from '@atelier/comfy-sim';
-import { Agent, request } from 'node:http';
+import { runHttpLoad } from './http-load.js';
 
 export interface RequestsLoad {
   type: 'load';
@@ -16,44 +16,19 @@ export interface RequestsLoad {
 
 export type RequestsClientMessage =
   | { type: 'sim'; url: string }
-  | { type: 'result'; latenciesMs: number[]; elapsedMs: number; failures: number; statuses: number[] };
+  | {
+      type: 'result';
+      latenciesMs: number[];
+      elapsedMs: number;
+      failures: number;
+      failureKinds: Record<string, number>;
+    };
 
 const send = (message: RequestsClientMessage) => process.send?.(message);
 
 async function load(job: RequestsLoad): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
-  const once = (): Promise<{ ms: number; status: number }> => {
-    const started = performance.now();
-    return new Promise((resolve) => {
-      const req = request(job.url, { agent, headers: job.headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
-      });
-      req.on('error', () => resolve({ ms: performance.now() - started, status: 0 }));
-      req.end();
-    });
-  };
-  const latenciesMs: number[] = [];
-  const statuses = new Set<number>();
-  let failures = 0;
-  let started = 0;
-  const begin = performance.now();
-  await Promise.all(
-    Array.from({ length: job.concurrency }, async () => {
-      while (started < job.total) {
-        started += 1;
-        const result = await once();
-        if (result.status !== 200) {
-          failures += 1;
-          statuses.add(result.status);
-        }
-        latenciesMs.push(result.ms);
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - begin;
-  agent.destroy();
-  send({ type: 'result', latenciesMs, elapsedMs, failures, statuses: [...statuses] });
+  const { latenciesMs, elapsedMs, failures, failureKinds } = await runHttpLoad(job);
+  send({ type: 'result', latenciesMs, elapsedMs, failures, failureKinds });
 }
 
 const sim = await startComfySim({ port: 0, stepMs: 50 });
