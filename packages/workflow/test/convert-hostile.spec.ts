@@ -35,6 +35,26 @@ const text = (value: string, id = 1) => ({ id, type: 'CLIPTextEncode', widgets_v
 const save = (prefix: string, id = 1) => ({ id, type: 'SaveImage', widgets_values: [prefix] });
 const chainLinks = (n: number) => Array.from({ length: n }, (_, i) => [i + 1, i, 0, i + 1, 0, '*']);
 
+/** Reroutes 1 … last − 1, link i into node i, then node `last`: an EmptyImage whose width widget takes link `last`. */
+function rerouteChainToWidth(last: number): unknown[] {
+  const nodes: unknown[] = [];
+  for (let i = 1; i < last; i++) {
+    nodes.push({
+      id: i,
+      type: 'Reroute',
+      inputs: [{ name: '', type: '*', link: i }],
+      outputs: [{ links: [i + 1] }],
+    });
+  }
+  nodes.push({
+    id: last,
+    type: 'EmptyImage',
+    inputs: [{ name: 'width', type: 'INT', widget: { name: 'width' }, link: last }],
+    widgets_values: [8, 8, 1, 0],
+  });
+  return nodes;
+}
+
 describe('hostile workflows convert in linear time', () => {
   it('a prompt of "/* " repeated 350,000 times (1 MB, no comment end)', () => {
     const value = '/* '.repeat(350_000);
@@ -104,20 +124,7 @@ describe('hostile workflows convert in linear time', () => {
     for (let i = 0; i < 2_500; i++) {
       nodes.push({ id: `p${i}`, type: 'PrimitiveNode', widgets_values: [5], outputs: [{ links: [1] }] });
     }
-    for (let i = 1; i < 2_499; i++) {
-      nodes.push({
-        id: i,
-        type: 'Reroute',
-        inputs: [{ name: '', type: '*', link: i }],
-        outputs: [{ links: [i + 1] }],
-      });
-    }
-    nodes.push({
-      id: 2_499,
-      type: 'EmptyImage',
-      inputs: [{ name: 'width', type: 'INT', widget: { name: 'width' }, link: 2_499 }],
-      widgets_values: [8, 8, 1, 0],
-    });
+    nodes.push(...rerouteChainToWidth(2_499));
     const result = timed({ nodes, links: chainLinks(2_499) });
     expect(result.issues?.[0]?.reason).toMatch(/Reroute or bypassed nodes more than/);
     expect(result.ms).toBeLessThan(bound);
@@ -127,20 +134,7 @@ describe('hostile workflows convert in linear time', () => {
     const nodes: unknown[] = [
       { id: 0, type: 'PrimitiveNode', widgets_values: [64], outputs: [{ links: [1] }] },
     ];
-    for (let i = 1; i < 4_000; i++) {
-      nodes.push({
-        id: i,
-        type: 'Reroute',
-        inputs: [{ name: '', type: '*', link: i }],
-        outputs: [{ links: [i + 1] }],
-      });
-    }
-    nodes.push({
-      id: 4_000,
-      type: 'EmptyImage',
-      inputs: [{ name: 'width', type: 'INT', widget: { name: 'width' }, link: 4_000 }],
-      widgets_values: [8, 8, 1, 0],
-    });
+    nodes.push(...rerouteChainToWidth(4_000));
     const result = timed({ nodes, links: chainLinks(4_000) });
     expect(result.prompt?.['4000']?.inputs.width).toBe(64);
     expect(result.ms).toBeLessThan(bound);
