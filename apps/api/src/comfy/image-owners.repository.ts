@@ -1,8 +1,8 @@
 import type { ComfyImageRef } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
+import { preparedStatement } from '../database/prepared.js';
 
 const ownsSql = `SELECT 1 FROM "comfy_image_owners"
   WHERE "type" = ? AND "subfolder" = ? AND "filename" = ? AND "owner_id" = ? LIMIT 1`;
@@ -14,14 +14,15 @@ const ownsSql = `SELECT 1 FROM "comfy_image_owners"
  */
 @Injectable()
 export class ImageOwnersRepository {
-  private probe: { handle: BetterSqlite3.Database; statement: BetterSqlite3.Statement } | null = null;
+  private readonly ownsStatement;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.ownsStatement = preparedStatement<{ 1: 1 }>(db, ownsSql);
+  }
 
   /**
-   * One probe of the primary key: the whole cost /view pays for ownership. A statement prepared once on
-   * TypeORM's own better-sqlite3 handle (so it reads what TypeORM wrote), again if that handle changes;
-   * TypeORM's `query` prepared it anew on every view and cost several times the lookup.
+   * One probe of the primary key: the whole cost /view pays for ownership. A prepared statement
+   * (database/prepared.ts); TypeORM's `query` prepared it anew on every view and cost several times the lookup.
    */
   owns(ownerId: number, ref: ComfyImageRef): boolean {
     return this.ownsStatement().get(ref.type, ref.subfolder, ref.filename, ownerId) !== undefined;
@@ -45,16 +46,5 @@ export class ImageOwnersRepository {
         [ref.type, ref.subfolder, ref.filename, promptId],
       );
     }
-  }
-
-  private ownsStatement(): BetterSqlite3.Statement {
-    const handle = (this.db.driver as unknown as { databaseConnection: BetterSqlite3.Database })
-      .databaseConnection;
-    let probe = this.probe;
-    if (probe?.handle !== handle) {
-      probe = { handle, statement: handle.prepare(ownsSql) };
-      this.probe = probe;
-    }
-    return probe.statement;
   }
 }

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ObjectLiteral, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 /**
  * A read statement prepared once on the TypeORM connection's own better-sqlite3 handle, for the queries
@@ -8,14 +8,15 @@ import type { ObjectLiteral, Repository } from 'typeorm';
  * changes (a data source closed and opened again).
  */
 export function preparedStatement<Row>(
-  rows: Repository<ObjectLiteral>,
+  /** A repository or the data source: whatever reaches TypeORM's connection. */
+  source: { readonly manager: EntityManager },
   sql: string,
 ): () => BetterSqlite3.Statement<unknown[], Row> {
   let handle: BetterSqlite3.Database | null = null;
   let statement: BetterSqlite3.Statement<unknown[], Row> | null = null;
   return () => {
     const current = (
-      rows.manager.connection.driver as unknown as { databaseConnection: BetterSqlite3.Database }
+      source.manager.connection.driver as unknown as { databaseConnection: BetterSqlite3.Database }
     ).databaseConnection;
     if (statement === null || handle !== current) {
       statement = current.prepare<unknown[], Row>(sql);
