@@ -43,7 +43,7 @@ export class LoginThrottle {
   constructor(private readonly config: AppConfig) {}
 
   /** Admits an attempt (counting it as a failure for now) or throws 429 `rate_limited` with Retry-After. */
-  begin(ip: string, username: string, now = Date.now()): LoginAttempt {
+  private begin(ip: string, username: string, now = Date.now()): LoginAttempt {
     const account = username.toLowerCase();
     this.assertIpAllowed(ip, now);
     const state = this.accountState(account, now);
@@ -58,7 +58,7 @@ export class LoginThrottle {
   }
 
   /** The attempt failed: the IP and the account count one more failure; the account waits longer. */
-  failed(attempt: LoginAttempt, now = Date.now()): void {
+  private failed(attempt: LoginAttempt, now = Date.now()): void {
     this.settle(attempt.ip);
     this.failures.set(
       attempt.ip,
@@ -78,7 +78,7 @@ export class LoginThrottle {
   }
 
   /** The attempt succeeded: it was no failure after all, and the account starts afresh. */
-  succeeded(attempt: LoginAttempt): void {
+  private succeeded(attempt: LoginAttempt): void {
     this.settle(attempt.ip);
     this.accounts.delete(attempt.account);
   }
@@ -105,7 +105,7 @@ export class LoginThrottle {
   }
 
   /** The attempt never reached verification: no password was tried. */
-  abandoned(attempt: LoginAttempt): void {
+  private abandoned(attempt: LoginAttempt): void {
     this.settle(attempt.ip);
     const state = this.accounts.get(attempt.account);
     if (state) state.pending = Math.max(0, state.pending - 1);
