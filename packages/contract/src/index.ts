@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './health.js';
 export * from './comfy.js';
 export * from './gallery.js';
+export * from './gallery-search.js';
 export * from './comfy-builder.js';
 export * from './comfy-managed.js';
 export * from './comfy-workflows.js';

@@ -1,7 +1,10 @@
 import type { GalleryMime } from '@atelier/contract';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Table shape only; never sent over HTTP (see GalleryImage). JSON columns hold serialized text. */
+/**
+ * Table shape only; never sent over HTTP (see GalleryImage). JSON columns hold serialized text. The search
+ * and curation columns (migration GallerySearch1764500000000) are not mapped: ImageSearchIndex writes them.
+ */
 @Entity({ name: 'gallery_images' })
 export class ImageEntity {
   @PrimaryGeneratedColumn()

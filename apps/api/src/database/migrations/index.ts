@@ -6,6 +6,7 @@ import { JobTemplates1764100000000 } from './1764100000000-job-templates.js';
 import { UserMustChangePassword1764210000000 } from './1764210000000-user-must-change-password.js';
 import { ComfyImageOwners1764300000000 } from './1764300000000-comfy-image-owners.js';
 import { AuditLog1764400000000 } from './1764400000000-audit-log.js';
+import { GallerySearch1764500000000 } from './1764500000000-gallery-search.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   UserMustChangePassword1764210000000,
   ComfyImageOwners1764300000000,
   AuditLog1764400000000,
+  GallerySearch1764500000000,
 ];
