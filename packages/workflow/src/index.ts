@@ -60,3 +60,8 @@ export { parseTxt2ImgParams, type CheckedTxt2ImgParams } from './txt2img/txt2img
 export { txt2imgFeatureNodeClasses } from './txt2img/features.js';
 export { Txt2ImgBuildError, isTxt2ImgBuildError, type Txt2ImgIssue } from './txt2img/txt2img-error.js';
 export { builtinTxt2ImgTemplate, defaultTxt2ImgGraph } from './txt2img/default-graph.js';
+export { emptyGraphParams, type GraphLora, type GraphParams } from './metadata/graph-params.js';
+export { paramsFromApiPrompt } from './metadata/params-from-api-prompt.js';
+export { readPngTextChunks } from './metadata/png-text-chunks.js';
+export { paramsFromA1111 } from './metadata/a1111-parameters.js';
+export { paramsFromPngChunks, type PngParams, type PngParamsOptions } from './metadata/png-params.js';
