@@ -226,21 +226,4 @@ describe('paramsFromApiPrompt over common graph shapes', () => {
       cfg: null,
     });
   });
-
-  it('takes the LoRAs of a Power Lora Loader that are on', () => {
-    const prompt = defaultWith({
-      '3': node('KSampler', { ...(pair('01_')['3'] as { inputs: object }).inputs, model: ['20', 0] }),
-      '20': node('Power Lora Loader (rgthree)', {
-        lora_1: { on: true, lora: 'a.safetensors', strength: 0.5 },
-        lora_2: { on: false, lora: 'b.safetensors', strength: 1 },
-        lora_3: { on: true, lora: 'c.safetensors', strength: -1 },
-        model: ['4', 0],
-        clip: ['4', 1],
-      }),
-    });
-    expect(paramsFromApiPrompt(prompt).loras).toEqual([
-      { name: 'a.safetensors', weight: 0.5 },
-      { name: 'c.safetensors', weight: -1 },
-    ]);
-  });
 });

@@ -17,7 +17,18 @@ import {
 } from './graph-reader.js';
 
 /** The text widgets of the core encoders, in the order their texts are joined. */
-const textKeys = ['text', 'text_g', 'text_l', 'clip_l', 'clip_g', 't5xxl', 'prompt', 'bert', 'mt5xl'];
+const textKeys = [
+  'populated_text',
+  'text',
+  'text_g',
+  'text_l',
+  'clip_l',
+  'clip_g',
+  't5xxl',
+  'prompt',
+  'bert',
+  'mt5xl',
+];
 /** conditioning, conditioning_1, conditioning_to, conditioning_from, cond1, … */
 const conditioningKey = /^cond(itioning)?(_?[a-z\d]+)?$/;
 /** Options of string nodes that are not part of the text they output. */
@@ -29,6 +40,8 @@ const stringOptionKeys = new Set([
   'mode',
   'wildcard_text',
 ]);
+export type PromptSide = 'positive' | 'negative';
+
 /** Characters produced over one walk: a crafted graph of ever-growing joins stops here. */
 const maxTotalChars = 1_000_000;
 const maxTextLength = 20_000;
@@ -40,11 +53,15 @@ export class TextResolver {
 
   constructor(private readonly reader: GraphReader) {}
 
-  /** The text of the conditioning a link carries; '' when it is known to be empty, null when unknown. */
-  conditioning(value: unknown, depth = 0): string | null {
+  /**
+   * The text of the conditioning a link carries, for the sampler input `side`; '' when it is known to be empty,
+   * null when unknown.
+   */
+  conditioning(value: unknown, side: PromptSide, depth = 0): string | null {
     const linked = depth < maxDepth ? this.reader.follow(value) : null;
     if (!linked) return null;
-    return this.memoized(`c:${linked.node.id}:${linked.slot}`, () => this.conditioningOf(linked, depth));
+    const key = `c:${side}:${linked.node.id}:${linked.slot}`;
+    return this.memoized(key, () => this.conditioningOf(linked, side, depth));
   }
 
   /** A literal string, or the string a string node outputs. */
@@ -55,16 +72,20 @@ export class TextResolver {
     return this.memoized(`s:${linked.node.id}:${linked.slot}`, () => this.stringOf(linked, depth));
   }
 
-  private conditioningOf({ node, slot }: LinkedNode, depth: number): string | null {
+  private conditioningOf({ node, slot }: LinkedNode, side: PromptSide, depth: number): string | null {
     if (node.classType === 'ConditioningZeroOut') return '';
     // ControlNetApplyAdvanced, InpaintModelConditioning, …: outputs 0 and 1 are the positive and negative.
     if (hasLinkInput(node, 'positive') && hasLinkInput(node, 'negative')) {
-      const side = slot === 0 ? 'positive' : slot === 1 ? 'negative' : null;
-      return side ? this.conditioning(inputOf(node, side), depth + 1) : null;
+      const output = slot === 0 ? 'positive' : slot === 1 ? 'negative' : null;
+      return output ? this.conditioning(inputOf(node, output), side, depth + 1) : null;
+    }
+    // Loaders that encode both texts themselves (Efficiency Nodes' Efficient Loader, …) output both conditionings.
+    if (typeof inputOf(node, 'positive') === 'string' && typeof inputOf(node, 'negative') === 'string') {
+      return this.string(inputOf(node, side), depth + 1);
     }
     const pieces: (string | null)[] = [];
     for (const [name, value] of entriesOf(node)) {
-      if (conditioningKey.test(name) && linkOf(value)) pieces.push(this.conditioning(value, depth + 1));
+      if (conditioningKey.test(name) && linkOf(value)) pieces.push(this.conditioning(value, side, depth + 1));
     }
     for (const key of textKeys) {
       if (hasOwn(node.inputs, key)) pieces.push(this.string(inputOf(node, key), depth + 1));

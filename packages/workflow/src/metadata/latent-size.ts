@@ -19,8 +19,9 @@ export function readLatentSize(reader: GraphReader, latent: unknown): LatentSize
   for (let depth = 0; linked && depth < maxDepth && !seen.has(linked.node.id); depth += 1) {
     const { node } = linked;
     seen.add(node.id);
-    const width = numberInput(node, 'width');
-    const height = numberInput(node, 'height');
+    // empty_latent_*: loaders that make the latent too (the Efficient Loader).
+    const width = numberInput(node, 'width') ?? numberInput(node, 'empty_latent_width');
+    const height = numberInput(node, 'height') ?? numberInput(node, 'empty_latent_height');
     if (width !== null && height !== null) return { width, height };
     if (inputOf(node, 'pixels') !== undefined || inputOf(node, 'scale_by') !== undefined) return unknown;
     const next = latentInputs.map((name) => reader.input(node, name)).find((found) => found !== null);

@@ -24,13 +24,14 @@ export interface ModelChain {
 const checkpointKeys = ['ckpt_name', 'unet_name'];
 
 /**
- * LoraLoader and LoraLoaderModelOnly: `lora_name` at `strength_model`. rgthree's Power Lora Loader keeps each as an
+ * LoraLoader and LoraLoaderModelOnly: `lora_name` at `strength_model` (`lora_model_strength` in the Efficient
+ * Loader, whose "None" means no LoRA). rgthree's Power Lora Loader keeps each as an
  * object `{on, lora, strength}`. A LoRA whose strength is wired from another node is left out (not exact).
  */
 function lorasOf(node: GraphNode): GraphLora[] {
   const name = nameInput(node, 'lora_name');
-  const weight = numberInput(node, 'strength_model');
-  if (name !== null) return weight === null ? [] : [{ name, weight }];
+  const weight = numberInput(node, 'strength_model') ?? numberInput(node, 'lora_model_strength');
+  if (name !== null) return weight === null || name === 'None' ? [] : [{ name, weight }];
   const loras: GraphLora[] = [];
   for (const [, value] of entriesOf(node)) {
     if (!isRecord(value) || value.on === false) continue;
@@ -54,11 +55,12 @@ export function readModelChain(reader: GraphReader, model: unknown): ModelChain 
   for (let depth = 0; linked && depth < maxDepth && !seen.has(linked.node.id); depth += 1) {
     const { node } = linked;
     seen.add(node.id);
+    // Before the checkpoint test: a loader may apply a LoRA of its own (the Efficient Loader).
+    nearestFirst.push(lorasOf(node));
     for (const key of checkpointKeys) {
       const checkpoint = nameInput(node, key);
       if (checkpoint !== null) return { checkpoint, loras: nearestFirst.reverse().flat() };
     }
-    nearestFirst.push(lorasOf(node));
     linked = reader.follow(inputOf(node, 'model'));
   }
   return { checkpoint: null, loras: nearestFirst.reverse().flat() };

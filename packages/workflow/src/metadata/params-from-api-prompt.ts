@@ -18,8 +18,8 @@ function walk(reader: GraphReader): GraphParams {
   const texts = new TextResolver(reader);
   const { checkpoint, loras } = readModelChain(reader, settings.model);
   return {
-    positive: texts.conditioning(settings.positive),
-    negative: texts.conditioning(settings.negative),
+    positive: texts.conditioning(settings.positive, 'positive'),
+    negative: texts.conditioning(settings.negative, 'negative'),
     checkpoint,
     loras,
     sampler: settings.sampler,
