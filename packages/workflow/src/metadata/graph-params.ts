@@ -2,31 +2,19 @@
  * What a ComfyUI graph can tell about how an image was made: the fields of the contract's `ImageParams`
  * other than the template, the backend and the source, which the caller knows from elsewhere.
  */
+import type { ImageLora, ImageParams } from '@atelier/contract';
 
-/** One LoRA as it was applied: its file name and model strength (the contract's `ImageLora`). */
-export interface GraphLora {
-  name: string;
-  weight: number;
-}
+/** One LoRA as it was applied: its file name and model strength. */
+export type GraphLora = ImageLora;
 
 /**
- * The graph-derived part of `ImageParams` (packages/contract/src/gallery-search.ts), field for field; null means
- * the graph does not say (no sampler found, a value wired from another node, an image-to-image latent).
+ * The graph-derived part of `ImageParams`; null means the graph does not say (no sampler found, a value wired
+ * from another node, an image-to-image latent).
  */
-export interface GraphParams {
-  positive: string | null;
-  negative: string | null;
-  checkpoint: string | null;
-  loras: GraphLora[];
-  sampler: string | null;
-  scheduler: string | null;
-  steps: number | null;
-  cfg: number | null;
-  seed: number | null;
-  denoise: number | null;
-  width: number | null;
-  height: number | null;
-}
+export type GraphParams = Omit<
+  ImageParams,
+  'template_id' | 'template_version' | 'backend' | 'backend_version' | 'source'
+>;
 
 export function emptyGraphParams(): GraphParams {
   return {
