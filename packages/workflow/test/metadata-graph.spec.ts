@@ -208,6 +208,53 @@ describe('paramsFromApiPrompt over common graph shapes', () => {
     });
   });
 
+  it('reads an SDXL base + refiner pair of KSamplerAdvanced as its base pass', () => {
+    const advanced = (inputs: object) =>
+      node('KSamplerAdvanced', { cfg: 7, sampler_name: 'euler', scheduler: 'normal', steps: 30, ...inputs });
+    const prompt = {
+      '1': node('CheckpointLoaderSimple', { ckpt_name: 'sd_xl_base_1.0.safetensors' }),
+      '2': node('CheckpointLoaderSimple', { ckpt_name: 'sd_xl_refiner_1.0.safetensors' }),
+      '3': node('CLIPTextEncodeSDXL', { text_g: 'a fox', text_l: 'a fox', clip: ['1', 1] }),
+      '4': node('CLIPTextEncodeSDXL', { text_g: 'blurry', text_l: 'blurry', clip: ['1', 1] }),
+      '5': node('CLIPTextEncodeSDXLRefiner', { ascore: 6, text: 'a fox, sharp', clip: ['2', 1] }),
+      '6': node('CLIPTextEncodeSDXLRefiner', { ascore: 2.5, text: 'blurry', clip: ['2', 1] }),
+      '7': node('EmptyLatentImage', { width: 1024, height: 1024, batch_size: 1 }),
+      '10': advanced({
+        add_noise: 'enable',
+        noise_seed: 721,
+        start_at_step: 0,
+        end_at_step: 24,
+        return_with_leftover_noise: 'enable',
+        model: ['1', 0],
+        positive: ['3', 0],
+        negative: ['4', 0],
+        latent_image: ['7', 0],
+      }),
+      '11': advanced({
+        add_noise: 'disable',
+        noise_seed: 0,
+        start_at_step: 24,
+        end_at_step: 10000,
+        return_with_leftover_noise: 'disable',
+        model: ['2', 0],
+        positive: ['5', 0],
+        negative: ['6', 0],
+        latent_image: ['10', 0],
+      }),
+      '12': node('VAEDecode', { samples: ['11', 0], vae: ['2', 2] }),
+      '13': node('SaveImage', { filename_prefix: 'sdxl', images: ['12', 0] }),
+    };
+    expect(paramsFromApiPrompt(prompt)).toMatchObject({
+      positive: 'a fox',
+      negative: 'blurry',
+      checkpoint: 'sd_xl_base_1.0.safetensors',
+      seed: 721,
+      steps: 30,
+      denoise: 1,
+      width: 1024,
+    });
+  });
+
   it('reads KSamplerAdvanced: noise_seed, a full denoise only from step 0, numbers only when literal', () => {
     const inputs = { ...(pair('01_')['3'] as { inputs: Record<string, unknown> }).inputs };
     delete inputs.seed;
