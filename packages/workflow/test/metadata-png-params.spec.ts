@@ -53,6 +53,18 @@ describe('paramsFromPngChunks', () => {
     expect(paramsFromPngChunks(chunks, { objectInfo: {} }).params).toBeNull();
   });
 
+  it("reads Python's NaN and Infinity tokens as null, leaving strings alone", () => {
+    const pair = defaultPair();
+    const text = JSON.stringify(pair.output)
+      .replace('"cfg":8', '"cfg":NaN')
+      .replace('"denoise":1', '"denoise":-Infinity')
+      .replace('"text, watermark"', '"NaN \\"Infinity\\" text"');
+    expect(() => JSON.parse(text) as unknown).toThrow();
+    const { params, prompt } = paramsFromPngChunks({ prompt: text });
+    expect(params).toMatchObject({ cfg: null, denoise: null, negative: 'NaN "Infinity" text', steps: 20 });
+    expect(prompt?.['3']?.inputs.cfg).toBeNull();
+  });
+
   it('falls back to an A1111 parameters chunk', () => {
     const result = paramsFromPngChunks({ parameters: a1111, prompt: '{not json' });
     expect(result).toMatchObject({ prompt: null, workflow: null, params: { seed: 1234567890 } });

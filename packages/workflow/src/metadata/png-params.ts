@@ -10,6 +10,7 @@ import type { ObjectInfo } from '../object-info.js';
 import { paramsFromA1111 } from './a1111-parameters.js';
 import type { GraphParams } from './graph-params.js';
 import { paramsFromApiPrompt } from './params-from-api-prompt.js';
+import { parsePythonJson } from './python-json.js';
 
 export interface PngParams {
   /** Null when no chunk states parameters. */
@@ -30,12 +31,7 @@ export interface PngParamsOptions {
 
 function parseJson(chunks: Record<string, string>, key: string): unknown {
   const text = hasOwn(chunks, key) ? chunks[key] : undefined;
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  return typeof text === 'string' ? parsePythonJson(text) : undefined;
 }
 
 /** A walk that found no sampler states nothing: the next source may. */
