@@ -1,16 +1,44 @@
-import type { GalleryImageDetail, GalleryPage } from '@atelier/contract';
+import type {
+  GalleryComparison,
+  GalleryFacets,
+  GalleryFilters,
+  GalleryImageDetail,
+  GalleryImagePatch,
+  GallerySearchPage,
+  GallerySearchQuery,
+  GallerySimilar,
+  GalleryValueKind,
+  GalleryValues,
+} from '@atelier/contract';
 import { appConfig } from '../config';
+import { searchParamsOf } from '../domain/gallery-route-query';
 import { http } from './http';
 
 const base = (id: number) => `/gallery/images/${id}`;
+const withQuery = (path: string, params: URLSearchParams) => {
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+};
 
 export const galleryApi = {
-  list: (cursor: string | null, limit: number) => {
-    const search = new URLSearchParams({ limit: String(limit) });
-    if (cursor) search.set('cursor', cursor);
-    return http.get<GalleryPage>(`/gallery/images?${search.toString()}`);
-  },
+  /** One page of a search (no filters: the newest images). */
+  search: (query: GallerySearchQuery, signal?: AbortSignal) =>
+    http.get<GallerySearchPage>(withQuery('/gallery/images', searchParamsOf(query)), { signal }),
+  list: (cursor: string | null, limit: number) =>
+    galleryApi.search({ limit, ...(cursor ? { cursor } : {}), stacks: false }),
+  facets: (filters: GalleryFilters, signal?: AbortSignal) =>
+    http.get<GalleryFacets>(withQuery('/gallery/facets', searchParamsOf(filters)), { signal }),
+  compare: (ids: readonly number[]) =>
+    http.get<GalleryComparison>(`/gallery/compare?ids=${ids.map(String).join(',')}`),
+  similar: (id: number, limit: number) =>
+    http.get<GallerySimilar>(`${base(id)}/similar?limit=${String(limit)}`),
+  values: (kind: GalleryValueKind, prefix: string, limit: number, signal?: AbortSignal) =>
+    http.get<GalleryValues>(
+      withQuery('/gallery/values', new URLSearchParams({ kind, prefix, limit: String(limit) })),
+      { signal },
+    ),
   get: (id: number) => http.get<GalleryImageDetail>(base(id)),
+  patch: (id: number, body: GalleryImagePatch) => http.patch<GalleryImageDetail>(base(id), body),
   remove: (id: number) => http.delete<void>(base(id)),
 };
 

@@ -7,6 +7,7 @@ import { ApiError } from '../api/http';
 import { appConfig } from '../config';
 import { callComfy, fetchComfyImage } from './comfy-call';
 import { describeError } from './errors';
+import { useGallerySearchStore } from './gallery-search';
 import { useNotificationsStore } from './notifications';
 import type { LoadStatus } from './users';
 
@@ -82,6 +83,8 @@ export const useGalleryStore = defineStore('gallery', () => {
 
   /** Freshly ingested images go on top, so the gallery shows them without a reload. */
   function addIngested(added: GalleryImage[]): void {
+    // The search shows them the next time the gallery opens.
+    useGallerySearchStore().invalidate();
     if (!hasLoaded) return;
     const known = new Set(images.value.map((image) => image.id));
     const fresh = added.filter((image) => !known.has(image.id));
@@ -105,6 +108,7 @@ export const useGalleryStore = defineStore('gallery', () => {
     try {
       await galleryApi.remove(id);
       images.value = images.value.filter((image) => image.id !== id);
+      useGallerySearchStore().drop(id);
       details.value.delete(id);
       triggerRef(details);
       notifications.success({ title: 'Image deleted' });

@@ -4,12 +4,14 @@ import type {
   ComfyWatchState,
   ErrorCode,
   GalleryImageDetail,
+  ImageParams,
   JobSummary,
   ManagedComfyStatus,
   Txt2ImgParams,
 } from '@atelier/contract';
 import type { AuthUser, ObjectInfo } from '@atelier/contract';
 import { txt2imgFeatures } from '@atelier/contract';
+import { routeGallerySearch } from './fake-gallery-search';
 
 /** A failure the fake answers instead of the route, once, for the first request that matches. */
 export interface FakeFailure {
@@ -104,6 +106,29 @@ export function samplePresets(): ComfyPresetSummary[] {
   ];
 }
 
+/** The searchable parameters of a fake image: one checkpoint, seed = id. */
+export function searchParams(id: number): ImageParams {
+  return {
+    positive: `image ${id}`,
+    negative: null,
+    checkpoint: 'sdxl.safetensors',
+    loras: [],
+    sampler: 'euler',
+    scheduler: 'normal',
+    steps: 20,
+    cfg: 7,
+    seed: id,
+    denoise: 1,
+    width: 1024,
+    height: 768,
+    template_id: null,
+    template_version: null,
+    backend: null,
+    backend_version: null,
+    source: 'params',
+  };
+}
+
 export function galleryImage(id: number, username = 'cora'): GalleryImageDetail {
   const url = `/api/gallery/images/${id}`;
   return {
@@ -118,6 +143,12 @@ export function galleryImage(id: number, username = 'cora'): GalleryImageDetail 
     created_by: { id: 2, username },
     file_url: `${url}/file`,
     thumbnail_url: `${url}/thumbnail`,
+    params: searchParams(id),
+    rating: 0,
+    favorite: false,
+    tags: [],
+    status: 'private',
+    note: null,
     provenance: {
       prompt_id: `p-${id}`,
       params: { caption: `image ${id}`, seed: id, steps: 20, cfg: 7, width: 1024, height: 768 },
@@ -255,14 +286,8 @@ export function routeComfy(
     });
     return path.endsWith('/from-job') ? reply(201, { items }) : reply(201, items[0]);
   }
-  if (method === 'GET' && path === '/api/gallery/images') {
-    const limit = Number(url.searchParams.get('limit') ?? 50);
-    const before = Number(url.searchParams.get('cursor') ?? Infinity);
-    const page = comfy.gallery.filter((image) => image.id < before).slice(0, limit);
-    const last = page.at(-1);
-    const hasMore = last !== undefined && comfy.gallery.some((image) => image.id < last.id);
-    return reply(200, { items: page, next_cursor: hasMore ? String(last.id) : null });
-  }
+  const searched = routeGallerySearch(comfy.gallery, method, url, reply, fail);
+  if (searched) return searched;
   const imagePath = /^\/api\/gallery\/images\/(\d+)$/.exec(path);
   if (imagePath) {
     const id = Number(imagePath[1]);

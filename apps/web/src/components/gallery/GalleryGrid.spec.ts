@@ -1,20 +1,27 @@
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
+import type { GalleryTileEntry } from '../../domain/gallery-display';
 import { galleryImage } from '../../test/fake-comfy';
 import GalleryGrid from './GalleryGrid.vue';
 
 // 100,000 images share one object: the test is about DOM nodes, not about building fixtures.
 const sample = galleryImage(1);
-const manyImages = (count: number) => Array.from({ length: count }, (_, i) => ({ ...sample, id: count - i }));
+const manyTiles = (count: number): GalleryTileEntry[] =>
+  Array.from({ length: count }, (_, i) => ({
+    item: { ...sample, id: count - i },
+    stack: null,
+    openStack: null,
+    isStackHead: false,
+  }));
 
 afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function mountGrid(count: number, hasMore = false) {
+function mountGrid(count: number, hasMore = false, tiles = manyTiles(count)) {
   return mount(GalleryGrid, {
-    props: { images: manyImages(count), hasMore, isLoadingMore: false },
+    props: { tiles, selected: [], hasMore, isLoadingMore: false },
     attachTo: document.body,
   });
 }
@@ -66,5 +73,20 @@ describe('GalleryGrid', () => {
       .attributes('style')
       ?.match(/repeat\((\d+)/)?.[1];
     expect(document.activeElement?.getAttribute('data-index')).toBe(String(1 + Number(columns)));
+  });
+
+  it('picks a tile with Space, and opens a stack in place instead of the lightbox', async () => {
+    const tiles = manyTiles(5);
+    tiles[1] = { ...tiles[1]!, stack: { key: 'k', count: 3 } };
+    const wrapper = mountGrid(5, false, tiles);
+    await wrapper.get('[data-index="0"]').trigger('keydown', { key: ' ' });
+    expect(wrapper.emitted('select')).toEqual([[5]]);
+    await wrapper.get('[data-index="1"]').trigger('click');
+    expect(wrapper.emitted('toggleStack')).toEqual([['k']]);
+    expect(wrapper.emitted('open')).toBeUndefined();
+    expect(wrapper.get('[data-index="1"]').attributes('aria-label')).toContain('Stack of 3 images');
+    await wrapper.setProps({ selected: [5] });
+    expect(wrapper.get('[aria-label="Select image 5"]').attributes('aria-pressed')).toBe('true');
+    expect(wrapper.get('[aria-label="Select image 4"]').attributes('aria-pressed')).toBe('false');
   });
 });
