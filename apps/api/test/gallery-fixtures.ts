@@ -126,7 +126,14 @@ export class SimJobSource implements GalleryJobSource {
         : entry.status?.completed
           ? 'failed'
           : 'running';
-    return { prompt_id: promptId, ...known, workflow: this.workflows.get(promptId) ?? null, images, status };
+    return {
+      prompt_id: promptId,
+      ...known,
+      workflow: this.workflows.get(promptId) ?? null,
+      images,
+      status,
+      ...noTemplateOrBackend,
+    };
   }
 
   async fetchImage(ref: ComfyImageRef): Promise<Buffer> {
@@ -178,3 +185,11 @@ export function twoImagePrompt(): Record<string, unknown> {
   });
   return { '1': empty(0, 64), '2': save('1', 'first'), '3': empty(16_711_680, 32), '4': save('3', 'second') };
 }
+
+/** The JobRecord fields these fixtures have no use for. */
+export const noTemplateOrBackend = {
+  template_id: null,
+  template_version: null,
+  backend: null,
+  backend_version: null,
+} as const;

@@ -14,6 +14,7 @@ import {
   SimJobSource,
   type GalleryJobSource,
   twoImagePrompt,
+  noTemplateOrBackend,
 } from './gallery-fixtures.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
@@ -196,7 +197,15 @@ describe('POST /api/comfy/ingest/from-job (ComfyUI simulator behind the job sour
     await start({
       findJob: async (id) =>
         id === promptId
-          ? { prompt_id: id, owner_id: 1, params: null, workflow: null, images: refs, status: 'succeeded' }
+          ? {
+              prompt_id: id,
+              owner_id: 1,
+              params: null,
+              workflow: null,
+              images: refs,
+              status: 'succeeded',
+              ...noTemplateOrBackend,
+            }
           : null,
       fetchImage: async (ref) => (ref.filename === 'good.png' ? good : Buffer.from('<html>oops</html>')),
     });
@@ -213,7 +222,15 @@ describe('POST /api/comfy/ingest/from-job (ComfyUI simulator behind the job sour
       {
         findJob: async (id) =>
           id === promptId
-            ? { prompt_id: id, owner_id: 1, params: null, workflow: null, images: [ref], status: 'succeeded' }
+            ? {
+                prompt_id: id,
+                owner_id: 1,
+                params: null,
+                workflow: null,
+                images: [ref],
+                status: 'succeeded',
+                ...noTemplateOrBackend,
+              }
             : null,
         fetchImage: async () => big,
       },

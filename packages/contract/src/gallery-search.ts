@@ -162,3 +162,32 @@ export interface GalleryComparison {
 
 export const galleryCompareMinIds = 2;
 export const galleryCompareMaxIds = 50;
+
+/** GET /api/gallery/images/:id/similar?limit=: same checkpoint, closest prompt (full-text rank). */
+export interface GallerySimilar {
+  items: GallerySearchItem[];
+}
+
+export const galleryValueKinds = ['checkpoint', 'lora', 'sampler', 'tag', 'owner'] as const;
+export type GalleryValueKind = (typeof galleryValueKinds)[number];
+
+/** GET /api/gallery/values?kind=&prefix=&limit=: autocomplete for the search box (visible images only). */
+export interface GalleryValues {
+  kind: GalleryValueKind;
+  values: string[];
+}
+
+/** PATCH /api/gallery/images/:id (the owner, a curator or an admin): curation fields. */
+export interface GalleryImagePatch {
+  /** 0–5 stars; 0 clears. */
+  rating?: number;
+  favorite?: boolean;
+  /** Replaces the tags: normalised (trimmed, lower case, inner spaces as `-`), at most 50. */
+  tags?: string[];
+  /** Up to 4,000 characters; empty clears. */
+  note?: string;
+}
+
+export const galleryTagPattern = '^[\\p{L}\\p{N}][\\p{L}\\p{N}_.:-]{0,63}$';
+export const galleryMaxTags = 50;
+export const galleryNoteMaxLength = 4000;

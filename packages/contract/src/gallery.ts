@@ -1,4 +1,5 @@
 import type { ComfyImageRef } from './comfy.js';
+import type { GallerySearchItem } from './gallery-search.js';
 
 export type GalleryMime = 'image/png' | 'image/jpeg' | 'image/webp';
 
@@ -30,8 +31,9 @@ export interface GalleryProvenance {
   source: ComfyImageRef | null;
 }
 
-export interface GalleryImageDetail extends GalleryImage {
+export interface GalleryImageDetail extends GallerySearchItem {
   provenance: GalleryProvenance;
+  note: string | null;
 }
 
 /** GET /api/gallery/images?cursor&limit: newest first. */

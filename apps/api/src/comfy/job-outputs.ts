@@ -5,6 +5,8 @@ import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
 import { ViewProxy } from './view-proxy.js';
+import { ComfyService } from './comfy.service.js';
+import { WatchdogService } from './watchdog.service.js';
 
 /** What the gallery needs to know about a ComfyUI job to keep its images with their provenance. */
 export interface JobRecord {
@@ -16,6 +18,12 @@ export interface JobRecord {
   workflow: Record<string, unknown> | null;
   images: ComfyImageRef[];
   status: JobStatus;
+  /** The template it was built from and that template's version; null for a caller's own graph. */
+  template_id: string | null;
+  template_version: string | null;
+  /** The ComfyUI server (its URL's host) and version, as far as Atelier knows them now. */
+  backend: string | null;
+  backend_version: string | null;
 }
 
 /** A job's record and output bytes, for ingest (gallery/): the ledger with the tracker's live state, and /view. */
@@ -27,6 +35,8 @@ export class JobOutputs {
     private readonly jobs: JobsRepository,
     private readonly tracker: JobTracker,
     private readonly view: ViewProxy,
+    private readonly comfy: ComfyService,
+    private readonly watchdog: WatchdogService,
     config: AppConfig,
   ) {
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -44,7 +54,22 @@ export class JobOutputs {
       workflow: job.workflow,
       images: snapshot.images,
       status: snapshot.status,
+      template_id: job.templateId,
+      template_version: job.templateVersion,
+      ...this.backend(),
     };
+  }
+
+  /** One ComfyUI server today: the one wired now, which ran the job unless it was rewired since. */
+  private backend(): { backend: string | null; backend_version: string | null } {
+    const wiring = this.comfy.current();
+    let host: string | null;
+    try {
+      host = wiring ? new URL(wiring.baseUrl).host : null;
+    } catch {
+      host = null;
+    }
+    return { backend: host, backend_version: wiring ? this.watchdog.view().version : null };
   }
 
   /** The bytes of one output image; an AppError (e.g. `comfy.unreachable`) when ComfyUI cannot serve them. */

@@ -15,9 +15,7 @@ export function preparedStatement<Row>(
   let handle: BetterSqlite3.Database | null = null;
   let statement: BetterSqlite3.Statement<unknown[], Row> | null = null;
   return () => {
-    const current = (
-      source.manager.connection.driver as unknown as { databaseConnection: BetterSqlite3.Database }
-    ).databaseConnection;
+    const current = sqliteHandle(source);
     if (statement === null || handle !== current) {
       statement = current.prepare<unknown[], Row>(sql);
       handle = current;
@@ -40,4 +38,14 @@ export function sqliteDate(text: string): Date {
   let value = /^\d{4}-\d\d-\d\d \d\d:\d\d/.test(text) ? text.replace(' ', 'T') : text;
   if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{3})?)?$/.test(value)) value += 'Z';
   return new Date(value);
+}
+
+/**
+ * The better-sqlite3 handle under TypeORM's connection, for work that must be one synchronous
+ * transaction (nothing else on the event loop can interleave) or runs statements TypeORM has no
+ * words for (FTS5).
+ */
+export function sqliteHandle(source: { readonly manager: EntityManager }): BetterSqlite3.Database {
+  return (source.manager.connection.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+    .databaseConnection;
 }

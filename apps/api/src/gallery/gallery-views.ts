@@ -19,10 +19,10 @@ export function toGalleryImage({ image, createdByName }: ImageSummaryRecord): Ga
   };
 }
 
-export function toGalleryImageDetail(record: ImageRecord): GalleryImageDetail {
+/** The provenance part of an image's detail (the rest comes from the search index). */
+export function toGalleryImageDetail(record: ImageRecord): Pick<GalleryImageDetail, 'provenance'> {
   const { image } = record;
   return {
-    ...toGalleryImage(record),
     provenance: {
       prompt_id: image.promptId,
       params: parseObject(image.paramsJson),

@@ -1,30 +1,66 @@
-import type { AuthUser, GalleryImageDetail, GalleryPage } from '@atelier/contract';
-import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
+import type { AuthUser, GalleryImageDetail, GallerySearchPage, GallerySimilar } from '@atelier/contract';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
-import { FileQueryDto, ListImagesQueryDto } from './gallery.dto.js';
+import { FileQueryDto } from './gallery.dto.js';
 import { GalleryService } from './gallery.service.js';
+import { GallerySearchService } from './search/gallery-search.service.js';
+import { viewerOf } from './search/search-resolver.js';
+import { PatchImageDto, SearchQueryDto, SimilarQueryDto } from './search/search.dto.js';
 import { sendImageFile } from './send-image.js';
 
 /** The gallery for every signed-in user; deleting needs a curator. Works with ComfyUI off. */
 @ApiTags('gallery')
 @Controller('gallery/images')
 export class GalleryController {
-  constructor(private readonly gallery: GalleryService) {}
+  constructor(
+    private readonly gallery: GalleryService,
+    private readonly search: GallerySearchService,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Images, newest first (keyset pagination: pass next_cursor back as cursor)' })
-  list(@Query() query: ListImagesQueryDto): Promise<GalleryPage> {
-    return this.gallery.list(query);
+  @ApiOperation({
+    summary: 'Search the images the user may see (keyset pagination: pass next_cursor back as cursor)',
+  })
+  list(@Query() query: SearchQueryDto, @CurrentUser() user: AuthUser): GallerySearchPage {
+    return this.search.search(
+      {
+        ...query,
+        sort: query.sort ?? 'newest',
+        seedOrder: query.seed_order ?? 0,
+        stacks: query.stacks ?? true,
+      },
+      user,
+    );
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One image with its provenance (404 gallery.not_found)' })
-  show(@Param('id', idPipe) id: number): Promise<GalleryImageDetail> {
-    return this.gallery.get(id);
+  @ApiOperation({ summary: 'One image with its parameters and provenance (404 gallery.not_found)' })
+  show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<GalleryImageDetail> {
+    return this.gallery.get(id, user);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rate, favourite, tag or annotate an image (its owner, curators, admins)' })
+  patch(
+    @Param('id', idPipe) id: number,
+    @Body() body: PatchImageDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GalleryImageDetail> {
+    return this.gallery.patch(id, body, user);
+  }
+
+  @Get(':id/similar')
+  @ApiOperation({ summary: 'More like this: same checkpoint, closest prompts (full-text rank)' })
+  similar(
+    @Param('id', idPipe) id: number,
+    @Query() query: SimilarQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): GallerySimilar {
+    return this.search.similar(id, query.limit ?? 24, user);
   }
 
   @Get(':id/file')
@@ -32,15 +68,20 @@ export class GalleryController {
   async file(
     @Param('id', idPipe) id: number,
     @Query() query: FileQueryDto,
+    @CurrentUser() user: AuthUser,
     @Res() res: Response,
   ): Promise<void> {
-    return sendImageFile(res, this.gallery.original(id, isTrueWord(query.download)));
+    return sendImageFile(res, this.gallery.original(id, isTrueWord(query.download), viewerOf(user)));
   }
 
   @Get(':id/thumbnail')
   @ApiOperation({ summary: 'WebP thumbnail, at most 512 px a side (made again if missing)' })
-  async thumbnail(@Param('id', idPipe) id: number, @Res() res: Response): Promise<void> {
-    return sendImageFile(res, await this.gallery.thumbnail(id));
+  async thumbnail(
+    @Param('id', idPipe) id: number,
+    @CurrentUser() user: AuthUser,
+    @Res() res: Response,
+  ): Promise<void> {
+    return sendImageFile(res, await this.gallery.thumbnail(id, viewerOf(user)));
   }
 
   @Delete(':id')

@@ -1,9 +1,7 @@
 import {
-  galleryPageMaxLimit,
   ingestPromptIdPattern,
   type ComfyImageRef,
   type ComfyImageType,
-  type GalleryListQuery,
   type IngestFromJobRequest,
 } from '@atelier/contract';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -13,20 +11,16 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateBy,
   ValidateNested,
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import { QueryInt } from '../common/query-int.js';
 import { booleanWords, type BooleanWord } from '../common/boolean-words.js';
 import { isNestedDeeper, maxJsonDepth } from '../common/json-depth.js';
 
@@ -73,22 +67,6 @@ function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
-}
-
-export class ListImagesQueryDto implements GalleryListQuery {
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: galleryPageMaxLimit, default: 50 })
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(galleryPageMaxLimit)
-  limit?: number;
 }
 
 export class FileQueryDto {

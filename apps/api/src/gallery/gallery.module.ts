@@ -13,6 +13,12 @@ import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
+import { GallerySearchController } from './search/gallery-search.controller.js';
+import { GallerySearchService } from './search/gallery-search.service.js';
+import { GalleryTerms } from './search/gallery-terms.js';
+import { ImageSearchIndex } from './search/image-search-index.js';
+import { SearchResolver } from './search/search-resolver.js';
+import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 
 /**
  * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). Jobs and their
@@ -38,8 +44,20 @@ import { ThumbnailsService } from './thumbnails.service.js';
       }),
     }),
   ],
-  controllers: [IngestController, GalleryController],
-  providers: [ImagesRepository, GalleryStorage, ThumbnailsService, KeyedLock, IngestService, GalleryService],
+  controllers: [IngestController, GalleryController, GallerySearchController],
+  providers: [
+    ImagesRepository,
+    GalleryStorage,
+    ThumbnailsService,
+    KeyedLock,
+    IngestService,
+    GalleryService,
+    GalleryTerms,
+    ImageSearchIndex,
+    SearchResolver,
+    SqliteGallerySearch,
+    GallerySearchService,
+  ],
   exports: [GalleryService],
 })
 export class GalleryModule {}

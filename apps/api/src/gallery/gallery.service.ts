@@ -1,20 +1,18 @@
-import {
-  galleryPageDefaultLimit,
-  type GalleryImageDetail,
-  type GalleryPage,
-  type GalleryMime,
-} from '@atelier/contract';
+import type { AuthUser, GalleryImageDetail, GalleryImagePatch, GalleryMime } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import type { EventActor } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
-import type { ListImagesQueryDto } from './gallery.dto.js';
 import { GalleryStorage } from './gallery-storage.js';
-import { toGalleryImage, toGalleryImageDetail } from './gallery-views.js';
+import { toGalleryImageDetail } from './gallery-views.js';
 import { fileExists, isCode, isFileNow } from './image-files.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
-import { isoTimestamp, keysetCursor, rowId } from '../common/keyset-cursor.js';
+import { GallerySearchService } from './search/gallery-search.service.js';
+import { ImageSearchIndex } from './search/image-search-index.js';
+import { canView, type Viewer } from './search/search-predicates.js';
+import { viewerOf } from './search/search-resolver.js';
+import { normaliseTags } from './search/tags.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
 
 /** A file to answer with; see sendImageFile. */
@@ -29,9 +27,6 @@ export interface ImageFile {
   bytes?: Buffer;
 }
 
-/** Newest first by (created_at, id). */
-const pageCursor = keysetCursor(isoTimestamp, rowId);
-
 /** The read side of the gallery, and deletion. */
 @Injectable()
 export class GalleryService {
@@ -41,29 +36,37 @@ export class GalleryService {
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
     private readonly bus: EventBus,
+    private readonly search: GallerySearchService,
+    private readonly index: ImageSearchIndex,
   ) {}
 
-  /** Newest first; fetches one extra row to know whether there is a next page. */
-  async list(query: ListImagesQueryDto): Promise<GalleryPage> {
-    const limit = query.limit ?? galleryPageDefaultLimit;
-    const after = query.cursor === undefined ? null : pageCursor.decode(query.cursor);
-    const rows = this.images.page(after && { createdAt: after[0], id: after[1] }, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toGalleryImage),
-      next_cursor:
-        rows.length > limit && last ? pageCursor.encode(last.image.createdAt, last.image.id) : null,
-    };
+  /** The image with its parameters, curation and provenance; 404 when the user may not see it. */
+  async get(id: number, user: AuthUser): Promise<GalleryImageDetail> {
+    const item = this.search.item(id, user);
+    const record = await this.find(id);
+    return { ...item, ...toGalleryImageDetail(record) };
   }
 
-  async get(id: number): Promise<GalleryImageDetail> {
-    return toGalleryImageDetail(await this.find(id));
-  }
-
-  original(id: number, download: boolean): ImageFile {
+  /** Rating, favourite, tags, note: the image's owner, curators and admins. */
+  async patch(id: number, patch: GalleryImagePatch, user: AuthUser): Promise<GalleryImageDetail> {
     const image = this.images.findFile(id);
-    if (!image) throw notFound(id);
+    const viewer = viewerOf(user);
+    if (!image || !canView(viewer, image)) throw notFound(id);
+    if (!viewer.seesAll && image.createdBy !== user.id) {
+      throw new AppError('auth.forbidden', 'Only its owner or a curator can change this image');
+    }
+    this.index.setCuration(id, {
+      rating: patch.rating,
+      favorite: patch.favorite,
+      tags: patch.tags && normaliseTags(patch.tags),
+      note: patch.note === undefined ? undefined : patch.note.trim() === '' ? null : patch.note,
+    });
+    return this.get(id, user);
+  }
+
+  original(id: number, download: boolean, viewer: Viewer): ImageFile {
+    const image = this.images.findFile(id);
+    if (!image || !canView(viewer, image)) throw notFound(id);
     return {
       path: this.storage.imagePath(image.relativePath),
       mime: image.mime,
@@ -74,9 +77,9 @@ export class GalleryService {
   }
 
   /** Makes the thumbnail again when it is missing on disk (deleted, or a new thumbnail dir). */
-  async thumbnail(id: number): Promise<ImageFile> {
+  async thumbnail(id: number, viewer: Viewer): Promise<ImageFile> {
     const image = this.images.findFile(id);
-    if (!image) throw notFound(id);
+    if (!image || !canView(viewer, image)) throw notFound(id);
     const path = this.storage.thumbnailPath(image.thumbnailPath);
     // A synchronous stat of a local file costs a tenth of the thread-pool round trip, and every gallery
     // page asks for dozens of thumbnails.

@@ -1,3 +1,4 @@
+import type { ImageStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository, type SelectQueryBuilder } from 'typeorm';
@@ -8,12 +9,6 @@ import { ImageEntity } from './image.entity.js';
 export interface ImageRecord {
   image: ImageEntity;
   createdByName: string;
-}
-
-/** The last item of a page: the next page starts strictly after it (newest first). */
-export interface KeysetPosition {
-  createdAt: string;
-  id: number;
 }
 
 export type NewImage = Omit<ImageEntity, 'id'>;
@@ -42,11 +37,14 @@ interface SummaryRow {
   owner_username: string | null;
 }
 
-/** The columns that locate an image's files. */
-export type ImageFileInfo = Pick<
+/** The columns that locate an image's files, and those that decide who may see it. */
+export interface ImageFileInfo extends Pick<
   ImageEntity,
-  'id' | 'sha256' | 'mime' | 'ext' | 'relativePath' | 'thumbnailPath'
->;
+  'id' | 'sha256' | 'mime' | 'ext' | 'relativePath' | 'thumbnailPath' | 'createdBy'
+> {
+  status: ImageStatus;
+  trashed: boolean;
+}
 
 interface FileRow {
   id: number;
@@ -55,6 +53,9 @@ interface FileRow {
   ext: string;
   relative_path: string;
   thumbnail_path: string;
+  created_by: number;
+  status: ImageStatus;
+  trashed_at: string | null;
 }
 
 interface FullRow extends SummaryRow {
@@ -67,8 +68,6 @@ interface FullRow extends SummaryRow {
   source_json: string | null;
 }
 
-const summaryColumns = `"image"."id", "image"."sha256", "image"."mime", "image"."bytes", "image"."width",
-  "image"."height", "image"."prompt_id", "image"."created_by", "image"."created_at", "owner"."username" AS "owner_username"`;
 const fromWithOwner = `FROM "gallery_images" "image" LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"`;
 
 @Injectable()
@@ -76,8 +75,6 @@ export class ImagesRepository {
   // Every thumbnail, file and page view runs one of these: prepared statements, not TypeORM's query builder.
   private readonly byId;
   private readonly fileById;
-  private readonly firstPage;
-  private readonly nextPage;
 
   constructor(@InjectRepository(ImageEntity) private readonly rows: Repository<ImageEntity>) {
     this.byId = preparedStatement<FullRow>(
@@ -86,17 +83,8 @@ export class ImagesRepository {
     );
     this.fileById = preparedStatement<FileRow>(
       rows,
-      `SELECT "id", "sha256", "mime", "ext", "relative_path", "thumbnail_path" FROM "gallery_images" WHERE "id" = ?`,
-    );
-    const order = `ORDER BY "image"."created_at" DESC, "image"."id" DESC LIMIT ?`;
-    this.firstPage = preparedStatement<SummaryRow>(
-      rows,
-      `SELECT ${summaryColumns} ${fromWithOwner} ${order}`,
-    );
-    this.nextPage = preparedStatement<SummaryRow>(
-      rows,
-      `SELECT ${summaryColumns} ${fromWithOwner}
-       WHERE ("image"."created_at" < @createdAt OR ("image"."created_at" = @createdAt AND "image"."id" < @id)) ${order}`,
+      `SELECT "id", "sha256", "mime", "ext", "relative_path", "thumbnail_path", "created_by", "status", "trashed_at"
+       FROM "gallery_images" WHERE "id" = ?`,
     );
   }
 
@@ -111,6 +99,9 @@ export class ImagesRepository {
           ext: row.ext,
           relativePath: row.relative_path,
           thumbnailPath: row.thumbnail_path,
+          createdBy: row.created_by,
+          status: row.status,
+          trashed: row.trashed_at !== null,
         }
       : null;
   }
@@ -125,12 +116,6 @@ export class ImagesRepository {
       this.rows.createQueryBuilder('image').where('image.sha256 = :sha256', { sha256 }),
     );
     return record ?? null;
-  }
-
-  /** Newest first by (created_at, id), which the index ix_gallery_images_created serves. */
-  page(after: KeysetPosition | null, limit: number): ImageSummaryRecord[] {
-    const rows = after ? this.nextPage().all({ ...after }, limit) : this.firstPage().all(limit);
-    return rows.map((row) => ({ image: toSummary(row), createdByName: row.owner_username ?? '' }));
   }
 
   /** Inserts the row, or returns null when an image with the same SHA-256 exists already. */

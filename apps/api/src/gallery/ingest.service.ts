@@ -1,4 +1,10 @@
-import type { AuthUser, ComfyImageRef, IngestFromJobResponse, IngestResponse } from '@atelier/contract';
+import type {
+  AuthUser,
+  ComfyImageRef,
+  ImageParams,
+  IngestFromJobResponse,
+  IngestResponse,
+} from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobOutputs, type JobRecord } from '../comfy/job-outputs.js';
 import { AppConfig } from '../config/app-config.js';
@@ -11,6 +17,8 @@ import { inspectImage, type InspectedImage } from '../common/image-inspection.js
 import { ImagesRepository } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
+import { imageParamsOf } from './search/image-params.js';
+import { ImageSearchIndex } from './search/image-search-index.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -23,6 +31,8 @@ interface Provenance {
   metadata: Record<string, unknown>;
   params: Record<string, unknown> | null;
   source: ComfyImageRef | null;
+  /** The ledger's job, when known: its template and backend go into the searchable parameters. */
+  job: JobRecord | null;
 }
 
 /** An image checked and thumbnailed in memory, not yet written anywhere. */
@@ -48,6 +58,7 @@ export class IngestService {
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
     private readonly jobs: JobOutputs,
+    private readonly index: ImageSearchIndex,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -69,6 +80,7 @@ export class IngestService {
       metadata: fields.metadata ?? {},
       params: job?.params ?? null,
       source: null,
+      job,
     });
   }
 
@@ -92,6 +104,7 @@ export class IngestService {
           metadata: {},
           params: job.params,
           source: { filename: ref.filename, subfolder: ref.subfolder, type: ref.type },
+          job,
         }),
       );
     }
@@ -221,9 +234,28 @@ export class IngestService {
         await this.storage.remove(Object.values(written));
         throw error;
       }
-      if (row)
+      if (row) {
+        this.index.setParams(
+          { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
+          this.paramsOf(image, provenance),
+        );
         return { image: toGalleryImage({ image: row, createdByName: user.username }), duplicate: false };
+      }
       return this.lostRace(image.sha256, layout.image, written);
+    });
+  }
+
+  /** The searchable parameters; a PNG's own chunks only speak for images no job explains. */
+  private paramsOf(image: PreparedImage, provenance: Provenance): ImageParams {
+    const { job } = provenance;
+    return imageParamsOf({
+      params: provenance.params,
+      workflow: provenance.workflow,
+      png: image.mime === 'image/png' && job === null ? image.data : null,
+      template_id: job?.template_id ?? null,
+      template_version: job?.template_version ?? null,
+      backend: job?.backend ?? null,
+      backend_version: job?.backend_version ?? null,
     });
   }
 

@@ -79,6 +79,11 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/gallery/images/:id/file', access: 'user' },
   { method: 'get', path: '/api/gallery/images/:id/thumbnail', access: 'user' },
   { method: 'delete', path: '/api/gallery/images/:id', access: 'curator' },
+  { method: 'patch', path: '/api/gallery/images/:id', access: 'user' },
+  { method: 'get', path: '/api/gallery/images/:id/similar', access: 'user' },
+  { method: 'get', path: '/api/gallery/facets', access: 'user' },
+  { method: 'get', path: '/api/gallery/compare', access: 'user' },
+  { method: 'get', path: '/api/gallery/values', access: 'user' },
 ];
 
 export const writeRoutes = routes.filter((route) => route.method !== 'get');

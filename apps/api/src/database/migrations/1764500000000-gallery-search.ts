@@ -93,6 +93,8 @@ export class GallerySearch1764500000000 implements MigrationInterface {
         "text", "negative", "tags", "note", "filename",
         content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3'
       )`);
+    // Document frequencies of words, for "more like this" to pick a prompt's distinctive words.
+    await queryRunner.query(`CREATE VIRTUAL TABLE "gallery_fts_vocab" USING fts5vocab('gallery_fts', 'row')`);
     // Whoever deletes a row (a purge, a test), its words leave the index with it.
     await queryRunner.query(`
       CREATE TRIGGER "gallery_images_fts_delete" AFTER DELETE ON "gallery_images"
@@ -101,6 +103,7 @@ export class GallerySearch1764500000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TRIGGER "gallery_images_fts_delete"`);
+    await queryRunner.query(`DROP TABLE "gallery_fts_vocab"`);
     await queryRunner.query(`DROP TABLE "gallery_fts"`);
     await queryRunner.query(`DROP TABLE "gallery_image_tags"`);
     await queryRunner.query(`DROP TABLE "gallery_image_loras"`);

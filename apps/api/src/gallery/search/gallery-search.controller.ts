@@ -1,0 +1,33 @@
+import type { AuthUser, GalleryComparison, GalleryFacets, GalleryValues } from '@atelier/contract';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../../common/auth.decorators.js';
+import { GallerySearchService } from './gallery-search.service.js';
+import { CompareQueryDto, SearchFiltersDto, ValuesQueryDto } from './search.dto.js';
+
+/** What drives the search box and the result views besides the result pages (GalleryController). */
+@ApiTags('gallery')
+@Controller('gallery')
+export class GallerySearchController {
+  constructor(private readonly search: GallerySearchService) {}
+
+  @Get('facets')
+  @ApiOperation({
+    summary: 'Top checkpoints, LoRAs, samplers, tags and owners among the matches, with counts',
+  })
+  facets(@Query() query: SearchFiltersDto, @CurrentUser() user: AuthUser): GalleryFacets {
+    return this.search.facets(query, user);
+  }
+
+  @Get('compare')
+  @ApiOperation({ summary: 'What 2–50 images share and what varies between them' })
+  compare(@Query() query: CompareQueryDto, @CurrentUser() user: AuthUser): GalleryComparison {
+    return this.search.compare(query.ids, user);
+  }
+
+  @Get('values')
+  @ApiOperation({ summary: 'Autocomplete: values of a field that images the user may see carry' })
+  values(@Query() query: ValuesQueryDto, @CurrentUser() user: AuthUser): GalleryValues {
+    return this.search.values(query.kind, query.prefix ?? '', query.limit ?? 10, user);
+  }
+}

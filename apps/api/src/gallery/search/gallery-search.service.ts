@@ -1,0 +1,162 @@
+import {
+  galleryPageDefaultLimit,
+  type AuthUser,
+  type FacetCount,
+  type GalleryComparison,
+  type GalleryFacets,
+  type GalleryFilters,
+  type GallerySearchItem,
+  type GallerySearchPage,
+  type GallerySimilar,
+  type GallerySort,
+  type GalleryValueKind,
+  type GalleryValues,
+} from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../../common/app-error.js';
+import { compareParams } from './compare-params.js';
+import { GalleryTerms } from './gallery-terms.js';
+import type { ResolvedSearch } from './search-predicates.js';
+import { randomStart, searchCursor } from './search-cursor.js';
+import { SearchResolver } from './search-resolver.js';
+import { toSearchItem } from './search-results.js';
+import { anyWordExpression, distinctiveWords, promptWords } from './similar-words.js';
+import { SqliteGallerySearch } from './sqlite-gallery-search.js';
+import type { ResultRow } from './sqlite-search-sql.js';
+
+/** A search request after validation (see GallerySearchQueryDto). */
+export interface SearchRequest extends GalleryFilters {
+  sort: GallerySort;
+  seedOrder: number;
+  stacks: boolean;
+  stack?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** The top values per facet. */
+const facetTop = 12;
+
+/** Search, facets, comparison and "more like this" over the gallery, as the viewer may see it. */
+@Injectable()
+export class GallerySearchService {
+  constructor(
+    private readonly resolver: SearchResolver,
+    private readonly engine: SqliteGallerySearch,
+    private readonly terms: GalleryTerms,
+  ) {}
+
+  search(request: SearchRequest, user: AuthUser): GallerySearchPage {
+    const search = this.resolver.resolve(request, user, { stackKey: request.stack });
+    // One stack's members are listed flat; so is a search within a stack.
+    const stacks = request.stacks && request.stack === undefined;
+    const limit = request.limit ?? galleryPageDefaultLimit;
+    const after = request.cursor === undefined ? null : searchCursor.decode(request.sort, request.cursor);
+    const { rows, keyOf } = this.engine.page(search, {
+      sort: request.sort,
+      stacks,
+      randomStart: randomStart(request.seedOrder),
+      after,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const { total, exact } = this.engine.count(search, stacks);
+    return {
+      items: this.items(page, search, stacks),
+      next_cursor: rows.length > limit && last ? searchCursor.encode(request.sort, keyOf(last)) : null,
+      total_estimate: Math.max(total, page.length),
+      total_exact: exact,
+    };
+  }
+
+  facets(filters: GalleryFilters, user: AuthUser): GalleryFacets {
+    const sample = this.engine.facets(this.resolver.resolve(filters, user));
+    const scale = sample.counted === 0 ? 1 : sample.total / sample.counted;
+    const top = (counts: Map<number, number>, name: (id: number) => string | null): FacetCount[] =>
+      [...counts.entries()]
+        .map(([id, count]) => ({ value: name(id), count: Math.round(count * scale) }))
+        .filter((facet): facet is FacetCount => facet.value !== null)
+        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+        .slice(0, facetTop);
+    const term = (id: number) => this.terms.valueOf(id);
+    const owners = this.engine.usernames([...sample.owners.keys()]);
+    return {
+      checkpoints: top(sample.checkpoints, term),
+      loras: top(sample.loras, term),
+      samplers: top(sample.samplers, term),
+      tags: top(sample.tags, term),
+      owners: top(sample.owners, (id) => owners.get(id) ?? null),
+      matches: sample.total,
+      sampled: sample.total > sample.counted,
+    };
+  }
+
+  compare(ids: number[], user: AuthUser): GalleryComparison {
+    const items = this.visible(ids, user);
+    return compareParams(ids.map((id) => items.get(id)!));
+  }
+
+  similar(id: number, limit: number, user: AuthUser): GallerySimilar {
+    const source = this.visible([id], user).get(id)!;
+    const words = distinctiveWords(
+      promptWords(source.params.positive ?? ''),
+      this.engine.documentFrequencies(promptWords(source.params.positive ?? '')),
+    );
+    if (words.length === 0) return { items: [] };
+    const search = this.resolver.resolve(
+      source.params.checkpoint === null ? {} : { checkpoint: source.params.checkpoint },
+      user,
+    );
+    const rows = this.engine.similar({ ...search, include: anyWordExpression(words) }, id, limit);
+    return { items: rows.map((row) => toSearchItem(row, this.terms)) };
+  }
+
+  /**
+   * Autocomplete: dictionary values (or usernames) starting with, then containing, `prefix` that at
+   * least one image the user may see carries, so no private image's tags leak through the box.
+   */
+  values(kind: GalleryValueKind, prefix: string, limit: number, user: AuthUser): GalleryValues {
+    const candidates =
+      kind === 'owner'
+        ? this.engine.usernamesLike(prefix, 200)
+        : this.terms.suggest(kind, prefix).map((t) => t.value);
+    const values: string[] = [];
+    // Each check is one index probe; bounded so a short prefix cannot make hundreds.
+    for (const value of candidates.slice(0, 100)) {
+      if (values.length >= limit) break;
+      const filter = kind === 'owner' ? { owner: value } : { [kind]: value };
+      const search = this.resolver.resolve(filter, user);
+      if (this.engine.anyWith(search)) values.push(value);
+    }
+    return { kind, values };
+  }
+
+  /** One image as a search item, with its note; 404 when the user may not see it. */
+  item(id: number, user: AuthUser): GallerySearchItem & { note: string | null } {
+    const [row] = this.engine.byIds(this.resolver.resolve({}, user), [id]);
+    if (!row) throw new AppError('gallery.not_found', `There is no image ${id}`);
+    return { ...toSearchItem(row, this.terms), note: row.note };
+  }
+
+  /** The images by id, all of which the user must be able to see (else 404 naming the first missing). */
+  private visible(ids: number[], user: AuthUser): Map<number, GallerySearchItem> {
+    const search = this.resolver.resolve({}, user);
+    const found = new Map(
+      this.engine.byIds(search, ids).map((row) => [row.id, toSearchItem(row, this.terms)]),
+    );
+    const missing = ids.find((id) => !found.has(id));
+    if (missing !== undefined) throw new AppError('gallery.not_found', `There is no image ${missing}`);
+    return found;
+  }
+
+  private items(rows: ResultRow[], search: ResolvedSearch, stacks: boolean): GallerySearchItem[] {
+    const keys = stacks ? [...new Set(rows.map((row) => row.stack_key).filter((key) => key !== null))] : [];
+    const counts = this.engine.stackCounts(search, keys);
+    return rows.map((row) => {
+      const item = toSearchItem(row, this.terms);
+      const count = row.stack_key === null ? 0 : (counts.get(row.stack_key) ?? 0);
+      return count > 1 ? { ...item, stack: { key: row.stack_key!, count } } : item;
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import type { GalleryAspect, ImageStatus } from '@atelier/contract';
+
+/** Who is searching: a plain user sees approved images and their own; curators and admins see all. */
+export interface Viewer {
+  id: number;
+  seesAll: boolean;
+}
+
+/** The one visibility rule, for a single image (rowConditions applies it in SQL). */
+export function canView(
+  viewer: Viewer,
+  image: { createdBy: number; status: ImageStatus; trashed: boolean },
+): boolean {
+  if (image.trashed) return false;
+  return viewer.seesAll || image.status === 'approved' || image.createdBy === viewer.id;
+}
+
+/**
+ * A search with every name resolved to ids: `null` is "no such filter", an empty list is "a filter
+ * nothing can match" (e.g. `model:` naming no known checkpoint).
+ */
+export interface ResolvedSearch {
+  /** FTS5 expressions (fts-expression.ts). */
+  include: string | null;
+  exclude: string | null;
+  checkpointIds: number[] | null;
+  loraIds: number[] | null;
+  samplerIds: number[] | null;
+  tagIds: number[] | null;
+  ownerIds: number[] | null;
+  seed: number | null;
+  /** created_at bounds, ISO timestamps: from inclusive, to exclusive. */
+  from: string | null;
+  to: string | null;
+  minRating: number | null;
+  status: ImageStatus | null;
+  size: { width: number; height: number } | null;
+  aspect: GalleryAspect | null;
+  hasWorkflow: boolean | null;
+  /** One stack's members. */
+  stackKey: string | null;
+  viewer: Viewer;
+}
+
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The row conditions of a search on the alias `a` (gallery_images), text excluded: the same
+ * conditions decide an image's stack mates, so they are written once for any alias.
+ */
+export function rowConditions(search: ResolvedSearch, a: string): Sql {
+  const where: string[] = [`${a}."trashed_at" IS NULL`];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  const anyOf = (column: string, ids: number[] | null) => {
+    if (ids === null) return;
+    if (ids.length === 0) add('0');
+    else add(`${a}."${column}" IN (${ids.map(() => '?').join(', ')})`, ...ids);
+  };
+  const linked = (table: string, ids: number[] | null) => {
+    if (ids === null) return;
+    if (ids.length === 0) return add('0');
+    add(
+      `EXISTS (SELECT 1 FROM "${table}" "link" WHERE "link"."term_id" IN (${ids.map(() => '?').join(', ')}) AND "link"."image_id" = ${a}."id")`,
+      ...ids,
+    );
+  };
+  if (!search.viewer.seesAll) add(`(${a}."status" = 'approved' OR ${a}."created_by" = ?)`, search.viewer.id);
+  anyOf('checkpoint_id', search.checkpointIds);
+  anyOf('sampler_id', search.samplerIds);
+  anyOf('created_by', search.ownerIds);
+  linked('gallery_image_loras', search.loraIds);
+  linked('gallery_image_tags', search.tagIds);
+  if (search.seed !== null) add(`${a}."p_seed" = ?`, search.seed);
+  if (search.from !== null) add(`${a}."created_at" >= ?`, search.from);
+  if (search.to !== null) add(`${a}."created_at" < ?`, search.to);
+  if (search.minRating !== null) add(`${a}."rating" >= ?`, search.minRating);
+  if (search.status !== null) add(`${a}."status" = ?`, search.status);
+  if (search.size !== null)
+    add(`${a}."width" = ? AND ${a}."height" = ?`, search.size.width, search.size.height);
+  if (search.aspect === 'square') add(`${a}."width" = ${a}."height"`);
+  if (search.aspect === 'portrait') add(`${a}."height" > ${a}."width"`);
+  if (search.aspect === 'landscape') add(`${a}."width" > ${a}."height"`);
+  if (search.hasWorkflow !== null) add(`${a}."has_workflow" = ?`, search.hasWorkflow ? 1 : 0);
+  if (search.stackKey !== null) add(`${a}."stack_key" = ?`, search.stackKey);
+  return { sql: where.join(' AND '), params };
+}
+
+/** A stack shows once, as its newest member among the matches. */
+export function stackCoverCondition(search: ResolvedSearch): Sql {
+  const mates = rowConditions(search, 'mate');
+  return {
+    sql: `("i"."stack_key" IS NULL OR NOT EXISTS (SELECT 1 FROM "gallery_images" "mate"
+      WHERE "mate"."stack_key" = "i"."stack_key" AND "mate"."id" > "i"."id" AND ${mates.sql}))`,
+    params: mates.params,
+  };
+}

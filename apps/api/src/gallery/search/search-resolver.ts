@@ -1,0 +1,107 @@
+import {
+  mergeGalleryFilters,
+  parseGalleryQuery,
+  parseQueryInstant,
+  roleAtLeast,
+  type AuthUser,
+  type GalleryFilters,
+} from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../common/app-error.js';
+import { preparedStatement } from '../../database/prepared.js';
+import { ftsExpressions } from './fts-expression.js';
+import { GalleryTerms } from './gallery-terms.js';
+import type { ResolvedSearch, Viewer } from './search-predicates.js';
+import { normaliseTag } from './tags.js';
+
+/**
+ * Turns what a request says (`q` in the query syntax, plus filter parameters) into a search on ids:
+ * names become dictionary ids, dates become bounds. Anything that cannot apply is a 400 naming it,
+ * never a silently wider search.
+ */
+@Injectable()
+export class SearchResolver {
+  private readonly usersNamed;
+
+  constructor(
+    dataSource: DataSource,
+    private readonly terms: GalleryTerms,
+  ) {
+    this.usersNamed = preparedStatement<{ id: number }>(
+      dataSource,
+      `SELECT "id" FROM "users" WHERE "username" = ? COLLATE NOCASE`,
+    );
+  }
+
+  resolve(filters: GalleryFilters, user: AuthUser, extra: { stackKey?: string } = {}): ResolvedSearch {
+    const parsed = parseGalleryQuery(filters.q ?? '');
+    const merged = mergeGalleryFilters(parsed.filters, filters);
+    const problems = [
+      ...parsed.problems.map((problem) => problem.message),
+      ...merged.conflicts.map((c) => c.message),
+    ];
+    if (problems.length > 0) {
+      throw new AppError('validation_failed', `The search cannot be applied: ${problems[0]}`, {
+        q: problems,
+      });
+    }
+    const f = merged.filters;
+    if (f.board !== undefined) {
+      throw new AppError('validation_failed', 'Boards are not available yet', {
+        board: ['boards arrive with curation; this filter cannot be applied yet'],
+      });
+    }
+    const { include, exclude } = ftsExpressions(parsed.terms);
+    const tag = f.tag === undefined ? undefined : normaliseTag(f.tag);
+    return {
+      include,
+      exclude,
+      checkpointIds: f.checkpoint === undefined ? null : this.terms.match('checkpoint', f.checkpoint),
+      loraIds: f.lora === undefined ? null : this.terms.match('lora', f.lora),
+      samplerIds: f.sampler === undefined ? null : this.terms.match('sampler', f.sampler),
+      tagIds: tag === undefined ? null : tag === null ? [] : this.terms.exact('tag', tag),
+      ownerIds:
+        f.owner === undefined
+          ? null
+          : this.usersNamed()
+              .all(f.owner)
+              .map((row) => row.id),
+      seed: f.seed ?? null,
+      from: f.from === undefined ? null : this.instant(f.from, 'from'),
+      to: f.to === undefined ? null : this.instant(f.to, 'to'),
+      minRating: f.min_rating ?? null,
+      status: f.status ?? null,
+      size: f.size === undefined ? null : parseSize(f.size),
+      aspect: f.aspect ?? null,
+      hasWorkflow: f.has_workflow ?? null,
+      stackKey: extra.stackKey ?? null,
+      viewer: viewerOf(user),
+    };
+  }
+
+  /** `from` inclusive, `to` as the first instant after it (rows compare `created_at < to`). */
+  private instant(text: string, bound: 'from' | 'to'): string {
+    const instant = parseQueryInstant(text, bound);
+    if (!instant) {
+      throw new AppError('validation_failed', `${bound} is not a date`, {
+        [bound]: ['must be a date (YYYY-MM-DD) or an ISO 8601 time'],
+      });
+    }
+    return new Date(bound === 'from' ? instant.ms : instant.ms + 1).toISOString();
+  }
+}
+
+export function viewerOf(user: AuthUser): Viewer {
+  return { id: user.id, seesAll: roleAtLeast(user.role, 'curator') };
+}
+
+function parseSize(size: string): { width: number; height: number } {
+  const [width, height] = size.toLowerCase().split('x').map(Number);
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height)) {
+    throw new AppError('validation_failed', 'size is not WIDTHxHEIGHT', {
+      size: ['must be WIDTHxHEIGHT, e.g. 1024x1024'],
+    });
+  }
+  return { width: width!, height: height! };
+}

@@ -1,0 +1,217 @@
+import type { GallerySort } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { sqliteHandle } from '../../database/prepared.js';
+import { rowConditions, type ResolvedSearch } from './search-predicates.js';
+import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
+
+/** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
+export const exactCountLimit = 1000;
+/** Facets count at most this many matches (the newest), scaled up when there are more. */
+export const facetSampleSize = 50_000;
+
+export interface FacetSample {
+  /** id → how many of the sampled matches carry it, per field. */
+  checkpoints: Map<number, number>;
+  samplers: Map<number, number>;
+  loras: Map<number, number>;
+  tags: Map<number, number>;
+  owners: Map<number, number>;
+  /** Matches counted (at most facetSampleSize) and the estimated total. */
+  counted: number;
+  total: number;
+}
+
+/**
+ * Gallery search on SQLite: FTS5 for text, indexes for filters, keyset pages for every sort. The
+ * service speaks to it in resolved searches (ids, not names), so a Postgres engine can stand in.
+ */
+@Injectable()
+export class SqliteGallerySearch {
+  private handle: BetterSqlite3.Database | null = null;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One page (plus one row, to tell whether another follows) after `after`. */
+  page(
+    search: ResolvedSearch,
+    options: {
+      sort: GallerySort;
+      stacks: boolean;
+      randomStart: number;
+      after: SortKey | null;
+      limit: number;
+    },
+  ): { rows: ResultRow[]; keyOf: (row: ResultRow) => SortKey } {
+    const from = searchFrom(search, options.stacks, { withOwner: true });
+    const plan = sortPlan(options.sort, from.id, options.randomStart);
+    const rows: ResultRow[] = [];
+    const startSegment = options.after?.[0] ?? 0;
+    for (
+      let segment = startSegment;
+      segment < plan.segments.length && rows.length < options.limit;
+      segment++
+    ) {
+      const { condition, order } = plan.segments[segment]!;
+      const after = options.after && segment === startSegment ? plan.after(options.after) : null;
+      const sql = `SELECT ${resultColumns} ${from.sql}
+        AND ${condition.sql}${after ? ` AND ${after.sql}` : ''} ORDER BY ${order} LIMIT ?`;
+      const params = [
+        ...from.params,
+        ...condition.params,
+        ...(after?.params ?? []),
+        options.limit - rows.length,
+      ];
+      rows.push(...(this.statement(sql).all(...params) as ResultRow[]));
+    }
+    return { rows, keyOf: plan.keyOf };
+  }
+
+  /** How many match: exact up to exactCountLimit, else an estimate. */
+  count(search: ResolvedSearch, stacks: boolean): { total: number; exact: boolean } {
+    return this.countWithin(search, stacks, exactCountLimit);
+  }
+
+  /** The stack sizes of the given keys, counting only the members the search matches. */
+  stackCounts(search: ResolvedSearch, keys: string[]): Map<string, number> {
+    if (keys.length === 0) return new Map();
+    const mates = rowConditions(search, 'i');
+    const sql = `SELECT "i"."stack_key" AS "key", count(*) AS "n" FROM "gallery_images" "i"
+      WHERE "i"."stack_key" IN (${keys.map(() => '?').join(', ')}) AND ${mates.sql} GROUP BY "i"."stack_key"`;
+    const rows = this.statement(sql).all(...keys, ...mates.params) as { key: string; n: number }[];
+    return new Map(rows.map((row) => [row.key, row.n]));
+  }
+
+  /** Counts per facet over the newest matches (all of them when there are at most facetSampleSize). */
+  facets(search: ResolvedSearch): FacetSample {
+    const from = searchFrom(search, false);
+    const sql = `SELECT "i"."checkpoint_id" AS "c", "i"."sampler_id" AS "s", "i"."created_by" AS "o",
+        "i"."lora_ids" AS "l", "i"."tag_ids" AS "t" ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`;
+    const sample: FacetSample = {
+      checkpoints: new Map(),
+      samplers: new Map(),
+      loras: new Map(),
+      tags: new Map(),
+      owners: new Map(),
+      counted: 0,
+      total: 0,
+    };
+    const bump = (map: Map<number, number>, id: number | null) => {
+      if (id !== null) map.set(id, (map.get(id) ?? 0) + 1);
+    };
+    const ids = (list: string, map: Map<number, number>) => {
+      if (list === '') return;
+      for (const id of list.split(' ')) bump(map, Number(id));
+    };
+    const rows = this.statement(sql, 'raw').iterate(...from.params, facetSampleSize + 1) as IterableIterator<
+      [number | null, number | null, number, string, string]
+    >;
+    for (const row of rows) {
+      sample.counted += 1;
+      if (sample.counted > facetSampleSize) break;
+      const [checkpoint, sampler, owner, loras, tags] = row;
+      bump(sample.checkpoints, checkpoint);
+      bump(sample.samplers, sampler);
+      bump(sample.owners, owner);
+      ids(loras, sample.loras);
+      ids(tags, sample.tags);
+    }
+    if (sample.counted <= facetSampleSize) {
+      sample.total = sample.counted;
+    } else {
+      sample.counted = facetSampleSize;
+      sample.total = this.countWithin(search, false, facetSampleSize).total;
+    }
+    return sample;
+  }
+
+  /** Same checkpoint, the closest prompts by BM25 over the given FTS expression; never the image itself. */
+  similar(search: ResolvedSearch, imageId: number, limit: number): ResultRow[] {
+    const from = searchFrom(search, false, { withOwner: true });
+    const sql = `SELECT ${resultColumns} ${from.sql}
+      AND "i"."id" <> ? ORDER BY "gallery_fts"."rank" LIMIT ?`;
+    return this.statement(sql).all(...from.params, imageId, limit) as ResultRow[];
+  }
+
+  /** Rows by id (those the viewer may see), in no particular order. */
+  byIds(search: ResolvedSearch, ids: number[]): ResultRow[] {
+    const rows = rowConditions(search, 'i');
+    const sql = `SELECT ${resultColumns} FROM "gallery_images" "i" LEFT JOIN "users" "u" ON "u"."id" = "i"."created_by"
+      WHERE "i"."id" IN (${ids.map(() => '?').join(', ')}) AND ${rows.sql}`;
+    return this.statement(sql).all(...ids, ...rows.params) as ResultRow[];
+  }
+
+  /** How often each word of the positive prompts occurs (documents), for choosing distinctive words. */
+  documentFrequencies(words: string[]): Map<string, number> {
+    if (words.length === 0) return new Map();
+    const sql = `SELECT "term", "doc" FROM "gallery_fts_vocab" WHERE "term" IN (${words.map(() => '?').join(', ')})`;
+    const rows = this.statement(sql).all(...words) as { term: string; doc: number }[];
+    return new Map(rows.map((row) => [row.term, row.doc]));
+  }
+
+  /** Usernames by user id. */
+  usernames(ids: number[]): Map<number, string> {
+    if (ids.length === 0) return new Map();
+    const sql = `SELECT "id", "username" FROM "users" WHERE "id" IN (${ids.map(() => '?').join(', ')})`;
+    const rows = this.statement(sql).all(...ids) as { id: number; username: string }[];
+    return new Map(rows.map((row) => [row.id, row.username]));
+  }
+
+  /** Usernames starting with (then containing) `prefix`, case-insensitive. */
+  usernamesLike(prefix: string, limit: number): string[] {
+    const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    const sql = `SELECT "username" FROM "users" WHERE lower("username") LIKE ? ESCAPE '\\'
+      ORDER BY (lower("username") LIKE ? ESCAPE '\\') DESC, "username" LIMIT ?`;
+    return this.statement(sql, 'pluck').all(`%${pattern}%`, `${pattern}%`, limit) as string[];
+  }
+
+  /** Whether any image the search allows has this dictionary value (autocomplete shows only those). */
+  anyWith(search: ResolvedSearch): boolean {
+    const from = searchFrom(search, false);
+    return this.statement(`SELECT 1 ${from.sql} LIMIT 1`).get(...from.params) !== undefined;
+  }
+
+  private countWithin(
+    search: ResolvedSearch,
+    stacks: boolean,
+    limit: number,
+  ): { total: number; exact: boolean } {
+    const from = searchFrom(search, stacks);
+    const ids = this.statement(`SELECT ${from.id} ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`, 'pluck').all(
+      ...from.params,
+      limit + 1,
+    ) as number[];
+    if (ids.length <= limit) return { total: ids.length, exact: true };
+    // The matches seen so far lie between the newest and the (limit+1)th; assume the rest are as dense.
+    const newest = ids[0]!;
+    const last = ids.at(-1)!;
+    const lowest =
+      (this.statement(`SELECT min("id") FROM "gallery_images"`, 'pluck').get() as number | null) ?? 1;
+    const density = ids.length / (newest - last + 1);
+    return { total: Math.max(ids.length, Math.round(density * (newest - lowest + 1))), exact: false };
+  }
+
+  /**
+   * Prepared once per SQL text and result mode (searches repeat a handful of shapes); again after the
+   * handle changes. `pluck` answers the first column's values, `raw` arrays instead of objects.
+   */
+  private statement(sql: string, mode: 'rows' | 'pluck' | 'raw' = 'rows'): BetterSqlite3.Statement {
+    const db = sqliteHandle(this.dataSource);
+    if (db !== this.handle) {
+      this.statements.clear();
+      this.handle = db;
+    }
+    const key = `${mode}\u0000${sql}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      if (this.statements.size >= 500) this.statements.clear();
+      statement = db.prepare(sql);
+      if (mode === 'pluck') statement.pluck();
+      if (mode === 'raw') statement.raw();
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+}

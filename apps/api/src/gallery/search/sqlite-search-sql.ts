@@ -1,0 +1,132 @@
+import type { GallerySort } from '@atelier/contract';
+import { rowConditions, stackCoverCondition, type ResolvedSearch, type Sql } from './search-predicates.js';
+
+/** The columns a result row carries: the image, its owner's name, its parameters and curation. */
+export const resultColumns = `"i"."id", "i"."sha256", "i"."mime", "i"."bytes", "i"."width", "i"."height",
+  "i"."prompt_id", "i"."created_by", "i"."created_at", "u"."username" AS "owner_username", "i"."status",
+  "i"."rating", "i"."favorite", "i"."tag_ids", "i"."p_source", "i"."p_positive", "i"."p_negative",
+  "i"."checkpoint_id", "i"."sampler_id", "i"."scheduler_id", "i"."p_steps", "i"."p_cfg", "i"."p_seed",
+  "i"."p_denoise", "i"."p_width", "i"."p_height", "i"."p_template_id", "i"."p_template_version",
+  "i"."p_backend", "i"."p_backend_version", "i"."loras_json", "i"."stack_key", "i"."shuffle", "i"."note"`;
+
+export interface ResultRow {
+  id: number;
+  sha256: string;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  bytes: number;
+  width: number;
+  height: number;
+  prompt_id: string | null;
+  created_by: number;
+  created_at: string;
+  owner_username: string | null;
+  status: 'private' | 'pending' | 'approved' | 'rejected';
+  rating: number;
+  favorite: number;
+  tag_ids: string;
+  p_source: 'params' | 'graph' | 'png' | 'none';
+  p_positive: string | null;
+  p_negative: string | null;
+  checkpoint_id: number | null;
+  sampler_id: number | null;
+  scheduler_id: number | null;
+  p_steps: number | null;
+  p_cfg: number | null;
+  p_seed: number | null;
+  p_denoise: number | null;
+  p_width: number | null;
+  p_height: number | null;
+  p_template_id: string | null;
+  p_template_version: string | null;
+  p_backend: string | null;
+  p_backend_version: string | null;
+  loras_json: string;
+  stack_key: string | null;
+  shuffle: number;
+  note: string | null;
+}
+
+/**
+ * FROM and WHERE of a search. With text, FTS5 drives: its rowids come newest or oldest first
+ * without a sort, so `id` below is the FTS rowid (a range on it reaches FTS5 as a seek).
+ */
+export function searchFrom(
+  search: ResolvedSearch,
+  stacks: boolean,
+  options: { withOwner?: boolean } = {},
+): Sql & { id: string } {
+  const rows = rowConditions(search, 'i');
+  const where = [rows.sql];
+  const params: unknown[] = [];
+  let from = `"gallery_images" "i"`;
+  let id = `"i"."id"`;
+  if (search.include !== null) {
+    from = `"gallery_fts" JOIN "gallery_images" "i" ON "i"."id" = "gallery_fts"."rowid"`;
+    id = `"gallery_fts"."rowid"`;
+    where.unshift(`"gallery_fts" MATCH ?`);
+    params.push(search.include);
+  }
+  params.push(...rows.params);
+  if (search.exclude !== null) {
+    where.push(`"i"."id" NOT IN (SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ?)`);
+    params.push(search.exclude);
+  }
+  if (stacks) {
+    const cover = stackCoverCondition(search);
+    where.push(cover.sql);
+    params.push(...cover.params);
+  }
+  // The owner's name, for result rows; counts and facets go without.
+  if (options.withOwner) from += ` LEFT JOIN "users" "u" ON "u"."id" = "i"."created_by"`;
+  return { sql: `FROM ${from} WHERE ${where.join(' AND ')}`, params, id };
+}
+
+/** Where a page starts: the sort key of the last item shown. */
+export type SortKey = number[];
+
+export interface SortPlan {
+  /** Runs in order; the next starts when one is exhausted (random order wraps around). */
+  segments: { condition: Sql; order: string }[];
+  /** The segment a row belongs to and its key within it. */
+  keyOf: (row: ResultRow) => SortKey;
+  /** Rows strictly after `key`, within the key's segment. */
+  after: (key: SortKey) => Sql;
+}
+
+/** Keyset order for each sort, over `id` (see searchFrom). */
+export function sortPlan(sort: GallerySort, id: string, randomStart: number): SortPlan {
+  switch (sort) {
+    case 'newest':
+    case 'oldest': {
+      const dir = sort === 'newest' ? 'DESC' : 'ASC';
+      return {
+        segments: [{ condition: { sql: '1', params: [] }, order: `${id} ${dir}` }],
+        keyOf: (row) => [0, row.id],
+        after: ([, last]) => ({ sql: `${id} ${sort === 'newest' ? '<' : '>'} ?`, params: [last] }),
+      };
+    }
+    case 'rating':
+      return {
+        segments: [{ condition: { sql: '1', params: [] }, order: `"i"."rating" DESC, ${id} DESC` }],
+        keyOf: (row) => [0, row.rating, row.id],
+        after: ([, rating, last]) => ({
+          sql: `("i"."rating" < ? OR ("i"."rating" = ? AND ${id} < ?))`,
+          params: [rating, rating, last],
+        }),
+      };
+    case 'random': {
+      const order = `"i"."shuffle" ASC, ${id} ASC`;
+      return {
+        segments: [
+          { condition: { sql: `"i"."shuffle" >= ?`, params: [randomStart] }, order },
+          { condition: { sql: `"i"."shuffle" < ?`, params: [randomStart] }, order },
+        ],
+        keyOf: (row) => [row.shuffle >= randomStart ? 0 : 1, row.shuffle, row.id],
+        after: ([, shuffle, last]) => ({
+          sql: `("i"."shuffle" > ? OR ("i"."shuffle" = ? AND ${id} > ?))`,
+          params: [shuffle, shuffle, last],
+        }),
+      };
+    }
+  }
+}
