@@ -11,3 +11,9 @@ export const e2eGenCurator = {
   role: 'curator',
 } as const;
 export const e2ePlainUser = { username: 'ulla.user', password: 'ulla-Passw0rd', role: 'user' } as const;
+/** Seeds and searches the gallery (search.spec). */
+export const e2eSearchCurator = {
+  username: 'sasha.search',
+  password: 'sasha-Passw0rd',
+  role: 'curator',
+} as const;

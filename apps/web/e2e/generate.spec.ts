@@ -68,6 +68,10 @@ test('the image is in the gallery with its provenance, and its settings go back 
   await logIn(page, e2eGenCurator.username, e2eGenCurator.password);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gallery' }).click();
   const tile = page.locator('[data-testid^="gallery-tile-"]').first();
+  // One batch differs only by the index in it: one stack of three, which opens in place.
+  await expect(page.locator('[data-testid^="gallery-tile-"]')).toHaveCount(1);
+  await expect(page.getByTestId('stack-count')).toHaveText('3');
+  await tile.click();
   await expect(page.locator('[data-testid^="gallery-tile-"]')).toHaveCount(3);
   await expect
     .poll(() => tile.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth))
@@ -133,7 +137,7 @@ test('Generate and Gallery in dark mode and on a phone', async ({ page }) => {
   await page.goto('/generate');
   await expect(page.getByTestId('job-card').first()).toBeVisible();
   await screenshot(page, 'generate-dark');
-  await page.goto('/gallery');
+  await page.goto('/gallery?stacks=0');
   await expect(page.locator('[data-testid^="gallery-tile-"]').first()).toBeVisible();
   await screenshot(page, 'gallery-dark');
   await page.locator('[data-testid^="gallery-tile-"]').first().click();
@@ -142,7 +146,7 @@ test('Generate and Gallery in dark mode and on a phone', async ({ page }) => {
 
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto('/gallery');
+  await page.goto('/gallery?stacks=0');
   await expect(page.locator('[data-testid^="gallery-tile-"]').first()).toBeVisible();
   await screenshot(page, 'mobile-gallery');
   await page.locator('[data-testid^="gallery-tile-"]').first().click();
