@@ -156,6 +156,7 @@ describe('GET /api/gallery/images: search', () => {
     for (const [query, field] of [
       [{ q: 'modle:sdxl' }, 'q'],
       [{ q: 'seed:abc' }, 'q'],
+      [{ q: 'l*' }, 'q'],
       [{ q: 'model:a', checkpoint: 'b' }, 'q'],
       [{ from: '2026-02-30' }, 'from'],
       [{ sort: 'sideways' }, 'sort'],

@@ -15,6 +15,8 @@ import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch, Viewer } from './search-predicates.js';
 import { normaliseTag } from './tags.js';
 
+const minPrefixLength = 2;
+
 /**
  * Turns what a request says (`q` in the query syntax, plus filter parameters) into a search on ids:
  * names become dictionary ids, dates become bounds. Anything that cannot apply is a 400 naming it,
@@ -39,7 +41,11 @@ export class SearchResolver {
     const merged = mergeGalleryFilters(parsed.filters, filters);
     const problems = [
       ...parsed.problems.map((problem) => problem.message),
-      ...merged.conflicts.map((c) => c.message),
+      ...merged.conflicts.map((conflict) => conflict.message),
+      // A one-letter prefix would merge the posting lists of every word with that letter.
+      ...parsed.terms
+        .filter((term) => term.kind === 'prefix' && [...term.value].length < minPrefixLength)
+        .map((term) => `${term.value}* is too short: a prefix needs at least ${minPrefixLength} letters`),
     ];
     if (problems.length > 0) {
       throw new AppError('validation_failed', `The search cannot be applied: ${problems[0]}`, {
