@@ -1,4 +1,4 @@
-import type { GalleryImage, GallerySearchPage } from '@atelier/contract';
+import type { GalleryImage, GallerySearchPage, ImageStatus } from '@atelier/contract';
 import { DataSource } from 'typeorm';
 import { expect } from 'vitest';
 import { images, ingest } from './gallery-fixtures.js';
@@ -123,4 +123,22 @@ export async function setOwner(app: TestApp, ids: number[], ownerId: number) {
       ownerId,
       ...ids,
     ]);
+}
+
+/** Puts images in any review state, `rejected` included (setStatus takes the states the kit began with). */
+export async function setReviewStatus(app: TestApp, ids: number[], status: ImageStatus) {
+  await app.nest
+    .get(DataSource)
+    .query(`UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
+      status,
+      ...ids,
+    ]);
+}
+
+/** PATCH /api/gallery/images/:id with this body; the response, whatever its status. */
+export function patchImage(app: TestApp, session: TestSession, id: number, body: unknown) {
+  return app.request
+    .patch(`/api/gallery/images/${id}`)
+    .set(session.bearer)
+    .send(body as object);
 }

@@ -34,6 +34,14 @@ export interface SearchRequest extends GalleryFilters {
   limit?: number;
 }
 
+/** The search field that holds the ids of each dictionary kind of value. */
+const termIdsOf = {
+  checkpoint: 'checkpointIds',
+  lora: 'loraIds',
+  sampler: 'samplerIds',
+  tag: 'tagIds',
+} as const satisfies Record<Exclude<GalleryValueKind, 'owner'>, keyof ResolvedSearch>;
+
 /** The top values per facet. */
 const facetTop = 12;
 
@@ -119,14 +127,19 @@ export class GallerySearchService {
   values(kind: GalleryValueKind, prefix: string, limit: number, user: AuthUser): GalleryValues {
     const candidates =
       kind === 'owner'
-        ? this.engine.usernamesLike(prefix, 200)
-        : this.terms.suggest(kind, prefix).map((t) => t.value);
+        ? this.engine.usernamesLike(prefix, 200).map((value) => ({ value, id: 0 }))
+        : this.terms.suggest(kind, prefix);
+    const visibleToUser = this.resolver.resolve({}, user);
     const values: string[] = [];
     // Each check is one index probe; bounded so a short prefix cannot make hundreds.
-    for (const value of candidates.slice(0, 100)) {
+    for (const { value, id } of candidates.slice(0, 100)) {
       if (values.length >= limit) break;
-      const filter = kind === 'owner' ? { owner: value } : { [kind]: value };
-      const search = this.resolver.resolve(filter, user);
+      // A term is probed by its id: a name filter matches case-insensitively, so "SD_X" carried only
+      // by a private image would otherwise be offered on the strength of a visible "sd_x".
+      const search =
+        kind === 'owner'
+          ? this.resolver.resolve({ owner: value }, user)
+          : { ...visibleToUser, [termIdsOf[kind]]: [id] };
       if (this.engine.anyWith(search)) values.push(value);
     }
     return { kind, values };
