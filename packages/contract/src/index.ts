@@ -6,6 +6,7 @@ export * from './health.js';
 export * from './comfy.js';
 export * from './gallery.js';
 export * from './gallery-search.js';
+export * from './gallery-curation.js';
 export * from './gallery-query.js';
 export { parseQueryInstant, type QueryInstant } from './gallery-query-dates.js';
 export * from './comfy-builder.js';

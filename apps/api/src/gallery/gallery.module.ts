@@ -18,6 +18,7 @@ import { GallerySearchService } from './search/gallery-search.service.js';
 import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { SearchResolver } from './search/search-resolver.js';
+import { SelectionResolver } from './search/selection.js';
 import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 
 /**
@@ -57,6 +58,7 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
     SearchResolver,
     SqliteGallerySearch,
     GallerySearchService,
+    SelectionResolver,
   ],
   exports: [GalleryService],
 })

@@ -127,6 +127,13 @@ export class SqliteGallerySearch {
     return sample;
   }
 
+  /** The ids of the matches, newest first, at most `limit` (bulk actions and exports walk these). */
+  matchIds(search: ResolvedSearch, limit: number): number[] {
+    const from = searchFrom(search, false);
+    const sql = `SELECT ${from.id} ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`;
+    return this.statement(sql, 'pluck').all(...from.params, limit) as number[];
+  }
+
   /** Same checkpoint, the closest prompts by BM25 over the given FTS expression; never the image itself. */
   similar(search: ResolvedSearch, imageId: number, limit: number): ResultRow[] {
     const from = searchFrom(search, false, { withOwner: true });
