@@ -1,0 +1,105 @@
+import type { ImageParams } from '@atelier/contract';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { GalleryTerms } from '../../gallery/search/gallery-terms.js';
+import { imageParamsOf } from '../../gallery/search/image-params.js';
+import { ImageSearchIndex, unknownParams } from '../../gallery/search/image-search-index.js';
+import { sqliteHandle } from '../prepared.js';
+
+/** Rows per read: a row may carry a large workflow, so a batch stays a few megabytes at most. */
+const batchSize = 200;
+
+interface BackfillRow {
+  id: number;
+  created_by: number;
+  params_json: string | null;
+  workflow_json: string | null;
+  job_params: string | null;
+  job_workflow: string | null;
+  template_id: string | null;
+  template_version: string | null;
+}
+
+/**
+ * Issue 11's searchable parameters for the images kept before it: each row is read from its own
+ * provenance (the txt2img request, then the API prompt that ran, falling back to the ledger's job
+ * for either) and written exactly as ingest writes it (ImageSearchIndex.setParams), which also
+ * gives every image its full-text row — the file name is searchable even when nothing else is
+ * known — and a random `shuffle` key.
+ *
+ * Not known here, so left null: the ComfyUI backend (the wiring is configuration, not data), and
+ * the embedded PNG chunks of old uploads without a job (the image directory is configuration too;
+ * a migration must not guess it). Those uploads are indexed with source `none`; re-reading them
+ * would belong in the gallery module, where GalleryStorage knows the directory: rows with
+ * `p_source = 'none'`, `mime = 'image/png'` and no ledger job, re-indexed through imageParamsOf
+ * with their bytes.
+ *
+ * Runs inside TypeORM's migration transaction: setParams's own better-sqlite3 transactions become
+ * savepoints on the same handle, so a failure rolls the whole backfill back.
+ */
+export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
+  name = 'GalleryParamsBackfill1764500000001';
+
+  up(queryRunner: QueryRunner): Promise<void> {
+    const connection = queryRunner.connection;
+    const index = new ImageSearchIndex(connection, new GalleryTerms(connection));
+    // Whole rows of one id range at a time (`.all`, not an iterator: better-sqlite3 refuses
+    // writes on a handle while one of its statements is being iterated).
+    const next = sqliteHandle(connection).prepare<[number, number], BackfillRow>(
+      `SELECT "i"."id", "i"."created_by", "i"."params_json", "i"."workflow_json",
+              "j"."params" AS "job_params", "j"."workflow" AS "job_workflow",
+              "j"."template_id", "j"."template_version"
+       FROM "gallery_images" "i"
+       LEFT JOIN "comfy_jobs" "j" ON "j"."prompt_id" = "i"."prompt_id"
+       WHERE "i"."id" > ? ORDER BY "i"."id" LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = next.all(after, batchSize);
+      for (const row of rows) {
+        index.setParams(
+          { id: row.id, createdBy: row.created_by, hasWorkflow: row.workflow_json !== null },
+          paramsOfRow(row),
+        );
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < batchSize) break;
+      after = last.id;
+    }
+    return Promise.resolve();
+  }
+
+  /** The columns it filled belong to GallerySearch1764500000000, whose `down` drops them. */
+  down(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function paramsOfRow(row: BackfillRow): ImageParams {
+  try {
+    return imageParamsOf({
+      params: objectOf(row.params_json) ?? objectOf(row.job_params),
+      workflow: objectOf(row.workflow_json) ?? objectOf(row.job_workflow),
+      png: null,
+      template_id: row.template_id,
+      template_version: row.template_version,
+      backend: null,
+      backend_version: null,
+    });
+  } catch {
+    // One image whose provenance defeats the walk must not stop the upgrade: it stays findable by name.
+    return unknownParams();
+  }
+}
+
+/** A stored JSON object, or null when absent or damaged. */
+function objectOf(json: string | null): Record<string, unknown> | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
