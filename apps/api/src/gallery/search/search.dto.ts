@@ -29,6 +29,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { booleanWords, type BooleanWord } from '../../common/boolean-words.js';
 import { QueryInt } from '../../common/query-int.js';
@@ -215,30 +216,35 @@ export class ValuesQueryDto {
 /** PATCH /api/gallery/images/:id. */
 export class PatchImageDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 5 })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsInt()
   @Min(0)
   @Max(5)
   rating?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsBoolean()
   favorite?: boolean;
 
   @ApiPropertyOptional({ type: [String], maxItems: galleryMaxTags })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsArray()
   @ArrayMaxSize(galleryMaxTags)
+  // Length and characters are checked per tag by normaliseTags, whose details name the index (tags.N).
   @IsString({ each: true })
-  @MaxLength(64, { each: true })
   tags?: string[];
 
   @ApiPropertyOptional({ maxLength: galleryNoteMaxLength })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsString()
   @MaxLength(galleryNoteMaxLength)
   note?: string;
+}
+
+/** A PATCH field may be left out, but `null` is refused rather than treated as absent. */
+function isPresent(_object: object, value: unknown): boolean {
+  return value !== undefined;
 }
 
 /** A query flag: "1"/"true" or "0"/"false"; anything else stays as given for the validator to refuse. */
