@@ -7,6 +7,7 @@ import { UserMustChangePassword1764210000000 } from './1764210000000-user-must-c
 import { ComfyImageOwners1764300000000 } from './1764300000000-comfy-image-owners.js';
 import { AuditLog1764400000000 } from './1764400000000-audit-log.js';
 import { GallerySearch1764500000000 } from './1764500000000-gallery-search.js';
+import { Curation1764600000000 } from './1764600000000-curation.js';
 import { GalleryParamsBackfill1764500000001 } from './1764500000001-gallery-params-backfill.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
@@ -21,4 +22,5 @@ export const migrations = [
   AuditLog1764400000000,
   GallerySearch1764500000000,
   GalleryParamsBackfill1764500000001,
+  Curation1764600000000,
 ];
