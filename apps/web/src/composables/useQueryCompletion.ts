@@ -6,19 +6,20 @@ import {
   type GalleryValueKind,
 } from '@atelier/contract';
 import { onScopeDispose, ref, shallowRef } from 'vue';
-import { galleryApi } from '../api/gallery';
 import { applyCompletion } from '../domain/gallery-completion';
 
 const fetchedKinds = new Set<string>(['checkpoint', 'lora', 'tag', 'sampler', 'owner']);
 const fixedValues: Record<string, readonly string[]> = { status: imageStatuses, aspect: galleryAspects };
 const maxSuggestions = 8;
 
+export type FetchValues = (kind: GalleryValueKind, prefix: string, limit: number) => Promise<string[]>;
+
 /**
  * Autocomplete for the search box: key names as they are typed, and values after `model:`,
- * `lora:`, `tag:`, `sampler:`, `owner:` (fetched, debounced; only the latest answer counts),
- * `status:` and `aspect:`. Arrows move, Enter or Tab accepts, Esc closes.
+ * `lora:`, `tag:`, `sampler:`, `owner:` (from `fetchValues`, debounced; only the latest answer
+ * counts), `status:` and `aspect:`. Arrows move, Enter or Tab accepts, Esc closes.
  */
-export function useQueryCompletion(delayMs = 200) {
+export function useQueryCompletion(fetchValues: FetchValues, delayMs = 200) {
   const suggestions = ref<string[]>([]);
   const active = ref(-1);
   const completion = shallowRef<GalleryQueryCompletion | null>(null);
@@ -56,10 +57,9 @@ export function useQueryCompletion(delayMs = 200) {
     const mine = ++request;
     timer = setTimeout(() => {
       timer = undefined;
-      galleryApi
-        .values(found.key as GalleryValueKind, found.prefix, maxSuggestions)
-        .then((answer) => {
-          if (mine === request) show(found, answer.values);
+      fetchValues(found.key as GalleryValueKind, found.prefix, maxSuggestions)
+        .then((values) => {
+          if (mine === request) show(found, values);
         })
         .catch(() => {
           // No suggestions is a fine answer to a failed lookup: the search itself still works.

@@ -1,4 +1,9 @@
-import type { GalleryFacets, GallerySearchItem, GallerySearchQuery } from '@atelier/contract';
+import type {
+  GalleryFacets,
+  GallerySearchItem,
+  GallerySearchQuery,
+  GalleryValueKind,
+} from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { galleryApi } from '../api/gallery';
@@ -34,6 +39,8 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
   const current = ref<GalleryRouteState | null>(null);
   let currentKey: string | null = null;
   let generation = 0;
+  // A new search cancels the requests of the one it replaces (typing makes many).
+  let inFlight = new AbortController();
 
   const tiles = computed(() => galleryTiles(items.value, openStacks.value));
   const hasMore = computed(() => nextCursor.value !== null);
@@ -51,7 +58,7 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
     if (!search) return;
     const { sort: _sort, seed_order: _order, stacks: _stacks, ...filters } = search;
     try {
-      const answer = await galleryApi.facets(filters);
+      const answer = await galleryApi.facets(filters, inFlight.signal);
       if (run === generation) facets.value = answer;
     } catch {
       // Facets are a help, not the result: the sidebar says they are missing.
@@ -66,6 +73,8 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
     currentKey = key;
     current.value = state;
     const run = ++generation;
+    inFlight.abort();
+    inFlight = new AbortController();
     status.value = 'loading';
     error.value = null;
     openStacks.value = new Map();
@@ -79,7 +88,7 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
         total.value = { count: answer.items.length, isExact: true };
       } else {
         void loadFacets(run);
-        const page = await galleryApi.search(pageQuery(null));
+        const page = await galleryApi.search(pageQuery(null), inFlight.signal);
         if (run !== generation) return;
         items.value = page.items;
         nextCursor.value = page.next_cursor;
@@ -131,6 +140,11 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
     }
   }
 
+  /** Values for the search box's autocomplete (visible images only, as the API counts them). */
+  async function suggestValues(kind: GalleryValueKind, prefix: string, limit: number): Promise<string[]> {
+    return (await galleryApi.values(kind, prefix, limit)).values;
+  }
+
   /** After an upload or a change elsewhere: the next `show` reloads. */
   function invalidate(): void {
     currentKey = null;
@@ -163,6 +177,7 @@ export const useGallerySearchStore = defineStore('gallery-search', () => {
     show,
     loadMore,
     toggleStack,
+    suggestValues,
     invalidate,
     drop,
   };
