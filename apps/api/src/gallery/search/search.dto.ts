@@ -19,6 +19,7 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -178,6 +179,7 @@ export class CompareQueryDto {
   @IsArray({ message: 'ids must be image ids separated by commas' })
   @ArrayMinSize(galleryCompareMinIds, { message: `ids must name at least ${galleryCompareMinIds} images` })
   @ArrayMaxSize(galleryCompareMaxIds, { message: `ids must name at most ${galleryCompareMaxIds} images` })
+  @ArrayUnique({ message: 'ids must name each image once' })
   @IsInt({ each: true, message: 'ids must be image ids separated by commas' })
   @Min(1, { each: true, message: 'ids must be image ids separated by commas' })
   ids!: number[];
