@@ -63,6 +63,35 @@ test('a search typed in the box is in the URL, and Back restores the one before'
   await expect(box).toHaveValue(word);
 });
 
+test('the box completes model names from the gallery, and an image leads to more like it', async ({
+  page,
+}) => {
+  await page.goto(`/gallery?q=${word}`);
+  const box = page.getByLabel('Search images');
+  await box.click();
+  await box.press('End');
+  await box.pressSequentially(' model:v1-5');
+  const options = page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option');
+  await expect(options.filter({ hasText: sd15 })).toHaveCount(1);
+  // Arrows move through the suggestions (the .ckpt of the same name is one of them).
+  const wanted = options.filter({ hasText: new RegExp(`^${sd15}$`) });
+  for (let i = 0; i < 4 && (await wanted.getAttribute('aria-selected')) !== 'true'; i++) {
+    await box.press('ArrowDown');
+  }
+  await expect(wanted).toHaveAttribute('aria-selected', 'true');
+  await box.press('Enter');
+  await expect(box).toHaveValue(`${word} model:${sd15} `);
+  await box.press('Enter');
+  await expect(tiles(page)).toHaveCount(2);
+
+  await tiles(page).first().click();
+  await page.getByRole('dialog').getByRole('button', { name: 'More like this' }).click();
+  await expect(page).toHaveURL(/[?&]similar=\d+/);
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByText(/^More like image \d+$/)).toBeVisible();
+  await expect(page.getByTestId('result-count')).toContainText('like it');
+});
+
 test('a facet adds a filter chip; removing the chip widens the search again', async ({ page }) => {
   await page.goto(`/gallery?q=${word}`);
   await expect(tiles(page)).toHaveCount(3);
