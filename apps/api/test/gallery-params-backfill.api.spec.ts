@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GalleryParamsBackfill1764500000001 } from '../src/database/migrations/1764500000001-gallery-params-backfill.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { apiPrompt, search, searchIds } from './gallery-search-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
@@ -211,6 +212,21 @@ describe('migration GalleryParamsBackfill1764500000001', () => {
       );
     expect(keys).toEqual({ zero: 0, distinct: expect.any(Number) as number });
     expect(keys!.distinct).toBeGreaterThan(plainCount);
+  });
+
+  it('runs again (a backfill cut short is redone at the next boot) without changing or doubling anything', async () => {
+    const before = await detail(ids.typed);
+    const runner = app.nest.get(DataSource).createQueryRunner();
+    try {
+      await new GalleryParamsBackfill1764500000001().up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect((await detail(ids.typed)).params).toEqual(before.params);
+    expect(await searchIds(app, viewer, { q: 'lighthouse' })).toEqual([ids.typed]);
+    expect((await search(app, viewer, { q: 'png', stacks: 0, limit: 1 })).total_estimate).toBe(
+      plainCount + 5,
+    );
   });
 
   it('records has_workflow from the stored workflow only', async () => {

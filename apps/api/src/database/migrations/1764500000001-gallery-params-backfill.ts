@@ -33,18 +33,24 @@ interface BackfillRow {
  * `p_source = 'none'`, `mime = 'image/png'` and no ledger job, re-indexed through imageParamsOf
  * with their bytes.
  *
- * Runs inside TypeORM's migration transaction: setParams's own better-sqlite3 transactions become
- * savepoints on the same handle, so a failure rolls the whole backfill back.
+ * One transaction per batch rather than TypeORM's one for the migration: a gallery of a million
+ * images would otherwise be a single write of most of the database. Rewriting a row is
+ * idempotent, so a backfill cut short (the migration is only recorded once it completes) simply
+ * runs again at the next boot. (setParams's own transactions become savepoints inside the batch's;
+ * run under an outer transaction, the whole backfill would become one, which also works.)
  */
 export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   name = 'GalleryParamsBackfill1764500000001';
+  // Batches commit on their own (see above); TypeORM's "each" mode honours this.
+  transaction = false;
 
   up(queryRunner: QueryRunner): Promise<void> {
     const connection = queryRunner.connection;
+    const db = sqliteHandle(connection);
     const index = new ImageSearchIndex(connection, new GalleryTerms(connection));
     // Whole rows of one id range at a time (`.all`, not an iterator: better-sqlite3 refuses
     // writes on a handle while one of its statements is being iterated).
-    const next = sqliteHandle(connection).prepare<[number, number], BackfillRow>(
+    const next = db.prepare<[number, number], BackfillRow>(
       `SELECT "i"."id", "i"."created_by", "i"."params_json", "i"."workflow_json",
               "j"."params" AS "job_params", "j"."workflow" AS "job_workflow",
               "j"."template_id", "j"."template_version"
@@ -55,12 +61,14 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
     let after = 0;
     for (;;) {
       const rows = next.all(after, batchSize);
-      for (const row of rows) {
-        index.setParams(
-          { id: row.id, createdBy: row.created_by, hasWorkflow: row.workflow_json !== null },
-          paramsOfRow(row),
-        );
-      }
+      db.transaction(() => {
+        for (const row of rows) {
+          index.setParams(
+            { id: row.id, createdBy: row.created_by, hasWorkflow: row.workflow_json !== null },
+            paramsOfRow(row),
+          );
+        }
+      })();
       const last = rows[rows.length - 1];
       if (!last || rows.length < batchSize) break;
       after = last.id;
