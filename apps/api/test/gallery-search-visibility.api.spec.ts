@@ -14,7 +14,7 @@ import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 /**
  * One visibility rule behind every gallery read: a plain user sees approved images and their own,
  * curators and admins see all. Another curator's private, pending and rejected images must not
- * show up, be counted, be suggested or be fetched by a plain user. One app: the tests only read (the last adds an image).
+ * show up, be counted, be suggested or be fetched by a plain user. One app: the tests only read (the last two add images).
  */
 describe('gallery search: visibility', () => {
   let app: TestApp;
@@ -84,6 +84,7 @@ describe('gallery search: visibility', () => {
         expect(page.total_estimate, q).toBe(0);
       }
       expect(await searchIds(app, stranger, { status: 'pending' })).toEqual([]);
+      expect(await searchIds(app, user, { q: 'status:private' })).toEqual([img.own.id]);
       expect(await searchIds(app, stranger, { q: 'lighthouse' })).toEqual([img.shared.id]);
     });
 
@@ -231,5 +232,23 @@ describe('gallery search: visibility', () => {
       expect(await values(stranger, 'checkpoint', 'sd_public')).toEqual(['sd_public.safetensors']);
       expect(await values(curator, 'checkpoint', 'sd_public')).toHaveLength(2);
     });
+  });
+
+  it("counts and lists only a stack's visible members", async () => {
+    const crane = { ...base, positive: 'a harbour crane at night' };
+    const [oldest, middle, newest] = [
+      await keepImage(app, other, { ...crane, seed: 21 }),
+      await keepImage(app, other, { ...crane, seed: 22 }),
+      await keepImage(app, other, { ...crane, seed: 23 }),
+    ];
+    await setReviewStatus(app, [newest!.id], 'private');
+    const seen = await search(app, stranger, { q: 'crane' });
+    expect(seen.items.map((item) => [item.id, item.stack?.count])).toEqual([[middle!.id, 2]]);
+    expect(seen.total_estimate).toBe(1);
+    const key = seen.items[0]!.stack!.key;
+    expect(await searchIds(app, stranger, { stack: key })).toEqual([middle!.id, oldest!.id]);
+    const all = await search(app, curator, { q: 'crane' });
+    expect(all.items.map((item) => [item.id, item.stack?.count])).toEqual([[newest!.id, 3]]);
+    expect(await searchIds(app, curator, { stack: key })).toHaveLength(3);
   });
 });
