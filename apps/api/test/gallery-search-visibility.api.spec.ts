@@ -241,14 +241,14 @@ describe('gallery search: visibility', () => {
       await keepImage(app, other, { ...crane, seed: 22 }),
       await keepImage(app, other, { ...crane, seed: 23 }),
     ];
-    await setReviewStatus(app, [newest!.id], 'private');
+    await setReviewStatus(app, [newest.id], 'private');
     const seen = await search(app, stranger, { q: 'crane' });
-    expect(seen.items.map((item) => [item.id, item.stack?.count])).toEqual([[middle!.id, 2]]);
+    expect(seen.items.map((item) => [item.id, item.stack?.count])).toEqual([[middle.id, 2]]);
     expect(seen.total_estimate).toBe(1);
     const key = seen.items[0]!.stack!.key;
-    expect(await searchIds(app, stranger, { stack: key })).toEqual([middle!.id, oldest!.id]);
+    expect(await searchIds(app, stranger, { stack: key })).toEqual([middle.id, oldest.id]);
     const all = await search(app, curator, { q: 'crane' });
-    expect(all.items.map((item) => [item.id, item.stack?.count])).toEqual([[newest!.id, 3]]);
+    expect(all.items.map((item) => [item.id, item.stack?.count])).toEqual([[newest.id, 3]]);
     expect(await searchIds(app, curator, { stack: key })).toHaveLength(3);
   });
 });
