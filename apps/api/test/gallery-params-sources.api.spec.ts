@@ -251,6 +251,32 @@ describe('where a kept image’s parameters come from', () => {
     expect(await searchIds(app, curator, { q: 'orchard model:orchard_xl' })).toEqual([kept.id]);
   });
 
+  it('an upload naming its job: the ledger’s parameters, not what its PNG chunks claim', async () => {
+    const queued = (
+      await app.request
+        .post('/api/comfy/txt2img')
+        .set(curator.bearer)
+        .send({ caption: 'a paper crane on a desk', seed: 77, steps: 1, width: 64, height: 64 })
+        .expect(201)
+    ).body as Txt2ImgResponse;
+    const claimed = apiPrompt({
+      positive: 'something else entirely',
+      checkpoint: 'other.safetensors',
+      seed: 1,
+    });
+    const kept = await upload(await pngWithText({ prompt: JSON.stringify(claimed) }), {
+      prompt_id: queued.prompt_id,
+    });
+    expect(kept.params).toMatchObject({
+      positive: 'a paper crane on a desk',
+      seed: 77,
+      template_id: 'builtin/txt2img',
+      ...(await backend()),
+      source: 'params',
+    });
+    expect(kept.provenance.workflow).toEqual(queued.workflow);
+  });
+
   it('an upload of a real ComfyUI output whose prompt has no sampler: nothing known', async () => {
     const kept = await upload(await recordedOutput);
     expect(kept.params).toMatchObject({ positive: null, checkpoint: null, sampler: null, source: 'none' });
