@@ -6,17 +6,19 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
-import type { FtsBuilder } from './gallery-fts-build.js';
+import type { SideTablesBuilder } from './gallery-side-tables.js';
 import { seedGalleryDatabase, type GallerySeedResult } from './gallery-seed.js';
 import { worker } from './harness.js';
 
-/** The FTS index built on a worker thread, beside the rows written on this one. */
-export const buildFtsOnWorker: FtsBuilder = (job) =>
+/** The FTS index and link tables built on a worker thread, beside the rows written on this one. */
+export const buildSideTablesOnWorker: SideTablesBuilder = (job) =>
   new Promise((resolve, reject) => {
-    const thread = worker('./gallery-fts.worker.js', job);
+    const thread = worker('./gallery-side-tables.worker.js', job);
     thread.once('message', () => resolve());
     thread.once('error', reject);
-    thread.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`FTS worker exited ${code}`))));
+    thread.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`side-tables worker exited ${code}`)),
+    );
   });
 
 export interface SeededGallery {
@@ -37,7 +39,11 @@ export async function seededGallery(env: Record<string, string>, images: number)
     .prepare(`SELECT "password_hash" FROM "users" WHERE "role" = 'admin'`)
     .get() as { password_hash: string };
   admin.close();
-  const seed = await seedGalleryDatabase(path, { images, passwordHash, buildFts: buildFtsOnWorker });
+  const seed = await seedGalleryDatabase(path, {
+    images,
+    passwordHash,
+    buildSideTables: buildSideTablesOnWorker,
+  });
   const db = new Database(path);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

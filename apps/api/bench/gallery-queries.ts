@@ -83,9 +83,14 @@ async function timeOnce(url: string, headers: Record<string, string>, total: num
   return message<LoadResult>(worker('./load.worker.js', job));
 }
 
+/** The most a query may take to time (its runs shrink to fit, down to `minRuns`). */
+const budgetMs = 20_000;
+const minRuns = 10;
+
 /**
- * `runs` requests of each query, sequential, in `rounds` alternating rounds after a warm-up of
- * `warmup` each (the page cache and prepared statements warm, as in a running server).
+ * `runs` requests of each query, sequential, in `rounds` alternating rounds after a warm-up of up to
+ * `warmup` each (the page cache and prepared statements warm, as in a running server). A query slow
+ * enough to blow the time budget runs fewer times (the table's `runs` column says how many).
  */
 export async function timeQueries(
   api: string,
@@ -96,12 +101,26 @@ export async function timeQueries(
   const headersOf = (query: GalleryQuery) => (query.as === 'admin' ? sessions.admin : sessions.user);
   const latencies = queries.map(() => [] as number[]);
   const failures = queries.map(() => 0);
-  for (const query of queries) await timeOnce(`${api}${query.path}`, headersOf(query), options.warmup);
-  const perRound = Math.ceil(options.runs / options.rounds);
+  const runsOf: number[] = [];
+  for (const query of queries) {
+    const url = `${api}${query.path}`;
+    const [first = 1] = (await timeOnce(url, headersOf(query), 1)).latenciesMs;
+    const warm = await timeOnce(
+      url,
+      headersOf(query),
+      Math.max(1, Math.min(options.warmup, Math.floor(2000 / first))),
+    );
+    const typical = percentile(
+      [...warm.latenciesMs].sort((a, b) => a - b),
+      50,
+    );
+    runsOf.push(Math.min(options.runs, Math.max(minRuns, Math.floor(budgetMs / typical))));
+  }
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? queries.map((_, i) => i) : queries.map((_, i) => queries.length - 1 - i);
     for (const i of order) {
       const query = queries[i]!;
+      const perRound = Math.ceil(runsOf[i]! / options.rounds);
       const result = await timeOnce(`${api}${query.path}`, headersOf(query), perRound);
       latencies[i]!.push(...result.latenciesMs);
       failures[i]! += result.failures;

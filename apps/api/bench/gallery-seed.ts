@@ -7,13 +7,19 @@
  * no fsync (this connection only — a bench database, rebuilt each run); multi-row INSERTs (one call
  * per 50 rows); the secondary indexes dropped for the load and then re-created from the very SQL the
  * migrations stored in sqlite_master (sorting a million keys once is far cheaper than a million
- * random B-tree inserts: ~19 s against ~40 s for a million rows here); and the full-text index built meanwhile on
- * another thread (gallery-fts-build.ts), then copied in.
+ * random B-tree inserts: ~19 s against ~40 s for a million rows here); and the full-text index and
+ * link tables built meanwhile on another thread (gallery-side-tables.ts), then copied in.
  */
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { rm } from 'node:fs/promises';
-import { buildFtsHere, copyFtsIndex, type FtsBuilder } from './gallery-fts-build.js';
+import {
+  attachSideTables,
+  buildSideTablesHere,
+  copySideTables,
+  sideTables,
+  type SideTablesBuilder,
+} from './gallery-side-tables.js';
 import { imageMaker, type ImageMakerOptions, type SeedImage, type TermIds } from './gallery-images.js';
 import { checkpoints, loras, samplers, schedulers, tags } from './gallery-vocabulary.js';
 
@@ -25,8 +31,8 @@ export interface GallerySeedOptions {
   passwordHash: string;
   /** The generator's seed: the same seed gives the same images (default 1). */
   seed?: number;
-  /** Where the full-text index is built (default: on this thread, after the rows). */
-  buildFts?: FtsBuilder;
+  /** Where the full-text index and link tables are built (default: on this thread, before the rows). */
+  buildSideTables?: SideTablesBuilder;
 }
 
 export interface GallerySeedResult {
@@ -37,7 +43,7 @@ export interface GallerySeedResult {
   /** Wall time of the whole seeding, ms. */
   ms: number;
   /** How long each phase took, ms. */
-  phases: Record<'rows' | 'indexes' | 'ftsWait' | 'ftsCopy', number>;
+  phases: Record<'setup' | 'rows' | 'indexes' | 'sideWait' | 'sideCopy', number>;
 }
 
 const rowsPerInsert = 50;
@@ -163,19 +169,23 @@ export async function seedGalleryDatabase(
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -3000000');
     db.pragma('temp_store = MEMORY');
-    db.pragma('threads = 2');
     // Every reference is made by this file and checked by its test (gallery-bench-seed.spec.ts).
     db.pragma('foreign_keys = OFF');
-    const { sql: createFts } = db
-      .prepare(`SELECT "sql" FROM "sqlite_master" WHERE "name" = 'gallery_fts'`)
-      .get() as { sql: string };
+    const createSql = Object.fromEntries(
+      sideTables.map((table) => [
+        table,
+        (db.prepare(`SELECT "sql" FROM "sqlite_master" WHERE "name" = ?`).get(table) as { sql: string }).sql,
+      ]),
+    ) as Record<(typeof sideTables)[number], string>;
     const indexes = db
       .prepare(
-        `SELECT "name", "sql" FROM "sqlite_master" WHERE "type" = 'index' AND "sql" IS NOT NULL
-         AND "tbl_name" IN (${loadedTables.map(() => '?').join(',')})`,
+        `SELECT "name", "tbl_name" AS "table", "sql" FROM "sqlite_master" WHERE "type" = 'index'
+         AND "sql" IS NOT NULL AND "tbl_name" IN (${loadedTables.map(() => '?').join(',')})`,
       )
-      .all(...loadedTables) as { name: string; sql: string }[];
-    const phases = { rows: 0, indexes: 0, ftsWait: 0, ftsCopy: 0 };
+      .all(...loadedTables) as { name: string; table: string; sql: string }[];
+    const indexesOf = (images: boolean) =>
+      indexes.filter((index) => (index.table === 'gallery_images') === images);
+    const phases = { setup: 0, rows: 0, indexes: 0, sideWait: 0, sideCopy: 0 };
     let mark = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -192,25 +202,32 @@ export async function seedGalleryDatabase(
       userIds: users.map((u) => u.id),
       startMs,
     };
-    const ftsPath = `${path}.fts-build`;
-    const fts = (options.buildFts ?? buildFtsHere)({
-      path: ftsPath,
-      createSql: createFts,
-      images: options.images,
-      maker,
-    });
-    fts.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const sidePath = `${path}.side-tables`;
+    const job = { path: sidePath, createSql, images: options.images, maker };
+    const side = (options.buildSideTables ?? buildSideTablesHere)(job);
+    side.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
-    const links = loadRows(db, options.images, maker);
+    phases.setup = lap();
+    loadRows(db, options.images, maker);
     phases.rows = lap();
-    for (const index of indexes) db.exec(index.sql);
+    for (const index of indexesOf(true)) db.exec(index.sql);
     phases.indexes = lap();
     db.exec('COMMIT');
-    await fts;
-    phases.ftsWait = lap();
-    copyFtsIndex(db, ftsPath);
-    await rm(ftsPath, { force: true });
-    phases.ftsCopy = lap();
+    await side;
+    phases.sideWait = lap();
+    const detach = attachSideTables(db, sidePath);
+    let links: { loraLinks: number; tagLinks: number };
+    try {
+      links = db.transaction(() => {
+        const copied = copySideTables(db);
+        for (const index of indexesOf(false)) db.exec(index.sql);
+        return copied;
+      })();
+    } finally {
+      detach();
+      await rm(sidePath, { force: true });
+    }
+    phases.sideCopy = lap();
     db.pragma('foreign_keys = ON');
     db.pragma('journal_mode = WAL');
     return { images: options.images, users, ...links, ms: performance.now() - started, phases };
@@ -219,26 +236,16 @@ export async function seedGalleryDatabase(
   }
 }
 
-function loadRows(
-  db: BetterSqlite3.Database,
-  images: number,
-  maker: ImageMakerOptions,
-): { loraLinks: number; tagLinks: number } {
+function loadRows(db: BetterSqlite3.Database, images: number, maker: ImageMakerOptions): void {
   const row = `(${imageColumns.map(() => '?').join(',')},${Object.values(constantColumns).join(',')})`;
   const head = `INSERT INTO "gallery_images" (${[...imageColumns, ...Object.keys(constantColumns)]
     .map((column) => `"${column}"`)
     .join(', ')}) VALUES `;
   const insertImages = (rows: number) => db.prepare(head + Array.from({ length: rows }, () => row).join(','));
-  const insertLora = db.prepare(
-    `INSERT INTO "gallery_image_loras" ("term_id", "image_id", "weight") VALUES (?, ?, ?)`,
-  );
-  const insertTag = db.prepare(`INSERT INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?)`);
   const full = insertImages(rowsPerInsert);
   const next = imageMaker(maker);
   const values: unknown[] = [];
   let pending = 0;
-  let loraLinks = 0;
-  let tagLinks = 0;
   const flush = () => {
     if (pending === 0) return;
     (pending === rowsPerInsert ? full : insertImages(pending)).run(values);
@@ -252,15 +259,8 @@ function loadRows(
       imageValues(image, values);
       pending += 1;
       if (pending === rowsPerInsert) flush();
-      for (let i = 0; i < image.loraIds.length; i++) {
-        insertLora.run(image.loraIds[i], image.id, image.loraWeights[i]);
-      }
-      for (const tagId of image.tagIds) insertTag.run(tagId, image.id);
-      loraLinks += image.loraIds.length;
-      tagLinks += image.tagIds.length;
     }
     id += batch.length;
   }
   flush();
-  return { loraLinks, tagLinks };
 }

@@ -6,6 +6,7 @@
  * skip the visibility condition), beside GET /api/health from the same client as the floor any
  * request pays. BENCH_GALLERY_IMAGES and BENCH_GALLERY_RUNS scale it down for a quick look.
  */
+import { cpus, loadavg } from 'node:os';
 import { benchPassword, fmt, pad, scratchDir, signIn, startApi } from './bench-kit.js';
 import type { BenchGroup, Figure } from './figures.js';
 import { seededGallery } from './gallery-database.js';
@@ -30,6 +31,7 @@ async function run(): Promise<Figure[]> {
     COMFY_ENABLED: 'false',
   };
   try {
+    const seedLoad = loadavg()[0] ?? 0;
     const { seed, fileBytes } = await seededGallery(env, images);
     const rowsPerS = (seed.images / seed.ms) * 1000;
     const phases = Object.entries(seed.phases)
@@ -39,7 +41,8 @@ async function run(): Promise<Figure[]> {
     console.log(
       `  ${fmt(seed.ms / 1000)} s, ${fmt(rowsPerS, 0)} rows/s (${phases}); ` +
         `${seed.loraLinks} LoRA links, ${seed.tagLinks} tag links; ` +
-        `${fmt(fileBytes / 1e6, 0)} MB, ${fmt(fileBytes / seed.images, 0)} bytes/image`,
+        `${fmt(fileBytes / 1e6, 0)} MB, ${fmt(fileBytes / seed.images, 0)} bytes/image; ` +
+        `load average ${fmt(seedLoad, 1)} → ${fmt(loadavg()[0] ?? 0, 1)}`,
     );
 
     const { app, api } = await startApi(env);
@@ -47,9 +50,12 @@ async function run(): Promise<Figure[]> {
       const user = (await signIn(api, plainUser, benchPassword)).bearer;
       const admin = (await signIn(api, 'admin', benchPassword)).bearer;
       const queries = galleryQueries(await deepPagePath(api, user, deepPages));
+      const loadBefore = loadavg()[0] ?? 0;
       const timings = await timeQueries(api, queries, { user, admin }, { runs, rounds, warmup: 20 });
+      const load = `${fmt(loadBefore, 1)} → ${fmt(loadavg()[0] ?? 0, 1)}`;
       console.log(
-        `  searches as ${plainUser} (a plain user) unless marked; sequential requests, ${rounds} alternating rounds`,
+        `  searches as ${plainUser} (a plain user) unless marked; sequential requests, ${rounds} alternating ` +
+          `rounds; load average ${load} on ${cpus().length} CPUs (the machine is shared)`,
       );
       console.log(
         `  ${'query'.padEnd(36)}${pad('p50 ms', 9)}${pad('p95 ms', 9)}${pad('max ms', 9)}${pad('runs', 6)}  matches`,
@@ -73,7 +79,12 @@ async function run(): Promise<Figure[]> {
           unit: 'rows/s',
           value: rowsPerS,
           target: { op: '>=', value: seedTarget },
-          details: { images: seed.images, seconds: seed.ms / 1000, ...seed.phases },
+          details: {
+            images: seed.images,
+            seconds: seed.ms / 1000,
+            ...seed.phases,
+            load_avg_before: seedLoad,
+          },
         },
         {
           group: 'gallery',
