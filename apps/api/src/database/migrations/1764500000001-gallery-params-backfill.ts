@@ -38,6 +38,10 @@ interface BackfillRow {
  * idempotent, so a backfill cut short (the migration is only recorded once it completes) simply
  * runs again at the next boot. (setParams's own transactions become savepoints inside the batch's;
  * run under an outer transaction, the whole backfill would become one, which also works.)
+ *
+ * Reusing setParams ties this migration to today's code: setParams may only write what
+ * GallerySearch1764500000000 created (later migrations run after this one).
+ * test/gallery-params-backfill.api.spec.ts boots a database made up to GallerySearch to hold that.
  */
 export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   name = 'GalleryParamsBackfill1764500000001';
