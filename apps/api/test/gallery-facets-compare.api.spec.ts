@@ -8,8 +8,8 @@ type Name = 'src' | 'near' | 'far' | 'fruit' | 'otherModel' | 't1' | 't2' | 't3'
 
 /**
  * Facets, the N-way comparison, "more like this" and autocomplete over a small gallery whose
- * parameters the graph walk recorded at ingest. One app for the file: the tests only read (one adds an
- * image without parameters).
+ * parameters the graph walk recorded at ingest. One app for the file: the tests read, but for one
+ * that adds an image without parameters and one that re-tags an image and restores it.
  */
 describe('gallery facets, compare, similar and values', () => {
   let app: TestApp;
@@ -194,6 +194,16 @@ describe('gallery facets, compare, similar and values', () => {
         ],
       ]);
       expect(shared).toMatchObject({ seed: 1, steps: 20, cfg: 7 });
+    });
+
+    it('compares tags as a set', async () => {
+      const res = await compare(`${img.near.id},${img.src.id}`);
+      expect(res.body.varies.tags).toEqual([['client-a', 'lighthouse'], ['client-a']]);
+      await patchImage(app, curator, img.src.id, { tags: ['lighthouse', 'client-a'] });
+      const again = await compare(`${img.near.id},${img.src.id}`);
+      expect(again.body.shared.tags).toEqual(['client-a', 'lighthouse']);
+      expect(again.body.varies).toEqual({ positive: [`${cliff} noon`, `${cliff} dusk`] });
+      await patchImage(app, curator, img.src.id, { tags: ['client-a'] });
     });
 
     it('takes 2 to 50 image ids and nothing else', async () => {

@@ -26,7 +26,8 @@ function valuesOf(item: GallerySearchItem): Record<ComparedParam, unknown> {
     template_version: params.template_version,
     backend: params.backend,
     owner: item.created_by.username,
-    tags: item.tags,
+    // A set: the same tags given in another order are not a difference.
+    tags: [...item.tags].sort(),
     rating: item.rating,
   };
 }
