@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditPage } from '@atelier/contract';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TrashPurge } from '../src/gallery/trash/trash-purge.js';
 import { images, ingest } from './gallery-fixtures.js';
 import { createTestApp, LogCollector, testAdmin, type TestApp, type TestSession } from './test-app.js';
 
@@ -159,7 +160,7 @@ describe('the audit log (GET /api/admin/audit)', () => {
     expect(JSON.stringify(body)).not.toMatch(/argon2/i);
   });
 
-  it("records a curator's image deletion; a deletion of an unknown image is not logged", async () => {
+  it("records a curator's move to the trash, and the purge as a deletion by them; a deletion of an unknown or trashed image is not logged", async () => {
     await start({ COMFY_ENABLED: 'true', COMFY_API_URL: 'http://127.0.0.1:9' });
     const curator = await app.login('curator');
     const kept = await ingest(app, curator, await images.png());
@@ -167,7 +168,21 @@ describe('the audit log (GET /api/admin/audit)', () => {
     const image = kept.body.image as { id: number; sha256: string };
     await app.request.delete(`/api/gallery/images/${image.id}`).set(curator.bearer).expect(204);
     await app.request.delete(`/api/gallery/images/${image.id}`).set(curator.bearer).expect(404);
+    await app.request.delete('/api/gallery/images/4242').set(curator.bearer).expect(404);
 
+    const trashed = {
+      id: expect.any(Number),
+      at: expect.any(String),
+      actor: actorOf(curator),
+      action: 'gallery.images_trashed',
+      target: { type: 'image', id: String(image.id), label: null },
+      details: { ids: [image.id] },
+    };
+    expect(await entries()).toEqual([trashed]);
+
+    const trashedAt = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    await app.nest.get(DataSource).query(`UPDATE gallery_images SET trashed_at = ?`, [trashedAt]);
+    expect(await app.nest.get(TrashPurge).purgeNow()).toBe(1);
     expect(await entries()).toEqual([
       {
         id: expect.any(Number),
@@ -175,8 +190,15 @@ describe('the audit log (GET /api/admin/audit)', () => {
         actor: actorOf(curator),
         action: 'gallery.image_deleted',
         target: { type: 'image', id: String(image.id), label: image.sha256.slice(0, 12) },
-        details: { sha256: image.sha256, mime: 'image/png', prompt_id: null, created_by: curator.user.id },
+        details: {
+          sha256: image.sha256,
+          mime: 'image/png',
+          prompt_id: null,
+          created_by: curator.user.id,
+          trashed_at: trashedAt,
+        },
       },
+      trashed,
     ]);
   });
 

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TrashPurge } from '../src/gallery/trash/trash-purge.js';
 import { filesUnder, images, ingest } from './gallery-fixtures.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
@@ -271,7 +272,17 @@ describe('/api/gallery/images', () => {
   });
 
   describe('DELETE /api/gallery/images/:id', () => {
-    it('removes the row, the file, the sidecar and the thumbnail; the same bytes can be kept again', async () => {
+    /** The trash's purge, as if the image had been trashed longer ago than the retention period. */
+    async function purgeTrash(): Promise<number> {
+      await app.nest
+        .get(DataSource)
+        .query(`UPDATE gallery_images SET trashed_at = ? WHERE trashed_at IS NOT NULL`, [
+          new Date(Date.now() - 31 * 86_400_000).toISOString(),
+        ]);
+      return app.nest.get(TrashPurge).purgeNow();
+    }
+
+    it('moves the image to the trash; the purge then removes the row, the file, the sidecar and the thumbnail; the same bytes can be kept again', async () => {
       await start();
       const png = await images.png();
       const image = await keep(png);
@@ -281,6 +292,13 @@ describe('/api/gallery/images', () => {
       const res = await app.request.delete(`/api/gallery/images/${image.id}`).set(curator.bearer);
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
+      expect(await filesUnder(app, 'generated')).toHaveLength(6);
+      expect((await app.request.get(`/api/gallery/images/${image.id}`).set(user.bearer)).status).toBe(404);
+      expect((await app.request.get(image.file_url).set(user.bearer)).status).toBe(404);
+      const trash = await app.request.get('/api/gallery/images?status=trashed').set(curator.bearer);
+      expect((trash.body.items as GalleryImage[]).map((item) => item.id)).toEqual([image.id]);
+
+      expect(await purgeTrash()).toBe(1);
       const day = other.created_at.slice(0, 10);
       expect(await filesUnder(app, 'generated')).toEqual([
         `comfy/${day}/${other.sha256}.json`,
@@ -301,6 +319,7 @@ describe('/api/gallery/images', () => {
       const image = await keep(images.png());
       const unknown = await app.request.delete('/api/gallery/images/4242').set(curator.bearer);
       expect([unknown.status, unknown.body.code]).toEqual([404, 'gallery.not_found']);
+      // Not that user's image: the route is open to every user, the image only to its owner and curators.
       const forbidden = await app.request.delete(`/api/gallery/images/${image.id}`).set(user.bearer);
       expect([forbidden.status, forbidden.body.code]).toEqual([403, 'auth.forbidden']);
       const anonymous = await app.request.delete(`/api/gallery/images/${image.id}`);
@@ -316,6 +335,9 @@ describe('/api/gallery/images', () => {
         .set('Cookie', curator.cookie)
         .set('Origin', app.origin);
       expect(viaCookie.status).toBe(204);
+      const trash = await app.request.get('/api/gallery/images?status=trashed').set(curator.bearer);
+      expect((trash.body.items as GalleryImage[]).map((item) => item.id)).toEqual([image.id]);
+      expect(await purgeTrash()).toBe(1);
       expect(await filesUnder(app, 'generated')).toEqual([]);
       const twice = await app.request.delete(`/api/gallery/images/${image.id}`).set(curator.bearer);
       expect(twice.status).toBe(404);

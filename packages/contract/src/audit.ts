@@ -9,7 +9,12 @@ export const auditActions = [
   /** Role and/or disabled flag changed; `details` has each as `{ from, to }`. */
   'user.updated',
   'user.password_reset',
+  /** Removed for good (by the trash's purge: `actor` is who moved it to the trash). */
   'gallery.image_deleted',
+  /** Moved to the trash; `details.ids` lists the images. */
+  'gallery.images_trashed',
+  /** Taken back out of the trash; `details.ids` lists the images. */
+  'gallery.images_restored',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

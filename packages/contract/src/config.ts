@@ -16,6 +16,8 @@ export interface RuntimeSettings {
   comfy_raw_graph_min_role: Role;
   /** Node classes a raw graph may use (admins excepted); empty: any class ComfyUI knows. */
   comfy_node_allow_list: string[];
+  /** Days a trashed gallery image is kept before the purge removes it for good. */
+  gallery_trash_retention_days: number;
 }
 
 export type RuntimeSettingKey = keyof RuntimeSettings;

@@ -2,7 +2,7 @@
  * The keys of the gallery query syntax: their names and aliases, the filter each sets, a hint and
  * an example for the search box, and how each value is checked and written back.
  */
-import { galleryAspects, imageStatuses } from './gallery-search.js';
+import { galleryAspects, galleryStatusFilters } from './gallery-search.js';
 import type { GalleryFilterName, GalleryQueryFilters } from './gallery-query-types.js';
 import { parseQueryInstant } from './gallery-query-dates.js';
 
@@ -71,7 +71,7 @@ export const galleryQueryKeys: readonly GalleryQueryKey[] = [
     key: 'status',
     aliases: [],
     filter: 'status',
-    hint: 'review status: private, pending, approved or rejected',
+    hint: 'review status: private, pending, approved or rejected; status:trashed lists the trash',
     example: 'status:approved',
   },
   {
@@ -162,8 +162,8 @@ export function checkFilterValue(filter: GalleryFilterName, text: string): Check
         : ok(instant.text);
     }
     case 'status': {
-      const status = imageStatuses.find((s) => s === text.toLowerCase());
-      return status ? ok(status) : fail(`status: is one of ${imageStatuses.join(', ')}`);
+      const status = galleryStatusFilters.find((s) => s === text.toLowerCase());
+      return status ? ok(status) : fail(`status: is one of ${galleryStatusFilters.join(', ')}`);
     }
     case 'aspect': {
       const aspect = galleryAspects.find((a) => a === text.toLowerCase());

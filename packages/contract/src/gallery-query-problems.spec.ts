@@ -26,7 +26,7 @@ const cases: [string, string, number, number][] = [
   ['from:2026-01-01T10:00+25:00', 'from: takes a date', 5, 27],
   ['from:yesterday', 'from: takes a date', 5, 14],
   ['to:2026-1-1', 'to: takes a date', 3, 11],
-  ['status:done', 'status: is one of private, pending, approved, rejected', 7, 11],
+  ['status:done', 'status: is one of private, pending, approved, rejected, trashed', 7, 11],
   ['aspect:wide', 'aspect: is one of square, portrait, landscape', 7, 11],
   ['size:1024', 'size: takes WIDTHxHEIGHT', 5, 9],
   ['size:0x512', 'size: takes WIDTHxHEIGHT', 5, 10],

@@ -107,6 +107,7 @@ describe('parseGalleryQuery: filters', () => {
     ['board:12', { board: 12 }],
     ['status:Approved', { status: 'approved' }],
     ['status:private status:private', { status: 'private' }],
+    ['status:Trashed', { status: 'trashed' }],
     ['size:1024X768', { size: '1024x768' }],
     ['size:0512\u00D70512', { size: '512x512' }],
     ['aspect:Portrait', { aspect: 'portrait' }],

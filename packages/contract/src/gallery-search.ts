@@ -44,6 +44,14 @@ export interface ImageParams {
 export const imageStatuses = ['private', 'pending', 'approved', 'rejected'] as const;
 export type ImageStatus = (typeof imageStatuses)[number];
 
+/**
+ * What the `status` filter accepts: a review state, or `trashed` for the trash (an image's own
+ * images for a plain user, every trashed image for curators and admins). Trashed images match
+ * no other search.
+ */
+export const galleryStatusFilters = [...imageStatuses, 'trashed'] as const;
+export type GalleryStatusFilter = (typeof galleryStatusFilters)[number];
+
 export const gallerySorts = ['newest', 'oldest', 'rating', 'random'] as const;
 export type GallerySort = (typeof gallerySorts)[number];
 
@@ -77,7 +85,7 @@ export interface GalleryFilters {
   min_rating?: number;
   tag?: string;
   board?: number;
-  status?: ImageStatus;
+  status?: GalleryStatusFilter;
   /** `WIDTHxHEIGHT`, e.g. `1024x1024`. */
   size?: string;
   /** `square`, `portrait` or `landscape`. */

@@ -70,6 +70,8 @@ export interface IngestResponse {
   image: GalleryImage;
   /** True when these bytes were kept already: `image` is the existing record (HTTP 200, else 201). */
   duplicate: boolean;
+  /** Present (true) when these bytes were in the trash and keeping them again restored the image. */
+  restored?: boolean;
 }
 
 export interface IngestFromJobRequest {

@@ -65,7 +65,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
           details: { must_change_password: true },
         }),
       ),
-      this.bus.subscribe('gallery.image_deleted', ({ actor, image }) =>
+      this.bus.subscribe('gallery.image_deleted', ({ actor, image, trashedAt }) =>
         this.record({
           actor,
           action: 'gallery.image_deleted',
@@ -75,8 +75,15 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
             mime: image.mime,
             prompt_id: image.promptId,
             created_by: image.createdBy,
+            trashed_at: trashedAt,
           },
         }),
+      ),
+      this.bus.subscribe('gallery.images_trashed', ({ actor, ids }) =>
+        this.record(imagesEntry(actor, 'gallery.images_trashed', ids)),
+      ),
+      this.bus.subscribe('gallery.images_restored', ({ actor, ids }) =>
+        this.record(imagesEntry(actor, 'gallery.images_restored', ids)),
       ),
     ];
   }
@@ -133,6 +140,20 @@ function settingsChanged(change: RuntimeSettingsChange): Recorded {
     action: 'settings.changed',
     target: { type: 'settings', id: null, label: null },
     details: { changed },
+  };
+}
+
+/** One entry for a trash or restore of any number of images: one image is its target, more a count. */
+function imagesEntry(actor: EventActor, action: AuditAction, ids: number[]): Recorded {
+  const [only] = ids;
+  return {
+    actor,
+    action,
+    target:
+      ids.length === 1 && only !== undefined
+        ? { type: 'image', id: only, label: null }
+        : { type: 'image', id: null, label: `${ids.length} images` },
+    details: { ids },
   };
 }
 

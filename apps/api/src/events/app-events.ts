@@ -31,11 +31,19 @@ export interface AppEventMap {
   };
   /** An admin set a temporary password (never carried here) the user must change at next sign-in. */
   'user.password_reset': { actor: EventActor; user: UserRef };
-  /** A gallery image was removed (row and files). */
+  /**
+   * A gallery image was removed for good (row and files) by the trash's purge. `actor` is who moved
+   * it to the trash (null when unknown), `trashedAt` when.
+   */
   'gallery.image_deleted': {
-    actor: EventActor;
+    actor: EventActor | null;
     image: { id: number; sha256: string; mime: string; promptId: string | null; createdBy: number };
+    trashedAt: string;
   };
+  /** Images moved to the trash (only those that were not there already). */
+  'gallery.images_trashed': { actor: EventActor; ids: number[] };
+  /** Images taken back out of the trash (by hand, or by keeping their bytes again). */
+  'gallery.images_restored': { actor: EventActor; ids: number[] };
 
   /** The ComfyUI client was (re)built or dropped; read the new one from ComfyService. */
   'comfy.wiring_changed': { enabled: boolean; generation: number | null };

@@ -1,8 +1,8 @@
 import type { AuthUser, GalleryImageDetail, GallerySearchPage, GallerySimilar } from '@atelier/contract';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { CurrentUser } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
 import { FileQueryDto } from './gallery.dto.js';
@@ -11,14 +11,16 @@ import { GallerySearchService } from './search/gallery-search.service.js';
 import { viewerOf } from './search/search-resolver.js';
 import { PatchImageDto, SearchQueryDto, SimilarQueryDto } from './search/search.dto.js';
 import { sendImageFile } from './send-image.js';
+import { TrashService } from './trash/trash.service.js';
 
-/** The gallery for every signed-in user; deleting needs a curator. Works with ComfyUI off. */
+/** The gallery for every signed-in user; an image's owner or a curator may trash it. Works with ComfyUI off. */
 @ApiTags('gallery')
 @Controller('gallery/images')
 export class GalleryController {
   constructor(
     private readonly gallery: GalleryService,
     private readonly search: GallerySearchService,
+    private readonly trash: TrashService,
   ) {}
 
   @Get()
@@ -85,10 +87,18 @@ export class GalleryController {
   }
 
   @Delete(':id')
-  @Roles('curator')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove the image: row, file, sidecar and thumbnail' })
+  @ApiOperation({
+    summary: 'Move the image to the trash (its owner, curators, admins); purged after the retention period',
+  })
   remove(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
-    return this.gallery.remove(id, { id: user.id, username: user.username });
+    return this.trash.trashOne(id, user);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Take the image out of the trash (its owner, curators, admins)' })
+  restore(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.trash.restoreOne(id, user);
   }
 }

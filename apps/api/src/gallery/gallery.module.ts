@@ -19,6 +19,8 @@ import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { SearchResolver } from './search/search-resolver.js';
 import { SelectionResolver } from './search/selection.js';
+import { TrashPurge } from './trash/trash-purge.js';
+import { TrashService } from './trash/trash.service.js';
 import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 
 /**
@@ -59,6 +61,8 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
     SqliteGallerySearch,
     GallerySearchService,
     SelectionResolver,
+    TrashService,
+    TrashPurge,
   ],
   exports: [GalleryService],
 })

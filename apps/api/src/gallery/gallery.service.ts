@@ -1,8 +1,6 @@
 import type { AuthUser, GalleryImageDetail, GalleryImagePatch, GalleryMime } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
-import type { EventActor } from '../events/app-events.js';
-import { EventBus } from '../events/event-bus.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { toGalleryImageDetail } from './gallery-views.js';
 import { fileExists, isCode, isFileNow } from './image-files.js';
@@ -14,6 +12,7 @@ import { canView, type Viewer } from './search/search-predicates.js';
 import { viewerOf } from './search/search-resolver.js';
 import { normaliseTags } from './search/tags.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
+import { mayManage } from './trash/trash.service.js';
 
 /** A file to answer with; see sendImageFile. */
 export interface ImageFile {
@@ -27,7 +26,7 @@ export interface ImageFile {
   bytes?: Buffer;
 }
 
-/** The read side of the gallery, and deletion. */
+/** The read side of the gallery and its curation fields; deletion is the trash's (trash/). */
 @Injectable()
 export class GalleryService {
   constructor(
@@ -35,7 +34,6 @@ export class GalleryService {
     private readonly storage: GalleryStorage,
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
-    private readonly bus: EventBus,
     private readonly search: GallerySearchService,
     private readonly index: ImageSearchIndex,
   ) {}
@@ -76,10 +74,14 @@ export class GalleryService {
     };
   }
 
-  /** Makes the thumbnail again when it is missing on disk (deleted, or a new thumbnail dir). */
+  /**
+   * Makes the thumbnail again when it is missing on disk (deleted, or a new thumbnail dir). A trashed
+   * image's thumbnail stays visible to those who may restore it, for the trash page.
+   */
   async thumbnail(id: number, viewer: Viewer): Promise<ImageFile> {
     const image = this.images.findFile(id);
-    if (!image || !canView(viewer, image)) throw notFound(id);
+    const visible = image && (image.trashed ? mayManage(viewer, image.createdBy) : canView(viewer, image));
+    if (!image || !visible) throw notFound(id);
     const path = this.storage.thumbnailPath(image.thumbnailPath);
     // A synchronous stat of a local file costs a tenth of the thread-pool round trip, and every gallery
     // page asks for dozens of thumbnails.
@@ -108,21 +110,6 @@ export class GalleryService {
       download: false,
       bytes,
     };
-  }
-
-  /** The row first, then its files: a crash in between leaves unreferenced files, never a row without them. */
-  async remove(id: number, by: EventActor): Promise<void> {
-    const { image } = await this.find(id);
-    await this.locks.run(image.sha256, async () => {
-      if (!(await this.images.delete(id))) throw notFound(id);
-      await this.storage.remove(this.storage.filesOf(image));
-      this.thumbnails.forget(this.storage.thumbnailPath(image.thumbnailPath));
-    });
-    const { sha256, mime, promptId, createdBy } = image;
-    await this.bus.publish('gallery.image_deleted', {
-      actor: by,
-      image: { id, sha256, mime, promptId, createdBy },
-    });
   }
 
   private async find(id: number): Promise<ImageRecord> {

@@ -14,11 +14,12 @@ import { toGalleryImage } from './gallery-views.js';
 import { GalleryStorage, type WrittenFiles } from './gallery-storage.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { inspectImage, type InspectedImage } from '../common/image-inspection.js';
-import { ImagesRepository } from './images.repository.js';
+import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 import { imageParamsOf } from './search/image-params.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
+import { TrashService } from './trash/trash.service.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -59,6 +60,7 @@ export class IngestService {
     private readonly locks: KeyedLock,
     private readonly jobs: JobOutputs,
     private readonly index: ImageSearchIndex,
+    private readonly trash: TrashService,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -181,7 +183,7 @@ export class IngestService {
   private keep(user: AuthUser, image: PreparedImage, provenance: Provenance): Promise<IngestResponse> {
     return this.locks.run(image.sha256, async () => {
       const existing = await this.images.findBySha256(image.sha256);
-      if (existing) return { image: toGalleryImage(existing), duplicate: true };
+      if (existing) return this.again(existing, user);
 
       const now = new Date();
       const layout = this.storage.layout(image.sha256, image.ext, now);
@@ -243,6 +245,16 @@ export class IngestService {
       }
       return this.lostRace(image.sha256, layout.image, written);
     });
+  }
+
+  /**
+   * Bytes kept already answer the existing image. When it is in the trash, keeping its bytes again
+   * restores it if the user may (its owner, a curator, an admin); anyone else gets the image as it
+   * is, still in the trash, like any other duplicate of an image they cannot see.
+   */
+  private again(existing: ImageRecord, user: AuthUser): IngestResponse {
+    const restored = this.trash.restore([existing.image.id], user).affected > 0;
+    return { image: toGalleryImage(existing), duplicate: true, ...(restored ? { restored } : {}) };
   }
 
   /** The searchable parameters; a PNG's own chunks only speak for images no job explains. */

@@ -1,4 +1,4 @@
-import type { GalleryAspect, ImageStatus } from '@atelier/contract';
+import type { GalleryAspect, GalleryStatusFilter, ImageStatus } from '@atelier/contract';
 
 /** Who is searching: a plain user sees approved images and their own; curators and admins see all. */
 export interface Viewer {
@@ -33,7 +33,8 @@ export interface ResolvedSearch {
   from: string | null;
   to: string | null;
   minRating: number | null;
-  status: ImageStatus | null;
+  /** `trashed` searches the trash instead of the gallery. */
+  status: GalleryStatusFilter | null;
   size: { width: number; height: number } | null;
   aspect: GalleryAspect | null;
   hasWorkflow: boolean | null;
@@ -52,7 +53,8 @@ export interface Sql {
  * conditions decide an image's stack mates, so they are written once for any alias.
  */
 export function rowConditions(search: ResolvedSearch, a: string): Sql {
-  const where: string[] = [`${a}."trashed_at" IS NULL`];
+  const inTrash = search.status === 'trashed';
+  const where: string[] = [inTrash ? `${a}."trashed_at" IS NOT NULL` : `${a}."trashed_at" IS NULL`];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => {
     where.push(sql);
@@ -71,7 +73,10 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
       ...ids,
     );
   };
-  if (!search.viewer.seesAll) add(`(${a}."status" = 'approved' OR ${a}."created_by" = ?)`, search.viewer.id);
+  // A plain user's trash holds only their own images, whatever their review state.
+  if (!search.viewer.seesAll && inTrash) add(`${a}."created_by" = ?`, search.viewer.id);
+  else if (!search.viewer.seesAll)
+    add(`(${a}."status" = 'approved' OR ${a}."created_by" = ?)`, search.viewer.id);
   anyOf('checkpoint_id', search.checkpointIds);
   anyOf('sampler_id', search.samplerIds);
   anyOf('created_by', search.ownerIds);
@@ -81,7 +86,7 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.from !== null) add(`${a}."created_at" >= ?`, search.from);
   if (search.to !== null) add(`${a}."created_at" < ?`, search.to);
   if (search.minRating !== null) add(`${a}."rating" >= ?`, search.minRating);
-  if (search.status !== null) add(`${a}."status" = ?`, search.status);
+  if (search.status !== null && !inTrash) add(`${a}."status" = ?`, search.status);
   if (search.size !== null)
     add(`${a}."width" = ? AND ${a}."height" = ?`, search.size.width, search.size.height);
   if (search.aspect === 'square') add(`${a}."width" = ${a}."height"`);

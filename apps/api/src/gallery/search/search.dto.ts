@@ -7,12 +7,12 @@ import {
   galleryPageMaxLimit,
   galleryQueryMaxLength,
   gallerySorts,
+  galleryStatusFilters,
   galleryValueKinds,
-  imageStatuses,
   type GalleryAspect,
   type GallerySort,
+  type GalleryStatusFilter,
   type GalleryValueKind,
-  type ImageStatus,
 } from '@atelier/contract';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -110,10 +110,13 @@ export class SearchFiltersDto {
   @Min(1)
   board?: number;
 
-  @ApiPropertyOptional({ enum: imageStatuses })
+  @ApiPropertyOptional({
+    enum: galleryStatusFilters,
+    description: 'A review state, or trashed: the trash (your own images; curators see all)',
+  })
   @IsOptional()
-  @IsIn(imageStatuses)
-  status?: ImageStatus;
+  @IsIn(galleryStatusFilters)
+  status?: GalleryStatusFilter;
 
   @ApiPropertyOptional({ example: '1024x1024' })
   @IsOptional()

@@ -13,6 +13,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'user.updated': 'User changed',
   'user.password_reset': 'Password reset',
   'gallery.image_deleted': 'Image deleted',
+  'gallery.images_trashed': 'Images moved to the trash',
+  'gallery.images_restored': 'Images restored from the trash',
 };
 
 /** The filter's choices; '' stands for every action (a select's value is a string). */
@@ -59,12 +61,17 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
       return ['must choose a new password at next sign-in'];
     case 'gallery.image_deleted':
       return [`sha256 ${show(details.sha256)}`];
+    case 'gallery.images_trashed':
+    case 'gallery.images_restored':
+      return [`images ${show(details.ids)}`];
   }
 }
 
 /** "ada (#3)", "image #12 (1a2b3c…)", "settings". */
 export function describeAuditTarget({ target }: AuditEntry): string {
   if (target.type === 'settings') return 'Runtime settings';
+  // Trash and restore name several images at once: "3 images", their ids in the details.
+  if (target.type === 'image' && target.id === null) return target.label ?? 'images';
   const noun = target.type === 'user' ? 'user' : 'image';
   const label = target.label ? ` ${target.label}` : '';
   return `${noun}${label} (#${target.id ?? '?'})`;
