@@ -22,6 +22,9 @@ import { SelectionResolver } from './search/selection.js';
 import { TrashPurge } from './trash/trash-purge.js';
 import { TrashService } from './trash/trash.service.js';
 import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
+import { ExportController } from './export/export.controller.js';
+import { ExportRepository } from './export/export.repository.js';
+import { ExportService } from './export/export.service.js';
 
 /**
  * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). Jobs and their
@@ -47,7 +50,7 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
       }),
     }),
   ],
-  controllers: [IngestController, GalleryController, GallerySearchController],
+  controllers: [IngestController, GalleryController, GallerySearchController, ExportController],
   providers: [
     ImagesRepository,
     GalleryStorage,
@@ -63,6 +66,8 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
     SelectionResolver,
     TrashService,
     TrashPurge,
+    ExportRepository,
+    ExportService,
   ],
   exports: [GalleryService],
 })

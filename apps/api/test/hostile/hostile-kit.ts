@@ -84,6 +84,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/gallery/facets', access: 'user' },
   { method: 'get', path: '/api/gallery/compare', access: 'user' },
   { method: 'get', path: '/api/gallery/values', access: 'user' },
+  { method: 'get', path: '/api/gallery/export.zip', access: 'user' },
 ];
 
 export const writeRoutes = routes.filter((route) => route.method !== 'get');

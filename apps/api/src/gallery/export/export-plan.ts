@@ -1,0 +1,153 @@
+import type { Logger } from '@nestjs/common';
+import { readFile, stat } from 'node:fs/promises';
+import { isCode } from '../image-files.js';
+import type { GalleryStorage } from '../gallery-storage.js';
+import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
+import { readAtHandle, type OpenFiles } from './export-files.js';
+import type { ExportRow } from './export.repository.js';
+import { planLabelledCopy } from './label-plan.js';
+import { manifestHeader, manifestLine, sha256Placeholder, type ManifestEntry } from './manifest-csv.js';
+import { imageEntryName, redactSidecar, sidecarEntryName } from './zip-entries.js';
+
+export interface ExportOptions {
+  sidecars: boolean;
+  redact: boolean;
+}
+
+/** One image of an export, planned: the copy's layout and size, its sidecar's, its manifest line. */
+export interface ExportItem {
+  row: ExportRow;
+  imagePath: string;
+  name: string;
+  plan: CopyPlan;
+  sidecar: { path: string; name: string; size: number } | null;
+  /** The copy's SHA-256, once it has been streamed. */
+  sha256: string | null;
+}
+
+/**
+ * Plans one image from its headers (and its sidecar's size). A file gone from the disk, or one that
+ * does not follow its format, is left out with a warning: it cannot be labelled, nor redacted.
+ */
+export async function planItem(
+  row: ExportRow,
+  storage: GalleryStorage,
+  files: OpenFiles,
+  options: ExportOptions,
+  logger: Logger,
+): Promise<ExportItem | null> {
+  const imagePath = storage.imagePath(row.relativePath);
+  try {
+    const handle = await files.open(imagePath);
+    let plan: CopyPlan;
+    try {
+      const { size } = await handle.stat();
+      plan = await planLabelledCopy(readAtHandle(handle), size, row.mime, options.redact);
+    } finally {
+      await files.close(handle);
+    }
+    const sidecarPath = storage.imagePath(storage.sidecarOf(row.relativePath));
+    const sidecarSize = options.sidecars ? await sidecarBytes(sidecarPath, options.redact) : null;
+    return {
+      row,
+      imagePath,
+      name: imageEntryName(row.id, row.sha256, row.ext),
+      plan,
+      sidecar:
+        sidecarSize === null
+          ? null
+          : { path: sidecarPath, name: sidecarEntryName(row.id, row.sha256), size: sidecarSize },
+      sha256: null,
+    };
+  } catch (error) {
+    if (!isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof UnlabellableImageError)) throw error;
+    logger.warn({ err: error, imageId: row.id }, 'Left an image out of an export');
+    return null;
+  }
+}
+
+/** The sidecar as exported: read and rewritten when redacted (sidecars are small), else its size on disk. */
+async function sidecarBytes(path: string, redact: boolean): Promise<number | null> {
+  try {
+    if (!redact) return (await stat(path)).size;
+    const text = await sidecarText(path, true);
+    return text === null ? null : Buffer.byteLength(text);
+  } catch (error) {
+    if (isCode(error, 'ENOENT', 'ENOTDIR')) return null;
+    throw error;
+  }
+}
+
+/** The sidecar's exported text; null when a redacted one is not JSON we can strip. */
+export async function sidecarText(path: string, redact: boolean): Promise<string | null> {
+  const text = await readFile(path, 'utf8');
+  return redact ? redactSidecar(text) : text;
+}
+
+export function manifestEntry(item: ExportItem): ManifestEntry {
+  const { row } = item;
+  return {
+    id: row.id,
+    file: item.name,
+    bytes: item.plan.size,
+    originalSha256: row.sha256,
+    width: row.width,
+    height: row.height,
+    owner: row.owner,
+    createdAt: row.createdAt,
+    checkpoint: row.checkpoint,
+    seed: row.seed,
+    positive: row.positive,
+  };
+}
+
+/** manifest.csv's size before any copy is hashed: every hash is 64 hex digits. */
+export function manifestSize(items: readonly ExportItem[], redact: boolean): number {
+  let size = Buffer.byteLength(manifestHeader(redact));
+  for (const item of items) {
+    size += Buffer.byteLength(manifestLine(manifestEntry(item), sha256Placeholder, redact));
+  }
+  return size;
+}
+
+/** manifest.csv in pieces of about 64 KiB, with each copy's hash (the copies have all been streamed by then). */
+export async function* manifestChunks(
+  items: readonly ExportItem[],
+  redact: boolean,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let pending = manifestHeader(redact);
+  let written = 0;
+  for (const item of items) {
+    if (item.sha256 === null) throw new Error(`image ${item.row.id} was not streamed before the manifest`);
+    pending += manifestLine(manifestEntry(item), item.sha256, redact);
+    if (pending.length >= 64 * 1024) {
+      const chunk = Buffer.from(pending);
+      written += chunk.length;
+      pending = '';
+      yield chunk;
+    }
+  }
+  const last = Buffer.from(pending);
+  written += last.length;
+  if (written !== size) throw new Error(`manifest of ${written} bytes where ${size} were planned`);
+  yield last;
+}
+
+/** Runs `task` over `items` with at most `limit` at once, keeping the order. */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,86 @@
+import type { GalleryMime } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { preparedStatement } from '../../database/prepared.js';
+import { ImageEntity } from '../image.entity.js';
+
+/** What an export needs of an image: where its file is, and its manifest line. */
+export interface ExportRow {
+  id: number;
+  sha256: string;
+  mime: GalleryMime;
+  ext: string;
+  width: number;
+  height: number;
+  relativePath: string;
+  createdAt: string;
+  owner: string | null;
+  checkpoint: string | null;
+  seed: number | null;
+  positive: string | null;
+}
+
+interface Row {
+  id: number;
+  sha256: string;
+  mime: GalleryMime;
+  ext: string;
+  width: number;
+  height: number;
+  relative_path: string;
+  created_at: string;
+  owner: string | null;
+  checkpoint: string | null;
+  p_seed: number | null;
+  p_positive: string | null;
+}
+
+@Injectable()
+export class ExportRepository {
+  private readonly rowsByIds;
+
+  constructor(@InjectRepository(ImageEntity) rows: Repository<ImageEntity>) {
+    // One statement for the whole selection: the ids travel as one JSON array.
+    this.rowsByIds = preparedStatement<Row>(
+      rows,
+      `SELECT "image"."id", "image"."sha256", "image"."mime", "image"."ext", "image"."width", "image"."height",
+              "image"."relative_path", "image"."created_at", "owner"."username" AS "owner",
+              "checkpoint"."value" AS "checkpoint", "image"."p_seed", "image"."p_positive"
+       FROM "gallery_images" "image"
+       LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"
+       LEFT JOIN "gallery_terms" "checkpoint" ON "checkpoint"."id" = "image"."checkpoint_id"
+       WHERE "image"."id" IN (SELECT "value" FROM json_each(?))`,
+    );
+  }
+
+  /** The rows of these images, in the order of `ids` (ids without a row are left out). */
+  exportRows(ids: readonly number[]): ExportRow[] {
+    const byId = new Map(
+      this.rowsByIds()
+        .all(JSON.stringify(ids))
+        .map((row) => [row.id, row]),
+    );
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row
+        ? [
+            {
+              id: row.id,
+              sha256: row.sha256,
+              mime: row.mime,
+              ext: row.ext,
+              width: row.width,
+              height: row.height,
+              relativePath: row.relative_path,
+              createdAt: row.created_at,
+              owner: row.owner,
+              checkpoint: row.checkpoint,
+              seed: row.p_seed,
+              positive: row.p_positive,
+            },
+          ]
+        : [];
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { exportMaxImages, type AuthUser, type GallerySelection } from '@atelier/contract';
+import { Injectable, Logger } from '@nestjs/common';
+import { makeZip } from 'client-zip';
+import { AppError } from '../../common/app-error.js';
+import { GalleryStorage } from '../gallery-storage.js';
+import { SelectionResolver } from '../search/selection.js';
+import { copyByPlan, exactText, OpenFiles } from './export-files.js';
+import {
+  manifestChunks,
+  manifestSize,
+  mapLimited,
+  planItem,
+  sidecarText,
+  type ExportItem,
+  type ExportOptions,
+} from './export-plan.js';
+import { ExportRepository } from './export.repository.js';
+import { manifestName, zipLength, type ZipEntrySize } from './zip-entries.js';
+
+/** A ZIP ready to stream: its exact length, and the stream (to be read once). */
+export interface PreparedExport {
+  length: number;
+  filename: string;
+  /** How many images it holds. */
+  count: number;
+  stream: ReadableStream<Uint8Array>;
+  /** Closes whatever files the stream still holds open (call when the response ends, however). */
+  close(): Promise<void>;
+}
+
+/** Headers of a few files at once: enough to overlap the disk's latency, not enough to starve the pool. */
+const planConcurrency = 8;
+
+/**
+ * ZIP exports (issue 12): the visible images of a selection, each copy labelled as AI-generated
+ * (and redacted when asked), their sidecars, and manifest.csv last (it lists each copy's SHA-256,
+ * known only once streamed). Only headers are read before the response starts; the archive is
+ * STORED, so its length is known up front.
+ */
+@Injectable()
+export class ExportService {
+  private readonly logger = new Logger(ExportService.name);
+
+  constructor(
+    private readonly selections: SelectionResolver,
+    private readonly rows: ExportRepository,
+    private readonly storage: GalleryStorage,
+  ) {}
+
+  async prepare(
+    selection: GallerySelection,
+    options: ExportOptions,
+    user: AuthUser,
+  ): Promise<PreparedExport> {
+    const { ids } = this.selections.select(selection, user, exportMaxImages);
+    if (ids.length === 0) {
+      throw new AppError('validation_failed', 'The selection holds no image you can see: nothing to export', {
+        selection: ['names no image you can see'],
+      });
+    }
+    const files = new OpenFiles();
+    const planned = await mapLimited(this.rows.exportRows(ids), planConcurrency, (row) =>
+      planItem(row, this.storage, files, options, this.logger),
+    );
+    const items = planned.filter((item): item is ExportItem => item !== null);
+    const manifest = manifestSize(items, options.redact);
+    const sizes: ZipEntrySize[] = items.flatMap((item) => [
+      { name: item.name, size: item.plan.size },
+      ...(item.sidecar ? [{ name: item.sidecar.name, size: item.sidecar.size }] : []),
+    ]);
+    sizes.push({ name: manifestName, size: manifest });
+    const now = new Date();
+    return {
+      length: zipLength(sizes),
+      filename: `atelier-export-${now.toISOString().slice(0, 19).replace(/[T:]/g, '-')}.zip`,
+      count: items.length,
+      stream: makeZip(this.entries(items, files, options, manifest, now), { buffersAreUTF8: true }),
+      close: () => files.closeAll(),
+    };
+  }
+
+  /** The entries, made one at a time as the writer asks for them: one file open at a time. */
+  private async *entries(
+    items: readonly ExportItem[],
+    files: OpenFiles,
+    options: ExportOptions,
+    manifest: number,
+    now: Date,
+  ) {
+    for (const item of items) {
+      const lastModified = new Date(item.row.createdAt);
+      yield {
+        name: item.name,
+        lastModified,
+        size: item.plan.size,
+        input: copyByPlan(files, item.imagePath, item.plan, (sha256) => {
+          item.sha256 = sha256;
+        }),
+      };
+      const { sidecar } = item;
+      if (sidecar) {
+        const text = async () => {
+          const exported = await sidecarText(sidecar.path, options.redact);
+          if (exported === null) throw new Error(`${sidecar.path} is no longer JSON`);
+          return exported;
+        };
+        yield { name: sidecar.name, lastModified, size: sidecar.size, input: exactText(text, sidecar.size) };
+      }
+    }
+    yield {
+      name: manifestName,
+      lastModified: now,
+      size: manifest,
+      input: manifestChunks(items, options.redact, manifest),
+    };
+  }
+}
