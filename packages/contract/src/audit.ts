@@ -11,6 +11,10 @@ export const auditActions = [
   'user.password_reset',
   /** Removed for good (by the trash's purge: `actor` is who moved it to the trash). */
   'gallery.image_deleted',
+  /** A curator approved images for the team; `details.ids` lists them. */
+  'gallery.images_approved',
+  /** A curator rejected images; `details` has the `ids` and the `note` their owners see. */
+  'gallery.images_rejected',
   /** Moved to the trash; `details.ids` lists the images. */
   'gallery.images_trashed',
   /** Taken back out of the trash; `details.ids` lists the images. */

@@ -16,6 +16,8 @@ export interface RuntimeSettings {
   comfy_raw_graph_min_role: Role;
   /** Node classes a raw graph may use (admins excepted); empty: any class ComfyUI knows. */
   comfy_node_allow_list: string[];
+  /** Every finished job's images are kept automatically as private, unreviewed images of its owner. */
+  gallery_auto_capture: boolean;
   /** Days a trashed gallery image is kept before the purge removes it for good. */
   gallery_trash_retention_days: number;
 }

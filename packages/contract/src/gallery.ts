@@ -1,5 +1,6 @@
 import type { ComfyImageRef } from './comfy.js';
 import type { GallerySearchItem } from './gallery-search.js';
+import type { ReviewEntry } from './gallery-curation.js';
 
 export type GalleryMime = 'image/png' | 'image/jpeg' | 'image/webp';
 
@@ -34,6 +35,10 @@ export interface GalleryProvenance {
 export interface GalleryImageDetail extends GallerySearchItem {
   provenance: GalleryProvenance;
   note: string | null;
+  /** The review trail, oldest first: its owner, curators and admins see it (empty for others). */
+  review: ReviewEntry[];
+  /** The last rejection's note, for the owner (null for others, and once approved). */
+  review_note: string | null;
 }
 
 /** GET /api/gallery/images?cursor&limit: newest first. */

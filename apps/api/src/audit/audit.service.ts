@@ -7,7 +7,7 @@ import {
 } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { keysetCursor, rowId } from '../common/keyset-cursor.js';
-import type { EventActor, RuntimeSettingsChange } from '../events/app-events.js';
+import type { AppEventMap, EventActor, RuntimeSettingsChange } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import type { AuditEntryEntity } from './audit-entry.entity.js';
 import type { AuditQueryDto } from './audit.dto.js';
@@ -85,6 +85,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       this.bus.subscribe('gallery.images_restored', ({ actor, ids }) =>
         this.record(imagesEntry(actor, 'gallery.images_restored', ids)),
       ),
+      this.bus.subscribe('gallery.images_reviewed', (review) => this.record(reviewed(review))),
     ];
   }
 
@@ -154,6 +155,21 @@ function imagesEntry(actor: EventActor, action: AuditAction, ids: number[]): Rec
         ? { type: 'image', id: only, label: null }
         : { type: 'image', id: null, label: `${ids.length} images` },
     details: { ids },
+  };
+}
+
+/** Approvals and rejections (curators' decisions); an owner's submission is not an audited action. */
+function reviewed({ actor, decision, ids, note }: AppEventMap['gallery.images_reviewed']): Recorded | null {
+  if (decision === 'submitted') return null;
+  const [only] = ids;
+  return {
+    actor,
+    action: decision === 'approved' ? 'gallery.images_approved' : 'gallery.images_rejected',
+    target:
+      ids.length === 1 && only !== undefined
+        ? { type: 'image', id: only, label: null }
+        : { type: 'image', id: null, label: `${ids.length} images` },
+    details: decision === 'rejected' ? { ids, note } : { ids },
   };
 }
 

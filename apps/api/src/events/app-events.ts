@@ -5,6 +5,7 @@ import type {
   JobStatus,
   ManagedComfyStatus,
   ObjectInfo,
+  ReviewDecision,
   Role,
   RuntimeSettingKey,
   RuntimeSettings,
@@ -44,6 +45,14 @@ export interface AppEventMap {
   'gallery.images_trashed': { actor: EventActor; ids: number[] };
   /** Images taken back out of the trash (by hand, or by keeping their bytes again). */
   'gallery.images_restored': { actor: EventActor; ids: number[] };
+
+  /** A batch of review decisions (submit, approve, reject); `ids` are the images it changed. */
+  'gallery.images_reviewed': {
+    actor: EventActor;
+    decision: Exclude<ReviewDecision, 'withdrawn'>;
+    ids: number[];
+    note: string | null;
+  };
 
   /** The ComfyUI client was (re)built or dropped; read the new one from ComfyService. */
   'comfy.wiring_changed': { enabled: boolean; generation: number | null };

@@ -19,6 +19,13 @@ import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { SearchResolver } from './search/search-resolver.js';
 import { SelectionResolver } from './search/selection.js';
+import { AutoCaptureService } from './review/auto-capture.service.js';
+import { KeepController } from './review/keep.controller.js';
+import { KeepService } from './review/keep.service.js';
+import { ReviewController } from './review/review.controller.js';
+import { ReviewQueueService } from './review/review-queue.service.js';
+import { ReviewService } from './review/review.service.js';
+import { ReviewsRepository } from './review/reviews.repository.js';
 import { TrashPurge } from './trash/trash-purge.js';
 import { TrashService } from './trash/trash.service.js';
 import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
@@ -50,7 +57,14 @@ import { ExportService } from './export/export.service.js';
       }),
     }),
   ],
-  controllers: [IngestController, GalleryController, GallerySearchController, ExportController],
+  controllers: [
+    IngestController,
+    GalleryController,
+    GallerySearchController,
+    KeepController,
+    ReviewController,
+    ExportController,
+  ],
   providers: [
     ImagesRepository,
     GalleryStorage,
@@ -64,11 +78,16 @@ import { ExportService } from './export/export.service.js';
     SqliteGallerySearch,
     GallerySearchService,
     SelectionResolver,
+    ReviewsRepository,
+    ReviewService,
+    ReviewQueueService,
+    KeepService,
+    AutoCaptureService,
     TrashService,
     TrashPurge,
     ExportRepository,
     ExportService,
   ],
-  exports: [GalleryService],
+  exports: [GalleryService, ReviewService],
 })
 export class GalleryModule {}

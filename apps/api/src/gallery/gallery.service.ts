@@ -11,6 +11,7 @@ import { ImageSearchIndex } from './search/image-search-index.js';
 import { canView, type Viewer } from './search/search-predicates.js';
 import { viewerOf } from './search/search-resolver.js';
 import { normaliseTags } from './search/tags.js';
+import { ReviewsRepository } from './review/reviews.repository.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
 import { mayManage } from './trash/trash.service.js';
 
@@ -36,13 +37,19 @@ export class GalleryService {
     private readonly locks: KeyedLock,
     private readonly search: GallerySearchService,
     private readonly index: ImageSearchIndex,
+    private readonly reviews: ReviewsRepository,
   ) {}
 
   /** The image with its parameters, curation and provenance; 404 when the user may not see it. */
   async get(id: number, user: AuthUser): Promise<GalleryImageDetail> {
     const item = this.search.item(id, user);
     const record = await this.find(id);
-    return { ...item, ...toGalleryImageDetail(record) };
+    // The trail and the rejection note are between the owner and the curators.
+    const review =
+      viewerOf(user).seesAll || item.created_by.id === user.id
+        ? this.reviews.reviewOf(id)
+        : { review: [], review_note: null };
+    return { ...item, ...toGalleryImageDetail(record), ...review };
   }
 
   /** Rating, favourite, tags, note: the image's owner, curators and admins. */

@@ -73,6 +73,7 @@ export function createFakeApi(): FakeApi {
         comfy_object_info_ttl_s: { value: 300, source: 'default' },
         comfy_raw_graph_min_role: { value: 'curator', source: 'default' },
         comfy_node_allow_list: { value: [], source: 'default' },
+        gallery_auto_capture: { value: false, source: 'default' },
         gallery_trash_retention_days: { value: 30, source: 'default' },
       },
       static: {

@@ -149,6 +149,8 @@ export function galleryImage(id: number, username = 'cora'): GalleryImageDetail 
     tags: [],
     status: 'private',
     note: null,
+    review: [],
+    review_note: null,
     provenance: {
       prompt_id: `p-${id}`,
       params: { caption: `image ${id}`, seed: id, steps: 20, cfg: 7, width: 1024, height: 768 },

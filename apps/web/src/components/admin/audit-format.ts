@@ -13,6 +13,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'user.updated': 'User changed',
   'user.password_reset': 'Password reset',
   'gallery.image_deleted': 'Image deleted',
+  'gallery.images_approved': 'Images approved',
+  'gallery.images_rejected': 'Images rejected',
   'gallery.images_trashed': 'Images moved to the trash',
   'gallery.images_restored': 'Images restored from the trash',
 };
@@ -61,6 +63,10 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
       return ['must choose a new password at next sign-in'];
     case 'gallery.image_deleted':
       return [`sha256 ${show(details.sha256)}`];
+    case 'gallery.images_approved':
+      return [`images ${show(details.ids)}`];
+    case 'gallery.images_rejected':
+      return [`images ${show(details.ids)}`, `note ${show(details.note)}`];
     case 'gallery.images_trashed':
     case 'gallery.images_restored':
       return [`images ${show(details.ids)}`];
