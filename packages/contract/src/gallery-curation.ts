@@ -110,6 +110,15 @@ export interface ReviewEntry {
   at: string;
 }
 
+/** A rejection's note (POST /api/gallery/bulk `reject`), shown to the image's owner. */
+export const reviewNoteMaxLength = 2000;
+
+/** GET /api/review?cursor=&limit=: 1–100, default 50. */
+export interface ReviewQuery {
+  cursor?: string;
+  limit?: number;
+}
+
 /** GET /api/review?cursor=: the pending queue, oldest submission first (curators). */
 export interface ReviewPage {
   items: (GallerySearchItem & { submitted_at: string; review_note: string | null })[];

@@ -2,6 +2,7 @@ import type {
   AuthUser,
   ComfyImageRef,
   ImageParams,
+  ImageStatus,
   IngestFromJobResponse,
   IngestResponse,
 } from '@atelier/contract';
@@ -20,6 +21,7 @@ import { ThumbnailsService } from './thumbnails.service.js';
 import { imageParamsOf } from './search/image-params.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { TrashService } from './trash/trash.service.js';
+import { ReviewsRepository } from './review/reviews.repository.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -61,6 +63,7 @@ export class IngestService {
     private readonly jobs: JobOutputs,
     private readonly index: ImageSearchIndex,
     private readonly trash: TrashService,
+    private readonly reviews: ReviewsRepository,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -86,8 +89,16 @@ export class IngestService {
     });
   }
 
-  /** Fetches and checks every chosen image first, so a bad or unreachable one stores nothing. */
-  async fromJob(user: AuthUser, request: IngestFromJobDto): Promise<IngestFromJobResponse> {
+  /**
+   * Fetches and checks every chosen image first, so a bad or unreachable one stores nothing. New rows
+   * get `status` (a curator's ingest is approved at once; an owner's keep is private); bytes kept
+   * already answer the existing image as it is.
+   */
+  async fromJob(
+    user: AuthUser,
+    request: IngestFromJobDto,
+    status: ImageStatus = 'approved',
+  ): Promise<IngestFromJobResponse> {
     const job = await this.call(() => this.jobs.findJob(request.prompt_id));
     if (!job) throw new AppError('comfy.job_not_found', `There is no job ${request.prompt_id}`);
     const refs = this.choose(job, request.images);
@@ -100,14 +111,19 @@ export class IngestService {
     const items: IngestResponse[] = [];
     for (const { ref, image } of prepared) {
       items.push(
-        await this.keep(user, image, {
-          prompt_id: job.prompt_id,
-          workflow: job.workflow,
-          metadata: {},
-          params: job.params,
-          source: { filename: ref.filename, subfolder: ref.subfolder, type: ref.type },
-          job,
-        }),
+        await this.keep(
+          user,
+          image,
+          {
+            prompt_id: job.prompt_id,
+            workflow: job.workflow,
+            metadata: {},
+            params: job.params,
+            source: { filename: ref.filename, subfolder: ref.subfolder, type: ref.type },
+            job,
+          },
+          status,
+        ),
       );
     }
     return { items };
@@ -180,7 +196,12 @@ export class IngestService {
    * other processes. Files are written before the row: a crash in between leaves only files that
    * no row names, which the next ingest of the same bytes overwrites.
    */
-  private keep(user: AuthUser, image: PreparedImage, provenance: Provenance): Promise<IngestResponse> {
+  private keep(
+    user: AuthUser,
+    image: PreparedImage,
+    provenance: Provenance,
+    status: ImageStatus = 'approved',
+  ): Promise<IngestResponse> {
     return this.locks.run(image.sha256, async () => {
       const existing = await this.images.findBySha256(image.sha256);
       if (existing) return this.again(existing, user);
@@ -237,6 +258,8 @@ export class IngestService {
         throw error;
       }
       if (row) {
+        // Synchronously after the insert: no request runs in between to see the column's default.
+        if (status !== 'approved') this.reviews.setStatus([row.id], status);
         this.index.setParams(
           { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
           this.paramsOf(image, provenance),

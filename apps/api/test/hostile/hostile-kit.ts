@@ -84,6 +84,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/gallery/facets', access: 'user' },
   { method: 'get', path: '/api/gallery/compare', access: 'user' },
   { method: 'get', path: '/api/gallery/values', access: 'user' },
+  { method: 'post', path: '/api/gallery/keep', access: 'user' },
+  { method: 'get', path: '/api/review', access: 'curator' },
   { method: 'get', path: '/api/gallery/export.zip', access: 'user' },
 ];
 

@@ -14,7 +14,13 @@ type Fail = (status: number, code: ErrorCode, message: string, details?: unknown
 export const fakeStackKey = (image: GalleryImageDetail) =>
   `${image.params.checkpoint}|${image.params.positive}`;
 
-const toItem = ({ provenance: _p, note: _n, ...item }: GalleryImageDetail): GallerySearchItem => item;
+const toItem = ({
+  provenance: _p,
+  note: _n,
+  review: _r,
+  review_note: _rn,
+  ...item
+}: GalleryImageDetail): GallerySearchItem => item;
 
 /** A small stand-in for the search: every word of `q` must be in the prompt; `fail:` is a bad key. */
 function matches(image: GalleryImageDetail, url: URL): boolean {
