@@ -183,11 +183,24 @@ describe('the gallery trash', () => {
     const patch = (body: object) => app.request.patch('/api/admin/config').set(admin.bearer).send(body);
     expect((await patch({ gallery_trash_retention_days: 0 })).status).toBe(400);
     expect((await patch({ gallery_trash_retention_days: 1.5 })).status).toBe(400);
+    expect((await patch({ gallery_trash_retention_days: 3651 })).status).toBe(400);
     expect((await patch({ gallery_trash_retention_days: 10 })).status).toBe(200);
     expect(await app.nest.get(TrashPurge).purgeNow()).toBe(0);
     expect((await patch({ gallery_trash_retention_days: null })).status).toBe(200);
     expect(app.runtime.get().gallery_trash_retention_days).toBe(7);
     expect(await app.nest.get(TrashPurge).purgeNow()).toBe(1);
+    expect(await filesUnder(app, 'generated')).toEqual([]);
+  });
+
+  it('purges at start what expired while the server was down', async () => {
+    await start();
+    const image = await ownersImage('lighthouse at dawn');
+    expect((await del(owner, image.id)).status).toBe(204);
+    await trashedDaysAgo([image.id], 31);
+    await app.restart();
+    // Passes run one after another: this one starts once the start's pass is over, and finds nothing left.
+    expect(await app.nest.get(TrashPurge).purgeNow()).toBe(0);
+    expect(await rowCount('gallery_images', 'id', image.id)).toBe(0);
     expect(await filesUnder(app, 'generated')).toEqual([]);
   });
 
