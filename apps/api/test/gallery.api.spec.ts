@@ -138,6 +138,9 @@ describe('/api/gallery/images', () => {
         tags: [],
         status: 'approved',
         note: null,
+        // A plain user who is not its owner sees no review trail.
+        review: [],
+        review_note: null,
         provenance: {
           prompt_id: 'job-123',
           params: null,
