@@ -1,0 +1,97 @@
+import { exportMaxImages, type GalleryImage } from '@atelier/contract';
+import { get, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import sharp from 'sharp';
+import { DataSource } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GalleryStorage } from '../src/gallery/gallery-storage.js';
+import { exportZip } from './gallery-export-kit.js';
+import { ingest } from './gallery-fixtures.js';
+import { createTestApp, type TestApp, type TestSession } from './test-app.js';
+
+/**
+ * The export streams: the response starts before the files are read, and a file gone by the time
+ * its turn comes breaks the download instead of ending it short of its announced length. Large
+ * selections are made by copying one row many times (the rows share a file; the export reads it for each).
+ */
+describe('GET /api/gallery/export.zip: streaming and size limits', () => {
+  let app: TestApp;
+  let curator: TestSession;
+
+  beforeEach(async () => {
+    app = await createTestApp({ env: { COMFY_ENABLED: 'true', COMFY_API_URL: 'http://127.0.0.1:9' } });
+    curator = await app.login('curator');
+  });
+
+  afterEach(() => app.close());
+
+  /** A PNG of random pixels (it does not compress), `side` pixels square. */
+  async function keepNoisy(side: number): Promise<GalleryImage> {
+    const png = await sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
+      .png()
+      .toBuffer();
+    const res = await ingest(app, curator, png);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.image as GalleryImage;
+  }
+
+  /** Adds `count` rows that copy image `id` (distinct hashes, the same file), newer than everything. */
+  async function cloneRows(id: number, count: number): Promise<void> {
+    const columns = `"mime", "ext", "bytes", "width", "height", "relative_path", "thumbnail_path", "metadata_json", "created_by", "created_at"`;
+    await app.nest.get(DataSource).query(
+      `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ?)
+       INSERT INTO "gallery_images" ("sha256", ${columns})
+       SELECT printf('%058x%06d', "id", "i"), ${columns} FROM "gallery_images", "n" WHERE "id" = ?`,
+      [count, id],
+    );
+  }
+
+  it(`answers 400 for a search matching more than ${exportMaxImages} images, before reading any`, async () => {
+    const image = await keepNoisy(64);
+    await cloneRows(image.id, exportMaxImages);
+    const res = await exportZip(app, curator, {});
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString('utf8'))).toMatchObject({
+      code: 'validation_failed',
+      details: { selection: [`must name at most ${exportMaxImages} images`] },
+    });
+  });
+
+  it('sends headers and the first bytes before the last file is read; a file gone by then breaks the download', async () => {
+    const last = await keepNoisy(64);
+    const big = await keepNoisy(512);
+    await cloneRows(big.id, 120);
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${app.origin}/api/gallery/export.zip`, { headers: curator.bearer }, resolve).on('error', reject);
+    });
+    expect(response.statusCode).toBe(200);
+    const announced = Number(response.headers['content-length']);
+    expect(announced).toBeGreaterThan(120 * big.bytes);
+    const events: string[] = ['headers'];
+    // Hold the download after its first chunk, remove the oldest image's file (the last entry), go on.
+    const first = await new Promise<Buffer>((resolve) => response.once('data', resolve));
+    response.pause();
+    events.push('first chunk');
+    const storage = app.nest.get(GalleryStorage);
+    const [{ relative_path: path }] = await app.nest
+      .get(DataSource)
+      .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`, [
+        last.id,
+      ]);
+    await rm(storage.imagePath(path));
+    events.push('last file removed');
+    let received = first.length;
+    const outcome = await new Promise<string>((resolve) => {
+      response.on('data', (chunk: Buffer) => (received += chunk.length));
+      response.on('end', () => resolve(received === announced ? 'complete' : 'short'));
+      response.on('aborted', () => resolve('broken'));
+      response.on('error', () => resolve('broken'));
+      response.resume();
+    });
+    events.push(outcome);
+    expect(events).toEqual(['headers', 'first chunk', 'last file removed', 'broken']);
+    expect(received).toBeLessThan(announced);
+    expect(received).toBeGreaterThan(120 * big.bytes);
+  });
+});
