@@ -74,12 +74,12 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
     response.pause();
     events.push('first chunk');
     const storage = app.nest.get(GalleryStorage);
-    const [{ relative_path: path }] = await app.nest
+    const rows = await app.nest
       .get(DataSource)
       .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`, [
         last.id,
       ]);
-    await rm(storage.imagePath(path));
+    await rm(storage.imagePath(rows[0]?.relative_path ?? 'missing'));
     events.push('last file removed');
     let received = first.length;
     const outcome = await new Promise<string>((resolve) => {
