@@ -77,6 +77,10 @@ describe('gallery URL ⇄ state', () => {
     expect(state).toEqual({ search: {}, similar: null });
   });
 
+  it('reads the trash as a status filter', () => {
+    expect(galleryStateFromRoute({ status: 'trashed' }).search).toEqual({ status: 'trashed' });
+  });
+
   it('takes the first of a repeated key, and ignores a key given without a value', () => {
     expect(galleryStateFromRoute({ tag: ['a', 'b'], owner: null }).search).toEqual({ tag: 'a' });
   });

@@ -1,11 +1,11 @@
 import {
   galleryAspects,
   gallerySorts,
-  imageStatuses,
+  galleryStatusFilters,
   type GalleryAspect,
   type GallerySearchQuery,
   type GallerySort,
-  type ImageStatus,
+  type GalleryStatusFilter,
 } from '@atelier/contract';
 
 /** What the gallery URL holds: the search, and "more like" an image in place of a search. */
@@ -68,7 +68,7 @@ export function galleryStateFromRoute(query: RouteQueryLike): GalleryRouteState 
     const value = integer(first(query[key]));
     if (value !== undefined) search[key] = value;
   }
-  const status: ImageStatus | undefined = oneOf(imageStatuses, first(query.status));
+  const status: GalleryStatusFilter | undefined = oneOf(galleryStatusFilters, first(query.status));
   if (status) search.status = status;
   const aspect: GalleryAspect | undefined = oneOf(galleryAspects, first(query.aspect));
   if (aspect) search.aspect = aspect;
