@@ -163,7 +163,7 @@ describe('GET /api/gallery/images: search', () => {
       [{ seed: '-1' }, 'seed'],
       [{ size: '12by12' }, 'size'],
       [{ min_rating: '6' }, 'min_rating'],
-      [{ board: '3' }, 'board'],
+      [{ board: '0' }, 'board'],
       [{ q: 'x'.repeat(1001) }, 'q'],
       [{ cursor: 'garbage' }, 'cursor'],
     ] as const) {
@@ -171,6 +171,9 @@ describe('GET /api/gallery/images: search', () => {
       expect([res.status, res.body.code], JSON.stringify(query)).toEqual([400, 'validation_failed']);
       expect(Object.keys(res.body.details), JSON.stringify(query)).toContain(field);
     }
+    // A board the user cannot see is as unknown as one that does not exist.
+    const board = await app.request.get('/api/gallery/images').query({ board: 3 }).set(user.bearer);
+    expect([board.status, board.body.code]).toEqual([404, 'not_found']);
   });
 
   it('pages every sort with cursors, each image exactly once', async () => {

@@ -19,6 +19,8 @@ import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { SearchResolver } from './search/search-resolver.js';
 import { SelectionResolver } from './search/selection.js';
+import { TrashPurge } from './trash/trash-purge.js';
+import { TrashService } from './trash/trash.service.js';
 import { AutoCaptureService } from './review/auto-capture.service.js';
 import { KeepController } from './review/keep.controller.js';
 import { KeepService } from './review/keep.service.js';
@@ -26,8 +28,11 @@ import { ReviewController } from './review/review.controller.js';
 import { ReviewQueueService } from './review/review-queue.service.js';
 import { ReviewService } from './review/review.service.js';
 import { ReviewsRepository } from './review/reviews.repository.js';
-import { TrashPurge } from './trash/trash-purge.js';
-import { TrashService } from './trash/trash.service.js';
+import { BoardsController } from './boards/boards.controller.js';
+import { BoardsRepository } from './boards/boards.repository.js';
+import { BoardsService } from './boards/boards.service.js';
+import { BulkController } from './bulk/bulk.controller.js';
+import { BulkService } from './bulk/bulk.service.js';
 import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 import { ExportController } from './export/export.controller.js';
 import { ExportRepository } from './export/export.repository.js';
@@ -63,6 +68,8 @@ import { ExportService } from './export/export.service.js';
     GallerySearchController,
     KeepController,
     ReviewController,
+    BoardsController,
+    BulkController,
     ExportController,
   ],
   providers: [
@@ -78,13 +85,16 @@ import { ExportService } from './export/export.service.js';
     SqliteGallerySearch,
     GallerySearchService,
     SelectionResolver,
+    TrashService,
+    TrashPurge,
     ReviewsRepository,
     ReviewService,
     ReviewQueueService,
     KeepService,
     AutoCaptureService,
-    TrashService,
-    TrashPurge,
+    BoardsRepository,
+    BoardsService,
+    BulkService,
     ExportRepository,
     ExportService,
   ],

@@ -87,6 +87,12 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/gallery/keep', access: 'user' },
   { method: 'get', path: '/api/review', access: 'curator' },
   { method: 'get', path: '/api/gallery/export.zip', access: 'user' },
+  { method: 'post', path: '/api/gallery/bulk', access: 'user' },
+  { method: 'get', path: '/api/boards', access: 'user' },
+  { method: 'post', path: '/api/boards', access: 'user' },
+  { method: 'get', path: '/api/boards/:id', access: 'user' },
+  { method: 'patch', path: '/api/boards/:id', access: 'user' },
+  { method: 'delete', path: '/api/boards/:id', access: 'user' },
 ];
 
 export const writeRoutes = routes.filter((route) => route.method !== 'get');

@@ -1,4 +1,4 @@
-import type { ImageParams } from '@atelier/contract';
+import { galleryMaxTags, type ImageParams } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
@@ -38,6 +38,15 @@ interface TextRow {
  */
 @Injectable()
 export class ImageSearchIndex {
+  private readonly prepared = new WeakMap<
+    BetterSqlite3.Database,
+    {
+      read: BetterSqlite3.Statement<[number], TextRow>;
+      remove: BetterSqlite3.Statement<[number]>;
+      insert: BetterSqlite3.Statement;
+    }
+  >();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly terms: GalleryTerms,
@@ -119,23 +128,66 @@ export class ImageSearchIndex {
     })();
   }
 
+  /**
+   * Adds or removes tags on many images in one transaction (bulk actions); the ids of the images
+   * whose tags changed. Statements are prepared once for the batch: this runs over 100,000 rows.
+   */
+  changeTags(ids: readonly number[], tags: readonly string[], add: boolean): number[] {
+    const tagIds = [...new Set(tags.map((tag) => this.terms.idOf('tag', tag)))];
+    const db = this.db();
+    const read = db.prepare<[number], { tag_ids: string }>(
+      `SELECT "tag_ids" FROM "gallery_images" WHERE "id" = ?`,
+    );
+    const write = db.prepare(`UPDATE "gallery_images" SET "tag_ids" = ? WHERE "id" = ?`);
+    const link = db.prepare(
+      `INSERT OR IGNORE INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?)`,
+    );
+    const unlink = db.prepare(`DELETE FROM "gallery_image_tags" WHERE "term_id" = ? AND "image_id" = ?`);
+    const changed: number[] = [];
+    db.transaction(() => {
+      for (const id of ids) {
+        const row = read.get(id);
+        if (!row) continue;
+        const current = row.tag_ids === '' ? [] : row.tag_ids.split(' ').map(Number);
+        const next = add
+          ? [...current, ...tagIds.filter((tag) => !current.includes(tag))]
+          : current.filter((tag) => !tagIds.includes(tag));
+        if (next.length === current.length) continue;
+        if (next.length > galleryMaxTags) continue;
+        write.run(next.join(' '), id);
+        for (const tag of tagIds) (add ? link : unlink).run(tag, id);
+        this.rewriteText(db, id);
+        changed.push(id);
+      }
+    })();
+    return changed;
+  }
+
+  /** Sets a column (rating or favourite) on many images; the ids whose value changed. */
+  setColumn(ids: readonly number[], column: 'rating' | 'favorite', value: number): number[] {
+    const db = this.db();
+    const update = db.prepare<[number, number, number], { id: number }>(
+      `UPDATE "gallery_images" SET "${column}" = ? WHERE "id" = ? AND "${column}" <> ? RETURNING "id"`,
+    );
+    const changed: number[] = [];
+    db.transaction(() => {
+      for (const id of ids) if (update.get(value, id, value)) changed.push(id);
+    })();
+    return changed;
+  }
+
   /** The full-text row from the image's current columns (a contentless FTS5 row is replaced, not updated). */
   private rewriteText(db: BetterSqlite3.Database, imageId: number): void {
-    const row = db
-      .prepare<[number], TextRow>(
-        `SELECT "p_positive", "p_negative", "note", "tag_ids", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
-      )
-      .get(imageId);
-    db.prepare(`DELETE FROM "gallery_fts" WHERE "rowid" = ?`).run(imageId);
+    const statements = this.textStatements(db);
+    const row = statements.read.get(imageId);
+    statements.remove.run(imageId);
     if (!row) return;
     const tags = row.tag_ids
       .split(' ')
       .filter(Boolean)
       .map((id) => this.terms.valueOf(Number(id)) ?? '')
       .join(' ');
-    db.prepare(
-      `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "tags", "note", "filename") VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(
+    statements.insert.run(
       imageId,
       row.p_positive ?? '',
       row.p_negative ?? '',
@@ -143,6 +195,24 @@ export class ImageSearchIndex {
       row.note ?? '',
       `${row.sha256}.${row.ext}`,
     );
+  }
+
+  /** Prepared once per handle: bulk actions rewrite the text of 100,000 images in one go. */
+  private textStatements(db: BetterSqlite3.Database) {
+    let statements = this.prepared.get(db);
+    if (!statements) {
+      statements = {
+        read: db.prepare<[number], TextRow>(
+          `SELECT "p_positive", "p_negative", "note", "tag_ids", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
+        ),
+        remove: db.prepare<[number]>(`DELETE FROM "gallery_fts" WHERE "rowid" = ?`),
+        insert: db.prepare(
+          `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "tags", "note", "filename") VALUES (?, ?, ?, ?, ?, ?)`,
+        ),
+      };
+      this.prepared.set(db, statements);
+    }
+    return statements;
   }
 
   private db(): BetterSqlite3.Database {

@@ -40,6 +40,8 @@ export interface ResolvedSearch {
   hasWorkflow: boolean | null;
   /** One stack's members. */
   stackKey: string | null;
+  /** A manual board's images. */
+  boardId: number | null;
   viewer: Viewer;
 }
 
@@ -75,8 +77,10 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   };
   // A plain user's trash holds only their own images, whatever their review state.
   if (!search.viewer.seesAll && inTrash) add(`${a}."created_by" = ?`, search.viewer.id);
+  // Unary + keeps these columns out of index choice: an OR over two indexes (status, owner) would
+  // make SQLite union them and sort every visible row, instead of walking the newest first.
   else if (!search.viewer.seesAll)
-    add(`(${a}."status" = 'approved' OR ${a}."created_by" = ?)`, search.viewer.id);
+    add(`(+${a}."status" = 'approved' OR +${a}."created_by" = ?)`, search.viewer.id);
   anyOf('checkpoint_id', search.checkpointIds);
   anyOf('sampler_id', search.samplerIds);
   anyOf('created_by', search.ownerIds);
@@ -94,6 +98,12 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.aspect === 'landscape') add(`${a}."width" > ${a}."height"`);
   if (search.hasWorkflow !== null) add(`${a}."has_workflow" = ?`, search.hasWorkflow ? 1 : 0);
   if (search.stackKey !== null) add(`${a}."stack_key" = ?`, search.stackKey);
+  if (search.boardId !== null) {
+    add(
+      `EXISTS (SELECT 1 FROM "board_images" "on_board" WHERE "on_board"."board_id" = ? AND "on_board"."image_id" = ${a}."id")`,
+      search.boardId,
+    );
+  }
   return { sql: where.join(' AND '), params };
 }
 

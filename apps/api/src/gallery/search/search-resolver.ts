@@ -1,4 +1,5 @@
 import {
+  formatGalleryQuery,
   mergeGalleryFilters,
   parseGalleryQuery,
   parseQueryInstant,
@@ -11,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
 import { preparedStatement } from '../../database/prepared.js';
 import { ftsExpressions } from './fts-expression.js';
+import { BoardsRepository, parseBoardQuery } from '../boards/boards.repository.js';
 import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch, Viewer } from './search-predicates.js';
 import { normaliseTag } from './tags.js';
@@ -29,6 +31,7 @@ export class SearchResolver {
   constructor(
     dataSource: DataSource,
     private readonly terms: GalleryTerms,
+    private readonly boards: BoardsRepository,
   ) {
     this.usersNamed = preparedStatement<{ id: number }>(
       dataSource,
@@ -37,6 +40,50 @@ export class SearchResolver {
   }
 
   resolve(filters: GalleryFilters, user: AuthUser, extra: { stackKey?: string } = {}): ResolvedSearch {
+    // A board given in q (`board:3`) counts as much as the parameter.
+    const board = filters.board ?? parseGalleryQuery(filters.q ?? '').filters.board;
+    if (board !== undefined) return this.resolveOnBoard(board, filters, user, extra);
+    return this.resolveFilters(filters, user, extra, null);
+  }
+
+  /**
+   * A manual board adds "on this board" to the search; a smart board is its saved search, narrowed
+   * by the request's (a filter both name with different values is a 400, as in a plain search).
+   */
+  private resolveOnBoard(
+    id: number,
+    filters: GalleryFilters,
+    user: AuthUser,
+    extra: { stackKey?: string },
+  ): ResolvedSearch {
+    const row = this.boards.find(id);
+    if (!row || !(row.owner_id === user.id || row.visibility === 'team')) {
+      throw new AppError('not_found', `There is no board ${id}`);
+    }
+    const { board: _board, ...rest } = filters;
+    const q = rest.q === undefined ? undefined : withoutBoardFilter(rest.q);
+    const saved = parseBoardQuery(row.query_json);
+    if (saved === null) return this.resolveFilters({ ...rest, q }, user, extra, id);
+    const given = rest as Record<string, unknown>;
+    const conflicts = Object.entries(saved).filter(
+      ([key, value]) => key !== 'q' && given[key] !== undefined && given[key] !== value,
+    );
+    if (conflicts.length > 0) {
+      const messages = conflicts.map(([key]) => `${key} differs from the smart board's own ${key}`);
+      throw new AppError('validation_failed', `The search cannot be applied: ${messages[0]}`, {
+        q: messages,
+      });
+    }
+    const combined = [saved.q, q].filter((text) => text !== undefined && text.trim() !== '').join(' ');
+    return this.resolveFilters({ ...saved, ...rest, q: combined }, user, extra, null);
+  }
+
+  private resolveFilters(
+    filters: GalleryFilters,
+    user: AuthUser,
+    extra: { stackKey?: string },
+    boardId: number | null,
+  ): ResolvedSearch {
     const parsed = parseGalleryQuery(filters.q ?? '');
     const merged = mergeGalleryFilters(parsed.filters, filters);
     const problems = [
@@ -54,8 +101,8 @@ export class SearchResolver {
     }
     const f = merged.filters;
     if (f.board !== undefined) {
-      throw new AppError('validation_failed', 'Boards are not available yet', {
-        board: ['boards arrive with curation; this filter cannot be applied yet'],
+      throw new AppError('validation_failed', 'A smart board cannot name another board', {
+        q: ['board: cannot be part of a smart board'],
       });
     }
     const { include, exclude } = ftsExpressions(parsed.terms);
@@ -82,6 +129,7 @@ export class SearchResolver {
       aspect: f.aspect ?? null,
       hasWorkflow: f.has_workflow ?? null,
       stackKey: extra.stackKey ?? null,
+      boardId,
       viewer: viewerOf(user),
     };
   }
@@ -96,6 +144,14 @@ export class SearchResolver {
     }
     return new Date(bound === 'from' ? instant.ms : instant.ms + 1).toISOString();
   }
+}
+
+/** The query text without its `board:` filter (the board is resolved first, from either place). */
+function withoutBoardFilter(q: string): string {
+  const parsed = parseGalleryQuery(q);
+  if (parsed.filters.board === undefined) return q;
+  const { board: _board, ...filters } = parsed.filters;
+  return formatGalleryQuery({ terms: parsed.terms, filters });
 }
 
 export function viewerOf(user: AuthUser): Viewer {

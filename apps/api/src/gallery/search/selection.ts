@@ -22,17 +22,19 @@ export class SelectionResolver {
     private readonly engine: SqliteGallerySearch,
   ) {}
 
-  select(selection: GallerySelection, user: AuthUser, max: number): SelectedImages {
+  /** `inTrash`: the selection is about trashed images (restoring them), which searches otherwise hide. */
+  select(selection: GallerySelection, user: AuthUser, max: number, inTrash = false): SelectedImages {
+    const trash = inTrash ? { status: 'trashed' as const } : {};
     if ('ids' in selection) {
       const wanted = [...new Set(selection.ids)];
       if (wanted.length > max) throw tooMany(max);
       const visible = new Set(
-        this.engine.byIds(this.resolver.resolve({}, user), wanted).map((row) => row.id),
+        this.engine.byIds(this.resolver.resolve(trash, user), wanted).map((row) => row.id),
       );
       const ids = wanted.filter((id) => visible.has(id)).sort((a, b) => b - a);
       return { ids, unseen: wanted.length - ids.length };
     }
-    const ids = this.engine.matchIds(this.resolver.resolve(selection.query, user), max + 1);
+    const ids = this.engine.matchIds(this.resolver.resolve({ ...selection.query, ...trash }, user), max + 1);
     if (ids.length > max) throw tooMany(max);
     return { ids, unseen: 0 };
   }

@@ -65,6 +65,12 @@ export function searchFrom(
     id = `"gallery_fts"."rowid"`;
     where.unshift(`"gallery_fts" MATCH ?`);
     params.push(search.include);
+  } else if (search.boardId !== null) {
+    // A board's images come newest first from its key (board, image): a page reads no other row.
+    from = `"board_images" "board" JOIN "gallery_images" "i" ON "i"."id" = "board"."image_id"`;
+    id = `"board"."image_id"`;
+    where.unshift(`"board"."board_id" = ?`);
+    params.push(search.boardId);
   }
   params.push(...rows.params);
   if (search.exclude !== null) {

@@ -1,0 +1,142 @@
+import {
+  roleAtLeast,
+  type AuthUser,
+  type Board,
+  type BoardCreate,
+  type BoardList,
+  type BoardPatch,
+  type GalleryFilters,
+} from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../../common/app-error.js';
+import { GallerySearchService } from '../search/gallery-search.service.js';
+import { BoardsRepository, parseBoardQuery, type BoardRow } from './boards.repository.js';
+
+/**
+ * Boards: manual ones hold images added by hand, smart ones a saved search. Everyone sees their own
+ * boards and the team's; only a board's owner (or an admin) changes or deletes it. Images on a
+ * board stay subject to visibility: a board never shows someone an image they could not see.
+ */
+@Injectable()
+export class BoardsService {
+  constructor(
+    private readonly boards: BoardsRepository,
+    private readonly search: GallerySearchService,
+  ) {}
+
+  list(user: AuthUser): BoardList {
+    return { items: this.boards.visibleTo(user.id).map((row) => this.view(row, user)) };
+  }
+
+  get(id: number, user: AuthUser): Board {
+    return this.view(this.visible(id, user), user);
+  }
+
+  create(body: BoardCreate, user: AuthUser): Board {
+    const query = body.query ?? null;
+    if (query) this.check(query, user);
+    const id = this.boards.create(user.id, {
+      name: body.name.trim(),
+      visibility: body.visibility ?? 'private',
+      query,
+      coverImageId: null,
+    });
+    return this.get(id, user);
+  }
+
+  update(id: number, patch: BoardPatch, user: AuthUser): Board {
+    const row = this.editable(id, user);
+    const query = patch.query === undefined ? parseBoardQuery(row.query_json) : patch.query;
+    if (patch.query) this.check(patch.query, user);
+    if (patch.cover_image_id !== undefined && patch.cover_image_id !== null) {
+      // The cover must be an image the owner can see (and, for a manual board, one on it).
+      this.search.item(patch.cover_image_id, user);
+    }
+    this.boards.update(
+      id,
+      {
+        name: patch.name?.trim() ?? row.name,
+        visibility: patch.visibility ?? row.visibility,
+        query,
+        coverImageId: patch.cover_image_id === undefined ? row.cover_image_id : patch.cover_image_id,
+      },
+      row.query_json === null && query !== null,
+    );
+    return this.get(id, user);
+  }
+
+  remove(id: number, user: AuthUser): void {
+    this.editable(id, user);
+    this.boards.delete(id);
+  }
+
+  /** Adds or removes images on a manual board (the bulk endpoint): ids must be visible already. */
+  changeImages(boardId: number, ids: number[], add: boolean, user: AuthUser): number {
+    const row = this.visible(boardId, user);
+    if (row.query_json !== null) {
+      throw new AppError('conflict', `Board ${boardId} is a smart board: its images come from its search`);
+    }
+    // A team board is the team's to fill; a private one only its owner's.
+    if (row.visibility !== 'team' && row.owner_id !== user.id) {
+      throw new AppError('auth.forbidden', 'Only its owner can change this board');
+    }
+    const changed = add ? this.boards.add(boardId, ids, user.id) : this.boards.remove(boardId, ids);
+    if (changed > 0) this.boards.touch(boardId);
+    return changed;
+  }
+
+  private view(row: BoardRow, user: AuthUser): Board {
+    const query = parseBoardQuery(row.query_json);
+    const page = this.search.search(
+      { board: row.id, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 },
+      user,
+    );
+    const chosen = row.cover_image_id === null ? null : this.coverIfVisible(row.cover_image_id, user);
+    const cover = chosen ?? page.items[0]?.id ?? null;
+    return {
+      id: row.id,
+      name: row.name,
+      visibility: row.visibility,
+      owner: { id: row.owner_id, username: row.owner_username ?? '' },
+      query,
+      cover: cover === null ? null : { id: cover, thumbnail_url: `/api/gallery/images/${cover}/thumbnail` },
+      count: page.total_estimate,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  }
+
+  private coverIfVisible(id: number, user: AuthUser): number | null {
+    try {
+      return this.search.item(id, user).id;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A smart board's query must be one a search accepts (checked now, not at every view). */
+  private check(query: GalleryFilters, user: AuthUser): void {
+    if (query.board !== undefined) {
+      throw new AppError('validation_failed', 'A smart board cannot name another board', {
+        query: ['board cannot be part of a smart board'],
+      });
+    }
+    this.search.search({ ...query, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 }, user);
+  }
+
+  private visible(id: number, user: AuthUser): BoardRow {
+    const row = this.boards.find(id);
+    if (!row || !(row.owner_id === user.id || row.visibility === 'team')) {
+      throw new AppError('not_found', `There is no board ${id}`);
+    }
+    return row;
+  }
+
+  private editable(id: number, user: AuthUser): BoardRow {
+    const row = this.visible(id, user);
+    if (row.owner_id !== user.id && !roleAtLeast(user.role, 'admin')) {
+      throw new AppError('auth.forbidden', 'Only its owner can change this board');
+    }
+    return row;
+  }
+}

@@ -1,0 +1,131 @@
+import { roleAtLeast, type AuthUser, type BulkResponse, type GallerySelection } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../common/app-error.js';
+import { sqliteHandle } from '../../database/prepared.js';
+import { BoardsService } from '../boards/boards.service.js';
+import { ReviewService } from '../review/review.service.js';
+import { ImageSearchIndex } from '../search/image-search-index.js';
+import { SelectionResolver } from '../search/selection.js';
+import { normaliseTags } from '../search/tags.js';
+import { TrashService } from '../trash/trash.service.js';
+import type { BulkActionDto, BulkSelectionDto } from './bulk.dto.js';
+
+/** "All matching" selections are walked in batches this size, each one transaction. */
+const batchSize = 5000;
+/** The most images one bulk request reaches (a million-image gallery, all matching). */
+const maxSelected = 1_000_000;
+
+/** A step the bulk endpoint runs over one batch of visible ids: how many changed, how many were not its to change. */
+type BatchStep = (ids: number[]) => { affected: number; skipped: number };
+
+/**
+ * POST /api/gallery/bulk: one action over chosen images or everything a search matches, run on the
+ * server from the query (never N ids from the browser for "all"). Batches of 5,000 each commit on
+ * their own and the event loop breathes between them, so 100,000 images neither block the server
+ * nor hold one giant transaction; the action is idempotent, so repeating a request after a crash
+ * finishes it.
+ */
+@Injectable()
+export class BulkService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly selections: SelectionResolver,
+    private readonly index: ImageSearchIndex,
+    private readonly boards: BoardsService,
+    private readonly review: ReviewService,
+    private readonly trash: TrashService,
+  ) {}
+
+  async run(selection: BulkSelectionDto, action: BulkActionDto, user: AuthUser): Promise<BulkResponse> {
+    const step = this.stepFor(action, user);
+    const inTrash = action.type === 'restore';
+    const { ids, unseen } = this.selections.select(toSelection(selection), user, maxSelected, inTrash);
+    const total = { affected: 0, skipped: unseen };
+    for (let start = 0; start < ids.length; start += batchSize) {
+      const result = step(ids.slice(start, start + batchSize));
+      total.affected += result.affected;
+      total.skipped += result.skipped;
+      if (start + batchSize < ids.length) await nextTurn();
+    }
+    return total;
+  }
+
+  private stepFor(action: BulkActionDto, user: AuthUser): BatchStep {
+    switch (action.type) {
+      case 'tag':
+      case 'untag': {
+        const tags = normaliseTags(required(action.tags, 'tags'));
+        return this.curated(user, (ids) => this.index.changeTags(ids, tags, action.type === 'tag').length);
+      }
+      case 'rate': {
+        const rating = required(action.rating, 'rating');
+        return this.curated(user, (ids) => this.index.setColumn(ids, 'rating', rating).length);
+      }
+      case 'favorite': {
+        const favorite = required(action.favorite, 'favorite');
+        return this.curated(user, (ids) => this.index.setColumn(ids, 'favorite', favorite ? 1 : 0).length);
+      }
+      case 'board_add':
+      case 'board_remove': {
+        const board = required(action.board_id, 'board_id');
+        return (ids) => ({
+          affected: this.boards.changeImages(board, ids, action.type === 'board_add', user),
+          skipped: 0,
+        });
+      }
+      case 'submit':
+        return (ids) => this.review.submit(ids, user);
+      case 'approve':
+      case 'reject': {
+        if (!roleAtLeast(user.role, 'curator')) {
+          throw new AppError('auth.forbidden', 'Only curators approve or reject images');
+        }
+        return action.type === 'approve'
+          ? (ids) => this.review.approve(ids, user)
+          : (ids) => this.review.reject(ids, user, action.note);
+      }
+      case 'trash':
+        return (ids) => this.trash.trash(ids, user);
+      case 'restore':
+        return (ids) => this.trash.restore(ids, user);
+    }
+  }
+
+  /** Curation changes: a user's own images; curators and admins any they see. */
+  private curated(user: AuthUser, change: (ids: number[]) => number): BatchStep {
+    return (ids) => {
+      const allowed = roleAtLeast(user.role, 'curator') ? ids : this.ownedBy(ids, user.id);
+      return { affected: change(allowed), skipped: ids.length - allowed.length };
+    };
+  }
+
+  private ownedBy(ids: number[], userId: number): number[] {
+    const db: BetterSqlite3.Database = sqliteHandle(this.dataSource);
+    const owner = db.prepare<[number], { created_by: number }>(
+      `SELECT "created_by" FROM "gallery_images" WHERE "id" = ?`,
+    );
+    return ids.filter((id) => owner.get(id)?.created_by === userId);
+  }
+}
+
+function toSelection(selection: BulkSelectionDto): GallerySelection {
+  const { ids, query } = selection;
+  if ((ids === undefined) === (query === undefined)) {
+    throw new AppError('validation_failed', 'Select images by ids or by query (one of them)', {
+      selection: ['must hold either ids or query'],
+    });
+  }
+  return ids !== undefined ? { ids } : { query: query! };
+}
+
+function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) {
+    throw new AppError('validation_failed', `This action needs ${field}`, {
+      [`action.${field}`]: ['is required'],
+    });
+  }
+  return value;
+}
