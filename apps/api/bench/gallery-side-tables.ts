@@ -5,6 +5,7 @@
  * between the threads. `copySideTables` then moves them into the gallery database (FTS5's shadow
  * tables byte for byte: the index is exactly the one FTS5 built).
  */
+import { facetTokens } from '#api/gallery/search/facet-tokens.js';
 import Database from 'better-sqlite3';
 import { imageMaker, type ImageMakerOptions } from './gallery-images.js';
 
@@ -23,7 +24,7 @@ export type SideTablesBuilder = (job: SideTablesJob) => Promise<void>;
 export const sideTables = ['gallery_fts', 'gallery_image_loras', 'gallery_image_tags'] as const;
 
 const rowsPerInsert = 100;
-const ftsColumns = ['rowid', 'text', 'negative', 'tags', 'note', 'filename'];
+const ftsColumns = ['rowid', 'text', 'negative', 'tags', 'note', 'filename', 'facets'];
 /**
  * FTS5 keeps new terms in a memory hash and writes a segment each time it passes `hashsize` (1 MB by
  * default), merging segments as they pile up: with room for the whole load it writes a few big
@@ -77,7 +78,21 @@ export function buildSideTables(job: SideTablesJob): void {
         const batch = next(id);
         for (const image of batch) {
           if (image.id > job.images) break;
-          values.push(image.id, image.positive, image.negative, image.tagText, image.note, image.filename);
+          values.push(
+            image.id,
+            image.positive,
+            image.negative,
+            image.tagText,
+            image.note,
+            image.filename,
+            facetTokens({
+              checkpointId: image.checkpointId,
+              samplerId: image.samplerId,
+              loraIds: image.loraIds,
+              tagIds: image.tagIds,
+              ownerId: image.createdBy,
+            }),
+          );
           pending += 1;
           if (pending === rowsPerInsert) flush();
           for (let i = 0; i < image.loraIds.length; i++) {

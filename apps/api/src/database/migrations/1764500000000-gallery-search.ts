@@ -12,7 +12,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `lora_ids` and `tag_ids` repeat the link tables as space-separated ids on the row, so facets
  *   count them from the same scan that reads the other columns; the link tables serve the filters.
  * - `gallery_fts` is contentless (the text lives in the row): one copy of every prompt, not two.
- *   Column `text` holds the positive prompt, `negative` the negative one.
+ *   Column `text` holds the positive prompt, `negative` the negative one, `facets` the filter values as
+ *   tokens (search/facet-tokens.ts) so text + filters intersect inside FTS5.
  * - `shuffle` is a random key per image: `sort=random` walks it from a seed-chosen start.
  */
 export class GallerySearch1764500000000 implements MigrationInterface {
@@ -90,7 +91,7 @@ export class GallerySearch1764500000000 implements MigrationInterface {
     }
     await queryRunner.query(`
       CREATE VIRTUAL TABLE "gallery_fts" USING fts5(
-        "text", "negative", "tags", "note", "filename",
+        "text", "negative", "tags", "note", "filename", "facets",
         content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3'
       )`);
     // Document frequencies of words, for "more like this" to pick a prompt's distinctive words.

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { sqliteHandle } from '../../database/prepared.js';
+import { facetTokens } from './facet-tokens.js';
 import { GalleryTerms } from './gallery-terms.js';
 import { stackKeyOf } from './stack-key.js';
 
@@ -27,8 +28,16 @@ interface TextRow {
   p_negative: string | null;
   note: string | null;
   tag_ids: string;
+  lora_ids: string;
+  checkpoint_id: number | null;
+  sampler_id: number | null;
+  created_by: number;
   sha256: string;
   ext: string;
+}
+
+function idList(text: string): number[] {
+  return text === '' ? [] : text.split(' ').map(Number);
 }
 
 /**
@@ -182,11 +191,15 @@ export class ImageSearchIndex {
     const row = statements.read.get(imageId);
     statements.remove.run(imageId);
     if (!row) return;
-    const tags = row.tag_ids
-      .split(' ')
-      .filter(Boolean)
-      .map((id) => this.terms.valueOf(Number(id)) ?? '')
-      .join(' ');
+    const tagIds = idList(row.tag_ids);
+    const tags = tagIds.map((id) => this.terms.valueOf(id) ?? '').join(' ');
+    const facets = facetTokens({
+      checkpointId: row.checkpoint_id,
+      samplerId: row.sampler_id,
+      loraIds: idList(row.lora_ids),
+      tagIds,
+      ownerId: row.created_by,
+    });
     statements.insert.run(
       imageId,
       row.p_positive ?? '',
@@ -194,6 +207,7 @@ export class ImageSearchIndex {
       tags,
       row.note ?? '',
       `${row.sha256}.${row.ext}`,
+      facets,
     );
   }
 
@@ -203,11 +217,13 @@ export class ImageSearchIndex {
     if (!statements) {
       statements = {
         read: db.prepare<[number], TextRow>(
-          `SELECT "p_positive", "p_negative", "note", "tag_ids", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
+          `SELECT "p_positive", "p_negative", "note", "tag_ids", "lora_ids", "checkpoint_id", "sampler_id", "created_by",
+             "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
         ),
         remove: db.prepare<[number]>(`DELETE FROM "gallery_fts" WHERE "rowid" = ?`),
         insert: db.prepare(
-          `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "tags", "note", "filename") VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "tags", "note", "filename", "facets")
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         ),
       };
       this.prepared.set(db, statements);

@@ -11,6 +11,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
 import { preparedStatement } from '../../database/prepared.js';
+import { facetExpression } from './facet-tokens.js';
 import { ftsExpressions } from './fts-expression.js';
 import { BoardsRepository, parseBoardQuery } from '../boards/boards.repository.js';
 import { GalleryTerms } from './gallery-terms.js';
@@ -107,9 +108,7 @@ export class SearchResolver {
     }
     const { include, exclude } = ftsExpressions(parsed.terms);
     const tag = f.tag === undefined ? undefined : normaliseTag(f.tag);
-    return {
-      include,
-      exclude,
+    const ids = {
       checkpointIds: f.checkpoint === undefined ? null : this.terms.match('checkpoint', f.checkpoint),
       loraIds: f.lora === undefined ? null : this.terms.match('lora', f.lora),
       samplerIds: f.sampler === undefined ? null : this.terms.match('sampler', f.sampler),
@@ -120,6 +119,13 @@ export class SearchResolver {
           : this.usersNamed()
               .all(f.owner)
               .map((row) => row.id),
+    };
+    // With text, the filters also go into the MATCH (facet tokens): FTS5 intersects them first.
+    const facets = include === null ? null : facetExpression(ids);
+    return {
+      include: facets === null ? include : `(${include}) AND ${facets}`,
+      exclude,
+      ...ids,
       seed: f.seed ?? null,
       from: f.from === undefined ? null : this.instant(f.from, 'from'),
       to: f.to === undefined ? null : this.instant(f.to, 'to'),
