@@ -12,12 +12,13 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fmt, pad } from './bench-kit.js';
 import { meets, type BenchGroup, type Figure } from './figures.js';
+import { exportGroup } from './group-export.js';
 import { galleryGroup } from './group-gallery.js';
 import { requestsGroup } from './group-requests.js';
 import { sseGroup } from './group-sse.js';
 import { viewGroup } from './group-view.js';
 
-const groups: readonly BenchGroup[] = [requestsGroup, viewGroup, sseGroup, galleryGroup];
+const groups: readonly BenchGroup[] = [requestsGroup, viewGroup, sseGroup, galleryGroup, exportGroup];
 
 interface Choice {
   groups: BenchGroup[];

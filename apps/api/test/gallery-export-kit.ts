@@ -12,8 +12,18 @@ export interface ZipEntry {
   data: Buffer;
 }
 
+export interface ExportAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 /** GET /api/gallery/export.zip with these parameters: status, headers and the raw body. */
-export async function exportZip(app: TestApp, session: TestSession, query: Record<string, string | number>) {
+export async function exportZip(
+  app: TestApp,
+  session: TestSession,
+  query: Record<string, string | number>,
+): Promise<ExportAnswer> {
   const res = await app.request
     .get('/api/gallery/export.zip')
     .query(query)
@@ -26,9 +36,8 @@ export async function exportZip(app: TestApp, session: TestSession, query: Recor
     });
   return {
     status: res.status,
-    headers: res.headers as Record<string, string>,
+    headers: res.headers,
     body: res.body as Buffer,
-    json: res,
   };
 }
 

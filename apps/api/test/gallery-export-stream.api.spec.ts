@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GalleryStorage } from '../src/gallery/gallery-storage.js';
-import { exportZip } from './gallery-export-kit.js';
+import { exportZip, readZip } from './gallery-export-kit.js';
 import { ingest } from './gallery-fixtures.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
@@ -36,6 +36,16 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
     return res.body.image as GalleryImage;
   }
 
+  /** The absolute path of an image's original. */
+  async function imageFile(id: number): Promise<string> {
+    const rows = await app.nest
+      .get(DataSource)
+      .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`, [
+        id,
+      ]);
+    return app.nest.get(GalleryStorage).imagePath(rows[0]?.relative_path ?? 'missing');
+  }
+
   /** Adds `count` rows that copy image `id` (distinct hashes, the same file), newer than everything. */
   async function cloneRows(id: number, count: number): Promise<void> {
     const columns = `"mime", "ext", "bytes", "width", "height", "relative_path", "thumbnail_path", "metadata_json", "created_by", "created_at"`;
@@ -58,6 +68,17 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
     });
   });
 
+  it('leaves out an image whose file is missing before the export starts; the ZIP stays whole', async () => {
+    const gone = await keepNoisy(32);
+    const kept = await keepNoisy(32);
+    await rm(await imageFile(gone.id));
+    const res = await exportZip(app, curator, {});
+    expect(res.status).toBe(200);
+    expect(Number(res.headers['content-length'])).toBe(res.body.length);
+    const names = readZip(res.body).map((entry) => entry.name);
+    expect(names).toEqual([`${kept.id}-${kept.sha256.slice(0, 12)}.png`, 'manifest.csv']);
+  });
+
   it('sends headers and the first bytes before the last file is read; a file gone by then breaks the download', async () => {
     const last = await keepNoisy(64);
     const big = await keepNoisy(512);
@@ -73,13 +94,7 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
     const first = await new Promise<Buffer>((resolve) => response.once('data', resolve));
     response.pause();
     events.push('first chunk');
-    const storage = app.nest.get(GalleryStorage);
-    const rows = await app.nest
-      .get(DataSource)
-      .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`, [
-        last.id,
-      ]);
-    await rm(storage.imagePath(rows[0]?.relative_path ?? 'missing'));
+    await rm(await imageFile(last.id));
     events.push('last file removed');
     let received = first.length;
     const outcome = await new Promise<string>((resolve) => {

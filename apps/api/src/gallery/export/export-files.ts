@@ -42,21 +42,24 @@ export class OpenFiles {
 }
 
 /**
- * Streams a copy of `path` as `plan` lays it out, and hands its SHA-256 to `done`. A file that no
- * longer matches its plan (shorter, changed) fails the stream: the archive's announced length
- * would be a lie, so the download breaks rather than ends short.
+ * Streams a copy of `path` as its plan lays it out (made from the open file when `pieces` is null),
+ * and hands its SHA-256 to `done`. A file that no longer matches the planned size (shorter,
+ * changed) fails the stream: the archive's announced length would be a lie, so the download
+ * breaks rather than ends short.
  */
 export async function* copyByPlan(
   files: OpenFiles,
   path: string,
-  plan: CopyPlan,
+  planned: { size: number; pieces: CopyPlan['pieces'] | null },
+  layout: (read: ReadAt, size: number) => Promise<CopyPlan>,
   done: (sha256: string) => void,
 ): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   const handle = await files.open(path);
   let written = 0;
   try {
-    for (const piece of plan.pieces) {
+    const pieces = planned.pieces ?? (await layout(readAtHandle(handle), (await handle.stat()).size)).pieces;
+    for (const piece of pieces) {
       if ('bytes' in piece) {
         hash.update(piece.bytes);
         written += piece.bytes.length;
@@ -77,7 +80,7 @@ export async function* copyByPlan(
   } finally {
     await files.close(handle);
   }
-  if (written !== plan.size) throw new Error(`${path}: copied ${written} bytes, planned ${plan.size}`);
+  if (written !== planned.size) throw new Error(`${path}: copied ${written} bytes, planned ${planned.size}`);
   done(hash.digest('hex'));
 }
 

@@ -5,7 +5,7 @@ import type { GalleryStorage } from '../gallery-storage.js';
 import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
 import { readAtHandle, type OpenFiles } from './export-files.js';
 import type { ExportRow } from './export.repository.js';
-import { planLabelledCopy } from './label-plan.js';
+import { plainLabelledSize, planLabelledCopy } from './label-plan.js';
 import { manifestHeader, manifestLine, sha256Placeholder, type ManifestEntry } from './manifest-csv.js';
 import { imageEntryName, redactSidecar, sidecarEntryName } from './zip-entries.js';
 
@@ -19,15 +19,18 @@ export interface ExportItem {
   row: ExportRow;
   imagePath: string;
   name: string;
-  plan: CopyPlan;
+  /** The copy's size; its layout too when the headers had to be read to know the size. */
+  plan: { size: number; pieces: CopyPlan['pieces'] | null };
   sidecar: { path: string; name: string; size: number } | null;
   /** The copy's SHA-256, once it has been streamed. */
   sha256: string | null;
 }
 
 /**
- * Plans one image from its headers (and its sidecar's size). A file gone from the disk, or one that
- * does not follow its format, is left out with a warning: it cannot be labelled, nor redacted.
+ * Plans one image (and its sidecar's size). A plain PNG or JPEG copy costs one stat: its size is the
+ * original's plus the label, and its layout is read when it streams. Others read their headers now.
+ * A file gone from the disk, or one that does not follow its format, is left out with a warning: it
+ * cannot be labelled, nor redacted.
  */
 export async function planItem(
   row: ExportRow,
@@ -38,14 +41,9 @@ export async function planItem(
 ): Promise<ExportItem | null> {
   const imagePath = storage.imagePath(row.relativePath);
   try {
-    const handle = await files.open(imagePath);
-    let plan: CopyPlan;
-    try {
-      const { size } = await handle.stat();
-      plan = await planLabelledCopy(readAtHandle(handle), size, row.mime, options.redact);
-    } finally {
-      await files.close(handle);
-    }
+    const plain = options.redact ? null : plainLabelledSize(row.mime, (await stat(imagePath)).size);
+    const plan =
+      plain === null ? await planFromHeaders(row, imagePath, files, options) : { size: plain, pieces: null };
     const sidecarPath = storage.imagePath(storage.sidecarOf(row.relativePath));
     const sidecarSize = options.sidecars ? await sidecarBytes(sidecarPath, options.redact) : null;
     return {
@@ -63,6 +61,21 @@ export async function planItem(
     if (!isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof UnlabellableImageError)) throw error;
     logger.warn({ err: error, imageId: row.id }, 'Left an image out of an export');
     return null;
+  }
+}
+
+async function planFromHeaders(
+  row: ExportRow,
+  imagePath: string,
+  files: OpenFiles,
+  options: ExportOptions,
+): Promise<CopyPlan> {
+  const handle = await files.open(imagePath);
+  try {
+    const { size } = await handle.stat();
+    return await planLabelledCopy(readAtHandle(handle), size, row.mime, options.redact);
+  } finally {
+    await files.close(handle);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type ExportOptions,
 } from './export-plan.js';
 import { ExportRepository } from './export.repository.js';
+import { planLabelledCopy } from './label-plan.js';
 import { manifestName, zipLength, type ZipEntrySize } from './zip-entries.js';
 
 /** A ZIP ready to stream: its exact length, and the stream (to be read once). */
@@ -29,7 +30,7 @@ export interface PreparedExport {
 }
 
 /** Headers of a few files at once: enough to overlap the disk's latency, not enough to starve the pool. */
-const planConcurrency = 8;
+const planConcurrency = 16;
 
 /**
  * ZIP exports (issue 12): the visible images of a selection, each copy labelled as AI-generated
@@ -93,9 +94,15 @@ export class ExportService {
         name: item.name,
         lastModified,
         size: item.plan.size,
-        input: copyByPlan(files, item.imagePath, item.plan, (sha256) => {
-          item.sha256 = sha256;
-        }),
+        input: copyByPlan(
+          files,
+          item.imagePath,
+          item.plan,
+          (read, size) => planLabelledCopy(read, size, item.row.mime, options.redact),
+          (sha256) => {
+            item.sha256 = sha256;
+          },
+        ),
       };
       const { sidecar } = item;
       if (sidecar) {

@@ -1,7 +1,7 @@
 import type { GalleryMime } from '@atelier/contract';
 import { blockReader, type CopyPlan, type ReadAt } from './copy-plan.js';
-import { planJpegCopy, readJpegSegments } from './jpeg-label.js';
-import { planPngCopy, readPngChunks } from './png-label.js';
+import { jpegLabelSegment, planJpegCopy, readJpegSegments } from './jpeg-label.js';
+import { planPngCopy, pngLabelChunk, readPngChunks } from './png-label.js';
 import { planWebpCopy, readWebpChunks } from './webp-label.js';
 
 /**
@@ -26,4 +26,14 @@ export async function planLabelledCopy(
       return planWebpCopy(chunks, redact, await read(first + 8, 10));
     }
   }
+}
+
+/**
+ * The size of a labelled, unredacted copy from the original's size alone, where the format allows:
+ * PNG and JPEG only insert the label. Null for WebP (a simple file also gains a VP8X chunk).
+ */
+export function plainLabelledSize(mime: GalleryMime, size: number): number | null {
+  if (mime === 'image/png') return size + pngLabelChunk.length;
+  if (mime === 'image/jpeg') return size + jpegLabelSegment.length;
+  return null;
 }
