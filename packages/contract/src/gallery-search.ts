@@ -112,7 +112,10 @@ export interface GallerySearchQuery extends GalleryFilters {
 export interface GallerySearchPage {
   items: GallerySearchItem[];
   next_cursor: string | null;
-  /** Exact up to 10,000 matches; above that an estimate (`total_exact` false). */
+  /**
+   * Matching images (a stack counts all its matching members): exact up to 1,000, above that an
+   * estimate (`total_exact` false).
+   */
   total_estimate: number;
   total_exact: boolean;
 }

@@ -69,7 +69,8 @@ export class GallerySearchService {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const { total, exact } = this.engine.count(search, stacks);
+    // Images, not tiles: a stack counts all its matching members (and skipping the stack test keeps it cheap).
+    const { total, exact } = this.engine.count(search, false);
     return {
       items: this.items(page, search, stacks),
       next_cursor: rows.length > limit && last ? searchCursor.encode(request.sort, keyOf(last)) : null,
