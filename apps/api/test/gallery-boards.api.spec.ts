@@ -32,6 +32,11 @@ describe('boards and POST /api/gallery/bulk', () => {
   const id = (index: number) => images[index]!.id;
   const bulk = (session: TestSession, body: object) =>
     app.request.post('/api/gallery/bulk').set(session.bearer).send(body);
+  const detail = async (image: number) =>
+    (await app.request.get(`/api/gallery/images/${image}`).set(curator.bearer)).body as {
+      rating: number;
+      tags: string[];
+    };
   const createBoard = async (session: TestSession, body: object): Promise<Board> => {
     const res = await app.request.post('/api/boards').set(session.bearer).send(body);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -45,12 +50,12 @@ describe('boards and POST /api/gallery/bulk', () => {
       selection: { ids: [id(0), id(2), id(4)] },
       action: { type: 'board_add', board_id: board.id },
     });
-    expect([added.status, added.body]).toEqual([200, { affected: 3, skipped: 0 }]);
+    expect([added.status, added.body]).toMatchObject([200, { affected: 3, skipped: 0 }]);
     const again = await bulk(user, {
       selection: { ids: [id(0), id(1)] },
       action: { type: 'board_add', board_id: board.id },
     });
-    expect(again.body).toEqual({ affected: 1, skipped: 0 });
+    expect(again.body).toMatchObject({ affected: 1, skipped: 0 });
     expect(await searchIds(app, user, { board: board.id })).toEqual([id(4), id(2), id(1), id(0)]);
     expect(await searchIds(app, user, { q: `harbour board:${board.id}` })).toEqual([id(1), id(0)]);
     const shown = await app.request.get(`/api/boards/${board.id}`).set(user.bearer);
@@ -71,7 +76,7 @@ describe('boards and POST /api/gallery/bulk', () => {
       selection: { query: { q: 'harbour' } },
       action: { type: 'board_remove', board_id: board.id },
     });
-    expect(removed.body).toEqual({ affected: 2, skipped: 0 });
+    expect(removed.body).toMatchObject({ affected: 2, skipped: 0 });
     expect(await searchIds(app, user, { board: board.id })).toEqual([id(4), id(2)]);
   });
 
@@ -124,37 +129,37 @@ describe('boards and POST /api/gallery/bulk', () => {
       selection: { query: { q: 'forest' } },
       action: { type: 'tag', tags: ['Client A', 'nature'] },
     });
-    expect(tagged.body).toEqual({ affected: 3, skipped: 0 });
+    expect(tagged.body).toMatchObject({ affected: 3, skipped: 0 });
     expect((await searchIds(app, user, { q: 'tag:client-a' })).length).toBe(3);
     expect((await searchIds(app, user, { q: 'nature' })).length).toBe(3);
     const untagged = await bulk(curator, {
       selection: { ids: [id(2)] },
       action: { type: 'untag', tags: ['nature'] },
     });
-    expect(untagged.body).toEqual({ affected: 1, skipped: 0 });
+    expect(untagged.body).toMatchObject({ affected: 1, skipped: 0 });
     expect((await searchIds(app, user, { q: 'nature' })).length).toBe(2);
 
     const rated = await bulk(curator, {
       selection: { ids: [id(0), id(1)] },
       action: { type: 'rate', rating: 4 },
     });
-    expect(rated.body).toEqual({ affected: 2, skipped: 0 });
+    expect(rated.body).toMatchObject({ affected: 2, skipped: 0 });
     expect(await searchIds(app, user, { min_rating: 4 })).toEqual([id(1), id(0)]);
     // The curator's images are not a plain user's to rate.
     const refused = await bulk(user, {
       selection: { ids: [id(0)] },
       action: { type: 'favorite', favorite: true },
     });
-    expect(refused.body).toEqual({ affected: 0, skipped: 1 });
+    expect(refused.body).toMatchObject({ affected: 0, skipped: 1 });
   });
 
   it('trashes and restores by search, and reviews in bulk (curators only approve)', async () => {
     const trashed = await bulk(curator, { selection: { query: { q: 'desert' } }, action: { type: 'trash' } });
-    expect(trashed.body).toEqual({ affected: 1, skipped: 0 });
+    expect(trashed.body).toMatchObject({ affected: 1, skipped: 0 });
     expect(await searchIds(app, curator, { q: 'desert' })).toEqual([]);
     expect(await searchIds(app, curator, { q: 'desert', status: 'trashed' })).toEqual([id(4)]);
     const restored = await bulk(curator, { selection: { ids: [id(4)] }, action: { type: 'restore' } });
-    expect(restored.body).toEqual({ affected: 1, skipped: 0 });
+    expect(restored.body).toMatchObject({ affected: 1, skipped: 0 });
     expect(await searchIds(app, user, { q: 'desert' })).toEqual([id(4)]);
 
     const approve = await bulk(user, { selection: { ids: [id(4)] }, action: { type: 'approve' } });
@@ -163,17 +168,42 @@ describe('boards and POST /api/gallery/bulk', () => {
       selection: { ids: [id(4)] },
       action: { type: 'reject', note: 'too dark' },
     });
-    expect(rejected.body).toEqual({ affected: 1, skipped: 0 });
+    expect(rejected.body).toMatchObject({ affected: 1, skipped: 0 });
     // Rejected images are private to their owner (and curators).
     expect(await searchIds(app, user, { q: 'desert' })).toEqual([]);
     const submitted = await bulk(curator, { selection: { ids: [id(4)] }, action: { type: 'submit' } });
-    expect(submitted.body).toEqual({ affected: 1, skipped: 0 });
+    expect(submitted.body).toMatchObject({ affected: 1, skipped: 0 });
     const approved = await bulk(curator, {
       selection: { query: { status: 'pending' } },
       action: { type: 'approve' },
     });
-    expect(approved.body).toEqual({ affected: 1, skipped: 0 });
+    expect(approved.body).toMatchObject({ affected: 1, skipped: 0 });
     expect(await searchIds(app, user, { q: 'desert' })).toEqual([id(4)]);
+  });
+
+  it('answers the requests that undo exactly what changed, and none for review decisions', async () => {
+    const before = await Promise.all([id(0), id(1), id(2)].map((image) => detail(image)));
+    const rated = await bulk(curator, {
+      selection: { ids: [id(0), id(1), id(2)] },
+      action: { type: 'rate', rating: 2 },
+    });
+    const tagged = await bulk(curator, {
+      selection: { ids: [id(0), id(1)] },
+      action: { type: 'tag', tags: ['undo-me'] },
+    });
+    expect(tagged.body.undo).toEqual([
+      { selection: { ids: [id(1), id(0)] }, action: { type: 'untag', tags: ['undo-me'] } },
+    ]);
+    for (const request of [...tagged.body.undo, ...rated.body.undo]) {
+      const res = await bulk(curator, request);
+      expect(res.status).toBe(200);
+    }
+    const after = await Promise.all([id(0), id(1), id(2)].map((image) => detail(image)));
+    expect(after.map((image) => [image.rating, image.tags])).toEqual(
+      before.map((image) => [image.rating, image.tags]),
+    );
+    const submitted = await bulk(curator, { selection: { ids: [id(3)] }, action: { type: 'submit' } });
+    expect(submitted.body.undo).toBeNull();
   });
 
   it('answers 400 for a malformed request and touches nothing', async () => {

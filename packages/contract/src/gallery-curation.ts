@@ -94,7 +94,15 @@ export interface BulkResponse {
   affected: number;
   /** The selection's images the user may not act on (another's image for a plain user, …). */
   skipped: number;
+  /**
+   * The requests that put back exactly what this one changed (by the changed ids), for an Undo
+   * button; null when the action cannot be undone that way (review decisions) or changed more than
+   * bulkUndoMaxIds images.
+   */
+  undo: BulkRequest[] | null;
 }
+
+export const bulkUndoMaxIds = 10_000;
 
 /** Ids-only selections and "all matching" both stop here; larger sets run in resumable batches. */
 export const bulkMaxIds = 10_000;

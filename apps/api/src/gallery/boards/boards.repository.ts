@@ -83,25 +83,21 @@ export class BoardsRepository {
     return this.db().prepare(`DELETE FROM "boards" WHERE "id" = ?`).run(id).changes > 0;
   }
 
-  /** Adds the images not on the board yet; how many were added. */
-  add(boardId: number, imageIds: number[], by: number): number {
+  /** Adds the images not on the board yet; the ids added. */
+  add(boardId: number, imageIds: readonly number[], by: number): number[] {
     const db = this.db();
     const insert = db.prepare(
       `INSERT OR IGNORE INTO "board_images" ("board_id", "image_id", "added_at", "added_by") VALUES (?, ?, ?, ?)`,
     );
     const now = new Date().toISOString();
-    return db.transaction(() =>
-      imageIds.reduce((added, id) => added + insert.run(boardId, id, now, by).changes, 0),
-    )();
+    return db.transaction(() => imageIds.filter((id) => insert.run(boardId, id, now, by).changes > 0))();
   }
 
-  /** Removes the images that are on the board; how many were removed. */
-  remove(boardId: number, imageIds: number[]): number {
+  /** Removes the images that are on the board; the ids removed. */
+  remove(boardId: number, imageIds: readonly number[]): number[] {
     const db = this.db();
     const remove = db.prepare(`DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" = ?`);
-    return db.transaction(() =>
-      imageIds.reduce((removed, id) => removed + remove.run(boardId, id).changes, 0),
-    )();
+    return db.transaction(() => imageIds.filter((id) => remove.run(boardId, id).changes > 0))();
   }
 
   touch(id: number): void {
@@ -124,9 +120,7 @@ export function parseBoardQuery(json: string | null): GalleryFilters | null {
   if (json === null) return null;
   try {
     const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value)
-      : {};
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
   } catch {
     return {};
   }

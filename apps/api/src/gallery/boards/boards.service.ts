@@ -70,8 +70,8 @@ export class BoardsService {
     this.boards.delete(id);
   }
 
-  /** Adds or removes images on a manual board (the bulk endpoint): ids must be visible already. */
-  changeImages(boardId: number, ids: number[], add: boolean, user: AuthUser): number {
+  /** Adds or removes images on a manual board (the bulk endpoint): ids must be visible already; the ids changed. */
+  changeImages(boardId: number, ids: number[], add: boolean, user: AuthUser): number[] {
     const row = this.visible(boardId, user);
     if (row.query_json !== null) {
       throw new AppError('conflict', `Board ${boardId} is a smart board: its images come from its search`);
@@ -81,7 +81,7 @@ export class BoardsService {
       throw new AppError('auth.forbidden', 'Only its owner can change this board');
     }
     const changed = add ? this.boards.add(boardId, ids, user.id) : this.boards.remove(boardId, ids);
-    if (changed > 0) this.boards.touch(boardId);
+    if (changed.length > 0) this.boards.touch(boardId);
     return changed;
   }
 

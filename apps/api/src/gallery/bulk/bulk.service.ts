@@ -12,6 +12,7 @@ import { SelectionResolver } from '../search/selection.js';
 import { normaliseTags } from '../search/tags.js';
 import { TrashService } from '../trash/trash.service.js';
 import type { BulkActionDto, BulkSelectionDto } from './bulk.dto.js';
+import { UndoLog } from './bulk-undo.js';
 
 /** "All matching" selections are walked in batches this size, each one transaction. */
 const batchSize = 5000;
@@ -19,7 +20,19 @@ const batchSize = 5000;
 const maxSelected = 1_000_000;
 
 /** A step the bulk endpoint runs over one batch of visible ids: how many changed, how many were not its to change. */
-type BatchStep = (ids: number[]) => { affected: number; skipped: number };
+type BatchStep = (ids: number[], undo: UndoLog) => { affected: number; skipped: number };
+
+/** Review decisions are recorded acts with a trail: they are taken back by another decision, not undone. */
+const undoable = new Set([
+  'tag',
+  'untag',
+  'rate',
+  'favorite',
+  'board_add',
+  'board_remove',
+  'trash',
+  'restore',
+]);
 
 /**
  * POST /api/gallery/bulk: one action over chosen images or everything a search matches, run on the
@@ -44,13 +57,14 @@ export class BulkService {
     const inTrash = action.type === 'restore';
     const { ids, unseen } = this.selections.select(toSelection(selection), user, maxSelected, inTrash);
     const total = { affected: 0, skipped: unseen };
+    const undo = new UndoLog(undoable.has(action.type));
     for (let start = 0; start < ids.length; start += batchSize) {
-      const result = step(ids.slice(start, start + batchSize));
+      const result = step(ids.slice(start, start + batchSize), undo);
       total.affected += result.affected;
       total.skipped += result.skipped;
       if (start + batchSize < ids.length) await nextTurn();
     }
-    return total;
+    return { ...total, undo: undo.requests() };
   }
 
   private stepFor(action: BulkActionDto, user: AuthUser): BatchStep {
@@ -58,23 +72,44 @@ export class BulkService {
       case 'tag':
       case 'untag': {
         const tags = normaliseTags(required(action.tags, 'tags'));
-        return this.curated(user, (ids) => this.index.changeTags(ids, tags, action.type === 'tag').length);
+        const inverse = action.type === 'tag' ? 'untag' : 'tag';
+        return this.curated(user, (ids, undo) => {
+          const changed = this.index.changeTags(ids, tags, action.type === 'tag');
+          undo.add({ type: inverse, tags }, changed);
+          return changed.length;
+        });
       }
-      case 'rate': {
-        const rating = required(action.rating, 'rating');
-        return this.curated(user, (ids) => this.index.setColumn(ids, 'rating', rating).length);
-      }
+      case 'rate':
       case 'favorite': {
-        const favorite = required(action.favorite, 'favorite');
-        return this.curated(user, (ids) => this.index.setColumn(ids, 'favorite', favorite ? 1 : 0).length);
+        const column = action.type === 'rate' ? 'rating' : 'favorite';
+        const value =
+          action.type === 'rate'
+            ? required(action.rating, 'rating')
+            : required(action.favorite, 'favorite')
+              ? 1
+              : 0;
+        return this.curated(user, (ids, undo) => {
+          const changed = this.index.setColumn(ids, column, value);
+          for (const { id, before } of changed) {
+            undo.add(
+              column === 'rating'
+                ? { type: 'rate', rating: before }
+                : { type: 'favorite', favorite: before === 1 },
+              [id],
+            );
+          }
+          return changed.length;
+        });
       }
       case 'board_add':
       case 'board_remove': {
         const board = required(action.board_id, 'board_id');
-        return (ids) => ({
-          affected: this.boards.changeImages(board, ids, action.type === 'board_add', user),
-          skipped: 0,
-        });
+        const add = action.type === 'board_add';
+        return (ids, undo) => {
+          const changed = this.boards.changeImages(board, ids, add, user);
+          undo.add({ type: add ? 'board_remove' : 'board_add', board_id: board }, changed);
+          return { affected: changed.length, skipped: 0 };
+        };
       }
       case 'submit':
         return (ids) => this.review.submit(ids, user);
@@ -88,17 +123,22 @@ export class BulkService {
           : (ids) => this.review.reject(ids, user, action.note);
       }
       case 'trash':
-        return (ids) => this.trash.trash(ids, user);
-      case 'restore':
-        return (ids) => this.trash.restore(ids, user);
+      case 'restore': {
+        const trash = action.type === 'trash';
+        return (ids, undo) => {
+          const result = trash ? this.trash.trash(ids, user) : this.trash.restore(ids, user);
+          undo.add({ type: trash ? 'restore' : 'trash' }, result.changedIds);
+          return result;
+        };
+      }
     }
   }
 
   /** Curation changes: a user's own images; curators and admins any they see. */
-  private curated(user: AuthUser, change: (ids: number[]) => number): BatchStep {
-    return (ids) => {
+  private curated(user: AuthUser, change: (ids: number[], undo: UndoLog) => number): BatchStep {
+    return (ids, undo) => {
       const allowed = roleAtLeast(user.role, 'curator') ? ids : this.ownedBy(ids, user.id);
-      return { affected: change(allowed), skipped: ids.length - allowed.length };
+      return { affected: change(allowed, undo), skipped: ids.length - allowed.length };
     };
   }
 

@@ -172,15 +172,25 @@ export class ImageSearchIndex {
     return changed;
   }
 
-  /** Sets a column (rating or favourite) on many images; the ids whose value changed. */
-  setColumn(ids: readonly number[], column: 'rating' | 'favorite', value: number): number[] {
+  /** Sets a column (rating or favourite) on many images; each image whose value changed, with its value before. */
+  setColumn(
+    ids: readonly number[],
+    column: 'rating' | 'favorite',
+    value: number,
+  ): { id: number; before: number }[] {
     const db = this.db();
-    const update = db.prepare<[number, number, number], { id: number }>(
-      `UPDATE "gallery_images" SET "${column}" = ? WHERE "id" = ? AND "${column}" <> ? RETURNING "id"`,
+    const read = db.prepare<[number], { value: number }>(
+      `SELECT "${column}" AS "value" FROM "gallery_images" WHERE "id" = ?`,
     );
-    const changed: number[] = [];
+    const update = db.prepare(`UPDATE "gallery_images" SET "${column}" = ? WHERE "id" = ?`);
+    const changed: { id: number; before: number }[] = [];
     db.transaction(() => {
-      for (const id of ids) if (update.get(value, id, value)) changed.push(id);
+      for (const id of ids) {
+        const row = read.get(id);
+        if (!row || row.value === value) continue;
+        update.run(value, id);
+        changed.push({ id, before: row.value });
+      }
     })();
     return changed;
   }

@@ -14,6 +14,8 @@ export interface TrashResult {
   affected: number;
   /** Another's image for a plain user, or an id that names no image. */
   skipped: number;
+  /** The images moved (what an undo moves back). */
+  changedIds: number[];
 }
 
 /** The bus's handlers (the audit log) have run once `announced` settles; it never rejects. */
@@ -149,7 +151,7 @@ export class TrashService {
       changed.length > 0
         ? this.bus.publish(event, { actor: { id: user.id, username: user.username }, ids: changed })
         : Promise.resolve();
-    return { result: { affected: changed.length, skipped }, announced };
+    return { result: { affected: changed.length, skipped, changedIds: changed }, announced };
   }
 }
 
