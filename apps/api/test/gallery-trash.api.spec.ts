@@ -132,12 +132,28 @@ describe('the gallery trash', () => {
     const curators = await keepImage(app, curator, { positive: 'three' });
     const trash = app.nest.get(TrashService);
 
-    expect(trash.trash([own.id, own.id, curators.id, 4242], owner.user)).toEqual({ affected: 1, skipped: 2 });
+    expect(trash.trash([own.id, own.id, curators.id, 4242], owner.user)).toEqual({
+      affected: 1,
+      skipped: 2,
+      changedIds: [own.id],
+    });
     // Already in the trash: neither affected nor skipped.
-    expect(trash.trash([own.id, alsoOwn.id], owner.user)).toEqual({ affected: 1, skipped: 0 });
+    expect(trash.trash([own.id, alsoOwn.id], owner.user)).toEqual({
+      affected: 1,
+      skipped: 0,
+      changedIds: [alsoOwn.id],
+    });
     expect(await searchIds(app, curator, { status: 'trashed' })).toEqual([alsoOwn.id, own.id]);
-    expect(trash.restore([own.id, curators.id], stranger.user)).toEqual({ affected: 0, skipped: 2 });
-    expect(trash.restore([own.id, curators.id], curator.user)).toEqual({ affected: 1, skipped: 0 });
+    expect(trash.restore([own.id, curators.id], stranger.user)).toEqual({
+      affected: 0,
+      skipped: 2,
+      changedIds: [],
+    });
+    expect(trash.restore([own.id, curators.id], curator.user)).toEqual({
+      affected: 1,
+      skipped: 0,
+      changedIds: [own.id],
+    });
     expect(await searchIds(app, owner, { status: 'trashed' })).toEqual([alsoOwn.id]);
     expect(await searchIds(app, owner, {})).toEqual([curators.id, own.id]);
   });
