@@ -218,6 +218,38 @@ describe('GET /api/gallery/export.zip', () => {
     }
   });
 
+  it('labels GET …/file?download=1 as it streams; viewing inline still sends the original', async () => {
+    for (const image of [img.png, img.jpeg, img.webp]) {
+      const inline = (await originalsById([image.id])).get(image.id) ?? Buffer.alloc(0);
+      expect(sha256(inline)).toBe(image.sha256);
+      const res = await app.request
+        .get(`/api/gallery/images/${image.id}/file?download=1`)
+        .set(curator.bearer)
+        .set('Range', 'bytes=0-9')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      const copy = res.body as Buffer;
+      // Another representation: whole (no ranges), its own validator.
+      expect(res.status).toBe(200);
+      expect(res.headers['accept-ranges']).toBe('none');
+      expect(res.headers['content-disposition']).toMatch(/^attachment; /);
+      expect(Number(res.headers['content-length'])).toBe(copy.length);
+      expect(res.headers.etag).toBe(`"${image.sha256}-labelled"`);
+      expect((await sharp(copy).metadata()).xmp?.toString('utf8')).toContain(label);
+      const [a, b] = await Promise.all([copy, inline].map((bytes) => sharp(bytes).raw().toBuffer()));
+      expect(a?.equals(b ?? Buffer.alloc(0))).toBe(true);
+      const again = await app.request
+        .get(`/api/gallery/images/${image.id}/file?download=1`)
+        .set(curator.bearer)
+        .set('If-None-Match', String(res.headers.etag));
+      expect(again.status).toBe(304);
+    }
+  });
+
   async function originalsById(ids: number[]): Promise<Map<number, Buffer>> {
     const out = new Map<number, Buffer>();
     for (const id of ids) {

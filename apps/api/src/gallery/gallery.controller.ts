@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { CurrentUser } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
+import { sendLabelledDownload } from './export/labelled-download.js';
 import { FileQueryDto } from './gallery.dto.js';
 import { GalleryService } from './gallery.service.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
@@ -66,14 +67,17 @@ export class GalleryController {
   }
 
   @Get(':id/file')
-  @ApiOperation({ summary: 'The original bytes (ETag = SHA-256; ?download=1 for an attachment)' })
+  @ApiOperation({
+    summary: 'The original bytes (ETag = SHA-256); ?download=1: an attachment labelled as AI-made',
+  })
   async file(
     @Param('id', idPipe) id: number,
     @Query() query: FileQueryDto,
     @CurrentUser() user: AuthUser,
     @Res() res: Response,
   ): Promise<void> {
-    return sendImageFile(res, this.gallery.original(id, isTrueWord(query.download), viewerOf(user)));
+    const file = this.gallery.original(id, isTrueWord(query.download), viewerOf(user));
+    return file.download ? sendLabelledDownload(res, file) : sendImageFile(res, file);
   }
 
   @Get(':id/thumbnail')

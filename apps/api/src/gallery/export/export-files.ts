@@ -52,16 +52,17 @@ export async function* copyByPlan(
   path: string,
   planned: { size: number; pieces: CopyPlan['pieces'] | null },
   layout: (read: ReadAt, size: number) => Promise<CopyPlan>,
-  done: (sha256: string) => void,
+  /** Given, the copy is hashed on the way and its SHA-256 handed over at the end. */
+  done?: (sha256: string) => void,
 ): AsyncGenerator<Uint8Array> {
-  const hash = createHash('sha256');
+  const hash = done ? createHash('sha256') : null;
   const handle = await files.open(path);
   let written = 0;
   try {
     const pieces = planned.pieces ?? (await layout(readAtHandle(handle), (await handle.stat()).size)).pieces;
     for (const piece of pieces) {
       if ('bytes' in piece) {
-        hash.update(piece.bytes);
+        hash?.update(piece.bytes);
         written += piece.bytes.length;
         yield piece.bytes;
         continue;
@@ -71,7 +72,7 @@ export async function* copyByPlan(
         const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(length), 0, length, position);
         if (bytesRead === 0) throw new Error(`${path} ended before its planned copy`);
         const chunk = buffer.subarray(0, bytesRead);
-        hash.update(chunk);
+        hash?.update(chunk);
         written += bytesRead;
         position += bytesRead;
         yield chunk;
@@ -81,7 +82,7 @@ export async function* copyByPlan(
     await files.close(handle);
   }
   if (written !== planned.size) throw new Error(`${path}: copied ${written} bytes, planned ${planned.size}`);
-  done(hash.digest('hex'));
+  if (done && hash) done(hash.digest('hex'));
 }
 
 /** Streams text that must come to exactly `size` bytes (predicted before the archive started). */

@@ -1,0 +1,68 @@
+import { Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../../common/app-error.js';
+import type { ImageFile } from '../gallery.service.js';
+import { isCode } from '../image-files.js';
+import { sendImageFile } from '../send-image.js';
+import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
+import { copyByPlan, OpenFiles, readAtHandle } from './export-files.js';
+import { planLabelledCopy } from './label-plan.js';
+
+const logger = new Logger('LabelledDownload');
+
+/**
+ * GET /api/gallery/images/:id/file?download=1: the copy a user takes away carries the AI-content label,
+ * as exports do. Its plan reads the file's head only, then the copy streams. It is another
+ * representation than the original (its own ETag, no ranges: a resumed download starts again);
+ * viewing inline keeps the original with ranges. A file that cannot be labelled goes out as it is.
+ */
+export async function sendLabelledDownload(res: Response, file: ImageFile): Promise<void> {
+  const files = new OpenFiles();
+  let plan: CopyPlan;
+  try {
+    const handle = await files.open(file.path);
+    try {
+      plan = await planLabelledCopy(readAtHandle(handle), (await handle.stat()).size, file.mime, false);
+    } finally {
+      await files.close(handle);
+    }
+  } catch (error) {
+    if (isCode(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) {
+      throw new AppError('gallery.not_found', 'The file of this image is missing');
+    }
+    if (!(error instanceof UnlabellableImageError)) throw error;
+    logger.warn(
+      { err: error, file: file.filename },
+      'Sent an image unlabelled: its headers cannot be rewritten',
+    );
+    return sendImageFile(res, file);
+  }
+  res.setHeader('Content-Type', file.mime);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+  res.setHeader('ETag', `${file.etag.slice(0, -1)}-labelled"`);
+  res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+  res.setHeader('Accept-Ranges', 'none');
+  if (res.req.fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Length', String(plan.size));
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.once('close', () => void files.closeAll());
+  try {
+    await pipeline(Readable.from(copyByPlan(files, file.path, plan, () => Promise.resolve(plan))), res);
+  } catch (error) {
+    if (!res.writableFinished)
+      logger.warn({ err: error, file: file.filename }, 'A download stopped before its end');
+    res.destroy();
+  } finally {
+    await files.closeAll();
+  }
+}
