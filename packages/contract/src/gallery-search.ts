@@ -125,6 +125,9 @@ export interface FacetCount {
   count: number;
 }
 
+/** Facets count at most this many matches (the newest); more are estimated from them. */
+export const galleryFacetSample = 20_000;
+
 /** GET /api/gallery/facets: the top values of each field among the current matches. */
 export interface GalleryFacets {
   checkpoints: FacetCount[];
@@ -134,7 +137,7 @@ export interface GalleryFacets {
   owners: FacetCount[];
   /**
    * How many matches the counts were taken from. When the query matches more than the sample
-   * (50,000), counts are scaled from the newest matches and `sampled` is true.
+   * (`galleryFacetSample`, 20,000), counts are scaled from the newest matches and `sampled` is true.
    */
   matches: number;
   sampled: boolean;

@@ -1,4 +1,4 @@
-import type { GallerySort } from '@atelier/contract';
+import { galleryFacetSample, type GallerySort } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
@@ -9,7 +9,7 @@ import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } fro
 /** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
 export const exactCountLimit = 1000;
 /** Facets count at most this many matches (the newest), scaled up when there are more. */
-export const facetSampleSize = 50_000;
+export const facetSampleSize = galleryFacetSample;
 
 export interface FacetSample {
   /** id → how many of the sampled matches carry it, per field. */
