@@ -1,16 +1,23 @@
 import type {
+  BulkRequest,
+  BulkResponse,
+  ExportOptions,
   GalleryComparison,
   GalleryFacets,
   GalleryFilters,
   GalleryImageDetail,
   GalleryImagePatch,
+  GallerySelection,
   GallerySearchPage,
   GallerySearchQuery,
   GallerySimilar,
   GalleryValueKind,
   GalleryValues,
+  KeepRequest,
+  KeepResponse,
 } from '@atelier/contract';
 import { appConfig } from '../config';
+import { selectionParams } from '../domain/gallery-pick';
 import { searchParamsOf } from '../domain/gallery-route-query';
 import { http } from './http';
 
@@ -40,7 +47,21 @@ export const galleryApi = {
   get: (id: number) => http.get<GalleryImageDetail>(base(id)),
   patch: (id: number, body: GalleryImagePatch) => http.patch<GalleryImageDetail>(base(id), body),
   remove: (id: number) => http.delete<void>(base(id)),
+  restore: (id: number) => http.post<void>(`${base(id)}/restore`),
+  bulk: (body: BulkRequest) => http.post<BulkResponse>('/gallery/bulk', body),
+  keep: (body: KeepRequest) => http.post<KeepResponse>('/gallery/keep', body),
+  /** The export's response itself (headers first, the body still streaming), with the session. */
+  exportZip: (selection: GallerySelection, options: ExportOptions, signal?: AbortSignal) =>
+    http.response(exportPath(selection, options), { accept: 'application/zip', signal }),
 };
+
+/** GET /gallery/export.zip with the selection's parameters (ids, or the search) and the options. */
+export function exportPath(selection: GallerySelection, { sidecars, redact }: ExportOptions): string {
+  const params = selectionParams(selection);
+  if (sidecars) params.set('sidecars', '1');
+  if (redact) params.set('redact', '1');
+  return withQuery('/gallery/export.zip', params);
+}
 
 /** URLs the browser loads directly (`<img src>`, download links): the cookies authenticate them. */
 export const galleryUrls = {

@@ -66,6 +66,8 @@ export interface HttpClient {
   delete<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T>;
   /** GET of a binary resource (an image): the body as a Blob, errors as ApiError like every call. */
   blob(path: string, options?: Omit<RequestOptions, 'body'>): Promise<Blob>;
+  /** GET whose body the caller reads itself (a download with progress); errors as ApiError. */
+  response(path: string, options?: Omit<RequestOptions, 'body'>): Promise<Response>;
   /** Called once a 401 survives a refresh; the app sends the user to the login page. */
   onUnauthenticated(handler: (() => void) | null): void;
 }
@@ -160,6 +162,7 @@ export function createHttpClient({
     patch: (path, body, options) => request('PATCH', path, { ...options, body }),
     delete: (path, options) => request('DELETE', path, options),
     blob: async (path, options) => (await respond('GET', path, { accept: 'image/*', ...options })).blob(),
+    response: (path, options) => respond('GET', path, options ?? {}),
     onUnauthenticated(handler) {
       unauthenticatedHandler = handler;
     },

@@ -107,10 +107,14 @@ describe('gallery selection store', () => {
     expect([selection.count, selection.view]).toEqual([0, 'none']);
   });
 
-  it('keeps at most 50 picks, dropping the oldest', () => {
+  it('keeps more than 50 picks for bulk actions, but "what varies" takes 2–50', () => {
     const selection = useGallerySelectionStore();
     for (let id = 1; id <= 52; id++) selection.toggle(galleryImage(id));
-    expect(selection.count).toBe(50);
-    expect(selection.ids[0]).toBe(3);
+    expect(selection.count).toBe(52);
+    expect(selection.ids[0]).toBe(1);
+    expect(selection.canShowVaries).toBe(false);
+    selection.toggle(galleryImage(52));
+    selection.toggle(galleryImage(51));
+    expect(selection.canShowVaries).toBe(true);
   });
 });

@@ -1,4 +1,10 @@
-import type { ComfyImageRef, GalleryImage, GalleryImageDetail, IngestResponse } from '@atelier/contract';
+import type {
+  ComfyImageRef,
+  GalleryImage,
+  GalleryImageDetail,
+  GalleryImagePatch,
+  IngestResponse,
+} from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import { comfyApi, type IngestUpload } from '../api/comfy';
@@ -104,19 +110,55 @@ export const useGalleryStore = defineStore('gallery', () => {
     return answer;
   }
 
+  /** Moves an image to the trash (DELETE), with an Undo that restores it. */
   async function remove(id: number): Promise<boolean> {
     try {
       await galleryApi.remove(id);
       images.value = images.value.filter((image) => image.id !== id);
       useGallerySearchStore().drop(id);
-      details.value.delete(id);
-      triggerRef(details);
-      notifications.success({ title: 'Image deleted' });
+      forgetDetails();
+      notifications.success({
+        title: 'Moved to the trash',
+        action: { label: 'Undo', run: () => void restore(id) },
+      });
       return true;
     } catch (e) {
-      notifications.error({ title: 'Could not delete the image', message: describeError(e) });
+      notifications.error({ title: 'Could not move the image to the trash', message: describeError(e) });
       return false;
     }
+  }
+
+  async function restore(id: number): Promise<boolean> {
+    try {
+      await galleryApi.restore(id);
+      forgetDetails();
+      const search = useGallerySearchStore();
+      if (search.current) void search.show(search.current, { force: true });
+      notifications.success({ title: `Image ${id} restored` });
+      return true;
+    } catch (e) {
+      notifications.error({ title: 'Could not restore the image', message: describeError(e) });
+      return false;
+    }
+  }
+
+  /** Rating, favourite, tags or note of one image (PATCH); the cached detail takes the answer. */
+  async function patchImage(id: number, patch: GalleryImagePatch): Promise<GalleryImageDetail | null> {
+    try {
+      const detail = await galleryApi.patch(id, patch);
+      details.value.set(id, detail);
+      triggerRef(details);
+      useGallerySearchStore().invalidate();
+      return detail;
+    } catch (e) {
+      notifications.error({ title: 'Could not save the change', message: describeError(e) });
+      return null;
+    }
+  }
+
+  /** After bulk changes: details are read again when next shown. */
+  function forgetDetails(): void {
+    details.value = new Map();
   }
 
   return {
@@ -134,5 +176,8 @@ export const useGalleryStore = defineStore('gallery', () => {
     addIngested,
     upload,
     remove,
+    restore,
+    patchImage,
+    forgetDetails,
   };
 });

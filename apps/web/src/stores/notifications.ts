@@ -22,7 +22,15 @@ export const useNotificationsStore = defineStore('notifications', () => {
   function notify(kind: ToastKind, input: ToastInput): number {
     const id = nextId++;
     const timeoutMs = input.timeoutMs ?? appConfig.toastTimeoutMs[kind];
-    toasts.value.push({ id, kind, title: input.title, message: input.message, timeoutMs, isPaused: false });
+    toasts.value.push({
+      id,
+      kind,
+      title: input.title,
+      message: input.message,
+      timeoutMs,
+      isPaused: false,
+      ...(input.action ? { action: input.action } : {}),
+    });
     if (timeoutMs > 0) {
       const timer: Timer = { handle: null, startedAt: 0, remainingMs: timeoutMs };
       timers.set(id, timer);

@@ -9,12 +9,20 @@ export interface Toast {
   /** Auto-dismiss delay in ms; 0 keeps the toast until dismissed. */
   timeoutMs: number;
   isPaused: boolean;
+  action?: ToastAction;
+}
+
+/** A button on a toast (Undo): clicking it runs `run` and dismisses the toast. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 export interface ToastInput {
   title: string;
   message?: string;
   timeoutMs?: number;
+  action?: ToastAction;
 }
 
 export type ColorScheme = 'light' | 'dark';
