@@ -1,6 +1,7 @@
 import { exportMaxImages, type GalleryImage } from '@atelier/contract';
 import { get, type IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
@@ -108,5 +109,43 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
     expect(events).toEqual(['headers', 'first chunk', 'last file removed', 'broken']);
     expect(received).toBeLessThan(announced);
     expect(received).toBeGreaterThan(120 * big.bytes);
+  });
+
+  it('lets a client go away mid-download: the files it held are closed, and the server serves on', async () => {
+    const big = await keepNoisy(512);
+    await cloneRows(big.id, 60);
+    const path = await imageFile(big.id);
+    // Descriptors of this process open on the image's file (the app runs in this process).
+    const openOnFile = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      }).length;
+    let openWhileStreaming = 0;
+    await new Promise<void>((resolve, reject) => {
+      const request = get(`${app.origin}/api/gallery/export.zip`, { headers: curator.bearer }, (response) => {
+        // Leave while a copy is being read (not between two files).
+        const onData = () => {
+          openWhileStreaming = openOnFile();
+          if (openWhileStreaming === 0) return;
+          response.off('data', onData);
+          request.destroy();
+          resolve();
+        };
+        response.on('data', onData);
+        response.on('end', () => reject(new Error('the download ended before a file was seen open')));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'ECONNRESET' ? undefined : reject(error),
+      );
+    });
+    expect(openWhileStreaming).toBe(1);
+    await expect.poll(openOnFile, { timeout: 5000 }).toBe(0);
+    const again = await exportZip(app, curator, { ids: String(big.id) });
+    expect(again.status).toBe(200);
+    expect(readZip(again.body).map((entry) => entry.name)).toHaveLength(2);
   });
 });

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../common/app-error.js';
 import { CurrentUser } from '../../common/auth.decorators.js';
+import { isCode } from '../image-files.js';
 import { ExportQueryDto } from './export.dto.js';
 import { ExportService } from './export.service.js';
 
@@ -44,7 +45,10 @@ export class ExportController {
       await pipeline(Readable.fromWeb(zip.stream), res);
     } catch (error) {
       // Headers are out: all that is left is to cut the download short, which the client sees.
-      if (!res.writableFinished) this.logger.warn({ err: error }, 'An export stopped before its end');
+      // A client that goes away is routine; anything else (a file changed under us) is worth a warning.
+      if (isCode(error, 'ERR_STREAM_PREMATURE_CLOSE'))
+        this.logger.debug('A client left an export before its end');
+      else this.logger.warn({ err: error }, 'An export stopped before its end');
       res.destroy();
     } finally {
       await zip.close();

@@ -59,8 +59,8 @@ export async function sendLabelledDownload(res: Response, file: ImageFile): Prom
   try {
     await pipeline(Readable.from(copyByPlan(files, file.path, plan, () => Promise.resolve(plan))), res);
   } catch (error) {
-    if (!res.writableFinished)
-      logger.warn({ err: error, file: file.filename }, 'A download stopped before its end');
+    if (isCode(error, 'ERR_STREAM_PREMATURE_CLOSE')) logger.debug('A client left a download before its end');
+    else logger.warn({ err: error, file: file.filename }, 'A download stopped before its end');
     res.destroy();
   } finally {
     await files.closeAll();
