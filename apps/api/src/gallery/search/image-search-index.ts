@@ -32,6 +32,8 @@ interface TextRow {
   checkpoint_id: number | null;
   sampler_id: number | null;
   created_by: number;
+  rating: number;
+  shuffle: number;
   sha256: string;
   ext: string;
 }
@@ -133,7 +135,8 @@ export class ImageSearchIndex {
         const link = db.prepare(`INSERT INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?)`);
         for (const id of tagIds) link.run(id, imageId);
       }
-      if (tagIds || curation.note !== undefined) this.rewriteText(db, imageId);
+      if (tagIds || curation.note !== undefined || curation.rating !== undefined)
+        this.rewriteText(db, imageId);
     })();
   }
 
@@ -189,6 +192,8 @@ export class ImageSearchIndex {
         const row = read.get(id);
         if (!row || row.value === value) continue;
         update.run(value, id);
+        // The rating is a facet token (sort=rating walks it with text too).
+        if (column === 'rating') this.rewriteText(db, id);
         changed.push({ id, before: row.value });
       }
     })();
@@ -209,6 +214,8 @@ export class ImageSearchIndex {
       loraIds: idList(row.lora_ids),
       tagIds,
       ownerId: row.created_by,
+      rating: row.rating,
+      shuffle: row.shuffle,
     });
     statements.insert.run(
       imageId,
@@ -228,7 +235,7 @@ export class ImageSearchIndex {
       statements = {
         read: db.prepare<[number], TextRow>(
           `SELECT "p_positive", "p_negative", "note", "tag_ids", "lora_ids", "checkpoint_id", "sampler_id", "created_by",
-             "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
+             "rating", "shuffle", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
         ),
         remove: db.prepare<[number]>(`DELETE FROM "gallery_fts" WHERE "rowid" = ?`),
         insert: db.prepare(

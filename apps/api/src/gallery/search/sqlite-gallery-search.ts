@@ -45,8 +45,11 @@ export class SqliteGallerySearch {
       limit: number;
     },
   ): { rows: ResultRow[]; keyOf: (row: ResultRow) => SortKey } {
-    const from = searchFrom(search, options.stacks, { withOwner: true });
-    const plan = sortPlan(options.sort, from.id, options.randomStart);
+    const plan = sortPlan(
+      options.sort,
+      search.include === null ? '"i"."id"' : '"gallery_fts"."rowid"',
+      options.randomStart,
+    );
     const rows: ResultRow[] = [];
     const startSegment = options.after?.[0] ?? 0;
     for (
@@ -54,7 +57,12 @@ export class SqliteGallerySearch {
       segment < plan.segments.length && rows.length < options.limit;
       segment++
     ) {
-      const { condition, order } = plan.segments[segment]!;
+      const { condition, order, match } = plan.segments[segment]!;
+      const narrowed =
+        search.include !== null && match !== null
+          ? { ...search, include: `(${search.include}) AND ${match}` }
+          : search;
+      const from = searchFrom(narrowed, options.stacks, { withOwner: true });
       const after = options.after && segment === startSegment ? plan.after(options.after) : null;
       const sql = `SELECT ${resultColumns} ${from.sql}
         AND ${condition.sql}${after ? ` AND ${after.sql}` : ''} ORDER BY ${order} LIMIT ?`;

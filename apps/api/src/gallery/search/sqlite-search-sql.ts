@@ -87,52 +87,86 @@ export function searchFrom(
   return { sql: `FROM ${from} WHERE ${where.join(' AND ')}`, params, id };
 }
 
-/** Where a page starts: the sort key of the last item shown. */
+/** Where a page starts: the sort key of the last item shown, its segment first. */
 export type SortKey = number[];
 
+/**
+ * One stretch of a sort: rows meeting `condition`, in `order`. With text, `match` joins the FTS
+ * expression (a facet token: a rating or a shuffle bucket), so FTS5 hands out only that stretch.
+ */
+export interface SortSegment {
+  condition: Sql;
+  order: string;
+  match: string | null;
+}
+
 export interface SortPlan {
-  /** Runs in order; the next starts when one is exhausted (random order wraps around). */
-  segments: { condition: Sql; order: string }[];
+  segments: SortSegment[];
   /** The segment a row belongs to and its key within it. */
   keyOf: (row: ResultRow) => SortKey;
   /** Rows strictly after `key`, within the key's segment. */
   after: (key: SortKey) => Sql;
 }
 
-/** Keyset order for each sort, over `id` (see searchFrom). */
+/** `sort=random` walks the shuffle key in this many buckets (each a facet token `h<n>`). */
+export const shuffleBuckets = 256;
+export const shuffleBucketSize = 2 ** 31 / shuffleBuckets;
+
+/**
+ * Keyset order for each sort, over `id` (see searchFrom), O(page) with or without text: newest and
+ * oldest follow the id; rating runs 5 stars down to 0, newest first within each; random walks the
+ * shuffle buckets from the seed's start, wrapping around, in shuffle order within each.
+ */
 export function sortPlan(sort: GallerySort, id: string, randomStart: number): SortPlan {
   switch (sort) {
     case 'newest':
     case 'oldest': {
       const dir = sort === 'newest' ? 'DESC' : 'ASC';
       return {
-        segments: [{ condition: { sql: '1', params: [] }, order: `${id} ${dir}` }],
+        segments: [{ condition: { sql: '1', params: [] }, order: `${id} ${dir}`, match: null }],
         keyOf: (row) => [0, row.id],
         after: ([, last]) => ({ sql: `${id} ${sort === 'newest' ? '<' : '>'} ?`, params: [last] }),
       };
     }
     case 'rating':
       return {
-        segments: [{ condition: { sql: '1', params: [] }, order: `"i"."rating" DESC, ${id} DESC` }],
-        keyOf: (row) => [0, row.rating, row.id],
-        after: ([, rating, last]) => ({
-          sql: `("i"."rating" < ? OR ("i"."rating" = ? AND ${id} < ?))`,
-          params: [rating, rating, last],
-        }),
+        segments: [5, 4, 3, 2, 1, 0].map((rating) => ({
+          condition: { sql: `"i"."rating" = ?`, params: [rating] },
+          order: `${id} DESC`,
+          match: `facets : r${rating}`,
+        })),
+        keyOf: (row) => [5 - row.rating, row.rating, row.id],
+        after: ([, , last]) => ({ sql: `${id} < ?`, params: [last] }),
       };
-    case 'random': {
-      const order = `"i"."shuffle" ASC, ${id} ASC`;
-      return {
-        segments: [
-          { condition: { sql: `"i"."shuffle" >= ?`, params: [randomStart] }, order },
-          { condition: { sql: `"i"."shuffle" < ?`, params: [randomStart] }, order },
-        ],
-        keyOf: (row) => [row.shuffle >= randomStart ? 0 : 1, row.shuffle, row.id],
-        after: ([, shuffle, last]) => ({
-          sql: `("i"."shuffle" > ? OR ("i"."shuffle" = ? AND ${id} > ?))`,
-          params: [shuffle, shuffle, last],
-        }),
-      };
-    }
+    case 'random':
+      return randomPlan(id, randomStart);
   }
+}
+
+function randomPlan(id: string, start: number): SortPlan {
+  const first = Math.floor(start / shuffleBucketSize);
+  const bucketOf = (k: number) => (first + k) % shuffleBuckets;
+  const segments: SortSegment[] = [];
+  // Bucket `first` is split at the start: its upper part comes first, its lower part last.
+  for (let k = 0; k <= shuffleBuckets; k++) {
+    const bucket = bucketOf(k);
+    const low = k === 0 ? start : bucket * shuffleBucketSize;
+    const high = k === shuffleBuckets ? start : (bucket + 1) * shuffleBucketSize;
+    segments.push({
+      condition: { sql: `"i"."shuffle" >= ? AND "i"."shuffle" < ?`, params: [low, high] },
+      order: `"i"."shuffle" ASC, ${id} ASC`,
+      match: `facets : h${bucket}`,
+    });
+  }
+  return {
+    segments,
+    keyOf: (row) => {
+      const k = (Math.floor(row.shuffle / shuffleBucketSize) - first + shuffleBuckets) % shuffleBuckets;
+      return [k === 0 && row.shuffle < start ? shuffleBuckets : k, row.shuffle, row.id];
+    },
+    after: ([, shuffle, last]) => ({
+      sql: `("i"."shuffle" > ? OR ("i"."shuffle" = ? AND ${id} > ?))`,
+      params: [shuffle, shuffle, last],
+    }),
+  };
 }
