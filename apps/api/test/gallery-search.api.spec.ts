@@ -206,6 +206,51 @@ describe('GET /api/gallery/images: search', () => {
     expect(res.status).toBe(400);
   });
 
+  it('sorts by rating, then newest, with or without text, a page at a time', async () => {
+    for (const [name, rating] of [
+      ['lighthouse', 5],
+      ['redRoom', 5],
+      ['cat', 2],
+    ] as const) {
+      const res = await app.request
+        .patch(`/api/gallery/images/${id(name)}`)
+        .set(curator.bearer)
+        .send({ rating });
+      expect(res.status).toBe(200);
+    }
+    const walk = async (query: Record<string, string | number>) => {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await search(app, user, {
+          ...query,
+          sort: 'rating',
+          stacks: 0,
+          limit: 1,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      return seen;
+    };
+    expect(await walk({})).toEqual([
+      id('redRoom'),
+      id('lighthouse'),
+      id('cat'),
+      id('plain'),
+      id('lighthouseNight'),
+    ]);
+    expect(await walk({ q: 'red' })).toEqual([id('redRoom'), id('lighthouse'), id('cat')]);
+    expect(await walk({ q: 'red', min_rating: 3 })).toEqual([id('redRoom'), id('lighthouse')]);
+    for (const name of ['lighthouse', 'redRoom', 'cat']) {
+      await app.request
+        .patch(`/api/gallery/images/${id(name)}`)
+        .set(curator.bearer)
+        .send({ rating: 0 });
+    }
+  });
+
   it('shuffles with a seed: the same seed gives the same order, another seed another', async () => {
     const order = async (seed: number) =>
       (await search(app, user, { sort: 'random', seed_order: seed })).items.map((item) => item.id);
