@@ -111,7 +111,9 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
 export function stackCoverCondition(search: ResolvedSearch): Sql {
   const mates = rowConditions(search, 'mate');
   return {
-    sql: `("i"."stack_key" IS NULL OR NOT EXISTS (SELECT 1 FROM "gallery_images" "mate"
+    // INDEXED BY: with a filter on a column that has its own index (sampler, owner…), SQLite may walk
+    // that instead of the image's few stack mates.
+    sql: `("i"."stack_key" IS NULL OR NOT EXISTS (SELECT 1 FROM "gallery_images" "mate" INDEXED BY "ix_gallery_images_stack"
       WHERE "mate"."stack_key" = "i"."stack_key" AND "mate"."id" > "i"."id" AND ${mates.sql}))`,
     params: mates.params,
   };
