@@ -15,7 +15,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /**
  * GET /api/gallery/export.zip (issue 12): a STORED ZIP with a Content-Length up front, labelled copies
  * (IPTC DigitalSourceType in XMP), optional sidecars, manifest.csv last, redaction, and the
- * visibility of every gallery read. One app: the tests only read.
+ * visibility of every gallery read. One app: the tests only read (the last trashes an image of its own).
  */
 describe('GET /api/gallery/export.zip', () => {
   let app: TestApp;
@@ -248,6 +248,20 @@ describe('GET /api/gallery/export.zip', () => {
         .set('If-None-Match', String(res.headers.etag));
       expect(again.status).toBe(304);
     }
+  });
+
+  it('never exports an image from the trash, even when the trash is searched', async () => {
+    const trashed = await keep(await images.png(), 't.png', 'thrown away', 21);
+    expect((await app.request.delete(`/api/gallery/images/${trashed.id}`).set(curator.bearer)).status).toBe(
+      204,
+    );
+    const queries: Record<string, string>[] = [{ ids: String(trashed.id) }, { status: 'trashed' }];
+    for (const query of queries) {
+      const res = await exportZip(app, curator, query);
+      expect(res.status, JSON.stringify(query)).toBe(400);
+    }
+    const mixed = readZip((await exportZip(app, curator, { ids: `${img.png.id},${trashed.id}` })).body);
+    expect(manifestOf(mixed).map((row) => Number(row.id))).toEqual([img.png.id]);
   });
 
   async function originalsById(ids: number[]): Promise<Map<number, Buffer>> {

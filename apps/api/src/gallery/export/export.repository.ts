@@ -50,11 +50,14 @@ export class ExportRepository {
        FROM "gallery_images" "image"
        LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"
        LEFT JOIN "gallery_terms" "checkpoint" ON "checkpoint"."id" = "image"."checkpoint_id"
-       WHERE "image"."id" IN (SELECT "value" FROM json_each(?))`,
+       WHERE "image"."id" IN (SELECT "value" FROM json_each(?)) AND "image"."trashed_at" IS NULL`,
     );
   }
 
-  /** The rows of these images, in the order of `ids` (ids without a row are left out). */
+  /**
+   * The rows of these images, in the order of `ids`. Ids without a row are left out, and so are
+   * trashed images: like the file route, an export never hands out what is in the trash.
+   */
   exportRows(ids: readonly number[]): ExportRow[] {
     const byId = new Map(
       this.rowsByIds()

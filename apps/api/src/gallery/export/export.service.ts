@@ -54,13 +54,11 @@ export class ExportService {
     user: AuthUser,
   ): Promise<PreparedExport> {
     const { ids } = this.selections.select(selection, user, exportMaxImages);
-    if (ids.length === 0) {
-      throw new AppError('validation_failed', 'The selection holds no image you can see: nothing to export', {
-        selection: ['names no image you can see'],
-      });
-    }
+    if (ids.length === 0) throw nothingToExport();
+    const rows = this.rows.exportRows(ids);
+    if (rows.length === 0) throw nothingToExport();
     const files = new OpenFiles();
-    const planned = await mapLimited(this.rows.exportRows(ids), planConcurrency, (row) =>
+    const planned = await mapLimited(rows, planConcurrency, (row) =>
       planItem(row, this.storage, files, options, this.logger),
     );
     const items = planned.filter((item): item is ExportItem => item !== null);
@@ -121,4 +119,10 @@ export class ExportService {
       input: manifestChunks(items, options.redact, manifest),
     };
   }
+}
+
+function nothingToExport(): AppError {
+  return new AppError('validation_failed', 'The selection holds no image you can see: nothing to export', {
+    selection: ['names no image you can see'],
+  });
 }
