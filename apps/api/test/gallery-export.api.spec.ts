@@ -15,7 +15,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /**
  * GET /api/gallery/export.zip (issue 12): a STORED ZIP with a Content-Length up front, labelled copies
  * (IPTC DigitalSourceType in XMP), optional sidecars, manifest.csv last, redaction, and the
- * visibility of every gallery read. One app: the tests only read (the last trashes an image of its own).
+ * visibility of every gallery read. One app: the tests only read (but for a board and a trashed image of their own, at the end).
  */
 describe('GET /api/gallery/export.zip', () => {
   let app: TestApp;
@@ -248,6 +248,22 @@ describe('GET /api/gallery/export.zip', () => {
         .set('If-None-Match', String(res.headers.etag));
       expect(again.status).toBe(304);
     }
+  });
+
+  it('exports a board (board=ID): the images on it that the user can see', async () => {
+    const board = await app.request.post('/api/boards').set(curator.bearer).send({ name: 'export picks' });
+    expect(board.status, JSON.stringify(board.body)).toBe(201);
+    const boardId = (board.body as { id: number }).id;
+    const added = await app.request
+      .post('/api/gallery/bulk')
+      .set(curator.bearer)
+      .send({
+        selection: { ids: [img.jpeg.id, img.webp.id] },
+        action: { type: 'board_add', board_id: boardId },
+      });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    const entries = readZip((await exportZip(app, curator, { board: boardId })).body);
+    expect(manifestOf(entries).map((row) => Number(row.id))).toEqual([img.webp.id, img.jpeg.id]);
   });
 
   it('never exports an image from the trash, even when the trash is searched', async () => {
