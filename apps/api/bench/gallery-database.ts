@@ -6,18 +6,18 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
-import type { SideTablesBuilder } from './gallery-side-tables.js';
+import type { FtsBuilder } from './gallery-fts-index.js';
 import { seedGalleryDatabase, type GallerySeedResult } from './gallery-seed.js';
 import { worker } from './harness.js';
 
-/** The FTS index and link tables built on a worker thread, beside the rows written on this one. */
-export const buildSideTablesOnWorker: SideTablesBuilder = (job) =>
+/** The FTS index built on a worker thread, beside the rows written on this one. */
+export const buildFtsOnWorker: FtsBuilder = (job) =>
   new Promise((resolve, reject) => {
-    const thread = worker('./gallery-side-tables.worker.js', job);
-    thread.once('message', () => resolve());
+    const thread = worker('./gallery-fts-index.worker.js', job);
+    thread.once('message', (done: { cpuMs: number }) => resolve(done.cpuMs));
     thread.once('error', reject);
     thread.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`side-tables worker exited ${code}`)),
+      code === 0 ? resolve(null) : reject(new Error(`FTS worker exited ${code}`)),
     );
   });
 
@@ -42,7 +42,7 @@ export async function seededGallery(env: Record<string, string>, images: number)
   const seed = await seedGalleryDatabase(path, {
     images,
     passwordHash,
-    buildSideTables: buildSideTablesOnWorker,
+    buildFts: buildFtsOnWorker,
   });
   const db = new Database(path);
   db.pragma('wal_checkpoint(TRUNCATE)');

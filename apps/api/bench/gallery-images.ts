@@ -75,6 +75,11 @@ export interface ImageMakerOptions {
   userIds: readonly number[];
   /** created_at of the first image (ms since the epoch); later ids are later. */
   startMs: number;
+  /**
+   * Leave empty the strings only the table rows need (paths, dates, ids, JSON), for the FTS index's
+   * builder: the random draws, and so every other value, stay the same.
+   */
+  textOnly?: boolean;
 }
 
 /** Returns `next(firstId)`: the next batch, its images numbered from `firstId`. */
@@ -89,7 +94,7 @@ export function imageMaker(options: ImageMakerOptions): (firstId: number) => See
   const subjectOf = zipf(subjects.length, 0.8, random);
   const lightingOf = zipf(lighting.length, 0.9, random);
   const styleOf = zipf(styles.length, 0.9, random);
-  const { terms } = options;
+  const { terms, textOnly = false } = options;
   let batch = 0;
   let clockMs = options.startMs;
 
@@ -131,7 +136,7 @@ export function imageMaker(options: ImageMakerOptions): (firstId: number) => See
       const weight = Math.round((0.3 + random() * 0.9) * 100) / 100;
       loraIds.push(id);
       loraWeights.push(weight);
-      loraEntries.push(`{"name":"${loras[index] ?? ''}","weight":${weight}}`);
+      if (!textOnly) loraEntries.push(`{"name":"${loras[index] ?? ''}","weight":${weight}}`);
     }
     const tagIds: number[] = [];
     const tagValues: string[] = [];
@@ -163,17 +168,18 @@ export function imageMaker(options: ImageMakerOptions): (firstId: number) => See
     };
     // Some seeds are reused on purpose (42, 123456789…); most are ComfyUI's random 48-bit ones.
     const seed = random() < 0.05 ? pick([42, 1234, 123456789, 0, 7]) : Math.floor(random() * 2 ** 32) * 65536;
-    const promptId = `${hex32((random() * 2 ** 32) >>> 0)}-${hex32(batch)}-4000-8000-${hex32(firstId)}`;
+    const promptHead = (random() * 2 ** 32) >>> 0;
+    const promptId = textOnly ? '' : `${hex32(promptHead)}-${hex32(batch)}-4000-8000-${hex32(firstId)}`;
     // Whole seconds apart, so a batch's images differ only in the milliseconds (i × 37 < 1000).
     clockMs += between(random, 5, 120) * 1000;
-    const second = new Date(clockMs).toISOString().slice(0, 20);
+    const second = textOnly ? '' : new Date(clockMs).toISOString().slice(0, 20);
     // As long as the app's keys (22 characters of a hash), unique per batch.
-    const stackKey = fakeSha256(batch).slice(0, 22);
+    const stackKey = textOnly ? '' : fakeSha256(batch).slice(0, 22);
     const images: SeedImage[] = [];
     for (let i = 0; i < size; i++) {
       const id = firstId + i;
       const sha256 = fakeSha256(id);
-      const createdAt = `${second}${String(i * 37).padStart(3, '0')}Z`;
+      const createdAt = textOnly ? '' : `${second}${String(i * 37).padStart(3, '0')}Z`;
       // Spelled out: `{ ...base, … }` measured ~40× slower here.
       images.push({
         id,
@@ -191,8 +197,8 @@ export function imageMaker(options: ImageMakerOptions): (firstId: number) => See
         bytes: 900_000 + Math.floor(random() * 1_500_000),
         width,
         height,
-        relativePath: `${createdAt.slice(0, 10)}/${sha256}.png`,
-        thumbnailPath: `${sha256}.webp`,
+        relativePath: textOnly ? '' : `${createdAt.slice(0, 10)}/${sha256}.png`,
+        thumbnailPath: textOnly ? '' : `${sha256}.webp`,
         promptId,
         createdBy: owner,
         createdAt,

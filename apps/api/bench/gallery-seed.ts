@@ -3,23 +3,18 @@
  * images, straight through better-sqlite3: users, the term dictionary, images with their parameters,
  * LoRA and tag links, and the FTS index.
  *
- * Fast because: two transactions (the rows, then the full-text index); the journal kept in memory and
- * no fsync (this connection only — a bench database, rebuilt each run); multi-row INSERTs (one call
- * per 50 rows); the secondary indexes dropped for the load and then re-created from the very SQL the
- * migrations stored in sqlite_master (sorting a million keys once is far cheaper than a million
- * random B-tree inserts: ~19 s against ~40 s for a million rows here); and the full-text index and
- * link tables built meanwhile on another thread (gallery-side-tables.ts), then copied in.
+ * Fast because: the rows in one transaction, with the journal kept in memory and no fsync (this
+ * connection only — a bench database, rebuilt each run); multi-row INSERTs (one call per 50 rows); the
+ * secondary indexes dropped for the load and then re-created from the very SQL the migrations stored
+ * in sqlite_master (sorting a million keys once is far cheaper than a million random B-tree inserts:
+ * ~19 s against ~40 s for a million rows here); and the full-text index, the longest part, built
+ * meanwhile on another thread (gallery-fts-index.ts), then copied in.
  */
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { rm } from 'node:fs/promises';
-import {
-  attachSideTables,
-  buildSideTablesHere,
-  copySideTables,
-  sideTables,
-  type SideTablesBuilder,
-} from './gallery-side-tables.js';
+import { threadCpuMs } from './thread-cpu.js';
+import { buildFtsHere, copyFtsIndex, type FtsBuilder } from './gallery-fts-index.js';
 import { imageMaker, type ImageMakerOptions, type SeedImage, type TermIds } from './gallery-images.js';
 import { checkpoints, loras, samplers, schedulers, tags } from './gallery-vocabulary.js';
 
@@ -31,8 +26,8 @@ export interface GallerySeedOptions {
   passwordHash: string;
   /** The generator's seed: the same seed gives the same images (default 1). */
   seed?: number;
-  /** Where the full-text index and link tables are built (default: on this thread, before the rows). */
-  buildSideTables?: SideTablesBuilder;
+  /** Where the full-text index is built (default: on this thread, before the rows). */
+  buildFts?: FtsBuilder;
 }
 
 export interface GallerySeedResult {
@@ -42,8 +37,10 @@ export interface GallerySeedResult {
   tagLinks: number;
   /** Wall time of the whole seeding, ms. */
   ms: number;
+  /** CPU time, ms: of this thread, and of the FTS index's own thread (null when it had none). */
+  cpuMs: { main: number; fts: number | null };
   /** How long each phase took, ms. */
-  phases: Record<'setup' | 'rows' | 'indexes' | 'sideWait' | 'sideCopy', number>;
+  phases: Record<'setup' | 'rows' | 'indexes' | 'ftsWait' | 'ftsCopy', number>;
 }
 
 const rowsPerInsert = 50;
@@ -163,6 +160,7 @@ export async function seedGalleryDatabase(
   options: GallerySeedOptions,
 ): Promise<GallerySeedResult> {
   const started = performance.now();
+  const cpuBefore = threadCpuMs();
   const db = new Database(path);
   try {
     db.pragma('journal_mode = MEMORY');
@@ -171,21 +169,16 @@ export async function seedGalleryDatabase(
     db.pragma('temp_store = MEMORY');
     // Every reference is made by this file and checked by its test (gallery-bench-seed.spec.ts).
     db.pragma('foreign_keys = OFF');
-    const createSql = Object.fromEntries(
-      sideTables.map((table) => [
-        table,
-        (db.prepare(`SELECT "sql" FROM "sqlite_master" WHERE "name" = ?`).get(table) as { sql: string }).sql,
-      ]),
-    ) as Record<(typeof sideTables)[number], string>;
+    const { sql: createFts } = db
+      .prepare(`SELECT "sql" FROM "sqlite_master" WHERE "name" = 'gallery_fts'`)
+      .get() as { sql: string };
     const indexes = db
       .prepare(
-        `SELECT "name", "tbl_name" AS "table", "sql" FROM "sqlite_master" WHERE "type" = 'index'
-         AND "sql" IS NOT NULL AND "tbl_name" IN (${loadedTables.map(() => '?').join(',')})`,
+        `SELECT "name", "sql" FROM "sqlite_master" WHERE "type" = 'index' AND "sql" IS NOT NULL
+         AND "tbl_name" IN (${loadedTables.map(() => '?').join(',')})`,
       )
-      .all(...loadedTables) as { name: string; table: string; sql: string }[];
-    const indexesOf = (images: boolean) =>
-      indexes.filter((index) => (index.table === 'gallery_images') === images);
-    const phases = { setup: 0, rows: 0, indexes: 0, sideWait: 0, sideCopy: 0 };
+      .all(...loadedTables) as { name: string; sql: string }[];
+    const phases = { setup: 0, rows: 0, indexes: 0, ftsWait: 0, ftsCopy: 0 };
     let mark = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -202,46 +195,83 @@ export async function seedGalleryDatabase(
       userIds: users.map((u) => u.id),
       startMs,
     };
-    const sidePath = `${path}.side-tables`;
-    const job = { path: sidePath, createSql, images: options.images, maker };
-    const side = (options.buildSideTables ?? buildSideTablesHere)(job);
-    side.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const ftsPath = `${path}.fts-build`;
+    const fts = (options.buildFts ?? buildFtsHere)({
+      path: ftsPath,
+      createSql: createFts,
+      images: options.images,
+      maker,
+    });
+    fts.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
     phases.setup = lap();
-    loadRows(db, options.images, maker);
+    const links = loadRows(db, options.images, maker);
     phases.rows = lap();
-    for (const index of indexesOf(true)) db.exec(index.sql);
+    for (const index of indexes) db.exec(index.sql);
     phases.indexes = lap();
     db.exec('COMMIT');
-    await side;
-    phases.sideWait = lap();
-    const detach = attachSideTables(db, sidePath);
-    let links: { loraLinks: number; tagLinks: number };
+    let ftsCpuMs: number | null;
     try {
-      links = db.transaction(() => {
-        const copied = copySideTables(db);
-        for (const index of indexesOf(false)) db.exec(index.sql);
-        return copied;
-      })();
+      ftsCpuMs = await fts;
+      phases.ftsWait = lap();
+      copyFtsIndex(db, ftsPath);
     } finally {
-      detach();
-      await rm(sidePath, { force: true });
+      await rm(ftsPath, { force: true });
     }
-    phases.sideCopy = lap();
+    phases.ftsCopy = lap();
     db.pragma('foreign_keys = ON');
     db.pragma('journal_mode = WAL');
-    return { images: options.images, users, ...links, ms: performance.now() - started, phases };
+    const cpuMs = { main: threadCpuMs() - cpuBefore, fts: ftsCpuMs };
+    return { images: options.images, users, ...links, ms: performance.now() - started, cpuMs, phases };
   } finally {
     db.close();
   }
 }
 
-function loadRows(db: BetterSqlite3.Database, images: number, maker: ImageMakerOptions): void {
+/** Link rows per INSERT (LoRA links have three values, tag links two). */
+const linksPerInsert = 100;
+
+/** Batches link rows into multi-row INSERTs of `linksPerInsert`. */
+function linkWriter(db: BetterSqlite3.Database, table: string, columns: readonly string[]) {
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  const row = `(${columns.map(() => '?').join(',')})`;
+  const insert = (rows: number) => db.prepare(head + Array.from({ length: rows }, () => row).join(','));
+  const full = insert(linksPerInsert);
+  const values: unknown[] = [];
+  let pending = 0;
+  let written = 0;
+  const flush = () => {
+    if (pending === 0) return;
+    (pending === linksPerInsert ? full : insert(pending)).run(values);
+    written += pending;
+    values.length = 0;
+    pending = 0;
+  };
+  return {
+    add(...row: unknown[]) {
+      values.push(...row);
+      if (++pending === linksPerInsert) flush();
+    },
+    /** Writes what is pending; returns how many rows were written in all. */
+    end() {
+      flush();
+      return written;
+    },
+  };
+}
+
+function loadRows(
+  db: BetterSqlite3.Database,
+  images: number,
+  maker: ImageMakerOptions,
+): { loraLinks: number; tagLinks: number } {
   const row = `(${imageColumns.map(() => '?').join(',')},${Object.values(constantColumns).join(',')})`;
   const head = `INSERT INTO "gallery_images" (${[...imageColumns, ...Object.keys(constantColumns)]
     .map((column) => `"${column}"`)
     .join(', ')}) VALUES `;
   const insertImages = (rows: number) => db.prepare(head + Array.from({ length: rows }, () => row).join(','));
+  const loras = linkWriter(db, 'gallery_image_loras', ['term_id', 'image_id', 'weight']);
+  const tags = linkWriter(db, 'gallery_image_tags', ['term_id', 'image_id']);
   const full = insertImages(rowsPerInsert);
   const next = imageMaker(maker);
   const values: unknown[] = [];
@@ -259,8 +289,13 @@ function loadRows(db: BetterSqlite3.Database, images: number, maker: ImageMakerO
       imageValues(image, values);
       pending += 1;
       if (pending === rowsPerInsert) flush();
+      for (let i = 0; i < image.loraIds.length; i++) {
+        loras.add(image.loraIds[i], image.id, image.loraWeights[i]);
+      }
+      for (const tagId of image.tagIds) tags.add(tagId, image.id);
     }
     id += batch.length;
   }
   flush();
+  return { loraLinks: loras.end(), tagLinks: tags.end() };
 }
