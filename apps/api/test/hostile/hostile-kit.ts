@@ -78,7 +78,9 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/gallery/images/:id', access: 'user' },
   { method: 'get', path: '/api/gallery/images/:id/file', access: 'user' },
   { method: 'get', path: '/api/gallery/images/:id/thumbnail', access: 'user' },
-  { method: 'delete', path: '/api/gallery/images/:id', access: 'curator' },
+  // Moves to the trash: any user, for their own images (the service answers 403/404 for others').
+  { method: 'delete', path: '/api/gallery/images/:id', access: 'user' },
+  { method: 'post', path: '/api/gallery/images/:id/restore', access: 'user' },
   { method: 'patch', path: '/api/gallery/images/:id', access: 'user' },
   { method: 'get', path: '/api/gallery/images/:id/similar', access: 'user' },
   { method: 'get', path: '/api/gallery/facets', access: 'user' },
