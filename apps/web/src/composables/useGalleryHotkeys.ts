@@ -12,11 +12,23 @@ export function isTypingTarget(target: EventTarget | null): boolean {
 
 /**
  * The gallery's page-wide keys: `/` focuses the search (unless one is typing somewhere), Esc clears
- * the selection once dialogs (which handle Esc themselves and mark it handled) are closed.
+ * the selection once dialogs (which handle Esc themselves and mark it handled) are closed, and
+ * Ctrl/Cmd-A selects everything the search matches (in a text field it still selects the text).
  */
-export function useGalleryHotkeys(actions: { focusSearch: () => void; escape: () => void }): void {
+export function useGalleryHotkeys(actions: {
+  focusSearch: () => void;
+  escape: () => void;
+  selectAll?: () => void;
+}): void {
   useEventListener(window, 'keydown', (event: KeyboardEvent) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.defaultPrevented || event.altKey) return;
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'a' && actions.selectAll) {
+      if (isTypingTarget(event.target) || document.querySelector('[aria-modal="true"]')) return;
+      event.preventDefault();
+      actions.selectAll();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey) return;
     if (event.key === '/' && !isTypingTarget(event.target)) {
       event.preventDefault();
       actions.focusSearch();

@@ -80,6 +80,12 @@ export const useGallerySelectionStore = defineStore('gallery-selection', () => {
     setItems(next.ids.flatMap((id) => byId.get(id) ?? []));
   }
 
+  /** Picks exactly these images (Ctrl-A where there is no search to send: "more like this"). */
+  function pickAll(shown: readonly GalleryImage[]): void {
+    anchor.value = shown[0]?.id ?? null;
+    setItems([...shown]);
+  }
+
   /** Ctrl-A: everything the search matches (`count` as the search estimated it). */
   function selectAllMatching(query: MatchingQuery, total: number, isExact = true): void {
     items.value = [];
@@ -142,6 +148,7 @@ export const useGallerySelectionStore = defineStore('gallery-selection', () => {
     isSelected,
     toggle,
     pick,
+    pickAll,
     selectAllMatching,
     clear,
     open,

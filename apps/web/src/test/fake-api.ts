@@ -124,6 +124,8 @@ export function createFakeApi(): FakeApi {
     if (method === 'GET' && path === '/api/auth/me') return json(200, api.signedIn);
     const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body, json, fail);
     if (comfyAnswer) return comfyAnswer;
+    // Boards are not modelled here: an empty list keeps the gallery's sidebar quiet.
+    if (method === 'GET' && path === '/api/boards') return json(200, { items: [] });
     if (api.signedIn.role !== 'admin') return fail(403, 'auth.forbidden', 'Admins only.');
     if (method === 'GET' && path === '/api/admin/users') return json(200, api.users.map(toSummary));
     if (method === 'POST' && path === '/api/admin/users') return createUser(body as CreateUserRequest);
