@@ -101,6 +101,25 @@ export const comfySettingGroups: readonly SettingGroup[] = [
       },
     ],
   },
+  {
+    title: 'Gallery',
+    fields: [
+      {
+        key: 'gallery_auto_capture',
+        label: 'Keep every result',
+        hint: 'Capture the images of every finished job as private, unreviewed images of its owner. Off: only what owners keep.',
+        kind: 'boolean',
+      },
+      {
+        key: 'gallery_trash_retention_days',
+        label: 'Trash retention',
+        hint: 'How long deleted images stay in the trash, restorable, before their files are removed.',
+        kind: 'number',
+        unit: 'days',
+        min: 1,
+      },
+    ],
+  },
 ];
 
 export const sourceLabels: Record<SettingSource, string> = {
