@@ -42,6 +42,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'Gallery' },
       },
       {
+        path: 'review',
+        name: 'review',
+        component: () => import('./pages/ReviewPage.vue'),
+        meta: { title: 'Review', role: 'curator' },
+      },
+      {
+        path: 'trash',
+        name: 'trash',
+        component: () => import('./pages/TrashPage.vue'),
+        meta: { title: 'Trash' },
+      },
+      {
         path: 'admin',
         name: 'admin',
         component: () => import('./pages/AdminPage.vue'),

@@ -8,6 +8,7 @@ import type {
 import { defineStore } from 'pinia';
 import { computed, effectScope, onScopeDispose, ref, watch, type EffectScope } from 'vue';
 import { comfyApi, newIdempotencyKey } from '../api/comfy';
+import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
 import { useJobStream } from '../composables/useJobStream';
 import { imageKey, isTerminal, type LiveJob } from '../domain/job-state';
@@ -192,6 +193,24 @@ export const useJobsStore = defineStore('jobs', () => {
     return answer.items;
   }
 
+  /**
+   * Keeps the chosen results as private images (any user, POST /api/gallery/keep): only the owner
+   * and curators see them until a curator approves them.
+   */
+  async function keep(promptId: string, images: ComfyImageRef[]): Promise<IngestResponse[]> {
+    const job = find(promptId);
+    const answer = await callComfy('Could not keep the images', () =>
+      galleryApi.keep({ prompt_id: promptId, images }),
+    );
+    if (job) job.savedImages = [...new Set([...job.savedImages, ...images.map(imageKey)])];
+    useGalleryStore().addIngested(answer.items.map((item) => item.image));
+    notifications.success({
+      title: images.length === 1 ? 'Kept in your gallery' : `Kept ${images.length} images`,
+      message: 'Private until a curator approves them: submit them for review from the gallery.',
+    });
+    return answer.items;
+  }
+
   function reset(): void {
     unfollowAll();
     jobs.value = [];
@@ -221,6 +240,7 @@ export const useJobsStore = defineStore('jobs', () => {
     start,
     cancel,
     saveToGallery,
+    keep,
     reset,
   };
 });

@@ -288,6 +288,16 @@ export function routeComfy(
     });
     return path.endsWith('/from-job') ? reply(201, { items }) : reply(201, items[0]);
   }
+  if (method === 'POST' && path === '/api/gallery/keep') {
+    // Any user keeps their own results, private until approved.
+    const { prompt_id: promptId, images = [] } = body as { prompt_id: string; images?: ComfyImageRef[] };
+    const items = images.map(() => {
+      const image = { ...galleryImage(comfy.gallery.length + 1, user.username), prompt_id: promptId };
+      comfy.gallery.unshift({ ...image, status: 'private' as const });
+      return { image, duplicate: false };
+    });
+    return reply(200, { items });
+  }
   const searched = routeGallerySearch(comfy.gallery, method, url, reply, fail);
   if (searched) return searched;
   const imagePath = /^\/api\/gallery\/images\/(\d+)$/.exec(path);

@@ -87,7 +87,7 @@ describe('GenerateJobCard', () => {
     expect(api.comfy.cancelled).toEqual(['p1']);
   });
 
-  it('lets a curator select results and save them; a plain user cannot', async () => {
+  it('lets a curator select results and save them approved; a plain user keeps them private', async () => {
     const { wrapper } = await mountCard('curator', 'succeeded');
     await vi.waitFor(() => expect(wrapper.find('img[alt="Result 1"]').exists()).toBe(true));
     const save = () => wrapper.findAll('button').find((b) => b.text().includes('to gallery'))!;
@@ -103,8 +103,15 @@ describe('GenerateJobCard', () => {
     wrapper.unmount();
     setActivePinia(createPinia());
     const asUser = await mountCard('user', 'succeeded');
-    expect(asUser.wrapper.find('input[type="checkbox"]').exists()).toBe(false);
+    await vi.waitFor(() => expect(asUser.wrapper.find('img[alt="Result 1"]').exists()).toBe(true));
     expect(asUser.wrapper.text()).not.toContain('to gallery');
+    await asUser.wrapper.get('input[type="checkbox"]').setValue(true);
+    const keep = asUser.wrapper.findAll('button').find((b) => b.text().includes('private'))!;
+    expect(keep.text()).toBe('Keep 1 private');
+    await keep.trigger('click');
+    await flushPromises();
+    expect(api.comfy.gallery[0]).toMatchObject({ status: 'private', prompt_id: 'p1' });
+    expect(asUser.wrapper.text()).toContain('In gallery');
   });
 
   it('shows why a job failed', async () => {
