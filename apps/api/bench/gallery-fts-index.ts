@@ -8,6 +8,7 @@
  * all the rest): five columns with prefix indexes (`prefix='2 3'`: three entries per word), and the
  * file name is the SHA-256 (a unique 64-character word per image, about half of the insert time).
  */
+import { facetTokens } from '#api/gallery/search/facet-tokens.js';
 import Database from 'better-sqlite3';
 import { imageMaker, type ImageMakerOptions } from './gallery-images.js';
 
@@ -27,7 +28,7 @@ export interface FtsJob {
 export type FtsBuilder = (job: FtsJob) => Promise<number | null>;
 
 const rowsPerInsert = 100;
-const ftsColumns = ['rowid', 'text', 'negative', 'tags', 'note', 'filename'];
+const ftsColumns = ['rowid', 'text', 'negative', 'tags', 'note', 'filename', 'facets'];
 /**
  * FTS5 keeps new terms in a memory hash and writes a segment each time it passes `hashsize` (1 MB by
  * default), merging segments as they pile up: with room for most of the load it writes a few big
@@ -67,7 +68,24 @@ export function buildFtsIndex(job: FtsJob): void {
         const batch = next(id);
         for (const image of batch) {
           if (image.id > job.images) break;
-          values.push(image.id, image.positive, image.negative, image.tagText, image.note, image.filename);
+          values.push(
+            image.id,
+            image.positive,
+            image.negative,
+            image.tagText,
+            image.note,
+            image.filename,
+            // The filter values as the app indexes them (search/facet-tokens.ts).
+            facetTokens({
+              checkpointId: image.checkpointId,
+              samplerId: image.samplerId,
+              loraIds: image.loraIds,
+              tagIds: image.tagIds,
+              ownerId: image.createdBy,
+              rating: image.rating,
+              shuffle: image.shuffle,
+            }),
+          );
           pending += 1;
           if (pending === rowsPerInsert) flush();
         }

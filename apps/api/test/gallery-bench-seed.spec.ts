@@ -105,6 +105,33 @@ describe('the gallery bench seeder', () => {
     expect(matched).toEqual(tagged);
   });
 
+  it("indexes each image's filter values as the app does (facet tokens: checkpoint, sampler, owner, rating, shuffle bucket)", () => {
+    const row = one<{
+      checkpoint_id: number;
+      sampler_id: number;
+      created_by: number;
+      rating: number;
+      shuffle: number;
+    }>(
+      `SELECT "checkpoint_id", "sampler_id", "created_by", "rating", "shuffle" FROM "gallery_images" ORDER BY "id" DESC LIMIT 1`,
+    );
+    const matching = (token: string) =>
+      all<{ rowid: number }>(
+        `SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ? ORDER BY "rowid"`,
+        `facets : ${token}`,
+      ).map((found) => found.rowid);
+    const having = (where: string, value: number) =>
+      all<{ id: number }>(`SELECT "id" FROM "gallery_images" WHERE ${where} = ? ORDER BY "id"`, value).map(
+        (found) => found.id,
+      );
+    expect(matching(`c${row.checkpoint_id}`)).toEqual(having('"checkpoint_id"', row.checkpoint_id));
+    expect(matching(`s${row.sampler_id}`)).toEqual(having('"sampler_id"', row.sampler_id));
+    expect(matching(`o${row.created_by}`)).toEqual(having('"created_by"', row.created_by));
+    expect(matching(`r${row.rating}`)).toEqual(having('"rating"', row.rating));
+    const bucket = Math.floor(row.shuffle / 2 ** 23);
+    expect(matching(`h${bucket}`)).toEqual(having('("shuffle" >> 23)', bucket));
+  });
+
   it('gives every lora_ids and tag_ids entry its link row, and no link row without one', () => {
     const rows = all<{ id: number; lora_ids: string; tag_ids: string; loras_json: string }>(
       `SELECT "id", "lora_ids", "tag_ids", "loras_json" FROM "gallery_images"`,
