@@ -8,9 +8,15 @@
  * all the rest): five columns with prefix indexes (`prefix='2 3'`: three entries per word), and the
  * file name is the SHA-256 (a unique 64-character word per image, about half of the insert time).
  */
-import { facetTokens } from '#api/gallery/search/facet-tokens.js';
 import Database from 'better-sqlite3';
+import type { FacetIds } from '#api/gallery/search/facet-tokens.js';
 import { imageMaker, type ImageMakerOptions } from './gallery-images.js';
+
+/**
+ * The app's own `facetTokens` (gallery/search/facet-tokens.ts), passed in rather than imported: the
+ * worker loads the built app, a test its sources.
+ */
+export type FacetTokens = (ids: FacetIds) => string;
 
 export interface FtsJob {
   /** The scratch database to create (any existing file is replaced). */
@@ -28,7 +34,9 @@ export interface FtsJob {
 export type FtsBuilder = (job: FtsJob) => Promise<number | null>;
 
 const rowsPerInsert = 100;
-const ftsColumns = ['rowid', 'text', 'negative', 'tags', 'note', 'filename', 'facets'];
+/** What the seeder writes, in the migration's column order (its test compares the two). */
+export const ftsColumns = ['text', 'negative', 'tags', 'note', 'filename', 'facets'];
+const insertedColumns = ['rowid', ...ftsColumns];
 /**
  * FTS5 keeps new terms in a memory hash and writes a segment each time it passes `hashsize` (1 MB by
  * default), merging segments as they pile up: with room for most of the load it writes a few big
@@ -38,7 +46,7 @@ const hashBytes = 512 * 1024 * 1024;
 /** What the copy moves: the index itself, its per-row sizes, and the structure and totals records. */
 const shadowTables = ['gallery_fts_data', 'gallery_fts_idx', 'gallery_fts_docsize'];
 
-export function buildFtsIndex(job: FtsJob): void {
+export function buildFtsIndex(job: FtsJob, facetTokens: FacetTokens): void {
   const db = new Database(job.path);
   try {
     db.pragma('journal_mode = OFF');
@@ -47,10 +55,10 @@ export function buildFtsIndex(job: FtsJob): void {
     db.exec(`DROP TABLE IF EXISTS "gallery_fts"`);
     db.exec(job.createSql);
     db.exec(`INSERT INTO "gallery_fts" ("gallery_fts", "rank") VALUES ('hashsize', ${hashBytes})`);
-    const row = `(${ftsColumns.map(() => '?').join(',')})`;
+    const row = `(${insertedColumns.map(() => '?').join(',')})`;
     const insert = (rows: number) =>
       db.prepare(
-        `INSERT INTO "gallery_fts" (${ftsColumns.map((c) => `"${c}"`).join(', ')}) VALUES ` +
+        `INSERT INTO "gallery_fts" (${insertedColumns.map((c) => `"${c}"`).join(', ')}) VALUES ` +
           Array.from({ length: rows }, () => row).join(','),
       );
     const full = insert(rowsPerInsert);
@@ -99,10 +107,12 @@ export function buildFtsIndex(job: FtsJob): void {
 }
 
 /** The builder on this thread (tests; a machine with one core). */
-export const buildFtsHere: FtsBuilder = (job) => {
-  buildFtsIndex(job);
-  return Promise.resolve(null);
-};
+export function ftsBuilderHere(facetTokens: FacetTokens): FtsBuilder {
+  return (job) => {
+    buildFtsIndex(job, facetTokens);
+    return Promise.resolve(null);
+  };
+}
 
 /**
  * Replaces the (empty) index of `db`'s gallery_fts with the one built at `path`. Both were created

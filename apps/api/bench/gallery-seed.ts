@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { rm } from 'node:fs/promises';
 import { threadCpuMs } from './thread-cpu.js';
-import { buildFtsHere, copyFtsIndex, type FtsBuilder } from './gallery-fts-index.js';
+import { copyFtsIndex, type FtsBuilder } from './gallery-fts-index.js';
 import { imageMaker, type ImageMakerOptions, type SeedImage, type TermIds } from './gallery-images.js';
 import { checkpoints, loras, samplers, schedulers, tags } from './gallery-vocabulary.js';
 
@@ -26,8 +26,8 @@ export interface GallerySeedOptions {
   passwordHash: string;
   /** The generator's seed: the same seed gives the same images (default 1). */
   seed?: number;
-  /** Where the full-text index is built (default: on this thread, before the rows). */
-  buildFts?: FtsBuilder;
+  /** Builds the full-text index: on a worker (gallery-database.ts) or here (ftsBuilderHere). */
+  buildFts: FtsBuilder;
 }
 
 export interface GallerySeedResult {
@@ -196,7 +196,7 @@ export async function seedGalleryDatabase(
       startMs,
     };
     const ftsPath = `${path}.fts-build`;
-    const fts = (options.buildFts ?? buildFtsHere)({
+    const fts = options.buildFts({
       path: ftsPath,
       createSql: createFts,
       images: options.images,

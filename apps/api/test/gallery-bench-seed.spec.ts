@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ftsBuilderHere, ftsColumns } from '../bench/gallery-fts-index.js';
 import { seedGalleryDatabase, type GallerySeedResult } from '../bench/gallery-seed.js';
 import { commonWord } from '../bench/gallery-queries.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { facetTokens } from '../src/gallery/search/facet-tokens.js';
 
 // The gallery bench's seeder writes rows straight through better-sqlite3: these checks keep it in step
 // with the schema the migrations make, so the bench never measures a database the app could not have.
@@ -36,7 +38,11 @@ describe('the gallery bench seeder', () => {
     const before = new Database(config.database.path);
     schemaBefore = schema(before);
     before.close();
-    seeded = await seedGalleryDatabase(config.database.path, { images, passwordHash: 'not-a-real-hash' });
+    seeded = await seedGalleryDatabase(config.database.path, {
+      images,
+      passwordHash: 'not-a-real-hash',
+      buildFts: ftsBuilderHere(facetTokens),
+    });
     db = new Database(config.database.path);
   });
 
@@ -86,6 +92,11 @@ describe('the gallery bench seeder', () => {
     expect(
       all(`SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ?`, `filename : ${last.sha256}`),
     ).toEqual([{ rowid: last.id }]);
+  });
+
+  it("writes every column of the migration's full-text table", () => {
+    const columns = all<{ name: string }>(`PRAGMA table_info("gallery_fts")`).map((column) => column.name);
+    expect(columns).toEqual(ftsColumns);
   });
 
   it('indexes each tag under the images that carry it', () => {
