@@ -9,7 +9,7 @@ test.beforeAll(async ({ baseURL }) => {
   await ensureUser(baseURL!, e2ePlainUser);
 });
 
-test('a plain user generates but sees no Admin and cannot keep images in the gallery', async ({
+test('a plain user generates and may keep results privately, but sees no Admin and cannot save them approved', async ({
   page,
   baseURL,
 }) => {
@@ -20,7 +20,9 @@ test('a plain user generates but sees no Admin and cannot keep images in the gal
 
   const card = await startJob(page, 'a plain user’s teapot', 4);
   await waitForResult(card);
-  await expect(card.getByLabel('Select result 1')).toHaveCount(0);
+  // Keeping (private until approved) is everyone's; saving approved is the curators'.
+  await expect(card.getByLabel('Select result 1')).toHaveCount(1);
+  await expect(card.getByRole('button', { name: /^Keep .*private$/ })).toBeVisible();
   await expect(card.getByRole('button', { name: /to gallery/ })).toHaveCount(0);
   await screenshot(page, 'generate-plain-user');
 
