@@ -108,8 +108,9 @@ describe('LoginPage', () => {
   it('signs in and goes to the page asked for', async () => {
     const { wrapper, router } = await mountLogin('/login?redirect=/gallery');
     await submit(wrapper, 'admin', 'correct horse');
-    // The target page is a lazily loaded chunk, so the navigation finishes on its own time.
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/gallery'));
+    // The target page is a lazily loaded chunk (the gallery's is large to transform on a busy
+    // machine), so the navigation finishes on its own time.
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/gallery'), { timeout: 8000 });
     expect(api.signedIn?.username).toBe('admin');
     wrapper.unmount();
   });

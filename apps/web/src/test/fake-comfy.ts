@@ -306,6 +306,13 @@ export function routeComfy(
     const found = comfy.gallery.find((image) => image.id === id);
     if (!found) return fail(404, 'gallery.not_found', 'No such image.');
     if (method === 'GET') return reply(200, found);
+    if (method === 'PATCH') {
+      if (!isCurator && found.created_by.id !== user.id)
+        return fail(404, 'gallery.not_found', 'No such image.');
+      const changed = { ...found, ...(body as Partial<GalleryImageDetail>) };
+      comfy.gallery = comfy.gallery.map((image) => (image.id === id ? changed : image));
+      return reply(200, changed);
+    }
     if (method === 'DELETE') {
       if (!isCurator) return fail(403, 'auth.forbidden', 'Curators only.');
       comfy.gallery = comfy.gallery.filter((image) => image.id !== id);

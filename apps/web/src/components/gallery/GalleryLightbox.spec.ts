@@ -87,4 +87,29 @@ describe('GalleryLightbox', () => {
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('generate'));
     expect(useGenerateStore().draft).toMatchObject({ caption: 'image 2', seed: 2, isSeedLocked: true });
   });
+
+  it('rates with the keys 0–5 and adds tags for a curator; another user’s image stays read-only', async () => {
+    api.signedIn = { id: 2, username: 'cora', role: 'curator' };
+    const { wrapper } = await mountLightbox(0);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="curation"]').exists()).toBe(true));
+    await wrapper.trigger('keydown', { key: '4' });
+    await vi.waitFor(() => expect(api.comfy.gallery[0]!.rating).toBe(4));
+    await vi.waitFor(() =>
+      expect(wrapper.get('[aria-label="4 stars"]').attributes('aria-pressed')).toBe('true'),
+    );
+    await wrapper.get('input[aria-label="Add tags"]').setValue('Golden Hour, sky');
+    await wrapper.get('form.tag-input').trigger('submit');
+    await vi.waitFor(() =>
+      expect(api.comfy.gallery[0]!.tags).toEqual(expect.arrayContaining(['golden-hour', 'sky'])),
+    );
+    wrapper.unmount();
+
+    api.signedIn = { id: 3, username: 'ursula', role: 'user' };
+    const asUser = await mountLightbox(1);
+    await vi.waitFor(() => expect(asUser.wrapper.find('[data-testid="curation"]').exists()).toBe(true));
+    await asUser.wrapper.trigger('keydown', { key: '5' });
+    await flushPromises();
+    expect(api.comfy.gallery[1]!.rating).not.toBe(5);
+    expect(asUser.wrapper.find('input[aria-label="Add tags"]').exists()).toBe(false);
+  });
 });
