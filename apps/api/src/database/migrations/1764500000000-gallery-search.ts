@@ -91,7 +91,7 @@ export class GallerySearch1764500000000 implements MigrationInterface {
     }
     await queryRunner.query(`
       CREATE VIRTUAL TABLE "gallery_fts" USING fts5(
-        "text", "negative", "tags", "note", "filename", "facets",
+        "text", "negative", "note", "filename", "facets",
         content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3'
       )`);
     // Document frequencies of words, for "more like this" to pick a prompt's distinctive words.

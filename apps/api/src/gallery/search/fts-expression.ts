@@ -6,8 +6,12 @@ export interface TextTerm {
   field: 'text' | 'negative';
 }
 
-/** Plain words look in these columns of gallery_fts; `neg:` words in the negative prompt. */
-const textColumns = '{text tags note filename}';
+/**
+ * Plain words look in these columns of gallery_fts; `neg:` words in the negative prompt. Tags are
+ * not in the full-text row (they change in bulk): a word also matching tag names is resolved
+ * against the tag dictionary (search-resolver.ts, tag alternatives).
+ */
+const textColumns = '{text note filename}';
 
 /**
  * The FTS5 MATCH expressions of a search: `include` for the terms that must occur, `exclude` for
@@ -31,7 +35,7 @@ export function ftsExpressions(terms: readonly TextTerm[]): {
   };
 }
 
-function ftsTerm(term: TextTerm): string {
+export function ftsTerm(term: TextTerm): string {
   const quoted = `"${term.value.replaceAll('"', '""')}"`;
   const columns = term.field === 'negative' ? 'negative' : textColumns;
   return `${columns} : ${term.kind === 'prefix' ? `${quoted} *` : quoted}`;

@@ -71,6 +71,34 @@ export class GalleryTerms {
     return id === undefined ? [] : [id];
   }
 
+  /**
+   * Tags whose words contain a search term as FTS5 would match it in a text column: a word (or the
+   * words of a phrase, in order; the last one as a prefix for `prefix`). Tags are not in the
+   * full-text index (they change in bulk), so plain words find them through here.
+   */
+  tagsMatching(term: { kind: 'word' | 'prefix' | 'phrase'; value: string }): number[] {
+    const wanted = wordsOf(term.value);
+    if (wanted.length === 0) return [];
+    this.refresh();
+    const found: number[] = [];
+    for (const row of this.byId.values()) {
+      if (row.kind !== 'tag') continue;
+      const words = wordsOf(row.value);
+      for (let start = 0; start + wanted.length <= words.length; start++) {
+        const matches = wanted.every((word, index) => {
+          const candidate = words[start + index]!;
+          const last = index === wanted.length - 1;
+          return last && term.kind === 'prefix' ? candidate.startsWith(word) : candidate === word;
+        });
+        if (matches) {
+          found.push(row.id);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
   /** Values of a kind starting with (then containing) `prefix`, for autocomplete; ids with them. */
   suggest(kind: TermKind, prefix: string): TermRow[] {
     this.refresh();
@@ -95,6 +123,16 @@ export class GalleryTerms {
     if (row.id === this.loadedUpTo + 1) this.loadedUpTo = row.id;
     while (this.byId.has(this.loadedUpTo + 1)) this.loadedUpTo += 1;
   }
+}
+
+/** Words as FTS5's unicode61 tokenizer (remove_diacritics 2) splits and folds them. */
+function wordsOf(text: string): string[] {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0);
 }
 
 function key(kind: TermKind, value: string): string {

@@ -27,12 +27,10 @@ interface TextRow {
   p_positive: string | null;
   p_negative: string | null;
   note: string | null;
-  tag_ids: string;
   lora_ids: string;
   checkpoint_id: number | null;
   sampler_id: number | null;
   created_by: number;
-  rating: number;
   shuffle: number;
   sha256: string;
   ext: string;
@@ -168,7 +166,6 @@ export class ImageSearchIndex {
         if (next.length > galleryMaxTags) continue;
         write.run(next.join(' '), id);
         for (const tag of tagIds) (add ? link : unlink).run(tag, id);
-        this.rewriteText(db, id);
         changed.push(id);
       }
     })();
@@ -192,8 +189,6 @@ export class ImageSearchIndex {
         const row = read.get(id);
         if (!row || row.value === value) continue;
         update.run(value, id);
-        // The rating is a facet token (sort=rating walks it with text too).
-        if (column === 'rating') this.rewriteText(db, id);
         changed.push({ id, before: row.value });
       }
     })();
@@ -206,22 +201,17 @@ export class ImageSearchIndex {
     const row = statements.read.get(imageId);
     statements.remove.run(imageId);
     if (!row) return;
-    const tagIds = idList(row.tag_ids);
-    const tags = tagIds.map((id) => this.terms.valueOf(id) ?? '').join(' ');
     const facets = facetTokens({
       checkpointId: row.checkpoint_id,
       samplerId: row.sampler_id,
       loraIds: idList(row.lora_ids),
-      tagIds,
       ownerId: row.created_by,
-      rating: row.rating,
       shuffle: row.shuffle,
     });
     statements.insert.run(
       imageId,
       row.p_positive ?? '',
       row.p_negative ?? '',
-      tags,
       row.note ?? '',
       `${row.sha256}.${row.ext}`,
       facets,
@@ -234,13 +224,13 @@ export class ImageSearchIndex {
     if (!statements) {
       statements = {
         read: db.prepare<[number], TextRow>(
-          `SELECT "p_positive", "p_negative", "note", "tag_ids", "lora_ids", "checkpoint_id", "sampler_id", "created_by",
-             "rating", "shuffle", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
+          `SELECT "p_positive", "p_negative", "note", "lora_ids", "checkpoint_id", "sampler_id", "created_by",
+             "shuffle", "sha256", "ext" FROM "gallery_images" WHERE "id" = ?`,
         ),
         remove: db.prepare<[number]>(`DELETE FROM "gallery_fts" WHERE "rowid" = ?`),
         insert: db.prepare(
-          `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "tags", "note", "filename", "facets")
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "note", "filename", "facets")
+           VALUES (?, ?, ?, ?, ?, ?)`,
         ),
       };
       this.prepared.set(db, statements);

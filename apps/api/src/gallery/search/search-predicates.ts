@@ -42,6 +42,11 @@ export interface ResolvedSearch {
   stackKey: string | null;
   /** A manual board's images. */
   boardId: number | null;
+  /**
+   * Text terms that also match tag names: each holds when the full-text row matches `match` or the
+   * image carries one of `tagIds` (negated: neither). The other terms are in `include`/`exclude`.
+   */
+  tagTerms: { match: string; tagIds: number[]; negated: boolean }[];
   viewer: Viewer;
 }
 
@@ -98,6 +103,12 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.aspect === 'landscape') add(`${a}."width" > ${a}."height"`);
   if (search.hasWorkflow !== null) add(`${a}."has_workflow" = ?`, search.hasWorkflow ? 1 : 0);
   if (search.stackKey !== null) add(`${a}."stack_key" = ?`, search.stackKey);
+  for (const term of search.tagTerms) {
+    const either = `(${a}."id" IN (SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ?) OR EXISTS (
+      SELECT 1 FROM "gallery_image_tags" "tagged" WHERE "tagged"."term_id" IN (${term.tagIds.map(() => '?').join(', ')})
+      AND "tagged"."image_id" = ${a}."id"))`;
+    add(term.negated ? `NOT ${either}` : either, term.match, ...term.tagIds);
+  }
   if (search.boardId !== null) {
     add(
       `EXISTS (SELECT 1 FROM "board_images" "on_board" WHERE "on_board"."board_id" = ? AND "on_board"."image_id" = ${a}."id")`,

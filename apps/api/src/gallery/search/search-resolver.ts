@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
 import { preparedStatement } from '../../database/prepared.js';
 import { facetExpression } from './facet-tokens.js';
-import { ftsExpressions } from './fts-expression.js';
+import { ftsExpressions, ftsTerm } from './fts-expression.js';
 import { BoardsRepository, parseBoardQuery } from '../boards/boards.repository.js';
 import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch, Viewer } from './search-predicates.js';
@@ -106,7 +106,14 @@ export class SearchResolver {
         q: ['board: cannot be part of a smart board'],
       });
     }
-    const { include, exclude } = ftsExpressions(parsed.terms);
+    // A word that is also in tag names holds for either; the rest go to FTS5 alone.
+    const tagTerms: ResolvedSearch['tagTerms'] = [];
+    const ftsOnly = parsed.terms.filter((term) => {
+      const tagIds = term.field === 'text' ? this.terms.tagsMatching(term) : [];
+      if (tagIds.length > 0) tagTerms.push({ match: ftsTerm(term), tagIds, negated: term.negated });
+      return tagIds.length === 0;
+    });
+    const { include, exclude } = ftsExpressions(ftsOnly);
     const tag = f.tag === undefined ? undefined : normaliseTag(f.tag);
     const ids = {
       checkpointIds: f.checkpoint === undefined ? null : this.terms.match('checkpoint', f.checkpoint),
@@ -136,6 +143,7 @@ export class SearchResolver {
       hasWorkflow: f.has_workflow ?? null,
       stackKey: extra.stackKey ?? null,
       boardId,
+      tagTerms,
       viewer: viewerOf(user),
     };
   }
