@@ -7,9 +7,11 @@
  * request pays. BENCH_GALLERY_IMAGES and BENCH_GALLERY_RUNS scale it down for a quick look.
  */
 import { cpus, loadavg } from 'node:os';
+import { loadConfig } from '#api/config/load-config.js';
 import { benchPassword, fmt, pad, scratchDir, signIn, startApi } from './bench-kit.js';
 import type { BenchGroup, Figure } from './figures.js';
 import { seededGallery } from './gallery-database.js';
+import { smartBoardPath, timeBulkTag } from './gallery-curation.js';
 import { deepPagePath, describe, galleryQueries, timeQueries, type QueryKind } from './gallery-queries.js';
 
 const images = Number(process.env.BENCH_GALLERY_IMAGES ?? 1_000_000);
@@ -17,6 +19,7 @@ const runs = Number(process.env.BENCH_GALLERY_RUNS ?? 200);
 const rounds = 4;
 const deepPages = 20;
 const seedTarget = 50_000;
+const bulkImages = 100_000;
 const targetMs: Record<Exclude<QueryKind, 'floor'>, number> = { page: 5, search: 30, facets: 100 };
 /** The plain user the searches run as: the most active owner (most private images to filter). */
 const plainUser = 'user001';
@@ -50,7 +53,10 @@ async function run(): Promise<Figure[]> {
     try {
       const user = (await signIn(api, plainUser, benchPassword)).bearer;
       const admin = (await signIn(api, 'admin', benchPassword)).bearer;
-      const queries = galleryQueries(await deepPagePath(api, user, deepPages));
+      const queries = [
+        ...galleryQueries(await deepPagePath(api, user, deepPages)),
+        { name: 'smart board, first page', kind: 'search' as const, path: await smartBoardPath(api, user) },
+      ];
       const loadBefore = loadavg()[0] ?? 0;
       const timings = await timeQueries(api, queries, { user, admin }, { runs, rounds, warmup: 20 });
       const load = `${fmt(loadBefore, 1)} → ${fmt(loadavg()[0] ?? 0, 1)}`;
@@ -70,6 +76,11 @@ async function run(): Promise<Figure[]> {
         );
         if (timing.failures > 0) console.log(`    ${timing.failures} requests failed`);
       }
+      const bulk = await timeBulkTag(api, admin, loadConfig(env).database.path, Math.min(bulkImages, images));
+      console.log(
+        `  bulk tag by query (a date range), as admin: ${bulk.affected} of ${bulk.images} images in ` +
+          `${fmt(bulk.ms / 1000, 2)} s`,
+      );
       console.log('');
       const floor = timings.find((timing) => timing.query.kind === 'floor');
       const baseline = floor ? { name: 'health p95', value: floor.p95 } : undefined;
@@ -95,6 +106,14 @@ async function run(): Promise<Figure[]> {
           unit: 'bytes',
           value: fileBytes / seed.images,
           details: { file_bytes: fileBytes },
+        },
+        {
+          group: 'gallery',
+          name: `bulk tag of ${bulk.images} images by query`,
+          unit: 's',
+          value: bulk.affected === bulk.images ? bulk.ms / 1000 : Number.NaN,
+          target: { op: '<', value: 2 },
+          details: { affected: bulk.affected },
         },
         ...timings.map((timing): Figure => ({
           group: 'gallery',
