@@ -5,7 +5,7 @@
  * database: FTS5's shadow tables byte for byte, so the index is exactly the one FTS5 built.
  *
  * It is the longest part of the seeding (~25 s of CPU for a million images here, against ~20 s for
- * all the rest): five columns with prefix indexes (`prefix='2 3'`: three entries per word), and the
+ * all the rest): the text columns with prefix indexes (`prefix='2 3'`: three entries per word), and the
  * file name is the SHA-256 (a unique 64-character word per image, about half of the insert time).
  */
 import Database from 'better-sqlite3';
@@ -35,7 +35,7 @@ export type FtsBuilder = (job: FtsJob) => Promise<number | null>;
 
 const rowsPerInsert = 100;
 /** What the seeder writes, in the migration's column order (its test compares the two). */
-export const ftsColumns = ['text', 'negative', 'tags', 'note', 'filename', 'facets'];
+export const ftsColumns = ['text', 'negative', 'note', 'filename', 'facets'];
 const insertedColumns = ['rowid', ...ftsColumns];
 /**
  * FTS5 keeps new terms in a memory hash and writes a segment each time it passes `hashsize` (1 MB by
@@ -80,7 +80,6 @@ export function buildFtsIndex(job: FtsJob, facetTokens: FacetTokens): void {
             image.id,
             image.positive,
             image.negative,
-            image.tagText,
             image.note,
             image.filename,
             // The filter values as the app indexes them (search/facet-tokens.ts).
@@ -88,9 +87,7 @@ export function buildFtsIndex(job: FtsJob, facetTokens: FacetTokens): void {
               checkpointId: image.checkpointId,
               samplerId: image.samplerId,
               loraIds: image.loraIds,
-              tagIds: image.tagIds,
               ownerId: image.createdBy,
-              rating: image.rating,
               shuffle: image.shuffle,
             }),
           );

@@ -99,24 +99,7 @@ describe('the gallery bench seeder', () => {
     expect(columns).toEqual(ftsColumns);
   });
 
-  it('indexes each tag under the images that carry it', () => {
-    const { id: tagId, value } = one<{ id: number; value: string }>(
-      `SELECT "t"."id", "t"."value" FROM "gallery_image_tags" "l" JOIN "gallery_terms" "t" ON "t"."id" = "l"."term_id"
-       GROUP BY "t"."id" ORDER BY count(*) DESC LIMIT 1`,
-    );
-    const tagged = all<{ image_id: number }>(
-      `SELECT "image_id" FROM "gallery_image_tags" WHERE "term_id" = ? ORDER BY "image_id"`,
-      tagId,
-    ).map((row) => row.image_id);
-    const phrase = `"${value.replace(/[^\p{L}\p{N}]+/gu, ' ')}"`;
-    const matched = all<{ rowid: number }>(
-      `SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ? ORDER BY "rowid"`,
-      `tags : ${phrase}`,
-    ).map((row) => row.rowid);
-    expect(matched).toEqual(tagged);
-  });
-
-  it("indexes each image's filter values as the app does (facet tokens: checkpoint, sampler, owner, rating, shuffle bucket)", () => {
+  it("indexes each image's filter values as the app does (facet tokens: checkpoint, sampler, owner, shuffle bucket)", () => {
     const row = one<{
       checkpoint_id: number;
       sampler_id: number;
@@ -138,7 +121,6 @@ describe('the gallery bench seeder', () => {
     expect(matching(`c${row.checkpoint_id}`)).toEqual(having('"checkpoint_id"', row.checkpoint_id));
     expect(matching(`s${row.sampler_id}`)).toEqual(having('"sampler_id"', row.sampler_id));
     expect(matching(`o${row.created_by}`)).toEqual(having('"created_by"', row.created_by));
-    expect(matching(`r${row.rating}`)).toEqual(having('"rating"', row.rating));
     const bucket = Math.floor(row.shuffle / 2 ** 23);
     expect(matching(`h${bucket}`)).toEqual(having('("shuffle" >> 23)', bucket));
   });
