@@ -34,7 +34,7 @@ export function toGalleryImageDetail(record: ImageRecord): Pick<GalleryImageDeta
 }
 
 /** JSON columns are written by us; a damaged one reads as absent rather than failing the request. */
-function parseObject(json: string | null): Record<string, unknown> | null {
+export function parseObject(json: string | null): Record<string, unknown> | null {
   if (json === null) return null;
   try {
     const value: unknown = JSON.parse(json);

@@ -2,6 +2,7 @@ import type { ImageParams } from '@atelier/contract';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { GalleryTerms } from '../../gallery/search/gallery-terms.js';
 import { imageParamsOf } from '../../gallery/search/image-params.js';
+import { parseObject } from '../../gallery/gallery-views.js';
 import { ImageSearchIndex, unknownParams } from '../../gallery/search/image-search-index.js';
 import { sqliteHandle } from '../prepared.js';
 
@@ -89,8 +90,8 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
 function paramsOfRow(row: BackfillRow): ImageParams {
   try {
     return imageParamsOf({
-      params: objectOf(row.params_json) ?? objectOf(row.job_params),
-      workflow: objectOf(row.workflow_json) ?? objectOf(row.job_workflow),
+      params: parseObject(row.params_json) ?? parseObject(row.job_params),
+      workflow: parseObject(row.workflow_json) ?? parseObject(row.job_workflow),
       png: null,
       template_id: row.template_id,
       template_version: row.template_version,
@@ -100,18 +101,5 @@ function paramsOfRow(row: BackfillRow): ImageParams {
   } catch {
     // One image whose provenance defeats the walk must not stop the upgrade: it stays findable by name.
     return unknownParams();
-  }
-}
-
-/** A stored JSON object, or null when absent or damaged. */
-function objectOf(json: string | null): Record<string, unknown> | null {
-  if (json === null) return null;
-  try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
   }
 }

@@ -1,4 +1,5 @@
 import { galleryMaxTags, type ImageParams } from '@atelier/contract';
+import { emptyGraphParams } from '@atelier/workflow';
 import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
@@ -246,18 +247,7 @@ export class ImageSearchIndex {
 /** Parameters nobody knows: what an upload without metadata has. */
 export function unknownParams(): ImageParams {
   return {
-    positive: null,
-    negative: null,
-    checkpoint: null,
-    loras: [],
-    sampler: null,
-    scheduler: null,
-    steps: null,
-    cfg: null,
-    seed: null,
-    denoise: null,
-    width: null,
-    height: null,
+    ...emptyGraphParams(),
     template_id: null,
     template_version: null,
     backend: null,

@@ -14,7 +14,7 @@ import {
   type GalleryStatusFilter,
   type GalleryValueKind,
 } from '@atelier/contract';
-import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -135,8 +135,25 @@ export class SearchFiltersDto {
   has_workflow?: boolean;
 }
 
+/** Keyset paging: the `next_cursor` of the previous page and a page size (1–100, default 50). */
+export class PageQueryDto {
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: galleryPageMaxLimit, default: 50 })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(galleryPageMaxLimit)
+  limit?: number;
+}
+
 /** GET /api/gallery/images. */
-export class SearchQueryDto extends SearchFiltersDto {
+export class SearchQueryDto extends IntersectionType(SearchFiltersDto, PageQueryDto) {
   @ApiPropertyOptional({ enum: gallerySorts, default: 'newest' })
   @IsOptional()
   @IsIn(gallerySorts)
@@ -160,20 +177,6 @@ export class SearchQueryDto extends SearchFiltersDto {
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'stack must be a stack key' })
   stack?: string;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: galleryPageMaxLimit, default: 50 })
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(galleryPageMaxLimit)
-  limit?: number;
 }
 
 export class CompareQueryDto {
