@@ -37,7 +37,9 @@ describe('GET /api/gallery/export.zip', () => {
     other = await app.login('curator', 'other-curator');
     user = await app.login('user');
     // The real ComfyUI output: a tEXt `prompt` chunk holding the API prompt.
-    const comfy = await readFile(join(import.meta.dirname, 'fixtures/export-comfy-prompt.png'));
+    const comfy = await readFile(
+      join(import.meta.dirname, '../../../packages/comfy-sim/test/recordings/view_output_png.png'),
+    );
     const res = await ingest(app, curator, comfy, {}, 'ComfyUI_00001_.png');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     img.comfy = res.body.image as GalleryImage;

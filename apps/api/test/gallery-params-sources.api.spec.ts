@@ -16,7 +16,9 @@ import { apiPrompt, searchIds } from './gallery-search-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 /** A ComfyUI output as recorded: its `prompt` chunk is EmptyImage → ImageInvert → ImageScale → SaveImage. */
-const recordedOutput = readFile(new URL('./fixtures/comfy-output-with-prompt.png', import.meta.url));
+const recordedOutput = readFile(
+  new URL('../../../packages/comfy-sim/test/recordings/view_output_png.png', import.meta.url),
+);
 
 /** A PNG with tEXt chunks right after IHDR (sharp cannot write them; readers stop at the image data). */
 async function pngWithText(chunks: Record<string, string>): Promise<Buffer> {
