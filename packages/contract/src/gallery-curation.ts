@@ -30,7 +30,7 @@ export interface Board {
   query: GalleryFilters | null;
   /** The image shown for the board (the newest visible one when none was chosen). */
   cover: { id: number; thumbnail_url: string } | null;
-  /** Images the viewer can see on it (for a smart board: matches, estimated above 1,000). */
+  /** Images the viewer can see on it (for a smart board: matches, estimated above 250). */
   count: number;
   created_at: string;
   updated_at: string;

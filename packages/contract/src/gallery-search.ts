@@ -113,7 +113,7 @@ export interface GallerySearchPage {
   items: GallerySearchItem[];
   next_cursor: string | null;
   /**
-   * Matching images (a stack counts all its matching members): exact up to 1,000, above that an
+   * Matching images (a stack counts all its matching members): exact up to 250, above that an
    * estimate (`total_exact` false).
    */
   total_estimate: number;

@@ -70,7 +70,11 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   const anyOf = (column: string, ids: number[] | null) => {
     if (ids === null) return;
     if (ids.length === 0) add('0');
-    else add(`${a}."${column}" IN (${ids.map(() => '?').join(', ')})`, ...ids);
+    // One value: its index (value, id) hands out rows newest first. Several: the index would hand
+    // out one value's rows after another and every match would be sorted (`model:sd_xl` naming
+    // three checkpoints sorted 170,000 rows); walking by id and testing stays O(page).
+    else if (ids.length === 1) add(`${a}."${column}" = ?`, ids[0]);
+    else add(`+${a}."${column}" IN (${ids.map(() => '?').join(', ')})`, ...ids);
   };
   const linked = (table: string, ids: number[] | null) => {
     if (ids === null) return;
@@ -94,7 +98,9 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.seed !== null) add(`${a}."p_seed" = ?`, search.seed);
   if (search.from !== null) add(`${a}."created_at" >= ?`, search.from);
   if (search.to !== null) add(`${a}."created_at" < ?`, search.to);
-  if (search.minRating !== null) add(`${a}."rating" >= ?`, search.minRating);
+  // Unary +: a range on the rating index would come out in rating order, and sorting every rated
+  // image by id cost a smart board (`rating>=4`) 355 ms; walking by id and testing is O(page).
+  if (search.minRating !== null) add(`+${a}."rating" >= ?`, search.minRating);
   if (search.status !== null && !inTrash) add(`${a}."status" = ?`, search.status);
   if (search.size !== null)
     add(`${a}."width" = ? AND ${a}."height" = ?`, search.size.width, search.size.height);

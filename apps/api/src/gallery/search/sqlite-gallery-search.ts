@@ -7,7 +7,7 @@ import { rowConditions, type ResolvedSearch } from './search-predicates.js';
 import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
 /** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
-export const exactCountLimit = 1000;
+export const exactCountLimit = 250;
 /** Stretches of older ids sampled, besides the newest, to estimate a count past exactCountLimit. */
 const estimateProbes = 4;
 /** Facets count at most this many matches (the newest), scaled up when there are more. */
