@@ -251,6 +251,21 @@ describe('GET /api/gallery/images: search', () => {
     }
   });
 
+  it("carries the first page's count in its cursor, for the same search only", async () => {
+    const first = await search(app, user, { q: 'red', stacks: 0, limit: 1 });
+    expect(first.total_estimate).toBe(3);
+    const second = await search(app, user, { q: 'red', stacks: 0, limit: 1, cursor: first.next_cursor! });
+    expect(second.total_estimate).toBe(3);
+    // The same position under another search counts that search.
+    const other = await search(app, user, {
+      q: 'lighthouse',
+      stacks: 0,
+      limit: 1,
+      cursor: first.next_cursor!,
+    });
+    expect(other.total_estimate).toBe(2);
+  });
+
   it('shuffles with a seed: the same seed gives the same order, another seed another', async () => {
     const order = async (seed: number) =>
       (await search(app, user, { sort: 'random', seed_order: seed })).items.map((item) => item.id);

@@ -17,7 +17,7 @@ import { AppError } from '../../common/app-error.js';
 import { compareParams } from './compare-params.js';
 import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch } from './search-predicates.js';
-import { randomStart, searchCursor } from './search-cursor.js';
+import { randomStart, searchCursor, searchTag } from './search-cursor.js';
 import { SearchResolver } from './search-resolver.js';
 import { toSearchItem } from './search-results.js';
 import { anyWordExpression, distinctiveWords, promptWords } from './similar-words.js';
@@ -59,21 +59,26 @@ export class GallerySearchService {
     // One stack's members are listed flat; so is a search within a stack.
     const stacks = request.stacks && request.stack === undefined;
     const limit = request.limit ?? galleryPageDefaultLimit;
-    const after = request.cursor === undefined ? null : searchCursor.decode(request.sort, request.cursor);
+    const cursor = request.cursor === undefined ? null : searchCursor.decode(request.sort, request.cursor);
     const { rows, keyOf } = this.engine.page(search, {
       sort: request.sort,
       stacks,
       randomStart: randomStart(request.seedOrder),
-      after,
+      after: cursor?.key ?? null,
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    // Images, not tiles: a stack counts all its matching members (and skipping the stack test keeps it cheap).
-    const { total, exact } = this.engine.count(search, false);
+    // Images, not tiles: a stack counts all its matching members (and skipping the stack test keeps
+    // it cheap). Counted on the first page; later pages carry that count in their cursor.
+    const tag = searchTag(search);
+    const { total, exact } = cursor?.count.tag === tag ? cursor.count : this.engine.count(search, false);
     return {
       items: this.items(page, search, stacks),
-      next_cursor: rows.length > limit && last ? searchCursor.encode(request.sort, keyOf(last)) : null,
+      next_cursor:
+        rows.length > limit && last
+          ? searchCursor.encode(request.sort, keyOf(last), { total, exact, tag })
+          : null,
       total_estimate: Math.max(total, page.length),
       total_exact: exact,
     };
