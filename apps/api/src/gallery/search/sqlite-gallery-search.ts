@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { sqliteHandle } from '../../database/prepared.js';
-import { rowConditions, type ResolvedSearch } from './search-predicates.js';
+import { rowConditions, type ResolvedSearch, type Sql } from './search-predicates.js';
 import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
 /** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
@@ -98,7 +98,7 @@ export class SqliteGallerySearch {
   /** Counts per facet over the newest matches (all of them when there are at most facetSampleSize). */
   facets(search: ResolvedSearch): FacetSample {
     const from = searchFrom(search, false);
-    const sql = `SELECT "i"."checkpoint_id" AS "c", "i"."sampler_id" AS "s", "i"."created_by" AS "o",
+    const sql = `SELECT ${from.id}, "i"."checkpoint_id" AS "c", "i"."sampler_id" AS "s", "i"."created_by" AS "o",
         "i"."lora_ids" AS "l", "i"."tag_ids" AS "t" ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`;
     const sample: FacetSample = {
       checkpoints: new Map(),
@@ -117,12 +117,16 @@ export class SqliteGallerySearch {
       for (const id of list.split(' ')) bump(map, Number(id));
     };
     const rows = this.statement(sql, 'raw').iterate(...from.params, facetSampleSize + 1) as IterableIterator<
-      [number | null, number | null, number, string, string]
+      [number, number | null, number | null, number, string, string]
     >;
+    let newest = 0;
+    let last = 0;
     for (const row of rows) {
       sample.counted += 1;
+      const [id, checkpoint, sampler, owner, loras, tags] = row;
+      if (sample.counted === 1) newest = id;
+      last = id;
       if (sample.counted > facetSampleSize) break;
-      const [checkpoint, sampler, owner, loras, tags] = row;
       bump(sample.checkpoints, checkpoint);
       bump(sample.samplers, sampler);
       bump(sample.owners, owner);
@@ -132,8 +136,9 @@ export class SqliteGallerySearch {
     if (sample.counted <= facetSampleSize) {
       sample.total = sample.counted;
     } else {
+      // The sample's own first and last ids give the newest density: no second read of those rows.
+      sample.total = this.estimate(search, from, newest, last, sample.counted);
       sample.counted = facetSampleSize;
-      sample.total = this.countWithin(search, false, facetSampleSize).total;
     }
     return sample;
   }
@@ -202,15 +207,27 @@ export class SqliteGallerySearch {
       limit + 1,
     ) as number[];
     if (ids.length <= limit) return { total: ids.length, exact: true };
-    // Estimate from how densely matches lie: in the newest stretch (just read) and in a few stretches
-    // as wide spread over the older ids, since matches cluster in time (a tag given to one week's
-    // images) and the newest stretch alone would count that week's density for the whole gallery.
-    const newest = ids[0]!;
-    const span = newest - ids.at(-1)! + 1;
+    return { total: this.estimate(search, from, ids[0]!, ids.at(-1)!, ids.length), exact: false };
+  }
+
+  /**
+   * How many match, from `found` matches read newest first between ids `newest` and `last`. Besides
+   * that newest stretch it reads a few stretches as wide spread over the older ids, since matches
+   * cluster in time (a tag given to one week's images) and the newest stretch alone would count that
+   * week's density for the whole gallery.
+   */
+  private estimate(
+    search: ResolvedSearch,
+    from: Sql & { id: string },
+    newest: number,
+    last: number,
+    found: number,
+  ): number {
+    const span = newest - last + 1;
     const lowest =
       (this.statement(`SELECT min("id") FROM "gallery_images"`, 'pluck').get() as number | null) ?? 1;
     const range = newest - lowest + 1;
-    let found = ids.length;
+    let matched = found;
     let examined = span;
     const window = this.statement(
       `SELECT count(*) FROM (SELECT 1 ${from.sql} AND ${from.id} BETWEEN ? AND ? LIMIT ?)`,
@@ -218,10 +235,7 @@ export class SqliteGallerySearch {
     );
     // Each stretch is wide enough for about exactCountLimit matches at the newest density, but never
     // wider than 10 × that many ids (a query walking rows one by one reads at most that many).
-    const width = Math.max(
-      1,
-      Math.min(10 * exactCountLimit, Math.round((span * exactCountLimit) / ids.length)),
-    );
+    const width = Math.max(1, Math.min(10 * exactCountLimit, Math.round((span * exactCountLimit) / found)));
     // Not with text: FTS5 reaches a rowid far back by walking to it (~30 ms at 800,000 rows back), and
     // prompt words spread evenly over time anyway; clustered matches (tags, dates, boards) are index walks.
     const probes = search.include === null ? estimateProbes : 0;
@@ -229,10 +243,10 @@ export class SqliteGallerySearch {
       const high = newest - Math.floor((range * probe) / (estimateProbes + 1));
       const low = Math.max(lowest, high - width + 1);
       // Capped at twice the expected count: a denser stretch is counted as at least that dense.
-      found += window.get(...from.params, low, high, 2 * exactCountLimit) as number;
+      matched += window.get(...from.params, low, high, 2 * exactCountLimit) as number;
       examined += high - low + 1;
     }
-    return { total: Math.max(ids.length, Math.round((found / examined) * range)), exact: false };
+    return Math.max(found, Math.round((matched / examined) * range));
   }
 
   /**
