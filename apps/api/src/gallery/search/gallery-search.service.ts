@@ -113,10 +113,8 @@ export class GallerySearchService {
 
   similar(id: number, limit: number, user: AuthUser): GallerySimilar {
     const source = this.visible([id], user).get(id)!;
-    const words = distinctiveWords(
-      promptWords(source.params.positive ?? ''),
-      this.engine.documentFrequencies(promptWords(source.params.positive ?? '')),
-    );
+    const prompt = promptWords(source.params.positive ?? '');
+    const words = distinctiveWords(prompt, this.engine.documentFrequencies(prompt));
     if (words.length === 0) return { items: [] };
     const search = this.resolver.resolve(
       source.params.checkpoint === null ? {} : { checkpoint: source.params.checkpoint },

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { preparedStatement } from '../../database/prepared.js';
+import { ftsWords } from './fts-words.js';
 
 export type TermKind = 'checkpoint' | 'sampler' | 'scheduler' | 'lora' | 'tag';
 
@@ -77,13 +78,13 @@ export class GalleryTerms {
    * full-text index (they change in bulk), so plain words find them through here.
    */
   tagsMatching(term: { kind: 'word' | 'prefix' | 'phrase'; value: string }): number[] {
-    const wanted = wordsOf(term.value);
+    const wanted = ftsWords(term.value);
     if (wanted.length === 0) return [];
     this.refresh();
     const found: number[] = [];
     for (const row of this.byId.values()) {
       if (row.kind !== 'tag') continue;
-      const words = wordsOf(row.value);
+      const words = ftsWords(row.value);
       for (let start = 0; start + wanted.length <= words.length; start++) {
         const matches = wanted.every((word, index) => {
           const candidate = words[start + index]!;
@@ -123,16 +124,6 @@ export class GalleryTerms {
     if (row.id === this.loadedUpTo + 1) this.loadedUpTo = row.id;
     while (this.byId.has(this.loadedUpTo + 1)) this.loadedUpTo += 1;
   }
-}
-
-/** Words as FTS5's unicode61 tokenizer (remove_diacritics 2) splits and folds them. */
-function wordsOf(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word.length > 0);
 }
 
 function key(kind: TermKind, value: string): string {

@@ -1,13 +1,11 @@
+import { ftsWords } from './fts-words.js';
+
 /** At most this many words of a prompt make its "more like this" query. */
 const maxWords = 8;
 
-/**
- * The words of a prompt as FTS5's unicode61 tokenizer (remove_diacritics 2) would index them:
- * lower case, without diacritics, split at anything that is not a letter or digit.
- */
+/** The distinct words of a prompt as the index holds them, one-letter ones left out. */
 export function promptWords(prompt: string): string[] {
-  const folded = prompt.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  return [...new Set(folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 1))];
+  return [...new Set(ftsWords(prompt).filter((word) => word.length > 1))];
 }
 
 /**
