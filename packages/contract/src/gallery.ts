@@ -41,14 +41,6 @@ export interface GalleryImageDetail extends GallerySearchItem {
   review_note: string | null;
 }
 
-/** GET /api/gallery/images?cursor&limit: newest first. */
-export interface GalleryListQuery {
-  /** `next_cursor` of the previous page. */
-  cursor?: string;
-  /** 1–100, default 50. */
-  limit?: number;
-}
-
 export const galleryPageDefaultLimit = 50;
 export const galleryPageMaxLimit = 100;
 

@@ -1,10 +1,4 @@
-/** A text term as the query syntax parses it (see @atelier/contract's gallery-query). */
-export interface TextTerm {
-  kind: 'word' | 'prefix' | 'phrase';
-  value: string;
-  negated: boolean;
-  field: 'text' | 'negative';
-}
+import type { GalleryTextTerm } from '@atelier/contract';
 
 /**
  * Plain words look in these columns of gallery_fts; `neg:` words in the negative prompt. Tags are
@@ -19,7 +13,7 @@ const textColumns = '{text note filename}';
  * when something is included, and otherwise apart (the caller subtracts their matches).
  * Every value is quoted: nothing a user types is read as FTS5 syntax.
  */
-export function ftsExpressions(terms: readonly TextTerm[]): {
+export function ftsExpressions(terms: readonly GalleryTextTerm[]): {
   include: string | null;
   exclude: string | null;
 } {
@@ -35,7 +29,7 @@ export function ftsExpressions(terms: readonly TextTerm[]): {
   };
 }
 
-export function ftsTerm(term: TextTerm): string {
+export function ftsTerm(term: GalleryTextTerm): string {
   const quoted = `"${term.value.replaceAll('"', '""')}"`;
   const columns = term.field === 'negative' ? 'negative' : textColumns;
   return `${columns} : ${term.kind === 'prefix' ? `${quoted} *` : quoted}`;
