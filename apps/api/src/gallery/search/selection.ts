@@ -28,9 +28,7 @@ export class SelectionResolver {
     if ('ids' in selection) {
       const wanted = [...new Set(selection.ids)];
       if (wanted.length > max) throw tooMany(max);
-      const visible = new Set(
-        this.engine.byIds(this.resolver.resolve(trash, user), wanted).map((row) => row.id),
-      );
+      const visible = new Set(this.engine.visibleIds(this.resolver.resolve(trash, user), wanted));
       const ids = wanted.filter((id) => visible.has(id)).sort((a, b) => b - a);
       return { ids, unseen: wanted.length - ids.length };
     }

@@ -166,6 +166,13 @@ export class SqliteGallerySearch {
     return this.statement(sql).all(...ids, ...rows.params) as ResultRow[];
   }
 
+  /** Those of `ids` the search allows (a selection's check: ids only, not the rows' prompts). */
+  visibleIds(search: ResolvedSearch, ids: number[]): number[] {
+    const rows = rowConditions(search, 'i');
+    const sql = `SELECT "i"."id" FROM "gallery_images" "i" WHERE "i"."id" IN (${ids.map(() => '?').join(', ')}) AND ${rows.sql}`;
+    return this.statement(sql, 'pluck').all(...ids, ...rows.params) as number[];
+  }
+
   /** How often each word of the positive prompts occurs (documents), for choosing distinctive words. */
   documentFrequencies(words: string[]): Map<string, number> {
     if (words.length === 0) return new Map();
