@@ -8,12 +8,11 @@ import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
-import { canView, type Viewer } from './search/search-predicates.js';
+import { canView, mayManage, type Viewer } from './search/search-predicates.js';
 import { viewerOf } from './search/search-resolver.js';
 import { normaliseTags } from './search/tags.js';
 import { ReviewsRepository } from './review/reviews.repository.js';
 import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
-import { mayManage } from './trash/trash.service.js';
 
 /** A file to answer with; see sendImageFile. */
 export interface ImageFile {
@@ -57,7 +56,7 @@ export class GalleryService {
     const image = this.images.findFile(id);
     const viewer = viewerOf(user);
     if (!image || !canView(viewer, image)) throw notFound(id);
-    if (!viewer.seesAll && image.createdBy !== user.id) {
+    if (!mayManage(viewer, image.createdBy)) {
       throw new AppError('auth.forbidden', 'Only its owner or a curator can change this image');
     }
     this.index.setCuration(id, {

@@ -8,6 +8,8 @@ import { sqliteHandle } from '../../database/prepared.js';
 import { BoardsService } from '../boards/boards.service.js';
 import { ReviewService } from '../review/review.service.js';
 import { ImageSearchIndex } from '../search/image-search-index.js';
+import { mayManage, type Viewer } from '../search/search-predicates.js';
+import { viewerOf } from '../search/search-resolver.js';
 import { SelectionResolver } from '../search/selection.js';
 import { normaliseTags } from '../search/tags.js';
 import { TrashService } from '../trash/trash.service.js';
@@ -136,18 +138,22 @@ export class BulkService {
 
   /** Curation changes: a user's own images; curators and admins any they see. */
   private curated(user: AuthUser, change: (ids: number[], undo: UndoLog) => number): BatchStep {
+    const viewer = viewerOf(user);
     return (ids, undo) => {
-      const allowed = roleAtLeast(user.role, 'curator') ? ids : this.ownedBy(ids, user.id);
+      const allowed = viewer.seesAll ? ids : this.manageable(ids, viewer);
       return { affected: change(allowed, undo), skipped: ids.length - allowed.length };
     };
   }
 
-  private ownedBy(ids: number[], userId: number): number[] {
+  private manageable(ids: number[], viewer: Viewer): number[] {
     const db: BetterSqlite3.Database = sqliteHandle(this.dataSource);
     const owner = db.prepare<[number], { created_by: number }>(
       `SELECT "created_by" FROM "gallery_images" WHERE "id" = ?`,
     );
-    return ids.filter((id) => owner.get(id)?.created_by === userId);
+    return ids.filter((id) => {
+      const row = owner.get(id);
+      return row !== undefined && mayManage(viewer, row.created_by);
+    });
   }
 }
 

@@ -16,6 +16,14 @@ export function canView(
 }
 
 /**
+ * Who may change an image (curate, trash, restore it): its owner, curators and admins. The one
+ * rule; visibility (canView) comes first.
+ */
+export function mayManage(viewer: Viewer, createdBy: number): boolean {
+  return viewer.seesAll || createdBy === viewer.id;
+}
+
+/**
  * A search with every name resolved to ids: `null` is "no such filter", an empty list is "a filter
  * nothing can match" (e.g. `model:` naming no known checkpoint).
  */

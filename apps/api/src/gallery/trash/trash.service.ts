@@ -6,7 +6,7 @@ import { AppError } from '../../common/app-error.js';
 import { sqliteHandle } from '../../database/prepared.js';
 import { EventBus } from '../../events/event-bus.js';
 import { ImagesRepository } from '../images.repository.js';
-import { canView, type Viewer } from '../search/search-predicates.js';
+import { canView, mayManage } from '../search/search-predicates.js';
 import { viewerOf } from '../search/search-resolver.js';
 
 /** What a trash or restore did: images changed, and images named that the user may not act on. */
@@ -32,11 +32,6 @@ interface StateRow {
 
 /** SQLite takes up to 32,766 parameters; smaller chunks keep each statement cheap to prepare. */
 const chunkSize = 500;
-
-/** Who may move an image to the trash and take it out again: its owner, curators and admins. */
-export function mayManage(viewer: Viewer, createdBy: number): boolean {
-  return viewer.seesAll || createdBy === viewer.id;
-}
 
 /**
  * Moves images to the trash and back. A trashed image keeps its row and files (and its SHA-256, so
