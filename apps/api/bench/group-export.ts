@@ -2,14 +2,18 @@
  * `export`: GET /api/gallery/export.zip as it ships. Distinct noisy PNGs (about a real render's size)
  * are kept through the API, then their rows are repeated (each repeat reads its file again, as a
  * distinct image would) to reach the selection sizes. Measured on the same files, same order:
- * - throughput: the ZIP's bytes per second, against reading the same files from disk (page cache,
- *   256 KiB reads, one at a time, on this thread): target ≥ 0.8×;
+ * - throughput: the ZIP's bytes per second, against reading the same files from disk (256 KiB
+ *   reads, one at a time, on this thread): target ≥ 0.8×. "From disk": each repeat is its own copy
+ *   of the file, and every file is evicted from the page cache before each pass (fsync, then
+ *   posix_fadvise DONTNEED, through python3). The same ratio with everything in the page cache is
+ *   printed for context: there the copy through the socket, not the disk, sets the pace;
  * - 10,000 images: time to the response headers (target < 1 s) and the process's RSS growth while
  *   they stream (target < 64 MB: flat, nothing buffered whole).
  * The client runs on a worker; the API on this thread.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { copyFile, open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { GalleryStorage } from '#api/gallery/gallery-storage.js';
@@ -69,19 +73,61 @@ async function repeatRows(app: BenchApi['app'], ids: readonly number[], total: n
   );
 }
 
+/** Gives each row its own copy of its file, so that no read of one is served by another's cache. */
+async function ownFiles(app: BenchApi['app']): Promise<string[]> {
+  const storage = app.get(GalleryStorage);
+  const db = app.get(DataSource);
+  const rows = await db.query<{ id: number; relative_path: string }[]>(
+    `SELECT "id", "relative_path" FROM "gallery_images" ORDER BY "id"`,
+  );
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  for (const row of rows) {
+    let relative = row.relative_path;
+    if (seen.has(relative)) {
+      relative = relative.replace(/(\.[^./]+)$/, `-copy${row.id}$1`);
+      await copyFile(storage.imagePath(row.relative_path), storage.imagePath(relative));
+      await db.query(`UPDATE "gallery_images" SET "relative_path" = ? WHERE "id" = ?`, [relative, row.id]);
+    }
+    seen.add(relative);
+    paths.push(storage.imagePath(relative));
+  }
+  return paths;
+}
+
+/** Drops the files from the page cache (written back first: dirty pages would stay). */
+function evict(paths: readonly string[]): void {
+  const script = [
+    'import os, sys',
+    'for path in sys.argv[1:]:',
+    '    fd = os.open(path, os.O_RDONLY)',
+    '    os.fsync(fd)',
+    '    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)',
+    '    os.close(fd)',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, ...paths]);
+}
+
 /** The export's files in its order (newest first), read from disk one after another. */
 async function readFromDisk(app: BenchApi['app']): Promise<{ bytes: number; ms: number }> {
   const storage = app.get(GalleryStorage);
   const rows = await app
     .get(DataSource)
     .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" ORDER BY "id" DESC`);
+  // One buffer for every read: the baseline pays for the disk, not for the garbage collector.
+  const buffer = Buffer.allocUnsafeSlow(256 * 1024);
   const started = performance.now();
   let bytes = 0;
   for (const row of rows) {
-    for await (const chunk of createReadStream(storage.imagePath(row.relative_path), {
-      highWaterMark: 256 * 1024,
-    })) {
-      bytes += (chunk as Buffer).length;
+    const handle = await open(storage.imagePath(row.relative_path), 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        bytes += bytesRead;
+      }
+    } finally {
+      await handle.close();
     }
   }
   return { bytes, ms: performance.now() - started };
@@ -113,27 +159,36 @@ async function run(): Promise<Figure[]> {
       const { bearer } = await signIn(api.api, 'admin', benchPassword);
       console.log(`export: keeping 40 distinct 768² PNGs, repeated to ${throughputImages} images`);
       await repeatRows(api.app, await keep(api.api, bearer, 40, 768), throughputImages);
-      await readFromDisk(api.app); // warms the page cache for both
-      const disk = await readFromDisk(api.app);
-      const zip = (await download(api.api, bearer)).result;
-      const diskMbps = disk.bytes / 1e6 / (disk.ms / 1000);
-      const zipMbps = zip.bytes / 1e6 / (zip.totalMs / 1000);
+      const paths = await ownFiles(api.app);
       console.log(`  ${'what'.padEnd(30)}${pad('MB', 10)}${pad('ms', 10)}${pad('MB/s', 10)}`);
-      console.log(
-        `  ${'disk read'.padEnd(30)}${pad(fmt(disk.bytes / 1e6), 10)}${pad(fmt(disk.ms, 0), 10)}${pad(fmt(diskMbps), 10)}`,
-      );
-      console.log(
-        `  ${'export.zip'.padEnd(30)}${pad(fmt(zip.bytes / 1e6), 10)}${pad(fmt(zip.totalMs, 0), 10)}${pad(fmt(zipMbps), 10)}`,
-      );
-      figures.push({
-        group: 'export',
-        name: `ZIP throughput × disk read (${throughputImages} images)`,
-        unit: 'ratio',
-        value: zipMbps / diskMbps,
-        target: { op: '>=', value: targets.throughputVsDisk },
-        baseline: { name: 'disk MB/s', value: diskMbps },
-        details: { zipMbps, diskMbps, zipBytes: zip.bytes },
-      });
+      const line = (what: string, bytes: number, ms: number) => {
+        const mbps = bytes / 1e6 / (ms / 1000);
+        console.log(
+          `  ${what.padEnd(30)}${pad(fmt(bytes / 1e6), 10)}${pad(fmt(ms, 0), 10)}${pad(fmt(mbps), 10)}`,
+        );
+        return mbps;
+      };
+      for (const cache of ['cold', 'warm'] as const) {
+        if (cache === 'cold') evict(paths);
+        else await readFromDisk(api.app); // everything in the page cache
+        const disk = await readFromDisk(api.app);
+        if (cache === 'cold') evict(paths);
+        const zip = (await download(api.api, bearer)).result;
+        const diskMbps = line(`disk read (${cache})`, disk.bytes, disk.ms);
+        const zipMbps = line(`export.zip (${cache})`, zip.bytes, zip.totalMs);
+        figures.push({
+          group: 'export',
+          name:
+            cache === 'cold'
+              ? `ZIP throughput × disk read (${throughputImages} images)`
+              : `ZIP throughput × page-cache read (${throughputImages} images, context)`,
+          unit: 'ratio',
+          value: zipMbps / diskMbps,
+          ...(cache === 'cold' ? { target: { op: '>=' as const, value: targets.throughputVsDisk } } : {}),
+          baseline: { name: `${cache} read MB/s`, value: diskMbps },
+          details: { zipMbps, diskMbps, zipBytes: zip.bytes },
+        });
+      }
     } finally {
       await api.app.close();
     }

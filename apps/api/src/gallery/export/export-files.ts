@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { BufferPool } from './buffer-pool.js';
 import type { CopyPlan, ReadAt } from './copy-plan.js';
 
 const readSize = 256 * 1024;
@@ -43,7 +43,7 @@ export class OpenFiles {
 
 /**
  * Streams a copy of `path` as its plan lays it out (made from the open file when `pieces` is null),
- * and hands its SHA-256 to `done`. A file that no longer matches the planned size (shorter,
+ * reading into `buffers` when given. A file that no longer matches the planned size (shorter,
  * changed) fails the stream: the archive's announced length would be a lie, so the download
  * breaks rather than ends short.
  */
@@ -52,29 +52,22 @@ export async function* copyByPlan(
   path: string,
   planned: { size: number; pieces: CopyPlan['pieces'] | null },
   layout: (read: ReadAt, size: number) => Promise<CopyPlan>,
-  /** Given, the copy is hashed on the way and its SHA-256 handed over at the end. */
-  done?: (sha256: string) => void,
+  /** Given, reads go into its buffers (the consumer gives each back once written). */
+  buffers?: BufferPool,
 ): AsyncGenerator<Uint8Array> {
-  const hash = done ? createHash('sha256') : null;
   const handle = await files.open(path);
   let written = 0;
   try {
     const pieces = planned.pieces ?? (await layout(readAtHandle(handle), (await handle.stat()).size)).pieces;
     for (const piece of pieces) {
       if ('bytes' in piece) {
-        hash?.update(piece.bytes);
         written += piece.bytes.length;
         yield piece.bytes;
         continue;
       }
-      for (let position = piece.from; position < piece.to;) {
-        const length = Math.min(readSize, piece.to - position);
-        const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(length), 0, length, position);
-        if (bytesRead === 0) throw new Error(`${path} ended before its planned copy`);
-        const chunk = buffer.subarray(0, bytesRead);
-        hash?.update(chunk);
-        written += bytesRead;
-        position += bytesRead;
+      for await (const chunk of readAhead(handle, piece, buffers)) {
+        if (chunk.length === 0) throw new Error(`${path} ended before its planned copy`);
+        written += chunk.length;
         yield chunk;
       }
     }
@@ -82,7 +75,44 @@ export async function* copyByPlan(
     await files.close(handle);
   }
   if (written !== planned.size) throw new Error(`${path}: copied ${written} bytes, planned ${planned.size}`);
-  if (done && hash) done(hash.digest('hex'));
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/**
+ * The bytes `from`–`to` of a file, with the next read already under way while a chunk is written:
+ * on a cold cache the disk and the socket then work at once. An empty chunk means the file ended.
+ */
+async function* readAhead(
+  handle: FileHandle,
+  range: { from: number; to: number },
+  buffers: BufferPool | undefined,
+): AsyncGenerator<Buffer> {
+  const size = buffers?.size ?? readSize;
+  // Settled at once: a read failing while the consumer is elsewhere is not an unhandled rejection.
+  const readAt = (position: number): Promise<Settled<Buffer>> => {
+    const length = Math.min(size, range.to - position);
+    return handle.read(buffers ? buffers.take() : Buffer.allocUnsafe(length), 0, length, position).then(
+      ({ bytesRead, buffer }) => ({ value: buffer.subarray(0, bytesRead) }),
+      (error: unknown) => ({ error }),
+    );
+  };
+  let position = range.from;
+  let next = position < range.to ? readAt(position) : null;
+  try {
+    while (next) {
+      const read = await next;
+      next = null;
+      if ('error' in read) throw read.error;
+      position += read.value.length;
+      if (read.value.length > 0 && position < range.to) next = readAt(position);
+      yield read.value;
+      if (read.value.length === 0) return;
+    }
+  } finally {
+    // The handle closes after this: let a read still under way finish first.
+    if (next) await next;
+  }
 }
 
 /** Streams text that must come to exactly `size` bytes (predicted before the archive started). */

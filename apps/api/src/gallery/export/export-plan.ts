@@ -6,7 +6,7 @@ import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
 import { readAtHandle, type OpenFiles } from './export-files.js';
 import type { ExportRow } from './export.repository.js';
 import { plainLabelledSize, planLabelledCopy } from './label-plan.js';
-import { manifestHeader, manifestLine, sha256Placeholder, type ManifestEntry } from './manifest-csv.js';
+import { manifestHeader, manifestLine, type ManifestEntry } from './manifest-csv.js';
 import { imageEntryName, redactSidecar, sidecarEntryName } from './zip-entries.js';
 
 export interface ExportOptions {
@@ -22,8 +22,6 @@ export interface ExportItem {
   /** The copy's size; its layout too when the headers had to be read to know the size. */
   plan: { size: number; pieces: CopyPlan['pieces'] | null };
   sidecar: { path: string; name: string; size: number } | null;
-  /** The copy's SHA-256, once it has been streamed. */
-  sha256: string | null;
 }
 
 /**
@@ -55,7 +53,6 @@ export async function planItem(
         sidecarSize === null
           ? null
           : { path: sidecarPath, name: sidecarEntryName(row.id, row.sha256), size: sidecarSize },
-      sha256: null,
     };
   } catch (error) {
     if (!isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof UnlabellableImageError)) throw error;
@@ -114,16 +111,16 @@ export function manifestEntry(item: ExportItem): ManifestEntry {
   };
 }
 
-/** manifest.csv's size before any copy is hashed: every hash is 64 hex digits. */
+/** manifest.csv's size, known before the archive starts (the ZIP's length needs it). */
 export function manifestSize(items: readonly ExportItem[], redact: boolean): number {
   let size = Buffer.byteLength(manifestHeader(redact));
   for (const item of items) {
-    size += Buffer.byteLength(manifestLine(manifestEntry(item), sha256Placeholder, redact));
+    size += Buffer.byteLength(manifestLine(manifestEntry(item), redact));
   }
   return size;
 }
 
-/** manifest.csv in pieces of about 64 KiB, with each copy's hash (the copies have all been streamed by then). */
+/** manifest.csv in pieces of about 64 KiB, made as it streams (10,000 lines are never held whole). */
 export async function* manifestChunks(
   items: readonly ExportItem[],
   redact: boolean,
@@ -132,8 +129,7 @@ export async function* manifestChunks(
   let pending = manifestHeader(redact);
   let written = 0;
   for (const item of items) {
-    if (item.sha256 === null) throw new Error(`image ${item.row.id} was not streamed before the manifest`);
-    pending += manifestLine(manifestEntry(item), item.sha256, redact);
+    pending += manifestLine(manifestEntry(item), redact);
     if (pending.length >= 64 * 1024) {
       const chunk = Buffer.from(pending);
       written += chunk.length;

@@ -2,13 +2,12 @@ import type { AuthUser, GalleryFilters, GallerySelection } from '@atelier/contra
 import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../common/app-error.js';
 import { CurrentUser } from '../../common/auth.decorators.js';
 import { isCode } from '../image-files.js';
 import { ExportQueryDto } from './export.dto.js';
 import { ExportService } from './export.service.js';
+import { writeChunks } from './write-chunks.js';
 
 /** ZIP exports for every signed-in user, of the images they can see. */
 @ApiTags('gallery')
@@ -42,7 +41,7 @@ export class ExportController {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.once('close', () => void zip.close());
     try {
-      await pipeline(Readable.fromWeb(zip.stream), res);
+      await writeChunks(res, zip.stream, (chunk) => zip.written(chunk));
     } catch (error) {
       // Headers are out: all that is left is to cut the download short, which the client sees.
       // A client that goes away is routine; anything else (a file changed under us) is worth a warning.

@@ -4,6 +4,7 @@ import { makeZip } from 'client-zip';
 import { AppError } from '../../common/app-error.js';
 import { GalleryStorage } from '../gallery-storage.js';
 import { SelectionResolver } from '../search/selection.js';
+import { BufferPool } from './buffer-pool.js';
 import { copyByPlan, exactText, OpenFiles } from './export-files.js';
 import {
   manifestChunks,
@@ -25,18 +26,21 @@ export interface PreparedExport {
   /** How many images it holds. */
   count: number;
   stream: ReadableStream<Uint8Array>;
+  /** Call with each chunk once the response has written it: its read buffer is reused. */
+  written(chunk: Uint8Array): void;
   /** Closes whatever files the stream still holds open (call when the response ends, however). */
   close(): Promise<void>;
 }
 
 /** Headers of a few files at once: enough to overlap the disk's latency, not enough to starve the pool. */
 const planConcurrency = 16;
+/** Reads of 256 KiB: few enough calls, and small enough that the pool stays a few MB. */
+const readSize = 256 * 1024;
 
 /**
  * ZIP exports (issue 12): the visible images of a selection, each copy labelled as AI-generated
- * (and redacted when asked), their sidecars, and manifest.csv last (it lists each copy's SHA-256,
- * known only once streamed). Only headers are read before the response starts; the archive is
- * STORED, so its length is known up front.
+ * (and redacted when asked), their sidecars, and manifest.csv last. Only headers are read before the
+ * response starts; the archive is STORED, so its length is known up front.
  */
 @Injectable()
 export class ExportService {
@@ -69,11 +73,13 @@ export class ExportService {
     ]);
     sizes.push({ name: manifestName, size: manifest });
     const now = new Date();
+    const buffers = new BufferPool(readSize);
     return {
       length: zipLength(sizes),
       filename: `atelier-export-${now.toISOString().slice(0, 19).replace(/[T:]/g, '-')}.zip`,
       count: items.length,
-      stream: makeZip(this.entries(items, files, options, manifest, now), { buffersAreUTF8: true }),
+      stream: makeZip(this.entries(items, files, buffers, options, manifest, now), { buffersAreUTF8: true }),
+      written: (chunk) => buffers.give(chunk),
       close: () => files.closeAll(),
     };
   }
@@ -82,6 +88,7 @@ export class ExportService {
   private async *entries(
     items: readonly ExportItem[],
     files: OpenFiles,
+    buffers: BufferPool,
     options: ExportOptions,
     manifest: number,
     now: Date,
@@ -97,9 +104,7 @@ export class ExportService {
           item.imagePath,
           item.plan,
           (read, size) => planLabelledCopy(read, size, item.row.mime, options.redact),
-          (sha256) => {
-            item.sha256 = sha256;
-          },
+          buffers,
         ),
       };
       const { sidecar } = item;

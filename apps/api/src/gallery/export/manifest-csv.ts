@@ -17,7 +17,6 @@ export interface ManifestEntry {
 const columns = [
   'id',
   'file',
-  'sha256',
   'bytes',
   'original_sha256',
   'width',
@@ -27,9 +26,6 @@ const columns = [
   'checkpoint',
   'seed',
 ];
-
-/** What stands in for a copy's SHA-256 while the length is predicted: a hash is always 64 hex digits. */
-export const sha256Placeholder = '0'.repeat(64);
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a quote, comma or line break. Text that a spreadsheet
@@ -51,12 +47,14 @@ export function manifestHeader(redact: boolean): string {
   return csvLine(redact ? columns : [...columns, 'positive_prompt']);
 }
 
-/** A line for one image, with the SHA-256 of its copy as it went into the ZIP. */
-export function manifestLine(entry: ManifestEntry, sha256: string, redact: boolean): string {
+/**
+ * A line for one image. No hash of the labelled copy: hashing every byte cost a third of the
+ * export's CPU, the ZIP's CRC-32 already checks each entry, and the original's SHA-256 names it.
+ */
+export function manifestLine(entry: ManifestEntry, redact: boolean): string {
   const cells = [
     entry.id,
     entry.file,
-    sha256,
     entry.bytes,
     entry.originalSha256,
     entry.width,
