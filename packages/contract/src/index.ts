@@ -14,3 +14,4 @@ export * from './comfy-managed.js';
 export * from './comfy-workflows.js';
 export * from './comfy-uploads.js';
 export * from './audit.js';
+export * from './comfy-backends.js';
