@@ -15,3 +15,5 @@ export * from './comfy-workflows.js';
 export * from './comfy-uploads.js';
 export * from './audit.js';
 export * from './comfy-backends.js';
+export * from './comfy-limits.js';
+export * from './usage.js';

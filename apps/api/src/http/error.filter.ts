@@ -46,6 +46,15 @@ export const statusByCode: Record<ErrorCode, number> = {
   'comfy.conversion_failed': 422,
   // The template does not fit the server's object_info (missing classes, inputs or values).
   'comfy.template_broken': 422,
+  // No configured backend has every node class and model the graph needs (details name what each lacks).
+  'comfy.no_backend': 422,
+  // Too many waiting jobs, or the day's GPU-seconds quota is spent (details name the cap).
+  'comfy.queue_full': 429,
+  'comfy.quota_exceeded': 429,
+  // A graph asks for more than the role may (steps, width × height, batch size); details name the cap.
+  'comfy.limit_exceeded': 400,
+  // The role may not run this at all (its limit is 0).
+  'comfy.not_allowed': 403,
   'gallery.not_found': 404,
   'gallery.invalid_image': 400,
   // The disk (or the process's file size limit) has no room for what was being written; nothing was kept.
