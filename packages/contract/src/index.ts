@@ -17,3 +17,4 @@ export * from './audit.js';
 export * from './comfy-backends.js';
 export * from './comfy-limits.js';
 export * from './usage.js';
+export * from './comfy-sweeps.js';
