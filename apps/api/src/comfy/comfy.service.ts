@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
+import { relayExecution } from './execution-events.js';
 import { ViewCache } from './view-cache.js';
 import { ViewUpstream } from './view-upstream.js';
 
@@ -120,6 +121,8 @@ export class ComfyService implements OnApplicationBootstrap, OnApplicationShutdo
     if (next) {
       const { generation } = next;
       this.detachSocket = next.socket.on((event) => {
+        // Backend 1 is the default one (until the pool gives each backend its own wiring).
+        relayExecution(this.bus, 1, event);
         if (event.type === 'status') {
           const queueRemaining = event.data.status.exec_info.queue_remaining;
           void this.bus.publish('comfy.queue_status', { generation, queueRemaining });

@@ -62,6 +62,8 @@ export interface AppEventMap {
     state: 'open' | 'closed' | 'reconnecting' | 'gave_up';
     isReconnect: boolean;
   };
+  /** One execution message from a backend's socket (every type but `progress`): metrics count and log them. */
+  'comfy.execution': ComfyExecutionEvent;
   /** ComfyUI's own `status` message: how many prompts it still has to run. */
   'comfy.queue_status': { generation: number; queueRemaining: number };
   /** A fresh copy of `/object_info` came from ComfyUI (not a cache hit, not a stale copy). */
@@ -130,4 +132,32 @@ export interface JobEvent {
   promptId: string;
   ownerId: number;
   job: JobSnapshot;
+}
+
+/** ComfyUI's execution messages, as `comfy.execution` carries them (`progress` is left out: one per sampler step). */
+export const comfyExecutionTypes = [
+  'execution_start',
+  'execution_cached',
+  'executing',
+  'executed',
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+] as const;
+export type ComfyExecutionType = (typeof comfyExecutionTypes)[number];
+
+export interface ComfyExecutionEvent {
+  backendId: number;
+  promptId: string;
+  type: ComfyExecutionType;
+  /** The node it is about (`executing`, `executed`, where an error or interrupt stopped); null otherwise. */
+  node: string | null;
+  /** The node's class when ComfyUI names it (errors and interrupts); null otherwise. */
+  nodeType: string | null;
+  /** `execution_cached`: the nodes ComfyUI skipped. */
+  nodes?: string[];
+  /** When it arrived here (ms since the epoch). */
+  at: number;
+  /** ComfyUI's own timestamp (ms) when the message carries one. */
+  comfyAt: number | null;
 }
