@@ -35,6 +35,7 @@ export { isTerminal, jobStateFromOutcome, trackJob, waitForJob } from './jobs.js
 export type { JobSource, JobState, JobStatus, TerminalJobState, TrackJobOptions } from './jobs.js';
 export { parseMessage, promptIdOf } from './messages.js';
 export {
+  executionSeconds,
   findInQueue,
   imagesFromOutputs,
   normaliseHistoryItem,
@@ -42,6 +43,7 @@ export {
   parseHistoryEntry,
   parseNodeErrors,
   parseQueue,
+  timingFromMessages,
 } from './responses.js';
 export type {
   ComfyMessage,
@@ -62,6 +64,7 @@ export type {
   ComfyPrompt,
   ComfyPromptNode,
   ExecutionFailure,
+  ExecutionTiming,
   HistoryEntry,
   HistoryMessage,
   HistoryOutcome,

@@ -8,13 +8,17 @@ import {
   imagesFromOutputs,
   normaliseHistoryItem,
   type ExecutionFailure,
+  type ExecutionTiming,
   type HistoryEntry,
   type HistoryOutcome,
   type OutputImage,
   type QueueSnapshot,
 } from './responses.js';
 
-/** The normalised life of one prompt. */
+/**
+ * The normalised life of one prompt. Ended states carry `timing` when ComfyUI reported when it ran the
+ * prompt (from history's messages or the socket's): GPU time is `endedAt - startedAt` on its own clock.
+ */
 export type JobState =
   /** Waiting; `position` = pending prompts that will run before it (0 = next). */
   | { status: 'queued'; promptId: string; position: number }
@@ -25,7 +29,7 @@ export type JobState =
       node: string | null;
       progress: { value: number; max: number } | null;
     }
-  | { status: 'succeeded'; promptId: string; images: OutputImage[] }
+  | { status: 'succeeded'; promptId: string; images: OutputImage[]; timing?: ExecutionTiming }
   | {
       status: 'failed';
       promptId: string;
@@ -35,8 +39,15 @@ export type JobState =
       errorType: string;
       message: string;
       traceback: string[];
+      timing?: ExecutionTiming;
     }
-  | { status: 'interrupted'; promptId: string; node: string | null; nodeType: string | null }
+  | {
+      status: 'interrupted';
+      promptId: string;
+      node: string | null;
+      nodeType: string | null;
+      timing?: ExecutionTiming;
+    }
   /** ComfyUI no longer knows the prompt: in neither queue nor history (restarted, or history deleted). */
   | { status: 'lost'; promptId: string };
 
@@ -88,6 +99,10 @@ const rank: Record<JobStatus, number> = {
 
 /** Maps a finished history item onto a terminal job state. */
 export function jobStateFromOutcome(promptId: string, outcome: HistoryOutcome): TerminalJobState {
+  return withTiming(stateOfOutcome(promptId, outcome), outcome.timing ?? null);
+}
+
+function stateOfOutcome(promptId: string, outcome: HistoryOutcome): TerminalJobState {
   if (outcome.status === 'succeeded') return { status: 'succeeded', promptId, images: outcome.images };
   const error = outcome.error;
   if (outcome.status === 'interrupted')
@@ -113,6 +128,14 @@ function failedState(promptId: string, error: ExecutionFailure): TerminalJobStat
     message: error.message,
     traceback: error.traceback,
   };
+}
+
+function withTiming(state: TerminalJobState, timing: ExecutionTiming | null): TerminalJobState {
+  return timing && state.status !== 'lost' ? { ...state, timing } : state;
+}
+
+function timestampOf(data: { timestamp?: unknown }): number | null {
+  return typeof data.timestamp === 'number' && Number.isFinite(data.timestamp) ? data.timestamp : null;
 }
 
 /**
@@ -150,6 +173,10 @@ class JobTracker {
   private reconcileQueued = false;
   private successSeen = false;
   private collected: OutputImage[] = [];
+  /** ComfyUI's timestamps heard on the socket: the fallback when history has none to give. */
+  private heard: ExecutionTiming = { startedAt: null, endedAt: null };
+  /** A failure heard on the socket before its start was: history (which has the start) decides its timing. */
+  private pendingEnd: TerminalJobState | null = null;
   private timer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private detach: () => void = () => {};
@@ -266,12 +293,16 @@ class JobTracker {
     const current = this.state?.status === 'running' ? this.state : null;
     switch (message.type) {
       case 'execution_start':
+        this.heard = { startedAt: timestampOf(message.data), endedAt: null };
+        if (!current) running(null, null);
+        return;
       case 'execution_cached':
         if (!current) running(null, null);
         return;
       case 'executing':
         if (message.data.node !== null) running(message.data.node, null);
         else if (this.successSeen) await this.finishSuccess();
+        else if (this.pendingEnd) await this.finishFromHistory(this.pendingEnd);
         else await this.reconcile();
         return;
       case 'progress': {
@@ -283,16 +314,19 @@ class JobTracker {
         this.collected.push(...imagesFromOutputs({ [message.data.node]: message.data.output }));
         return;
       case 'execution_success':
+        this.heard = { ...this.heard, endedAt: timestampOf(message.data) };
         this.successSeen = true;
         // History is written after this message; the `executing null` marker that follows says it is there.
         this.graceTimer = setTimeout(() => this.enqueue(() => this.finishSuccess()), this.endMarkerGraceMs);
         return;
       case 'execution_error':
-        this.emit(failedState(this.promptId, failureFromExecutionError(message.data)));
+        this.heard = { ...this.heard, endedAt: timestampOf(message.data) };
+        this.end(failedState(this.promptId, failureFromExecutionError(message.data)));
         return;
       case 'execution_interrupted': {
+        this.heard = { ...this.heard, endedAt: timestampOf(message.data) };
         const error = failureFromInterrupt(message.data);
-        this.emit({
+        this.end({
           status: 'interrupted',
           promptId: this.promptId,
           node: error.nodeId,
@@ -308,8 +342,37 @@ class JobTracker {
   /** History is the authoritative list of outputs; the `executed` messages are the fallback. */
   private async finishSuccess(): Promise<void> {
     const entry = await this.source.getHistory(this.promptId).catch(() => null);
-    if (entry) this.emit(jobStateFromOutcome(this.promptId, normaliseHistoryItem(entry)));
-    else this.emit({ status: 'succeeded', promptId: this.promptId, images: dedupe(this.collected) });
+    if (entry) this.emit(this.timed(jobStateFromOutcome(this.promptId, normaliseHistoryItem(entry))));
+    else
+      this.emit(this.timed({ status: 'succeeded', promptId: this.promptId, images: dedupe(this.collected) }));
+  }
+
+  /**
+   * A run that failed or was interrupted ends at once when its start was heard; otherwise (tracking began
+   * after `execution_start`) at the end marker, from history, so the timing has both ends.
+   */
+  private end(state: TerminalJobState): void {
+    if (this.heard.startedAt !== null) {
+      this.emit(this.timed(state));
+      return;
+    }
+    this.pendingEnd = state;
+    this.graceTimer = setTimeout(
+      () => this.enqueue(() => this.finishFromHistory(state)),
+      this.endMarkerGraceMs,
+    );
+  }
+
+  private async finishFromHistory(fallback: TerminalJobState): Promise<void> {
+    const entry = await this.source.getHistory(this.promptId).catch(() => null);
+    this.emit(this.timed(entry ? jobStateFromOutcome(this.promptId, normaliseHistoryItem(entry)) : fallback));
+  }
+
+  /** History's timing when it has one, else what the socket said (both are ComfyUI's own clock). */
+  private timed(state: TerminalJobState): TerminalJobState {
+    if (state.status === 'lost' || state.timing) return state;
+    const { startedAt, endedAt } = this.heard;
+    return startedAt === null && endedAt === null ? state : withTiming(state, this.heard);
   }
 
   /**
@@ -332,7 +395,7 @@ class JobTracker {
       }
       const entry = await this.source.getHistory(this.promptId);
       if (entry) {
-        this.emit(jobStateFromOutcome(this.promptId, normaliseHistoryItem(entry)));
+        this.emit(this.timed(jobStateFromOutcome(this.promptId, normaliseHistoryItem(entry))));
         return;
       }
     }

@@ -250,11 +250,48 @@ export interface ExecutionFailure {
   traceback: string[];
 }
 
+/**
+ * When ComfyUI ran a prompt, by its own clock (epoch ms, the messages' `timestamp`): from
+ * `execution_start` to `execution_success | execution_error | execution_interrupted`. Nodes served from
+ * its cache are not executed in between, so a fully cached rerun spans about nothing.
+ */
+export interface ExecutionTiming {
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+const endEvents: ReadonlySet<string> = new Set([
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+]);
+
+/** The timing recorded in a history item's `status.messages`; null when neither end carries a timestamp. */
+export function timingFromMessages(messages: readonly HistoryMessage[]): ExecutionTiming | null {
+  let startedAt: number | null = null;
+  let endedAt: number | null = null;
+  for (const [event, data] of messages) {
+    const at = isFiniteNumber(data.timestamp) ? data.timestamp : null;
+    if (event === 'execution_start') startedAt = at;
+    else if (endEvents.has(event)) endedAt = at;
+  }
+  return startedAt === null && endedAt === null ? null : { startedAt, endedAt };
+}
+
+/** Seconds between both ends of a timing; null when one is missing or the clock went backwards. */
+export function executionSeconds(timing: ExecutionTiming | null | undefined): number | null {
+  if (!timing || timing.startedAt === null || timing.endedAt === null) return null;
+  const ms = timing.endedAt - timing.startedAt;
+  return ms >= 0 ? ms / 1000 : null;
+}
+
 /** What a finished history item amounts to. */
 export interface HistoryOutcome {
   status: 'succeeded' | 'failed' | 'interrupted';
   images: OutputImage[];
   error?: ExecutionFailure;
+  /** Absent when the item's messages carry no timestamps (older servers). */
+  timing?: ExecutionTiming;
 }
 
 export function failureFromExecutionError(data: Record<string, unknown>): ExecutionFailure {
@@ -282,6 +319,12 @@ export function failureFromInterrupt(data: Record<string, unknown>): ExecutionFa
  * (ComfyUI records interrupts as `status_str: "error"`; only the last message tells them apart).
  */
 export function normaliseHistoryItem(entry: HistoryEntry): HistoryOutcome {
+  const outcome = outcomeOf(entry);
+  const timing = timingFromMessages(entry.status.messages);
+  return timing ? { ...outcome, timing } : outcome;
+}
+
+function outcomeOf(entry: HistoryEntry): HistoryOutcome {
   const images = imagesFromOutputs(entry.outputs);
   const messages = entry.status.messages;
   const errorMessage = messages.find(([event]) => event === 'execution_error');

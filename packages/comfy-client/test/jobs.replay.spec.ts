@@ -112,6 +112,8 @@ describe('trackJob over replayed frames', () => {
         { nodeId: '6', filename: 'golden_00001_.png', subfolder: '', type: 'output' },
         { nodeId: '7', filename: 'ComfyUI_temp_cbkck_00001_.png', subfolder: '', type: 'temp' },
       ],
+      // History's execution_start and execution_success timestamps (ComfyUI's clock, epoch ms).
+      timing: { startedAt: 1795263990730, endedAt: 1795263990749 },
     });
   });
 
@@ -148,6 +150,8 @@ describe('trackJob over replayed frames', () => {
         { nodeId: '6', filename: 'golden_00001_.png', subfolder: '', type: 'output' },
         { nodeId: '7', filename: 'ComfyUI_temp_cbkck_00001_.png', subfolder: '', type: 'temp' },
       ],
+      // No history: the socket's execution_start and execution_success timestamps.
+      timing: { startedAt: 1795263991358, endedAt: 1795263991360 },
     });
   });
 
@@ -169,6 +173,8 @@ describe('trackJob over replayed frames', () => {
       nodeType: 'ImageBlend',
       errorType: 'RuntimeError',
       message: expect.stringContaining('must match the size of tensor b'),
+      // Ended by the socket's execution_error, timed from its execution_start to the error.
+      timing: { startedAt: 1795263991987, endedAt: 1795263992003 },
     });
   });
 
@@ -190,7 +196,14 @@ describe('trackJob over replayed frames', () => {
       'running:102',
       'interrupted',
     ]);
-    expect(result.at(-1)).toEqual({ status: 'interrupted', promptId, node: '102', nodeType: 'ImageBlur' });
+    // This socket joined mid-run: it heard when the run ended, not when it started.
+    expect(result.at(-1)).toEqual({
+      status: 'interrupted',
+      promptId,
+      node: '102',
+      nodeType: 'ImageBlur',
+      timing: { startedAt: null, endedAt: 1795264002247 },
+    });
   });
 
   it('ignores other prompts and declares lost what the server no longer knows', async () => {

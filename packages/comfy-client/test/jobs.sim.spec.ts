@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ComfySocketEvent, JobState, PreviewEvent } from '../src/index.js';
+import { executionSeconds, type ComfySocketEvent, type JobState, type PreviewEvent } from '../src/index.js';
 import {
   collectStates,
   nextEvent,
@@ -187,9 +187,43 @@ describe('job tracking against the simulator', () => {
     await progressed;
     expect(await h.client.cancel(promptId)).toBe('interrupted');
     const all = await collected;
-    expect(all.at(-1)).toEqual({ status: 'interrupted', promptId, node: '3', nodeType: 'KSampler' });
+    expect(all.at(-1)).toMatchObject({ status: 'interrupted', promptId, node: '3', nodeType: 'KSampler' });
+    const end = all.at(-1);
+    expect(end?.status === 'interrupted' && end.timing?.endedAt).toBeGreaterThanOrEqual(
+      (end?.status === 'interrupted' && end.timing?.startedAt) || Number.POSITIVE_INFINITY,
+    );
     const entry = await h.client.getHistory(promptId);
     expect(entry?.status.statusStr).toBe('error');
+  });
+
+  it("times a run by the server's execution_start..execution_success, socket or polling; a cached rerun costs ~0", async () => {
+    h.sim.setStepMs(20);
+    const socket = h.socket();
+    await socket.connect();
+    const prompt = defaultKSamplerPrompt({ ckptName: await checkpointName(h), steps: 10 });
+    const before = Date.now();
+    const first = await h.client.queuePrompt(prompt);
+    const bySocket = (await collectStates(h.client.trackJob(first.promptId, { socket }))).at(-1);
+    const after = Date.now();
+    expect(bySocket?.status).toBe('succeeded');
+    if (bySocket?.status !== 'succeeded' || !bySocket.timing) throw new Error('no timing');
+    const { startedAt, endedAt } = bySocket.timing;
+    // The simulator and this test share a clock: the run happened between queueing and the end.
+    expect(startedAt).toBeGreaterThanOrEqual(before);
+    expect(endedAt).toBeLessThanOrEqual(after);
+    const ran = executionSeconds(bySocket.timing) ?? 0;
+    expect(ran).toBeGreaterThan(0);
+
+    // The same prompt again: every node is cached, so nothing executes between start and success.
+    const rerun = await h.client.queuePrompt(prompt);
+    const byPolling = (
+      await collectStates(h.client.trackJob(rerun.promptId, { mode: 'polling', pollIntervalMs: 10 }))
+    ).at(-1);
+    expect(byPolling?.status).toBe('succeeded');
+    if (byPolling?.status !== 'succeeded') return;
+    const cached = executionSeconds(byPolling.timing);
+    expect(cached).not.toBeNull();
+    expect(cached).toBeLessThan(ran);
   });
 
   it('execution error → failed(node, type, message)', async () => {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  executionSeconds,
   findInQueue,
   normaliseHistoryItem,
   parseHistory,
   parseNodeErrors,
   parseQueue,
+  timingFromMessages,
 } from '../src/index.js';
 import {
   parsePromptRejection,
@@ -50,12 +52,41 @@ describe('history', () => {
         { nodeId: '6', filename: 'golden_00001_.png', subfolder: '', type: 'output' },
         { nodeId: '7', filename: 'ComfyUI_temp_cbkck_00001_.png', subfolder: '', type: 'temp' },
       ],
+      timing: { startedAt: 1795263990730, endedAt: 1795263990749 },
+    });
+    expect(executionSeconds(normaliseHistoryItem(entry!).timing)).toBeCloseTo(0.019, 6);
+  });
+
+  it('normalises a cached rerun like a success, timed at almost nothing (no node executed)', () => {
+    const [entry] = parseHistory(httpExchange('history_get_id_cached_rerun').response.json) ?? [];
+    const outcome = normaliseHistoryItem(entry!);
+    expect(outcome).toMatchObject({ status: 'succeeded', images: [{}, {}] });
+    expect(executionSeconds(outcome.timing)).toBeCloseTo(0.002, 6);
+  });
+
+  it('times a failed and an interrupted run up to their execution_error / execution_interrupted', () => {
+    const [failed] = parseHistory(httpExchange('history_get_id_execution_error').response.json) ?? [];
+    expect(normaliseHistoryItem(failed!).timing).toEqual({
+      startedAt: 1795263991987,
+      endedAt: 1795263992003,
+    });
+    const [stopped] = parseHistory(httpExchange('history_get_id_interrupted').response.json) ?? [];
+    expect(normaliseHistoryItem(stopped!).timing).toEqual({
+      startedAt: 1795263994297,
+      endedAt: 1795264002247,
     });
   });
 
-  it('normalises a cached rerun like a success', () => {
-    const [entry] = parseHistory(httpExchange('history_get_id_cached_rerun').response.json) ?? [];
-    expect(normaliseHistoryItem(entry!)).toMatchObject({ status: 'succeeded', images: [{}, {}] });
+  it('has no timing without timestamps, and no seconds without both ends or with a clock going back', () => {
+    expect(timingFromMessages([['execution_start', { prompt_id: 'p' }]])).toBeNull();
+    expect(timingFromMessages([['execution_success', { timestamp: 5 }]])).toEqual({
+      startedAt: null,
+      endedAt: 5,
+    });
+    expect(executionSeconds({ startedAt: null, endedAt: 5 })).toBeNull();
+    expect(executionSeconds({ startedAt: 10, endedAt: 5 })).toBeNull();
+    expect(executionSeconds(undefined)).toBeNull();
+    expect(executionSeconds({ startedAt: 1000, endedAt: 3500 })).toBe(2.5);
   });
 
   it('normalises a runtime error with its node and exception', () => {
