@@ -1,7 +1,19 @@
 /** Shapes of /api/comfy: what the API answers and what the web app reads. */
 import type { ManagedComfyStatus } from './comfy-managed.js';
 
-export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'interrupted', 'lost'] as const;
+/**
+ * `waiting`: held in Atelier's own queue (reorderable, pausable), not yet posted to any ComfyUI;
+ * `queued`: in a backend's queue.
+ */
+export const jobStatuses = [
+  'waiting',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'interrupted',
+  'lost',
+] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 export const terminalJobStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'interrupted', 'lost'];
 
@@ -34,6 +46,8 @@ export interface ComfyStatusResponse {
   prompt_id: string;
   status: JobStatus;
   queue_position?: number;
+  /** While `waiting`: 1-based place among the owner's waiting jobs. */
+  waiting_position?: number;
   progress?: JobProgress;
   images?: ComfyImageRef[];
   error?: JobError;
@@ -154,6 +168,20 @@ export interface JobSummary {
   error: JobError | null;
   queue_position?: number;
   progress?: JobProgress;
+  /** The ComfyUI server it was posted to; null while waiting (or for jobs from before the pool). */
+  backend: JobBackendRef | null;
+  /** While `waiting`: 1-based place among the owner's waiting jobs; else null. */
+  waiting_position: number | null;
+  /** GPU time from ComfyUI's execution_start to its end; null until it ends (or when unknown). */
+  gpu_seconds: number | null;
+  /** The job this one re-runs (POST /api/comfy/jobs/:id/retry, or an automatic retry of a lost job). */
+  retry_of: string | null;
+}
+
+/** A backend as job views name it. */
+export interface JobBackendRef {
+  id: number;
+  name: string;
 }
 
 export interface JobListResponse {

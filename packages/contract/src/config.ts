@@ -16,6 +16,10 @@ export interface RuntimeSettings {
   comfy_raw_graph_min_role: Role;
   /** Node classes a raw graph may use (admins excepted); empty: any class ComfyUI knows. */
   comfy_node_allow_list: string[];
+  /** Admin's "pause everything": no waiting job is posted to any backend until it is off again. */
+  comfy_queue_paused: boolean;
+  /** Jobs a backend holds beyond the running one (prefetched, so the GPU never idles between two); 0–4. */
+  comfy_prefetch: number;
   /** Every finished job's images are kept automatically as private, unreviewed images of its owner. */
   gallery_auto_capture: boolean;
   /** Days a trashed gallery image is kept before the purge removes it for good. */

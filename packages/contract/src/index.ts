@@ -4,6 +4,7 @@ export * from './users.js';
 export * from './config.js';
 export * from './health.js';
 export * from './comfy.js';
+export * from './comfy-queue.js';
 export * from './gallery.js';
 export * from './gallery-search.js';
 export * from './gallery-curation.js';

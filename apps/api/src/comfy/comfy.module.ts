@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ManagedComfyModule } from '../comfy-managed/managed-comfy.module.js';
 import { EventsModule } from '../events/events.module.js';
+import { BackendDirectory } from './backends/backend-directory.js';
+import { SingleBackendDirectory } from './backends/single-backend-directory.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { ComfyHealth } from './comfy-health.js';
 import { ComfyController, ComfyHealthController } from './comfy.controller.js';
@@ -17,6 +19,8 @@ import { ComfyJobEntity } from './job.entity.js';
 import { JobsRepository } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
 import { ObjectInfoCache } from './object-info.cache.js';
+import { AdmissionRegistry } from './queue-admission.js';
+import { DispatchRegistry } from './queue-dispatch.js';
 import { ComfyRateLimits } from './rate-limit.js';
 import { StreamHub } from './stream-hub.js';
 import { ViewProxy } from './view-proxy.js';
@@ -48,7 +52,21 @@ import { WatchdogService } from './watchdog.service.js';
     ViewProxy,
     ComfyRateLimits,
     ComfyEnabledGuard,
+    AdmissionRegistry,
+    DispatchRegistry,
+    // The pool replaces this binding with its multi-backend directory.
+    { provide: BackendDirectory, useClass: SingleBackendDirectory },
   ],
-  exports: [ComfyService, ObjectInfoCache, JobLedgerService, JobOutputs, ComfyEnabledGuard, ImageAccess],
+  exports: [
+    ComfyService,
+    ObjectInfoCache,
+    JobLedgerService,
+    JobOutputs,
+    ComfyEnabledGuard,
+    ImageAccess,
+    BackendDirectory,
+    AdmissionRegistry,
+    DispatchRegistry,
+  ],
 })
 export class ComfyModule {}

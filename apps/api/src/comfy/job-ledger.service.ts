@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
+import { BackendDirectory } from './backends/backend-directory.js';
 import { toComfyAppError } from './comfy-errors.js';
 import { ComfyService, type ComfyWiring } from './comfy.service.js';
 import type { ComfyJobEntity, JobKind } from './job.entity.js';
@@ -50,6 +51,7 @@ export class JobLedgerService {
     private readonly jobs: JobsRepository,
     private readonly tracker: JobTracker,
     private readonly bus: EventBus,
+    private readonly backends: BackendDirectory,
   ) {}
 
   async submit(request: SubmitRequest): Promise<ComfyJobEntity> {
@@ -161,7 +163,8 @@ export class JobLedgerService {
   private accepted(job: ComfyJobEntity): void {
     this.tracker.track(job);
     const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
-    void this.bus.publish('job.queued', { ...event, workflow: job.workflow });
+    const backendId = job.backendId ?? this.backends.defaultId();
+    void this.bus.publish('job.queued', { ...event, workflow: job.workflow, backendId });
   }
 }
 

@@ -44,7 +44,14 @@ export function toStatusResponse(promptId: string, snapshot: JobSnapshot): Comfy
   return body;
 }
 
-export function toJobSummary(job: JobListItem, live: JobSnapshot | null): JobSummary {
+/** A backend's name by id (the directory's; null when it is gone). */
+export type BackendNames = (id: number) => string | null;
+
+export function toJobSummary(
+  job: JobListItem,
+  live: JobSnapshot | null,
+  backendName: BackendNames = () => null,
+): JobSummary {
   const snapshot = live ?? snapshotFromLedger(job);
   const summary: JobSummary = {
     prompt_id: job.promptId,
@@ -57,6 +64,13 @@ export function toJobSummary(job: JobListItem, live: JobSnapshot | null): JobSum
     params: job.params,
     images: snapshot.images,
     error: snapshot.error,
+    backend:
+      job.backendId === null
+        ? null
+        : { id: job.backendId, name: backendName(job.backendId) ?? `backend ${job.backendId}` },
+    waiting_position: snapshot.status === 'waiting' ? job.waitingPosition : null,
+    gpu_seconds: job.gpuSeconds,
+    retry_of: job.retryOf,
   };
   if (snapshot.status === 'queued' && snapshot.queuePosition !== null)
     summary.queue_position = snapshot.queuePosition;

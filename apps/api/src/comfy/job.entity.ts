@@ -1,4 +1,4 @@
-import type { ComfyImageRef, JobError, JobStatus } from '@atelier/contract';
+import type { ComfyImageRef, JobError, JobStatus, Role } from '@atelier/contract';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { OwnedByUser } from '../users/owned-by-user.js';
 
@@ -72,4 +72,31 @@ export class ComfyJobEntity extends OwnedByUser {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'datetime' })
   updatedAt!: Date;
+
+  /** The backend it was posted to (claimed while still `waiting`); null before that. */
+  @Column({ name: 'backend_id', type: 'integer', nullable: true })
+  backendId!: number | null;
+
+  /** Order among its owner's waiting jobs (smaller first); real, so a move needs no renumbering. */
+  @Column({ name: 'queue_position', type: 'real', nullable: true })
+  queuePosition!: number | null;
+
+  /** The owner's role when it was queued: its fair-share weight. */
+  @Column({ name: 'owner_role', type: 'text', nullable: true })
+  ownerRole!: Role | null;
+
+  @Column({ name: 'gpu_seconds', type: 'real', nullable: true })
+  gpuSeconds!: number | null;
+
+  /** The prompt id of the job this one re-runs. */
+  @Column({ name: 'retry_of', type: 'text', nullable: true })
+  retryOf!: string | null;
+
+  /** 1 for a first run; a retry counts on (a lost job is re-queued automatically only once). */
+  @Column({ type: 'integer', default: 1 })
+  attempt!: number;
+
+  /** The backend a retry should not go to (the one that lost it), when another can take it. */
+  @Column({ name: 'avoid_backend_id', type: 'integer', nullable: true })
+  avoidBackendId!: number | null;
 }

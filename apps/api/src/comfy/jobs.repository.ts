@@ -53,7 +53,14 @@ export type JobListItem = Pick<
   | 'createdAt'
   | 'startedAt'
   | 'finishedAt'
-> & { owner: { username: string } | null };
+  | 'backendId'
+  | 'gpuSeconds'
+  | 'retryOf'
+> & {
+  owner: { username: string } | null;
+  /** 1-based among the owner's waiting jobs while waiting; else null. */
+  waitingPosition: number | null;
+};
 
 interface JobListRow {
   id: number;
@@ -68,6 +75,10 @@ interface JobListRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  backend_id: number | null;
+  gpu_seconds: number | null;
+  retry_of: string | null;
+  waiting_position: number | null;
 }
 
 /** Named queries of the job ledger; the only file of the comfy module that touches TypeORM. */
@@ -150,17 +161,28 @@ export class JobsRepository {
       values.beforeId = filter.beforeId;
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    let statement = this.listStatements.get(where);
+    // Waiting jobs are listed in the order they will run (per owner); everything else newest first.
+    const order =
+      filter.status === 'waiting'
+        ? '"job"."owner_id", "job"."queue_position", "job"."id"'
+        : '"job"."id" DESC';
+    const key = `${where} ${order}`;
+    let statement = this.listStatements.get(key);
     if (!statement) {
       statement = preparedStatement<JobListRow>(
         this.rows,
         `SELECT "job"."id", "job"."prompt_id", "job"."kind", "job"."status", "job"."owner_id",
            "owner"."username" AS "owner_username", "job"."params", "job"."images", "job"."error",
-           "job"."created_at", "job"."started_at", "job"."finished_at"
+           "job"."created_at", "job"."started_at", "job"."finished_at", "job"."backend_id",
+         "job"."gpu_seconds", "job"."retry_of",
+         CASE WHEN "job"."status" = 'waiting' THEN (
+           SELECT COUNT(*) FROM "comfy_jobs" "w" WHERE "w"."status" = 'waiting'
+             AND "w"."owner_id" = "job"."owner_id" AND "w"."queue_position" <= "job"."queue_position"
+         ) END AS "waiting_position"
          FROM "comfy_jobs" "job" LEFT JOIN "users" "owner" ON "owner"."id" = "job"."owner_id"
-         ${where} ORDER BY "job"."id" DESC LIMIT @limit`,
+         ${where} ORDER BY ${order} LIMIT @limit`,
       );
-      this.listStatements.set(where, statement);
+      this.listStatements.set(key, statement);
     }
     return statement()
       .all(values)
@@ -177,6 +199,10 @@ export class JobsRepository {
         createdAt: sqliteDate(row.created_at),
         startedAt: row.started_at === null ? null : sqliteDate(row.started_at),
         finishedAt: row.finished_at === null ? null : sqliteDate(row.finished_at),
+        backendId: row.backend_id,
+        gpuSeconds: row.gpu_seconds,
+        retryOf: row.retry_of,
+        waitingPosition: row.waiting_position,
       }));
   }
 }

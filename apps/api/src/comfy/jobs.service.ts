@@ -12,6 +12,7 @@ import { Injectable } from '@nestjs/common';
 import { keysetCursor, rowId } from '../common/keyset-cursor.js';
 import { AppError } from '../common/app-error.js';
 import { toComfyAppError } from './comfy-errors.js';
+import { BackendDirectory } from './backends/backend-directory.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import type { JobsQueryDto } from './comfy.dto.js';
 import { ComfyService } from './comfy.service.js';
@@ -38,6 +39,7 @@ export class JobsService {
     private readonly comfy: ComfyService,
     private readonly jobs: JobsRepository,
     private readonly tracker: JobTracker,
+    private readonly backends: BackendDirectory,
   ) {}
 
   async findVisible(user: AuthUser, promptId: string): Promise<ComfyJobEntity> {
@@ -89,7 +91,9 @@ export class JobsService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((job) => toJobSummary(job, this.tracker.snapshotOf(job.promptId))),
+      items: page.map((job) =>
+        toJobSummary(job, this.tracker.snapshotOf(job.promptId), (id) => this.backends.get(id)?.name ?? null),
+      ),
       next_cursor: rows.length > limit && last ? pageCursor.encode(last.id) : null,
     };
   }

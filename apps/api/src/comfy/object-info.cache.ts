@@ -63,6 +63,12 @@ export class ObjectInfoCache implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** The current wiring's last copy, without a fetch (routing checks run on every submit); null when none. */
+  cached(): ObjectInfo | null {
+    const wiring = this.comfy.current();
+    return wiring && this.entry?.generation === wiring.generation ? this.entry.info : null;
+  }
+
   /** Just the catalogue, for the builders. */
   async objectInfo(): Promise<ObjectInfo> {
     return (await this.get()).object_info;

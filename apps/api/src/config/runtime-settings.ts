@@ -177,6 +177,9 @@ export const runtimeSettingSpecs: SettingSpecs = {
   // Raw graphs can name any node class, custom nodes that write files or run code included (graph-policy.ts).
   comfy_raw_graph_min_role: roleSetting('COMFY_RAW_GRAPH_MIN_ROLE', 'curator'),
   comfy_node_allow_list: nameListSetting('COMFY_NODE_ALLOW_LIST', []),
+  comfy_queue_paused: booleanSetting('COMFY_QUEUE_PAUSED', false),
+  // Beyond the running job; everything past it waits in Atelier, where it can still be reordered.
+  comfy_prefetch: numberSetting('COMFY_PREFETCH', 1, { min: 0, max: 4, integer: true }),
   gallery_auto_capture: booleanSetting('GALLERY_AUTO_CAPTURE', false),
   gallery_trash_retention_days: numberSetting('GALLERY_TRASH_RETENTION_DAYS', 30, {
     min: 1,

@@ -73,8 +73,13 @@ export interface AppEventMap {
   /** The managed ComfyUI process changed state or status (managed mode only). */
   'comfy.managed_status': Readonly<ManagedComfyStatus>;
 
-  /** ComfyUI accepted a job (it is in its queue under `promptId`). */
-  'job.queued': JobEvent & { workflow: Record<string, unknown> };
+  /** The readiness of a backend changed (connected, healthy, enabled, not draining): the dispatcher looks again. */
+  'comfy.backend_state': { backendId: number; accepting: boolean };
+
+  /** A job joined its owner's queue in Atelier (the ledger row is `waiting`); not yet posted anywhere. */
+  'job.waiting': JobEvent;
+  /** ComfyUI accepted a job (it is in the queue of backend `backendId` under `promptId`). */
+  'job.queued': JobEvent & { workflow: Record<string, unknown>; backendId: number };
   /** Its place in ComfyUI's queue moved (0 = next). */
   'job.position': JobEvent;
   /** ComfyUI started executing it. */

@@ -73,6 +73,8 @@ export function createFakeApi(): FakeApi {
         comfy_object_info_ttl_s: { value: 300, source: 'default' },
         comfy_raw_graph_min_role: { value: 'curator', source: 'default' },
         comfy_node_allow_list: { value: [], source: 'default' },
+        comfy_queue_paused: { value: false, source: 'default' },
+        comfy_prefetch: { value: 1, source: 'default' },
         gallery_auto_capture: { value: false, source: 'default' },
         gallery_trash_retention_days: { value: 30, source: 'default' },
       },

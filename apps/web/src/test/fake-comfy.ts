@@ -337,6 +337,10 @@ export function job(
     started_at: null,
     finished_at: null,
     params,
+    backend: null,
+    waiting_position: null,
+    gpu_seconds: null,
+    retry_of: null,
     images: status === 'succeeded' ? [{ filename: `${promptId}.png`, subfolder: '', type: 'output' }] : [],
     error: null,
   };

@@ -9,6 +9,7 @@ import { AuditLog1764400000000 } from './1764400000000-audit-log.js';
 import { GallerySearch1764500000000 } from './1764500000000-gallery-search.js';
 import { Curation1764600000000 } from './1764600000000-curation.js';
 import { GalleryParamsBackfill1764500000001 } from './1764500000001-gallery-params-backfill.js';
+import { JobQueue1764700000000 } from './1764700000000-job-queue.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   GallerySearch1764500000000,
   GalleryParamsBackfill1764500000001,
   Curation1764600000000,
+  JobQueue1764700000000,
 ];

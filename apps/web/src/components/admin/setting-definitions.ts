@@ -102,6 +102,24 @@ export const comfySettingGroups: readonly SettingGroup[] = [
     ],
   },
   {
+    title: 'Queue',
+    fields: [
+      {
+        key: 'comfy_queue_paused',
+        label: 'Pause every queue',
+        hint: 'No waiting job is sent to ComfyUI until this is off again; running jobs finish.',
+        kind: 'boolean',
+      },
+      {
+        key: 'comfy_prefetch',
+        label: 'Prefetched jobs',
+        hint: 'Jobs each ComfyUI holds beyond the running one, so it never idles between two (0–4). The rest wait in Atelier, where they can be reordered.',
+        kind: 'number',
+        min: 0,
+      },
+    ],
+  },
+  {
     title: 'Gallery',
     fields: [
       {
