@@ -82,7 +82,7 @@ export type SweepBase =
 /**
  * POST /api/comfy/sweeps (Idempotency-Key honoured: the same request again returns the same sweep).
  * A txt2img base without a seed and without a seed axis gets one drawn seed for every cell, so the cells
- * differ only by their axes. Bad axes answer 400 `validation_failed` naming `axes[i]…`.
+ * differ only by their axes. Bad axes answer 400 `validation_failed` naming `axes.<i>.<field>`.
  */
 export interface SweepRequest {
   base: SweepBase;

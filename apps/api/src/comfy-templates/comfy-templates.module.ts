@@ -17,5 +17,6 @@ import { TemplatesController } from './templates.controller.js';
   imports: [ComfyModule, ComfyUploadsModule, EventsModule],
   controllers: [TemplatesController, RunsController],
   providers: [ConvertService, TemplateLibraryService, TemplateRuns, GraphPolicy],
+  exports: [TemplateRuns],
 })
 export class ComfyTemplatesModule {}

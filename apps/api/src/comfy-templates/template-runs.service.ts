@@ -30,7 +30,7 @@ export type RunRequest =
   | { kind: 'txt2img'; params: CheckedTxt2ImgParams };
 
 /** Everything the ledger needs but the caller and the idempotency key. */
-type Planned = Omit<SubmitRequest, 'owner' | 'idempotencyKey'>;
+export type PlannedJob = Omit<SubmitRequest, 'owner' | 'idempotencyKey'>;
 
 /**
  * The one run path: every route that queues a generation turns its request into a graph here (a template
@@ -51,13 +51,19 @@ export class TemplateRuns {
 
   /** Every graph passes the GraphPolicy here, after conversion and patching: no route can skip it. */
   async run(owner: AuthUser, request: RunRequest, idempotencyKey: string | null): Promise<ComfyJobEntity> {
-    if (request.kind === 'graph') this.policy.assertMayQueueGraph(owner);
-    const planned = await this.plan(owner, request);
-    await this.policy.check(owner, planned.workflow as ApiPrompt, request.kind);
+    const planned = await this.planChecked(owner, request);
     return this.ledger.submit({ owner, idempotencyKey, ...planned });
   }
 
-  private plan(owner: AuthUser, request: RunRequest): Promise<Planned> {
+  /** The graph a request makes, past the GraphPolicy, not yet queued (sweeps plan every cell before queueing any). */
+  async planChecked(owner: AuthUser, request: RunRequest): Promise<PlannedJob> {
+    if (request.kind === 'graph') this.policy.assertMayQueueGraph(owner);
+    const planned = await this.plan(owner, request);
+    await this.policy.check(owner, planned.workflow as ApiPrompt, request.kind);
+    return planned;
+  }
+
+  private plan(owner: AuthUser, request: RunRequest): Promise<PlannedJob> {
     switch (request.kind) {
       case 'graph':
         return this.planGraph(request.workflow, request.callerClientId);
@@ -72,7 +78,7 @@ export class TemplateRuns {
   private async planGraph(
     workflow: Record<string, unknown>,
     callerClientId: string | null,
-  ): Promise<Planned> {
+  ): Promise<PlannedJob> {
     return {
       kind: 'workflow',
       workflow: await this.converter.toApiPrompt(workflow),
@@ -84,7 +90,7 @@ export class TemplateRuns {
   }
 
   /** Parameters the contract refuses are 400; a template that does not fit the server is 422. */
-  private async planTemplate(name: string, params: Record<string, unknown>): Promise<Planned> {
+  private async planTemplate(name: string, params: Record<string, unknown>): Promise<PlannedJob> {
     const template = templateName.test(name) ? await this.library.find('workflow', name) : null;
     if (!template) throw new AppError('not_found', `There is no workflow "${name}"`);
     const applied = applyParams(template.prompt, template.params, params);
@@ -114,7 +120,7 @@ export class TemplateRuns {
   }
 
   /** Names are checked against the cached object_info; `image` / `mask` must be this user's uploads. */
-  private async planTxt2Img(owner: AuthUser, params: CheckedTxt2ImgParams): Promise<Planned> {
+  private async planTxt2Img(owner: AuthUser, params: CheckedTxt2ImgParams): Promise<PlannedJob> {
     const objectInfo = await this.objectInfo.objectInfo();
     const inputNames = [params.image, params.mask].filter((name) => name !== undefined);
     const isKnownInputImage =

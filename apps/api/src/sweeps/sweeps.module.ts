@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ComfyModule } from '../comfy/comfy.module.js';
+import { ComfyTemplatesModule } from '../comfy-templates/comfy-templates.module.js';
+import { SweepSheets } from './sweep-sheets.service.js';
+import { SweepEntity } from './sweep.entity.js';
+import { SweepsController } from './sweeps.controller.js';
+import { SweepsRepository } from './sweeps.repository.js';
+import { SweepsService } from './sweeps.service.js';
+
+/**
+ * Parameter sweeps (POST/GET /api/comfy/sweeps): every cell planned through comfy-templates' run path and queued
+ * through comfy's ledger; the contact sheet reads finished cells' images through comfy's JobOutputs.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([SweepEntity]), ComfyModule, ComfyTemplatesModule],
+  controllers: [SweepsController],
+  providers: [SweepsService, SweepSheets, SweepsRepository],
+})
+export class SweepsModule {}
