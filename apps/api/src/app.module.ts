@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SweepsModule } from './sweeps/sweeps.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebAppModule } from './web/web-app.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         ComfyUploadsModule,
         SweepsModule,
         AuditModule,
+        MetricsModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),
       ],

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -11,6 +12,8 @@ import { RootLogger } from './http/logging.module.js';
 import { assignRequestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
 import { applyServerTimeouts } from './http/server-timeouts.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
 
 export type CreateAppOptions = AppModuleOptions;
@@ -46,6 +49,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
 
   app.use(assignRequestId);
   app.use(requestLog(app.get(RootLogger).pino));
+  app.use(httpMetrics(app.get(MetricsRegistry)));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -73,7 +77,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
   app.use(rejectDeepBodies);
   if (!isWebAppBuilt(config)) app.use(notBuiltHandler);
 
-  app.setGlobalPrefix('api');
+  // Scrapers look for /metrics at the root; every other route lives under /api.
+  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   setupOpenApi(app, config);
   return app;
 }

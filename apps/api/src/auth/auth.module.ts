@@ -12,6 +12,7 @@ import { JWT_SECRET, resolveJwtSecret } from './jwt-secret.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
+import { MachineTokens } from './machine-token.js';
 import { PasswordChangeGuard } from './password-change.guard.js';
 import { PasswordController } from './password.controller.js';
 import { PasswordService } from './password.service.js';
@@ -41,6 +42,7 @@ import { SessionsService } from './sessions.service.js';
     AuthService,
     PasswordService,
     JwtStrategy,
+    MachineTokens,
     // Order matters: CSRF before authentication before the pending password change before roles.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -6,6 +6,7 @@ import { IS_PUBLIC_KEY } from '../common/auth.decorators.js';
 import { extractAccessToken } from './access-token.js';
 import { AuthService, type AuthenticatedUser } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { MachineTokens } from './machine-token.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- how Express's Request is augmented
@@ -28,6 +29,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: JwtStrategy,
     private readonly auth: AuthService,
+    private readonly machines: MachineTokens,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -37,6 +39,7 @@ export class JwtAuthGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request>();
+    if (this.machines.admits(context, request)) return true;
     const token = extractAccessToken(request);
     const verified = token === null ? ({ refusal: 'missing' } as const) : this.tokens.verify(token);
     if ('refusal' in verified) {

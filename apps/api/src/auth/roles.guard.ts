@@ -16,7 +16,10 @@ export class RolesGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!required) return true;
-    const user = context.switchToHttp().getRequest<Request>().user as AuthUser | undefined;
+    const request = context.switchToHttp().getRequest<Request>();
+    // A machine token only ever opens the route that declared it (JwtAuthGuard checked that).
+    if (request.machine) return true;
+    const user = request.user as AuthUser | undefined;
     if (!user) throw new AppError('auth.unauthenticated', 'Sign in to use this endpoint');
     if (!roleAtLeast(user.role, required)) {
       throw new AppError('auth.forbidden', `This needs the ${required} role`);

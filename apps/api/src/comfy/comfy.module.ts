@@ -67,6 +67,9 @@ import { WatchdogService } from './watchdog.service.js';
     BackendDirectory,
     AdmissionRegistry,
     DispatchRegistry,
+    // Read by metrics/ at scrape time (backend health, open SSE streams).
+    WatchdogService,
+    StreamHub,
   ],
 })
 export class ComfyModule {}

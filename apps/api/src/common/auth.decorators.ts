@@ -18,3 +18,13 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
   const request = context.switchToHttp().getRequest<Request>();
   return request.user as AuthUser;
 });
+
+export const MACHINE_TOKEN_KEY = 'atelier:machineToken';
+/** The machines that may present a bearer token of their own from the configuration (no user, no session). */
+export type MachineTokenName = 'metrics';
+
+/**
+ * Also admits a machine (e.g. a Prometheus scraper) that sends `Authorization: Bearer <the configured token>`;
+ * everyone else still needs a session and the route's @Roles().
+ */
+export const MachineToken = (name: MachineTokenName) => SetMetadata(MACHINE_TOKEN_KEY, name);

@@ -103,6 +103,11 @@ export interface AppConfigValues {
     /** Least seconds between two object_info refreshes (?refresh=1) per user. */
     readonly objectInfoRefreshIntervalS: number;
   };
+  /** GET /metrics (Prometheus). */
+  readonly metrics: {
+    /** ATELIER_METRICS_TOKEN: a scraper's bearer token; null means admins' sessions only. */
+    readonly token: string | null;
+  };
   /** Managed mode (COMFY_MANAGED_*): Atelier runs ComfyUI itself. Null unless COMFY_MANAGED_COMMAND is set. */
   readonly comfyManaged: {
     /** Program and arguments, split like a shell would but never run by one. */
@@ -151,6 +156,7 @@ export class AppConfig implements AppConfigValues {
   declare readonly comfyUploads: AppConfigValues['comfyUploads'];
   declare readonly caps: AppConfigValues['caps'];
   declare readonly comfyManaged: AppConfigValues['comfyManaged'];
+  declare readonly metrics: AppConfigValues['metrics'];
   declare readonly runtime: AppConfigValues['runtime'];
 
   constructor(values: AppConfigValues) {

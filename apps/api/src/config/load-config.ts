@@ -250,6 +250,16 @@ export function loadConfig(env: Env): AppConfig {
       }),
     },
     comfyManaged: readComfyManaged(reader, rootDir, underRoot),
+    metrics: {
+      // Compared with a hash in constant time; short tokens are guessable, so at least 32 characters.
+      token:
+        reader.read(
+          'ATELIER_METRICS_TOKEN',
+          'at least 32 characters long',
+          (raw) => (raw.length >= 32 ? raw : undefined),
+          true,
+        ) ?? null,
+    },
     runtime: { defaults, env: envSettings },
   };
 

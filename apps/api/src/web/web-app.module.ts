@@ -7,6 +7,8 @@ import type { AppConfig } from '../config/app-config.js';
 
 /** Paths the web app never answers: the API's own 404 (JSON error body) applies there. */
 export const apiPathPattern = '/api/{*path}';
+/** The one API route outside /api (Prometheus scrapers expect it at the root). */
+export const metricsPath = '/metrics';
 
 export function isWebAppBuilt(config: AppConfig): boolean {
   return existsSync(join(config.web.distDir, 'index.html'));
@@ -14,7 +16,7 @@ export function isWebAppBuilt(config: AppConfig): boolean {
 
 /**
  * Serves the built web app (apps/web/dist) with an SPA fallback to index.html for every GET
- * outside /api. Decided at boot: build the web app before starting the server.
+ * outside /api and /metrics. Decided at boot: build the web app before starting the server.
  */
 @Module({})
 export class WebAppModule {
@@ -25,7 +27,7 @@ export class WebAppModule {
       imports: [
         ServeStaticModule.forRoot({
           rootPath: config.web.distDir,
-          exclude: [apiPathPattern],
+          exclude: [apiPathPattern, metricsPath],
           serveStaticOptions: { index: false, fallthrough: true, setHeaders: cacheHeaders },
         }),
       ],
@@ -49,12 +51,13 @@ The API documentation is at <a href="/api/docs">/api/docs</a>.</p>
 </body></html>
 `;
 
-/** Stands in for the web app when apps/web/dist is missing, for any GET outside /api. */
+/** Stands in for the web app when apps/web/dist is missing, for any GET outside /api (and /metrics). */
 export function notBuiltHandler(req: Request, res: Response, next: NextFunction): void {
   if (
     (req.method !== 'GET' && req.method !== 'HEAD') ||
     req.path === '/api' ||
-    req.path.startsWith('/api/')
+    req.path.startsWith('/api/') ||
+    req.path === metricsPath
   ) {
     next();
     return;

@@ -42,6 +42,8 @@ export interface RouteSpec {
 
 export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/health', access: 'public' },
+  // Outside /api, for Prometheus scrapers: the configured token (ATELIER_METRICS_TOKEN) or an admin session.
+  { method: 'get', path: '/metrics', access: 'admin' },
   { method: 'post', path: '/api/auth/login', access: 'public' },
   { method: 'post', path: '/api/auth/refresh', access: 'public' },
   { method: 'post', path: '/api/auth/logout', access: 'public' },

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { StreamHub } from '../comfy/stream-hub.js';
+import { BackendSource } from './backend-source.js';
+import { MetricsRegistry } from './metrics-registry.js';
+
+/**
+ * Gauges read at scrape time from what the watchdog and the stream hub already keep (no probe, no query):
+ * `atelier_backend_up{backend}`, `atelier_backend_latency_seconds{backend}` (the last health probe),
+ * `atelier_backend_queue_remaining{backend}` (ComfyUI's own count) and `atelier_sse_subscribers`.
+ */
+@Injectable()
+export class BackendMetrics {
+  constructor(metrics: MetricsRegistry, backends: BackendSource, hub: StreamHub) {
+    const registers = [metrics.registry];
+    new Gauge({
+      name: 'atelier_backend_up',
+      help: 'Whether a ComfyUI backend answered its last health probe (1) or not (0)',
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const backend of backends.samples()) this.set({ backend: backend.name }, backend.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'atelier_backend_latency_seconds',
+      help: "Duration of a ComfyUI backend's last health probe, seconds",
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { name, latencyMs } of backends.samples())
+          if (latencyMs !== null) this.set({ backend: name }, latencyMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'atelier_backend_queue_remaining',
+      help: 'Prompts a ComfyUI backend still has to run, as it reports them',
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { name, queueRemaining } of backends.samples())
+          if (queueRemaining !== null) this.set({ backend: name }, queueRemaining);
+      },
+    });
+    new Gauge({
+      name: 'atelier_sse_subscribers',
+      help: 'Open job event streams (Server-Sent Events)',
+      registers,
+      collect() {
+        this.set(hub.stats().subscribers);
+      },
+    });
+  }
+}
