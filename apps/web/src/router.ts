@@ -48,6 +48,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'Review', role: 'curator' },
       },
       {
+        path: 'queue',
+        name: 'queue',
+        component: () => import('./pages/QueuePage.vue'),
+        meta: { title: 'Queue' },
+      },
+      {
         path: 'trash',
         name: 'trash',
         component: () => import('./pages/TrashPage.vue'),
@@ -58,6 +64,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'admin',
         component: () => import('./pages/AdminPage.vue'),
         meta: { title: 'Administration', role: 'admin' },
+      },
+      {
+        path: 'admin/usage',
+        name: 'admin-usage',
+        component: () => import('./pages/UsagePage.vue'),
+        meta: { title: 'GPU usage', role: 'admin' },
       },
       {
         path: 'forbidden',

@@ -1,4 +1,5 @@
 import type {
+  ComfyCancelResponse,
   ComfyHealthResponse,
   ComfyHistoryResponse,
   ComfyImageRef,
@@ -96,7 +97,7 @@ export const comfyApi = {
   txt2img: (params: Txt2ImgParams, idempotencyKey: string) =>
     http.post<Txt2ImgResponse>('/comfy/txt2img', params, { headers: { 'idempotency-key': idempotencyKey } }),
   status: (promptId: string) => http.get<ComfyStatusResponse>(`/comfy/status/${id(promptId)}`),
-  cancel: (promptId: string) => http.post<unknown>(`/comfy/cancel/${id(promptId)}`),
+  cancel: (promptId: string) => http.post<ComfyCancelResponse>(`/comfy/cancel/${id(promptId)}`),
   history: (promptId: string) => http.get<ComfyHistoryResponse>(`/comfy/history/${id(promptId)}`),
   jobs: (q: JobListQuery = {}) =>
     http.get<JobListResponse>(`/comfy/jobs${query({ status: q.status, mine: q.mine, cursor: q.cursor })}`),

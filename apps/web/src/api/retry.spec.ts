@@ -18,6 +18,10 @@ describe('isRetryable', () => {
     for (const status of [400, 401, 403, 404, 409, 422, 500])
       expect(isRetryable(error(status)), String(status)).toBe(false);
     expect(isRetryable(error(503, 'comfy.disabled'))).toBe(false);
+    // The queue's caps answer 429 too, but a full queue or a spent quota does not clear in seconds.
+    expect(isRetryable(error(429, 'comfy.queue_full'))).toBe(false);
+    expect(isRetryable(error(429, 'comfy.quota_exceeded'))).toBe(false);
+    expect(isRetryable(error(429, 'rate_limited'))).toBe(true);
     expect(isRetryable(new Error('boom'))).toBe(false);
   });
 });

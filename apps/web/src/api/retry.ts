@@ -37,13 +37,17 @@ export interface RetryOptions {
 // Statuses that say "not now" rather than "not like this". 4xx validation errors never qualify.
 const retryableStatuses = new Set([0, 429, 502, 503, 504]);
 
+// Refusals that waiting a few seconds will not change: the switch is off, the user's queue is full
+// (their jobs take minutes to start), today's GPU quota is spent (it resets at midnight).
+const notRetryableCodes = new Set(['comfy.disabled', 'comfy.queue_full', 'comfy.quota_exceeded']);
+
 /**
  * True for failures that may succeed later: no connection, 429, and 502–504, except a 503 that
- * means the ComfyUI integration is switched off (waiting will not turn it on).
+ * means the ComfyUI integration is switched off and the 429s of the queue's caps.
  */
 export function isRetryable(error: unknown): error is ApiError {
   if (!(error instanceof ApiError)) return false;
-  if (error.code === 'comfy.disabled') return false;
+  if (notRetryableCodes.has(error.code)) return false;
   return retryableStatuses.has(error.status);
 }
 

@@ -10,12 +10,14 @@ import { computed, effectScope, onScopeDispose, ref, watch, type EffectScope } f
 import { comfyApi, newIdempotencyKey } from '../api/comfy';
 import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
+import { queueApi } from '../api/queue';
 import { useJobStream } from '../composables/useJobStream';
-import { imageKey, isTerminal, type LiveJob } from '../domain/job-state';
+import { imageKey, isTerminal, settleJob, type LiveJob } from '../domain/job-state';
 import { callComfy } from './comfy-call';
 import { useComfyHealthStore } from './comfy-health';
 import { describeError } from './errors';
 import { useGalleryStore } from './gallery';
+import { useWaitingJobs } from './jobs-waiting';
 import { useNotificationsStore } from './notifications';
 import { useSessionStore } from './session';
 import type { LoadStatus } from './users';
@@ -40,7 +42,8 @@ const toView = (summary: JobSummary): JobView => ({
 
 /**
  * The signed-in user's jobs, newest first. Loaded from the server, so the history survives reloads;
- * every job still queued or running is followed live (useJobStream), including right after a reload.
+ * every job queued or running on a GPU is followed live (useJobStream), including right after a reload.
+ * Jobs waiting in Atelier's queue are read from the list endpoint instead (jobs-waiting.ts).
  */
 export const useJobsStore = defineStore('jobs', () => {
   const session = useSessionStore();
@@ -99,6 +102,8 @@ export const useJobsStore = defineStore('jobs', () => {
           unfollow(promptId);
           job.isCancelling = false;
           notifyCompletion(job);
+          // The GPU seconds are in the summary, not on the stream.
+          void waitingJobs.refreshSummaries();
         },
       }),
     );
@@ -108,7 +113,33 @@ export const useJobsStore = defineStore('jobs', () => {
   function upsert(summary: JobSummary): void {
     const known = find(summary.prompt_id);
     if (!known) jobs.value.push(toView(summary));
-    else if (isTerminal(summary.status)) Object.assign(known, summary);
+    // Nothing streams about a waiting job: the list is the news.
+    else if (isTerminal(summary.status) || known.status === 'waiting') Object.assign(known, summary);
+  }
+
+  const waitingJobs = useWaitingJobs({
+    jobs,
+    add: (summary) => {
+      upsert(summary);
+      jobs.value.sort((a, b) => b.created_at.localeCompare(a.created_at));
+    },
+    follow: (promptId) => follow(promptId),
+  });
+
+  /** Follows the jobs on a GPU; polls for the waiting ones. */
+  function track(): void {
+    for (const job of activeJobs.value) if (job.status !== 'waiting') follow(job.prompt_id);
+    waitingJobs.schedule();
+  }
+
+  /** Reads my waiting jobs now (after a move, a pause, a new job); never rejects. */
+  async function refreshWaiting(): Promise<void> {
+    try {
+      await waitingJobs.refresh();
+    } catch {
+      // The poll tries again; positions shown stay the last known.
+    }
+    waitingJobs.schedule();
   }
 
   async function load(): Promise<void> {
@@ -120,7 +151,7 @@ export const useJobsStore = defineStore('jobs', () => {
       jobs.value.sort((a, b) => b.created_at.localeCompare(a.created_at));
       nextCursor.value = page.next_cursor;
       status.value = 'ready';
-      for (const job of activeJobs.value) follow(job.prompt_id);
+      track();
     } catch (e) {
       error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
       status.value = 'error';
@@ -134,6 +165,7 @@ export const useJobsStore = defineStore('jobs', () => {
       const page = await comfyApi.jobs({ mine: true, cursor: nextCursor.value });
       for (const summary of page.items) upsert(summary);
       nextCursor.value = page.next_cursor;
+      waitingJobs.schedule();
     } catch (e) {
       notifications.error({ title: 'Could not load older jobs', message: describeError(e) });
     } finally {
@@ -141,7 +173,10 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  /** Queues a txt2img job and starts following it. Rejects with the ApiError (a 400 carries the field errors). */
+  /**
+   * Queues a txt2img job and starts following it: by its stream once it is on a GPU, by the waiting list
+   * while it waits in Atelier's queue. Rejects with the ApiError (a 400 carries the field errors).
+   */
   async function start(params: Txt2ImgParams): Promise<Txt2ImgResponse> {
     // One key for every attempt: the server queues the job once.
     const key = newIdempotencyKey();
@@ -151,7 +186,8 @@ export const useJobsStore = defineStore('jobs', () => {
       ...toView({
         prompt_id: answer.prompt_id,
         kind: 'txt2img',
-        status: 'queued',
+        // Until the waiting list says otherwise: the answer does not say whether a GPU took it at once.
+        status: 'waiting',
         owner: { id: owner.id, username: owner.username },
         created_at: new Date().toISOString(),
         started_at: null,
@@ -166,8 +202,42 @@ export const useJobsStore = defineStore('jobs', () => {
       }),
       workflow: answer.workflow,
     });
-    follow(answer.prompt_id);
+    await refreshWaiting();
     return answer;
+  }
+
+  /** Queues a failed, lost or cancelled job again as a new job linked to it (POST /comfy/jobs/:id/retry). */
+  async function retry(promptId: string): Promise<string | null> {
+    const old = find(promptId);
+    try {
+      const answer = await callComfy('Could not retry the job', () => queueApi.retry(promptId));
+      if (!find(answer.prompt_id))
+        jobs.value.unshift({
+          ...toView({
+            kind: old?.kind ?? 'workflow',
+            owner: old?.owner ?? { id: session.user?.id ?? 0, username: session.user?.username ?? '' },
+            params: old?.params ?? null,
+            prompt_id: answer.prompt_id,
+            status: answer.status,
+            created_at: new Date().toISOString(),
+            started_at: null,
+            finished_at: null,
+            backend: null,
+            waiting_position: null,
+            gpu_seconds: null,
+            retry_of: answer.retry_of,
+            images: [],
+            error: null,
+          }),
+          workflow: old?.workflow ?? null,
+        });
+      if (answer.status === 'waiting') await refreshWaiting();
+      else follow(answer.prompt_id);
+      notifications.info({ title: 'Queued again', message: 'The retry runs as a new job.' });
+      return answer.prompt_id;
+    } catch {
+      return null;
+    }
   }
 
   async function cancel(promptId: string): Promise<void> {
@@ -175,7 +245,15 @@ export const useJobsStore = defineStore('jobs', () => {
     if (!job || isTerminal(job.status)) return;
     job.isCancelling = true;
     try {
-      await callComfy('Could not cancel the job', () => comfyApi.cancel(promptId));
+      const answer = await callComfy('Could not cancel the job', () => comfyApi.cancel(promptId));
+      // A waiting job ends at once and has no stream to say so.
+      if (job.status === 'waiting' && isTerminal(answer.status)) {
+        settleJob(job, answer.status);
+        job.waiting_position = null;
+        job.isCancelling = false;
+        notifyCompletion(job);
+        void refreshWaiting();
+      }
     } catch {
       job.isCancelling = false;
     }
@@ -217,12 +295,16 @@ export const useJobsStore = defineStore('jobs', () => {
 
   function reset(): void {
     unfollowAll();
+    waitingJobs.dispose();
     jobs.value = [];
     nextCursor.value = null;
     status.value = 'idle';
   }
 
-  onScopeDispose(unfollowAll);
+  onScopeDispose(() => {
+    unfollowAll();
+    waitingJobs.dispose();
+  });
 
   // Another user signing in on this tab must not see the previous one's jobs.
   watch(
@@ -243,6 +325,9 @@ export const useJobsStore = defineStore('jobs', () => {
     loadMore,
     start,
     cancel,
+    retry,
+    refreshWaiting,
+    touchOrder: waitingJobs.touchOrder,
     saveToGallery,
     keep,
     reset,

@@ -258,7 +258,8 @@ export function routeComfy(
     return reply(200, { prompt_id: `queued-${comfy.queued.length}`, client_id: 'c1' });
   }
   if (method === 'GET' && path === '/api/comfy/jobs') {
-    const mine = comfy.jobs.filter((j) => j.owner.id === user.id);
+    const status = url.searchParams.get('status');
+    const mine = comfy.jobs.filter((j) => j.owner.id === user.id && (!status || j.status === status));
     const start = Number(url.searchParams.get('cursor') ?? 0);
     const items = mine.slice(start, start + comfy.jobsPageSize);
     const next = start + comfy.jobsPageSize < mine.length ? String(start + comfy.jobsPageSize) : null;
