@@ -15,6 +15,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
+import { LimitsModule } from './limits/limits.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SweepsModule } from './sweeps/sweeps.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -48,6 +50,8 @@ export class AppModule {
         ManagedComfyModule,
         ComfyTemplatesModule,
         ComfyUploadsModule,
+        UsageModule,
+        LimitsModule,
         SweepsModule,
         AuditModule,
         MetricsModule,

@@ -19,10 +19,12 @@ export const auditActions = [
   'gallery.images_trashed',
   /** Taken back out of the trash; `details.ids` lists the images. */
   'gallery.images_restored',
+  /** A role's caps changed; `target.id` is the role, `details` has each changed cap as `{ from, to }`. */
+  'queue.limits_changed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
-export type AuditTargetType = 'settings' | 'user' | 'image';
+export type AuditTargetType = 'settings' | 'user' | 'image' | 'role';
 
 export interface AuditEntry {
   id: number;

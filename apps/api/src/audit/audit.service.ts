@@ -86,6 +86,14 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
         this.record(imagesEntry(actor, 'gallery.images_restored', ids)),
       ),
       this.bus.subscribe('gallery.images_reviewed', (review) => this.record(reviewed(review))),
+      this.bus.subscribe('queue.limits_changed', ({ actor, role, changes }) =>
+        this.record({
+          actor,
+          action: 'queue.limits_changed',
+          target: { type: 'role', id: role, label: role },
+          details: { ...changes },
+        }),
+      ),
     ];
   }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ComfyModule } from '../comfy/comfy.module.js';
 import { ComfyUploadsModule } from '../comfy-uploads/comfy-uploads.module.js';
 import { EventsModule } from '../events/events.module.js';
+import { LimitsModule } from '../limits/limits.module.js';
 import { ConvertService } from './convert.service.js';
 import { GraphPolicy } from './graph-policy.js';
 import { RunsController } from './runs.controller.js';
@@ -14,7 +15,7 @@ import { TemplatesController } from './templates.controller.js';
  * one run path behind POST /queue, /txt2img and /workflows/:name/run. Jobs go to the comfy module's ledger.
  */
 @Module({
-  imports: [ComfyModule, ComfyUploadsModule, EventsModule],
+  imports: [ComfyModule, ComfyUploadsModule, EventsModule, LimitsModule],
   controllers: [TemplatesController, RunsController],
   providers: [ConvertService, TemplateLibraryService, TemplateRuns, GraphPolicy],
   exports: [TemplateRuns],

@@ -15,6 +15,8 @@ import { unsafePathReason } from '../comfy/view-proxy.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { parseLoadImageValue, uploadNamePattern } from '../comfy-uploads/upload-views.js';
 import { UploadedInputImages } from '../comfy-uploads/uploaded-input-images.js';
+import { assertWithinRoleLimits } from '../limits/graph-limits.js';
+import { RoleLimitsService } from '../limits/role-limits.service.js';
 
 /** Where a graph came from: the caller's own (POST /queue), a workflow template, or the txt2img builder. */
 export type GraphSource = 'graph' | 'template' | 'txt2img';
@@ -103,7 +105,8 @@ function unsafeFileReason(
  * txt2img builder are the server's own graphs), the txt2img caps hold for every node, file inputs (`image`, `mask`,
  * `filename_prefix`) stay inside their folder (every spelling /view refuses), and an input naming one
  * of our uploads must name one the caller may use (an output or temp file: one of their images, see ImageAccess). Refusals are 400 `validation_failed` keyed
- * `<node id>.class_type` or `<node id>.inputs.<input>`.
+ * `<node id>.class_type` or `<node id>.inputs.<input>`. Then the caller's role limits (steps, pixels, batch size:
+ * 400 `comfy.limit_exceeded`, or 403 `comfy.not_allowed` where the role's limit is 0).
  */
 @Injectable()
 export class GraphPolicy {
@@ -111,6 +114,7 @@ export class GraphPolicy {
     private readonly runtime: RuntimeConfig,
     private readonly inputImages: UploadedInputImages,
     private readonly images: ImageAccess,
+    private readonly limits: RoleLimitsService,
   ) {}
 
   /** Checked before the graph is read at all. */
@@ -170,5 +174,7 @@ export class GraphPolicy {
     if (Object.keys(errors).length > 0) {
       throw new AppError('validation_failed', 'The graph breaks the rules of this server', errors);
     }
+    // Then what the caller's role may ask for (admin-editable caps; 400/403 naming the cap).
+    assertWithinRoleLimits(prompt, this.limits.forRole(user.role));
   }
 }

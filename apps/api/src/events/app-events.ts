@@ -89,11 +89,18 @@ export interface AppEventMap {
   'job.preview': JobEvent & { format: 'jpeg' | 'png'; mimeType: string; bytes: Uint8Array };
   /** How the job is followed changed: polling while ComfyUI's socket is down, or not at all while the integration is off. */
   'job.tracking': JobEvent & { via: 'socket' | 'polling' | 'stopped' };
-  'job.succeeded': JobEvent;
-  'job.failed': JobEvent;
-  'job.interrupted': JobEvent;
+  'job.succeeded': JobEvent & JobEnd;
+  'job.failed': JobEvent & JobEnd;
+  'job.interrupted': JobEvent & JobEnd;
   /** ComfyUI no longer knows the job (it restarted or dropped it). */
-  'job.lost': JobEvent;
+  'job.lost': JobEvent & JobEnd;
+
+  /** An admin changed a role's caps (only what moved is in `changes`); audited. */
+  'queue.limits_changed': {
+    actor: EventActor;
+    role: Role;
+    changes: Record<string, { from: number | null; to: number | null }>;
+  };
 }
 
 export type AppEventName = keyof AppEventMap;
@@ -103,6 +110,22 @@ export type JobEventName = Extract<AppEventName, `job.${string}`>;
 
 /** The events that end a job, whatever the outcome. */
 export const jobEndEvents = ['job.succeeded', 'job.failed', 'job.interrupted', 'job.lost'] as const;
+
+/**
+ * What an ended job cost, for accounting and metrics. The tracker sets every field; they are optional
+ * only so a job ended outside it (a test's event) still type-checks, and counts as never having run.
+ */
+export interface JobEnd {
+  /** The backend it ran on; null when it never left Atelier's queue. */
+  backendId?: number | null;
+  /** The owner's role when it was queued (null for jobs recorded before roles were kept). */
+  ownerRole?: Role | null;
+  /** ComfyUI's execution_start to its end (cached nodes cost nothing); 0 when it never ran; null when unknown. */
+  gpuSeconds?: number | null;
+}
+
+/** The payload of any end event. */
+export type JobEndEvent = AppEventMap[(typeof jobEndEvents)[number]];
 
 export interface RuntimeSettingsChange {
   previous: Readonly<RuntimeSettings>;

@@ -30,7 +30,7 @@ export function startHostileHarness(
   });
 }
 
-export type Method = 'get' | 'post' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Every route of the API, as the controllers declare them (route-list.api.spec keeps it complete). */
 export interface RouteSpec {
@@ -57,6 +57,11 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/admin/users/:id/password', access: 'admin' },
   { method: 'get', path: '/api/admin/comfy/managed', access: 'admin' },
   { method: 'get', path: '/api/admin/audit', access: 'admin' },
+  { method: 'get', path: '/api/admin/limits', access: 'admin' },
+  { method: 'get', path: '/api/admin/limits/:role', access: 'admin' },
+  { method: 'put', path: '/api/admin/limits/:role', access: 'admin' },
+  { method: 'get', path: '/api/admin/usage', access: 'admin' },
+  { method: 'get', path: '/api/me/usage', access: 'user' },
   { method: 'post', path: '/api/admin/comfy/managed/restart', access: 'admin' },
   { method: 'get', path: '/api/comfy/health', access: 'user' },
   { method: 'get', path: '/api/comfy/status/:promptId', access: 'user' },
@@ -105,8 +110,12 @@ export const routes: readonly RouteSpec[] = [
 export const writeRoutes = routes.filter((route) => route.method !== 'get');
 
 /** A concrete URL for a route: path parameters filled with harmless values of the right shape. */
-export function concrete(path: string, params: Partial<Record<'id' | 'promptId' | 'name', string>> = {}) {
+export function concrete(
+  path: string,
+  params: Partial<Record<'id' | 'promptId' | 'name' | 'role', string>> = {},
+) {
   return path
+    .replace(':role', params.role ?? 'user')
     .replace(':id', params.id ?? '999999')
     .replace(':promptId', params.promptId ?? 'no-such-prompt')
     .replace(':name', params.name ?? 'sample_basic_sdxl');

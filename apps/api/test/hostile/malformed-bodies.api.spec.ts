@@ -33,6 +33,7 @@ const bodyRoutes = new Set([
   '/api/admin/users',
   '/api/admin/users/:id',
   '/api/admin/users/:id/password',
+  '/api/admin/limits/:role',
   '/api/comfy/queue',
   '/api/comfy/txt2img',
   '/api/comfy/workflows/:name/run',

@@ -1,3 +1,8 @@
+import { csvLine } from '../../common/csv.js';
+
+// Shared with other CSV exports (usage); re-exported for this file's callers and tests.
+export { csvCell, csvLine } from '../../common/csv.js';
+
 /** One image's line in manifest.csv, as the export knows it before the copy is made. */
 export interface ManifestEntry {
   id: number;
@@ -26,21 +31,6 @@ const columns = [
   'checkpoint',
   'seed',
 ];
-
-/**
- * One CSV cell (RFC 4180): quoted when it holds a quote, comma or line break. Text that a spreadsheet
- * would run as a formula (= + - @, and tab or CR, which some strip first) gets a leading quote.
- */
-export function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvLine(cells: readonly (string | number | null)[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
-}
 
 /** The header line; a redacted export has no prompt column at all. */
 export function manifestHeader(redact: boolean): string {

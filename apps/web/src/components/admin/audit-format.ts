@@ -17,6 +17,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'gallery.images_rejected': 'Images rejected',
   'gallery.images_trashed': 'Images moved to the trash',
   'gallery.images_restored': 'Images restored from the trash',
+  'queue.limits_changed': 'Role caps changed',
 };
 
 /** The filter's choices; '' stands for every action (a select's value is a string). */
@@ -70,12 +71,15 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
     case 'gallery.images_trashed':
     case 'gallery.images_restored':
       return [`images ${show(details.ids)}`];
+    case 'queue.limits_changed':
+      return changes(details);
   }
 }
 
 /** "ada (#3)", "image #12 (1a2b3c…)", "settings". */
 export function describeAuditTarget({ target }: AuditEntry): string {
   if (target.type === 'settings') return 'Runtime settings';
+  if (target.type === 'role') return `caps of the ${target.label ?? target.id ?? '?'} role`;
   // Trash and restore name several images at once: "3 images", their ids in the details.
   if (target.type === 'image' && target.id === null) return target.label ?? 'images';
   const noun = target.type === 'user' ? 'user' : 'image';
