@@ -36,6 +36,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'Generate' },
       },
       {
+        path: 'sweeps/:id',
+        name: 'sweep',
+        component: () => import('./pages/SweepPage.vue'),
+        meta: { title: 'Sweep' },
+      },
+      {
         path: 'gallery',
         name: 'gallery',
         component: () => import('./pages/GalleryPage.vue'),

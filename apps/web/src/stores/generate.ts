@@ -154,6 +154,7 @@ export const useGenerateStore = defineStore('generate', () => {
     availableFeatures,
     activeQuality,
     chosenTemplate,
+    request,
     ignoredParams,
     submit,
     randomizeSeed,
