@@ -6,6 +6,7 @@ import { useSessionStore } from '../../stores/session';
 import { createFakeApi, type FakeApi } from '../../test/fake-api';
 import { job } from '../../test/fake-comfy';
 import { FakeEventSource } from '../../test/fake-event-source';
+import { installFakeQueue, waitingJob } from '../../test/fake-queue';
 import GenerateJobCard from './GenerateJobCard.vue';
 
 let api: FakeApi;
@@ -125,5 +126,57 @@ describe('GenerateJobCard', () => {
     await flushPromises();
     expect(wrapper.get('[role="alert"]').text()).toBe('CUDA out of memory (in KSampler)');
     expect(wrapper.find('[role="progressbar"]').exists()).toBe(false);
+  });
+
+  it('says a waiting job waits for a GPU, with its place, and opens no stream for it', async () => {
+    api.signedIn = { id: 2, username: 'cora', role: 'user' };
+    await useSessionStore().ensureLoaded();
+    api.comfy.jobs = [
+      waitingJob(job('w0', api.signedIn, 'waiting'), 1),
+      waitingJob(job('p1', api.signedIn, 'waiting'), 2),
+    ];
+    const store = useJobsStore();
+    await store.load();
+    const wrapper = mount(GenerateJobCard, {
+      props: { job: store.jobs.find((j) => j.prompt_id === 'p1')! },
+      global: { stubs: { RouterLink: RouterLinkStub } },
+    });
+    expect(wrapper.get('[data-testid="job-status"]').text()).toBe('Waiting');
+    expect(wrapper.text()).toContain('Waiting for a GPU — #2 in your queue');
+    expect(FakeEventSource.instances).toHaveLength(0);
+  });
+
+  it('names the backend and the GPU time of a finished job, and retries a failed one', async () => {
+    const queue = installFakeQueue(api);
+    api.signedIn = { id: 2, username: 'cora', role: 'user' };
+    await useSessionStore().ensureLoaded();
+    api.comfy.jobs = [
+      { ...job('done', api.signedIn, 'succeeded'), backend: { id: 2, name: 'gpu-b' }, gpu_seconds: 12.5 },
+      job('bad', api.signedIn, 'failed'),
+    ];
+    const store = useJobsStore();
+    await store.load();
+    const done = mount(GenerateJobCard, {
+      props: { job: store.jobs.find((j) => j.prompt_id === 'done')! },
+      global: { stubs: { RouterLink: RouterLinkStub } },
+    });
+    expect(done.text()).toContain('on gpu-b');
+    expect(done.text()).toContain('12.5 GPU-s');
+    expect(done.findAll('button').some((b) => b.text() === 'Retry')).toBe(false);
+
+    const bad = mount(GenerateJobCard, {
+      props: { job: store.jobs.find((j) => j.prompt_id === 'bad')! },
+      global: { stubs: { RouterLink: RouterLinkStub } },
+    });
+    await bad
+      .findAll('button')
+      .find((b) => b.text() === 'Retry')!
+      .trigger('click');
+    await flushPromises();
+    expect(queue.retried).toEqual(['bad']);
+    expect(store.jobs.find((j) => j.retry_of === 'bad')).toMatchObject({
+      status: 'waiting',
+      waiting_position: 1,
+    });
   });
 });
