@@ -1,9 +1,17 @@
 import { usageGroupings, type UsageGroupBy, type UsageQuery } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Validate, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import { isUtcDay } from './utc-day.js';
 
 /** A real UTC calendar day spelt `YYYY-MM-DD` (2026-02-30 is refused). */
+@ValidatorConstraint({ name: 'utcDay' })
 class UtcDay implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     return typeof value === 'string' && isUtcDay(value);
