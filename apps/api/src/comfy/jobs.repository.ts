@@ -25,7 +25,7 @@ export type NewJob = Pick<
 export type JobChanges = Partial<
   Pick<
     ComfyJobEntity,
-    'status' | 'queueNumber' | 'images' | 'error' | 'submittedAt' | 'startedAt' | 'finishedAt'
+    'status' | 'queueNumber' | 'images' | 'error' | 'submittedAt' | 'startedAt' | 'finishedAt' | 'gpuSeconds'
   >
 >;
 
