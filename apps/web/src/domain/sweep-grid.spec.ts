@@ -1,6 +1,14 @@
 import type { SweepCell, SweepResponse } from '@atelier/contract';
 import { describe, expect, it } from 'vitest';
-import { emptyAxis, moveInGrid, parseAxis, summarizeSweep, sweepPage, sweepProgress } from './sweep-grid';
+import {
+  cellProvenance,
+  emptyAxis,
+  moveInGrid,
+  parseAxis,
+  summarizeSweep,
+  sweepPage,
+  sweepProgress,
+} from './sweep-grid';
 
 describe('parseAxis', () => {
   it('reads lists, seed ranges, names and prompt replacements', () => {
@@ -130,5 +138,32 @@ describe('moveInGrid', () => {
     expect(moveInGrid({ x: 1, y: 1 }, 'Home', size)).toEqual({ x: 0, y: 1 });
     expect(moveInGrid({ x: 0, y: 0 }, 'End', size, true)).toEqual({ x: 2, y: 1 });
     expect(moveInGrid({ x: 0, y: 0 }, 'Enter', size)).toBeNull();
+  });
+});
+
+describe('cellProvenance', () => {
+  it("lists the cell's axis values first, then its job's other parameters, each once", () => {
+    const withParams = {
+      ...cell(1, 2, 0, 'succeeded'),
+      params: {
+        caption: 'a fox',
+        seed: 42,
+        steps: 4,
+        cfg: 5,
+        sampler: 'c',
+        loras: ['l.safetensors'],
+        lora_weights: [0.5],
+      },
+    };
+    expect(cellProvenance(sweep([withParams]), withParams)).toEqual([
+      { label: 'CFG', value: '5' },
+      { label: 'Sampler', value: 'c' },
+      { label: 'Prompt', value: 'a fox' },
+      { label: 'Seed', value: '42' },
+      { label: 'Steps', value: '4' },
+      { label: 'LoRAs', value: 'l.safetensors (0.5)' },
+      { label: 'Status', value: 'succeeded' },
+      { label: 'Prompt ID', value: 'p-1-2-0' },
+    ]);
   });
 });

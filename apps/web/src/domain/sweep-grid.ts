@@ -212,7 +212,9 @@ export function cellProvenance(sweep: SweepResponse, cell: SweepCell): { label: 
   const p = cell.params ?? {};
   const values =
     typeof p.values === 'object' && p.values !== null ? (p.values as Record<string, unknown>) : p;
+  // What an axis set is listed once, first.
   const show = (label: string, value: unknown) => {
+    if (rows.some((row) => row.label === label)) return;
     if (typeof value === 'string' ? value.trim() : typeof value === 'number')
       rows.push({ label, value: String(value) });
   };
