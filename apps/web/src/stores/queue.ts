@@ -9,6 +9,7 @@ import { useJobsStore, type JobView } from './jobs';
 import { useNotificationsStore } from './notifications';
 import type { LoadStatus } from './users';
 
+const maxRetryable = 10;
 const retryableStatuses: readonly JobView['status'][] = ['failed', 'lost', 'interrupted'];
 const byPosition = (a: JobView, b: JobView) =>
   (a.waiting_position ?? Number.MAX_SAFE_INTEGER) - (b.waiting_position ?? Number.MAX_SAFE_INTEGER);
@@ -32,7 +33,10 @@ export const useQueueStore = defineStore('queue', () => {
   const running = computed(() =>
     jobsStore.jobs.filter((job) => job.status === 'queued' || job.status === 'running'),
   );
-  const retryable = computed(() => jobsStore.jobs.filter((job) => retryableStatuses.includes(job.status)));
+  /** The latest jobs that ended without a result (newest first), each with Retry. */
+  const retryable = computed(() =>
+    jobsStore.jobs.filter((job) => retryableStatuses.includes(job.status)).slice(0, maxRetryable),
+  );
 
   async function load(): Promise<void> {
     status.value = 'loading';
@@ -40,6 +44,8 @@ export const useQueueStore = defineStore('queue', () => {
     try {
       const [answer] = await Promise.all([queueApi.state(), jobsStore.load()]);
       state.value = answer;
+      // Waiting jobs queued elsewhere (another tab, a sweep) may be older than the first page of history.
+      await jobsStore.refreshWaiting();
       status.value = 'ready';
     } catch (e) {
       error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
