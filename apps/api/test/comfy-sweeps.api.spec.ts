@@ -5,6 +5,7 @@ import type {
   SweepRequest,
   SweepResponse,
 } from '@atelier/contract';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/common/app-error.js';
@@ -12,12 +13,14 @@ import { AdmissionRegistry } from '../src/comfy/queue-admission.js';
 import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
+const repoConfig = fileURLToPath(new URL('../../../config', import.meta.url));
 let harness: ComfyHarness;
 let app: TestApp;
 let user: TestSession;
 
 beforeEach(async () => {
-  harness = await startComfyHarness({ sim: { stepMs: 2 } });
+  // The shipped library, for the template sweep.
+  harness = await startComfyHarness({ sim: { stepMs: 2 }, env: { ATELIER_CONFIG_DIR: repoConfig } });
   app = harness.app;
   user = await app.login('user');
 });
@@ -97,6 +100,40 @@ describe('POST /api/comfy/sweeps', () => {
         sampler: samplers[cell.y],
       });
     }
+  });
+
+  it("sweeps a workflow template's parameters, prompt search/replace included", async () => {
+    const created = (
+      await createSweep({
+        base: {
+          kind: 'template',
+          name: 'basic_txt2img',
+          params: { prompt: 'a cat on a roof', width: 64, height: 64 },
+        },
+        axes: [
+          { param: 'steps', values: [1, 2] },
+          { param: 'prompt', search: 'cat', values: ['dog', 'owl'] },
+        ],
+      }).expect(201)
+    ).body as SweepCreateResponse;
+    const done = await waitFor(() => getSweep(created.sweep_id), isDone);
+    expect(done.axes[1]).toMatchObject({ title: 'Prompt "cat"', labels: ['dog', 'owl'] });
+    for (const cell of done.cells) {
+      expect(cell.params, `${cell.x},${cell.y}`).toMatchObject({
+        template: 'basic_txt2img',
+        values: { steps: [1, 2][cell.x], prompt: `a ${['dog', 'owl'][cell.y]} on a roof` },
+      });
+    }
+    const unknown = await createSweep({
+      base: { kind: 'template', name: 'no_such_workflow', params: {} },
+      axes: [{ param: 'steps', values: [1] }],
+    }).expect(400);
+    expect(Object.keys((unknown.body as { details: object }).details)).toContain('base.name');
+    const lora = await createSweep({
+      base: { kind: 'template', name: 'basic_txt2img', params: { prompt: 'x' } },
+      axes: [{ param: 'lora_weight', lora: 'a.safetensors', values: [1] }],
+    }).expect(400);
+    expect(Object.keys((lora.body as { details: object }).details)).toContain('axes.0.param');
   });
 
   it('refuses more than 256 jobs and bad axes with 400 naming them, queueing nothing', async () => {
