@@ -170,6 +170,41 @@ describe('value limits per role, at every entry point', () => {
   });
 });
 
+describe('caps on a sweep (asked once for all its jobs, every cell through the GraphPolicy)', () => {
+  const sweep = (steps: number[]) =>
+    app.request
+      .post('/api/comfy/sweeps')
+      .set(user.bearer)
+      .send({
+        base: { kind: 'txt2img', params: { caption: 'a red fox', width: 64, height: 64, steps: 2 } },
+        axes: [{ param: 'steps', values: steps }],
+      });
+
+  const jobCount = async () =>
+    (
+      (await app.request.get('/api/comfy/jobs').query({ mine: '1', limit: 100 }).set(user.bearer).expect(200))
+        .body as { items: unknown[] }
+    ).items.length;
+
+  it('refuses the whole sweep naming the cap: waiting jobs, the daily quota, a cell over max_steps', async () => {
+    const before = await jobCount();
+    await setLimits('user', { max_waiting: 2 }).expect(200);
+    expectCap(await sweep([2, 3, 4]), 429, 'comfy.queue_full', { cap: 'max_waiting', limit: 2, value: 3 });
+
+    await setLimits('user', { max_waiting: null, gpu_seconds_per_day: 0 }).expect(200);
+    const spent = await sweep([2, 3]);
+    expectCap(spent, 429, 'comfy.quota_exceeded', { cap: 'gpu_seconds_per_day', limit: 0 });
+    expect(Number(spent.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    await setLimits('user', { gpu_seconds_per_day: null, max_steps: 10 }).expect(200);
+    expectCap(await sweep([2, 20]), 400, 'comfy.limit_exceeded', { cap: 'max_steps', limit: 10, value: 20 });
+
+    expect(await jobCount()).toBe(before);
+    expect((await sweep([2, 10])).status).toBe(201);
+    expect(await jobCount()).toBe(before + 2);
+  });
+});
+
 describe('GET/PUT /api/admin/limits/:role', () => {
   it('starts unlimited, takes the fields given, says who changed them, and null makes a cap unlimited again', async () => {
     const fresh = await app.request.get('/api/admin/limits/curator').set(admin.bearer).expect(200);
