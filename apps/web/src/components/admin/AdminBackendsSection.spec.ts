@@ -24,7 +24,8 @@ async function mountSection() {
     global: { stubs: { RouterLink: RouterLinkStub } },
   });
   await flushPromises();
-  const button = (name: string) => wrapper.findAll('button').find((b) => b.text() === name);
+  const button = (name: string) =>
+    wrapper.findAll('button').find((b) => (b.attributes('aria-label') ?? b.text()) === name);
   return { wrapper, button };
 }
 

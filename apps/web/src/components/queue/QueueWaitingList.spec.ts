@@ -56,7 +56,8 @@ describe('QueueWaitingList', () => {
 
   it('has buttons for every move, disabled where a job cannot go', async () => {
     const wrapper = mountList();
-    const button = (name: string) => wrapper.findAll('button').find((b) => b.text() === name)!;
+    const button = (name: string) =>
+      wrapper.findAll('button').find((b) => (b.attributes('aria-label') ?? b.text()) === name)!;
     expect(button('To top: ant').attributes('disabled')).toBeDefined();
     expect(button('Down: dog').attributes('disabled')).toBeDefined();
     await button('To top: dog').trigger('click');
