@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { RuntimeConfigModule } from './config/runtime-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DispatchModule } from './dispatch/dispatch.module.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         ComfyModule,
         ManagedComfyModule,
         ComfyTemplatesModule,
+        DispatchModule,
         ComfyUploadsModule,
         UsageModule,
         LimitsModule,

@@ -242,33 +242,41 @@ describe('POST /api/comfy/queue', () => {
     await queue(user, body, 'bad key with spaces').expect(400);
   });
 
-  it('answers 502 while ComfyUI is down and queues once when the same request is retried', async () => {
+  it('keeps a job waiting while ComfyUI is down, posts it once it is back, and replays it for the same key', async () => {
     await harness.sim.goDown();
     const body = { workflow: quickWorkflow() };
-    const failed = await queue(user, body, 'after-outage').expect(502);
-    expect(failed.body).toMatchObject({ code: 'comfy.unreachable' });
-    expect(JSON.stringify(failed.body)).not.toContain(harness.sim.url);
-    const [recorded] = (await jobs(user)).items;
-    expect(recorded).toMatchObject({ status: 'failed', error: { code: 'comfy.unreachable' } });
+    // Atelier holds the queue: an unreachable backend is no reason to refuse the job.
+    const accepted = await queue(user, body, 'after-outage').expect(201);
+    const promptId = (accepted.body as ComfyQueueResponse).prompt_id;
+    expect(JSON.stringify(accepted.body)).not.toContain(harness.sim.url);
+    expect(await status(user, promptId)).toMatchObject({ status: 'waiting', waiting_position: 1 });
+    const again = await queue(user, body, 'after-outage').expect(201);
+    expect((again.body as ComfyQueueResponse).prompt_id).toBe(promptId);
 
     await harness.sim.comeBack();
-    const retried = await queue(user, body, 'after-outage').expect(201);
-    expect((retried.body as ComfyQueueResponse).prompt_id).toBe(recorded?.prompt_id);
     await waitFor(
-      () => status(user, recorded?.prompt_id ?? ''),
+      () => status(user, promptId),
       (s) => s.status === 'succeeded',
+      { timeoutMs: 20_000 },
     );
-    expect((await jobs(user)).items).toHaveLength(1);
+    const items = (await jobs(user)).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      prompt_id: promptId,
+      backend: { id: expect.any(Number) },
+      waiting_position: null,
+    });
   });
 });
 
 describe('GET /api/comfy/status/:promptId', () => {
-  it('reports queue position while waiting and progress while running', async () => {
+  it('reports the place in Atelier’s queue, then in ComfyUI’s, and progress while running', async () => {
     const running = await queueOk(user, samplerWorkflow(60));
     const first = await queueOk(user, quickWorkflow());
     const second = await queueOk(user, quickWorkflow());
-    expect(await status(user, second)).toMatchObject({ status: 'queued', queue_position: 1 });
+    // One running and one prefetched in ComfyUI (comfy_prefetch = 1); the rest waits in Atelier.
     expect(await status(user, first)).toMatchObject({ status: 'queued', queue_position: 0 });
+    expect(await status(user, second)).toMatchObject({ status: 'waiting', waiting_position: 1 });
 
     const progressing = await waitFor(
       () => status(user, running),

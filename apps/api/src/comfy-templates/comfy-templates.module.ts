@@ -18,6 +18,6 @@ import { TemplatesController } from './templates.controller.js';
   imports: [ComfyModule, ComfyUploadsModule, EventsModule, LimitsModule],
   controllers: [TemplatesController, RunsController],
   providers: [ConvertService, TemplateLibraryService, TemplateRuns, GraphPolicy],
-  exports: [TemplateRuns],
+  exports: [TemplateRuns, GraphPolicy],
 })
 export class ComfyTemplatesModule {}

@@ -11,6 +11,7 @@ import { ComfyService } from './comfy.service.js';
 import { ImageAccess } from './image-access.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { JobLedgerService } from './job-ledger.service.js';
+import { JobPoster } from './job-poster.js';
 import { JobOutputs } from './job-outputs.js';
 import { JobPreviews } from './job-previews.js';
 import { JobStreams } from './job-stream.js';
@@ -18,6 +19,7 @@ import { JobTracker } from './job-tracker.js';
 import { ComfyJobEntity } from './job.entity.js';
 import { JobsRepository } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
+import { WaitingJobsRepository } from './waiting-jobs.repository.js';
 import { ObjectInfoCache } from './object-info.cache.js';
 import { AdmissionRegistry } from './queue-admission.js';
 import { DispatchRegistry } from './queue-dispatch.js';
@@ -54,6 +56,8 @@ import { WatchdogService } from './watchdog.service.js';
     ComfyEnabledGuard,
     AdmissionRegistry,
     DispatchRegistry,
+    WaitingJobsRepository,
+    JobPoster,
     // The pool replaces this binding with its multi-backend directory.
     { provide: BackendDirectory, useClass: SingleBackendDirectory },
   ],
@@ -67,6 +71,10 @@ import { WatchdogService } from './watchdog.service.js';
     BackendDirectory,
     AdmissionRegistry,
     DispatchRegistry,
+    WaitingJobsRepository,
+    JobPoster,
+    JobsRepository,
+    JobsService,
     // Read by metrics/ at scrape time (backend health, open SSE streams).
     WatchdogService,
     StreamHub,

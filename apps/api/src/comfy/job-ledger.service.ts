@@ -1,6 +1,7 @@
-import { ComfyValidationError, findInQueue, type ComfyPrompt } from '@atelier/comfy-client';
+import { findInQueue } from '@atelier/comfy-client';
 import type { AuthUser } from '@atelier/contract';
-import { Injectable, Logger } from '@nestjs/common';
+import type { ApiPrompt } from '@atelier/workflow';
+import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
@@ -11,6 +12,9 @@ import type { ComfyJobEntity, JobKind } from './job.entity.js';
 import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
+import { AdmissionRegistry } from './queue-admission.js';
+import { DispatchRegistry } from './queue-dispatch.js';
+import { WaitingJobsRepository, type NewWaitingJob } from './waiting-jobs.repository.js';
 
 export interface SubmitRequest {
   owner: AuthUser;
@@ -30,28 +34,39 @@ export interface SubmitRequest {
 /** Codes of a submission that never reached ComfyUI for sure: a retry with the same key may post again. */
 const submissionFailureCodes = new Set(['comfy.unreachable', 'comfy.timeout', 'comfy.upstream_error']);
 
+/** How a re-run of an ended job is queued (POST /jobs/:id/retry, or a lost job retried automatically). */
+export interface RetryOptions {
+  /** The one asking (a user's retry is checked against their caps); null for Atelier's own retry of a lost job. */
+  owner: AuthUser | null;
+  at: 'head' | 'tail';
+  /** Prefer another backend than this one (the one that lost the job). */
+  avoidBackendId: number | null;
+}
+
 /**
- * Writes every job to the ledger before it is posted to ComfyUI, with our own prompt id (uuid v4)
- * and the backend's client id, then hands it to the tracker to follow and publishes `job.queued`.
+ * Writes every job to the ledger as `waiting`, at the end of its owner's queue in Atelier, with our
+ * own prompt id (uuid v4): the public id for good. The dispatcher posts it to a backend when one has
+ * room; when one has room at once, it does so inside the request and the caller gets ComfyUI's answer:
  *
  * - ComfyUI rejects the graph (400): the row is deleted — a rejected graph never was a job — and the
  *   caller gets `comfy.invalid_workflow` with ComfyUI's per-node errors.
- * - ComfyUI unreachable, timing out or failing: the row is marked `failed` with that code and the
- *   caller gets 502/504. The same request retried with its Idempotency-Key first looks the prompt up
- *   in ComfyUI (the POST may have landed) and only posts again if it is not there.
+ * - ComfyUI cannot be reached: the job stays `waiting` (201) and is posted once a backend answers.
+ * - No configured backend has what the graph needs: 422 `comfy.no_backend`, nothing recorded.
+ * - The owner's caps (QueueAdmission) refuse it: their 429, nothing recorded.
  * - Idempotency-Key (per user, unique in the ledger): a retried request returns the same job;
  *   the same key with another body is 409 `conflict`.
  */
 @Injectable()
 export class JobLedgerService {
-  private readonly logger = new Logger(JobLedgerService.name);
-
   constructor(
     private readonly comfy: ComfyService,
     private readonly jobs: JobsRepository,
+    private readonly waiting: WaitingJobsRepository,
     private readonly tracker: JobTracker,
     private readonly bus: EventBus,
     private readonly backends: BackendDirectory,
+    private readonly admission: AdmissionRegistry,
+    private readonly dispatch: DispatchRegistry,
   ) {}
 
   async submit(request: SubmitRequest): Promise<ComfyJobEntity> {
@@ -62,26 +77,106 @@ export class JobLedgerService {
       const existing = await this.jobs.findByIdempotencyKey(owner.id, idempotencyKey);
       if (existing) return this.replay(wiring, existing, requestHash);
     }
-    const job = await this.jobs.insert({
-      promptId: randomUUID(),
-      ownerId: owner.id,
-      kind: request.kind,
-      comfyClientId: this.comfy.clientId,
-      callerClientId: request.callerClientId,
-      idempotencyKey,
-      requestHash,
-      workflow: request.workflow,
-      params: request.params,
-      templateId: request.templateId,
-      templateVersion: request.templateVersion,
-    });
+    this.assertSomeBackendCanRun(request.workflow);
+    await this.admission.current().assertMayEnqueue(owner, 1);
+    const job = await this.waiting.insert(this.newJob(request, requestHash));
     if (!job) {
       // A concurrent request with the same key was recorded first.
       const winner = idempotencyKey ? await this.jobs.findByIdempotencyKey(owner.id, idempotencyKey) : null;
       if (!winner) throw new Error('The job could not be recorded');
       return this.replay(wiring, winner, requestHash);
     }
-    await this.post(wiring, job);
+    return this.offer(job, true);
+  }
+
+  /**
+   * Several jobs of one owner (a sweep's cells), counted against the caps at once and queued in one
+   * transaction, in order; each is then dispatched like any other (a refusal by ComfyUI fails that job).
+   */
+  async submitMany(
+    owner: AuthUser,
+    requests: readonly Omit<SubmitRequest, 'owner'>[],
+  ): Promise<ComfyJobEntity[]> {
+    this.comfy.require();
+    for (const request of requests) this.assertSomeBackendCanRun(request.workflow);
+    await this.admission.current().assertMayEnqueue(owner, requests.length);
+    const jobs = await this.waiting.insertMany(
+      requests.map((request) => this.newJob({ ...request, owner }, hashRequest(request.request))),
+    );
+    for (const job of jobs) await this.offer(job, false);
+    return jobs;
+  }
+
+  /**
+   * Queues an ended job's graph again as a new job linked to it (`retry_of`), `attempt` one more. The
+   * caller checks who may and whether the graph still passes the policy.
+   */
+  async requeue(previous: ComfyJobEntity, options: RetryOptions): Promise<ComfyJobEntity> {
+    this.comfy.require();
+    this.assertSomeBackendCanRun(previous.workflow);
+    if (options.owner) await this.admission.current().assertMayEnqueue(options.owner, 1);
+    const job = await this.waiting.insert(
+      {
+        promptId: randomUUID(),
+        ownerId: previous.ownerId,
+        ownerRole: previous.ownerRole,
+        kind: previous.kind,
+        comfyClientId: this.comfy.clientId,
+        callerClientId: previous.callerClientId,
+        idempotencyKey: null,
+        requestHash: previous.requestHash,
+        workflow: previous.workflow,
+        params: previous.params,
+        templateId: previous.templateId,
+        templateVersion: previous.templateVersion,
+        retryOf: previous.promptId,
+        attempt: previous.attempt + 1,
+        avoidBackendId: options.avoidBackendId,
+      },
+      options.at,
+    );
+    if (!job) throw new Error('The retry could not be recorded');
+    return this.offer(job, false);
+  }
+
+  private newJob(request: SubmitRequest, requestHash: string): NewWaitingJob {
+    return {
+      promptId: randomUUID(),
+      ownerId: request.owner.id,
+      ownerRole: request.owner.role,
+      kind: request.kind,
+      comfyClientId: this.comfy.clientId,
+      callerClientId: request.callerClientId,
+      idempotencyKey: request.idempotencyKey,
+      requestHash,
+      workflow: request.workflow,
+      params: request.params,
+      templateId: request.templateId,
+      templateVersion: request.templateVersion,
+    };
+  }
+
+  /** 422 `comfy.no_backend` when no configured backend has every class and model the graph needs. */
+  private assertSomeBackendCanRun(workflow: Record<string, unknown>): void {
+    const backends = this.backends.list();
+    if (backends.length === 0) return; // Unwired: the job waits for one.
+    const missing: Record<string, string[]> = {};
+    for (const backend of backends) {
+      const lacks = backend.missing(workflow as ApiPrompt);
+      if (lacks.length === 0) return;
+      missing[backend.name] = lacks;
+    }
+    throw new AppError('comfy.no_backend', 'No ComfyUI server can run this graph', { backends: missing });
+  }
+
+  /** Tells everyone a job waits, and hands it to the dispatcher; an inline post's outcome is the request's. */
+  private async offer(job: ComfyJobEntity, inline: boolean): Promise<ComfyJobEntity> {
+    const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
+    void this.bus.publish('job.waiting', event);
+    const posting = this.dispatch.current()?.offer(job) ?? null;
+    if (!posting || !inline) return job;
+    const result = await posting;
+    if (result.outcome === 'rejected') throw result.error;
     return job;
   }
 
@@ -99,21 +194,27 @@ export class JobLedgerService {
     if (job.status !== 'failed' || job.submittedAt !== null || !code || !submissionFailureCodes.has(code)) {
       return job;
     }
-    // The earlier POST failed in transit; it may still have reached ComfyUI.
+    // A job recorded before Atelier held the queue failed in transit; the POST may still have reached ComfyUI.
     if (await this.isKnownToComfy(wiring, job.promptId)) {
-      await this.revive(job, { submittedAt: new Date() });
-      this.accepted(job);
+      this.tracker.forget(job.promptId);
+      Object.assign(job, { status: 'queued', error: null, finishedAt: null, submittedAt: new Date() });
+      await this.jobs.update(job.promptId, {
+        status: 'queued',
+        error: null,
+        finishedAt: null,
+        submittedAt: job.submittedAt,
+      });
+      this.tracker.track(job);
+      const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
+      const backendId = job.backendId ?? this.backends.defaultId();
+      void this.bus.publish('job.queued', { ...event, workflow: job.workflow, backendId });
       return job;
     }
-    await this.revive(job, {});
-    await this.post(wiring, job);
-    return job;
-  }
-
-  private async revive(job: ComfyJobEntity, extra: { submittedAt?: Date }): Promise<void> {
+    // Not there: it waits again like a new job.
     this.tracker.forget(job.promptId);
-    Object.assign(job, { status: 'queued', error: null, finishedAt: null, ...extra });
-    await this.jobs.update(job.promptId, { status: 'queued', error: null, finishedAt: null, ...extra });
+    Object.assign(job, { status: 'waiting', error: null, finishedAt: null, backendId: null });
+    await this.jobs.update(job.promptId, { status: 'waiting', error: null, finishedAt: null });
+    return this.offer(job, true);
   }
 
   private async isKnownToComfy(wiring: ComfyWiring, promptId: string): Promise<boolean> {
@@ -125,65 +226,6 @@ export class JobLedgerService {
       throw toComfyAppError(error);
     }
   }
-
-  private async post(wiring: ComfyWiring, job: ComfyJobEntity): Promise<void> {
-    try {
-      // The client's queuePrompt is itself idempotent across transport retries (it looks our id up first).
-      const queued = await wiring.client.queuePrompt(job.workflow as ComfyPrompt, { promptId: job.promptId });
-      if (queued.promptId !== job.promptId) {
-        // ComfyUI before early 2025 ignores a client-chosen prompt_id; tracking ours would find the
-        // job in neither queue nor history and call it lost.
-        await this.jobs.adoptPromptId(job.promptId, queued.promptId);
-        job.promptId = queued.promptId;
-      }
-      job.queueNumber = queued.number;
-      job.submittedAt = new Date();
-      await this.jobs.update(job.promptId, { queueNumber: job.queueNumber, submittedAt: job.submittedAt });
-      this.accepted(job);
-    } catch (error) {
-      if (error instanceof ComfyValidationError) {
-        await this.jobs.delete(job.promptId);
-        throw new AppError('comfy.invalid_workflow', `ComfyUI rejected the workflow: ${error.errorMessage}`, {
-          error: { type: error.errorType, message: error.errorMessage, details: error.details },
-          node_errors: nodeErrorsOf(error),
-        });
-      }
-      const mapped = toComfyAppError(error);
-      const code = mapped instanceof AppError ? mapped.code : 'internal';
-      if (code === 'internal')
-        this.logger.error({ err: error, promptId: job.promptId }, 'Queueing a job failed');
-      const jobError = { code, message: 'The job could not be handed to ComfyUI' };
-      Object.assign(job, { status: 'failed', error: jobError, finishedAt: new Date() });
-      await this.jobs.update(job.promptId, { status: 'failed', error: jobError, finishedAt: job.finishedAt });
-      throw mapped;
-    }
-  }
-
-  /** ComfyUI has the job: follow it, and tell whoever cares (e.g. uploads linking their files). */
-  private accepted(job: ComfyJobEntity): void {
-    this.tracker.track(job);
-    const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
-    const backendId = job.backendId ?? this.backends.defaultId();
-    void this.bus.publish('job.queued', { ...event, workflow: job.workflow, backendId });
-  }
-}
-
-/** ComfyUI's node_errors without `extra_info` (it can carry Python tracebacks). */
-function nodeErrorsOf(error: ComfyValidationError): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const node of error.nodeErrors) {
-    out[node.nodeId] = {
-      class_type: node.classType,
-      dependent_outputs: node.dependentOutputs,
-      errors: node.errors.map((e) => ({
-        type: e.type,
-        message: e.message,
-        details: e.details,
-        input_name: e.inputName,
-      })),
-    };
-  }
-  return out;
 }
 
 /** A stable hash of a JSON value (object keys sorted). */

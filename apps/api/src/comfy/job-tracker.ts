@@ -38,6 +38,11 @@ class TrackedJob {
   get isTerminal(): boolean {
     return terminalJobStatuses.includes(this.snapshot.status);
   }
+
+  /** Still in Atelier's own queue: no backend holds it, there is nothing upstream to follow yet. */
+  get isWaiting(): boolean {
+    return this.snapshot.status === 'waiting';
+  }
 }
 
 /**
@@ -69,6 +74,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
       }),
       this.bus.subscribe('comfy.connection', ({ state }) => {
         for (const job of this.jobs.values()) {
+          if (job.isWaiting) continue;
           if (state === 'open') this.followVia(job, 'socket');
           else if (job.upstream) this.followVia(job, 'polling');
         }
@@ -89,6 +95,9 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   /** Starts following a job (just queued, found active in the ledger, or asked for by a subscriber). */
   track(row: ComfyJobEntity): void {
     const job = this.jobFor(row);
+    if (row.status === 'waiting') return;
+    // Known here while it waited (a stream opened then): it has been posted since.
+    if (job.isWaiting) job.snapshot = { ...job.snapshot, status: row.status };
     if (!job.isTerminal) this.startUpstream(job, false);
   }
 
@@ -294,7 +303,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   private rewired(): void {
     const current = this.comfy.current();
     for (const job of this.jobs.values()) {
-      if (job.isTerminal) continue;
+      if (job.isTerminal || job.isWaiting) continue;
       if (current) {
         // A new socket: the job is heard again once it opens (startUpstream says so if it is not open yet).
         this.followVia(job, 'socket');

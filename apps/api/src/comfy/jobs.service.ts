@@ -20,6 +20,8 @@ import type { ComfyJobEntity } from './job.entity.js';
 import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger, toJobSummary, toStatusResponse, type JobSnapshot } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
+import { DispatchRegistry } from './queue-dispatch.js';
+import { WaitingJobsRepository } from './waiting-jobs.repository.js';
 
 /** Fields of ComfyUI's history messages that are tensor dumps or tracebacks, not for browsers. */
 const droppedMessageFields = new Set(['traceback', 'current_inputs', 'current_outputs']);
@@ -40,6 +42,8 @@ export class JobsService {
     private readonly jobs: JobsRepository,
     private readonly tracker: JobTracker,
     private readonly backends: BackendDirectory,
+    private readonly waiting: WaitingJobsRepository,
+    private readonly dispatch: DispatchRegistry,
   ) {}
 
   async findVisible(user: AuthUser, promptId: string): Promise<ComfyJobEntity> {
@@ -54,10 +58,16 @@ export class JobsService {
     const job = await this.findVisible(user, promptId);
     let snapshot = this.current(job);
     if (snapshot.status === 'queued') {
-      const position = await this.queuePosition(promptId);
+      const position = await this.queuePosition(job);
       if (position !== null) snapshot = { ...snapshot, queuePosition: position };
     }
-    return toStatusResponse(promptId, snapshot);
+    const body = toStatusResponse(promptId, snapshot);
+    if (snapshot.status === 'waiting') {
+      const order = await this.waiting.ownerOrder(job.ownerId);
+      const index = order.findIndex((entry) => entry.promptId === promptId);
+      if (index >= 0) body.waiting_position = index + 1;
+    }
+    return body;
   }
 
   async history(user: AuthUser, promptId: string): Promise<ComfyHistoryResponse> {
@@ -82,10 +92,12 @@ export class JobsService {
   async list(user: AuthUser, query: JobsQueryDto): Promise<JobListResponse> {
     const mineOnly = !roleAtLeast(user.role, 'curator') || isTrueWord(query.mine);
     const limit = query.limit ?? 20;
+    // Waiting jobs come in queue order (per owner), which an id cursor cannot page: one page of up to 100.
+    const isQueueOrder = query.status === 'waiting';
     const rows = this.jobs.list({
       ownerId: mineOnly ? user.id : undefined,
       status: query.status,
-      beforeId: query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0],
+      beforeId: query.cursor === undefined || isQueueOrder ? undefined : pageCursor.decode(query.cursor)[0],
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
@@ -94,7 +106,7 @@ export class JobsService {
       items: page.map((job) =>
         toJobSummary(job, this.tracker.snapshotOf(job.promptId), (id) => this.backends.get(id)?.name ?? null),
       ),
-      next_cursor: rows.length > limit && last ? pageCursor.encode(last.id) : null,
+      next_cursor: rows.length > limit && last && !isQueueOrder ? pageCursor.encode(last.id) : null,
     };
   }
 
@@ -105,8 +117,23 @@ export class JobsService {
     }
     const status = this.current(job).status;
     if (terminalJobStatuses.includes(status)) return { prompt_id: promptId, action: 'none', status };
+    if (status === 'waiting') {
+      // Only in Atelier's queue: no ComfyUI call. A post on its way finds the job cancelled and takes it back.
+      if (await this.waiting.end(promptId, 'interrupted', null)) {
+        this.dispatch.current()?.withdraw(promptId);
+        this.tracker.cancelled(job);
+        return { prompt_id: promptId, action: 'deleted', status: 'interrupted' };
+      }
+      // Posted meanwhile: cancel it where it went.
+      const fresh = await this.jobs.findByPromptId(promptId);
+      if (!fresh || terminalJobStatuses.includes(fresh.status) || fresh.status === 'waiting') {
+        return { prompt_id: promptId, action: 'none', status: fresh?.status ?? status };
+      }
+      job.backendId = fresh.backendId;
+    }
 
-    const wiring = this.comfy.require();
+    const wiring =
+      this.backends.get(job.backendId ?? this.backends.defaultId())?.wiring ?? this.comfy.require();
     const undo = this.tracker.expectCancel(promptId);
     let outcome: 'deleted' | 'interrupted' | 'not_found';
     try {
@@ -130,12 +157,13 @@ export class JobsService {
     return this.tracker.snapshotOf(job.promptId) ?? snapshotFromLedger(job);
   }
 
-  /** Place in ComfyUI's pending list (0 = next), sorted by run order; null when unknown. */
-  private async queuePosition(promptId: string): Promise<number | null> {
-    const wiring = this.comfy.current();
+  /** Place in its backend's pending list (0 = next), sorted by run order; null when unknown. */
+  private async queuePosition(job: ComfyJobEntity): Promise<number | null> {
+    const wiring =
+      this.backends.get(job.backendId ?? this.backends.defaultId())?.wiring ?? this.comfy.current();
     if (!wiring) return null;
     const queue = await wiring.probe.getQueue().catch(() => null);
-    const found = queue ? findInQueue(queue, promptId) : null;
+    const found = queue ? findInQueue(queue, job.promptId) : null;
     return found?.where === 'pending' ? found.position : null;
   }
 }

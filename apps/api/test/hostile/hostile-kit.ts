@@ -68,6 +68,13 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/comfy/cancel/:promptId', access: 'user' },
   { method: 'get', path: '/api/comfy/history/:promptId', access: 'user' },
   { method: 'get', path: '/api/comfy/jobs', access: 'user' },
+  // Atelier's own queue: pause/resume with ?all=1 is for admins (the service answers 403 to others).
+  { method: 'get', path: '/api/comfy/queue', access: 'user' },
+  { method: 'patch', path: '/api/comfy/queue', access: 'user' },
+  { method: 'post', path: '/api/comfy/queue/pause', access: 'user' },
+  { method: 'post', path: '/api/comfy/queue/resume', access: 'user' },
+  { method: 'patch', path: '/api/comfy/jobs/:promptId', access: 'user' },
+  { method: 'post', path: '/api/comfy/jobs/:promptId/retry', access: 'user' },
   { method: 'get', path: '/api/comfy/object-info', access: 'user' },
   { method: 'get', path: '/api/comfy/view', access: 'user' },
   { method: 'get', path: '/api/comfy/jobs/:promptId/preview', access: 'user' },

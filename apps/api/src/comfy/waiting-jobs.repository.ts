@@ -1,0 +1,160 @@
+import type { JobError } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, QueryFailedError, Repository } from 'typeorm';
+import { ComfyJobEntity } from './job.entity.js';
+import type { NewJob } from './jobs.repository.js';
+
+/** What a waiting job carries beyond a plain new job: its owner's role and, for retries, the link. */
+export type NewWaitingJob = NewJob &
+  Pick<ComfyJobEntity, 'ownerRole'> &
+  Partial<Pick<ComfyJobEntity, 'retryOf' | 'attempt' | 'avoidBackendId'>>;
+
+/**
+ * The queries of Atelier's own queue (rows in `waiting`). Every state change out of `waiting` is a
+ * conditional UPDATE (`WHERE status = 'waiting'`), so a job is posted once, and a cancel and a post
+ * racing each other cannot both win.
+ */
+@Injectable()
+export class WaitingJobsRepository {
+  constructor(@InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>) {}
+
+  /** Inserts a waiting job at its owner's tail (or head); null when its prompt id or idempotency key exists. */
+  async insert(job: NewWaitingJob, at: 'head' | 'tail' = 'tail'): Promise<ComfyJobEntity | null> {
+    const queuePosition =
+      at === 'tail' ? (await this.edge(job.ownerId, 'MAX')) + 1 : (await this.edge(job.ownerId, 'MIN')) - 1;
+    try {
+      return await this.rows.save(
+        this.rows.create({ ...job, status: 'waiting', queuePosition, images: [], error: null }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Inserts several waiting jobs of one owner at its tail, in one transaction (all or none). */
+  async insertMany(jobs: readonly NewWaitingJob[]): Promise<ComfyJobEntity[]> {
+    return this.rows.manager.transaction(async (manager) => {
+      const rows = manager.getRepository(ComfyJobEntity);
+      const saved: ComfyJobEntity[] = [];
+      let position: number | null = null;
+      for (const job of jobs) {
+        if (position === null) {
+          const found = await rows
+            .createQueryBuilder('job')
+            .select('MAX(job.queuePosition)', 'edge')
+            .where('job.ownerId = :ownerId AND job.status = :status', {
+              ownerId: job.ownerId,
+              status: 'waiting',
+            })
+            .getRawOne<{ edge: number | null }>();
+          position = found?.edge ?? 0;
+        }
+        position += 1;
+        saved.push(
+          await rows.save(
+            rows.create({ ...job, status: 'waiting', queuePosition: position, images: [], error: null }),
+          ),
+        );
+      }
+      return saved;
+    });
+  }
+
+  /** Every waiting job, each owner's in order. */
+  listWaiting(): Promise<ComfyJobEntity[]> {
+    return this.rows.find({
+      where: { status: 'waiting' },
+      order: { ownerId: 'ASC', queuePosition: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** One owner's waiting jobs in order (ids and positions only). */
+  async ownerOrder(ownerId: number): Promise<Array<{ promptId: string; position: number }>> {
+    const rows = await this.rows.find({
+      select: { promptId: true, queuePosition: true, id: true },
+      where: { ownerId, status: 'waiting' },
+      order: { queuePosition: 'ASC', id: 'ASC' },
+    });
+    return rows.map((row) => ({ promptId: row.promptId, position: row.queuePosition ?? 0 }));
+  }
+
+  async setPosition(promptId: string, queuePosition: number): Promise<boolean> {
+    const result = await this.rows.update({ promptId, status: 'waiting' }, { queuePosition });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Reserves a waiting job for a backend before it is posted; false when it is no longer waiting or already claimed. */
+  async claim(promptId: string, backendId: number): Promise<boolean> {
+    const result = await this.rows.update(
+      { promptId, status: 'waiting', backendId: IsNull() },
+      { backendId },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The post did not get through: the job waits again, for any backend. False when it left `waiting` meanwhile. */
+  async unclaim(promptId: string): Promise<boolean> {
+    const result = await this.rows.update({ promptId, status: 'waiting' }, { backendId: null });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** ComfyUI has it: `queued` on the claimed backend. False when it was cancelled while being posted. */
+  async accept(promptId: string, changes: { queueNumber: number; submittedAt: Date }): Promise<boolean> {
+    const result = await this.rows.update(
+      { promptId, status: 'waiting' },
+      { ...changes, status: 'queued', queuePosition: null },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Ends a job that never reached a backend (cancelled, or refused by ComfyUI on a later post). */
+  async end(
+    promptId: string,
+    status: 'interrupted' | 'failed',
+    error: JobError | null,
+  ): Promise<Date | null> {
+    const finishedAt = new Date();
+    const result = await this.rows.update(
+      { promptId, status: 'waiting' },
+      { status, error, finishedAt, queuePosition: null },
+    );
+    return (result.affected ?? 0) > 0 ? finishedAt : null;
+  }
+
+  /** Unclaims every waiting job a backend had claimed (posts cut short by a restart). */
+  async unclaimAll(): Promise<number> {
+    const result = await this.rows
+      .createQueryBuilder()
+      .update(ComfyJobEntity)
+      .set({ backendId: null })
+      .where('status = :status AND backend_id IS NOT NULL', { status: 'waiting' })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** An owner's waiting jobs and those posted to a backend (queued or running). */
+  async countsOf(ownerId: number): Promise<{ waiting: number; running: number }> {
+    const [waiting, running] = await Promise.all([
+      this.rows.count({ where: { ownerId, status: 'waiting' } }),
+      this.rows.count({ where: { ownerId, status: In(['queued', 'running']) } }),
+    ]);
+    return { waiting, running };
+  }
+
+  private async edge(ownerId: number, fn: 'MAX' | 'MIN'): Promise<number> {
+    const found = await this.rows
+      .createQueryBuilder('job')
+      .select(`${fn}(job.queuePosition)`, 'edge')
+      .where('job.ownerId = :ownerId AND job.status = :status', { ownerId, status: 'waiting' })
+      .getRawOne<{ edge: number | null }>();
+    return found?.edge ?? 0;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

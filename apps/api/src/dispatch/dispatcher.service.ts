@@ -1,0 +1,331 @@
+import type { Role } from '@atelier/contract';
+import type { ApiPrompt } from '@atelier/workflow';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { AppError } from '../common/app-error.js';
+import {
+  BackendDirectory,
+  type BackendId,
+  type DispatchBackend,
+} from '../comfy/backends/backend-directory.js';
+import { JobPoster } from '../comfy/job-poster.js';
+import type { ComfyJobEntity } from '../comfy/job.entity.js';
+import { JobsRepository } from '../comfy/jobs.repository.js';
+import { AdmissionRegistry } from '../comfy/queue-admission.js';
+import { DispatchRegistry, type PostResult, type QueueDispatch } from '../comfy/queue-dispatch.js';
+import { WaitingJobsRepository } from '../comfy/waiting-jobs.repository.js';
+import { RuntimeConfig } from '../config/runtime-config.service.js';
+import { jobEndEvents } from '../events/app-events.js';
+import { EventBus } from '../events/event-bus.js';
+import { OwnerQueues, SmoothRoundRobin, type Contender } from './fair-order.js';
+import { QueueOwnersRepository } from './queue-owners.repository.js';
+
+/** A backend that failed a post is left alone this long, doubling up to the max, until a post gets through. */
+const firstBackoffMs = 500;
+const maxBackoffMs = 15_000;
+/** With jobs waiting and no backend accepting, look again this often (readiness has no event on every path). */
+const idleRecheckMs = 1_000;
+const statsSamples = 512;
+
+export interface DispatcherStats {
+  waitingByOwner: Map<number, number>;
+  inFlightByBackend: Map<BackendId, number>;
+  /** Recent costs of one dispatch decision (pick, route, claim call), µs. */
+  dispatchUs: number[];
+}
+
+interface InFlight {
+  backendId: BackendId;
+  ownerId: number;
+}
+
+/**
+ * Atelier's queue in memory: per-owner queues mirrored from the ledger's `waiting` rows (loaded at
+ * boot), and the jobs each backend holds. It posts a job only to a backend with room (capacity =
+ * 1 running + `comfy_prefetch`) that has every class and model the graph needs, picking owners by
+ * smooth weighted round-robin (weights and caps from QueueAdmission) and each owner's jobs in their
+ * order. An owner with nothing in flight whose job would queue behind others' prefetched jobs is
+ * posted with `front` (and may take one slot beyond capacity), so a user with 32 jobs delays
+ * another's first by at most the job running on each backend.
+ */
+@Injectable()
+export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(Dispatcher.name);
+  private readonly queues = new OwnerQueues<ComfyJobEntity>();
+  private readonly turns = new SmoothRoundRobin();
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly paused = new Set<number>();
+  private readonly backoff = new Map<BackendId, { until: number; delayMs: number }>();
+  private readonly detach: (() => void)[] = [];
+  private readonly costs: number[] = [];
+  private recheck: NodeJS.Timeout | undefined;
+  /** Set while offer() pumps: the posts started in that call, by prompt id. */
+  private started: Map<string, Promise<PostResult>> | null = null;
+  private isReady = false;
+  private isStopped = false;
+
+  constructor(
+    private readonly registry: DispatchRegistry,
+    private readonly directory: BackendDirectory,
+    private readonly admission: AdmissionRegistry,
+    private readonly poster: JobPoster,
+    private readonly waiting: WaitingJobsRepository,
+    private readonly jobs: JobsRepository,
+    private readonly owners: QueueOwnersRepository,
+    private readonly runtime: RuntimeConfig,
+    private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.use(this);
+    const pump = () => this.pump();
+    this.detach.push(
+      this.bus.subscribe('comfy.backend_state', pump),
+      this.bus.subscribe('comfy.wiring_changed', pump),
+      this.bus.subscribe('comfy.connection', ({ state }) => {
+        if (state === 'open') this.pump();
+      }),
+      // A raised quota or cap lets held owners go at once.
+      this.bus.subscribe('queue.limits_changed', pump),
+      this.bus.subscribe('config.changed', ({ changedKeys }) => {
+        if (changedKeys.some((key) => key === 'comfy_queue_paused' || key === 'comfy_prefetch')) this.pump();
+      }),
+      ...jobEndEvents.map((name) => this.bus.subscribe(name, ({ promptId }) => this.ended(promptId))),
+    );
+  }
+
+  /** Loads the queue the ledger holds (after a restart, waiting jobs are still dispatched). */
+  async onApplicationBootstrap(): Promise<void> {
+    // A post cut short by the restart left its claim: the job waits again (ComfyUI is asked by id first).
+    await this.waiting.unclaimAll();
+    for (const row of await this.waiting.listWaiting()) this.queues.push(row);
+    const defaultId = this.directory.defaultId();
+    for (const row of await this.jobs.listActive()) {
+      this.inFlight.set(row.promptId, { backendId: row.backendId ?? defaultId, ownerId: row.ownerId });
+    }
+    for (const [userId, switches] of await this.owners.all()) if (switches.paused) this.paused.add(userId);
+    this.isReady = true;
+    this.pump();
+  }
+
+  onModuleDestroy(): void {
+    this.isStopped = true;
+    for (const off of this.detach.splice(0)) off();
+    clearTimeout(this.recheck);
+  }
+
+  offer(job: ComfyJobEntity): Promise<PostResult> | null {
+    if (!this.isReady || this.isStopped) return null;
+    this.queues.push(job);
+    const started = new Map<string, Promise<PostResult>>();
+    this.started = started;
+    try {
+      this.pump(job.promptId);
+    } finally {
+      this.started = null;
+    }
+    return started.get(job.promptId) ?? null;
+  }
+
+  withdraw(promptId: string): void {
+    this.queues.remove(promptId);
+  }
+
+  /** An owner paused or resumed their queue. */
+  setPaused(ownerId: number, paused: boolean): void {
+    if (paused) this.paused.add(ownerId);
+    else this.paused.delete(ownerId);
+    this.pump();
+  }
+
+  /** A waiting job moved within its owner's queue (0-based index). */
+  move(promptId: string, ownerId: number, index: number): void {
+    this.queues.move(promptId, ownerId, index);
+    this.pump();
+  }
+
+  /** Looks for free slots now (also run on every event that may have made one). */
+  wake(): void {
+    this.pump();
+  }
+
+  stats(): DispatcherStats {
+    const waitingByOwner = new Map<number, number>();
+    for (const owner of this.queues.owners()) waitingByOwner.set(owner, this.queues.sizeOf(owner));
+    const inFlightByBackend = new Map<BackendId, number>();
+    for (const { backendId } of this.inFlight.values()) {
+      inFlightByBackend.set(backendId, (inFlightByBackend.get(backendId) ?? 0) + 1);
+    }
+    return { waitingByOwner, inFlightByBackend, dispatchUs: [...this.costs] };
+  }
+
+  private pump(inlineId?: string): void {
+    if (!this.isReady || this.isStopped || this.queues.size === 0) return;
+    if (this.runtime.get().comfy_queue_paused) return;
+    const now = Date.now();
+    const accepting = this.directory.list().filter((backend) => backend.accepting);
+    const open = accepting.filter((backend) => (this.backoff.get(backend.id)?.until ?? 0) <= now);
+    if (open.length === 0) {
+      this.recheckLater(idleRecheckMs);
+      return;
+    }
+    const skipped = new Set<number>();
+    for (;;) {
+      const started = performance.now();
+      const contenders = this.contenders(skipped);
+      if (contenders.length === 0) {
+        // Paused, held over quota or at their cap: nothing announces the end of a quota day.
+        if (skipped.size === 0) this.recheckLater(idleRecheckMs);
+        return;
+      }
+      const free = open.filter((backend) => this.load(backend.id) < backend.capacity);
+      // Every backend full: only an owner with nothing in flight may take the one extra slot each has.
+      const pool =
+        free.length > 0 ? free : open.filter((backend) => this.load(backend.id) === backend.capacity);
+      const eligible =
+        free.length > 0 ? contenders : contenders.filter((owner) => this.ownerLoad(owner.id) === 0);
+      if (pool.length === 0 || eligible.length === 0) return;
+      const ownerId = this.turns.pick(eligible);
+      const job = ownerId === null ? null : this.queues.head(ownerId);
+      if (ownerId === null || !job) return;
+      const backend = this.route(job, pool, accepting);
+      if (!backend) {
+        skipped.add(ownerId);
+        continue;
+      }
+      // Behind others' prefetched jobs, a light owner's job goes first (ComfyUI's `front`).
+      const front = this.ownerLoad(ownerId) === 0 && this.load(backend.id) > 0;
+      this.dispatch(job, backend, front, job.promptId === inlineId);
+      this.record(performance.now() - started);
+    }
+  }
+
+  /** Owners with waiting jobs that may take a slot now, with their weights. */
+  private contenders(skipped: ReadonlySet<number>): Contender[] {
+    const admission = this.admission.current();
+    const out: Contender[] = [];
+    for (const ownerId of this.queues.owners()) {
+      if (skipped.has(ownerId) || this.paused.has(ownerId)) continue;
+      const role: Role = this.queues.head(ownerId)?.ownerRole ?? 'user';
+      const share = admission.shareOf(ownerId, role);
+      if (share.held) continue;
+      if (share.maxRunning !== null && this.ownerLoad(ownerId) >= share.maxRunning) continue;
+      out.push({ id: ownerId, weight: share.weight });
+    }
+    return out;
+  }
+
+  /**
+   * The backend among `candidates` that should run the job: one that has what the graph needs, not the
+   * one that lost it before while another accepting backend could take it, then the least loaded.
+   */
+  private route(
+    job: ComfyJobEntity,
+    candidates: readonly DispatchBackend[],
+    accepting: readonly DispatchBackend[],
+  ): DispatchBackend | null {
+    const prompt = job.workflow as ApiPrompt;
+    const canRun = (backend: DispatchBackend) => backend.missing(prompt).length === 0;
+    const able = candidates.filter(canRun);
+    const avoid = job.avoidBackendId;
+    let choice = able.filter((backend) => backend.id !== avoid);
+    if (choice.length === 0) {
+      // Only the backend that lost it is free: wait for another that could run it, if there is one.
+      if (avoid !== null && accepting.some((backend) => backend.id !== avoid && canRun(backend))) return null;
+      choice = able;
+    }
+    return choice.reduce<DispatchBackend | null>(
+      (best, backend) => (!best || this.load(backend.id) < this.load(best.id) ? backend : best),
+      null,
+    );
+  }
+
+  private dispatch(job: ComfyJobEntity, backend: DispatchBackend, front: boolean, inline: boolean): void {
+    const promptId = job.promptId;
+    this.queues.remove(promptId, job.ownerId);
+    this.inFlight.set(promptId, { backendId: backend.id, ownerId: job.ownerId });
+    const posting = this.poster
+      .post(job, backend, { front, inline })
+      .catch(async (error: unknown): Promise<PostResult> => {
+        this.logger.error({ err: error, promptId }, 'Posting a waiting job failed');
+        const isWaiting = await this.waiting.unclaim(promptId).catch(() => false);
+        const failure = new AppError('internal', 'The job could not be posted');
+        return isWaiting ? { outcome: 'retry', error: failure } : { outcome: 'cancelled' };
+      });
+    this.started?.set(promptId, posting);
+    void posting.then((result) => this.settled(job, promptId, backend.id, result));
+  }
+
+  private settled(job: ComfyJobEntity, postedAs: string, backendId: BackendId, result: PostResult): void {
+    switch (result.outcome) {
+      case 'accepted': {
+        this.backoff.delete(backendId);
+        // ComfyUI before early 2025 picks its own id: follow the job under the one it was given.
+        const entry = this.inFlight.get(postedAs);
+        if (entry && job.promptId !== postedAs) {
+          this.inFlight.delete(postedAs);
+          this.inFlight.set(job.promptId, entry);
+        }
+        return;
+      }
+      case 'retry': {
+        this.inFlight.delete(postedAs);
+        this.queues.unshift(job);
+        const delayMs = Math.min(
+          maxBackoffMs,
+          (this.backoff.get(backendId)?.delayMs ?? firstBackoffMs / 2) * 2,
+        );
+        this.backoff.set(backendId, { until: Date.now() + delayMs, delayMs });
+        this.logger.warn(
+          { promptId: postedAs, backendId, retryInMs: delayMs },
+          'A backend did not take a job: it waits again',
+        );
+        this.recheckLater(delayMs);
+        this.pump();
+        return;
+      }
+      case 'rejected':
+      case 'cancelled':
+        this.inFlight.delete(postedAs);
+        this.pump();
+        return;
+    }
+  }
+
+  private ended(promptId: string): void {
+    if (!this.inFlight.delete(promptId)) return;
+    this.pump();
+  }
+
+  private load(backendId: BackendId): number {
+    let count = 0;
+    for (const entry of this.inFlight.values()) if (entry.backendId === backendId) count += 1;
+    return count;
+  }
+
+  private ownerLoad(ownerId: number): number {
+    let count = 0;
+    for (const entry of this.inFlight.values()) if (entry.ownerId === ownerId) count += 1;
+    return count;
+  }
+
+  private recheckLater(delayMs: number): void {
+    if (this.recheck || this.isStopped) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      this.pump();
+    }, delayMs);
+    this.recheck.unref();
+  }
+
+  private record(ms: number): void {
+    this.costs.push(Math.round(ms * 1000));
+    if (this.costs.length > statsSamples) this.costs.splice(0, this.costs.length - statsSamples);
+  }
+}

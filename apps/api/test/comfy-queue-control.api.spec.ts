@@ -1,0 +1,208 @@
+import type {
+  ComfyCancelResponse,
+  JobPatchResponse,
+  QueueRetryResponse,
+  QueueStateResponse,
+} from '@atelier/contract';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  quickWorkflow,
+  simJson,
+  startComfyHarness,
+  usersQueueGraphs,
+  waitFor,
+  type ComfyHarness,
+} from './comfy-kit.js';
+import { queueClient, startOrder } from './comfy-queue-kit.js';
+import type { TestApp, TestSession } from './test-app.js';
+
+let harness: ComfyHarness;
+let app: TestApp;
+let user: TestSession;
+let other: TestSession;
+let q: ReturnType<typeof queueClient>;
+
+beforeEach(async () => {
+  harness = await startComfyHarness({ sim: { stepMs: 10 }, env: usersQueueGraphs });
+  app = harness.app;
+  q = queueClient(app);
+  user = await app.login('user');
+  other = await app.login('user', 'other-user');
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+const succeeded = (session: TestSession, promptId: string) =>
+  waitFor(
+    () => q.status(session, promptId),
+    (s) => s.status === 'succeeded',
+    { timeoutMs: 15_000 },
+  );
+
+/** Someone else's job runs to the end: whatever the dispatcher would have posted by then, it has. */
+async function dispatcherHadItsChance(): Promise<void> {
+  await succeeded(other, await q.submitId(other, quickWorkflow('atelier/other')));
+}
+
+describe('pausing one queue', () => {
+  it("keeps the owner's jobs in Atelier until resumed, while others' run", async () => {
+    const paused = (await q.pause(user).expect(200)).body as QueueStateResponse;
+    expect(paused).toMatchObject({ paused: true, all_paused: false, auto_retry: true, waiting: 0 });
+    const first = await q.submit(user, quickWorkflow());
+    const second = await q.submitId(user, quickWorkflow());
+    expect(await q.status(user, first.prompt_id)).toMatchObject({ status: 'waiting', waiting_position: 1 });
+
+    await dispatcherHadItsChance();
+    expect(await q.status(user, second)).toMatchObject({ status: 'waiting', waiting_position: 2 });
+    expect(await simJson(harness.sim, `/history/${first.prompt_id}`)).toEqual({});
+    expect(await q.state(user)).toMatchObject({ paused: true, waiting: 2, running: 0 });
+
+    const resumed = (await q.resume(user).expect(200)).body as QueueStateResponse;
+    expect(resumed.paused).toBe(false);
+    await succeeded(user, first.prompt_id);
+    await succeeded(user, second);
+    expect(await q.state(user)).toMatchObject({ paused: false, waiting: 0, running: 0 });
+  });
+
+  it('lets each user switch automatic retry of lost jobs', async () => {
+    const off = await app.request
+      .patch('/api/comfy/queue')
+      .set(user.bearer)
+      .send({ auto_retry: false })
+      .expect(200);
+    expect((off.body as QueueStateResponse).auto_retry).toBe(false);
+    expect((await q.state(other)).auto_retry).toBe(true);
+    await app.request.patch('/api/comfy/queue').set(user.bearer).send({ auto_retry: 'no' }).expect(400);
+    await app.request.patch('/api/comfy/queue').set(user.bearer).send({}).expect(400);
+  });
+});
+
+describe('PATCH /api/comfy/jobs/:promptId', () => {
+  it('reorders waiting jobs, and they run in the new order', async () => {
+    await q.pause(user).expect(200);
+    const [a, b, c] = [
+      await q.submitId(user, quickWorkflow('atelier/a')),
+      await q.submitId(user, quickWorkflow('atelier/b')),
+      await q.submitId(user, quickWorkflow('atelier/c')),
+    ];
+    const top = (await q.move(user, c, 'top').expect(200)).body as JobPatchResponse;
+    expect(top).toEqual({ prompt_id: c, status: 'waiting', waiting_position: 1 });
+    await q.move(user, a, 3).expect(200);
+    const listed = (await q.waiting(user)).items;
+    expect(listed.map((job) => [job.prompt_id, job.waiting_position])).toEqual([
+      [c, 1],
+      [b, 2],
+      [a, 3],
+    ]);
+    await q.move(user, a, 'top').expect(200);
+    await q.move(user, b, 'bottom').expect(200);
+    expect((await q.waiting(user)).items.map((job) => job.prompt_id)).toEqual([a, c, b]);
+
+    await q.resume(user).expect(200);
+    for (const id of [a, b, c]) await succeeded(user, id);
+    const order = (await startOrder(harness.sim)).map((entry) => entry.promptId);
+    expect(order).toEqual([a, c, b]);
+  });
+
+  it('moves only waiting jobs of the caller (or any, for an admin), to a valid place', async () => {
+    await q.pause(user).expect(200);
+    const waiting = await q.submitId(user, quickWorkflow());
+    expect((await q.move(other, waiting, 'top').expect(404)).body).toMatchObject({
+      code: 'comfy.job_not_found',
+    });
+    const admin = await app.login('admin');
+    await q.move(admin, waiting, 'bottom').expect(200);
+    for (const bad of [0, -1, 1.5, 'middle', null, '2']) {
+      expect((await q.move(user, waiting, bad).expect(400)).body).toMatchObject({
+        code: 'validation_failed',
+      });
+    }
+    const ran = await q.submitId(other, quickWorkflow());
+    await succeeded(other, ran);
+    expect((await q.move(other, ran, 'top').expect(409)).body).toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('cancelling a waiting job', () => {
+  it('ends it as interrupted without a call to ComfyUI', async () => {
+    await q.pause(user).expect(200);
+    const promptId = await q.submitId(user, quickWorkflow());
+    const cancelled = (await q.cancel(user, promptId).expect(200)).body as ComfyCancelResponse;
+    expect(cancelled).toEqual({ prompt_id: promptId, action: 'deleted', status: 'interrupted' });
+    expect(await q.status(user, promptId)).toMatchObject({ status: 'interrupted' });
+    await q.resume(user).expect(200);
+    await dispatcherHadItsChance();
+    expect(await simJson(harness.sim, `/history/${promptId}`)).toEqual({});
+    expect(await q.status(user, promptId)).toMatchObject({ status: 'interrupted' });
+  });
+});
+
+describe('POST /api/comfy/jobs/:promptId/retry', () => {
+  it('queues an interrupted job again as a new job linked to it, and runs it', async () => {
+    await q.pause(user).expect(200);
+    const first = await q.submitId(user, quickWorkflow());
+    await q.cancel(user, first).expect(200);
+    await q.resume(user).expect(200);
+
+    const retried = (await q.retry(user, first).expect(201)).body as QueueRetryResponse;
+    expect(retried.retry_of).toBe(first);
+    expect(retried.prompt_id).not.toBe(first);
+    await succeeded(user, retried.prompt_id);
+    const listed = (await app.request.get('/api/comfy/jobs').set(user.bearer).expect(200)).body as {
+      items: Array<{ prompt_id: string; retry_of: string | null; status: string }>;
+    };
+    expect(listed.items.find((job) => job.prompt_id === retried.prompt_id)).toMatchObject({
+      retry_of: first,
+      status: 'succeeded',
+    });
+    expect(listed.items.find((job) => job.prompt_id === first)).toMatchObject({
+      retry_of: null,
+      status: 'interrupted',
+    });
+  });
+
+  it('refuses jobs that did not fail, and others’ jobs', async () => {
+    const done = await q.submitId(user, quickWorkflow());
+    await succeeded(user, done);
+    expect((await q.retry(user, done).expect(409)).body).toMatchObject({ code: 'conflict' });
+    await q.retry(other, done).expect(404);
+    await q.retry(user, '00000000-0000-4000-8000-000000000000').expect(404);
+  });
+});
+
+describe('pausing everything (admins)', () => {
+  it('holds every queue until an admin resumes, and only admins may', async () => {
+    const admin = await app.login('admin');
+    expect((await q.pause(user, true).expect(403)).body).toMatchObject({ code: 'auth.forbidden' });
+    const paused = (await q.pause(admin, true).expect(200)).body as QueueStateResponse;
+    expect(paused.all_paused).toBe(true);
+    const config = await app.request.get('/api/admin/config').set(admin.bearer).expect(200);
+    expect(config.body).toMatchObject({ settings: { comfy_queue_paused: { value: true, source: 'admin' } } });
+
+    const held = await q.submitId(user, quickWorkflow());
+    const alsoHeld = await q.submitId(other, quickWorkflow());
+    expect(await q.state(user)).toMatchObject({ all_paused: true, paused: false, waiting: 1 });
+    await q.resume(user).expect(200); // one's own resume does not lift the admin's pause
+    expect(await q.status(user, held)).toMatchObject({ status: 'waiting' });
+
+    await q.resume(admin, true).expect(200);
+    await succeeded(user, held);
+    await succeeded(other, alsoHeld);
+  });
+});
+
+describe('a restart with waiting jobs', () => {
+  it('still dispatches them', async () => {
+    const admin = await app.login('admin');
+    await q.pause(admin, true).expect(200);
+    const ids = [await q.submitId(user, quickWorkflow()), await q.submitId(user, quickWorkflow())];
+    await app.restart();
+    const again = await app.login('admin');
+    const userAgain = await app.login('user');
+    expect(await q.status(userAgain, ids[0]!)).toMatchObject({ status: 'waiting', waiting_position: 1 });
+    await q.resume(again, true).expect(200);
+    for (const id of ids) await succeeded(userAgain, id);
+  });
+});
