@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import { logIn, screenshot } from './helpers.js';
+import { logIn, logOut, screenshot } from './helpers.js';
+import { e2eAdmin } from './credentials.js';
 import { ensureComfyEnabled, ensureUser, signedInContext } from './support/api-setup.js';
 
 // A user holds their queue, queues several jobs, puts one first (keyboard and button), cancels one,
@@ -74,4 +75,64 @@ test('queue several jobs, move one to the top, pause and resume, cancel a waitin
   expect(Date.parse(four!.started_at!)).toBeLessThanOrEqual(Date.parse(three2!.started_at!));
   expect(Date.parse(three2!.started_at!)).toBeLessThanOrEqual(Date.parse(two!.started_at!));
   await api.dispose();
+});
+
+test('an admin caps waiting jobs per role: the refusal names the cap; usage shows who used the GPU', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(60_000);
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto('/admin');
+  await expect(page.getByTestId('backend-row-default')).toContainText('Up');
+  const userLimits = page.getByRole('form', { name: 'Limits for users' });
+  await userLimits.getByLabel('Waiting jobs').fill('2');
+  await userLimits.getByRole('button', { name: 'Save user limits' }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText('Limits for users saved');
+  await screenshot(page, 'admin-backends-limits');
+
+  // The user's queue held, so the jobs wait: the third is refused with the cap in words.
+  const api = await signedInContext(baseURL!, queuer.username, queuer.password);
+  expect((await api.post('/api/comfy/queue/pause')).ok()).toBe(true);
+  for (const caption of ['capped one', 'capped two'])
+    expect(
+      (await api.post('/api/comfy/txt2img', { data: { caption, width: 64, height: 64, steps: 2 } })).ok(),
+    ).toBe(true);
+  const refused = await api.post('/api/comfy/txt2img', {
+    data: { caption: 'capped three', width: 64, height: 64, steps: 2 },
+  });
+  expect(refused.status()).toBe(429);
+  await logOut(page);
+  await logIn(page, queuer.username, queuer.password);
+  await page.goto('/generate');
+  await page.getByLabel('Prompt', { exact: true }).fill('capped four');
+  await page.getByRole('button', { name: 'Small' }).click();
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText(
+    'Your queue is full (2 waiting jobs max for your role)',
+  );
+  await expect(page.getByTestId('job-card').filter({ hasText: 'capped two' })).toContainText(
+    'Waiting for a GPU',
+  );
+
+  // Clean up for the specs after this one: no cap, nothing waiting.
+  const admin = await signedInContext(baseURL!, e2eAdmin.username, e2eAdmin.password);
+  expect((await admin.put('/api/admin/limits/user', { data: { max_waiting: null } })).ok()).toBe(true);
+  const waiting = (await (await api.get('/api/comfy/jobs?status=waiting&mine=1')).json()) as {
+    items: { prompt_id: string }[];
+  };
+  for (const job of waiting.items)
+    expect((await api.post(`/api/comfy/cancel/${job.prompt_id}`)).ok()).toBe(true);
+  expect((await api.post('/api/comfy/queue/resume')).ok()).toBe(true);
+
+  // The first test's three jobs ran: the usage page charts them for the user and lists the figures.
+  await logOut(page);
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto('/admin/usage');
+  await expect(page.getByRole('img', { name: /GPU-seconds per user per day/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(`^${queuer.username} 3 `) })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', /format=csv/);
+  await screenshot(page, 'admin-usage');
+  await api.dispose();
+  await admin.dispose();
 });
