@@ -201,6 +201,37 @@ describe('the series a job moves', () => {
   });
 });
 
+describe('the queue in Atelier', () => {
+  it("counts each user's waiting jobs, and the waiting state, while their queue is paused", async () => {
+    const waiter = await app.login('curator', 'metrics-waiter');
+    await app.request.post('/api/comfy/queue/pause').set(waiter.bearer).expect(200);
+    const queued: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await app.request
+        .post('/api/comfy/queue')
+        .set(waiter.bearer)
+        .send({ workflow: quickWorkflow(`atelier/metrics-wait-${i}`) })
+        .expect(201);
+      queued.push((response.body as ComfyQueueResponse).prompt_id);
+    }
+    const paused = await scrape();
+    expect(sampleValue(paused, 'atelier_queue_waiting', { user: 'metrics-waiter' })).toBe(2);
+    expect(sampleValue(paused, 'atelier_jobs', { state: 'waiting' })).toBeGreaterThanOrEqual(2);
+
+    await app.request.post('/api/comfy/queue/resume').set(waiter.bearer).expect(200);
+    for (const promptId of queued)
+      await waitFor(
+        () => statusOf(promptId),
+        (status) => status === 'succeeded',
+      );
+    const after = await scrape();
+    // A user with nothing waiting has no series (not a 0 kept forever).
+    expect(after.get('atelier_queue_waiting')?.samples.some((s) => s.labels.user === 'metrics-waiter')).toBe(
+      false,
+    );
+  });
+});
+
 describe('HTTP request durations', () => {
   it('labels requests by route pattern, method and status, never by the raw URL', async () => {
     const count = (families: Map<string, Family>, labels: Record<string, string>) =>
