@@ -36,6 +36,9 @@ describe('cap errors', () => {
     ).toMatch(
       /^The image is too large \(4[,.\s]?194[,.\s]?304 pixels, 1[,.\s]?048[,.\s]?576 pixels max for your role\)\.$/,
     );
+    expect(describeCapError('comfy.not_allowed', { cap: 'max_running', limit: 0 })).toBe(
+      'Your role may not run jobs here. Ask an admin.',
+    );
     expect(describeCapError('comfy.not_allowed', { cap: 'sweep_jobs', limit: 0 })).toBe(
       'Your role may not run sweeps here. Ask an admin.',
     );

@@ -40,7 +40,8 @@ function valueLimit(d: CapErrorDetails): string {
 }
 
 const notAllowed: Partial<Record<CapName, string>> = {
-  max_steps: 'run sampling steps',
+  max_steps: 'run sampling graphs',
+  max_running: 'run jobs',
   max_pixels: 'generate images',
   max_batch_size: 'generate batches',
   max_waiting: 'queue jobs',
