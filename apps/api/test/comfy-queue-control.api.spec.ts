@@ -7,6 +7,7 @@ import type {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   quickWorkflow,
+  samplerWorkflow,
   simJson,
   startComfyHarness,
   usersQueueGraphs,
@@ -204,5 +205,44 @@ describe('a restart with waiting jobs', () => {
     expect(await q.status(userAgain, ids[0]!)).toMatchObject({ status: 'waiting', waiting_position: 1 });
     await q.resume(again, true).expect(200);
     for (const id of ids) await succeeded(userAgain, id);
+  });
+});
+
+describe('a job ComfyUI loses', () => {
+  async function loseRunningJob(): Promise<string> {
+    const promptId = await q.submitId(user, samplerWorkflow(150));
+    await waitFor(
+      () => q.status(user, promptId),
+      (s) => s.status === 'running',
+    );
+    await harness.sim.restart();
+    await waitFor(
+      () => q.status(user, promptId),
+      (s) => s.status === 'lost',
+      { timeoutMs: 20_000 },
+    );
+    return promptId;
+  }
+
+  async function listed(): Promise<JobSummary[]> {
+    return ((await app.request.get('/api/comfy/jobs').set(user.bearer).expect(200)).body as JobListResponse)
+      .items;
+  }
+
+  it('is queued again once, automatically, linked to the lost one', async () => {
+    harness.sim.setStepMs(10);
+    const lost = await loseRunningJob();
+    harness.sim.setStepMs(1);
+    const retry = await waitFor(listed, (items) => items.some((job) => job.retry_of === lost));
+    const created = retry.find((job) => job.retry_of === lost)!;
+    await succeeded(user, created.prompt_id);
+    expect((await listed()).filter((job) => job.retry_of !== null)).toHaveLength(1);
+  });
+
+  it('stays lost when its owner switched automatic retry off', async () => {
+    await app.request.patch('/api/comfy/queue').set(user.bearer).send({ auto_retry: false }).expect(200);
+    const lost = await loseRunningJob();
+    await dispatcherHadItsChance();
+    expect((await listed()).map((job) => job.prompt_id)).toEqual([lost]);
   });
 });
