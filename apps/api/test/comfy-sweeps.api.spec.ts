@@ -199,12 +199,14 @@ describe('POST /api/comfy/sweeps', () => {
       },
       shareOf: () => ({ weight: 1, maxRunning: null, held: false }),
     });
-    const refused = await createSweep(twoByThree).expect(429);
+    const refused = await createSweep(twoByThree, user, 'caps-1').expect(429);
     expect(refused.body).toMatchObject({ code: 'comfy.queue_full', details: { cap: 'max_waiting' } });
     expect(asked[0]).toBe(6);
     expect(await myJobs()).toHaveLength(0);
+    // A refused sweep left nothing behind: the same key later queues it afresh.
     limit = 6;
-    await createSweep(twoByThree).expect(201);
+    const created = (await createSweep(twoByThree, user, 'caps-1').expect(201)).body as SweepCreateResponse;
+    expect(created.job_ids).toHaveLength(6);
     expect(await myJobs()).toHaveLength(6);
   });
 

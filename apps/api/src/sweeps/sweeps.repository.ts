@@ -82,13 +82,25 @@ export class SweepsRepository {
     return this.sweeps.findOne({ where: { ownerId, idempotencyKey: key } });
   }
 
-  /** Idempotent: a resumed sweep records the cells it had already queued once. */
-  async addCell(sweepId: string, cell: { x: number; y: number; z: number }, promptId: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO "comfy_sweep_cells" ("sweep_id", "x", "y", "z", "prompt_id") VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-      [sweepId, cell.x, cell.y, cell.z, promptId],
-    );
+  /** In one transaction; idempotent (a resumed sweep records the cells it had already queued once). */
+  async addCells(
+    sweepId: string,
+    cells: readonly { x: number; y: number; z: number; promptId: string }[],
+  ): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      for (const cell of cells) {
+        await manager.query(
+          `INSERT INTO "comfy_sweep_cells" ("sweep_id", "x", "y", "z", "prompt_id") VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING`,
+          [sweepId, cell.x, cell.y, cell.z, cell.promptId],
+        );
+      }
+    });
+  }
+
+  /** A sweep none of whose jobs could be queued. */
+  async delete(id: string): Promise<void> {
+    await this.db.query(`DELETE FROM "comfy_sweeps" WHERE "id" = ?`, [id]);
   }
 
   cells(sweepId: string): SweepCellRow[] {

@@ -16,6 +16,7 @@ import { TemplateRuns, type PlannedJob, type RunRequest } from '../comfy-templat
 import { axisFields, checkSweepAxes, expandSweep, type SweepCellPlan } from './sweep-axes.js';
 import { toSweepResponse } from './sweep-views.js';
 import type { SweepDto } from './sweeps.dto.js';
+import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import type { SweepEntity, SweepRequestAsRun } from './sweep.entity.js';
 import { SweepsRepository } from './sweeps.repository.js';
 
@@ -54,7 +55,23 @@ export class SweepsService {
       if (!winner) throw new Error('The sweep could not be recorded');
       return this.resume(owner, winner, requestHash);
     }
-    return { sweep_id: id, job_ids: await this.submit(owner, id, cells, planned) };
+    let jobs: ComfyJobEntity[];
+    try {
+      // One transaction for all the cells' jobs, the caps counted once more for all of them.
+      jobs = await this.ledger.submitMany(
+        owner,
+        planned.map(({ cell, plan }) => ({ ...plan, idempotencyKey: cellKey(id, cell) })),
+      );
+    } catch (error) {
+      // Nothing was queued: the sweep never was, and the same request may be sent again.
+      await this.sweeps.delete(id);
+      throw error;
+    }
+    await this.sweeps.addCells(
+      id,
+      planned.map(({ cell }, i) => ({ ...cell, promptId: jobs[i]?.promptId ?? '' })),
+    );
+    return { sweep_id: id, job_ids: jobs.map((job) => job.promptId) };
   }
 
   async find(user: AuthUser, id: string): Promise<SweepResponse> {
@@ -91,7 +108,7 @@ export class SweepsService {
       );
       const planned = await this.planCells(owner, request, cells);
       await this.admission.current().assertMayEnqueue(owner, missing.length);
-      return { sweep_id: sweep.id, job_ids: await this.submit(owner, sweep.id, cells, planned) };
+      return { sweep_id: sweep.id, job_ids: await this.submitEach(owner, sweep.id, planned) };
     }
     return { sweep_id: sweep.id, job_ids: done.map((cell) => cell.promptId) };
   }
@@ -100,11 +117,11 @@ export class SweepsService {
     owner: AuthUser,
     request: SweepRequestAsRun,
     cells: readonly SweepCellPlan[],
-  ): Promise<PlannedJob[]> {
-    const planned: PlannedJob[] = [];
+  ): Promise<PlannedCell[]> {
+    const planned: PlannedCell[] = [];
     for (const cell of cells) {
       try {
-        planned.push(await this.runs.planChecked(owner, toRunRequest(cell.base)));
+        planned.push({ cell, plan: await this.runs.planChecked(owner, toRunRequest(cell.base)) });
       } catch (error) {
         throw cellRefused(error, request, cell);
       }
@@ -112,23 +129,31 @@ export class SweepsService {
     return planned;
   }
 
-  private async submit(
+  /** Cell by cell, each job found again by its key when the first attempt had queued it. */
+  private async submitEach(
     owner: AuthUser,
     sweepId: string,
-    cells: readonly SweepCellPlan[],
-    planned: readonly PlannedJob[],
+    planned: readonly PlannedCell[],
   ): Promise<string[]> {
     const ids: string[] = [];
-    for (const [i, cell] of cells.entries()) {
-      const plan = planned[i];
-      if (!plan) continue;
-      const idempotencyKey = `sweep:${sweepId}:${cell.x}.${cell.y}.${cell.z}`;
-      const job = await this.ledger.submit({ owner, idempotencyKey, ...plan });
-      await this.sweeps.addCell(sweepId, cell, job.promptId);
+    for (const { cell, plan } of planned) {
+      const job = await this.ledger.submit({ owner, idempotencyKey: cellKey(sweepId, cell), ...plan });
+      await this.sweeps.addCells(sweepId, [{ ...cell, promptId: job.promptId }]);
       ids.push(job.promptId);
     }
     return ids;
   }
+}
+
+/** A cell and the job planned for it. */
+interface PlannedCell {
+  cell: SweepCellPlan;
+  plan: PlannedJob;
+}
+
+/** Each cell's job is the sweep's: a retried request finds the jobs an earlier attempt queued. */
+function cellKey(sweepId: string, cell: SweepCellPlan): string {
+  return `sweep:${sweepId}:${cell.x}.${cell.y}.${cell.z}`;
 }
 
 function toRunRequest(base: SweepBase): RunRequest {
