@@ -27,6 +27,8 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly running = new Map<string, { startedAt: number; backendId: number }>();
   /** The backend each job was handed to, from `job.queued`, until it ends. */
   private readonly backendOf = new Map<string, number>();
+  /** When each job joined the queue (`job.waiting`, ms): the ledger's created_at keeps whole seconds only. */
+  private readonly waitingSince = new Map<string, number>();
   private readonly detach: (() => void)[] = [];
 
   constructor(
@@ -80,9 +82,11 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.detach.push(
-      this.bus.subscribe('job.queued', (event) => {
-        const backendId = (event as { backendId?: number }).backendId ?? defaultBackend.id;
-        this.backendOf.set(event.promptId, backendId);
+      this.bus.subscribe('job.waiting', ({ promptId }) => {
+        this.waitingSince.set(promptId, Date.now());
+      }),
+      this.bus.subscribe('job.queued', ({ promptId, backendId }) => {
+        this.backendOf.set(promptId, backendId);
       }),
       this.bus.subscribe('job.running', (event) => this.started(event)),
       ...jobEndEvents.map((name) => this.bus.subscribe(name, (event) => this.ended(event))),
@@ -98,15 +102,18 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     const backendId = this.backendOf.get(promptId) ?? defaultBackend.id;
     this.running.set(promptId, { startedAt: now, backendId });
-    const times = this.counts.timesOf(promptId);
-    if (times)
-      this.waitSeconds.observe({ backend: this.backends.nameOf(backendId) }, seconds(now - times.createdAt));
+    // A job that waited before this process started: its row's creation time.
+    const since = this.waitingSince.get(promptId) ?? this.counts.timesOf(promptId)?.createdAt;
+    this.waitingSince.delete(promptId);
+    if (since !== undefined)
+      this.waitSeconds.observe({ backend: this.backends.nameOf(backendId) }, seconds(now - since));
   }
 
   private ended({ promptId, job }: JobEvent): void {
     const run = this.running.get(promptId);
     this.running.delete(promptId);
     this.backendOf.delete(promptId);
+    this.waitingSince.delete(promptId);
     this.finished.inc({ state: job.status });
     // A job that ended without starting (cancelled while queued, lost) has no run time.
     const startedAt = run?.startedAt ?? this.counts.timesOf(promptId)?.startedAt ?? null;
