@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   quickWorkflow,
   samplerWorkflow,
+  SseClient,
   simJson,
   startComfyHarness,
   usersQueueGraphs,
@@ -123,6 +124,34 @@ describe('PATCH /api/comfy/jobs/:promptId', () => {
     const ran = await q.submitId(other, quickWorkflow());
     await succeeded(other, ran);
     expect((await q.move(other, ran, 'top').expect(409)).body).toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('the stream of a waiting job', () => {
+  it('says waiting, then follows the job once a backend has it, to the end', async () => {
+    await q.pause(user).expect(200);
+    const promptId = await q.submitId(user, quickWorkflow());
+    const client = await SseClient.open(`${app.url}/api/comfy/stream/${promptId}`, { Cookie: user.cookie });
+    try {
+      const first = await client.until((events) => events.some((e) => e.event === 'status'));
+      expect(first.find((e) => e.event === 'status')?.data).toMatchObject({
+        prompt_id: promptId,
+        status: 'waiting',
+      });
+      // Subscribing must not make the tracker look for it in ComfyUI (where it would be `lost`).
+      await dispatcherHadItsChance();
+      expect(await q.status(user, promptId)).toMatchObject({ status: 'waiting' });
+      await q.resume(user).expect(200);
+      const events = await client.finished(15_000);
+      const statuses = events
+        .filter((e) => e.event === 'status')
+        .map((e) => (e.data as { status: string }).status);
+      expect(statuses[0]).toBe('waiting');
+      expect(statuses).toContain('queued');
+      expect(events.at(-1)).toMatchObject({ event: 'done', data: { status: 'succeeded' } });
+    } finally {
+      client.close();
+    }
   });
 });
 

@@ -108,18 +108,16 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
           this.flush(channel);
         }),
       );
-    // Submitted again under the same id (an idempotent retry): its old, finished stream is over. A stream
-    // opened while the job waited in Atelier's queue hears that a backend has it now. Channels are only
-    // looked up here, never created: every job is queued, few are watched.
+    // Submitted again under the same id: its old, finished stream is over. A stream opened while the job
+    // waited in Atelier's queue hears that a backend has it (looked up, never created: few jobs are watched).
     this.detach.push(
       this.bus.subscribe('job.queued', ({ promptId, job }) => {
         const channel = this.channels.get(promptId);
-        if (channel?.isTerminal) this.drop(channel);
-        else if (channel) {
-          channel.job = job;
-          this.emitStatus(channel);
-          this.flush(channel);
-        }
+        if (channel?.isTerminal) return this.drop(channel);
+        if (!channel) return;
+        channel.job = job;
+        this.emitStatus(channel);
+        this.flush(channel);
       }),
     );
     on('job.position', (channel) => this.emitStatus(channel));
