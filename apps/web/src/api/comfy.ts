@@ -69,7 +69,9 @@ export function newIdempotencyKey(): string {
 
 /** Path (under the API base) of an image ComfyUI produced, for fetch or `<img src>`. */
 export function comfyViewPath(image: ComfyImageRef): string {
-  return `/comfy/view${query({ filename: image.filename, subfolder: image.subfolder, type: image.type })}`;
+  const { filename, subfolder, type, backend } = image;
+  // Output names repeat across the pool's servers: the backend says whose file it is.
+  return `/comfy/view${query({ filename, subfolder, type, backend })}`;
 }
 
 /**

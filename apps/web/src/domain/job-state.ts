@@ -19,8 +19,9 @@ export type LiveJob = Pick<
 
 export const isTerminal = (status: JobStatus): boolean => terminalJobStatuses.includes(status);
 
+/** One image's identity: two backends of the pool may each have a `ComfyUI_00001_.png`. */
 export const imageKey = (image: ComfyImageRef): string =>
-  `${image.type}/${image.subfolder}/${image.filename}`;
+  `${image.backend ? `${image.backend}:` : ''}${image.type}/${image.subfolder}/${image.filename}`;
 
 /** Appends images not already listed (each output node reports its own; a resumed stream may repeat). */
 export function mergeImages(
