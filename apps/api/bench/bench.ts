@@ -14,11 +14,19 @@ import { fmt, pad } from './bench-kit.js';
 import { meets, type BenchGroup, type Figure } from './figures.js';
 import { exportGroup } from './group-export.js';
 import { galleryGroup } from './group-gallery.js';
+import { poolGroup } from './group-pool.js';
 import { requestsGroup } from './group-requests.js';
 import { sseGroup } from './group-sse.js';
 import { viewGroup } from './group-view.js';
 
-const groups: readonly BenchGroup[] = [requestsGroup, viewGroup, sseGroup, galleryGroup, exportGroup];
+const groups: readonly BenchGroup[] = [
+  requestsGroup,
+  viewGroup,
+  sseGroup,
+  galleryGroup,
+  exportGroup,
+  poolGroup,
+];
 
 interface Choice {
   groups: BenchGroup[];
