@@ -50,7 +50,14 @@ export function useWaitingJobs<J extends WaitingJob>({ jobs, add, follow }: Wait
       if (!known) add(item);
       else if (known.status === 'waiting') known.waiting_position = item.waiting_position;
     }
-    const left = waitingNow().filter((job) => !listed.has(job.prompt_id));
+    // One page holds my first 100 waiting jobs: a job missing from a full page may simply wait further
+    // back. Only one whose known place was within the page (or was never known, on a short list) left.
+    const isTruncated = page.next_cursor !== null;
+    const left = waitingNow().filter(
+      (job) =>
+        !listed.has(job.prompt_id) &&
+        (!isTruncated || (job.waiting_position !== null && job.waiting_position <= page.items.length)),
+    );
     for (const job of left) {
       // Most likely a GPU took it; the stream's first event says for sure (or that it ended).
       job.status = 'queued';

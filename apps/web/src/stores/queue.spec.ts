@@ -44,6 +44,24 @@ describe('jobs store with a waiting queue', () => {
     expect(FakeEventSource.open()).toHaveLength(1);
   });
 
+  it('takes a job missing from a full page of waiting jobs as waiting further back, not as started', async () => {
+    // Newest first, as the history lists them: the first page holds the last twenty in the queue.
+    for (let i = 120; i >= 1; i--) api.comfy.jobs.push(waitingJob(job(`w${i}`, me, 'waiting'), i));
+    const jobs = useJobsStore();
+    await jobs.load();
+    await jobs.refreshWaiting();
+    expect(FakeEventSource.open()).toHaveLength(0);
+    expect(jobs.jobs.find((j) => j.prompt_id === 'w120')).toMatchObject({
+      status: 'waiting',
+      waiting_position: 120,
+    });
+    expect(useQueueStore().waiting).toHaveLength(120);
+    // One within the page that is gone did leave: a GPU took it.
+    api.comfy.jobs.find((j) => j.prompt_id === 'w1')!.status = 'queued';
+    await jobs.refreshWaiting();
+    expect(FakeEventSource.open().map((s) => s.url)).toEqual(['/api/comfy/stream/w1']);
+  });
+
   it('opens the stream once a GPU takes a job, and shows its backend', async () => {
     seedWaiting(3);
     const jobs = useJobsStore();

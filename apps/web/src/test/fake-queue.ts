@@ -182,8 +182,11 @@ export function routeQueue(
     } else queue.state = { ...queue.state, paused };
     return reply(200, queue.state);
   }
-  if (method === 'GET' && path === '/api/comfy/jobs' && url.searchParams.get('status') === 'waiting')
-    return reply(200, { items: renumber(comfy, user), next_cursor: null });
+  if (method === 'GET' && path === '/api/comfy/jobs' && url.searchParams.get('status') === 'waiting') {
+    const all = renumber(comfy, user);
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    return reply(200, { items: all.slice(0, limit), next_cursor: all.length > limit ? 'more' : null });
+  }
   const jobPath = /^\/api\/comfy\/jobs\/([^/]+)(\/retry)?$/.exec(path);
   const cancelPath = /^\/api\/comfy\/cancel\/(.+)$/.exec(path);
   const found = comfy.jobs.find(
