@@ -1,5 +1,10 @@
 import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
-import type { ComfyHealthResponse, ComfyStatusResponse, JobListResponse } from '@atelier/contract';
+import type {
+  BackendHealth,
+  ComfyHealthResponse,
+  ComfyStatusResponse,
+  JobListResponse,
+} from '@atelier/contract';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +22,20 @@ import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 async function health(app: TestApp, session: TestSession): Promise<ComfyHealthResponse> {
   const response = await app.request.get('/api/comfy/health').set(session.bearer).expect(200);
   return response.body as ComfyHealthResponse;
+}
+
+/** The default backend as the health view lists it (names and states only, for everyone). */
+function defaultBackend(overrides: Partial<BackendHealth>): BackendHealth {
+  return {
+    id: 1,
+    name: 'default',
+    is_default: true,
+    state: 'up',
+    draining: false,
+    in_flight: 0,
+    queue_remaining: null,
+    ...overrides,
+  };
 }
 
 async function statusOf(app: TestApp, session: TestSession, promptId: string): Promise<ComfyStatusResponse> {
@@ -133,7 +152,13 @@ describe('who sees what', () => {
     for (const role of ['user', 'curator'] as const) {
       const session = await app.login(role);
       const response = await app.request.get('/api/comfy/health').set(session.bearer).expect(200);
-      expect(response.body).toEqual({ status: 'ok', enabled: true, state: 'down', queue_remaining: null });
+      expect(response.body).toEqual({
+        status: 'ok',
+        enabled: true,
+        state: 'down',
+        queue_remaining: null,
+        backends: [defaultBackend({ state: 'down' })],
+      });
       expect(response.text).not.toContain(address.host);
       expect(response.text).not.toContain(address.port);
     }
@@ -157,7 +182,13 @@ describe('who sees what', () => {
       () => health(app, user),
       (h) => h.state === 'up',
     );
-    expect(up).toEqual({ status: 'ok', enabled: true, state: 'up', queue_remaining: 0 });
+    expect(up).toEqual({
+      status: 'ok',
+      enabled: true,
+      state: 'up',
+      queue_remaining: 0,
+      backends: [defaultBackend({ state: 'up', queue_remaining: 0 })],
+    });
   });
 });
 

@@ -29,6 +29,8 @@ export function comfyEnv(url: string, extra: Record<string, string> = {}): Recor
     COMFY_RECONNECT_BASE_DELAY_S: '0.05',
     COMFY_RECONNECT_MAX_DELAY_S: '0.2',
     COMFY_RECONNECT_MAX_ATTEMPTS: '100',
+    // The warm-up on connect posts a prompt of its own: suites that count requests or read the history want none.
+    COMFY_WARMUP_ON_CONNECT: 'false',
     ...extra,
   };
 }

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetFiles, startComfyHarness, usersQueueGraphs, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { ComfyImageOwners1764300000000 } from '../src/database/migrations/1764300000000-comfy-image-owners.js';
+import { ComfyBackends1764700000100 } from '../src/database/migrations/1764700000100-comfy-backends.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 /**
@@ -170,8 +171,12 @@ describe('the migration that brings in ownership', () => {
     try {
       const recorded = (await rows()) as unknown[];
       const migration = new ComfyImageOwners1764300000000();
+      // The pool's migration rebuilt the table since (the backend joined its key): undone first, redone after.
+      const pool = new ComfyBackends1764700000100();
+      await pool.down(runner);
       await migration.down(runner);
       await migration.up(runner);
+      await pool.up(runner);
       expect(await rows()).toEqual(recorded);
     } finally {
       await runner.release();

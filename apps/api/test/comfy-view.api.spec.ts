@@ -246,8 +246,10 @@ describe('GET /api/comfy/object-info', () => {
   });
 
   it('answers 502 when ComfyUI is down and nothing was cached', async () => {
-    const { app, sim } = await start();
+    // Down from the start: a backend that answers has its object_info fetched on connect (for routing).
+    sim = await startComfySim({ port: 0, stepMs: 5 });
     await sim.goDown();
+    app = await createTestApp({ files: presetFiles, env: comfyEnv(sim.url, usersQueueGraphs) });
     const user = await app.login('user');
     const response = await app.request.get('/api/comfy/object-info').set(user.bearer).expect(502);
     expect(response.body).toMatchObject({ code: 'comfy.unreachable' });

@@ -41,6 +41,8 @@ describe('GET/PATCH /api/admin/config', () => {
       comfy_node_allow_list: { value: [], source: 'default' },
       comfy_queue_paused: { value: false, source: 'default' },
       comfy_prefetch: { value: 1, source: 'default' },
+      comfy_backend_lost_after_s: { value: 60, source: 'default' },
+      comfy_warmup_on_connect: { value: true, source: 'default' },
       gallery_auto_capture: { value: false, source: 'default' },
       gallery_trash_retention_days: { value: 30, source: 'default' },
     });

@@ -19,12 +19,18 @@ export const auditActions = [
   'gallery.images_trashed',
   /** Taken back out of the trash; `details.ids` lists the images. */
   'gallery.images_restored',
+  /** A ComfyUI server was added to the pool; `details` has its url, weight, tags, enabled, draining. */
+  'comfy.backend_created',
+  /** A ComfyUI server was changed; `details` has each changed field as `{ from, to }`. */
+  'comfy.backend_updated',
+  /** A ComfyUI server was removed from the pool. */
+  'comfy.backend_removed',
   /** A role's caps changed; `target.id` is the role, `details` has each changed cap as `{ from, to }`. */
   'queue.limits_changed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
-export type AuditTargetType = 'settings' | 'user' | 'image' | 'role';
+export type AuditTargetType = 'settings' | 'user' | 'image' | 'backend' | 'role';
 
 export interface AuditEntry {
   id: number;

@@ -1,4 +1,5 @@
 /** Shapes of /api/comfy: what the API answers and what the web app reads. */
+import type { BackendHealth } from './comfy-backends.js';
 import type { ManagedComfyStatus } from './comfy-managed.js';
 
 /**
@@ -24,6 +25,11 @@ export interface ComfyImageRef {
   filename: string;
   subfolder: string;
   type: ComfyImageType;
+  /**
+   * The pool's backend that holds the file (output names repeat across servers); absent: the default one.
+   * GET /view takes it as `backend=<id>`.
+   */
+  backend?: number;
 }
 
 export interface JobProgress {
@@ -138,6 +144,8 @@ export interface ComfyHealthResponse {
   queue_remaining?: number | null;
   /** Admins only. */
   info?: ComfyHealthInfo;
+  /** Every ComfyUI server of the pool and its state (present while the integration is on). */
+  backends?: BackendHealth[];
 }
 
 export interface ComfyHistoryResponse {

@@ -20,6 +20,10 @@ export interface RuntimeSettings {
   comfy_queue_paused: boolean;
   /** Jobs a backend holds beyond the running one (prefetched, so the GPU never idles between two); 0–4. */
   comfy_prefetch: number;
+  /** Seconds a backend may stay unreachable before the jobs it held are marked lost (and retried elsewhere). */
+  comfy_backend_lost_after_s: number;
+  /** Run the warm-up workflow on every backend's (re)connect before it takes jobs. */
+  comfy_warmup_on_connect: boolean;
   /** Every finished job's images are kept automatically as private, unreviewed images of its owner. */
   gallery_auto_capture: boolean;
   /** Days a trashed gallery image is kept before the purge removes it for good. */

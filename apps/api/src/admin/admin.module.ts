@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ComfyModule } from '../comfy/comfy.module.js';
 import { AdminConfigController } from './admin-config.controller.js';
+import { BackendsController } from './backends.controller.js';
 
-/** Admin-only HTTP routes over app-wide state (GET/PATCH /api/admin/config); config/ itself serves no routes. */
-@Module({ controllers: [AdminConfigController] })
+/**
+ * Admin-only HTTP routes over app-wide state: GET/PATCH /api/admin/config (the runtime settings config/ keeps)
+ * and the pool of ComfyUI servers (/api/admin/backends, served by comfy/'s BackendsAdmin).
+ */
+@Module({ imports: [ComfyModule], controllers: [AdminConfigController, BackendsController] })
 export class AdminModule {}

@@ -94,6 +94,19 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
           details: { ...changes },
         }),
       ),
+      this.bus.subscribe('comfy.backends_changed', ({ actor, backend, change, changes }) =>
+        this.record({
+          actor,
+          action: `comfy.backend_${change}`,
+          target: { type: 'backend', id: backend.id, label: backend.name },
+          details: Object.fromEntries(
+            Object.entries(changes).map(([key, { from, to }]) => [
+              key,
+              { from: withoutSecrets(from), to: withoutSecrets(to) },
+            ]),
+          ),
+        }),
+      ),
     ];
   }
 

@@ -7,6 +7,8 @@ import { EventsModule } from '../events/events.module.js';
 import { ComfyUploadsController } from './comfy-uploads.controller.js';
 import { ComfyUploadsService } from './comfy-uploads.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
+import { InputCopies } from './input-copies.js';
+import { InputsOnBackend } from './inputs-on-backend.js';
 import { UploadCleanupService } from './upload-cleanup.service.js';
 import { UploadedInputImages } from './uploaded-input-images.js';
 import { ComfyUploadEntity } from './upload.entity.js';
@@ -30,7 +32,15 @@ import { UploadsRepository } from './uploads.repository.js';
     }),
   ],
   controllers: [ComfyUploadsController],
-  providers: [UploadsRepository, KeyedLock, ComfyUploadsService, UploadCleanupService, UploadedInputImages],
+  providers: [
+    UploadsRepository,
+    KeyedLock,
+    ComfyUploadsService,
+    UploadCleanupService,
+    UploadedInputImages,
+    InputCopies,
+    InputsOnBackend,
+  ],
   exports: [UploadedInputImages],
 })
 export class ComfyUploadsModule {}

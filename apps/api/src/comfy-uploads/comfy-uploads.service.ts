@@ -9,6 +9,8 @@ import { isTrueWord } from '../common/boolean-words.js';
 import type { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { inspectImage } from '../common/image-inspection.js';
 import { KeyedLock } from '../common/keyed-lock.js';
+import { InputCopies } from './input-copies.js';
+import { InputsOnBackend } from './inputs-on-backend.js';
 import { loadImageValue, toUploadResponse, uploadNameOf } from './upload-views.js';
 import { UploadsRepository } from './uploads.repository.js';
 
@@ -22,7 +24,9 @@ export const defaultSubfolder = 'atelier';
 
 /**
  * POST /api/comfy/upload: checks the image (type from its bytes, size, pixels, decodable), names it after its
- * bytes, sends it to ComfyUI's input folder (`/upload/image`, overwrite) and records who uploaded what.
+ * bytes, keeps a copy (for the other backends of the pool: InputsOnBackend copies it to whichever runs a job that
+ * reads it), sends it to the default backend's input folder (`/upload/image`, overwrite) and records who uploaded
+ * what.
  */
 @Injectable()
 export class ComfyUploadsService {
@@ -34,6 +38,8 @@ export class ComfyUploadsService {
     private readonly uploads: UploadsRepository,
     private readonly locks: KeyedLock,
     private readonly access: ImageAccess,
+    private readonly copies: InputCopies,
+    private readonly onBackends: InputsOnBackend,
   ) {}
 
   async upload(
@@ -54,6 +60,7 @@ export class ComfyUploadsService {
     const wiring = this.comfy.require();
     const target = { subfolder: fields.subfolder ?? defaultSubfolder, name: uploadNameOf(inspected) };
     return this.locks.run(loadImageValue(target), async () => {
+      await this.copies.save(target, file.buffer);
       let stored: { name: string; subfolder: string };
       try {
         stored = await wiring.client.uploadImage(file.buffer, target.name, {
@@ -68,6 +75,10 @@ export class ComfyUploadsService {
         // With overwrite ComfyUI keeps the name; anything else would point LoadImage elsewhere.
         this.logger.warn({ target, stored }, 'ComfyUI stored an upload under another name');
       }
+      this.onBackends.uploaded(
+        { id: wiring.backendId, generation: wiring.generation },
+        loadImageValue(stored),
+      );
       const row = await this.uploads.insert({
         ownerId: user.id,
         name: stored.name,

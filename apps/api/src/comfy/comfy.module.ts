@@ -2,8 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ManagedComfyModule } from '../comfy-managed/managed-comfy.module.js';
 import { EventsModule } from '../events/events.module.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import { BackendDirectory } from './backends/backend-directory.js';
-import { SingleBackendDirectory } from './backends/single-backend-directory.js';
+import { ComfyBackendEntity } from './backends/backend.entity.js';
+import { BackendsAdmin } from './backends/backends-admin.service.js';
+import { BackendsRepository } from './backends/backends.repository.js';
+import { BeforePostHooks } from './backends/before-post.js';
+import { ComfyPool } from './backends/comfy-pool.js';
+import { WarmupOnConnect } from './backends/warmup-on-connect.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { ComfyHealth } from './comfy-health.js';
 import { ComfyController, ComfyHealthController } from './comfy.controller.js';
@@ -34,7 +40,7 @@ import { WatchdogService } from './watchdog.service.js';
  * this module and use what it exports; it imports none of them.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ComfyJobEntity]), EventsModule, ManagedComfyModule],
+  imports: [TypeOrmModule.forFeature([ComfyJobEntity, ComfyBackendEntity]), EventsModule, ManagedComfyModule],
   controllers: [ComfyHealthController, ComfyController],
   providers: [
     ComfyService,
@@ -58,8 +64,14 @@ import { WatchdogService } from './watchdog.service.js';
     DispatchRegistry,
     WaitingJobsRepository,
     JobPoster,
-    // The pool replaces this binding with its multi-backend directory.
-    { provide: BackendDirectory, useClass: SingleBackendDirectory },
+    ComfyPool,
+    BackendsRepository,
+    BackendsAdmin,
+    BeforePostHooks,
+    KeyedLock,
+    WarmupOnConnect,
+    // The dispatcher reads the pool as its BackendDirectory.
+    { provide: BackendDirectory, useExisting: ComfyPool },
   ],
   exports: [
     ComfyService,
@@ -75,6 +87,9 @@ import { WatchdogService } from './watchdog.service.js';
     JobPoster,
     JobsRepository,
     JobsService,
+    ComfyPool,
+    BackendsAdmin,
+    BeforePostHooks,
     // Read by metrics/ at scrape time (backend health, open SSE streams).
     WatchdogService,
     StreamHub,

@@ -1,5 +1,6 @@
 import { roleAtLeast, type AuthUser, type ComfyImageRef } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
+import { ComfyPool } from './backends/comfy-pool.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { JobTracker } from './job-tracker.js';
 import { noSuchImage } from './view-upstream.js';
@@ -14,6 +15,7 @@ export class ImageAccess {
   constructor(
     private readonly owners: ImageOwnersRepository,
     private readonly tracker: JobTracker,
+    private readonly pool: ComfyPool,
   ) {}
 
   /** Synchronous (one prepared primary-key probe): /view runs it on every image. */
@@ -27,12 +29,14 @@ export class ImageAccess {
 
   /** Lets a user see images that are theirs outside a job (uploads/: the input images they send). */
   grant(ownerId: number, refs: readonly ComfyImageRef[]): Promise<void> {
-    return this.owners.record(ownerId, refs);
+    return this.owners.record(ownerId, refs, this.pool.defaultId());
   }
 
   private sees(user: AuthUser, ref: ComfyImageRef): boolean {
     if (roleAtLeast(user.role, 'curator')) return true;
-    if (this.owners.owns(user.id, ref)) return true;
+    // Uploaded inputs are named after their bytes and copied to any backend: their grant is the default's.
+    const backendId = ref.type === 'input' ? this.pool.defaultId() : (ref.backend ?? this.pool.defaultId());
+    if (this.owners.owns(user.id, ref, backendId)) return true;
     // A job that just finished: its stream may announce the images before the ledger write lands.
     return this.tracker.hasImageOf(user.id, ref);
   }

@@ -5,8 +5,7 @@ import { JobTracker } from './job-tracker.js';
 import { snapshotFromLedger } from './job-views.js';
 import { JobsRepository } from './jobs.repository.js';
 import { ViewProxy } from './view-proxy.js';
-import { ComfyService } from './comfy.service.js';
-import { WatchdogService } from './watchdog.service.js';
+import { ComfyPool } from './backends/comfy-pool.js';
 
 /** What the gallery needs to know about a ComfyUI job to keep its images with their provenance. */
 export interface JobRecord {
@@ -21,7 +20,7 @@ export interface JobRecord {
   /** The template it was built from and that template's version; null for a caller's own graph. */
   template_id: string | null;
   template_version: string | null;
-  /** The ComfyUI server (its URL's host) and version, as far as Atelier knows them now. */
+  /** The ComfyUI server that ran it (its URL's host) and its version, as far as Atelier knows them now. */
   backend: string | null;
   backend_version: string | null;
 }
@@ -35,8 +34,7 @@ export class JobOutputs {
     private readonly jobs: JobsRepository,
     private readonly tracker: JobTracker,
     private readonly view: ViewProxy,
-    private readonly comfy: ComfyService,
-    private readonly watchdog: WatchdogService,
+    private readonly pool: ComfyPool,
     config: AppConfig,
   ) {
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -56,23 +54,27 @@ export class JobOutputs {
       status: snapshot.status,
       template_id: job.templateId,
       template_version: job.templateVersion,
-      ...this.backend(),
+      ...this.backend(job.backendId),
     };
   }
 
-  /** One ComfyUI server today: the one wired now, which ran the job unless it was rewired since. */
-  private backend(): { backend: string | null; backend_version: string | null } {
-    const wiring = this.comfy.current();
+  /** The job's backend as wired now (which ran the job unless it was re-pointed since; a busy one cannot be). */
+  private backend(backendId: number | null): { backend: string | null; backend_version: string | null } {
+    const wiring = this.pool.wiringOf(backendId);
     let host: string | null;
     try {
       host = wiring ? new URL(wiring.baseUrl).host : null;
     } catch {
       host = null;
     }
-    return { backend: host, backend_version: wiring ? this.watchdog.view().version : null };
+    const version = wiring ? (this.pool.handle(wiring.backendId)?.watchdog.view().version ?? null) : null;
+    return { backend: host, backend_version: version };
   }
 
-  /** The bytes of one output image; an AppError (e.g. `comfy.unreachable`) when ComfyUI cannot serve them. */
+  /**
+   * The bytes of one output image, from the backend its ref names (the job's refs carry it); an AppError (e.g.
+   * `comfy.unreachable`) when ComfyUI cannot serve them.
+   */
   fetchImage(ref: ComfyImageRef): Promise<Buffer> {
     return this.view.fetch(ref, this.maxBytes);
   }

@@ -4,7 +4,8 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { AppConfig } from '../config/app-config.js';
 import type { AppEventMap, JobEvent, JobSnapshot } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
-import { ComfyService, type ComfyWiring } from './comfy.service.js';
+import { ComfyPool } from './backends/comfy-pool.js';
+import type { ComfyWiring } from './comfy.service.js';
 import type { ComfyJobEntity } from './job.entity.js';
 import { snapshotFromLedger, toImageRefs } from './job-views.js';
 import { JobsRepository, type JobChanges } from './jobs.repository.js';
@@ -32,6 +33,8 @@ class TrackedJob {
   constructor(
     readonly promptId: string,
     readonly ownerId: number,
+    /** The backend whose queue holds it (followed on that backend's wiring). */
+    public backendId: number,
     public snapshot: JobSnapshot,
   ) {}
 
@@ -58,7 +61,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   private readonly detach: (() => void)[] = [];
 
   constructor(
-    private readonly comfy: ComfyService,
+    private readonly pool: ComfyPool,
     private readonly ledger: JobsRepository,
     private readonly config: AppConfig,
     private readonly bus: EventBus,
@@ -66,15 +69,21 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.detach.push(
-      this.bus.subscribe('comfy.wiring_changed', () => this.rewired()),
-      this.bus.subscribe('comfy.server_exited', ({ reason }) => {
-        this.loseActive(reason).catch((error: unknown) =>
+      this.bus.subscribe('comfy.wiring_changed', ({ backendId }) => this.rewired(this.backendOf(backendId))),
+      this.bus.subscribe('comfy.server_exited', ({ reason, backendId }) => {
+        this.loseActive(reason, this.backendOf(backendId)).catch((error: unknown) =>
           this.logger.error({ err: error }, 'Marking the jobs of a dead ComfyUI lost failed'),
         );
       }),
-      this.bus.subscribe('comfy.connection', ({ state }) => {
+      this.bus.subscribe('comfy.backend_reachable', ({ backendId, reason }) => {
+        this.reconcileActive(backendId).catch((error: unknown) => {
+          this.logger.error({ err: error, backendId, reason }, 'Reconciling ComfyUI jobs failed');
+        });
+      }),
+      this.bus.subscribe('comfy.connection', ({ state, backendId }) => {
+        const backend = this.backendOf(backendId);
         for (const job of this.jobs.values()) {
-          if (job.isWaiting) continue;
+          if (job.backendId !== backend || job.isWaiting) continue;
           if (state === 'open') this.followVia(job, 'socket');
           else if (job.upstream) this.followVia(job, 'polling');
         }
@@ -98,7 +107,15 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
     if (row.status === 'waiting') return;
     // Known here while it waited (a stream opened then): it has been posted since.
     if (job.isWaiting) job.snapshot = { ...job.snapshot, status: row.status };
-    if (!job.isTerminal) this.startUpstream(job, false);
+    if (job.isTerminal) return;
+    // Known here before it was posted (a stream opened while it waited): follow it where it went.
+    const backendId = this.backendOf(row.backendId);
+    if (job.backendId !== backendId) {
+      job.backendId = backendId;
+      job.upstream?.abort();
+      job.upstream = null;
+    }
+    this.startUpstream(job, false);
   }
 
   /**
@@ -106,19 +123,25 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
    * each upstream restarts, and `trackJob` begins with /queue then /history/{id}, so a job ComfyUI lost
    * becomes `lost` and one that finished meanwhile gets its outputs.
    */
-  async reconcileActive(): Promise<void> {
-    if (!this.comfy.current()) return;
+  async reconcileActive(backendId: number = this.pool.defaultId()): Promise<void> {
+    if (!this.pool.wiringOf(backendId)) return;
     for (const row of await this.ledger.listActive()) {
+      if (this.backendOf(row.backendId) !== backendId) continue;
       const job = this.jobFor(row);
       if (!job.isTerminal) this.startUpstream(job, true);
     }
   }
 
-  /** ComfyUI's process died (managed mode knows): every job it had queued or was running is lost. */
-  private async loseActive(reason: string): Promise<void> {
-    const active = await this.ledger.listActive();
+  /**
+   * A backend's process died (managed mode knows), or it stayed unreachable past `comfy_backend_lost_after_s`:
+   * every job it had queued or was running is lost (its queue lived in its memory).
+   */
+  private async loseActive(reason: string, backendId: number): Promise<void> {
+    const active = (await this.ledger.listActive()).filter(
+      (row) => this.backendOf(row.backendId) === backendId,
+    );
     if (active.length > 0)
-      this.logger.warn({ jobs: active.length, reason }, 'ComfyUI died: its jobs are lost');
+      this.logger.warn({ jobs: active.length, reason, backendId }, 'ComfyUI died: its jobs are lost');
     for (const row of active) this.apply(this.jobFor(row), { status: 'lost', promptId: row.promptId });
   }
 
@@ -129,8 +152,12 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
 
   /** Whether a job of this owner still held here produced the image (its ledger write may be on its way). */
   hasImageOf(ownerId: number, ref: ComfyImageRef): boolean {
+    const backend = this.backendOf(ref.backend);
     const same = (image: ComfyImageRef) =>
-      image.filename === ref.filename && image.subfolder === ref.subfolder && image.type === ref.type;
+      image.filename === ref.filename &&
+      image.subfolder === ref.subfolder &&
+      image.type === ref.type &&
+      this.backendOf(image.backend) === backend;
     for (const job of this.jobs.values()) {
       if (job.ownerId === ownerId && job.snapshot.images.some(same)) return true;
     }
@@ -180,15 +207,20 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   private jobFor(row: ComfyJobEntity): TrackedJob {
     let job = this.jobs.get(row.promptId);
     if (!job) {
-      job = new TrackedJob(row.promptId, row.ownerId, snapshotFromLedger(row));
+      job = new TrackedJob(row.promptId, row.ownerId, this.backendOf(row.backendId), snapshotFromLedger(row));
       this.jobs.set(row.promptId, job);
       if (job.isTerminal) this.scheduleEviction(job);
     }
     return job;
   }
 
+  /** A job's or an event's backend: none named means the default one. */
+  private backendOf(backendId: number | null | undefined): number {
+    return backendId ?? this.pool.defaultId();
+  }
+
   private startUpstream(job: TrackedJob, restart: boolean): void {
-    const wiring = this.comfy.current();
+    const wiring = this.pool.wiringOf(job.backendId);
     if (!wiring || (job.upstream && !restart)) return;
     job.upstream?.abort();
     const abort = new AbortController();
@@ -251,7 +283,14 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
         return;
       }
       case 'succeeded':
-        this.finish(job, 'job.succeeded', { images: toImageRefs(state.images), error: null });
+        // Output names are per server (`prefix_00001_.png` on each): refs of other backends name theirs.
+        this.finish(job, 'job.succeeded', {
+          images: toImageRefs(
+            state.images,
+            job.backendId === this.pool.defaultId() ? undefined : job.backendId,
+          ),
+          error: null,
+        });
         return;
       case 'failed': {
         const error: JobError = {
@@ -300,10 +339,10 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
     void this.bus.publish('job.tracking', { ...this.eventOf(job), via });
   }
 
-  private rewired(): void {
-    const current = this.comfy.current();
+  private rewired(backendId: number): void {
+    const current = this.pool.wiringOf(backendId);
     for (const job of this.jobs.values()) {
-      if (job.isTerminal || job.isWaiting) continue;
+      if (job.isTerminal || job.isWaiting || job.backendId !== backendId) continue;
       if (current) {
         // A new socket: the job is heard again once it opens (startUpstream says so if it is not open yet).
         this.followVia(job, 'socket');

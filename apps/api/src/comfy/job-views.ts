@@ -16,8 +16,11 @@ export function isComfyImageType(value: string): value is ComfyImageType {
   return (comfyImageTypes as readonly string[]).includes(value);
 }
 
-/** ComfyUI's output list as the contract's image refs (node ids dropped, unknown types skipped). */
-export function toImageRefs(images: readonly OutputImage[]): ComfyImageRef[] {
+/**
+ * ComfyUI's output list as the contract's image refs (node ids dropped, unknown types skipped), stamped with
+ * the backend that made them unless it is the default one (`backend` absent = the default).
+ */
+export function toImageRefs(images: readonly OutputImage[], backend?: number): ComfyImageRef[] {
   const refs: ComfyImageRef[] = [];
   const seen = new Set<string>();
   for (const image of images) {
@@ -25,7 +28,9 @@ export function toImageRefs(images: readonly OutputImage[]): ComfyImageRef[] {
     const key = `${image.type}\0${image.subfolder}\0${image.filename}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    refs.push({ filename: image.filename, subfolder: image.subfolder, type: image.type });
+    const ref: ComfyImageRef = { filename: image.filename, subfolder: image.subfolder, type: image.type };
+    if (backend !== undefined) ref.backend = backend;
+    refs.push(ref);
   }
   return refs;
 }

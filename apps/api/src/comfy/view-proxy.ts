@@ -9,10 +9,12 @@ import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../common/app-error.js';
-import { ComfyService } from './comfy.service.js';
+import { ComfyPool } from './backends/comfy-pool.js';
+import type { ComfyWiring } from './comfy.service.js';
 import { ImageAccess } from './image-access.js';
 import { isComfyImageType } from './job-views.js';
 import { ViewCache, type CachedImage } from './view-cache.js';
+import { noSuchImage } from './view-upstream.js';
 
 /** What the browser may receive: raster images only. HTML or SVG from ComfyUI would run as our origin. */
 const allowedContentTypes: ReadonlySet<string> = new Set([
@@ -52,7 +54,9 @@ export function unsafePathReason(value: string, kind: 'filename' | 'subfolder'):
   return null;
 }
 
-const viewQueryKeys: ReadonlySet<string> = new Set(['filename', 'subfolder', 'type']);
+const viewQueryKeys: ReadonlySet<string> = new Set(['filename', 'subfolder', 'type', 'backend']);
+/** A backend id as refs carry it: a positive integer, one spelling only. */
+const backendIdPattern = /^[1-9]\d{0,8}$/;
 const limits = { filename: 255, subfolder: 1024 } as const;
 
 /**
@@ -83,14 +87,21 @@ export function parseViewQuery(query: Record<string, unknown>): ComfyImageRef {
   if (typeof type !== 'string' || !isComfyImageType(type)) {
     errors.type = [`must be one of ${comfyImageTypes.join(', ')}`];
   }
+  const backend = query.backend;
+  if (backend !== undefined && (typeof backend !== 'string' || !backendIdPattern.test(backend))) {
+    errors.backend = ['must be a backend id (a positive integer), given once'];
+  }
   if (Object.keys(errors).length > 0) {
     throw new AppError('validation_failed', 'The image reference is not allowed', errors);
   }
-  return { filename, subfolder, type: type as ComfyImageType };
+  const ref: ComfyImageRef = { filename, subfolder, type: type as ComfyImageType };
+  if (typeof backend === 'string') ref.backend = Number(backend);
+  return ref;
 }
 
 /**
- * Streams one image from ComfyUI's /view to the browser. ComfyUI's URL never appears in the answer;
+ * Streams one image from ComfyUI's /view to the browser, from the backend the ref names (absent: the
+ * default; output names repeat across servers). ComfyUI's URL never appears in the answer;
  * only raster image types pass, with nosniff and a sandboxing CSP. Images ComfyUI sent with an ETag are
  * kept in the wiring's `ViewCache`, and every later view asks ComfyUI `If-None-Match` first: on its 304
  * the kept bytes are sent, so ComfyUI stays the source of truth but does not send (nor we copy) them again.
@@ -98,14 +109,14 @@ export function parseViewQuery(query: Record<string, unknown>): ComfyImageRef {
 @Injectable()
 export class ViewProxy {
   constructor(
-    private readonly comfy: ComfyService,
+    private readonly pool: ComfyPool,
     private readonly access: ImageAccess,
   ) {}
 
   /** Only an image the user may see (ImageAccess); any other is the same 404 as a file ComfyUI lacks. */
   async send(user: AuthUser, ref: ComfyImageRef, response: Response): Promise<void> {
     this.access.assertMaySee(user, ref);
-    const wiring = this.comfy.require();
+    const wiring = this.wiringFor(ref);
     const cache = wiring.viewCache;
     const key = ViewCache.key(ref);
     const cached = cache.get(key);
@@ -177,7 +188,7 @@ export class ViewProxy {
 
   /** The whole image in memory (for the gallery's ingest-from-job), at most `maxBytes`. */
   async fetch(ref: ComfyImageRef, maxBytes: number): Promise<Buffer> {
-    const upstream = await this.comfy.require().view.open(ref);
+    const upstream = await this.wiringFor(ref).view.open(ref);
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of upstream as AsyncIterable<Buffer>) {
@@ -189,6 +200,13 @@ export class ViewProxy {
       chunks.push(chunk);
     }
     return Buffer.concat(chunks);
+  }
+
+  /** The ref's backend: switched off is 503 as before; one that does not exist (any more) has no such image. */
+  private wiringFor(ref: ComfyImageRef): ComfyWiring {
+    if (ref.backend !== undefined && ref.backend !== this.pool.defaultId() && !this.pool.handle(ref.backend))
+      throw noSuchImage();
+    return this.pool.requireWiring(ref.backend);
   }
 }
 

@@ -180,6 +180,13 @@ export const runtimeSettingSpecs: SettingSpecs = {
   comfy_queue_paused: booleanSetting('COMFY_QUEUE_PAUSED', false),
   // Beyond the running job; everything past it waits in Atelier, where it can still be reordered.
   comfy_prefetch: numberSetting('COMFY_PREFETCH', 1, { min: 0, max: 4, integer: true }),
+  // A backend's queue lives in its memory: down this long, what it held is gone (its jobs are lost, then retried).
+  comfy_backend_lost_after_s: numberSetting('COMFY_BACKEND_LOST_AFTER_S', 60, {
+    min: 1,
+    max: 3600,
+    unit: 'seconds',
+  }),
+  comfy_warmup_on_connect: booleanSetting('COMFY_WARMUP_ON_CONNECT', true),
   gallery_auto_capture: booleanSetting('GALLERY_AUTO_CAPTURE', false),
   gallery_trash_retention_days: numberSetting('GALLERY_TRASH_RETENTION_DAYS', 30, {
     min: 1,

@@ -54,10 +54,14 @@ export interface AppEventMap {
     note: string | null;
   };
 
-  /** The ComfyUI client was (re)built or dropped; read the new one from ComfyService. */
-  'comfy.wiring_changed': { enabled: boolean; generation: number | null };
-  /** The socket to ComfyUI opened, dropped, is retrying or gave up. */
+  /**
+   * A backend's client was (re)built or dropped; read the new one from ComfyPool. `backendId` absent: the
+   * default backend (so for every event below that carries one).
+   */
+  'comfy.wiring_changed': { enabled: boolean; generation: number | null; backendId?: number };
+  /** The socket to a backend opened, dropped, is retrying or gave up. */
   'comfy.connection': {
+    backendId?: number;
     generation: number;
     state: 'open' | 'closed' | 'reconnecting' | 'gave_up';
     isReconnect: boolean;
@@ -65,11 +69,21 @@ export interface AppEventMap {
   /** One execution message from a backend's socket (every type but `progress`): metrics count and log them. */
   'comfy.execution': ComfyExecutionEvent;
   /** ComfyUI's own `status` message: how many prompts it still has to run. */
-  'comfy.queue_status': { generation: number; queueRemaining: number };
+  'comfy.queue_status': { generation: number; queueRemaining: number; backendId?: number };
   /** A fresh copy of `/object_info` came from ComfyUI (not a cache hit, not a stale copy). */
   'comfy.object_info_refreshed': { info: ObjectInfo; fetchedAt: Date };
   /** The ComfyUI process Atelier supervises (managed mode) died: its in-memory queue died with it. */
-  'comfy.server_exited': { reason: string };
+  'comfy.server_exited': { reason: string; backendId?: number };
+  /** A backend answers again (or for the first time), or its socket reconnected: its jobs take a fresh look. */
+  'comfy.backend_reachable': { backendId: number; reason: string };
+  /** An admin added, changed or removed a ComfyUI backend (audited). */
+  'comfy.backends_changed': {
+    actor: EventActor;
+    backend: { id: number; name: string };
+    change: 'created' | 'updated' | 'removed';
+    /** What moved, for `updated` (URLs included: admins only read the audit). */
+    changes: Record<string, { from: unknown; to: unknown }>;
+  };
   /** The managed ComfyUI process changed state or status (managed mode only). */
   'comfy.managed_status': Readonly<ManagedComfyStatus>;
 

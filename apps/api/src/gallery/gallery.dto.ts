@@ -11,11 +11,13 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
   MaxLength,
+  Min,
   ValidateBy,
   ValidateNested,
   type ValidationArguments,
@@ -116,6 +118,14 @@ export class ComfyImageRefDto implements ComfyImageRef {
   @ApiProperty({ enum: imageTypes })
   @IsIn(imageTypes)
   type!: ComfyImageType;
+
+  @ApiPropertyOptional({
+    description: 'The ComfyUI backend that holds it (as the job names it); absent: the default',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  backend?: number;
 }
 
 export class IngestFromJobDto implements IngestFromJobRequest {

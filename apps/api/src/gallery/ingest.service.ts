@@ -156,7 +156,7 @@ export class IngestService {
       return job.images;
     }
     const key = (ref: ComfyImageRef) => `${ref.type}\u0000${ref.subfolder}\u0000${ref.filename}`;
-    const known = new Set(job.images.map(key));
+    const known = new Map(job.images.map((ref) => [key(ref), ref]));
     const errors: Record<string, string[]> = {};
     wanted.forEach((ref, index) => {
       if (!known.has(key(ref))) errors[`images.${index}`] = ['is not an image of this job'];
@@ -164,7 +164,9 @@ export class IngestService {
     if (Object.keys(errors).length > 0) {
       throw new AppError('validation_failed', 'Some images do not belong to this job', errors);
     }
-    return [...wanted];
+    // The job's own refs: they name the backend that ran it (a job's images are all on one; the caller's
+    // `backend`, if any, adds nothing).
+    return wanted.map((ref) => known.get(key(ref)) ?? ref);
   }
 
   /** The ledger's parameters are a bonus on an upload: without them the image is still kept. */

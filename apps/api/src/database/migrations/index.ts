@@ -10,6 +10,7 @@ import { GallerySearch1764500000000 } from './1764500000000-gallery-search.js';
 import { Curation1764600000000 } from './1764600000000-curation.js';
 import { GalleryParamsBackfill1764500000001 } from './1764500000001-gallery-params-backfill.js';
 import { JobQueue1764700000000 } from './1764700000000-job-queue.js';
+import { ComfyBackends1764700000100 } from './1764700000100-comfy-backends.js';
 import { RoleLimitsUsage1764700000200 } from './1764700000200-role-limits-usage.js';
 import { ComfySweeps1764700000300 } from './1764700000300-comfy-sweeps.js';
 
@@ -27,6 +28,7 @@ export const migrations = [
   GalleryParamsBackfill1764500000001,
   Curation1764600000000,
   JobQueue1764700000000,
+  ComfyBackends1764700000100,
   RoleLimitsUsage1764700000200,
   ComfySweeps1764700000300,
 ];

@@ -17,6 +17,9 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'gallery.images_rejected': 'Images rejected',
   'gallery.images_trashed': 'Images moved to the trash',
   'gallery.images_restored': 'Images restored from the trash',
+  'comfy.backend_created': 'ComfyUI server added',
+  'comfy.backend_updated': 'ComfyUI server changed',
+  'comfy.backend_removed': 'ComfyUI server removed',
   'queue.limits_changed': 'Role caps changed',
 };
 
@@ -71,6 +74,9 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
     case 'gallery.images_trashed':
     case 'gallery.images_restored':
       return [`images ${show(details.ids)}`];
+    case 'comfy.backend_created':
+    case 'comfy.backend_updated':
+    case 'comfy.backend_removed':
     case 'queue.limits_changed':
       return changes(details);
   }
@@ -82,7 +88,7 @@ export function describeAuditTarget({ target }: AuditEntry): string {
   if (target.type === 'role') return `caps of the ${target.label ?? target.id ?? '?'} role`;
   // Trash and restore name several images at once: "3 images", their ids in the details.
   if (target.type === 'image' && target.id === null) return target.label ?? 'images';
-  const noun = target.type === 'user' ? 'user' : 'image';
+  const noun = target.type === 'user' ? 'user' : target.type === 'backend' ? 'ComfyUI server' : 'image';
   const label = target.label ? ` ${target.label}` : '';
   return `${noun}${label} (#${target.id ?? '?'})`;
 }

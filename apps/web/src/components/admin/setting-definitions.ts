@@ -117,6 +117,20 @@ export const comfySettingGroups: readonly SettingGroup[] = [
         kind: 'number',
         min: 0,
       },
+      {
+        key: 'comfy_backend_lost_after_s',
+        label: 'Backend lost after',
+        hint: 'A ComfyUI unreachable this long has lost its queue: its jobs are marked lost and, if their owners allow it, retried on another backend.',
+        kind: 'number',
+        unit: 's',
+        min: 1,
+      },
+      {
+        key: 'comfy_warmup_on_connect',
+        label: 'Warm up on connect',
+        hint: 'Run the warm-up workflow on every ComfyUI each time it (re)connects, before it takes jobs.',
+        kind: 'boolean',
+      },
     ],
   },
   {

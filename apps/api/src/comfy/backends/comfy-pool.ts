@@ -1,0 +1,281 @@
+import type { BackendHealth, BackendView, RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { AppError } from '../../common/app-error.js';
+import { AppConfig } from '../../config/app-config.js';
+import { RuntimeConfig } from '../../config/runtime-config.service.js';
+import { jobEndEvents } from '../../events/app-events.js';
+import { EventBus } from '../../events/event-bus.js';
+import { BackendDirectory, type BackendId } from './backend-directory.js';
+import type { ComfyWiring, WiringTarget } from './backend-link.js';
+import type { ComfyBackendEntity } from './backend.entity.js';
+import { BackendsRepository } from './backends.repository.js';
+import { PoolBackend, type BackendSpec, type PoolContext, type ReadinessCheck } from './pool-backend.js';
+
+/** Settings that need new clients or sockets when they change. */
+const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
+  'comfy_enabled',
+  'comfy_api_url',
+  'comfy_timeout',
+  'comfy_reconnect_max_attempts',
+  'comfy_reconnect_base_delay_s',
+  'comfy_reconnect_max_delay_s',
+]);
+
+/**
+ * The pool of ComfyUI servers (table comfy_backends): one PoolBackend per enabled row, each with its own
+ * wiring, socket, watchdog, object_info and readiness, all under one client id for the process (ComfyUI
+ * scopes client ids per server). `comfy_enabled` is the master switch; the default backend follows
+ * `comfy_api_url` (the managed server in managed mode) while its row has no URL of its own. A disabled
+ * backend with jobs in flight stays wired (not accepting) until they end, then unwires.
+ *
+ * It is the BackendDirectory the dispatcher reads, and publishes `comfy.backend_state` when a backend's
+ * `accepting` changes. The admin's changes (BackendsAdmin) come through `reload`.
+ */
+@Injectable()
+export class ComfyPool extends BackendDirectory implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly clientId = `atelier-${randomUUID()}`;
+  private readonly logger = new Logger(ComfyPool.name);
+  private readonly backends = new Map<BackendId, PoolBackend>();
+  private specs: BackendSpec[] = [];
+  private defaultBackendId: BackendId = 1;
+  private readiness: ReadinessCheck | null = null;
+  private readonly detach: (() => void)[] = [];
+  private shuttingDown = false;
+  private readonly context: PoolContext;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly runtime: RuntimeConfig,
+    private readonly bus: EventBus,
+    private readonly rows: BackendsRepository,
+  ) {
+    super();
+    const settings = () => this.runtime.get();
+    this.context = {
+      clientId: this.clientId,
+      viewCacheBytes: config.comfyTuning.viewCacheMb * 1024 * 1024,
+      bus,
+      watchdogIntervalMs: () =>
+        this.config.comfyTuning.watchdogIntervalMs ?? settings().comfy_health_interval_s * 1000,
+      objectInfoTtlMs: () => settings().comfy_object_info_ttl_s * 1000,
+      capacity: () => 1 + settings().comfy_prefetch,
+      lostAfterMs: () => settings().comfy_backend_lost_after_s * 1000,
+      readinessCheck: () => this.readiness,
+      changed: (backend) => {
+        void this.bus.publish('comfy.backend_state', { backendId: backend.id, accepting: backend.accepting });
+      },
+      // The template library checks against the default backend's catalogue (as GET /object-info serves it).
+      objectInfoFetched: (backend, entry) => {
+        if (backend.id !== this.defaultBackendId) return;
+        void this.bus.publish('comfy.object_info_refreshed', {
+          info: entry.info,
+          fetchedAt: entry.fetchedAt,
+        });
+      },
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.detach.push(
+      this.bus.subscribe('config.changed', ({ changedKeys }) => {
+        if (changedKeys.some((key) => wiringKeys.has(key))) this.applyAll();
+        if (changedKeys.includes('comfy_health_interval_s'))
+          for (const backend of this.backends.values()) backend.watchdog.reschedule();
+      }),
+      // A disabled backend unwires once its last job ends.
+      ...jobEndEvents.map((name) => this.bus.subscribe(name, () => void this.settleDisabled())),
+    );
+    await this.reload();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const off of this.detach.splice(0)) off();
+    await Promise.all([...this.backends.values()].map((backend) => backend.close()));
+    this.backends.clear();
+  }
+
+  // BackendDirectory: the wired backends.
+  list(): readonly PoolBackend[] {
+    return [...this.backends.values()].filter((backend) => backend.link.current() !== null);
+  }
+
+  get(id: BackendId): PoolBackend | null {
+    const backend = this.backends.get(id);
+    return backend && backend.link.current() ? backend : null;
+  }
+
+  defaultId(): BackendId {
+    return this.defaultBackendId;
+  }
+
+  /** The default backend (wired or not), or null before the rows are read. */
+  defaultBackend(): PoolBackend | null {
+    return this.backends.get(this.defaultBackendId) ?? null;
+  }
+
+  /** The wiring of a backend (null or absent: the default), or null while it is unwired. */
+  wiringOf(id: BackendId | null | undefined): ComfyWiring | null {
+    return this.backends.get(id ?? this.defaultBackendId)?.link.current() ?? null;
+  }
+
+  /** The wiring of a backend; 503 `comfy.disabled` while it (or the integration) is off. */
+  requireWiring(id: BackendId | null | undefined): ComfyWiring {
+    const wiring = this.wiringOf(id);
+    if (wiring) return wiring;
+    if (!this.runtime.get().comfy_enabled)
+      throw new AppError('comfy.disabled', 'The ComfyUI integration is switched off');
+    throw new AppError('comfy.disabled', 'That ComfyUI backend is switched off');
+  }
+
+  /** Any backend by id, wired or not (admin and health views). */
+  handle(id: BackendId): PoolBackend | null {
+    return this.backends.get(id) ?? null;
+  }
+
+  /** A check every backend passes after each (re)connect before it takes jobs (the warm-up). */
+  useReadinessCheck(check: ReadinessCheck | null): void {
+    this.readiness = check;
+  }
+
+  /** Reads the rows again and rewires what changed (after an admin change, and at boot). */
+  async reload(): Promise<void> {
+    const rows = await this.rows.listLive();
+    this.specs = rows.map(specOf);
+    this.defaultBackendId = rows.find((row) => row.isDefault)?.id ?? this.defaultBackendId;
+    const live = new Set(this.specs.map((spec) => spec.id));
+    for (const [id, backend] of this.backends) {
+      if (live.has(id)) continue;
+      this.backends.delete(id);
+      await backend.close();
+    }
+    for (const spec of this.specs) {
+      const backend = this.backends.get(spec.id);
+      if (backend) backend.respec(spec);
+      else this.backends.set(spec.id, new PoolBackend(spec, this.context));
+    }
+    await this.applyAllChecked();
+  }
+
+  /** Every backend as admins see it. */
+  views(): BackendView[] {
+    const counts = this.rows.inFlightByBackend(this.defaultBackendId);
+    return this.specs.map((spec) => this.viewOf(spec, counts.get(spec.id) ?? 0));
+  }
+
+  view(id: BackendId): BackendView | null {
+    return this.views().find((view) => view.id === id) ?? null;
+  }
+
+  /** A backend's name (wired or not), for job views; null when it was removed. */
+  nameOf(id: BackendId): string | null {
+    return this.specs.find((spec) => spec.id === id)?.name ?? null;
+  }
+
+  /** Every backend as GET /api/comfy/health lists it (no URLs). */
+  health(): BackendHealth[] {
+    return this.views().map((view) => ({
+      id: view.id,
+      name: view.name,
+      is_default: view.is_default,
+      state: view.state,
+      draining: view.draining,
+      in_flight: view.in_flight,
+      queue_remaining: view.queue_remaining,
+    }));
+  }
+
+  private viewOf(spec: BackendSpec, inFlight: number): BackendView {
+    const backend = this.backends.get(spec.id);
+    const wiring = backend?.link.current() ?? null;
+    const watched = backend && wiring ? backend.watchdog.view() : null;
+    return {
+      id: spec.id,
+      name: spec.name,
+      url: spec.url,
+      effective_url: wiring?.baseUrl ?? null,
+      is_default: spec.isDefault,
+      weight: spec.weight,
+      tags: spec.tags,
+      enabled: spec.enabled,
+      draining: spec.draining,
+      state: backend?.state ?? 'disabled',
+      in_flight: inFlight,
+      queue_remaining: watched?.queue_remaining ?? null,
+      latency_ms: watched?.latency_ms ?? null,
+      last_error: watched?.last_error ?? null,
+      version: watched?.version ?? null,
+      object_info_at: backend?.objectInfo.peek()?.fetchedAt.toISOString() ?? null,
+      created_at: spec.createdAt.toISOString(),
+      updated_at: spec.updatedAt.toISOString(),
+    };
+  }
+
+  /** Wires and unwires every backend as the settings and rows say (a disabled one only once it is empty). */
+  private applyAll(): void {
+    void this.applyAllChecked().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'Rewiring the ComfyUI backends failed'),
+    );
+  }
+
+  private async applyAllChecked(): Promise<void> {
+    const settings = this.runtime.get();
+    if (settings.comfy_enabled && !this.shuttingDown) this.ensureImageDir();
+    for (const spec of this.specs) {
+      const backend = this.backends.get(spec.id);
+      if (!backend) continue;
+      const wanted = settings.comfy_enabled && !this.shuttingDown;
+      if (wanted && spec.enabled) backend.wire(targetOf(spec, settings));
+      else if (!wanted) backend.wire(null);
+      // Disabled by the admin: keep following its jobs until they end.
+      else if ((await this.rows.countInFlight(spec.id, spec.isDefault)) === 0) backend.wire(null);
+    }
+  }
+
+  private ensureImageDir(): void {
+    try {
+      mkdirSync(this.config.comfy.imageDir, { recursive: true });
+    } catch (error) {
+      this.logger.error(
+        { err: error, dir: this.config.comfy.imageDir },
+        'Cannot create the ComfyUI image dir',
+      );
+    }
+  }
+
+  private async settleDisabled(): Promise<void> {
+    if (!this.specs.some((spec) => !spec.enabled && this.backends.get(spec.id)?.link.current())) return;
+    await this.applyAllChecked().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'Unwiring a disabled ComfyUI backend failed'),
+    );
+  }
+}
+
+function specOf(row: ComfyBackendEntity): BackendSpec {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    isDefault: row.isDefault,
+    weight: row.weight,
+    tags: row.tags,
+    enabled: row.enabled,
+    draining: row.draining,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function targetOf(spec: BackendSpec, settings: Readonly<RuntimeSettings>): WiringTarget {
+  return {
+    baseUrl: spec.url ?? settings.comfy_api_url,
+    timeoutMs: settings.comfy_timeout * 1000,
+    reconnect: {
+      baseDelayMs: settings.comfy_reconnect_base_delay_s * 1000,
+      maxDelayMs: settings.comfy_reconnect_max_delay_s * 1000,
+      maxAttempts: settings.comfy_reconnect_max_attempts,
+    },
+  };
+}
