@@ -2,10 +2,15 @@ import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import type {
   BackendListResponse,
   BackendView,
+  ComfyUploadResponse,
   JobListResponse,
   JobSummary,
   KeepResponse,
 } from '@atelier/contract';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   quickWorkflow,
@@ -234,6 +239,43 @@ describe('a pool of ComfyUI servers', () => {
     const file = await app.request.get(`/api/gallery/images/${imageId}/file`).set(user.bearer).buffer(true);
     expect(file.status).toBe(200);
     expect(Buffer.compare(file.body as Buffer, fromSecond.body as Buffer)).toBe(0);
+  });
+
+  it('puts an uploaded input on the backend a job using it is sent to, from our own copy', async () => {
+    await start();
+    await ready(1);
+    const bytes = await sharp({
+      create: { width: 24, height: 16, channels: 3, background: { r: 10, g: 200, b: 30 } },
+    })
+      .png()
+      .toBuffer();
+    const uploaded = await app.request
+      .post('/api/comfy/upload')
+      .set(user.bearer)
+      .attach('image', bytes, { filename: 'photo.png', contentType: 'image/png' })
+      .expect(201);
+    const { image, name, subfolder } = uploaded.body as ComfyUploadResponse;
+    // The upload went to the default backend only; the second never saw it.
+    const second = await addBackend();
+    const onSecond = join(second.sim.dataDir, 'input', subfolder, name);
+    expect(existsSync(onSecond)).toBe(false);
+
+    await patchBackend(1, { draining: true }).expect(200);
+    const loadImage = {
+      '1': { class_type: 'LoadImage', inputs: { image } },
+      '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'atelier/loaded' } },
+    };
+    const done = await settled(await submit(loadImage));
+    expect(done?.backend?.id).toBe(second.id);
+    expect(await readFile(onSecond)).toEqual(bytes);
+    const [ref] = done?.images ?? [];
+    const made = await app.request
+      .get('/api/comfy/view')
+      .query({ filename: ref?.filename, subfolder: ref?.subfolder, type: 'output', backend: second.id })
+      .set(user.bearer)
+      .buffer(true)
+      .expect(200);
+    expect(await sharp(made.body as Buffer).metadata()).toMatchObject({ width: 24, height: 16 });
   });
 
   it('runs the warm-up workflow on every backend as it connects and again when it comes back', async () => {

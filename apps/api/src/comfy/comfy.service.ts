@@ -31,9 +31,14 @@ export class ComfyService {
     return this.pool.wiringOf(null);
   }
 
-  /** The default backend's wiring; 503 `comfy.disabled` while it (or the integration) is off. */
+  /**
+   * A wiring to send work to: the default backend's, or while it is switched off another wired backend's (an
+   * upload goes there, and InputsOnBackend copies it wherever a job needs it); 503 `comfy.disabled` while the
+   * integration is off or no backend is wired. Also the gate of the run path: jobs need some backend.
+   */
   require(): ComfyWiring {
-    return this.pool.requireWiring(null);
+    const wiring = this.pool.wiringOf(null) ?? this.pool.list()[0]?.wiring;
+    return wiring ?? this.pool.requireWiring(null);
   }
 
   /** Re-opens the default backend's socket after it gave up. */

@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { DispatchBackend } from './backends/backend-directory.js';
+import { BeforePostHooks } from './backends/before-post.js';
 import { toComfyAppError } from './comfy-errors.js';
 import type { ComfyJobEntity } from './job.entity.js';
 import { JobTracker } from './job-tracker.js';
@@ -34,6 +35,7 @@ export class JobPoster {
     private readonly waiting: WaitingJobsRepository,
     private readonly tracker: JobTracker,
     private readonly bus: EventBus,
+    private readonly beforePost: BeforePostHooks,
   ) {}
 
   async post(job: ComfyJobEntity, backend: DispatchBackend, options: PostOptions): Promise<PostResult> {
@@ -41,6 +43,8 @@ export class JobPoster {
     const { client } = backend.wiring;
     let queued;
     try {
+      // What the job needs on that server first (its uploaded inputs: comfy-uploads/InputsOnBackend).
+      await this.beforePost.run(job, backend);
       queued = await client.queuePrompt(job.workflow as ComfyPrompt, {
         promptId: job.promptId,
         ...(options.front ? { priority: { front: true as const } } : {}),

@@ -74,7 +74,8 @@ export class JobsService {
     const job = await this.findVisible(user, promptId);
     const snapshot = this.current(job);
     let items: ComfyHistoryResponse['items'] = [];
-    const wiring = this.comfy.current();
+    // The backend that ran it (jobs from before the pool ran on the default one).
+    const wiring = this.backends.get(job.backendId ?? this.backends.defaultId())?.wiring ?? null;
     if (wiring) {
       // ComfyUI's history is capped and forgotten on restart: without it the ledger still answers.
       const entry = await wiring.probe.getHistory(promptId).catch(() => null);
