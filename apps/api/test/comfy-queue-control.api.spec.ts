@@ -1,6 +1,8 @@
 import type {
   ComfyCancelResponse,
+  JobListResponse,
   JobPatchResponse,
+  JobSummary,
   QueueRetryResponse,
   QueueStateResponse,
 } from '@atelier/contract';
