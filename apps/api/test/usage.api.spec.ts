@@ -145,8 +145,8 @@ describe('GPU usage from job end events', () => {
     expect(lines[0]).toBe('day,user_id,username,role,backend_id,backend,jobs,gpu_seconds');
     expect(lines.slice(1).sort()).toEqual(
       [
-        // ComfyUI is off in this app: no backend is wired, so none has a name to give.
-        `${utcDay()},${ada.user.id},ada,user,1,backend 1,1,2.5`,
+        // The default backend has its name even with ComfyUI off; an id the pool does not know is named by it.
+        `${utcDay()},${ada.user.id},ada,user,1,default,1,2.5`,
         `${utcDay()},${bob.user.id},bob,curator,3,backend 3,1,1`,
       ].sort(),
     );

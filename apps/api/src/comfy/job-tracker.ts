@@ -1,5 +1,11 @@
-import type { JobState, PreviewEvent } from '@atelier/comfy-client';
-import { terminalJobStatuses, type ComfyImageRef, type JobError, type JobProgress } from '@atelier/contract';
+import { executionSeconds, type JobState, type PreviewEvent } from '@atelier/comfy-client';
+import {
+  terminalJobStatuses,
+  type ComfyImageRef,
+  type JobError,
+  type JobProgress,
+  type Role,
+} from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { AppEventMap, JobEvent, JobSnapshot } from '../events/app-events.js';
@@ -29,6 +35,10 @@ class TrackedJob {
   cancelRequested = false;
   persisting: Promise<void> = Promise.resolve();
   evictTimer: NodeJS.Timeout | undefined;
+  /** The owner's role when it was queued (usage is summed per role). */
+  ownerRole: Role | null = null;
+  /** When it was first seen running here: its GPU time when ComfyUI gave no timestamps. */
+  runningSince: number | null = null;
 
   constructor(
     readonly promptId: string,
@@ -208,6 +218,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
     let job = this.jobs.get(row.promptId);
     if (!job) {
       job = new TrackedJob(row.promptId, row.ownerId, this.backendOf(row.backendId), snapshotFromLedger(row));
+      job.ownerRole = row.ownerRole;
       this.jobs.set(row.promptId, job);
       if (job.isTerminal) this.scheduleEviction(job);
     }
@@ -274,6 +285,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
             : null;
         job.snapshot = { ...previous, status: 'running', queuePosition: null, progress };
         if (previous.status !== 'running') {
+          job.runningSince = Date.now();
           this.persist(job, { status: 'running', startedAt: new Date() });
           this.publish('job.running', job);
         }
@@ -284,13 +296,18 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
       }
       case 'succeeded':
         // Output names are per server (`prefix_00001_.png` on each): refs of other backends name theirs.
-        this.finish(job, 'job.succeeded', {
-          images: toImageRefs(
-            state.images,
-            job.backendId === this.pool.defaultId() ? undefined : job.backendId,
-          ),
-          error: null,
-        });
+        this.finish(
+          job,
+          'job.succeeded',
+          {
+            images: toImageRefs(
+              state.images,
+              job.backendId === this.pool.defaultId() ? undefined : job.backendId,
+            ),
+            error: null,
+          },
+          state,
+        );
         return;
       case 'failed': {
         const error: JobError = {
@@ -299,26 +316,29 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
           node_type: state.nodeType,
           exception_type: state.errorType,
         };
-        this.finish(job, 'job.failed', { error });
+        this.finish(job, 'job.failed', { error }, state);
         return;
       }
       case 'interrupted':
-        this.finish(job, 'job.interrupted', { error: null });
+        this.finish(job, 'job.interrupted', { error: null }, state);
         return;
       case 'lost':
-        this.finish(job, 'job.lost', { error: lostError });
+        this.finish(job, 'job.lost', { error: lostError }, state);
         return;
     }
   }
 
-  private finish(job: TrackedJob, event: EndEvent, changes: Partial<JobSnapshot>): void {
+  private finish(job: TrackedJob, event: EndEvent, changes: Partial<JobSnapshot>, ended: JobState): void {
     const status = endStatus[event];
+    // A job cancelled while waiting never reached a backend: it ran nowhere and cost nothing.
+    const backendId = job.isWaiting ? null : job.backendId;
+    const gpuSeconds = gpuSecondsOf(job, ended);
     job.snapshot = { ...job.snapshot, ...changes, status, queuePosition: null };
     job.upstream?.abort();
     job.upstream = null;
     const { images, error } = job.snapshot;
-    this.persist(job, { status, images, error, finishedAt: new Date() });
-    this.publish(event, job);
+    this.persist(job, { status, images, error, finishedAt: new Date(), gpuSeconds });
+    void this.bus.publish(event, { ...this.eventOf(job), backendId, ownerRole: job.ownerRole, gpuSeconds });
     this.scheduleEviction(job);
   }
 
@@ -388,6 +408,18 @@ const endStatus = {
   'job.interrupted': 'interrupted',
   'job.lost': 'lost',
 } as const satisfies Record<EndEvent, JobSnapshot['status']>;
+
+/**
+ * GPU time by ComfyUI's own clock (execution_start to its end: cached nodes cost nothing); the time seen
+ * running here when it gave no timestamps (older servers); 0 for a job that never ran or was lost.
+ */
+function gpuSecondsOf(job: TrackedJob, ended: JobState): number {
+  if (ended.status === 'lost') return 0;
+  const timing = ended.status === 'queued' || ended.status === 'running' ? null : ended.timing;
+  const seconds = executionSeconds(timing);
+  if (seconds !== null) return seconds;
+  return job.runningSince === null ? 0 : Math.max(0, Date.now() - job.runningSince) / 1000;
+}
 
 function sameProgress(a: JobProgress, b: JobProgress | null): boolean {
   return b !== null && a.value === b.value && a.max === b.max && a.node === b.node;

@@ -7,7 +7,7 @@ import {
 } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
-import { BackendDirectory } from '../comfy/backends/backend-directory.js';
+import { ComfyPool } from '../comfy/backends/comfy-pool.js';
 import { jobEndEvents, type JobEndEvent } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { usageCsv } from './usage-csv.js';
@@ -36,7 +36,7 @@ export class UsageService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly usage: UsageRepository,
     private readonly bus: EventBus,
-    private readonly backends: BackendDirectory,
+    private readonly backends: ComfyPool,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -114,8 +114,9 @@ export class UsageService implements OnModuleInit, OnModuleDestroy {
     this.secondsToday = new Map();
   }
 
+  /** Its name whether it is wired or not; a removed backend by its id. */
   private backendName(id: number): string {
-    return this.backends.get(id)?.name ?? `backend ${id}`;
+    return this.backends.nameOf(id) ?? `backend ${id}`;
   }
 }
 
