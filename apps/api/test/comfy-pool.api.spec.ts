@@ -200,6 +200,29 @@ describe('a pool of ComfyUI servers', () => {
     await app.request.delete(`/api/admin/backends/${second.id}`).set(admin.bearer).expect(204);
   });
 
+  it('keeps a disabled backend wired until its running job has finished, then unwires it', async () => {
+    await start();
+    await ready(1);
+    const second = await addBackend({ stepMs: 20 });
+    await patchBackend(1, { draining: true }).expect(200);
+    const running = await submit(samplerWorkflow(60));
+    await waitFor(
+      () => job(running),
+      (item) => item?.status === 'running',
+    );
+    const disabled = await patchBackend(second.id, { enabled: false }).expect(200);
+    expect(disabled.body).toMatchObject({ enabled: false, in_flight: 1, effective_url: second.sim.url });
+    expect((await settled(running))?.backend?.id).toBe(second.id);
+    await waitFor(
+      () => backendView(second.id),
+      (view) => view?.state === 'disabled' && view.effective_url === null,
+    );
+    // Nothing new reaches it.
+    await patchBackend(1, { draining: false }).expect(200);
+    expect((await settled(await submit(quickWorkflow())))?.backend?.id).toBe(1);
+    expect(Object.keys(await history(second.sim))).toEqual([running]);
+  });
+
   it('serves and keeps images from the backend that made them, though another has files of the same name', async () => {
     await start();
     await ready(1);

@@ -13,6 +13,9 @@ import type { ComfyBackendEntity } from './backend.entity.js';
 import { BackendsRepository } from './backends.repository.js';
 import { PoolBackend, type BackendSpec, type PoolContext, type ReadinessCheck } from './pool-backend.js';
 
+/** A disabled backend still holding jobs is looked at again this often until it can be unwired. */
+const settleRecheckMs = 250;
+
 /** Settings that need new clients or sockets when they change. */
 const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
   'comfy_enabled',
@@ -44,6 +47,7 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
   private readonly detach: (() => void)[] = [];
   private shuttingDown = false;
   private readonly context: PoolContext;
+  private settleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -92,6 +96,7 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearTimeout(this.settleTimer);
     for (const off of this.detach.splice(0)) off();
     await Promise.all([...this.backends.values()].map((backend) => backend.close()));
     this.backends.clear();
@@ -231,7 +236,21 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
       else if (!wanted) backend.wire(null);
       // Disabled by the admin: keep following its jobs until they end.
       else if ((await this.rows.countInFlight(spec.id, spec.isDefault)) === 0) backend.wire(null);
+      else this.settleSoon();
     }
+  }
+
+  /**
+   * Looks again shortly: a job's end event comes before its ledger write, so the count seen then may still
+   * hold it (and no other event may follow).
+   */
+  private settleSoon(): void {
+    if (this.settleTimer || this.shuttingDown) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      void this.settleDisabled();
+    }, settleRecheckMs);
+    this.settleTimer.unref();
   }
 
   private ensureImageDir(): void {
