@@ -1,0 +1,126 @@
+import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
+import type {
+  BackendListResponse,
+  BackendView,
+  ComfyQueueResponse,
+  ComfyStatusResponse,
+  UsageResponse,
+} from '@atelier/contract';
+import { afterEach, describe, expect, it } from 'vitest';
+import { comfyEnv, presetFiles, samplerWorkflow, simJson, usersQueueGraphs, waitFor } from './comfy-kit.js';
+import { createTestApp, type TestApp, type TestSession } from './test-app.js';
+
+// Issue 13, accounting over a pool: each job's GPU-seconds go to the backend that ran it, by that
+// server's own timestamps. Routing by model makes the backend of each job certain.
+
+let sims: ComfySim[] = [];
+let app: TestApp | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await Promise.all(sims.map((sim) => sim.close()));
+  sims = [];
+});
+
+const withCheckpoint = (name: string, steps: number) => {
+  const graph = samplerWorkflow(steps, `uses ${name}`);
+  (graph['4'] as { inputs: Record<string, unknown> }).inputs.ckpt_name = name;
+  return graph;
+};
+
+async function comfySeconds(sim: ComfySim, promptId: string): Promise<number> {
+  const history = (await simJson(sim, `/history/${promptId}`)) as Record<
+    string,
+    { status: { messages: [string, { timestamp: number }][] } }
+  >;
+  const messages = history[promptId]?.status.messages ?? [];
+  const at = (event: string) => messages.find(([name]) => name === event)?.[1].timestamp ?? Number.NaN;
+  return (at('execution_success') - at('execution_start')) / 1000;
+}
+
+describe('GPU usage over two backends', () => {
+  it("sums each backend's jobs by its own execution timestamps, per user and per backend", async () => {
+    const [first, second] = await Promise.all([
+      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-first.safetensors'] } }),
+      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-second.safetensors'] } }),
+    ]);
+    sims = [first, second];
+    app = await createTestApp({ files: presetFiles, env: comfyEnv(first.url, usersQueueGraphs) });
+    const admin = await app.login('admin');
+    const added = await app.request
+      .post('/api/admin/backends')
+      .set(admin.bearer)
+      .send({ name: 'second', url: second.url })
+      .expect(201);
+    const secondId = (added.body as BackendView).id;
+    await waitFor(
+      async () =>
+        (
+          (await app!.request.get('/api/admin/backends').set(admin.bearer).expect(200))
+            .body as BackendListResponse
+        ).items,
+      (items: BackendView[]) =>
+        items.length === 2 && items.every((b) => b.state === 'up' && b.object_info_at !== null),
+      { timeoutMs: 15_000 },
+    );
+
+    const ada = await app.login('user', 'ada');
+    const bob = await app.login('user', 'bob');
+    const queue = async (session: TestSession, graph: Record<string, unknown>) =>
+      (
+        (
+          await app!.request
+            .post('/api/comfy/queue')
+            .set(session.bearer)
+            .send({ workflow: graph })
+            .expect(201)
+        ).body as ComfyQueueResponse
+      ).prompt_id;
+    const jobs = [
+      { session: ada, sim: first, id: await queue(ada, withCheckpoint('only-first.safetensors', 6)) },
+      { session: ada, sim: second, id: await queue(ada, withCheckpoint('only-second.safetensors', 4)) },
+      { session: bob, sim: second, id: await queue(bob, withCheckpoint('only-second.safetensors', 8)) },
+    ];
+    for (const job of jobs) {
+      await waitFor(
+        async () =>
+          (
+            (await app!.request.get(`/api/comfy/status/${job.id}`).set(job.session.bearer).expect(200))
+              .body as ComfyStatusResponse
+          ).status,
+        (status) => status === 'succeeded',
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+    }
+    const [onFirst, adaOnSecond, bobOnSecond] = await Promise.all(
+      jobs.map((job) => comfySeconds(job.sim, job.id)),
+    );
+
+    const report = (groupBy: string) =>
+      waitFor(
+        async () =>
+          (
+            await app!.request
+              .get('/api/admin/usage')
+              .query({ group_by: groupBy })
+              .set(admin.bearer)
+              .expect(200)
+          ).body as UsageResponse,
+        (body) => body.totals.jobs === 3,
+      );
+    const byBackend = await report('backend');
+    const backendRow = (key: string) => byBackend.rows.find((row) => row.key === key);
+    expect(backendRow(String(secondId))).toMatchObject({ label: 'second', jobs: 2 });
+    expect(backendRow(String(secondId))?.gpu_seconds).toBeCloseTo(adaOnSecond! + bobOnSecond!, 3);
+    const firstRow = byBackend.rows.find((row) => row.key !== String(secondId));
+    expect(firstRow).toMatchObject({ jobs: 1 });
+    expect(firstRow?.gpu_seconds).toBeCloseTo(onFirst!, 3);
+
+    const byUser = await report('user');
+    const userRow = (name: string) => byUser.rows.find((row) => row.label === name);
+    expect(userRow('ada')).toMatchObject({ jobs: 2 });
+    expect(userRow('ada')?.gpu_seconds).toBeCloseTo(onFirst! + adaOnSecond!, 3);
+    expect(userRow('bob')?.gpu_seconds).toBeCloseTo(bobOnSecond!, 3);
+  });
+});
