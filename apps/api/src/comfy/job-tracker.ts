@@ -1,62 +1,28 @@
-import { executionSeconds, type JobState, type PreviewEvent } from '@atelier/comfy-client';
-import {
-  terminalJobStatuses,
-  type ComfyImageRef,
-  type JobError,
-  type JobProgress,
-  type Role,
-} from '@atelier/contract';
+import type { JobState, PreviewEvent } from '@atelier/comfy-client';
+import type { ComfyImageRef } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import type { AppEventMap, JobEvent, JobSnapshot } from '../events/app-events.js';
+import type { JobEvent, JobSnapshot } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { ComfyPool } from './backends/comfy-pool.js';
 import type { ComfyWiring } from './comfy.service.js';
 import type { ComfyJobEntity } from './job.entity.js';
 import { snapshotFromLedger, toImageRefs } from './job-views.js';
 import { JobsRepository, type JobChanges } from './jobs.repository.js';
+import {
+  endStatus,
+  failureOf,
+  gpuSecondsOf,
+  lostError,
+  progressOf,
+  sameProgress,
+  TrackedJob,
+  type EndEvent,
+  type Tracking,
+} from './tracked-job.js';
 
 /** How long a finished job's live state stays after its ledger writes (callers may hold an older row). */
 const finishedRetentionMs = 5 * 60_000;
-
-const lostError: JobError = {
-  code: 'comfy.job_lost',
-  message: 'ComfyUI no longer knows this job (it restarted or dropped it)',
-};
-
-type Tracking = AppEventMap['job.tracking']['via'];
-type EndEvent = 'job.succeeded' | 'job.failed' | 'job.interrupted' | 'job.lost';
-
-/** One job as the tracker follows it: its live state and its one upstream. */
-class TrackedJob {
-  upstream: AbortController | null = null;
-  /** How it is followed, as last published (`polling` while ComfyUI's socket is down). */
-  via: Tracking = 'socket';
-  cancelRequested = false;
-  persisting: Promise<void> = Promise.resolve();
-  evictTimer: NodeJS.Timeout | undefined;
-  /** The owner's role when it was queued (usage is summed per role). */
-  ownerRole: Role | null = null;
-  /** When it was first seen running here: its GPU time when ComfyUI gave no timestamps. */
-  runningSince: number | null = null;
-
-  constructor(
-    readonly promptId: string,
-    readonly ownerId: number,
-    /** The backend whose queue holds it (followed on that backend's wiring). */
-    public backendId: number,
-    public snapshot: JobSnapshot,
-  ) {}
-
-  get isTerminal(): boolean {
-    return terminalJobStatuses.includes(this.snapshot.status);
-  }
-
-  /** Still in Atelier's own queue: no backend holds it, there is nothing upstream to follow yet. */
-  get isWaiting(): boolean {
-    return this.snapshot.status === 'waiting';
-  }
-}
 
 /**
  * The job state machine: per prompt one upstream (the client's `trackJob`, socket first, polling while the
@@ -278,11 +244,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
         return;
       }
       case 'running': {
-        const progress: JobProgress | null = state.progress
-          ? { value: state.progress.value, max: state.progress.max, node: state.node }
-          : state.node === null
-            ? previous.progress
-            : null;
+        const progress = progressOf(state, previous.progress);
         job.snapshot = { ...previous, status: 'running', queuePosition: null, progress };
         if (previous.status !== 'running') {
           job.runningSince = Date.now();
@@ -294,31 +256,15 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
         }
         return;
       }
-      case 'succeeded':
+      case 'succeeded': {
         // Output names are per server (`prefix_00001_.png` on each): refs of other backends name theirs.
-        this.finish(
-          job,
-          'job.succeeded',
-          {
-            images: toImageRefs(
-              state.images,
-              job.backendId === this.pool.defaultId() ? undefined : job.backendId,
-            ),
-            error: null,
-          },
-          state,
-        );
-        return;
-      case 'failed': {
-        const error: JobError = {
-          message: state.message,
-          node_id: state.node,
-          node_type: state.nodeType,
-          exception_type: state.errorType,
-        };
-        this.finish(job, 'job.failed', { error }, state);
+        const backend = job.backendId === this.pool.defaultId() ? undefined : job.backendId;
+        this.finish(job, 'job.succeeded', { images: toImageRefs(state.images, backend), error: null }, state);
         return;
       }
+      case 'failed':
+        this.finish(job, 'job.failed', { error: failureOf(state) }, state);
+        return;
       case 'interrupted':
         this.finish(job, 'job.interrupted', { error: null }, state);
         return;
@@ -400,27 +346,4 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   private eventOf(job: TrackedJob): JobEvent {
     return { promptId: job.promptId, ownerId: job.ownerId, job: job.snapshot };
   }
-}
-
-const endStatus = {
-  'job.succeeded': 'succeeded',
-  'job.failed': 'failed',
-  'job.interrupted': 'interrupted',
-  'job.lost': 'lost',
-} as const satisfies Record<EndEvent, JobSnapshot['status']>;
-
-/**
- * GPU time by ComfyUI's own clock (execution_start to its end: cached nodes cost nothing); the time seen
- * running here when it gave no timestamps (older servers); 0 for a job that never ran or was lost.
- */
-function gpuSecondsOf(job: TrackedJob, ended: JobState): number {
-  if (ended.status === 'lost') return 0;
-  const timing = ended.status === 'queued' || ended.status === 'running' ? null : ended.timing;
-  const seconds = executionSeconds(timing);
-  if (seconds !== null) return seconds;
-  return job.runningSince === null ? 0 : Math.max(0, Date.now() - job.runningSince) / 1000;
-}
-
-function sameProgress(a: JobProgress, b: JobProgress | null): boolean {
-  return b !== null && a.value === b.value && a.max === b.max && a.node === b.node;
 }
