@@ -1,10 +1,14 @@
 import type { ComfyQueueResponse } from '@atelier/contract';
+import { startComfySim } from '@atelier/comfy-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  comfyEnv,
+  presetFiles,
   quickWorkflow,
   samplerWorkflow,
   SseClient,
   startComfyHarness,
+  usersQueueGraphs,
   waitFor,
   type ComfyHarness,
 } from './comfy-kit.js';
@@ -257,6 +261,95 @@ describe('HTTP request durations', () => {
         (route) => route?.includes(id) || route?.includes('no/such') || route?.includes('client'),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('a pool of two backends', () => {
+  it('labels execution events, wait and run times, health and jobs in flight by the backend that ran them', async () => {
+    const withCheckpoint = (name: string, steps: number) => {
+      const graph = samplerWorkflow(steps, `uses ${name}`);
+      (graph['4'] as { inputs: Record<string, unknown> }).inputs.ckpt_name = name;
+      return graph;
+    };
+    const [first, second] = await Promise.all([
+      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-first.safetensors'] } }),
+      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-second.safetensors'] } }),
+    ]);
+    const pool = await createTestApp({
+      files: presetFiles,
+      env: comfyEnv(first.url, { ...usersQueueGraphs, ATELIER_METRICS_TOKEN: metricsToken }),
+    });
+    try {
+      const poolAdmin = await pool.login('admin');
+      await pool.request
+        .post('/api/admin/backends')
+        .set(poolAdmin.bearer)
+        .send({ name: 'second', url: second.url })
+        .expect(201);
+      await waitFor(
+        () => scrape(pool),
+        (families) =>
+          sampleValue(families, 'atelier_backend_up', { backend: 'default' }) === 1 &&
+          sampleValue(families, 'atelier_backend_up', { backend: 'second' }) === 1,
+        { timeoutMs: 15_000 },
+      );
+      const user = await pool.login('user');
+      const queue = async (graph: Record<string, unknown>) =>
+        (
+          (await pool.request.post('/api/comfy/queue').set(user.bearer).send({ workflow: graph }).expect(201))
+            .body as ComfyQueueResponse
+        ).prompt_id;
+      const status = async (promptId: string) =>
+        (
+          (await pool.request.get(`/api/comfy/status/${promptId}`).set(user.bearer).expect(200)).body as {
+            status: string;
+          }
+        ).status;
+
+      const long = await queue(withCheckpoint('only-second.safetensors', 150));
+      await waitFor(
+        () => status(long),
+        (s) => s === 'running',
+      );
+      const during = await scrape(pool);
+      expect(sampleValue(during, 'atelier_backend_in_flight', { backend: 'second' })).toBe(1);
+      expect(sampleValue(during, 'atelier_backend_in_flight', { backend: 'default' })).toBe(0);
+      await pool.request.post(`/api/comfy/cancel/${long}`).set(user.bearer).expect(200);
+
+      const onFirst = await queue(withCheckpoint('only-first.safetensors', 3));
+      const onSecond = await queue(withCheckpoint('only-second.safetensors', 3));
+      for (const promptId of [onFirst, onSecond])
+        await waitFor(
+          () => status(promptId),
+          (s) => s === 'succeeded',
+        );
+      const after = await waitFor(
+        () => scrape(pool),
+        (families) =>
+          sampleValue(families, 'atelier_comfy_execution_events_total', {
+            backend: 'second',
+            type: 'execution_success',
+          }) === 1,
+      );
+      for (const backend of ['default', 'second']) {
+        expect(
+          sampleValue(after, 'atelier_comfy_execution_events_total', { backend, type: 'execution_start' }),
+          backend,
+        ).toBe(backend === 'second' ? 2 : 1);
+        expect(
+          sampleValue(after, 'atelier_job_run_seconds_count', { backend, outcome: 'succeeded' }),
+          backend,
+        ).toBe(1);
+      }
+      expect(
+        sampleValue(after, 'atelier_job_run_seconds_count', { backend: 'second', outcome: 'interrupted' }),
+      ).toBe(1);
+      expect(sampleValue(after, 'atelier_job_wait_seconds_count', { backend: 'second' })).toBe(2);
+      expect(sampleValue(after, 'atelier_job_wait_seconds_count', { backend: 'default' })).toBe(1);
+    } finally {
+      await pool.close();
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 });
 

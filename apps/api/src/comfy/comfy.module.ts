@@ -90,8 +90,7 @@ import { WatchdogService } from './watchdog.service.js';
     ComfyPool,
     BackendsAdmin,
     BeforePostHooks,
-    // Read by metrics/ at scrape time (backend health, open SSE streams).
-    WatchdogService,
+    // Read by metrics/ at scrape time (open SSE streams).
     StreamHub,
   ],
 })

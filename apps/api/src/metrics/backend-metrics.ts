@@ -5,9 +5,10 @@ import { BackendSource } from './backend-source.js';
 import { MetricsRegistry } from './metrics-registry.js';
 
 /**
- * Gauges read at scrape time from what the watchdog and the stream hub already keep (no probe, no query):
- * `atelier_backend_up{backend}`, `atelier_backend_latency_seconds{backend}` (the last health probe),
- * `atelier_backend_queue_remaining{backend}` (ComfyUI's own count) and `atelier_sse_subscribers`.
+ * Gauges read at scrape time from what the pool and the stream hub already keep (no probe of their own):
+ * `atelier_backend_up{backend}`, `atelier_backend_latency_seconds{backend}` (its watchdog's last probe),
+ * `atelier_backend_queue_remaining{backend}` (ComfyUI's own count), `atelier_backend_in_flight{backend}`
+ * (jobs handed to it, from the ledger) and `atelier_sse_subscribers`.
  */
 @Injectable()
 export class BackendMetrics {
@@ -43,6 +44,16 @@ export class BackendMetrics {
         this.reset();
         for (const { name, queueRemaining } of backends.samples())
           if (queueRemaining !== null) this.set({ backend: name }, queueRemaining);
+      },
+    });
+    new Gauge({
+      name: 'atelier_backend_in_flight',
+      help: 'Jobs Atelier has handed to a ComfyUI backend that have not ended (queued or running there)',
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { name, inFlight } of backends.samples()) this.set({ backend: name }, inFlight);
       },
     });
     new Gauge({

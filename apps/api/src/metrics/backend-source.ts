@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { WatchdogService } from '../comfy/watchdog.service.js';
+import { ComfyPool } from '../comfy/backends/comfy-pool.js';
 
 /** What the metrics show of one ComfyUI backend. */
 export interface BackendSample {
@@ -9,33 +9,36 @@ export interface BackendSample {
   latencyMs: number | null;
   /** ComfyUI's own count of prompts still to run. */
   queueRemaining: number | null;
+  /** Jobs Atelier handed to it that have not ended (queued or running there). */
+  inFlight: number;
 }
 
-/** The default backend until the pool names more: id 1, `default` (as the pool's seed row). */
-export const defaultBackend = { id: 1, name: 'default' } as const;
-
 /**
- * The backends' health for the metrics, read at scrape time from the watchdog (no probe of its own).
- * One backend today; the pool's views replace this when it lands.
+ * The backends for the metrics, read at scrape time from the pool (its watchdogs' last probes and the
+ * ledger's in-flight counts); no probe of its own.
  */
 @Injectable()
 export class BackendSource {
-  constructor(private readonly watchdog: WatchdogService) {}
+  constructor(private readonly pool: ComfyPool) {}
 
   samples(): BackendSample[] {
-    const health = this.watchdog.view();
-    return [
-      {
-        ...defaultBackend,
-        up: health.state === 'up' || health.state === 'degraded',
-        latencyMs: health.latency_ms ?? null,
-        queueRemaining: health.queue_remaining,
-      },
-    ];
+    return this.pool.views().map((view) => ({
+      id: view.id,
+      name: view.name,
+      up: view.state === 'up',
+      latencyMs: view.latency_ms,
+      queueRemaining: view.queue_remaining,
+      inFlight: view.in_flight,
+    }));
   }
 
-  /** The label of a backend id: its name (the id itself for one the source does not know). */
+  /** The backend of jobs recorded before there was more than one. */
+  defaultId(): number {
+    return this.pool.defaultId();
+  }
+
+  /** The label of a backend id: its name (the id itself for one that was removed). */
   nameOf(id: number): string {
-    return id === defaultBackend.id ? defaultBackend.name : String(id);
+    return this.pool.nameOf(id) ?? String(id);
   }
 }

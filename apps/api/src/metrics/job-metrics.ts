@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { jobEndEvents, type JobEvent } from '../events/app-events.js';
+import { jobEndEvents, type JobEndEvent, type JobEvent } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
-import { BackendSource, defaultBackend } from './backend-source.js';
+import { BackendSource } from './backend-source.js';
 import { activeJobStatuses, JobCountsRepository } from './job-counts.repository.js';
 import { MetricsRegistry } from './metrics-registry.js';
 
@@ -100,7 +100,7 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
   private started({ promptId }: JobEvent): void {
     if (this.running.has(promptId)) return;
     const now = Date.now();
-    const backendId = this.backendOf.get(promptId) ?? defaultBackend.id;
+    const backendId = this.backendOf.get(promptId) ?? this.backends.defaultId();
     this.running.set(promptId, { startedAt: now, backendId });
     // A job that waited before this process started: its row's creation time.
     const since = this.waitingSince.get(promptId) ?? this.counts.timesOf(promptId)?.createdAt;
@@ -109,7 +109,7 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
       this.waitSeconds.observe({ backend: this.backends.nameOf(backendId) }, seconds(now - since));
   }
 
-  private ended({ promptId, job }: JobEvent): void {
+  private ended({ promptId, job, backendId }: JobEndEvent): void {
     const run = this.running.get(promptId);
     this.running.delete(promptId);
     this.backendOf.delete(promptId);
@@ -118,7 +118,7 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
     // A job that ended without starting (cancelled while queued, lost) has no run time.
     const startedAt = run?.startedAt ?? this.counts.timesOf(promptId)?.startedAt ?? null;
     if (startedAt === null) return;
-    const backend = this.backends.nameOf(run?.backendId ?? defaultBackend.id);
+    const backend = this.backends.nameOf(backendId ?? run?.backendId ?? this.backends.defaultId());
     this.runSeconds.observe({ backend, outcome: job.status }, seconds(Date.now() - startedAt));
   }
 }
