@@ -6,6 +6,7 @@ import type {
   RoleLimitsResponse,
 } from '@atelier/contract';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AdmissionRegistry } from '../src/comfy/queue-admission.js';
 import {
   quickWorkflow,
   samplerWorkflow,
@@ -234,6 +235,19 @@ describe('GET/PUT /api/admin/limits/:role', () => {
     await setLimits('curator', { max_waiting: null }).expect(200);
     const after = await app.request.get('/api/admin/limits/curator').set(admin.bearer).expect(200);
     expect((after.body as RoleLimitsResponse).limits.max_waiting).toBeNull();
+  });
+
+  it("hands the dispatcher each role's weight and running cap at once, in proportion (fractions of 1 too)", async () => {
+    await setLimits('user', { weight: 0.5, max_running: 3 }).expect(200);
+    await setLimits('curator', { weight: 2 }).expect(200);
+    const admission = app.nest.get(AdmissionRegistry).current();
+    const userShare = admission.shareOf(user.user.id, 'user');
+    const curatorShare = admission.shareOf(curator.user.id, 'curator');
+    expect(curatorShare.weight / userShare.weight).toBe(4);
+    // The dispatcher's round-robin counts weights of at least 1.
+    expect(userShare.weight).toBeGreaterThanOrEqual(1);
+    expect(userShare).toMatchObject({ maxRunning: 3, held: false });
+    expect(curatorShare.maxRunning).toBeNull();
   });
 
   it('audits each change with what moved', async () => {

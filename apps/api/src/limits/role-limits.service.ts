@@ -111,7 +111,8 @@ export class RoleLimitsService implements QueueAdmission, OnModuleInit {
     const limits = this.forRole(role);
     const quota = limits.gpu_seconds_per_day;
     return {
-      weight: limits.weight,
+      // Only the ratio between owners counts; the dispatcher takes weights of at least 1, ours go down to 0.1.
+      weight: limits.weight * weightScale,
       maxRunning: limits.max_running,
       held: quota !== null && this.usage.usedTodayS(ownerId) >= quota,
     };
@@ -121,6 +122,9 @@ export class RoleLimitsService implements QueueAdmission, OnModuleInit {
     this.rows = new Map((await this.repository.all()).map((row) => [row.role, row]));
   }
 }
+
+/** Role weights (0.1–100) as the dispatcher's round-robin takes them (≥ 1). */
+const weightScale = 10;
 
 /** A 0 limit: the role may not do this at all (403, not a 4xx the caller could fix by asking less). */
 export function notAllowed(cap: CapErrorDetails['cap'], message: string): AppError {
