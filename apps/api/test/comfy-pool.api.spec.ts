@@ -141,6 +141,37 @@ describe('a pool of ComfyUI servers', () => {
     for (const id of ids) expect(onSecond).not.toContain(id);
   });
 
+  it('takes a checkpoint only one backend has (the pool’s catalogue) and runs the job there', async () => {
+    await start();
+    await ready(1);
+    const second = await addBackend({ models: { checkpoints: ['only_here.safetensors'] } });
+    const catalogue = (await app.request.get('/api/comfy/object-info').set(user.bearer).expect(200)).body as {
+      object_info: Record<string, { input: { required: { ckpt_name: [string[]] } } }>;
+    };
+    const names = catalogue.object_info.CheckpointLoaderSimple?.input.required.ckpt_name[0];
+    expect(names).toEqual(expect.arrayContaining(['sd_xl_base_1.0.safetensors', 'only_here.safetensors']));
+
+    const queued = await app.request
+      .post('/api/comfy/txt2img')
+      .set(user.bearer)
+      .send({
+        caption: 'a lighthouse',
+        width: 64,
+        height: 64,
+        steps: 2,
+        checkpoint: 'only_here.safetensors',
+      });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(201);
+    const done = await settled((queued.body as { prompt_id: string }).prompt_id);
+    expect(done?.backend?.id).toBe(second.id);
+    // A model no backend has is still refused by name.
+    const unknown = await app.request
+      .post('/api/comfy/txt2img')
+      .set(user.bearer)
+      .send({ caption: 'x', width: 64, height: 64, steps: 2, checkpoint: 'nowhere.safetensors' });
+    expect(unknown.status).toBe(400);
+  });
+
   it('marks the jobs of a backend that died lost, and retries them once on another', async () => {
     await start({ COMFY_BACKEND_LOST_AFTER_S: '1' });
     await ready(1);

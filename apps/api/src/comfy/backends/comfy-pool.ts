@@ -1,4 +1,10 @@
-import type { BackendHealth, BackendView, RuntimeSettingKey, RuntimeSettings } from '@atelier/contract';
+import type {
+  BackendHealth,
+  BackendView,
+  ObjectInfo,
+  RuntimeSettingKey,
+  RuntimeSettings,
+} from '@atelier/contract';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { BackendDirectory, type BackendId } from './backend-directory.js';
 import type { ComfyWiring, WiringTarget } from './backend-link.js';
 import type { ComfyBackendEntity } from './backend.entity.js';
 import { BackendsRepository } from './backends.repository.js';
+import { mergeObjectInfo } from './merge-object-info.js';
 import { PoolBackend, type BackendSpec, type PoolContext, type ReadinessCheck } from './pool-backend.js';
 
 /** A disabled backend still holding jobs is looked at again this often until it can be unwired. */
@@ -70,13 +77,10 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
       changed: (backend) => {
         void this.bus.publish('comfy.backend_state', { backendId: backend.id, accepting: backend.accepting });
       },
-      // The template library checks against the default backend's catalogue (as GET /object-info serves it).
-      objectInfoFetched: (backend, entry) => {
-        if (backend.id !== this.defaultBackendId) return;
-        void this.bus.publish('comfy.object_info_refreshed', {
-          info: entry.info,
-          fetchedAt: entry.fetchedAt,
-        });
+      // The template library checks against the pool's catalogue (as GET /object-info serves it).
+      objectInfoFetched: (_backend, entry) => {
+        const info = this.mergedObjectInfo();
+        if (info) void this.bus.publish('comfy.object_info_refreshed', { info, fetchedAt: entry.fetchedAt });
       },
     };
   }
@@ -119,6 +123,15 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
   /** The default backend (wired or not), or null before the rows are read. */
   defaultBackend(): PoolBackend | null {
     return this.backends.get(this.defaultBackendId) ?? null;
+  }
+
+  /** Every wired backend's last object_info merged (merge-object-info.ts); null while none is known. */
+  mergedObjectInfo(): ObjectInfo | null {
+    const copies = this.list().flatMap((backend) => {
+      const entry = backend.objectInfo.peek();
+      return entry ? [entry.info] : [];
+    });
+    return copies.length > 0 ? mergeObjectInfo(copies) : null;
   }
 
   /** The wiring of a backend (null or absent: the default), or null while it is unwired. */
