@@ -18,8 +18,8 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function start(env: Record<string, string> = {}) {
-  harness = await startComfyHarness({ sim: { stepMs: 5 }, env: { ...usersQueueGraphs, ...env } });
+async function start(env: Record<string, string> = {}, stepMs = 5) {
+  harness = await startComfyHarness({ sim: { stepMs }, env: { ...usersQueueGraphs, ...env } });
   return { app: harness.app, sim: harness.sim, q: queueClient(harness.app) };
 }
 
@@ -32,7 +32,8 @@ const finished = (q: ReturnType<typeof queueClient>, session: TestSession, promp
 
 describe('fair share across users', () => {
   it("starts a light user's first job after at most the one heavy job running on the backend", async () => {
-    const { app, sim, q } = await start();
+    // Heavy jobs of about a second: much longer than a request takes, even on a busy machine.
+    const { app, sim, q } = await start({}, 25);
     const heavy = await app.login('user', 'heavy');
     const light = await app.login('user', 'light');
     const heavyIds: string[] = [];

@@ -21,10 +21,14 @@ afterEach(async () => {
 });
 
 /** Two simulators, the first the default backend, the second added by an admin; both up before it returns. */
-async function startPool(models: [string[], string[]] | null = null, env: Record<string, string> = {}) {
+async function startPool(
+  models: [string[], string[]] | null = null,
+  env: Record<string, string> = {},
+  stepMs = 5,
+) {
   const [first, second] = await Promise.all(
     [0, 1].map((i) =>
-      startComfySim({ port: 0, stepMs: 5, ...(models ? { models: { checkpoints: models[i]! } } : {}) }),
+      startComfySim({ port: 0, stepMs, ...(models ? { models: { checkpoints: models[i]! } } : {}) }),
     ),
   );
   sims = [first!, second!];
@@ -142,7 +146,8 @@ describe('two backends share the work', () => {
   });
 
   it("starts a light user's first job after at most one heavy job per backend", async () => {
-    const { app, q, first, second } = await startPool();
+    // Heavy jobs of about a second: much longer than a request takes, even on a busy machine.
+    const { app, q, first, second } = await startPool(null, {}, 25);
     const heavy = await app.login('user', 'heavy');
     const light = await app.login('user', 'light');
     const heavyIds: string[] = [];
