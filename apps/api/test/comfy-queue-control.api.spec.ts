@@ -171,6 +171,40 @@ describe('cancelling a waiting job', () => {
   });
 });
 
+describe('cancelling a job while it is being posted', () => {
+  it('wins: the job ends interrupted and ComfyUI drops it from its queue unrun', async () => {
+    // Someone else's long job runs, so ours would wait in ComfyUI's queue behind it…
+    const blocker = await q.submitId(other, samplerWorkflow(150, 'blocker'));
+    await waitFor(
+      () => q.status(other, blocker),
+      (s) => s.status === 'running',
+    );
+    // …and ComfyUI takes its time to answer POST /prompt: the post is on its way when the cancel comes.
+    harness.sim.setFaults({ delayMs: 1500, pathPrefix: '/prompt' });
+    const submitting = app.request
+      .post('/api/comfy/queue')
+      .set(user.bearer)
+      .send({ workflow: quickWorkflow() });
+    const pending = submitting.then((response) => response);
+    const [row] = await waitFor(
+      async () =>
+        ((await app.request.get('/api/comfy/jobs?mine=1').set(user.bearer)).body as JobListResponse).items,
+      (items) => items.length === 1,
+    );
+    const promptId = row!.prompt_id;
+    const cancelled = (await q.cancel(user, promptId).expect(200)).body as ComfyCancelResponse;
+    expect(cancelled).toEqual({ prompt_id: promptId, action: 'deleted', status: 'interrupted' });
+    expect((await pending).status).toBe(201);
+    harness.sim.clearFaults();
+    harness.sim.setStepMs(1);
+
+    await succeeded(other, blocker);
+    await dispatcherHadItsChance();
+    expect(await simJson(harness.sim, `/history/${promptId}`)).toEqual({});
+    expect(await q.status(user, promptId)).toMatchObject({ status: 'interrupted' });
+  });
+});
+
 describe('POST /api/comfy/jobs/:promptId/retry', () => {
   it('queues an interrupted job again as a new job linked to it, and runs it', async () => {
     await q.pause(user).expect(200);
