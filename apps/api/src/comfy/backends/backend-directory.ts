@@ -19,7 +19,7 @@ export interface DispatchBackend {
 
 /**
  * The configured ComfyUI servers, for the ledger (can any run this graph?) and the dispatcher (which
- * may take it now?). Bound in ComfyModule to SingleBackendDirectory; the pool replaces the binding.
+ * may take it now?). ComfyPool is the one bound in ComfyModule.
  * Publish `comfy.backend_state` when a backend's `accepting` changes, so the dispatcher looks again.
  */
 export abstract class BackendDirectory {
