@@ -110,6 +110,25 @@ describe('PATCH /api/comfy/jobs/:promptId', () => {
     expect(order).toEqual([a, c, b]);
   });
 
+  it('pages the waiting list by place in the queue', async () => {
+    await q.pause(user).expect(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) ids.push(await q.submitId(user, quickWorkflow(`atelier/p${i}`)));
+    await q.move(user, ids[2]!, 'top').expect(200);
+    const page = async (cursor?: string) =>
+      (
+        await app.request
+          .get(`/api/comfy/jobs?status=waiting&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(user.bearer)
+          .expect(200)
+      ).body as JobListResponse;
+    const first = await page();
+    expect(first.items.map((job) => job.prompt_id)).toEqual([ids[2], ids[0]]);
+    const second = await page(first.next_cursor!);
+    expect(second.items.map((job) => [job.prompt_id, job.waiting_position])).toEqual([[ids[1], 3]]);
+    expect(second.next_cursor).toBeNull();
+  });
+
   it('moves only waiting jobs of the caller (or any, for an admin), to a valid place', async () => {
     await q.pause(user).expect(200);
     const waiting = await q.submitId(user, quickWorkflow());

@@ -35,6 +35,8 @@ export interface JobListFilter {
   /** Only rows with a smaller id (keyset paging, newest first). */
   beforeId?: number;
   limit: number;
+  /** Rows to skip first (waiting jobs, listed in queue order, page by place). */
+  offset?: number;
 }
 
 const activeStatuses: JobStatus[] = ['queued', 'running'];
@@ -147,7 +149,7 @@ export class JobsRepository {
   /** Newest first; a prepared statement per filter combination (the list is polled by every open page). */
   list(filter: JobListFilter): JobListItem[] {
     const conditions: string[] = [];
-    const values: Record<string, unknown> = { limit: filter.limit };
+    const values: Record<string, unknown> = { limit: filter.limit, offset: filter.offset ?? 0 };
     if (filter.ownerId !== undefined) {
       conditions.push('"job"."owner_id" = @ownerId');
       values.ownerId = filter.ownerId;
@@ -180,7 +182,7 @@ export class JobsRepository {
              AND "w"."owner_id" = "job"."owner_id" AND "w"."queue_position" <= "job"."queue_position"
          ) END AS "waiting_position"
          FROM "comfy_jobs" "job" LEFT JOIN "users" "owner" ON "owner"."id" = "job"."owner_id"
-         ${where} ORDER BY ${order} LIMIT @limit`,
+         ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
       );
       this.listStatements.set(key, statement);
     }

@@ -93,12 +93,14 @@ export class JobsService {
   async list(user: AuthUser, query: JobsQueryDto): Promise<JobListResponse> {
     const mineOnly = !roleAtLeast(user.role, 'curator') || isTrueWord(query.mine);
     const limit = query.limit ?? 20;
-    // Waiting jobs come in queue order (per owner), which an id cursor cannot page: one page of up to 100.
+    // Waiting jobs come in queue order (per owner): their cursor is a place in it, not an id.
     const isQueueOrder = query.status === 'waiting';
+    const after = query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0];
     const rows = this.jobs.list({
       ownerId: mineOnly ? user.id : undefined,
       status: query.status,
-      beforeId: query.cursor === undefined || isQueueOrder ? undefined : pageCursor.decode(query.cursor)[0],
+      beforeId: isQueueOrder ? undefined : after,
+      offset: isQueueOrder ? after : undefined,
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
@@ -107,7 +109,8 @@ export class JobsService {
       items: page.map((job) =>
         toJobSummary(job, this.tracker.snapshotOf(job.promptId), (id) => this.backends.get(id)?.name ?? null),
       ),
-      next_cursor: rows.length > limit && last && !isQueueOrder ? pageCursor.encode(last.id) : null,
+      next_cursor:
+        rows.length > limit && last ? pageCursor.encode(isQueueOrder ? (after ?? 0) + limit : last.id) : null,
     };
   }
 
