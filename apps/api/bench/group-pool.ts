@@ -10,9 +10,9 @@
  *   start (target ≤ one job-time);
  * - the dispatcher's cost per dispatch decision (its own `stats().dispatchUs`).
  */
-import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Dispatcher } from '#api/dispatch/dispatcher.service.js';
+import { jobEndEvents } from '#api/events/app-events.js';
 import { EventBus } from '#api/events/event-bus.js';
 import { UsersService } from '#api/users/users.service.js';
 import {
@@ -30,6 +30,8 @@ import {
   type BenchSim,
 } from './bench-kit.js';
 import type { BenchGroup, Figure } from './figures.js';
+import { message, worker } from './harness.js';
+import type { PoolBatch, PoolBatchDone, PoolSubmitted, PoolWorkerSetup } from './pool.worker.js';
 
 const backendCounts = [1, 2, 4];
 const totalJobs = 200;
@@ -40,12 +42,8 @@ const steps = 8;
 const stepMs = 10;
 const targetGapMs = 10;
 
-interface Submitted {
-  promptId: string;
-  owner: string;
-  /** When the POST was sent (ms since the epoch, the simulators' clock: same machine). */
-  sentAt: number;
-}
+/** A job as posted (its POST's send time is on the simulators' clock: same machine). */
+type Submitted = PoolSubmitted;
 
 interface Executed {
   backend: number;
@@ -67,28 +65,24 @@ interface PoolRun {
   dispatchUs: number[];
 }
 
-let seed = 0;
-
-/** A short sampler job; a new seed each time, or the simulator would answer from its cache. */
-function shortJob(): Record<string, unknown> {
-  const graph = defaultTxt2ImgGraph('bench/pool');
-  seed += 1;
-  Object.assign(graph['3']!.inputs, { seed, steps, cfg: 7, sampler_name: 'euler', scheduler: 'normal' });
-  graph['4']!.inputs.ckpt_name = 'sd_xl_base_1.0.safetensors';
-  Object.assign(graph['5']!.inputs, { width: 64, height: 64, batch_size: 1 });
-  graph['6']!.inputs.text = 'bench';
-  graph['7']!.inputs.text = '';
-  return graph;
-}
-
-async function submit(api: string, session: BenchSession, owner: string): Promise<Submitted> {
-  const sentAt = Date.now();
-  const { prompt_id: promptId } = await json<{ prompt_id: string }>(`${api}/api/comfy/queue`, {
-    method: 'POST',
-    headers: { ...session.bearer, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ workflow: shortJob() }),
-  });
-  return { promptId, owner, sentAt };
+/** The users' thread: `submit(owner, count)` posts that many jobs at once and resolves with them. */
+function startUsers(api: string, sessions: ReadonlyMap<string, BenchSession>) {
+  const users = worker('./pool.worker.js', { api, steps } satisfies PoolWorkerSetup);
+  let batches = 0;
+  return {
+    async submit(owner: string, count: number): Promise<Submitted[]> {
+      const batch = ++batches;
+      const authorization = sessions.get(owner)?.bearer.Authorization;
+      if (!authorization) throw new Error(`no session for ${owner}`);
+      const done = message<PoolBatchDone>(users, (m) => m.batch === batch);
+      users.postMessage({ batch, owner, authorization, count } satisfies PoolBatch);
+      return (await done).jobs;
+    },
+    async close(): Promise<void> {
+      users.postMessage('close');
+      await new Promise((resolve) => users.once('exit', resolve));
+    },
+  };
 }
 
 /** Whether this build has the pool's admin API (GET/POST /api/admin/backends). */
@@ -143,18 +137,63 @@ interface HistoryEntry {
   status?: { messages?: [string, { timestamp?: number }][] };
 }
 
+/** The simulators' record of our jobs (their /history may trail the end event by a moment). */
 async function waitForAll(
   sims: readonly BenchSim[],
   jobs: readonly Submitted[],
 ): Promise<Map<string, Executed>> {
   const ids = new Set(jobs.map((job) => job.promptId));
-  const deadline = Date.now() + 300_000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     const done = await executions(sims, ids);
     if (done.size === ids.size) return done;
     if (Date.now() > deadline) throw new Error(`only ${done.size} of ${ids.size} jobs ran`);
-    await sleep(250);
+    await sleep(100);
   }
+}
+
+/**
+ * Follows the jobs through the app's own events (the bench hooks in from outside, like `sse`): when each
+ * joined the queue, started and ended, without polling anything on the API's thread while it works.
+ */
+function watchJobs(bus: EventBus) {
+  const waitingSince = new Map<string, number>();
+  const started = new Set<string>();
+  const ended = new Set<string>();
+  let wake = () => {};
+  const offs = [
+    bus.subscribe('job.waiting', ({ promptId }) => {
+      waitingSince.set(promptId, Date.now());
+    }),
+    bus.subscribe('job.running', ({ promptId }) => {
+      started.add(promptId);
+      wake();
+    }),
+    ...jobEndEvents.map((name) =>
+      bus.subscribe(name, ({ promptId }) => {
+        ended.add(promptId);
+        wake();
+      }),
+    ),
+  ];
+  const until = async (isDone: () => boolean, what: string) => {
+    const deadline = Date.now() + 300_000;
+    while (!isDone()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1000);
+      });
+    }
+  };
+  return {
+    waitingSince,
+    started: (promptId: string) =>
+      until(() => started.has(promptId) || ended.has(promptId), `${promptId} to start`),
+    ended: (jobs: readonly Submitted[]) =>
+      until(() => jobs.every((job) => ended.has(job.promptId)), 'every job to end'),
+    close: () => offs.forEach((off) => off()),
+  };
 }
 
 /** One K; null when K > 1 and this build cannot add backends. */
@@ -178,38 +217,41 @@ async function runPool(backends: number): Promise<PoolRun | null> {
       sims.push(...(await Promise.all(Array.from({ length: backends - 1 }, () => startSim(stepMs)))));
       await addBackends(api, admin, sims);
     }
-    const users = app.get(UsersService);
+    const accounts = app.get(UsersService);
     const sessions = new Map<string, BenchSession>();
     for (const name of ['heavy', ...Array.from({ length: lightUsers }, (_, i) => `light-${i + 1}`)]) {
-      await users.create({ username: name, password: benchPassword, role: 'user' });
+      await accounts.create({ username: name, password: benchPassword, role: 'user' });
       sessions.set(name, await signIn(api, name, benchPassword));
     }
-    const session = (name: string) => sessions.get(name)!;
     const dispatcher = app.get(Dispatcher);
-    // The bench hooks in from outside: when each job joined Atelier's queue (ms, the simulators' clock).
-    const waitingSince = new Map<string, number>();
-    const offWaiting = app.get(EventBus).subscribe('job.waiting', ({ promptId }) => {
-      waitingSince.set(promptId, Date.now());
-    });
+    const watch = watchJobs(app.get(EventBus));
 
-    const heavy = await Promise.all(
-      Array.from({ length: heavyJobs }, () => submit(api, session('heavy'), 'heavy')),
-    );
-    // Each light user's first job, while the heavy user's fill every backend and its own queue.
+    const users = startUsers(api, sessions);
     const lightFirst: Submitted[] = [];
-    for (let i = 1; i <= lightUsers; i++) {
-      const first = await submit(api, session(`light-${i}`), `light-${i}`);
-      lightFirst.push(first);
-      await waitForAll(sims, [first]);
+    let lightRest: Submitted[] = [];
+    let heavy: Submitted[] = [];
+    try {
+      heavy = await users.submit('heavy', heavyJobs);
+      // Each light user's first job, while the heavy user's fill every backend and its own queue.
+      for (let i = 1; i <= lightUsers; i++) {
+        const [first] = await users.submit(`light-${i}`, 1);
+        if (!first) throw new Error('no job posted');
+        lightFirst.push(first);
+        await watch.started(first.promptId);
+      }
+      const rest = totalJobs - heavyJobs - lightUsers;
+      const batches = await Promise.all(
+        Array.from({ length: lightUsers }, (_, i) =>
+          users.submit(`light-${i + 1}`, Math.floor(rest / lightUsers) + (i < rest % lightUsers ? 1 : 0)),
+        ),
+      );
+      lightRest = batches.flat();
+    } finally {
+      await users.close();
     }
-    const rest = totalJobs - heavyJobs - lightUsers;
-    const lightRest = await Promise.all(
-      Array.from({ length: rest }, (_, i) => {
-        const owner = `light-${(i % lightUsers) + 1}`;
-        return submit(api, session(owner), owner);
-      }),
-    );
     const jobs = [...heavy, ...lightFirst, ...lightRest];
+    await watch.ended(jobs);
+    watch.close();
     const ran = await waitForAll(sims, jobs);
     // A fresh app per K: every decision it keeps (the last 512) is this run's.
     const { dispatchUs } = dispatcher.stats();
@@ -219,11 +261,10 @@ async function runPool(backends: number): Promise<PoolRun | null> {
     const last = Math.max(...all.map((job) => job.endedAt));
     // From the job joining the queue (`job.waiting`, as its row is written) to ComfyUI starting it.
     const lightFirstWaitsMs = lightFirst.map((job) => {
-      const enqueued = waitingSince.get(job.promptId);
+      const enqueued = watch.waitingSince.get(job.promptId);
       if (enqueued === undefined) throw new Error(`job ${job.promptId} never waited`);
       return ran.get(job.promptId)!.startedAt - enqueued;
     });
-    offWaiting();
     const sentAt = new Map(jobs.map((job) => [job.promptId, job.sentAt]));
     const idleGapsMs: number[] = [];
     for (let backend = 0; backend < backends; backend++) {
@@ -293,6 +334,14 @@ export const poolGroup: BenchGroup = {
     const figures: Figure[] = [];
     for (const run of runs) {
       const k = run.backends;
+      figures.push({
+        group: 'pool',
+        name: `backends busy, K=${k}`,
+        unit: 'fraction',
+        // Jobs/s × seconds per job ÷ K: 1 when no backend ever idled between the first start and the last end.
+        value: (run.throughput * run.jobMs) / 1000 / k,
+        details: { jobsPerS: run.throughput, jobMs: run.jobMs },
+      });
       if (k > 1) {
         figures.push({
           group: 'pool',
