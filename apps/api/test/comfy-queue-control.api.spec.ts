@@ -1,4 +1,5 @@
 import type {
+  BackendListResponse,
   ComfyCancelResponse,
   JobListResponse,
   JobPatchResponse,
@@ -6,6 +7,7 @@ import type {
   QueueRetryResponse,
   QueueStateResponse,
 } from '@atelier/contract';
+import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   quickWorkflow,
@@ -279,6 +281,33 @@ describe('pausing everything (admins)', () => {
 });
 
 describe('a restart with waiting jobs', () => {
+  it('asks the backend a job was being posted to before posting it again', async () => {
+    const admin = await app.login('admin');
+    await q.pause(admin, true).expect(200);
+    const promptId = await q.submitId(user, quickWorkflow());
+    // As if the API died after its POST reached ComfyUI, before it wrote down that it had.
+    const backends = (await app.request.get('/api/admin/backends').set(admin.bearer).expect(200))
+      .body as BackendListResponse;
+    await app.nest
+      .get(DataSource)
+      .query(`UPDATE "comfy_jobs" SET "backend_id" = ? WHERE "prompt_id" = ?`, [
+        backends.items[0]!.id,
+        promptId,
+      ]);
+    const landed = await fetch(`${harness.sim.url}/prompt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: quickWorkflow(), prompt_id: promptId, client_id: 'before-the-crash' }),
+    });
+    expect(landed.status).toBe(200);
+    // A second POST /prompt would fail: the job can only succeed by being found where it went.
+    harness.sim.setFaults({ error500: true, pathPrefix: '/prompt' });
+    await app.restart();
+    await q.resume(await app.login('admin'), true).expect(200);
+    await succeeded(await app.login('user'), promptId);
+    harness.sim.clearFaults();
+  });
+
   it('still dispatches them', async () => {
     const admin = await app.login('admin');
     await q.pause(admin, true).expect(200);

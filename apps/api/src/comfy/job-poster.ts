@@ -1,4 +1,4 @@
-import { ComfyValidationError, type ComfyPrompt } from '@atelier/comfy-client';
+import { ComfyValidationError, findInQueue, type ComfyPrompt } from '@atelier/comfy-client';
 import type { JobError } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
@@ -18,6 +18,11 @@ export interface PostOptions {
   front: boolean;
   /** Posted while its submitting request waits: a refusal deletes the row and answers the caller. */
   inline: boolean;
+  /**
+   * Claimed for this backend before a restart cut the post short: already claimed, and ComfyUI may have
+   * it (the POST may have landed), so it is looked up there first and only posted when absent.
+   */
+  resume?: boolean;
 }
 
 /**
@@ -39,16 +44,21 @@ export class JobPoster {
   ) {}
 
   async post(job: ComfyJobEntity, backend: DispatchBackend, options: PostOptions): Promise<PostResult> {
-    if (!(await this.waiting.claim(job.promptId, backend.id))) return { outcome: 'cancelled' };
+    const claimed = options.resume === true || (await this.waiting.claim(job.promptId, backend.id));
+    if (!claimed) return { outcome: 'cancelled' };
     const { client } = backend.wiring;
     let queued;
     try {
-      // What the job needs on that server first (its uploaded inputs: comfy-uploads/InputsOnBackend).
-      await this.beforePost.run(job, backend);
-      queued = await client.queuePrompt(job.workflow as ComfyPrompt, {
-        promptId: job.promptId,
-        ...(options.front ? { priority: { front: true as const } } : {}),
-      });
+      const found = options.resume ? await this.lookUp(backend, job.promptId) : null;
+      if (found) queued = found;
+      else {
+        // What the job needs on that server first (its uploaded inputs: comfy-uploads/InputsOnBackend).
+        await this.beforePost.run(job, backend);
+        queued = await client.queuePrompt(job.workflow as ComfyPrompt, {
+          promptId: job.promptId,
+          ...(options.front ? { priority: { front: true as const } } : {}),
+        });
+      }
     } catch (error) {
       if (error instanceof ComfyValidationError) return this.rejected(job, error, options.inline);
       const mapped = toComfyAppError(error);
@@ -90,6 +100,17 @@ export class JobPoster {
     const event = { promptId: job.promptId, ownerId: job.ownerId, job: snapshotFromLedger(job) };
     void this.bus.publish('job.queued', { ...event, workflow: job.workflow, backendId: backend.id });
     return { outcome: 'accepted' };
+  }
+
+  /** The job in the backend's queue or history (fresh: an older /queue cannot say whether a POST landed). */
+  private async lookUp(
+    backend: DispatchBackend,
+    promptId: string,
+  ): Promise<{ promptId: string; number: number } | null> {
+    const { client } = backend.wiring;
+    const inQueue = findInQueue(await client.getQueue({ fresh: true }), promptId);
+    if (inQueue) return { promptId, number: inQueue.item.number };
+    return (await client.getHistory(promptId)) ? { promptId, number: 0 } : null;
   }
 
   /**

@@ -123,17 +123,6 @@ export class WaitingJobsRepository {
     return (result.affected ?? 0) > 0 ? finishedAt : null;
   }
 
-  /** Unclaims every waiting job a backend had claimed (posts cut short by a restart). */
-  async unclaimAll(): Promise<number> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .update(ComfyJobEntity)
-      .set({ backendId: null })
-      .where('status = :status AND backend_id IS NOT NULL', { status: 'waiting' })
-      .execute();
-    return result.affected ?? 0;
-  }
-
   /** An owner's waiting jobs and those posted to a backend (queued or running). */
   async countsOf(ownerId: number): Promise<{ waiting: number; running: number }> {
     const [waiting, running] = await Promise.all([

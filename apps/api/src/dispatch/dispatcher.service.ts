@@ -102,8 +102,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
 
   /** Loads the queue the ledger holds (after a restart, waiting jobs are still dispatched). */
   async onApplicationBootstrap(): Promise<void> {
-    // A post cut short by the restart left its claim: the job waits again (ComfyUI is asked by id first).
-    await this.waiting.unclaimAll();
+    // A post cut short by the restart left its claim (backend_id): that backend is asked for the job first.
     for (const row of await this.waiting.listWaiting()) this.queues.push(row);
     const defaultId = this.directory.defaultId();
     for (const row of await this.jobs.listActive()) {
@@ -230,6 +229,12 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     candidates: readonly DispatchBackend[],
     accepting: readonly DispatchBackend[],
   ): DispatchBackend | null {
+    if (job.backendId !== null) {
+      // Claimed before a restart: only that backend may have it; gone, the claim goes with it.
+      if (this.directory.get(job.backendId)) return candidates.find((b) => b.id === job.backendId) ?? null;
+      job.backendId = null;
+      void this.waiting.unclaim(job.promptId).catch(() => undefined);
+    }
     const prompt = job.workflow as ApiPrompt;
     const canRun = (backend: DispatchBackend) => backend.missing(prompt).length === 0;
     const able = candidates.filter(canRun);
@@ -250,8 +255,9 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     const promptId = job.promptId;
     this.queues.remove(promptId, job.ownerId);
     this.inFlight.set(promptId, { backendId: backend.id, ownerId: job.ownerId });
+    const resume = job.backendId !== null;
     const posting = this.poster
-      .post(job, backend, { front, inline })
+      .post(job, backend, { front, inline, resume })
       .catch(async (error: unknown): Promise<PostResult> => {
         this.logger.error({ err: error, promptId }, 'Posting a waiting job failed');
         const isWaiting = await this.waiting.unclaim(promptId).catch(() => false);
@@ -276,6 +282,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       }
       case 'retry': {
         this.inFlight.delete(postedAs);
+        job.backendId = null;
         this.queues.unshift(job);
         const delayMs = Math.min(
           maxBackoffMs,
