@@ -51,11 +51,16 @@ describe('GET /api/comfy/health in managed mode', () => {
     const user = await app.login('user');
     const seen = await app.request.get('/api/comfy/health').set(user.bearer).expect(200);
     expect(Object.keys(seen.body as object).sort()).toEqual([
+      'backends',
       'enabled',
       'queue_remaining',
       'state',
       'status',
     ]);
+    // Every backend by name and state only: never its address.
+    for (const backend of (seen.body as { backends: object[] }).backends) {
+      expect(Object.keys(backend)).not.toContain('url');
+    }
     expect(seen.text).not.toContain(String(port));
     expect(seen.text).not.toContain('To see the GUI');
   });
