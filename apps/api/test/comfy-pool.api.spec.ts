@@ -151,16 +151,13 @@ describe('a pool of ComfyUI servers', () => {
     const names = catalogue.object_info.CheckpointLoaderSimple?.input.required.ckpt_name[0];
     expect(names).toEqual(expect.arrayContaining(['sd_xl_base_1.0.safetensors', 'only_here.safetensors']));
 
-    const queued = await app.request
-      .post('/api/comfy/txt2img')
-      .set(user.bearer)
-      .send({
-        caption: 'a lighthouse',
-        width: 64,
-        height: 64,
-        steps: 2,
-        checkpoint: 'only_here.safetensors',
-      });
+    const queued = await app.request.post('/api/comfy/txt2img').set(user.bearer).send({
+      caption: 'a lighthouse',
+      width: 64,
+      height: 64,
+      steps: 2,
+      checkpoint: 'only_here.safetensors',
+    });
     expect(queued.status, JSON.stringify(queued.body)).toBe(201);
     const done = await settled((queued.body as { prompt_id: string }).prompt_id);
     expect(done?.backend?.id).toBe(second.id);
