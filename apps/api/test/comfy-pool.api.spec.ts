@@ -1,6 +1,5 @@
 import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import type {
-  BackendListResponse,
   BackendView,
   ComfyUploadResponse,
   JobListResponse,
@@ -21,6 +20,7 @@ import {
   waitFor,
   type ComfyHarness,
 } from './comfy-kit.js';
+import { addBackend as postBackend, listBackends } from './comfy-pool-kit.js';
 import { testAdmin, type TestApp, type TestSession } from './test-app.js';
 
 /**
@@ -47,9 +47,7 @@ describe('a pool of ComfyUI servers', () => {
     for (const sim of extra.splice(0)) await sim.close();
   });
 
-  const backends = async (): Promise<BackendView[]> =>
-    ((await app.request.get('/api/admin/backends').set(admin.bearer).expect(200)).body as BackendListResponse)
-      .items;
+  const backends = (): Promise<BackendView[]> => listBackends(app, admin);
   const backendView = async (id: number) => (await backends()).find((backend) => backend.id === id);
   /** Up, warmed and with its object_info known (routing reads it). */
   const ready = (id: number) =>
@@ -65,12 +63,7 @@ describe('a pool of ComfyUI servers', () => {
   ): Promise<{ sim: ComfySim; id: number }> {
     const sim = await startComfySim({ port: 0, stepMs: 10, ...options });
     extra.push(sim);
-    const created = await app.request
-      .post('/api/admin/backends')
-      .set(admin.bearer)
-      .send({ name: `gpu-${extra.length + 1}`, url: sim.url })
-      .expect(201);
-    const { id } = created.body as BackendView;
+    const { id } = await postBackend(app, admin, `gpu-${extra.length + 1}`, sim.url);
     await ready(id);
     return { sim, id };
   }

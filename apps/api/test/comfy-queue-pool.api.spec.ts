@@ -1,67 +1,24 @@
-import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
-import type {
-  BackendListResponse,
-  BackendView,
-  ComfyQueueResponse,
-  JobListResponse,
-} from '@atelier/contract';
+import type { ComfyQueueResponse, JobListResponse } from '@atelier/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { presetFiles, comfyEnv, samplerWorkflow, usersQueueGraphs, waitFor } from './comfy-kit.js';
+import { samplerWorkflow, waitFor } from './comfy-kit.js';
+import { startComfyPool, withCheckpoint, type ComfyPool } from './comfy-pool-kit.js';
 import { queueClient, simHolds, startOrder } from './comfy-queue-kit.js';
-import { createTestApp, type TestApp, type TestSession } from './test-app.js';
+import type { TestSession } from './test-app.js';
 
-let sims: ComfySim[] = [];
-let app: TestApp | undefined;
+let pool: ComfyPool | undefined;
 
 afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await Promise.all(sims.map((sim) => sim.close()));
-  sims = [];
+  await pool?.close();
+  pool = undefined;
 });
 
-/** Two simulators, the first the default backend, the second added by an admin; both up before it returns. */
-async function startPool(
-  models: [string[], string[]] | null = null,
-  env: Record<string, string> = {},
-  stepMs = 5,
-) {
-  const [first, second] = await Promise.all(
-    [0, 1].map((i) =>
-      startComfySim({ port: 0, stepMs, ...(models ? { models: { checkpoints: models[i]! } } : {}) }),
-    ),
-  );
-  sims = [first!, second!];
-  app = await createTestApp({
-    files: presetFiles,
-    env: comfyEnv(first!.url, { ...usersQueueGraphs, ...env }),
-  });
-  const admin = await app.login('admin');
-  const added = await app.request
-    .post('/api/admin/backends')
-    .set(admin.bearer)
-    .send({ name: 'second', url: second!.url })
-    .expect(201);
-  const backends = await waitFor(
-    async () =>
-      (
-        (await app!.request.get('/api/admin/backends').set(admin.bearer).expect(200))
-          .body as BackendListResponse
-      ).items,
-    (items: BackendView[]) =>
-      items.length === 2 && items.every((b) => b.state === 'up' && b.object_info_at !== null),
-    { timeoutMs: 15_000 },
-  );
-  const secondId = (added.body as BackendView).id;
-  const firstId = backends.find((b) => b.id !== secondId)!.id;
-  return { app, admin, q: queueClient(app), first: first!, second: second!, firstId, secondId };
+/** The two-simulator pool (comfy-pool-kit.ts), closed after each test, with the queue routes' client. */
+async function startPool(options: Parameters<typeof startComfyPool>[0] = {}) {
+  pool = await startComfyPool(options);
+  return { ...pool, q: queueClient(pool.app) };
 }
 
-const checkpoint = (name: string) => {
-  const graph = samplerWorkflow(2, `uses ${name}`);
-  (graph['4'] as { inputs: Record<string, unknown> }).inputs.ckpt_name = name;
-  return graph;
-};
+const checkpoint = (name: string) => withCheckpoint(name, 2);
 
 const finished = (q: ReturnType<typeof queueClient>, session: TestSession, promptId: string) =>
   waitFor(
@@ -72,10 +29,9 @@ const finished = (q: ReturnType<typeof queueClient>, session: TestSession, promp
 
 describe('routing by capability over two backends', () => {
   it('sends each graph to the backend that has its model, and refuses one neither has', async () => {
-    const { app, q, first, second, firstId, secondId } = await startPool([
-      ['alpha.safetensors'],
-      ['beta.safetensors'],
-    ]);
+    const { app, q, first, second, firstId, secondId } = await startPool({
+      models: [['alpha.safetensors'], ['beta.safetensors']],
+    });
     const user = await app.login('user');
     const onSecond = await q.submitId(user, checkpoint('beta.safetensors'));
     const onFirst = await q.submitId(user, checkpoint('alpha.safetensors'));
@@ -104,7 +60,9 @@ describe('routing by capability over two backends', () => {
   });
 
   it('keeps a job waiting while the only backend that can run it is full, never sending it elsewhere', async () => {
-    const { app, q, first, second } = await startPool([['alpha.safetensors'], ['beta.safetensors']]);
+    const { app, q, first, second } = await startPool({
+      models: [['alpha.safetensors'], ['beta.safetensors']],
+    });
     const user = await app.login('user');
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) ids.push(await q.submitId(user, checkpoint('beta.safetensors')));
@@ -147,7 +105,7 @@ describe('two backends share the work', () => {
 
   it("starts a light user's first job after at most one heavy job per backend", async () => {
     // Heavy jobs of about a second: much longer than a request takes, even on a busy machine.
-    const { app, q, first, second } = await startPool(null, {}, 25);
+    const { app, q, first, second } = await startPool({ stepMs: 25 });
     const heavy = await app.login('user', 'heavy');
     const light = await app.login('user', 'light');
     const heavyIds: string[] = [];
@@ -177,8 +135,8 @@ describe('two backends share the work', () => {
 
 describe('a backend that dies mid-job', () => {
   it('loses the job, and its automatic retry runs on the other backend', async () => {
-    const { app, q, first, second, firstId, secondId } = await startPool(null, {
-      COMFY_BACKEND_LOST_AFTER_S: '1',
+    const { app, q, first, second, firstId, secondId } = await startPool({
+      env: { COMFY_BACKEND_LOST_AFTER_S: '1' },
     });
     const user = await app.login('user');
     const promptId = await q.submitId(user, samplerWorkflow(150, 'doomed'));

@@ -1,17 +1,14 @@
 import type { ComfyQueueResponse } from '@atelier/contract';
-import { startComfySim } from '@atelier/comfy-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  comfyEnv,
-  presetFiles,
   quickWorkflow,
   samplerWorkflow,
   SseClient,
   startComfyHarness,
-  usersQueueGraphs,
   waitFor,
   type ComfyHarness,
 } from './comfy-kit.js';
+import { startComfyPool, withCheckpoint } from './comfy-pool-kit.js';
 import { webBuild } from './hostile/hostile-kit.js';
 import { parsePrometheusText, sampleValue, type Family } from './prometheus-text.js';
 import { createTestApp, LogCollector, type TestApp, type TestSession } from './test-app.js';
@@ -266,26 +263,12 @@ describe('HTTP request durations', () => {
 
 describe('a pool of two backends', () => {
   it('labels execution events, wait and run times, health and jobs in flight by the backend that ran them', async () => {
-    const withCheckpoint = (name: string, steps: number) => {
-      const graph = samplerWorkflow(steps, `uses ${name}`);
-      (graph['4'] as { inputs: Record<string, unknown> }).inputs.ckpt_name = name;
-      return graph;
-    };
-    const [first, second] = await Promise.all([
-      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-first.safetensors'] } }),
-      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-second.safetensors'] } }),
-    ]);
-    const pool = await createTestApp({
-      files: presetFiles,
-      env: comfyEnv(first.url, { ...usersQueueGraphs, ATELIER_METRICS_TOKEN: metricsToken }),
+    const twoBackends = await startComfyPool({
+      models: [['only-first.safetensors'], ['only-second.safetensors']],
+      env: { ATELIER_METRICS_TOKEN: metricsToken },
     });
+    const pool = twoBackends.app;
     try {
-      const poolAdmin = await pool.login('admin');
-      await pool.request
-        .post('/api/admin/backends')
-        .set(poolAdmin.bearer)
-        .send({ name: 'second', url: second.url })
-        .expect(201);
       await waitFor(
         () => scrape(pool),
         (families) =>
@@ -347,8 +330,7 @@ describe('a pool of two backends', () => {
       expect(sampleValue(after, 'atelier_job_wait_seconds_count', { backend: 'second' })).toBe(2);
       expect(sampleValue(after, 'atelier_job_wait_seconds_count', { backend: 'default' })).toBe(1);
     } finally {
-      await pool.close();
-      await Promise.all([first.close(), second.close()]);
+      await twoBackends.close();
     }
   });
 });

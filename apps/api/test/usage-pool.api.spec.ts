@@ -1,33 +1,19 @@
-import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
-import type {
-  BackendListResponse,
-  BackendView,
-  ComfyQueueResponse,
-  ComfyStatusResponse,
-  UsageResponse,
-} from '@atelier/contract';
+import type { ComfySim } from '@atelier/comfy-sim';
+import type { ComfyQueueResponse, ComfyStatusResponse, UsageResponse } from '@atelier/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { comfyEnv, presetFiles, samplerWorkflow, simJson, usersQueueGraphs, waitFor } from './comfy-kit.js';
-import { createTestApp, type TestApp, type TestSession } from './test-app.js';
+import { simJson, waitFor } from './comfy-kit.js';
+import { startComfyPool, withCheckpoint, type ComfyPool } from './comfy-pool-kit.js';
+import type { TestSession } from './test-app.js';
 
 // Issue 13, accounting over a pool: each job's GPU-seconds go to the backend that ran it, by that
 // server's own timestamps. Routing by model makes the backend of each job certain.
 
-let sims: ComfySim[] = [];
-let app: TestApp | undefined;
+let pool: ComfyPool | undefined;
 
 afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await Promise.all(sims.map((sim) => sim.close()));
-  sims = [];
+  await pool?.close();
+  pool = undefined;
 });
-
-const withCheckpoint = (name: string, steps: number) => {
-  const graph = samplerWorkflow(steps, `uses ${name}`);
-  (graph['4'] as { inputs: Record<string, unknown> }).inputs.ckpt_name = name;
-  return graph;
-};
 
 async function comfySeconds(sim: ComfySim, promptId: string): Promise<number> {
   const history = (await simJson(sim, `/history/${promptId}`)) as Record<
@@ -41,41 +27,17 @@ async function comfySeconds(sim: ComfySim, promptId: string): Promise<number> {
 
 describe('GPU usage over two backends', () => {
   it("sums each backend's jobs by its own execution timestamps, per user and per backend", async () => {
-    const [first, second] = await Promise.all([
-      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-first.safetensors'] } }),
-      startComfySim({ port: 0, stepMs: 5, models: { checkpoints: ['only-second.safetensors'] } }),
-    ]);
-    sims = [first, second];
-    app = await createTestApp({ files: presetFiles, env: comfyEnv(first.url, usersQueueGraphs) });
-    const admin = await app.login('admin');
-    const added = await app.request
-      .post('/api/admin/backends')
-      .set(admin.bearer)
-      .send({ name: 'second', url: second.url })
-      .expect(201);
-    const secondId = (added.body as BackendView).id;
-    await waitFor(
-      async () =>
-        (
-          (await app!.request.get('/api/admin/backends').set(admin.bearer).expect(200))
-            .body as BackendListResponse
-        ).items,
-      (items: BackendView[]) =>
-        items.length === 2 && items.every((b) => b.state === 'up' && b.object_info_at !== null),
-      { timeoutMs: 15_000 },
-    );
+    pool = await startComfyPool({
+      models: [['only-first.safetensors'], ['only-second.safetensors']],
+    });
+    const { app, admin, first, second, secondId } = pool;
 
     const ada = await app.login('user', 'ada');
     const bob = await app.login('user', 'bob');
     const queue = async (session: TestSession, graph: Record<string, unknown>) =>
       (
-        (
-          await app!.request
-            .post('/api/comfy/queue')
-            .set(session.bearer)
-            .send({ workflow: graph })
-            .expect(201)
-        ).body as ComfyQueueResponse
+        (await app.request.post('/api/comfy/queue').set(session.bearer).send({ workflow: graph }).expect(201))
+          .body as ComfyQueueResponse
       ).prompt_id;
     const jobs = [
       { session: ada, sim: first, id: await queue(ada, withCheckpoint('only-first.safetensors', 6)) },
@@ -86,7 +48,7 @@ describe('GPU usage over two backends', () => {
       await waitFor(
         async () =>
           (
-            (await app!.request.get(`/api/comfy/status/${job.id}`).set(job.session.bearer).expect(200))
+            (await app.request.get(`/api/comfy/status/${job.id}`).set(job.session.bearer).expect(200))
               .body as ComfyStatusResponse
           ).status,
         (status) => status === 'succeeded',
@@ -101,7 +63,7 @@ describe('GPU usage over two backends', () => {
       waitFor(
         async () =>
           (
-            await app!.request
+            await app.request
               .get('/api/admin/usage')
               .query({ group_by: groupBy })
               .set(admin.bearer)
