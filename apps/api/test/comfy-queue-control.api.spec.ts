@@ -1,5 +1,4 @@
 import type {
-  BackendListResponse,
   ComfyCancelResponse,
   JobListResponse,
   JobPatchResponse,
@@ -19,6 +18,7 @@ import {
   waitFor,
   type ComfyHarness,
 } from './comfy-kit.js';
+import { listBackends } from './comfy-pool-kit.js';
 import { queueClient, startOrder } from './comfy-queue-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
@@ -286,14 +286,10 @@ describe('a restart with waiting jobs', () => {
     await q.pause(admin, true).expect(200);
     const promptId = await q.submitId(user, quickWorkflow());
     // As if the API died after its POST reached ComfyUI, before it wrote down that it had.
-    const backends = (await app.request.get('/api/admin/backends').set(admin.bearer).expect(200))
-      .body as BackendListResponse;
+    const backends = await listBackends(app, admin);
     await app.nest
       .get(DataSource)
-      .query(`UPDATE "comfy_jobs" SET "backend_id" = ? WHERE "prompt_id" = ?`, [
-        backends.items[0]!.id,
-        promptId,
-      ]);
+      .query(`UPDATE "comfy_jobs" SET "backend_id" = ? WHERE "prompt_id" = ?`, [backends[0]!.id, promptId]);
     const landed = await fetch(`${harness.sim.url}/prompt`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
