@@ -4,13 +4,13 @@ import type {
   AuthUser,
   CreateUserRequest,
   ErrorBody,
-  ErrorCode,
   RuntimeSettingKey,
   UpdateUserRequest,
   UserSummary,
 } from '@atelier/contract';
 import { passwordMinLength } from '@atelier/contract';
 import { createFakeComfy, routeComfy, type FakeComfy } from './fake-comfy';
+import { fail, reply as json } from './fake-reply';
 
 /**
  * An in-memory stand-in for the Atelier API behind `fetch`, for store and component tests.
@@ -35,14 +35,6 @@ export interface FakeApi {
   nextLoginFailure: { status: number; body: ErrorBody; headers?: Record<string, string> } | null;
   expireAccess(): void;
 }
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-const fail = (status: number, code: ErrorCode, message: string, details?: unknown) =>
-  json(status, { code, message, details });
 
 export function createFakeApi(): FakeApi {
   const now = new Date('2025-01-01T00:00:00Z').toISOString();
@@ -126,7 +118,7 @@ export function createFakeApi(): FakeApi {
     }
     if (!api.signedIn || api.isAccessExpired) return fail(401, 'auth.unauthenticated', 'Sign in first.');
     if (method === 'GET' && path === '/api/auth/me') return json(200, api.signedIn);
-    const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body, json, fail);
+    const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body);
     if (comfyAnswer) return comfyAnswer;
     // Boards are not modelled here: an empty list keeps the gallery's sidebar quiet.
     if (method === 'GET' && path === '/api/boards') return json(200, { items: [] });

@@ -12,6 +12,7 @@ import type {
 import type { AuthUser, ObjectInfo } from '@atelier/contract';
 import { txt2imgFeatures } from '@atelier/contract';
 import { routeGallerySearch } from './fake-gallery-search';
+import { fail, reply } from './fake-reply';
 
 /** A failure the fake answers instead of the route, once, for the first request that matches. */
 export interface FakeFailure {
@@ -161,9 +162,6 @@ export function galleryImage(id: number, username = 'cora'): GalleryImageDetail 
   };
 }
 
-type Reply = (status: number, body?: unknown, headers?: Record<string, string>) => Response;
-type Fail = (status: number, code: ErrorCode, message: string, details?: unknown) => Response;
-
 /** Answers /api/comfy/* and /api/gallery/* for a signed-in user; null for any other path. */
 export function routeComfy(
   comfy: FakeComfy,
@@ -171,8 +169,6 @@ export function routeComfy(
   method: string,
   url: URL,
   body: unknown,
-  reply: Reply,
-  fail: Fail,
 ): Response | null {
   const path = url.pathname;
   if (!path.startsWith('/api/comfy/') && !path.startsWith('/api/gallery/')) return null;

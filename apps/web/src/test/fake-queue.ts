@@ -3,7 +3,6 @@ import type {
   BackendInput,
   BackendPatch,
   BackendView,
-  ErrorCode,
   JobSummary,
   MyUsageResponse,
   QueuePositionTarget,
@@ -17,6 +16,7 @@ import { roles, unlimitedRoleLimits } from '@atelier/contract';
 import { vi } from 'vitest';
 import type { FakeApi } from './fake-api';
 import type { FakeComfy } from './fake-comfy';
+import { fail, reply } from './fake-reply';
 
 /** Atelier's queue, the backend pool, caps and usage, as the fake API keeps them (see fake-api.ts). */
 export interface FakeQueue {
@@ -98,16 +98,6 @@ export function waitingJob(base: JobSummary, position: number): JobSummary {
   return { ...base, status: 'waiting', waiting_position: position, backend: null };
 }
 
-type Reply = (status: number, body?: unknown, headers?: Record<string, string>) => Response;
-type Fail = (status: number, code: ErrorCode, message: string, details?: unknown) => Response;
-
-const reply: Reply = (status, body, headers = {}) =>
-  new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-const fail: Fail = (status, code, message, details) => reply(status, { code, message, details });
-
 /**
  * Puts the queue's routes in front of the fake API (installFakeApi first): they answer for a signed-in
  * user, everything else goes on to the fake API as before.
@@ -120,7 +110,7 @@ export function installFakeQueue(api: FakeApi): FakeQueue {
     const method = init?.method ?? 'GET';
     if (api.signedIn && !api.isAccessExpired) {
       const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
-      const answer = routeQueue(queue, api.comfy, api.signedIn, method, url, body, reply, fail);
+      const answer = routeQueue(queue, api.comfy, api.signedIn, method, url, body);
       if (answer) {
         api.calls.push(`${method} ${url.pathname}`);
         api.headers.push({ ...(init?.headers as Record<string, string> | undefined) });
@@ -162,8 +152,6 @@ export function routeQueue(
   method: string,
   url: URL,
   body: unknown,
-  reply: Reply,
-  fail: Fail,
 ): Response | null {
   const path = url.pathname;
   const isAdmin = user.role === 'admin';
@@ -235,10 +223,10 @@ export function routeQueue(
   if (method === 'GET' && path === '/api/me/usage') return reply(200, queue.myUsage);
   if (!/^\/api\/admin\/(backends|limits|usage)/.test(path)) return null;
   if (!isAdmin) return fail(403, 'auth.forbidden', 'Admins only.');
-  return routeAdmin(queue, method, url, body, reply, fail);
+  return routeAdmin(queue, method, url, body);
 }
 
-function routeAdmin(queue: FakeQueue, method: string, url: URL, body: unknown, reply: Reply, fail: Fail) {
+function routeAdmin(queue: FakeQueue, method: string, url: URL, body: unknown) {
   const path = url.pathname;
   if (method === 'GET' && path === '/api/admin/backends') return reply(200, { items: queue.backends });
   if (method === 'POST' && path === '/api/admin/backends') {
