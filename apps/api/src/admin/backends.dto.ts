@@ -5,6 +5,7 @@ import {
   type BackendInput,
   type BackendPatch,
 } from '@atelier/contract';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -29,49 +30,61 @@ const tagMessage = 'each tag must be 1–32 lower-case letters, digits, "_", "."
 const urlMessage = 'url must be an http:// or https:// URL without query or fragment';
 const httpUrl = /^https?:\/\/[^\s?#]+$/i;
 
+/**
+ * A field's rules, shared by create and patch (their docs differ and stay on each class). Listed top to bottom as
+ * they were stacked on the property and applied the same way, bottom first, so its messages keep their order.
+ */
+const rules = (...decorators: PropertyDecorator[]) => applyDecorators(...[...decorators].reverse());
+const NameRules = () => rules(IsString(), Matches(new RegExp(backendNamePattern), { message: nameMessage }));
+const UrlRules = () =>
+  rules(IsString(), MaxLength(backendBounds.urlMaxLength), Matches(httpUrl, { message: urlMessage }));
+const WeightRules = () =>
+  rules(
+    ValidateIf(isPresent),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(backendBounds.weightMin),
+    Max(backendBounds.weightMax),
+  );
+const TagsRules = () =>
+  rules(
+    ValidateIf(isPresent),
+    IsArray(),
+    ArrayMaxSize(backendBounds.maxTags),
+    IsString({ each: true }),
+    Matches(new RegExp(backendTagPattern), { each: true, message: tagMessage }),
+  );
+const FlagRules = () => rules(ValidateIf(isPresent), IsBoolean());
+
 export class CreateBackendDto implements BackendInput {
   @ApiProperty({ pattern: backendNamePattern, example: 'gpu-2' })
-  @IsString()
-  @Matches(new RegExp(backendNamePattern), { message: nameMessage })
+  @NameRules()
   name!: string;
 
   @ApiProperty({ example: 'http://10.0.0.12:8188', maxLength: backendBounds.urlMaxLength })
-  @IsString()
-  @MaxLength(backendBounds.urlMaxLength)
-  @Matches(httpUrl, { message: urlMessage })
+  @UrlRules()
   url!: string;
 
   @ApiPropertyOptional({ minimum: backendBounds.weightMin, maximum: backendBounds.weightMax, default: 1 })
-  @ValidateIf(isPresent)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(backendBounds.weightMin)
-  @Max(backendBounds.weightMax)
+  @WeightRules()
   weight?: number;
 
   @ApiPropertyOptional({ type: [String], maxItems: backendBounds.maxTags })
-  @ValidateIf(isPresent)
-  @IsArray()
-  @ArrayMaxSize(backendBounds.maxTags)
-  @IsString({ each: true })
-  @Matches(new RegExp(backendTagPattern), { each: true, message: tagMessage })
+  @TagsRules()
   tags?: string[];
 
   @ApiPropertyOptional({ default: true })
-  @ValidateIf(isPresent)
-  @IsBoolean()
+  @FlagRules()
   enabled?: boolean;
 
   @ApiPropertyOptional({ default: false })
-  @ValidateIf(isPresent)
-  @IsBoolean()
+  @FlagRules()
   draining?: boolean;
 }
 
 export class UpdateBackendDto implements BackendPatch {
   @ApiPropertyOptional({ pattern: backendNamePattern })
   @ValidateIf(isPresent)
-  @IsString()
-  @Matches(new RegExp(backendNamePattern), { message: nameMessage })
+  @NameRules()
   name?: string;
 
   @ApiPropertyOptional({
@@ -79,33 +92,22 @@ export class UpdateBackendDto implements BackendPatch {
     description: 'null (default backend only): follow the comfy_api_url setting again',
   })
   @ValidateIf((_object, value) => value !== undefined && value !== null)
-  @IsString()
-  @MaxLength(backendBounds.urlMaxLength)
-  @Matches(httpUrl, { message: urlMessage })
+  @UrlRules()
   url?: string | null;
 
   @ApiPropertyOptional({ minimum: backendBounds.weightMin, maximum: backendBounds.weightMax })
-  @ValidateIf(isPresent)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(backendBounds.weightMin)
-  @Max(backendBounds.weightMax)
+  @WeightRules()
   weight?: number;
 
   @ApiPropertyOptional({ type: [String], maxItems: backendBounds.maxTags })
-  @ValidateIf(isPresent)
-  @IsArray()
-  @ArrayMaxSize(backendBounds.maxTags)
-  @IsString({ each: true })
-  @Matches(new RegExp(backendTagPattern), { each: true, message: tagMessage })
+  @TagsRules()
   tags?: string[];
 
   @ApiPropertyOptional()
-  @ValidateIf(isPresent)
-  @IsBoolean()
+  @FlagRules()
   enabled?: boolean;
 
   @ApiPropertyOptional()
-  @ValidateIf(isPresent)
-  @IsBoolean()
+  @FlagRules()
   draining?: boolean;
 }
