@@ -13,7 +13,7 @@ test.beforeAll(async ({ baseURL }) => {
   await ensureUser(baseURL!, queuer);
 });
 
-const waitingCaptions = (page: Page) => page.getByTestId('waiting-job').locator('.queue-item__caption');
+const waitingCaptions = (page: Page) => page.getByTestId('waiting-job').locator('.queue-text__caption');
 
 test('queue several jobs, move one to the top, pause and resume, cancel a waiting one', async ({
   page,
