@@ -5,6 +5,7 @@ import type {
   RoleLimitsListResponse,
   RoleLimitsResponse,
 } from '@atelier/contract';
+import { unlimitedRoleLimits } from '@atelier/contract';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdmissionRegistry } from '../src/comfy/queue-admission.js';
 import {
@@ -25,16 +26,6 @@ let admin: TestSession;
 let user: TestSession;
 let curator: TestSession;
 
-const unlimited = {
-  max_waiting: null,
-  max_running: null,
-  max_steps: null,
-  max_pixels: null,
-  max_batch_size: null,
-  gpu_seconds_per_day: null,
-  weight: 1,
-};
-
 beforeAll(async () => {
   harness = await startComfyHarness({ sim: { stepMs: 1 }, env: usersQueueGraphs });
   app = harness.app;
@@ -46,7 +37,11 @@ afterAll(() => harness.close());
 
 beforeEach(async () => {
   for (const role of ['user', 'curator', 'admin'])
-    await app.request.put(`/api/admin/limits/${role}`).set(admin.bearer).send(unlimited).expect(200);
+    await app.request
+      .put(`/api/admin/limits/${role}`)
+      .set(admin.bearer)
+      .send(unlimitedRoleLimits)
+      .expect(200);
 });
 
 function setLimits(role: string, body: Record<string, unknown>) {
@@ -209,7 +204,7 @@ describe('caps on a sweep (asked once for all its jobs, every cell through the G
 describe('GET/PUT /api/admin/limits/:role', () => {
   it('starts unlimited, takes the fields given, says who changed them, and null makes a cap unlimited again', async () => {
     const fresh = await app.request.get('/api/admin/limits/curator').set(admin.bearer).expect(200);
-    expect((fresh.body as RoleLimitsResponse).limits).toEqual(unlimited);
+    expect((fresh.body as RoleLimitsResponse).limits).toEqual(unlimitedRoleLimits);
 
     const put = await setLimits('curator', { max_waiting: 5, gpu_seconds_per_day: 90.5, weight: 2 }).expect(
       200,
@@ -217,7 +212,7 @@ describe('GET/PUT /api/admin/limits/:role', () => {
     const changed = put.body as RoleLimitsResponse;
     expect(changed).toMatchObject({
       role: 'curator',
-      limits: { ...unlimited, max_waiting: 5, gpu_seconds_per_day: 90.5, weight: 2 },
+      limits: { ...unlimitedRoleLimits, max_waiting: 5, gpu_seconds_per_day: 90.5, weight: 2 },
       updated_by: { id: admin.user.id, username: admin.user.username },
     });
     expect(Date.parse(changed.updated_at ?? '')).not.toBeNaN();
@@ -294,7 +289,7 @@ describe('GET/PUT /api/admin/limits/:role', () => {
     expect(response.status, JSON.stringify(response.body)).toBe(400);
     expect((response.body as ErrorBody).code).toBe('validation_failed');
     const limits = await app.request.get('/api/admin/limits/user').set(admin.bearer).expect(200);
-    expect((limits.body as RoleLimitsResponse).limits).toEqual(unlimited);
+    expect((limits.body as RoleLimitsResponse).limits).toEqual(unlimitedRoleLimits);
   });
 
   it('refuses a role that does not exist with 400', async () => {

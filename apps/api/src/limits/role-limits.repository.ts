@@ -13,15 +13,9 @@ export interface RoleLimitsRow {
   updatedBy: { id: number; username: string } | null;
 }
 
-interface LimitsRow {
+/** The raw query's row: the caps' columns carry the contract's names. */
+interface LimitsRow extends RoleLimits {
   role: Role;
-  max_waiting: number | null;
-  max_running: number | null;
-  max_steps: number | null;
-  max_pixels: number | null;
-  max_batch_size: number | null;
-  gpu_seconds_per_day: number | null;
-  weight: number;
   updated_by: number | null;
   /** Text on SQLite, a Date from drivers that parse timestamps. */
   updated_at: string | Date | null;
