@@ -5,7 +5,6 @@ import {
   type BackendInput,
   type BackendPatch,
 } from '@atelier/contract';
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -19,6 +18,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { stackedDecorators } from '../common/stacked-decorators.js';
 
 /** Optional, but `null` is rejected rather than silently treated as absent. */
 const isPresent = (_object: object, value: unknown) => value !== undefined;
@@ -30,30 +30,31 @@ const tagMessage = 'each tag must be 1–32 lower-case letters, digits, "_", "."
 const urlMessage = 'url must be an http:// or https:// URL without query or fragment';
 const httpUrl = /^https?:\/\/[^\s?#]+$/i;
 
-/**
- * A field's rules, shared by create and patch (their docs differ and stay on each class). Listed top to bottom as
- * they were stacked on the property and applied the same way, bottom first, so its messages keep their order.
- */
-const rules = (...decorators: PropertyDecorator[]) => applyDecorators(...[...decorators].reverse());
-const NameRules = () => rules(IsString(), Matches(new RegExp(backendNamePattern), { message: nameMessage }));
+// Each field's rules, shared by create and patch (their docs differ and stay on each class).
+const NameRules = () =>
+  stackedDecorators(IsString(), Matches(new RegExp(backendNamePattern), { message: nameMessage }));
 const UrlRules = () =>
-  rules(IsString(), MaxLength(backendBounds.urlMaxLength), Matches(httpUrl, { message: urlMessage }));
+  stackedDecorators(
+    IsString(),
+    MaxLength(backendBounds.urlMaxLength),
+    Matches(httpUrl, { message: urlMessage }),
+  );
 const WeightRules = () =>
-  rules(
+  stackedDecorators(
     ValidateIf(isPresent),
     IsNumber({ allowNaN: false, allowInfinity: false }),
     Min(backendBounds.weightMin),
     Max(backendBounds.weightMax),
   );
 const TagsRules = () =>
-  rules(
+  stackedDecorators(
     ValidateIf(isPresent),
     IsArray(),
     ArrayMaxSize(backendBounds.maxTags),
     IsString({ each: true }),
     Matches(new RegExp(backendTagPattern), { each: true, message: tagMessage }),
   );
-const FlagRules = () => rules(ValidateIf(isPresent), IsBoolean());
+const FlagRules = () => stackedDecorators(ValidateIf(isPresent), IsBoolean());
 
 export class CreateBackendDto implements BackendInput {
   @ApiProperty({ pattern: backendNamePattern, example: 'gpu-2' })

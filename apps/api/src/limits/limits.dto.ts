@@ -3,53 +3,42 @@ import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { AppError } from '../common/app-error.js';
+import { stackedDecorators } from '../common/stacked-decorators.js';
 
 const b = roleLimitBounds;
 /** `weight` may be absent but never null (every owner needs a share). */
 const isPresent = (_object: object, value: unknown) => value !== undefined;
-const countDoc = (bounds: { min: number; max: number }, description: string) => ({
-  type: 'integer' as const,
-  nullable: true,
-  minimum: bounds.min,
-  maximum: bounds.max,
-  description: `${description}; null = unlimited, 0 = not allowed`,
-});
+/** A count cap (jobs, steps, pixels, batch size): an integer within its bounds, or null for unlimited. */
+const CountCap = (bounds: { min: number; max: number }, description: string) =>
+  stackedDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      nullable: true,
+      minimum: bounds.min,
+      maximum: bounds.max,
+      description: `${description}; null = unlimited, 0 = not allowed`,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(bounds.min),
+    Max(bounds.max),
+  );
 
 /** PUT /api/admin/limits/:role body: the fields to change; absent fields keep their value. */
 export class RoleLimitsUpdateDto implements RoleLimitsUpdate {
-  @ApiPropertyOptional(countDoc(b.max_waiting, 'Jobs waiting in the queue at once'))
-  @IsOptional()
-  @IsInt()
-  @Min(b.max_waiting.min)
-  @Max(b.max_waiting.max)
+  @CountCap(b.max_waiting, 'Jobs waiting in the queue at once')
   max_waiting?: number | null;
 
-  @ApiPropertyOptional(countDoc(b.max_running, 'Jobs on the backends at once (running or prefetched)'))
-  @IsOptional()
-  @IsInt()
-  @Min(b.max_running.min)
-  @Max(b.max_running.max)
+  @CountCap(b.max_running, 'Jobs on the backends at once (running or prefetched)')
   max_running?: number | null;
 
-  @ApiPropertyOptional(countDoc(b.max_steps, 'Sampler steps per node'))
-  @IsOptional()
-  @IsInt()
-  @Min(b.max_steps.min)
-  @Max(b.max_steps.max)
+  @CountCap(b.max_steps, 'Sampler steps per node')
   max_steps?: number | null;
 
-  @ApiPropertyOptional(countDoc(b.max_pixels, 'Width × height of a latent image'))
-  @IsOptional()
-  @IsInt()
-  @Min(b.max_pixels.min)
-  @Max(b.max_pixels.max)
+  @CountCap(b.max_pixels, 'Width × height of a latent image')
   max_pixels?: number | null;
 
-  @ApiPropertyOptional(countDoc(b.max_batch_size, 'Batch size per node'))
-  @IsOptional()
-  @IsInt()
-  @Min(b.max_batch_size.min)
-  @Max(b.max_batch_size.max)
+  @CountCap(b.max_batch_size, 'Batch size per node')
   max_batch_size?: number | null;
 
   @ApiPropertyOptional({
