@@ -88,6 +88,22 @@ describe('a pool of ComfyUI servers', () => {
       (item) => item?.status === status,
       { timeoutMs: 15_000 },
     );
+  /**
+   * The default backend and a second one (20 ms steps); the default drains, so only the second takes jobs for
+   * now; a job of `steps` sampler steps is submitted and running when it returns. Undrain the default to use it.
+   */
+  async function runningOnSecond(steps: number, env: Record<string, string> = {}) {
+    await start(env);
+    await ready(1);
+    const second = await addBackend({ stepMs: 20 });
+    await patchBackend(1, { draining: true }).expect(200);
+    const promptId = await submit(samplerWorkflow(steps));
+    await waitFor(
+      () => job(promptId),
+      (item) => item?.status === 'running',
+    );
+    return { second, promptId };
+  }
   const history = async (sim: ComfySim) => (await simJson(sim, '/history')) as Record<string, unknown>;
 
   it('sends jobs to both backends, each followed on its own server', async () => {
@@ -163,16 +179,7 @@ describe('a pool of ComfyUI servers', () => {
   });
 
   it('marks the jobs of a backend that died lost, and retries them once on another', async () => {
-    await start({ COMFY_BACKEND_LOST_AFTER_S: '1' });
-    await ready(1);
-    const second = await addBackend({ stepMs: 20 });
-    // Only the second takes jobs for now.
-    await patchBackend(1, { draining: true }).expect(200);
-    const doomed = await submit(samplerWorkflow(150));
-    await waitFor(
-      () => job(doomed),
-      (item) => item?.status === 'running',
-    );
+    const { second, promptId: doomed } = await runningOnSecond(150, { COMFY_BACKEND_LOST_AFTER_S: '1' });
     expect((await job(doomed))?.backend?.id).toBe(second.id);
     await patchBackend(1, { draining: false }).expect(200);
 
@@ -190,15 +197,7 @@ describe('a pool of ComfyUI servers', () => {
   });
 
   it('lets a draining backend finish its running job while it takes nothing new, and keeps it while busy', async () => {
-    await start();
-    await ready(1);
-    const second = await addBackend({ stepMs: 20 });
-    await patchBackend(1, { draining: true }).expect(200);
-    const running = await submit(samplerWorkflow(100));
-    await waitFor(
-      () => job(running),
-      (item) => item?.status === 'running',
-    );
+    const { second, promptId: running } = await runningOnSecond(100);
     expect((await job(running))?.backend?.id).toBe(second.id);
 
     // Busy: it cannot be removed or pointed elsewhere.
@@ -222,15 +221,7 @@ describe('a pool of ComfyUI servers', () => {
   });
 
   it('keeps a disabled backend wired until its running job has finished, then unwires it', async () => {
-    await start();
-    await ready(1);
-    const second = await addBackend({ stepMs: 20 });
-    await patchBackend(1, { draining: true }).expect(200);
-    const running = await submit(samplerWorkflow(60));
-    await waitFor(
-      () => job(running),
-      (item) => item?.status === 'running',
-    );
+    const { second, promptId: running } = await runningOnSecond(60);
     const disabled = await patchBackend(second.id, { enabled: false }).expect(200);
     expect(disabled.body).toMatchObject({ enabled: false, in_flight: 1, effective_url: second.sim.url });
     expect((await settled(running))?.backend?.id).toBe(second.id);
