@@ -5,7 +5,9 @@ import type {
   ComfyStatusResponse,
   JobListResponse,
 } from '@atelier/contract';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WaitingJobsRepository } from '../src/comfy/waiting-jobs.repository.js';
 import {
   quickWorkflow,
   samplerWorkflow,
@@ -240,6 +242,32 @@ describe('POST /api/comfy/queue', () => {
     );
     expect((await jobs(user)).items).toHaveLength(1);
     await queue(user, body, 'bad key with spaces').expect(400);
+  });
+
+  it('records a prompt id or an idempotency key once: a second insert (two same-key requests racing) gets null', async () => {
+    // Requests on one event loop rarely race here, so the ledger's insert is asked directly.
+    const waiting = app.nest.get(WaitingJobsRepository);
+    const job = {
+      promptId: randomUUID(),
+      ownerId: user.user.id,
+      ownerRole: user.user.role,
+      kind: 'workflow' as const,
+      comfyClientId: 'atelier-test',
+      callerClientId: null,
+      idempotencyKey: 'raced',
+      requestHash: 'h',
+      workflow: quickWorkflow(),
+      params: null,
+      templateId: null,
+      templateVersion: null,
+    };
+    const first = await waiting.insert(job);
+    expect(first).toMatchObject({ promptId: job.promptId, status: 'waiting', attempt: 1, backendId: null });
+    expect(first?.createdAt).toBeInstanceOf(Date);
+    expect(await waiting.insert({ ...job, idempotencyKey: 'another' })).toBeNull();
+    expect(await waiting.insert({ ...job, promptId: randomUUID() })).toBeNull();
+    const again = await queue(user, { workflow: quickWorkflow() }, 'raced').expect(409);
+    expect(again.body).toMatchObject({ code: 'conflict', details: { prompt_id: job.promptId } });
   });
 
   it('keeps a job waiting while ComfyUI is down, posts it once it is back, and replays it for the same key', async () => {
