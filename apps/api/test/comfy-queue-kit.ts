@@ -80,6 +80,13 @@ export async function startOrder(sim: ComfySim): Promise<SimRun[]> {
   return runs.sort((a, b) => a.startedAt - b.startedAt);
 }
 
+/** The seconds ComfyUI (the simulator) itself recorded for a prompt: its execution_start to its end event. */
+export async function comfySeconds(sim: ComfySim, promptId: string): Promise<number> {
+  const run = (await startOrder(sim)).find((candidate) => candidate.promptId === promptId);
+  if (!run) throw new Error(`no timestamps for ${promptId}`);
+  return (run.endedAt - run.startedAt) / 1000;
+}
+
 /** What a simulator holds right now: running plus pending prompt ids. */
 export async function simHolds(sim: ComfySim): Promise<{ running: string[]; pending: string[] }> {
   const queue = (await simJson(sim, '/queue')) as { queue_running: unknown[][]; queue_pending: unknown[][] };

@@ -16,6 +16,7 @@ import {
   waitFor,
   type ComfyHarness,
 } from './comfy-kit.js';
+import { comfySeconds } from './comfy-queue-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 // Issue 13 with the simulator: GPU-seconds from ComfyUI's own timestamps, the daily quota, and the
@@ -66,20 +67,6 @@ const ended = (session: TestSession, promptId: string) =>
     { timeoutMs: 15_000 },
   );
 
-/** What ComfyUI (the simulator) itself recorded: execution_start to the run's last message, in seconds. */
-async function comfySeconds(promptId: string): Promise<number> {
-  const history = (await simJson(harness.sim, `/history/${promptId}`)) as Record<
-    string,
-    { status: { messages: [string, { timestamp: number }][] } }
-  >;
-  const messages = history[promptId]?.status.messages ?? [];
-  const at = (event: string) => messages.find(([name]) => name === event)?.[1].timestamp;
-  const start = at('execution_start');
-  const end = at('execution_success') ?? at('execution_error') ?? at('execution_interrupted');
-  if (start === undefined || end === undefined) throw new Error(`no timestamps for ${promptId}`);
-  return (end - start) / 1000;
-}
-
 async function gpuSecondsOf(session: TestSession, promptId: string): Promise<number | null> {
   const list = (await app.request.get('/api/comfy/jobs').query({ mine: '1' }).set(session.bearer).expect(200))
     .body as JobListResponse;
@@ -111,20 +98,20 @@ describe('GPU-seconds per job', () => {
   it("records ComfyUI's execution_start..execution_success on the job and sums it per user, day and backend", async () => {
     const first = await queue(user, samplerWorkflow(12));
     expect((await ended(user, first)).status).toBe('succeeded');
-    const ran = await comfySeconds(first);
+    const ran = await comfySeconds(harness.sim, first);
     expect(ran).toBeGreaterThan(0);
     expect(await recordedGpuSeconds(user, first)).toBeCloseTo(ran, 6);
 
     // The same graph again: ComfyUI serves every node from its cache, so its run costs (almost) nothing.
     const rerun = await queue(user, samplerWorkflow(12));
     expect((await ended(user, rerun)).status).toBe('succeeded');
-    const cached = await comfySeconds(rerun);
+    const cached = await comfySeconds(harness.sim, rerun);
     expect(cached).toBeLessThan(ran);
     expect(await recordedGpuSeconds(user, rerun)).toBeCloseTo(cached, 6);
 
     const failed = await queue(user, failingGraph);
     expect((await ended(user, failed)).status).toBe('failed');
-    const failedRan = await comfySeconds(failed);
+    const failedRan = await comfySeconds(harness.sim, failed);
     expect(await recordedGpuSeconds(user, failed)).toBeCloseTo(failedRan, 6);
 
     const total = ran + cached + failedRan;

@@ -1,8 +1,8 @@
-import type { ComfySim } from '@atelier/comfy-sim';
 import type { ComfyQueueResponse, ComfyStatusResponse, UsageResponse } from '@atelier/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simJson, waitFor } from './comfy-kit.js';
+import { waitFor } from './comfy-kit.js';
 import { startComfyPool, withCheckpoint, type ComfyPool } from './comfy-pool-kit.js';
+import { comfySeconds } from './comfy-queue-kit.js';
 import type { TestSession } from './test-app.js';
 
 // Issue 13, accounting over a pool: each job's GPU-seconds go to the backend that ran it, by that
@@ -14,16 +14,6 @@ afterEach(async () => {
   await pool?.close();
   pool = undefined;
 });
-
-async function comfySeconds(sim: ComfySim, promptId: string): Promise<number> {
-  const history = (await simJson(sim, `/history/${promptId}`)) as Record<
-    string,
-    { status: { messages: [string, { timestamp: number }][] } }
-  >;
-  const messages = history[promptId]?.status.messages ?? [];
-  const at = (event: string) => messages.find(([name]) => name === event)?.[1].timestamp ?? Number.NaN;
-  return (at('execution_success') - at('execution_start')) / 1000;
-}
 
 describe('GPU usage over two backends', () => {
   it("sums each backend's jobs by its own execution timestamps, per user and per backend", async () => {
