@@ -9,7 +9,6 @@ import {
   type ComfyHarness,
 } from './comfy-kit.js';
 import { queueClient, simHolds, startOrder } from './comfy-queue-kit.js';
-import type { TestSession } from './test-app.js';
 
 let harness: ComfyHarness | undefined;
 
@@ -23,13 +22,6 @@ async function start(env: Record<string, string> = {}, stepMs = 5) {
   return { app: harness.app, sim: harness.sim, q: queueClient(harness.app) };
 }
 
-const finished = (q: ReturnType<typeof queueClient>, session: TestSession, promptId: string) =>
-  waitFor(
-    () => q.status(session, promptId),
-    (s) => s.status === 'succeeded',
-    { timeoutMs: 60_000, intervalMs: 50 },
-  );
-
 describe('fair share across users', () => {
   it("starts a light user's first job after at most the one heavy job running on the backend", async () => {
     // Heavy jobs of about a second: much longer than a request takes, even on a busy machine.
@@ -41,7 +33,7 @@ describe('fair share across users', () => {
     // The heavy user's jobs hold every slot; the light one's first job must not wait behind them all.
     const submittedAt = Date.now();
     const lightId = await q.submitId(light, samplerWorkflow(40, 'light'));
-    await finished(q, light, lightId);
+    await q.succeeded(light, lightId, 60_000);
 
     const order = await startOrder(sim);
     const lightStart = order.find((entry) => entry.promptId === lightId)?.startedAt ?? Infinity;
@@ -67,8 +59,8 @@ describe('fair share across users', () => {
     for (let i = 0; i < 4; i += 1) a.push(await q.submitId(first, quickWorkflow(`atelier/a${i}`)));
     for (let i = 0; i < 4; i += 1) b.push(await q.submitId(second, quickWorkflow(`atelier/b${i}`)));
     await q.resume(admin, true).expect(200);
-    await finished(q, first, a[3]!);
-    await finished(q, second, b[3]!);
+    await q.succeeded(first, a[3]!, 60_000);
+    await q.succeeded(second, b[3]!, 60_000);
     const owners = (await startOrder(sim)).map((entry) => (a.includes(entry.promptId) ? 'a' : 'b'));
     // Each user's jobs in their own order, neither user twice ahead of the other.
     let lead = 0;
@@ -134,6 +126,6 @@ describe('routing by capability', () => {
         .send({ workflow: samplerWorkflow(2) })
         .expect(201)
     ).body as ComfyQueueResponse;
-    await finished(q, user, fine.prompt_id);
+    await q.succeeded(user, fine.prompt_id, 60_000);
   });
 });

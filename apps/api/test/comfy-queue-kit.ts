@@ -5,7 +5,7 @@ import type {
   JobListResponse,
   QueueStateResponse,
 } from '@atelier/contract';
-import { simJson } from './comfy-kit.js';
+import { simJson, waitFor } from './comfy-kit.js';
 import type { TestApp, TestSession } from './test-app.js';
 
 /** The queue routes, as the suites of Atelier's own queue call them. */
@@ -25,6 +25,14 @@ export function queueClient(app: TestApp) {
     async status(session: TestSession, promptId: string): Promise<ComfyStatusResponse> {
       return (await app.request.get(`/api/comfy/status/${promptId}`).set(session.bearer).expect(200))
         .body as ComfyStatusResponse;
+    },
+    /** Polls the job's status until it has succeeded (fails with the last status after `timeoutMs`). */
+    succeeded(session: TestSession, promptId: string, timeoutMs = 30_000): Promise<ComfyStatusResponse> {
+      return waitFor(
+        () => client.status(session, promptId),
+        (s) => s.status === 'succeeded',
+        { timeoutMs, intervalMs: 50 },
+      );
     },
     async waiting(session: TestSession): Promise<JobListResponse> {
       return (await app.request.get('/api/comfy/jobs?status=waiting&mine=1').set(session.bearer).expect(200))

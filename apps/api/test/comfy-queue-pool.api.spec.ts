@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { samplerWorkflow, waitFor } from './comfy-kit.js';
 import { startComfyPool, withCheckpoint, type ComfyPool } from './comfy-pool-kit.js';
 import { queueClient, simHolds, startOrder } from './comfy-queue-kit.js';
-import type { TestSession } from './test-app.js';
 
 let pool: ComfyPool | undefined;
 
@@ -20,13 +19,6 @@ async function startPool(options: Parameters<typeof startComfyPool>[0] = {}) {
 
 const checkpoint = (name: string) => withCheckpoint(name, 2);
 
-const finished = (q: ReturnType<typeof queueClient>, session: TestSession, promptId: string) =>
-  waitFor(
-    () => q.status(session, promptId),
-    (s) => s.status === 'succeeded',
-    { timeoutMs: 30_000, intervalMs: 50 },
-  );
-
 describe('routing by capability over two backends', () => {
   it('sends each graph to the backend that has its model, and refuses one neither has', async () => {
     const { app, q, first, second, firstId, secondId } = await startPool({
@@ -35,8 +27,8 @@ describe('routing by capability over two backends', () => {
     const user = await app.login('user');
     const onSecond = await q.submitId(user, checkpoint('beta.safetensors'));
     const onFirst = await q.submitId(user, checkpoint('alpha.safetensors'));
-    await finished(q, user, onSecond);
-    await finished(q, user, onFirst);
+    await q.succeeded(user, onSecond);
+    await q.succeeded(user, onFirst);
     expect((await startOrder(second)).map((run) => run.promptId)).toEqual([onSecond]);
     expect((await startOrder(first)).map((run) => run.promptId)).toEqual([onFirst]);
     const items = (
@@ -120,7 +112,7 @@ describe('two backends share the work', () => {
           .expect(201)
       ).body as ComfyQueueResponse
     ).prompt_id;
-    await finished(q, light, lightId);
+    await q.succeeded(light, lightId);
     // On the backend that ran it, heavy jobs that ran between its submission and its start: only the one
     // running then (the other backend's jobs ran beside it, they did not delay it).
     const [onFirst, onSecond] = [await startOrder(first), await startOrder(second)];
@@ -160,7 +152,7 @@ describe('a backend that dies mid-job', () => {
       (job) => job.retry_of === promptId,
     )!;
     alive.setStepMs(1);
-    await finished(q, user, retry.prompt_id);
+    await q.succeeded(user, retry.prompt_id);
     expect((await startOrder(alive)).map((run) => run.promptId)).toContain(retry.prompt_id);
     expect((await list()).find((job) => job.prompt_id === retry.prompt_id)?.backend?.id).toBe(aliveId);
   });
