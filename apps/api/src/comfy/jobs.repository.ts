@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository } from 'typeorm';
 import type { Statement } from 'better-sqlite3';
-import { preparedStatement, sqliteDate } from '../database/prepared.js';
+import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { ComfyJobEntity } from './job.entity.js';
 
@@ -40,6 +40,25 @@ export interface JobListFilter {
 }
 
 const activeStatuses: JobStatus[] = ['queued', 'running'];
+
+const jobChangeColumns: Record<keyof JobChanges, string> = {
+  status: 'status',
+  queueNumber: 'queue_number',
+  images: 'images',
+  error: 'error',
+  submittedAt: 'submitted_at',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  gpuSeconds: 'gpu_seconds',
+};
+
+/** A change as TypeORM writes it to SQLite: dates in UTC text, simple-json columns as JSON, null as NULL. */
+function sqliteValue(value: JobChanges[keyof JobChanges]): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return sqliteDatetime(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
 
 /** What a job list shows of a job: no graph (the largest column), the owner's name only. */
 export type JobListItem = Pick<
@@ -88,6 +107,8 @@ interface JobListRow {
 export class JobsRepository {
   /** The list statement of each filter combination, prepared on first use. */
   private readonly listStatements = new Map<string, () => Statement<unknown[], JobListRow>>();
+  /** updateActive's statement of each set of changed columns. */
+  private readonly activeUpdates = new Map<string, () => Statement<unknown[], unknown>>();
 
   constructor(
     @InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>,
@@ -125,8 +146,24 @@ export class JobsRepository {
   /** Applies the changes only while the job is queued or running: a finished job's record is final. */
   async updateActive(promptId: string, changes: JobChanges): Promise<boolean> {
     await this.recordOwners(promptId, changes);
-    const result = await this.rows.update({ promptId, status: In(activeStatuses) }, changes);
-    return (result.affected ?? 0) > 0;
+    // Prepared per set of columns: TypeORM's SQLite driver writes numbers (a job's GPU-seconds) into the
+    // SQL text, so every job end was a new statement to prepare on the API's thread.
+    const columns = (Object.keys(changes) as (keyof JobChanges)[]).filter(
+      (key) => changes[key] !== undefined,
+    );
+    const key = columns.join(',');
+    let statement = this.activeUpdates.get(key);
+    if (!statement) {
+      const sets = columns.map((column) => `"${jobChangeColumns[column]}" = ?`).join(', ');
+      statement = preparedStatement(
+        this.rows,
+        `UPDATE "comfy_jobs" SET ${sets}, "updated_at" = CURRENT_TIMESTAMP
+         WHERE "prompt_id" = ? AND "status" IN ('queued', 'running')`,
+      );
+      this.activeUpdates.set(key, statement);
+    }
+    const values = columns.map((column) => sqliteValue(changes[column]));
+    return statement().run(...values, promptId).changes > 0;
   }
 
   /**

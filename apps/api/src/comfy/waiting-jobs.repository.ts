@@ -2,7 +2,7 @@ import type { JobError } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, QueryFailedError, Repository } from 'typeorm';
-import { preparedStatement, sqliteDate } from '../database/prepared.js';
+import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
 import { ComfyJobEntity } from './job.entity.js';
 import type { NewJob } from './jobs.repository.js';
 
@@ -23,6 +23,9 @@ export class WaitingJobsRepository {
   private readonly insertRow = preparedStatement<InsertedRow>(this.rows, insertSql);
   private readonly tailEdge = preparedStatement<EdgeRow>(this.rows, edgeSql('MAX'));
   private readonly headEdge = preparedStatement<EdgeRow>(this.rows, edgeSql('MIN'));
+  // TypeORM's SQLite driver writes numbers into the SQL text: ComfyUI's queue number made every post's
+  // UPDATE a new statement to prepare (and pushed others out of TypeORM's 100-statement cache).
+  private readonly acceptRow = preparedStatement(this.rows, acceptSql);
 
   constructor(@InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>) {}
 
@@ -153,11 +156,8 @@ export class WaitingJobsRepository {
 
   /** ComfyUI has it: `queued` on the claimed backend. False when it was cancelled while being posted. */
   async accept(promptId: string, changes: { queueNumber: number; submittedAt: Date }): Promise<boolean> {
-    const result = await this.rows.update(
-      { promptId, status: 'waiting' },
-      { ...changes, status: 'queued', queuePosition: null },
-    );
-    return (result.affected ?? 0) > 0;
+    const result = this.acceptRow().run(changes.queueNumber, sqliteDatetime(changes.submittedAt), promptId);
+    return result.changes > 0;
   }
 
   /** Ends a job that never reached a backend (cancelled, or refused by ComfyUI on a later post). */
@@ -205,6 +205,10 @@ const insertSql = `INSERT INTO "comfy_jobs" ("owner_id", "prompt_id", "kind", "s
   "images", "error", "queue_position", "owner_role", "retry_of", "attempt", "avoid_backend_id")
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
   RETURNING "id", "created_at", "updated_at"`;
+
+// updated_at as TypeORM's UpdateDateColumn sets it.
+const acceptSql = `UPDATE "comfy_jobs" SET "queue_number" = ?, "submitted_at" = ?, "status" = 'queued',
+  "queue_position" = NULL, "updated_at" = CURRENT_TIMESTAMP WHERE "prompt_id" = ? AND "status" = 'waiting'`;
 
 function edgeSql(fn: 'MAX' | 'MIN'): string {
   return `SELECT ${fn}("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
