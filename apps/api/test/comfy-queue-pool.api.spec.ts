@@ -125,6 +125,31 @@ describe('two backends share the work', () => {
   });
 });
 
+describe('a full pool', () => {
+  it("sends a light user's first job to the backend whose running job started first", async () => {
+    // Only the second backend has beta: the first heavy job runs there, ahead of the first backend's.
+    const { app, q, second, secondId } = await startPool({
+      models: [['alpha.safetensors'], ['alpha.safetensors', 'beta.safetensors']],
+      stepMs: 25,
+    });
+    const heavy = await app.login('user', 'heavy');
+    const light = await app.login('user', 'light');
+    const early = await q.submitId(heavy, withCheckpoint('beta.safetensors', 60));
+    await waitFor(
+      () => simHolds(second),
+      (holds) => holds.running.includes(early),
+    );
+    // Both backends full: one running and one prefetched job each, the rest waiting in Atelier.
+    for (let i = 0; i < 5; i += 1) await q.submitId(heavy, withCheckpoint('alpha.safetensors', 40));
+    const lightId = await q.submitId(light, withCheckpoint('alpha.safetensors', 2));
+    await q.succeeded(light, lightId);
+    const list = (
+      (await app.request.get('/api/comfy/jobs').set(light.bearer).expect(200)).body as JobListResponse
+    ).items;
+    expect(list.find((job) => job.prompt_id === lightId)?.backend?.id).toBe(secondId);
+  });
+});
+
 describe('a backend that dies mid-job', () => {
   it('loses the job, and its automatic retry runs on the other backend', async () => {
     const { app, q, first, second, firstId, secondId } = await startPool({

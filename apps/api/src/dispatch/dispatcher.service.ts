@@ -24,6 +24,7 @@ import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { jobEndEvents } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { OwnerQueues, SmoothRoundRobin, type Contender } from './fair-order.js';
+import { InFlightJobs } from './in-flight-jobs.js';
 import { QueueOwnersRepository } from './queue-owners.repository.js';
 
 /** A backend that failed a post is left alone this long, doubling up to the max, until a post gets through. */
@@ -40,11 +41,6 @@ export interface DispatcherStats {
   dispatchUs: number[];
 }
 
-interface InFlight {
-  backendId: BackendId;
-  ownerId: number;
-}
-
 /**
  * Atelier's queue in memory: per-owner queues mirrored from the ledger's `waiting` rows (loaded at
  * boot), and the jobs each backend holds. It posts a job only to a backend with room (capacity =
@@ -59,7 +55,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   private readonly logger = new Logger(Dispatcher.name);
   private readonly queues = new OwnerQueues<ComfyJobEntity>();
   private readonly turns = new SmoothRoundRobin();
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly inFlight = new InFlightJobs();
   private readonly paused = new Set<number>();
   private readonly backoff = new Map<BackendId, { until: number; delayMs: number }>();
   private readonly detach: (() => void)[] = [];
@@ -97,6 +93,9 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
         if (changedKeys.some((key) => key === 'comfy_queue_paused' || key === 'comfy_prefetch')) this.pump();
       }),
       ...jobEndEvents.map((name) => this.bus.subscribe(name, ({ promptId }) => this.ended(promptId))),
+      this.bus.subscribe('job.running', ({ promptId }) =>
+        this.inFlight.markRunning(promptId, performance.now()),
+      ),
     );
   }
 
@@ -183,12 +182,14 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
         if (skipped.size === 0) this.recheckLater(idleRecheckMs);
         return;
       }
-      const free = open.filter((backend) => this.load(backend.id) < backend.capacity);
+      const free = open.filter((backend) => this.inFlight.load(backend.id) < backend.capacity);
       // Every backend full: only an owner with nothing in flight may take the one extra slot each has.
       const pool =
-        free.length > 0 ? free : open.filter((backend) => this.load(backend.id) === backend.capacity);
+        free.length > 0
+          ? free
+          : open.filter((backend) => this.inFlight.load(backend.id) === backend.capacity);
       const eligible =
-        free.length > 0 ? contenders : contenders.filter((owner) => this.ownerLoad(owner.id) === 0);
+        free.length > 0 ? contenders : contenders.filter((owner) => this.inFlight.ownerLoad(owner.id) === 0);
       if (pool.length === 0 || eligible.length === 0) return;
       const ownerId = this.turns.pick(eligible);
       const job = ownerId === null ? null : this.queues.head(ownerId);
@@ -199,7 +200,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
         continue;
       }
       // Behind others' prefetched jobs, a light owner's job goes first (ComfyUI's `front`).
-      const front = this.ownerLoad(ownerId) === 0 && this.load(backend.id) > 0;
+      const front = this.inFlight.ownerLoad(ownerId) === 0 && this.inFlight.load(backend.id) > 0;
       this.dispatch(job, backend, front, job.promptId === inlineId);
       this.record(performance.now() - started);
     }
@@ -214,7 +215,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       const role: Role = this.queues.head(ownerId)?.ownerRole ?? 'user';
       const share = admission.shareOf(ownerId, role);
       if (share.held) continue;
-      if (share.maxRunning !== null && this.ownerLoad(ownerId) >= share.maxRunning) continue;
+      if (share.maxRunning !== null && this.inFlight.ownerLoad(ownerId) >= share.maxRunning) continue;
       out.push({ id: ownerId, weight: share.weight });
     }
     return out;
@@ -245,10 +246,18 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       if (avoid !== null && accepting.some((backend) => backend.id !== avoid && canRun(backend))) return null;
       choice = able;
     }
-    return choice.reduce<DispatchBackend | null>(
-      (best, backend) => (!best || this.load(backend.id) < this.load(best.id) ? backend : best),
-      null,
-    );
+    // The least loaded; among equals, the one whose running job started first: it frees up first, which
+    // is what bounds a light user's wait behind a full pool (jobs of a size, the usual case).
+    const rank = (backend: DispatchBackend): [number, number] => [
+      this.inFlight.load(backend.id),
+      this.inFlight.busySince(backend.id, performance.now()),
+    ];
+    return choice.reduce<DispatchBackend | null>((best, backend) => {
+      if (!best) return backend;
+      const [load, since] = rank(backend);
+      const [bestLoad, bestSince] = rank(best);
+      return load < bestLoad || (load === bestLoad && since < bestSince) ? backend : best;
+    }, null);
   }
 
   private dispatch(job: ComfyJobEntity, backend: DispatchBackend, front: boolean, inline: boolean): void {
@@ -308,18 +317,6 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   private ended(promptId: string): void {
     if (!this.inFlight.delete(promptId)) return;
     this.pump();
-  }
-
-  private load(backendId: BackendId): number {
-    let count = 0;
-    for (const entry of this.inFlight.values()) if (entry.backendId === backendId) count += 1;
-    return count;
-  }
-
-  private ownerLoad(ownerId: number): number {
-    let count = 0;
-    for (const entry of this.inFlight.values()) if (entry.ownerId === ownerId) count += 1;
-    return count;
   }
 
   private recheckLater(delayMs: number): void {
