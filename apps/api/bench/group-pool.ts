@@ -62,6 +62,8 @@ interface PoolRun {
   idleGapsMs: number[];
   /** Joined the queue (`job.waiting`) → started (the simulator's execution_start), per light user's first job. */
   lightFirstWaitsMs: number[];
+  /** Each of those waits in units of the job it waited behind (the one running on its backend when it joined). */
+  lightFirstWaitsInJobs: number[];
   /** The same from before the POST was sent: adds the request's own time. */
   lightFirstFromSendMs: number[];
   dispatchUs: number[];
@@ -267,6 +269,18 @@ async function runPool(backends: number): Promise<PoolRun | null> {
       if (enqueued === undefined) throw new Error(`job ${job.promptId} never waited`);
       return ran.get(job.promptId)!.startedAt - enqueued;
     });
+    // Jobs vary by several per cent (timers on a busy machine): the bound is the job actually ahead.
+    const lightFirstWaitsInJobs = lightFirst.map((job, i) => {
+      const enqueued = watch.waitingSince.get(job.promptId)!;
+      const { backend } = ran.get(job.promptId)!;
+      const ahead = all.find(
+        (run) => run.backend === backend && run.startedAt <= enqueued && run.endedAt > enqueued,
+      );
+      return (
+        lightFirstWaitsMs[i]! /
+        (ahead ? ahead.endedAt - ahead.startedAt : median(all.map((run) => run.endedAt - run.startedAt)))
+      );
+    });
     const sentAt = new Map(jobs.map((job) => [job.promptId, job.sentAt]));
     const idleGapsMs: number[] = [];
     for (let backend = 0; backend < backends; backend++) {
@@ -289,6 +303,7 @@ async function runPool(backends: number): Promise<PoolRun | null> {
       meanJobMs: all.reduce((sum, job) => sum + job.endedAt - job.startedAt, 0) / all.length,
       idleGapsMs,
       lightFirstWaitsMs,
+      lightFirstWaitsInJobs,
       lightFirstFromSendMs: lightFirst.map((job) => ran.get(job.promptId)!.startedAt - job.sentAt),
       dispatchUs,
     };
@@ -387,10 +402,13 @@ export const poolGroup: BenchGroup = {
         group: 'pool',
         name: `light user's first job wait, K=${k}`,
         unit: 'job-times',
-        value: Math.max(...run.lightFirstWaitsMs) / run.jobMs,
+        // In units of the job it waited behind; over the median job (printed in the table) it can pass 1
+        // by a job's own spread alone.
+        value: Math.max(...run.lightFirstWaitsInJobs),
         target: { op: '<=', value: 1 },
         baseline: { name: 'job ms', value: run.jobMs },
         details: {
+          overMedianJob: Math.max(...run.lightFirstWaitsMs) / run.jobMs,
           waitsMs: run.lightFirstWaitsMs.map((ms) => Math.round(ms)).join(' '),
           fromSendMs: run.lightFirstFromSendMs.map((ms) => Math.round(ms)).join(' '),
         },

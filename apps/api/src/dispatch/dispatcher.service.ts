@@ -194,13 +194,19 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       const ownerId = this.turns.pick(eligible);
       const job = ownerId === null ? null : this.queues.head(ownerId);
       if (ownerId === null || !job) return;
-      const backend = this.route(job, pool, accepting);
+      // An owner with nothing in flight goes first wherever it lands (`front`): any backend within its
+      // extra slot will do, and the one whose running job ends soonest is best.
+      const light = this.inFlight.ownerLoad(ownerId) === 0;
+      const candidates = light
+        ? open.filter((backend) => this.inFlight.load(backend.id) <= backend.capacity)
+        : pool;
+      const backend = this.route(job, candidates, accepting, light);
       if (!backend) {
         skipped.add(ownerId);
         continue;
       }
       // Behind others' prefetched jobs, a light owner's job goes first (ComfyUI's `front`).
-      const front = this.inFlight.ownerLoad(ownerId) === 0 && this.inFlight.load(backend.id) > 0;
+      const front = light && this.inFlight.load(backend.id) > 0;
       this.dispatch(job, backend, front, job.promptId === inlineId);
       this.record(performance.now() - started);
     }
@@ -229,6 +235,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     job: ComfyJobEntity,
     candidates: readonly DispatchBackend[],
     accepting: readonly DispatchBackend[],
+    light: boolean,
   ): DispatchBackend | null {
     if (job.backendId !== null) {
       // Claimed before a restart: only that backend may have it; gone, the claim goes with it.
@@ -246,17 +253,19 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       if (avoid !== null && accepting.some((backend) => backend.id !== avoid && canRun(backend))) return null;
       choice = able;
     }
-    // The least loaded; among equals, the one whose running job started first: it frees up first, which
-    // is what bounds a light user's wait behind a full pool (jobs of a size, the usual case).
-    const rank = (backend: DispatchBackend): [number, number] => [
-      this.inFlight.load(backend.id),
-      this.inFlight.busySince(backend.id, performance.now()),
-    ];
+    // The least loaded, then the one whose running job started first (it frees up first, for jobs of a
+    // size, the usual case). A light owner's job is posted `front`: only the running job is ahead of it,
+    // so the soonest free backend comes first and the load only breaks ties.
+    const rank = (backend: DispatchBackend): [number, number] => {
+      const load = this.inFlight.load(backend.id);
+      const since = this.inFlight.busySince(backend.id, performance.now());
+      return light ? [since, load] : [load, since];
+    };
     return choice.reduce<DispatchBackend | null>((best, backend) => {
       if (!best) return backend;
-      const [load, since] = rank(backend);
-      const [bestLoad, bestSince] = rank(best);
-      return load < bestLoad || (load === bestLoad && since < bestSince) ? backend : best;
+      const [a, b] = rank(backend);
+      const [bestA, bestB] = rank(best);
+      return a < bestA || (a === bestA && b < bestB) ? backend : best;
     }, null);
   }
 
