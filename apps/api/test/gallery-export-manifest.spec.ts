@@ -1,11 +1,7 @@
 import { makeZip } from 'client-zip';
 import { describe, expect, it } from 'vitest';
-import {
-  csvCell,
-  manifestHeader,
-  manifestLine,
-  type ManifestEntry,
-} from '../src/gallery/export/manifest-csv.js';
+import { csvCell } from '../src/common/csv.js';
+import { manifestHeader, manifestLine, type ManifestEntry } from '../src/gallery/export/manifest-csv.js';
 import {
   imageEntryName,
   redactSidecar,

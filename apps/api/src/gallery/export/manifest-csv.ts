@@ -1,8 +1,5 @@
 import { csvLine } from '../../common/csv.js';
 
-// Shared with other CSV exports (usage); re-exported for this file's callers and tests.
-export { csvCell, csvLine } from '../../common/csv.js';
-
 /** One image's line in manifest.csv, as the export knows it before the copy is made. */
 export interface ManifestEntry {
   id: number;
