@@ -2,7 +2,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { BufferPool } from './buffer-pool.js';
 import type { CopyPlan, ReadAt } from './copy-plan.js';
 
-const readSize = 256 * 1024;
+/** Reads of 256 KiB: few enough calls, and small enough that an export's buffer pool stays a few MB. */
+export const readSize = 256 * 1024;
 
 /** Positional reads on an open file, for the header walks. */
 export function readAtHandle(handle: FileHandle): ReadAt {

@@ -5,7 +5,7 @@ import { AppError } from '../../common/app-error.js';
 import { GalleryStorage } from '../gallery-storage.js';
 import { SelectionResolver } from '../search/selection.js';
 import { BufferPool } from './buffer-pool.js';
-import { copyByPlan, exactText, OpenFiles } from './export-files.js';
+import { copyByPlan, exactText, OpenFiles, readSize } from './export-files.js';
 import {
   manifestChunks,
   manifestSize,
@@ -34,8 +34,6 @@ export interface PreparedExport {
 
 /** Headers of a few files at once: enough to overlap the disk's latency, not enough to starve the pool. */
 const planConcurrency = 16;
-/** Reads of 256 KiB: few enough calls, and small enough that the pool stays a few MB. */
-const readSize = 256 * 1024;
 
 /**
  * ZIP exports (issue 12): the visible images of a selection, each copy labelled as AI-generated
