@@ -117,10 +117,15 @@ export class GraphPolicy {
     private readonly limits: RoleLimitsService,
   ) {}
 
+  /** Whether the caller may queue a graph of their own (the web shows "Run once" on an import only then). */
+  mayQueueGraph(user: AuthUser): boolean {
+    return roleAtLeast(user.role, this.runtime.get().comfy_raw_graph_min_role);
+  }
+
   /** Checked before the graph is read at all. */
   assertMayQueueGraph(user: AuthUser): void {
     const required = this.runtime.get().comfy_raw_graph_min_role;
-    if (!roleAtLeast(user.role, required)) {
+    if (!this.mayQueueGraph(user)) {
       throw new AppError(
         'auth.forbidden',
         `Queueing a graph of your own needs the ${required} role; run a workflow template or txt2img instead`,

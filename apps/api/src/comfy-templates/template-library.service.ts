@@ -69,7 +69,9 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
   }
 
   /** GET /workflows: every workflow template with its verdict; files that did not load are listed apart. */
-  async listWorkflows(): Promise<ComfyWorkflowListResponse> {
+  async listWorkflows(
+    rights: Pick<ComfyWorkflowListResponse, 'can_queue_graph' | 'can_save'>,
+  ): Promise<ComfyWorkflowListResponse> {
     const library = await this.library();
     let verdicts: Verdicts | null = null;
     try {
@@ -87,6 +89,7 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
         .filter((problem) => problem.source === 'workflow')
         .map(toLibraryProblem),
       checked_against: verdicts?.fetchedAt ?? null,
+      ...rights,
     };
   }
 

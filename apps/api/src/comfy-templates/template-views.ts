@@ -1,7 +1,9 @@
 import type {
   ComfyLibraryProblem,
+  ComfyParamTarget,
   ComfyPresetSummary,
   ComfyQueueResponse,
+  ComfyTemplateOrigin,
   ComfyTemplateProblem,
   ComfyWorkflowRunResponse,
   ComfyWorkflowTemplate,
@@ -35,12 +37,34 @@ export function toLibraryProblem(problem: LibraryProblem): ComfyLibraryProblem {
   return { file: basename(problem.file), message: problem.message };
 }
 
-export function toWorkflowView(template: Template, problems: PromptProblem[]): ComfyWorkflowTemplate {
+/** Per knob, the inputs its `x-patch` sets and their node classes (the web reads their options from object_info). */
+export function targetsOf(template: Pick<Template, 'prompt' | 'params'>): Record<string, ComfyParamTarget[]> {
+  return Object.fromEntries(
+    Object.entries(template.params.properties).map(([name, property]) => [
+      name,
+      property['x-patch'].map(({ node, input }) => ({
+        node,
+        class_type: template.prompt[node]?.class_type ?? null,
+        input,
+      })),
+    ]),
+  );
+}
+
+export function toWorkflowView(
+  template: Template,
+  problems: PromptProblem[],
+  origin: ComfyTemplateOrigin = 'file',
+): ComfyWorkflowTemplate {
   return {
+    id: template.id,
     name: template.name,
+    version: template.version,
+    origin,
     title: template.title,
     description: template.description,
     params: template.params,
+    targets: targetsOf(template),
     broken: problems.length > 0,
     problems: problems.map(toTemplateProblem),
   };

@@ -1,12 +1,16 @@
-import type {
-  ComfyConvertResponse,
-  ComfyPresetListResponse,
-  ComfyWorkflowListResponse,
+import {
+  roleAtLeast,
+  type AuthUser,
+  type ComfyConvertResponse,
+  type ComfyPresetListResponse,
+  type ComfyWorkflowListResponse,
 } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { ConvertService } from './convert.service.js';
+import { GraphPolicy } from './graph-policy.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { ConvertWorkflowDto } from './templates.dto.js';
 
@@ -18,6 +22,7 @@ export class TemplatesController {
   constructor(
     private readonly converter: ConvertService,
     private readonly library: TemplateLibraryService,
+    private readonly policy: GraphPolicy,
   ) {}
 
   @Post('workflows/convert')
@@ -29,8 +34,11 @@ export class TemplatesController {
 
   @Get('workflows')
   @ApiOperation({ summary: 'The workflow templates with parameter contracts; broken ones are flagged' })
-  listWorkflows(): Promise<ComfyWorkflowListResponse> {
-    return this.library.listWorkflows();
+  listWorkflows(@CurrentUser() user: AuthUser): Promise<ComfyWorkflowListResponse> {
+    return this.library.listWorkflows({
+      can_queue_graph: this.policy.mayQueueGraph(user),
+      can_save: roleAtLeast(user.role, 'curator'),
+    });
   }
 
   @Get('presets')

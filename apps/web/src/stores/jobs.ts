@@ -1,5 +1,7 @@
 import type {
   ComfyImageRef,
+  ComfyQueueResponse,
+  ComfyWorkflowRunResponse,
   IngestResponse,
   JobSummary,
   Txt2ImgParams,
@@ -11,6 +13,7 @@ import { comfyApi, newIdempotencyKey } from '../api/comfy';
 import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
 import { queueApi } from '../api/queue';
+import { workflowsApi } from '../api/workflows';
 import { useJobStream } from '../composables/useJobStream';
 import { imageKey, isTerminal, settleJob, type LiveJob } from '../domain/job-state';
 import { callComfy } from './comfy-call';
@@ -174,25 +177,26 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   /**
-   * Queues a txt2img job and starts following it: by its stream once it is on a GPU, by the waiting list
-   * while it waits in Atelier's queue. Rejects with the ApiError (a 400 carries the field errors).
+   * Adds a job this browser just queued and starts following it: by its stream once it is on a GPU, by the
+   * waiting list while it waits in Atelier's queue (the answer does not say whether a GPU took it at once).
    */
-  async function start(params: Txt2ImgParams): Promise<Txt2ImgResponse> {
-    // One key for every attempt: the server queues the job once.
-    const key = newIdempotencyKey();
-    const answer = await callComfy('Could not start the generation', () => comfyApi.txt2img(params, key));
+  async function trackQueued(
+    promptId: string,
+    kind: JobSummary['kind'],
+    params: Record<string, unknown> | null,
+    workflow: Record<string, unknown> | null = null,
+  ): Promise<void> {
     const owner = session.user ?? { id: 0, username: 'you' };
     jobs.value.unshift({
       ...toView({
-        prompt_id: answer.prompt_id,
-        kind: 'txt2img',
-        // Until the waiting list says otherwise: the answer does not say whether a GPU took it at once.
+        prompt_id: promptId,
+        kind,
         status: 'waiting',
         owner: { id: owner.id, username: owner.username },
         created_at: new Date().toISOString(),
         started_at: null,
         finished_at: null,
-        params: { ...params, seed: answer.seed },
+        params,
         backend: null,
         waiting_position: null,
         gpu_seconds: null,
@@ -200,9 +204,44 @@ export const useJobsStore = defineStore('jobs', () => {
         images: [],
         error: null,
       }),
-      workflow: answer.workflow,
+      workflow,
     });
     await refreshWaiting();
+  }
+
+  /** Queues a txt2img job and follows it. Rejects with the ApiError (a 400 carries the field errors). */
+  async function start(params: Txt2ImgParams): Promise<Txt2ImgResponse> {
+    // One key for every attempt: the server queues the job once.
+    const key = newIdempotencyKey();
+    const answer = await callComfy('Could not start the generation', () => comfyApi.txt2img(params, key));
+    await trackQueued(answer.prompt_id, 'txt2img', { ...params, seed: answer.seed }, answer.workflow);
+    return answer;
+  }
+
+  /**
+   * Runs a workflow template with knob values (POST /comfy/workflows/:name/run) and follows the job; `version`
+   * runs an older saved version. Rejects with the ApiError (a 400 carries per-knob messages).
+   */
+  async function runTemplate(
+    name: string,
+    params: Record<string, unknown>,
+    version?: string,
+  ): Promise<ComfyWorkflowRunResponse> {
+    const key = newIdempotencyKey();
+    const body = version === undefined ? { params } : { params, version };
+    const answer = await callComfy('Could not run the workflow', () => workflowsApi.run(name, body, key));
+    // The ledger records a template run's params this way (JobSummary.params).
+    await trackQueued(answer.prompt_id, 'workflow', { template: name, values: answer.params });
+    return answer;
+  }
+
+  /** Queues a graph of the caller's own (API prompt or UI workflow, POST /comfy/queue) and follows it. */
+  async function queueGraph(workflow: Record<string, unknown>): Promise<ComfyQueueResponse> {
+    const key = newIdempotencyKey();
+    const answer = await callComfy('Could not queue the workflow', () =>
+      comfyApi.queue(workflow, undefined, key),
+    );
+    await trackQueued(answer.prompt_id, 'workflow', null);
     return answer;
   }
 
@@ -324,6 +363,9 @@ export const useJobsStore = defineStore('jobs', () => {
     load,
     loadMore,
     start,
+    runTemplate,
+    queueGraph,
+    trackQueued,
     cancel,
     retry,
     refreshWaiting,
