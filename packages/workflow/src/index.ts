@@ -65,3 +65,5 @@ export { paramsFromApiPrompt } from './metadata/params-from-api-prompt.js';
 export { readPngTextChunks } from './metadata/png-text-chunks.js';
 export { paramsFromA1111 } from './metadata/a1111-parameters.js';
 export { paramsFromPngChunks, type PngParams, type PngParamsOptions } from './metadata/png-params.js';
+export { embeddedFormatOf, embeddedWorkflowOf, type EmbeddedWorkflow } from './metadata/embedded-workflow.js';
+export { apiPromptToUiWorkflow, type UiWorkflow, type UiWorkflowNode } from './convert/to-ui-workflow.js';
