@@ -146,7 +146,12 @@ describe('auth', () => {
       const viaCookie = await app.request.get('/api/auth/me').set('Cookie', session.cookie);
       expect(viaBearer.status).toBe(200);
       expect(viaCookie.status).toBe(200);
-      expect(viaBearer.body).toEqual({ id: session.user.id, username: 'test-user', role: 'user' });
+      expect(viaBearer.body).toEqual({
+        id: session.user.id,
+        username: 'test-user',
+        role: 'user',
+        must_change_password: false,
+      });
       expect(viaCookie.body).toEqual(viaBearer.body);
     });
 

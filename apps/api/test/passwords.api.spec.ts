@@ -137,7 +137,9 @@ describe('passwords', () => {
         expect(blocked.status, path).toBe(403);
         expect(blocked.body.code).toBe('auth.password_change_required');
       }
-      await app.request.get('/api/auth/me').set(bearer).expect(200);
+      // The web reads the pending change from /auth/me on reload, not only from the login answer.
+      const meBefore = await app.request.get('/api/auth/me').set(bearer).expect(200);
+      expect(meBefore.body.must_change_password).toBe(true);
       const refreshed = await refresh(cookieFrom(signedIn.headers['set-cookie'], refreshCookieName));
       expect(refreshed.status).toBe(200);
       expect(refreshed.body.must_change_password).toBe(true);
@@ -150,6 +152,8 @@ describe('passwords', () => {
       expect(changed.body.must_change_password).toBe(false);
       const after = { Authorization: `Bearer ${changed.body.access_token as string}` };
       await app.request.get('/api/gallery/images').set(after).expect(200);
+      const meAfter = await app.request.get('/api/auth/me').set(after).expect(200);
+      expect(meAfter.body.must_change_password).toBe(false);
 
       const again = await login(user.username, newPassword);
       expect(again.body.must_change_password).toBe(false);

@@ -29,6 +29,34 @@ export interface LoginResponse {
   must_change_password: boolean;
 }
 
+/** GET /api/auth/me: the signed-in user, and whether an admin's reset still waits for a new password. */
+export interface MeResponse extends AuthUser {
+  must_change_password: boolean;
+}
+
+/** One sign-in of the caller (a chain of rotated refresh tokens), as GET /api/auth/sessions lists it. */
+export interface SessionSummary {
+  /** The session id (opaque); DELETE /api/auth/sessions/:id ends it. */
+  id: string;
+  /** ISO 8601: when the user signed in. */
+  created_at: string;
+  /** ISO 8601: the session's latest sign-in or token refresh. */
+  last_seen_at: string;
+  /** ISO 8601: when it ends unless refreshed. */
+  expires_at: string;
+  /** The browser's User-Agent at sign-in, as sent (null when none). */
+  user_agent: string | null;
+  /** The client address at sign-in (null when unknown). */
+  ip: string | null;
+  /** The session this request was made with. */
+  is_current: boolean;
+}
+
+export interface SessionListResponse {
+  /** Newest activity first. */
+  items: SessionSummary[];
+}
+
 /** Name of the httpOnly cookie carrying the access token (EventSource and <img> send no headers). */
 export const accessCookieName = 'atelier_access';
 /** Name of the httpOnly cookie carrying the refresh token (path-scoped to /api/auth). */

@@ -1,13 +1,14 @@
-import type { AuthUser, LoginResponse } from '@atelier/contract';
+import type { LoginResponse, MeResponse } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser, Public } from '../common/auth.decorators.js';
 import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
 import { LoginDto } from './auth.dto.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type AuthenticatedUser } from './auth.service.js';
 import { AllowedBeforePasswordChange } from './password-change.guard.js';
 import { extractAccessToken } from './access-token.js';
+import { sessionClientOf } from './session-client.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -30,7 +31,13 @@ export class AuthController {
     };
     response.once('close', onClose);
     const signedIn = await this.auth
-      .login(body.username, body.password, request.ip ?? 'unknown', clientGone.signal)
+      .login(
+        body.username,
+        body.password,
+        request.ip ?? 'unknown',
+        sessionClientOf(request),
+        clientGone.signal,
+      )
       .finally(() => response.off('close', onClose));
     setAuthCookies(request, response, signedIn.tokens);
     return signedIn.response;
@@ -76,8 +83,15 @@ export class AuthController {
   @AllowedBeforePasswordChange()
   @ApiBearerAuth()
   @ApiCookieAuth()
-  @ApiOperation({ summary: 'The signed-in user' })
-  me(@CurrentUser() user: AuthUser): AuthUser {
-    return { id: user.id, username: user.username, role: user.role };
+  @ApiOperation({
+    summary: 'The signed-in user, and whether they must change their password (after an admin reset) first',
+  })
+  me(@CurrentUser() user: AuthenticatedUser): MeResponse {
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      must_change_password: user.mustChangePassword,
+    };
   }
 }

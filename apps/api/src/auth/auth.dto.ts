@@ -6,7 +6,7 @@ import {
   type ResetPasswordRequest,
 } from '@atelier/contract';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
 
 export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'admin' })
@@ -37,4 +37,11 @@ export class ResetPasswordDto implements ResetPasswordRequest {
   @IsString()
   @Length(passwordMinLength, passwordMaxLength)
   password!: string;
+}
+
+/** DELETE /api/auth/sessions query: only "every session but this one" is offered. */
+export class EndSessionsQueryDto {
+  @ApiProperty({ enum: ['1', 'true'], description: 'End every session of yours but the current one' })
+  @IsIn(['1', 'true'])
+  others!: '1' | 'true';
 }

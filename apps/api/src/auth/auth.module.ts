@@ -19,11 +19,12 @@ import { PasswordService } from './password.service.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RolesGuard } from './roles.guard.js';
+import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
   imports: [UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
-  controllers: [AuthController, PasswordController],
+  controllers: [AuthController, PasswordController, SessionsController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },
     {

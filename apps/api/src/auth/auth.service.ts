@@ -4,7 +4,7 @@ import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
 import { UsersService, type ActiveUser } from '../users/users.service.js';
 import { LoginThrottle } from './login-throttle.js';
-import { SessionsService, type IssuedTokens } from './sessions.service.js';
+import { SessionsService, type IssuedTokens, type SessionClient } from './sessions.service.js';
 
 export interface SignedIn {
   response: LoginResponse;
@@ -32,8 +32,17 @@ export class AuthService implements OnModuleInit {
     this.bus.subscribe('user.disabled', ({ userId }) => this.sessions.endAllOf(userId));
   }
 
-  /** `signal`: aborts when the client goes away, so an attempt still waiting for the hasher never runs. */
-  async login(username: string, password: string, ip: string, signal?: AbortSignal): Promise<SignedIn> {
+  /**
+   * `ip` counts failures (the throttle); `client` is kept with the session. `signal`: aborts when the
+   * client goes away, so an attempt still waiting for the hasher never runs.
+   */
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+    client: SessionClient,
+    signal?: AbortSignal,
+  ): Promise<SignedIn> {
     // Counted before the password is verified (pending while it waits for the hasher), so parallel
     // attempts cannot all reach argon2.
     const user = await this.throttle.verify(
@@ -46,7 +55,7 @@ export class AuthService implements OnModuleInit {
       this.logger.warn({ ip }, 'Failed sign-in');
       throw new AppError('auth.invalid_credentials', 'Wrong username or password');
     }
-    const tokens = await this.sessions.start(user);
+    const tokens = await this.sessions.start(user, client);
     this.logger.log({ userId: user.id }, 'Signed in');
     return { response: toLoginResponse(user, tokens), tokens };
   }

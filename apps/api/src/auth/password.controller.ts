@@ -9,6 +9,7 @@ import { ChangePasswordDto, ResetPasswordDto } from './auth.dto.js';
 import type { AuthenticatedUser } from './auth.service.js';
 import { AllowedBeforePasswordChange } from './password-change.guard.js';
 import { PasswordService } from './password.service.js';
+import { sessionClientOf } from './session-client.js';
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -35,6 +36,7 @@ export class PasswordController {
       body.current_password,
       body.new_password,
       request.ip ?? 'unknown',
+      sessionClientOf(request),
     );
     setAuthCookies(request, response, signedIn.tokens);
     return signedIn.response;

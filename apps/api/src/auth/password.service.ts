@@ -6,7 +6,7 @@ import { EventBus } from '../events/event-bus.js';
 import { UsersService } from '../users/users.service.js';
 import { toLoginResponse, type AuthenticatedUser, type SignedIn } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.js';
-import { SessionsService } from './sessions.service.js';
+import { SessionsService, type SessionClient } from './sessions.service.js';
 
 /** Password changes: by the user themselves (current password required) and resets by an admin. */
 @Injectable()
@@ -23,7 +23,13 @@ export class PasswordService {
    * one starts: the answer carries its tokens (and sets its cookies), so the caller stays signed in.
    * The current password is checked under the sign-in limits of the account, like a login.
    */
-  async change(user: AuthenticatedUser, current: string, next: string, ip: string): Promise<SignedIn> {
+  async change(
+    user: AuthenticatedUser,
+    current: string,
+    next: string,
+    ip: string,
+    client: SessionClient,
+  ): Promise<SignedIn> {
     const matches = await this.throttle.verify(ip, user.username, () =>
       this.users.verifyPassword(user.id, current),
     );
@@ -40,7 +46,7 @@ export class PasswordService {
     await this.users.setPassword(user.id, next, false);
     await this.sessions.endAllOf(user.id);
     const changed = { ...user, mustChangePassword: false };
-    const tokens = await this.sessions.start(changed);
+    const tokens = await this.sessions.start(changed, client);
     return { response: toLoginResponse(changed, tokens), tokens };
   }
 

@@ -24,6 +24,13 @@ export class RefreshTokenEntity {
   @Column({ name: 'revoked_at', type: 'datetime', nullable: true })
   revokedAt!: Date | null;
 
+  /** The User-Agent and address the session signed in from, copied to every token it rotates to. */
+  @Column({ name: 'user_agent', type: 'text', nullable: true })
+  userAgent!: string | null;
+
+  @Column({ name: 'ip', type: 'text', nullable: true })
+  ip!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime' })
   createdAt!: Date;
 }

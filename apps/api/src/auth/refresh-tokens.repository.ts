@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
-import { preparedStatement, sqliteDatetime } from '../database/prepared.js';
+import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
@@ -9,7 +9,32 @@ export interface NewRefreshToken {
   sessionId: string;
   tokenHash: string;
   expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
 }
+
+/** One live session of a user, from its tokens. */
+export interface SessionRow {
+  sessionId: string;
+  /** Its oldest token still kept (expired tokens are deleted). */
+  createdAt: Date;
+  /** Its newest token: the sign-in or the latest refresh. */
+  lastSeenAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+interface RawSessionRow {
+  session_id: string;
+  created_at: string | Date;
+  last_seen_at: string | Date;
+  expires_at: string | Date;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+const asDate = (value: string | Date) => (value instanceof Date ? value : sqliteDate(value));
 
 @Injectable()
 export class RefreshTokensRepository {
@@ -58,6 +83,57 @@ export class RefreshTokensRepository {
 
   async revokeUser(userId: number, now: Date): Promise<void> {
     await this.rows.update({ userId, revokedAt: IsNull() }, { revokedAt: now });
+  }
+
+  /**
+   * The user's live sessions (one with an unrevoked, unexpired token), newest activity first. Every
+   * token of a session carries the same user agent and address, so MAX picks that one value.
+   */
+  async liveSessionsOf(userId: number, now: Date): Promise<SessionRow[]> {
+    const rows = await this.rows
+      .createQueryBuilder('t')
+      .select('t.session_id', 'session_id')
+      .addSelect('MIN(t.created_at)', 'created_at')
+      .addSelect('MAX(t.created_at)', 'last_seen_at')
+      .addSelect('MAX(t.expires_at)', 'expires_at')
+      .addSelect('MAX(t.user_agent)', 'user_agent')
+      .addSelect('MAX(t.ip)', 'ip')
+      .where('t.user_id = :userId', { userId })
+      .groupBy('t.session_id')
+      .having('SUM(CASE WHEN t.revoked_at IS NULL AND t.expires_at > :now THEN 1 ELSE 0 END) > 0', {
+        now: sqliteDatetime(now),
+      })
+      .orderBy('last_seen_at', 'DESC')
+      .getRawMany<RawSessionRow>();
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      createdAt: asDate(row.created_at),
+      lastSeenAt: asDate(row.last_seen_at),
+      expiresAt: asDate(row.expires_at),
+      userAgent: row.user_agent,
+      ip: row.ip,
+    }));
+  }
+
+  /** Ends one session of this user; false when it is not theirs or already over. */
+  async revokeSessionOf(userId: number, sessionId: string, now: Date): Promise<boolean> {
+    const live = await this.rows.existsBy({
+      userId,
+      sessionId,
+      revokedAt: IsNull(),
+      expiresAt: MoreThan(now),
+    });
+    if (!live) return false;
+    await this.revokeSession(sessionId, now);
+    return true;
+  }
+
+  /** Ends every session of the user but the one named. */
+  async revokeUserExcept(userId: number, keepSessionId: string, now: Date): Promise<void> {
+    await this.rows.update(
+      { userId, sessionId: Not(keepSessionId), revokedAt: IsNull() },
+      { revokedAt: now },
+    );
   }
 
   /** Keeps the table small: expired tokens can never be used again. */

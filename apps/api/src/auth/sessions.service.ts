@@ -1,8 +1,9 @@
-import type { AuthUser } from '@atelier/contract';
+import type { AuthUser, SessionSummary } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../common/app-error.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 
 /** Claims of our access tokens; `sid` ties the token to a session that logout can end. */
@@ -20,10 +21,19 @@ export interface IssuedTokens {
   refreshExpiresIn: number;
 }
 
-export interface RotatedSession {
+/** Where a sign-in came from, kept with its session so the owner can tell their sessions apart. */
+export interface SessionClient {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface RotatedSession extends SessionClient {
   userId: number;
   sessionId: string;
 }
+
+/** Long enough for any real browser's User-Agent; a forged megabyte is not worth storing. */
+const maxUserAgentLength = 512;
 
 export const jwtIssuer = 'atelier';
 export const jwtAudience = 'atelier-api';
@@ -46,10 +56,11 @@ export class SessionsService {
     private readonly tokens: RefreshTokensRepository,
   ) {}
 
-  async start(user: AuthUser): Promise<IssuedTokens> {
+  async start(user: AuthUser, client: SessionClient): Promise<IssuedTokens> {
     const now = new Date();
     await this.tokens.deleteExpired(now);
-    return this.issue(user.id, randomUUID(), now);
+    const details = { userAgent: client.userAgent?.slice(0, maxUserAgentLength) || null, ip: client.ip };
+    return this.issue({ userId: user.id, sessionId: randomUUID(), ...details }, now);
   }
 
   /**
@@ -61,7 +72,9 @@ export class SessionsService {
     const tokenHash = hashToken(refreshToken);
     const now = new Date();
     const used = await this.tokens.consume(tokenHash, now);
-    if (used) return { userId: used.userId, sessionId: used.sessionId };
+    if (used) {
+      return { userId: used.userId, sessionId: used.sessionId, userAgent: used.userAgent, ip: used.ip };
+    }
     const spent = await this.tokens.findByHash(tokenHash);
     if (spent?.revokedAt) {
       await this.tokens.revokeSession(spent.sessionId, now);
@@ -72,7 +85,7 @@ export class SessionsService {
 
   /** The next pair of tokens of a session whose refresh token was just consumed. */
   resume(session: RotatedSession): Promise<IssuedTokens> {
-    return this.issue(session.userId, session.sessionId, new Date());
+    return this.issue(session, new Date());
   }
 
   /** The session a refresh token belongs to, whether or not it is still usable. */
@@ -110,7 +123,34 @@ export class SessionsService {
     return this.tokens.revokeUser(userId, new Date());
   }
 
-  private async issue(userId: number, sessionId: string, now: Date): Promise<IssuedTokens> {
+  /** The user's live sessions, newest activity first; `currentId` marks the caller's. */
+  async listOf(userId: number, currentId: string): Promise<SessionSummary[]> {
+    const rows = await this.tokens.liveSessionsOf(userId, new Date());
+    return rows.map((row) => ({
+      id: row.sessionId,
+      created_at: row.createdAt.toISOString(),
+      last_seen_at: row.lastSeenAt.toISOString(),
+      expires_at: row.expiresAt.toISOString(),
+      user_agent: row.userAgent,
+      ip: row.ip,
+      is_current: row.sessionId === currentId,
+    }));
+  }
+
+  /** Ends one of the user's own sessions; someone else's, an ended or an unknown one is 404 alike. */
+  async endOne(userId: number, sessionId: string): Promise<void> {
+    if (!(await this.tokens.revokeSessionOf(userId, sessionId, new Date()))) {
+      throw new AppError('not_found', 'No such session');
+    }
+  }
+
+  /** Ends every session of the user but the one named (the caller's own). */
+  endOthers(userId: number, keepSessionId: string): Promise<void> {
+    return this.tokens.revokeUserExcept(userId, keepSessionId, new Date());
+  }
+
+  private async issue(session: RotatedSession, now: Date): Promise<IssuedTokens> {
+    const { userId, sessionId, userAgent, ip } = session;
     const { accessTokenTtlS, refreshTokenTtlS } = this.config.auth;
     const claims: AccessClaims = { sub: String(userId), sid: sessionId };
     const accessToken = await this.jwt.signAsync(claims, {
@@ -125,6 +165,8 @@ export class SessionsService {
       sessionId,
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(now.getTime() + refreshTokenTtlS * 1000),
+      userAgent,
+      ip,
     });
     return {
       accessToken,

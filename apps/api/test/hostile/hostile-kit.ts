@@ -49,6 +49,10 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/auth/logout', access: 'public' },
   { method: 'get', path: '/api/auth/me', access: 'user' },
   { method: 'post', path: '/api/auth/password', access: 'user' },
+  // Your own sessions only: another user's id answers 404 like an unknown one.
+  { method: 'get', path: '/api/auth/sessions', access: 'user' },
+  { method: 'delete', path: '/api/auth/sessions', access: 'user' },
+  { method: 'delete', path: '/api/auth/sessions/:id', access: 'user' },
   { method: 'get', path: '/api/admin/config', access: 'admin' },
   { method: 'patch', path: '/api/admin/config', access: 'admin' },
   { method: 'get', path: '/api/admin/users', access: 'admin' },
