@@ -6,7 +6,7 @@ const pixels = (...values: number[]) => Uint8Array.from(values);
 describe('useMaskHistory', () => {
   it('undoes and redoes changes in order', () => {
     const history = useMaskHistory();
-    let mask = pixels(0, 0);
+    let mask: Uint8Array = pixels(0, 0);
     expect(history.canUndo.value).toBe(false);
 
     history.record(mask);
@@ -50,7 +50,7 @@ describe('useMaskHistory', () => {
     const byCount = useMaskHistory({ limit: 3 });
     for (let i = 0; i < 5; i++) byCount.record(pixels(i));
     const undone: number[] = [];
-    let current = pixels(5);
+    let current: Uint8Array = pixels(5);
     for (let step = byCount.undo(current); step; step = byCount.undo(current)) {
       undone.push(step[0]!);
       current = step;
@@ -62,6 +62,15 @@ describe('useMaskHistory', () => {
     expect(byBytes.undo(new Uint8Array(1_000))?.[0]).toBe(3);
     expect(byBytes.undo(new Uint8Array(1_000))?.[0]).toBe(2);
     expect(byBytes.canUndo.value).toBe(false);
+  });
+
+  it('takes back a cancelled change without making it redoable', () => {
+    const history = useMaskHistory();
+    history.record(pixels(0));
+    expect(Array.from(history.cancel() ?? [])).toEqual([0]);
+    expect(history.canUndo.value).toBe(false);
+    expect(history.canRedo.value).toBe(false);
+    expect(history.cancel()).toBeNull();
   });
 
   it('starts over for a new image', () => {

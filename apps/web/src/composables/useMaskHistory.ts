@@ -45,11 +45,22 @@ export function useMaskHistory({ limit = 30, maxBytes = 96 * 1024 * 1024 }: Mask
     return next;
   }
 
+  /**
+   * A change abandoned halfway (a second finger turned a stroke into a pinch): the pixels from
+   * before it, and nothing becomes redoable.
+   */
+  function cancel(): Uint8Array | null {
+    const previous = past.value.at(-1);
+    if (!previous) return null;
+    past.value = past.value.slice(0, -1);
+    return previous;
+  }
+
   /** A new input image: its mask has no history. */
   function reset(): void {
     past.value = [];
     future.value = [];
   }
 
-  return { canUndo, canRedo, record, undo, redo, reset };
+  return { canUndo, canRedo, record, undo, redo, cancel, reset };
 }

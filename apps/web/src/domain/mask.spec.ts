@@ -9,6 +9,7 @@ import {
   fromCentre,
   hasPaint,
   invert,
+  maskCommandOf,
   overlayPixels,
   pinchView,
   stepBrushSize,
@@ -168,5 +169,33 @@ describe('mask view', () => {
       ],
     );
     expect(moved).toEqual({ scale: 2, x: 30, y: 20 });
+  });
+});
+
+describe('mask keys', () => {
+  const press = (
+    key: string,
+    mods: Partial<Record<'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey', boolean>> = {},
+  ) => maskCommandOf({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+
+  it('maps the editor keys to commands', () => {
+    expect(press('[')).toBe('smaller');
+    expect(press(']')).toBe('bigger');
+    expect(press('x')).toBe('swapTool');
+    expect(press('X', { shiftKey: true })).toBe('swapTool');
+    expect(press('z', { ctrlKey: true })).toBe('undo');
+    expect(press('z', { metaKey: true })).toBe('undo');
+    expect(press('Z', { ctrlKey: true, shiftKey: true })).toBe('redo');
+    expect(press('y', { ctrlKey: true })).toBe('redo');
+    expect(press('+')).toBe('zoomIn');
+    expect(press('-')).toBe('zoomOut');
+    expect(press('0')).toBe('fit');
+  });
+
+  it('leaves other keys and Alt combinations to the page', () => {
+    expect(press('a')).toBeNull();
+    expect(press('z')).toBeNull();
+    expect(press('x', { ctrlKey: true })).toBeNull();
+    expect(press('[', { altKey: true })).toBeNull();
   });
 });

@@ -110,7 +110,7 @@ export function hasPaint(mask: MaskBuffer): boolean {
  * The PNG's pixels, as LoadImageMask reads them (its default red channel): opaque white where
  * painted (repaint), opaque black elsewhere (keep).
  */
-export function toMaskPixels(mask: MaskBuffer): Uint8ClampedArray {
+export function toMaskPixels(mask: MaskBuffer): Uint8ClampedArray<ArrayBuffer> {
   const rgba = new Uint8ClampedArray(mask.alpha.length * 4);
   for (let i = 0; i < mask.alpha.length; i++) {
     const v = mask.alpha[i] === 0 ? 0 : 255;
@@ -130,7 +130,7 @@ export function overlayPixels(
   mask: MaskBuffer,
   rect: PixelRect,
   color: readonly [number, number, number],
-): Uint8ClampedArray {
+): Uint8ClampedArray<ArrayBuffer> {
   const rgba = new Uint8ClampedArray(rect.width * rect.height * 4);
   for (let y = 0; y < rect.height; y++) {
     for (let x = 0; x < rect.width; x++) {
@@ -186,4 +186,31 @@ export function pinchView(
   const from = midpoint(before[0], before[1]);
   const to = midpoint(after[0], after[1]);
   return panBy(zoomAt(view, factor, from), to.x - from.x, to.y - from.y);
+}
+
+export type MaskCommand = 'smaller' | 'bigger' | 'swapTool' | 'undo' | 'redo' | 'zoomIn' | 'zoomOut' | 'fit';
+
+type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>;
+
+/**
+ * The editor's keys: `[` `]` brush size, `X` brush ⇄ eraser, Ctrl/⌘-Z undo, Ctrl/⌘-Shift-Z or
+ * Ctrl/⌘-Y redo, `+` `-` `0` zoom. Anything else (Alt combinations too) is left to the page.
+ */
+export function maskCommandOf(press: KeyPress): MaskCommand | null {
+  if (press.altKey) return null;
+  const key = press.key.toLowerCase();
+  if (press.ctrlKey || press.metaKey) {
+    if (key === 'z') return press.shiftKey ? 'redo' : 'undo';
+    return key === 'y' ? 'redo' : null;
+  }
+  const plain: Record<string, MaskCommand> = {
+    '[': 'smaller',
+    ']': 'bigger',
+    x: 'swapTool',
+    '+': 'zoomIn',
+    '=': 'zoomIn',
+    '-': 'zoomOut',
+    '0': 'fit',
+  };
+  return plain[key] ?? null;
 }
