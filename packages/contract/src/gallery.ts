@@ -80,3 +80,16 @@ export interface IngestFromJobRequest {
 export interface IngestFromJobResponse {
   items: IngestResponse[];
 }
+
+/** Children listed by GET /api/gallery/images/:id/lineage, newest first. */
+export const galleryLineageMaxChildren = 100;
+
+/**
+ * GET /api/gallery/images/:id/lineage: the image it was made from (img2img, inpainting: the job's input
+ * image matched by content hash) and the images made from it, as far as the caller may see them: a
+ * parent they may not see is `null`, like no parent at all.
+ */
+export interface GalleryLineage {
+  parent: GallerySearchItem | null;
+  children: GallerySearchItem[];
+}

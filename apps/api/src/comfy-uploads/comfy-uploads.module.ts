@@ -12,15 +12,18 @@ import { InputsOnBackend } from './inputs-on-backend.js';
 import { UploadCleanupService } from './upload-cleanup.service.js';
 import { UploadedInputImages } from './uploaded-input-images.js';
 import { ComfyUploadEntity } from './upload.entity.js';
+import { JobInputEntity } from './job-input.entity.js';
+import { JobInputs } from './job-inputs.js';
+import { JobInputsRepository } from './job-inputs.repository.js';
 import { UploadsRepository } from './uploads.repository.js';
 
 /**
  * POST /api/comfy/upload, the uploads table and ephemeral cleanup. Exports UploadedInputImages: which uploads a
- * user may name in a run (comfy-templates/).
+ * user may name in a run (comfy-templates/); and JobInputs: which uploads a job read (gallery/ lineage).
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ComfyUploadEntity]),
+    TypeOrmModule.forFeature([ComfyUploadEntity, JobInputEntity]),
     ComfyModule,
     EventsModule,
     // In memory: an aborted upload leaves no file behind.
@@ -40,7 +43,9 @@ import { UploadsRepository } from './uploads.repository.js';
     UploadedInputImages,
     InputCopies,
     InputsOnBackend,
+    JobInputsRepository,
+    JobInputs,
   ],
-  exports: [UploadedInputImages],
+  exports: [UploadedInputImages, JobInputs],
 })
 export class ComfyUploadsModule {}

@@ -10,12 +10,15 @@ import { jobEndEvents, type AppEventMap } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { comfyInputDir, fileInside } from './input-dir.js';
+import type { JobInputEntity } from './job-input.entity.js';
+import { JobInputsRepository } from './job-inputs.repository.js';
 import type { ComfyUploadEntity } from './upload.entity.js';
 import { loadImageValue, parseLoadImageValue, uploadNamePattern } from './upload-views.js';
 import { UploadsRepository, type InputFile } from './uploads.repository.js';
 
 /**
- * Links uploads to the job that uses them and deletes ephemeral ones when that job finishes, at shutdown,
+ * Links uploads to the job that uses them (and records every upload a job read, with its hash, for
+ * lineage: see job-inputs.ts) and deletes ephemeral ones when that job finishes, at shutdown,
  * and (left over from a crash) at boot.
  *
  * ComfyUI has no route to delete an input file. When its input folder is known (COMFY_INPUT_DIR, or managed
@@ -38,6 +41,7 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
     private readonly uploads: UploadsRepository,
     private readonly bus: EventBus,
     private readonly locks: KeyedLock,
+    private readonly jobInputs: JobInputsRepository,
   ) {
     this.inputDir = comfyInputDir(config);
   }
@@ -73,21 +77,32 @@ export class UploadCleanupService implements OnApplicationBootstrap, BeforeAppli
   private link(job: AppEventMap['job.queued']): Promise<void> {
     const files = inputFilesOf(job.workflow);
     if (files.length === 0) return Promise.resolve();
-    const work = this.uploads
-      .findLive(job.ownerId, files)
-      .then((found) =>
-        this.uploads.linkToPrompt(
-          found.map((upload) => upload.id),
-          job.promptId,
-        ),
-      )
-      .finally(() => this.linking.delete(job.promptId));
+    const work = this.linkAndRecord(job.promptId, job.ownerId, files).finally(() =>
+      this.linking.delete(job.promptId),
+    );
     this.linking.set(job.promptId, work);
     return work;
   }
 
-  private async jobFinished(promptId: string): Promise<void> {
+  /** Settles once what ComfyUI's acceptance of this job wrote (links, job inputs) is written. */
+  async linked(promptId: string): Promise<void> {
     await this.linking.get(promptId)?.catch(() => undefined);
+  }
+
+  private async linkAndRecord(promptId: string, ownerId: number, files: InputFile[]): Promise<void> {
+    const own = await this.uploads.findLive(ownerId, files);
+    await this.uploads.linkToPrompt(
+      own.map((upload) => upload.id),
+      promptId,
+    );
+    // A curator may run anyone's upload: lineage needs the bytes' hash, whoever uploaded them.
+    const found =
+      own.length >= files.length ? own : [...own, ...(await this.uploads.findLiveOfAnyone(files))];
+    await this.jobInputs.record(jobInputsOf(promptId, files, found));
+  }
+
+  private async jobFinished(promptId: string): Promise<void> {
+    await this.linked(promptId);
     if (this.isShuttingDown) return;
     for (const upload of await this.uploads.findEphemeralOfPrompt(promptId)) {
       await this.remove(upload, `its job ${promptId} finished`);
@@ -147,4 +162,26 @@ export function inputFilesOf(workflow: Record<string, unknown>): InputFile[] {
     }
   }
   return [...files.values()];
+}
+
+/** One row per file the graph reads, in graph order; the first upload record of a file wins (the owner's come first). */
+export function jobInputsOf(
+  promptId: string,
+  files: readonly InputFile[],
+  uploads: readonly ComfyUploadEntity[],
+): JobInputEntity[] {
+  const rows = new Map<number, JobInputEntity>();
+  files.forEach((file, position) => {
+    const upload = uploads.find((u) => u.subfolder === file.subfolder && u.name === file.name);
+    if (upload && !rows.has(upload.id)) {
+      rows.set(upload.id, {
+        promptId,
+        uploadId: upload.id,
+        sha256: upload.sha256,
+        kind: upload.kind,
+        position,
+      });
+    }
+  });
+  return [...rows.values()];
 }

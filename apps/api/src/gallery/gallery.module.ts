@@ -3,6 +3,10 @@ import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ComfyModule } from '../comfy/comfy.module.js';
+import { ComfyUploadsModule } from '../comfy-uploads/comfy-uploads.module.js';
+import { LineageController } from './lineage/lineage.controller.js';
+import { LineageRepository } from './lineage/lineage.repository.js';
+import { LineageService } from './lineage/lineage.service.js';
 import { EventsModule } from '../events/events.module.js';
 import { GalleryController } from './gallery.controller.js';
 import { GalleryService } from './gallery.service.js';
@@ -40,12 +44,14 @@ import { ExportService } from './export/export.service.js';
 
 /**
  * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). Jobs and their
- * images come from the comfy module's JobOutputs.
+ * images come from the comfy module's JobOutputs; the uploads a job read (lineage) from comfy-uploads' JobInputs.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([ImageEntity]),
     ComfyModule,
+    // JobInputs: which uploads a job read, so an image made from another names its parent (lineage/).
+    ComfyUploadsModule,
     EventsModule,
     // No storage option: multer keeps the upload in memory, so an aborted upload leaves no file.
     MulterModule.registerAsync({
@@ -71,6 +77,7 @@ import { ExportService } from './export/export.service.js';
     BoardsController,
     BulkController,
     ExportController,
+    LineageController,
   ],
   providers: [
     ImagesRepository,
@@ -97,6 +104,8 @@ import { ExportService } from './export/export.service.js';
     BulkService,
     ExportRepository,
     ExportService,
+    LineageRepository,
+    LineageService,
   ],
   exports: [GalleryService, ReviewService],
 })

@@ -22,6 +22,7 @@ import { imageParamsOf } from './search/image-params.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { TrashService } from './trash/trash.service.js';
 import { ReviewsRepository } from './review/reviews.repository.js';
+import { LineageService } from './lineage/lineage.service.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -36,6 +37,8 @@ interface Provenance {
   source: ComfyImageRef | null;
   /** The ledger's job, when known: its template and backend go into the searchable parameters. */
   job: JobRecord | null;
+  /** The job's input image (img2img, inpainting): the parent, by content hash. */
+  parent_sha256: string | null;
 }
 
 /** An image checked and thumbnailed in memory, not yet written anywhere. */
@@ -64,6 +67,7 @@ export class IngestService {
     private readonly index: ImageSearchIndex,
     private readonly trash: TrashService,
     private readonly reviews: ReviewsRepository,
+    private readonly lineage: LineageService,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -86,6 +90,7 @@ export class IngestService {
       params: job?.params ?? null,
       source: null,
       job,
+      parent_sha256: await this.lineage.parentSha256Of(promptId),
     });
   }
 
@@ -103,6 +108,7 @@ export class IngestService {
     if (!job) throw new AppError('comfy.job_not_found', `There is no job ${request.prompt_id}`);
     const refs = this.choose(job, request.images);
 
+    const parentSha256 = await this.lineage.parentSha256Of(job.prompt_id);
     const prepared: { ref: ComfyImageRef; image: PreparedImage }[] = [];
     for (const ref of refs) {
       const bytes = await this.call(() => this.jobs.fetchImage(ref));
@@ -121,6 +127,7 @@ export class IngestService {
             params: job.params,
             source: { filename: ref.filename, subfolder: ref.subfolder, type: ref.type },
             job,
+            parent_sha256: parentSha256,
           },
           status,
         ),
@@ -228,6 +235,7 @@ export class IngestService {
         ingested_by: { id: user.id, username: user.username },
         ingested_at: now.toISOString(),
         ...(provenance.source ? { source: provenance.source } : {}),
+        ...(provenance.parent_sha256 ? { parent_sha256: provenance.parent_sha256 } : {}),
       };
       const written = await this.storage.write({
         layout,
@@ -262,6 +270,7 @@ export class IngestService {
       if (row) {
         // Synchronously after the insert: no request runs in between to see the column's default.
         if (status !== 'approved') this.reviews.setStatus([row.id], status);
+        this.lineage.link(row.id, image.sha256, provenance.parent_sha256);
         this.index.setParams(
           { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
           this.paramsOf(image, provenance),

@@ -108,6 +108,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/gallery/images/:id/restore', access: 'user' },
   { method: 'patch', path: '/api/gallery/images/:id', access: 'user' },
   { method: 'get', path: '/api/gallery/images/:id/similar', access: 'user' },
+  { method: 'get', path: '/api/gallery/images/:id/lineage', access: 'user' },
   { method: 'get', path: '/api/gallery/facets', access: 'user' },
   { method: 'get', path: '/api/gallery/compare', access: 'user' },
   { method: 'get', path: '/api/gallery/values', access: 'user' },

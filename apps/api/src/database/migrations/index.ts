@@ -13,6 +13,7 @@ import { JobQueue1764700000000 } from './1764700000000-job-queue.js';
 import { ComfyBackends1764700000100 } from './1764700000100-comfy-backends.js';
 import { RoleLimitsUsage1764700000200 } from './1764700000200-role-limits-usage.js';
 import { ComfySweeps1764700000300 } from './1764700000300-comfy-sweeps.js';
+import { Lineage1764800000000 } from './1764800000000-lineage.js';
 import { SessionDetails1764800000100 } from './1764800000100-session-details.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
@@ -32,5 +33,6 @@ export const migrations = [
   ComfyBackends1764700000100,
   RoleLimitsUsage1764700000200,
   ComfySweeps1764700000300,
+  Lineage1764800000000,
   SessionDetails1764800000100,
 ];

@@ -7,6 +7,7 @@ import { preparedStatement } from '../../database/prepared.js';
 import { EventBus } from '../../events/event-bus.js';
 import { GalleryStorage } from '../gallery-storage.js';
 import { ThumbnailsService } from '../thumbnails.service.js';
+import { LineageRepository } from '../lineage/lineage.repository.js';
 
 interface ExpiredRow {
   id: number;
@@ -29,7 +30,7 @@ const batchSize = 500;
 /**
  * Removes for good what has been in the trash longer than `gallery_trash_retention_days`: at start,
  * then every hour. Per image, under its lock (an ingest of the same bytes waits): the row first (its
- * full-text row goes by trigger, its links by cascade), then the original, sidecar and thumbnail — a
+ * full-text row goes by trigger, its links by cascade, its children's parent_id by hand), then the original, sidecar and thumbnail — a
  * crash in between leaves unreferenced files, never a row without its files.
  */
 @Injectable()
@@ -48,6 +49,7 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
     private readonly bus: EventBus,
+    private readonly lineage: LineageRepository,
   ) {
     // Walks ix_gallery_images_trashed, oldest first.
     this.expired = preparedStatement<ExpiredRow>(
@@ -113,6 +115,7 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
   private async remove(row: ExpiredRow, cutoff: string): Promise<boolean> {
     const removed = await this.locks.run(row.sha256, async () => {
       if (this.deleteExpired().run(row.id, cutoff).changes === 0) return false;
+      this.lineage.detachChildren(row.id);
       const files = { relativePath: row.relative_path, thumbnailPath: row.thumbnail_path };
       await this.storage.remove(this.storage.filesOf(files));
       this.thumbnails.forget(this.storage.thumbnailPath(row.thumbnail_path));
