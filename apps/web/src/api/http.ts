@@ -70,9 +70,17 @@ export interface HttpClient {
   response(path: string, options?: Omit<RequestOptions, 'body'>): Promise<Response>;
   /** Called once a 401 survives a refresh; the app sends the user to the login page. */
   onUnauthenticated(handler: (() => void) | null): void;
+  /**
+   * For requests sent outside this client (XHR uploads, for their progress): refresh the session once,
+   * shared with any refresh already under way; true when it worked.
+   */
+  refreshSession(): Promise<boolean>;
+  /** For those requests too: a 401 survived the refresh, tell the unauthenticated handler. */
+  reportUnauthenticated(): void;
 }
 
-function parseRetryAfter(header: string | null): number | null {
+/** Seconds from a Retry-After header (delta or HTTP date), or null. */
+export function parseRetryAfter(header: string | null): number | null {
   if (header === null) return null;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
@@ -166,6 +174,8 @@ export function createHttpClient({
     onUnauthenticated(handler) {
       unauthenticatedHandler = handler;
     },
+    refreshSession: refreshOnce,
+    reportUnauthenticated: () => unauthenticatedHandler?.(),
   };
 }
 

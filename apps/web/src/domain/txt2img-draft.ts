@@ -3,9 +3,11 @@ import {
   txt2imgDefaults,
   txt2imgFeatures,
   txt2imgPresetKnobs,
+  type ComfyUploadResponse,
   type Txt2ImgFeature,
   type Txt2ImgParams,
 } from '@atelier/contract';
+import { asUpload } from './input-image';
 
 export interface LoraChoice {
   name: string;
@@ -32,6 +34,14 @@ export interface Txt2ImgDraft {
   batch_size: number;
   /** A server workflow template's name (GET /api/comfy/presets, sent as `preset`); '' = the built-in graph. */
   template: string;
+  /** img2img: the uploaded input image (POST /api/comfy/upload), sent as `image`; null = text to image. */
+  image: ComfyUploadResponse | null;
+  /** Inpainting: the uploaded mask (white = repaint), sent as `mask`; set by the mask editor. */
+  mask: ComfyUploadResponse | null;
+  /** How much of the input is repainted, 0–1; null = the server's default for the mode (denoiseDefault). */
+  denoise: number | null;
+  /** img2img keeps the input's size (no width/height sent); off: the input is scaled and cropped to them. */
+  matchInputSize: boolean;
 }
 
 export type DraftField = keyof Txt2ImgDraft | `loras.${number}`;
@@ -59,12 +69,16 @@ export function defaultDraft(): Txt2ImgDraft {
     features: [],
     batch_size: txt2imgDefaults.batch_size,
     template: '',
+    image: null,
+    mask: null,
+    denoise: null,
+    matchInputSize: true,
   };
 }
 
 /**
  * A draft read back from localStorage: defaults for what it lacks. One saved before the template had
- * its own name keeps its choice (it was stored as `preset`).
+ * its own name keeps its choice (it was stored as `preset`); one saved before input images has none.
  */
 export function restoreDraft(
   stored: Partial<Txt2ImgDraft> & { preset?: unknown },
@@ -72,7 +86,39 @@ export function restoreDraft(
 ): Txt2ImgDraft {
   const { preset, ...draft } = stored;
   const template = draft.template ?? (typeof preset === 'string' ? preset : defaults.template);
-  return { ...defaults, ...draft, template };
+  const image = asUpload(draft.image);
+  return {
+    ...defaults,
+    ...draft,
+    template,
+    image,
+    // A mask belongs to its image (and is deleted after one job): never without it.
+    mask: image ? asUpload(draft.mask) : null,
+    denoise: typeof draft.denoise === 'number' ? draft.denoise : null,
+    matchInputSize: typeof draft.matchInputSize === 'boolean' ? draft.matchInputSize : true,
+  };
+}
+
+/** What the draft makes: from a prompt alone, from an input image, or an input image's masked area. */
+export type DraftMode = 'txt2img' | 'img2img' | 'inpaint';
+
+export function draftMode(draft: Pick<Txt2ImgDraft, 'image' | 'mask'>): DraftMode {
+  if (!draft.image) return 'txt2img';
+  return draft.mask ? 'inpaint' : 'img2img';
+}
+
+/** The denoise the server uses when none is sent: img2img keeps a quarter, inpainting repaints it all. */
+export function denoiseDefault(mode: DraftMode): number {
+  return mode === 'inpaint' ? txt2imgDefaults.inpaint_denoise : txt2imgDefaults.img2img_denoise;
+}
+
+/**
+ * Whether width and height go out: not for inpainting (the API refuses them: the mask fits the input), nor
+ * for img2img that follows the input's size.
+ */
+export function sendsSize(draft: Pick<Txt2ImgDraft, 'image' | 'mask' | 'matchInputSize'>): boolean {
+  const mode = draftMode(draft);
+  return mode === 'txt2img' || (mode === 'img2img' && !draft.matchInputSize);
 }
 
 /** The form field a refused request parameter belongs on (the template is sent as `preset`). */
@@ -158,8 +204,17 @@ export function validateDraft(draft: Txt2ImgDraft): DraftErrors {
     errors.caption = `At most ${bounds.caption.maxLength.toLocaleString('en')} characters.`;
   if (draft.negative.length > bounds.negative.maxLength)
     errors.negative = `At most ${bounds.negative.maxLength.toLocaleString('en')} characters.`;
-  errors.width = checkSide(draft.width, 'Width', bounds.width);
-  errors.height = checkSide(draft.height, 'Height', bounds.height);
+  // Sizes that are not sent cannot be wrong.
+  if (sendsSize(draft)) {
+    errors.width = checkSide(draft.width, 'Width', bounds.width);
+    errors.height = checkSide(draft.height, 'Height', bounds.height);
+  }
+  if (
+    draft.image &&
+    draft.denoise !== null &&
+    !(draft.denoise >= bounds.denoise.min && draft.denoise <= bounds.denoise.max)
+  )
+    errors.denoise = `Denoise from ${bounds.denoise.min} to ${bounds.denoise.max}.`;
   if (!integerIn(draft.steps, bounds.steps.min, bounds.steps.max))
     errors.steps = `Steps must be a whole number from ${bounds.steps.min} to ${bounds.steps.max}.`;
   if (!(draft.cfg >= bounds.cfg.min && draft.cfg <= bounds.cfg.max))
@@ -178,16 +233,23 @@ export function validateDraft(draft: Txt2ImgDraft): DraftErrors {
   return errors;
 }
 
-/** The request body; features the server cannot run are left out rather than refused. */
+/**
+ * The request body; features the server cannot run are left out rather than refused. With an input image it
+ * carries `image` (and `mask`) and the denoise it will run with, and width/height only when `sendsSize`.
+ */
 export function toParams(draft: Txt2ImgDraft, available: readonly Txt2ImgFeature[]): Txt2ImgParams {
   const params: Txt2ImgParams = {
     caption: draft.caption.trim(),
-    width: draft.width,
-    height: draft.height,
+    ...(sendsSize(draft) ? { width: draft.width, height: draft.height } : {}),
     steps: draft.steps,
     cfg: draft.cfg,
     batch_size: draft.batch_size,
   };
+  if (draft.image) {
+    params.image = draft.image.image;
+    if (draft.mask) params.mask = draft.mask.image;
+    params.denoise = draft.denoise ?? denoiseDefault(draftMode(draft));
+  }
   if (draft.negative.trim()) params.negative = draft.negative.trim();
   if (draft.isSeedLocked) params.seed = draft.seed;
   if (draft.sampler) params.sampler = draft.sampler;
@@ -256,5 +318,7 @@ export function draftFromParams(params: Record<string, unknown>, base: Txt2ImgDr
     features: txt2imgFeatures.filter((feature) => params[feature] === true),
     batch_size: num(params.batch_size) ?? base.batch_size,
     template: str(params.preset) ?? '',
+    // The input image stays what it is (a job names a file, not an upload of this user); its denoise comes along.
+    denoise: num(params.denoise) ?? base.denoise,
   };
 }

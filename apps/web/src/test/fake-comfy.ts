@@ -1,6 +1,7 @@
 import type {
   ComfyImageRef,
   ComfyPresetSummary,
+  ComfyUploadResponse,
   ComfyWatchState,
   ErrorCode,
   GalleryImageDetail,
@@ -36,6 +37,8 @@ export interface FakeComfy {
   txt2imgRequests: Txt2ImgParams[];
   queued: Record<string, unknown>[];
   uploads: FormData[];
+  /** POST /api/comfy/upload's answers, in order (the input images and masks sent). */
+  inputUploads: ComfyUploadResponse[];
   cancelled: string[];
   jobsPageSize: number;
   /** GET /api/comfy/presets; txt2img refuses a value its preset does not take, like the API. */
@@ -74,6 +77,7 @@ export function createFakeComfy(): FakeComfy {
     txt2imgRequests: [],
     queued: [],
     uploads: [],
+    inputUploads: [],
     cancelled: [],
     jobsPageSize: 20,
     presets: samplePresets(),
@@ -268,6 +272,7 @@ export function routeComfy(
     if (jobPath[1] === 'cancel') comfy.cancelled.push(found.prompt_id);
     return reply(200, { prompt_id: found.prompt_id, status: found.status, images: found.images });
   }
+  if (method === 'POST' && path === '/api/comfy/upload') return inputUpload(comfy, body);
   if (method === 'GET' && path === '/api/comfy/view')
     return new Response(samplePng, { status: 200, headers: { 'content-type': 'image/png' } });
   if (method === 'POST' && path.startsWith('/api/comfy/ingest')) {
@@ -317,6 +322,35 @@ export function routeComfy(
     }
   }
   return fail(404, 'not_found', `No route ${method} ${path}.`);
+}
+
+/** POST /api/comfy/upload as the API answers it: the part `image`, PNG/JPEG/WebP only; every image is 640 × 480. */
+function inputUpload(comfy: FakeComfy, body: unknown): Response {
+  const file = body instanceof FormData ? body.get('image') : null;
+  if (!(file instanceof Blob))
+    return fail(400, 'validation_failed', 'Invalid.', { image: ['image is required'] });
+  const mime = file.type as ComfyUploadResponse['mime'];
+  if (!['image/png', 'image/jpeg', 'image/webp'].includes(mime))
+    return fail(415, 'unsupported_media_type', 'Only PNG, JPEG and WebP images are accepted.');
+  const n = comfy.inputUploads.length + 1;
+  const name = `atelier-${String(n).padStart(16, '0')}.png`;
+  const form = body as FormData;
+  const upload: ComfyUploadResponse = {
+    id: n,
+    name,
+    subfolder: 'atelier',
+    type: 'input',
+    image: `atelier/${name}`,
+    kind: form.get('kind') === 'mask' ? 'mask' : 'image',
+    ephemeral: form.get('ephemeral') === 'true',
+    mime,
+    bytes: file.size,
+    width: 640,
+    height: 480,
+    sha256: String(n).padStart(64, '0'),
+  };
+  comfy.inputUploads.push(upload);
+  return reply(201, upload);
 }
 
 export function job(
