@@ -2,6 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import { createAppRouter, safeRedirect } from './router';
+import { useSessionStore } from './stores/session';
 import { createFakeApi, type FakeApi } from './test/fake-api';
 
 let api: FakeApi;
@@ -43,6 +44,27 @@ describe('router guards', () => {
   it('moves a signed-in user away from the login page', async () => {
     api.signedIn = { id: 1, username: 'admin', role: 'admin' };
     expect((await visit('/login?redirect=/admin')).fullPath).toBe('/admin');
+  });
+
+  it('sends a user who must change their password to Account, whatever they open, until they do', async () => {
+    api.signedIn = { id: 1, username: 'admin', role: 'admin' };
+    api.users[0]!.must_change_password = true;
+    const router = createAppRouter(createMemoryHistory());
+    for (const path of ['/', '/gallery', '/admin']) {
+      await router.push(path);
+      expect(router.currentRoute.value.fullPath, path).toBe('/account?required=1');
+    }
+    await useSessionStore().changePassword({
+      current_password: 'correct horse',
+      new_password: 'my-own-passphrase',
+    });
+    await router.push('/gallery');
+    expect(router.currentRoute.value.name).toBe('gallery');
+  });
+
+  it('opens Account for any signed-in user', async () => {
+    api.signedIn = { id: 2, username: 'u', role: 'user' };
+    expect((await visit('/account')).name).toBe('account');
   });
 
   it('answers unknown paths with the 404 page', async () => {

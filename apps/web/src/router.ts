@@ -78,6 +78,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'GPU usage', role: 'admin' },
       },
       {
+        path: 'account',
+        name: 'account',
+        component: () => import('./pages/AccountPage.vue'),
+        meta: { title: 'Account' },
+      },
+      {
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./pages/ForbiddenPage.vue'),
@@ -112,6 +118,10 @@ export function createAppRouter(history: RouterHistory = createWebHistory()) {
       return safeRedirect(to.query.redirect) ?? { name: 'home' };
     if (to.meta.requiresAuth && !session.isAuthenticated) {
       return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    }
+    // After an admin's reset the API refuses everything but a new password: ask for it first.
+    if (to.meta.requiresAuth && session.mustChangePassword && to.name !== 'account') {
+      return { name: 'account', query: { required: '1' } };
     }
     if (to.meta.role && !session.hasRole(to.meta.role)) {
       return { name: 'forbidden', query: { from: to.fullPath } };

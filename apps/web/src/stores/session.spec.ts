@@ -1,3 +1,4 @@
+import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FakeApi } from '../test/fake-api';
 import { installFakeApi } from '../test/install-fake-api';
@@ -56,6 +57,35 @@ describe('session store', () => {
     });
     expect(session.user).toBeNull();
     expect(api.calls).toEqual(['POST /api/auth/login']);
+  });
+
+  it('knows the password must change after an admin reset, from the sign-in and from /auth/me', async () => {
+    api.users[0]!.must_change_password = true;
+    const session = useSessionStore();
+    await session.login({ username: 'admin', password: 'correct horse' });
+    expect(session.mustChangePassword).toBe(true);
+
+    // A reload asks /auth/me instead: the flag must survive it.
+    setActivePinia(createPinia());
+    const reloaded = useSessionStore();
+    await reloaded.ensureLoaded();
+    expect(reloaded.isAuthenticated).toBe(true);
+    expect(reloaded.mustChangePassword).toBe(true);
+
+    await reloaded.changePassword({ current_password: 'correct horse', new_password: 'my-own-passphrase' });
+    expect(reloaded.mustChangePassword).toBe(false);
+    expect(reloaded.isAuthenticated).toBe(true);
+    expect(api.users[0]?.password).toBe('my-own-passphrase');
+  });
+
+  it('keeps the flag when a password change is refused', async () => {
+    api.users[0]!.must_change_password = true;
+    const session = useSessionStore();
+    await session.login({ username: 'admin', password: 'correct horse' });
+    await expect(
+      session.changePassword({ current_password: 'wrong', new_password: 'my-own-passphrase' }),
+    ).rejects.toMatchObject({ status: 400, code: 'auth.wrong_password' });
+    expect(session.mustChangePassword).toBe(true);
   });
 
   it('logs out on the server and forgets the user', async () => {

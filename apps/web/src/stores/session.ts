@@ -1,4 +1,10 @@
-import { roleAtLeast, type AuthUser, type LoginRequest, type Role } from '@atelier/contract';
+import {
+  roleAtLeast,
+  type AuthUser,
+  type ChangePasswordRequest,
+  type LoginRequest,
+  type Role,
+} from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { authApi } from '../api/auth';
@@ -10,6 +16,8 @@ export type SessionStatus = 'unknown' | 'loading' | 'ready';
 export const useSessionStore = defineStore('session', () => {
   const user = ref<AuthUser | null>(null);
   const status = ref<SessionStatus>('unknown');
+  /** An admin reset the password: the API refuses everything else until the user picks a new one. */
+  const mustChangePassword = ref(false);
   let loading: Promise<void> | null = null;
 
   const isAuthenticated = computed(() => user.value !== null);
@@ -26,7 +34,9 @@ export const useSessionStore = defineStore('session', () => {
     loading ??= (async () => {
       status.value = 'loading';
       try {
-        user.value = await authApi.me();
+        const { must_change_password, ...me } = await authApi.me();
+        user.value = me;
+        mustChangePassword.value = must_change_password;
       } catch (error) {
         // No session is a normal answer; anything else (API down) also leaves us signed out.
         if (!(error instanceof ApiError)) throw error;
@@ -42,8 +52,19 @@ export const useSessionStore = defineStore('session', () => {
   async function login(credentials: LoginRequest): Promise<AuthUser> {
     const response = await authApi.login(credentials);
     user.value = response.user;
+    mustChangePassword.value = response.must_change_password;
     status.value = 'ready';
     return response.user;
+  }
+
+  /**
+   * Changes our own password. The API ends every session of ours and answers a new one whose cookies
+   * replace ours, so this tab stays signed in; other devices are signed out. Rejects with the ApiError.
+   */
+  async function changePassword(request: ChangePasswordRequest): Promise<void> {
+    const response = await authApi.changePassword(request);
+    user.value = response.user;
+    mustChangePassword.value = response.must_change_password;
   }
 
   async function logout(): Promise<void> {
@@ -57,8 +78,22 @@ export const useSessionStore = defineStore('session', () => {
   /** Forgets the user locally (the server already considers the session gone). */
   function clear(): void {
     user.value = null;
+    mustChangePassword.value = false;
     status.value = 'ready';
   }
 
-  return { user, status, isAuthenticated, role, isAdmin, hasRole, ensureLoaded, login, logout, clear };
+  return {
+    user,
+    status,
+    mustChangePassword,
+    isAuthenticated,
+    role,
+    isAdmin,
+    hasRole,
+    ensureLoaded,
+    login,
+    changePassword,
+    logout,
+    clear,
+  };
 });

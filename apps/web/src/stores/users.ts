@@ -66,5 +66,28 @@ export const useUsersStore = defineStore('users', () => {
     }
   }
 
-  return { users, status, error, createErrors, isCreating, pendingIds, load, create, update };
+  /**
+   * Sets a temporary password. Resolves to null on success, else the field errors to show in the
+   * dialog (`{}` when the failure was a toast).
+   */
+  async function resetPassword(id: number, password: string): Promise<Record<string, string[]> | null> {
+    pendingIds.value = [...pendingIds.value, id];
+    try {
+      const updated = await usersApi.resetPassword(id, { password });
+      users.value = users.value.map((user) => (user.id === id ? updated : user));
+      notifications.success({
+        title: `Password of “${updated.username}” reset`,
+        message: 'Their sessions have ended; they choose a new password at next sign-in.',
+      });
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'validation_failed') return e.fieldErrors;
+      notifications.error({ title: 'Could not reset the password', message: describeError(e) });
+      return {};
+    } finally {
+      pendingIds.value = pendingIds.value.filter((pending) => pending !== id);
+    }
+  }
+
+  return { users, status, error, createErrors, isCreating, pendingIds, load, create, update, resetPassword };
 });

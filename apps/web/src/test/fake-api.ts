@@ -5,6 +5,7 @@ import type {
   CreateUserRequest,
   ErrorBody,
   RuntimeSettingKey,
+  SessionSummary,
   UpdateUserRequest,
   UserSummary,
 } from '@atelier/contract';
@@ -33,6 +34,8 @@ export interface FakeApi {
   comfy: FakeComfy;
   /** Answer the next login with this status/body instead (e.g. 429). */
   nextLoginFailure: { status: number; body: ErrorBody; headers?: Record<string, string> } | null;
+  /** GET /api/auth/sessions answers these (the signed-in user's); DELETE removes from them. */
+  sessions: SessionSummary[];
   expireAccess(): void;
 }
 
@@ -85,6 +88,7 @@ export function createFakeApi(): FakeApi {
     isAccessExpired: false,
     isRefreshValid: true,
     nextLoginFailure: null,
+    sessions: [],
     expireAccess() {
       api.isAccessExpired = true;
     },
@@ -117,7 +121,9 @@ export function createFakeApi(): FakeApi {
       return new Response(null, { status: 204 });
     }
     if (!api.signedIn || api.isAccessExpired) return fail(401, 'auth.unauthenticated', 'Sign in first.');
-    if (method === 'GET' && path === '/api/auth/me') return json(200, api.signedIn);
+    if (method === 'GET' && path === '/api/auth/me') return json(200, { ...api.signedIn, ...mustChange() });
+    const accountAnswer = routeAccount(method, url, body);
+    if (accountAnswer) return accountAnswer;
     const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body);
     if (comfyAnswer) return comfyAnswer;
     // Boards are not modelled here: an empty list keeps the gallery's sidebar quiet.
@@ -149,8 +155,61 @@ export function createFakeApi(): FakeApi {
       access_token: 'a1',
       expires_in: 900,
       user: api.signedIn,
-      must_change_password: false,
+      must_change_password: user.must_change_password,
     });
+  }
+
+  const signedInRecord = () => api.users.find((u) => u.id === api.signedIn?.id);
+  const mustChange = () => ({ must_change_password: signedInRecord()?.must_change_password ?? false });
+
+  /** Your password and sessions (any signed-in user), and an admin's reset of someone's password. */
+  function routeAccount(method: string, url: URL, body: unknown): Response | null {
+    const path = url.pathname;
+    if (method === 'POST' && path === '/api/auth/password') {
+      const { current_password, new_password } = body as { current_password: string; new_password: string };
+      const me = signedInRecord();
+      if (!me || me.password !== current_password)
+        return fail(400, 'auth.wrong_password', 'The current password is wrong', {
+          current_password: ['current_password is wrong'],
+        });
+      Object.assign(me, { password: new_password, must_change_password: false });
+      api.sessions = api.sessions.filter((s) => s.is_current);
+      return json(200, {
+        access_token: 'a3',
+        expires_in: 900,
+        user: api.signedIn,
+        must_change_password: false,
+      });
+    }
+    if (signedInRecord()?.must_change_password)
+      return fail(403, 'auth.password_change_required', 'Choose a new password first.');
+    if (method === 'GET' && path === '/api/auth/sessions') return json(200, { items: api.sessions });
+    if (method === 'DELETE' && path === '/api/auth/sessions') {
+      api.sessions = api.sessions.filter((s) => s.is_current);
+      return new Response(null, { status: 204 });
+    }
+    const sessionPath = /^\/api\/auth\/sessions\/([^/]+)$/.exec(path);
+    if (method === 'DELETE' && sessionPath) {
+      const id = decodeURIComponent(sessionPath[1] ?? '');
+      const ended = api.sessions.find((s) => s.id === id);
+      if (!ended) return fail(404, 'not_found', 'No such session');
+      api.sessions = api.sessions.filter((s) => s !== ended);
+      if (ended.is_current) api.signedIn = null;
+      return new Response(null, { status: 204 });
+    }
+    const resetPath = /^\/api\/admin\/users\/(\d+)\/password$/.exec(path);
+    if (method === 'POST' && resetPath && api.signedIn?.role === 'admin') {
+      const user = api.users.find((u) => u.id === Number(resetPath[1]));
+      if (!user) return fail(404, 'users.not_found', 'No such user.');
+      const { password } = body as { password: string };
+      if (password.length < passwordMinLength)
+        return fail(400, 'validation_failed', 'Invalid password.', {
+          password: [`password must be at least ${passwordMinLength} characters`],
+        });
+      Object.assign(user, { password, must_change_password: true });
+      return json(200, toSummary(user));
+    }
+    return null;
   }
 
   function createUser({ username, password, role }: CreateUserRequest): Response {

@@ -1,0 +1,79 @@
+import type { SessionSummary } from '@atelier/contract';
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { authApi } from '../api/auth';
+import { ApiError } from '../api/http';
+import { describeError } from './errors';
+import { useNotificationsStore } from './notifications';
+import { useSessionStore } from './session';
+import type { LoadStatus } from './users';
+
+/** Where you are signed in: your sessions, and ending them. */
+export const useAccountSessionsStore = defineStore('account-sessions', () => {
+  const notifications = useNotificationsStore();
+  const items = ref<SessionSummary[]>([]);
+  const status = ref<LoadStatus>('idle');
+  const error = ref<ApiError | null>(null);
+  /** Ids with an end in flight ('others' for "end all others"). */
+  const pendingIds = ref<string[]>([]);
+
+  async function load(): Promise<void> {
+    status.value = items.value.length ? 'ready' : 'loading';
+    error.value = null;
+    try {
+      items.value = (await authApi.sessions()).items;
+      status.value = 'ready';
+    } catch (e) {
+      error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
+      status.value = 'error';
+    }
+  }
+
+  async function withPending(id: string, work: () => Promise<void>, failure: string): Promise<boolean> {
+    pendingIds.value = [...pendingIds.value, id];
+    try {
+      await work();
+      return true;
+    } catch (e) {
+      notifications.error({ title: failure, message: describeError(e) });
+      return false;
+    } finally {
+      pendingIds.value = pendingIds.value.filter((pending) => pending !== id);
+    }
+  }
+
+  /**
+   * Ends one session. Ending this device's signs us out here too: the store forgets the user and
+   * answers 'signed-out' so the page can go to the sign-in screen.
+   */
+  async function end(session: SessionSummary): Promise<'ended' | 'signed-out' | 'failed'> {
+    const ok = await withPending(
+      session.id,
+      () => authApi.endSession(session.id),
+      'Could not end the session',
+    );
+    if (!ok) return 'failed';
+    if (session.is_current) {
+      items.value = [];
+      useSessionStore().clear();
+      return 'signed-out';
+    }
+    items.value = items.value.filter((item) => item.id !== session.id);
+    notifications.success({ title: 'Session ended', message: 'That device is signed out.' });
+    return 'ended';
+  }
+
+  async function endOthers(): Promise<boolean> {
+    const ok = await withPending(
+      'others',
+      () => authApi.endOtherSessions(),
+      'Could not end your other sessions',
+    );
+    if (!ok) return false;
+    items.value = items.value.filter((item) => item.is_current);
+    notifications.success({ title: 'Signed out everywhere else' });
+    return true;
+  }
+
+  return { items, status, error, pendingIds, load, end, endOthers };
+});
