@@ -208,6 +208,36 @@ describe('GET /api/comfy/workflows', () => {
     expect(after.checked_against).not.toBe(first.checked_against);
   });
 
+  it('gives each template its id, version, origin and knob targets, and tells the caller what they may do', async () => {
+    const { app, user } = await start({ env: { COMFY_RAW_GRAPH_MIN_ROLE: 'curator' } });
+    const mine = (await app.request.get('/api/comfy/workflows').set(user.bearer).expect(200))
+      .body as ComfyWorkflowListResponse;
+    const pattern = mine.items.find((item) => item.name === 'test_pattern');
+    expect(pattern).toMatchObject({
+      id: 'workflow/test_pattern',
+      origin: 'file',
+      targets: {
+        width: [{ node: '1', class_type: 'EmptyImage', input: 'width' }],
+        color: [{ node: '1', class_type: 'EmptyImage', input: 'color' }],
+      },
+    });
+    expect(pattern?.version).toMatch(/^[0-9a-f]{12}$/);
+    expect([mine.can_queue_graph, mine.can_save]).toEqual([false, false]);
+    const curator = await app.login('curator');
+    const theirs = (await app.request.get('/api/comfy/workflows').set(curator.bearer).expect(200))
+      .body as ComfyWorkflowListResponse;
+    expect([theirs.can_queue_graph, theirs.can_save]).toEqual([true, true]);
+    // The same version as the ledger records for a run of it.
+    expect(theirs.items.find((item) => item.name === 'test_pattern')?.version).toBe(pattern?.version);
+  });
+
+  it('lets plain users queue graphs when the role setting says so (can_queue_graph)', async () => {
+    const { app, user } = await start();
+    const body = (await app.request.get('/api/comfy/workflows').set(user.bearer).expect(200))
+      .body as ComfyWorkflowListResponse;
+    expect([body.can_queue_graph, body.can_save]).toEqual([true, false]);
+  });
+
   it('flags broken templates, refuses to run them (422) and reports files it could not load', async () => {
     configDir = await writeLibrary({
       pattern: testPattern,

@@ -27,10 +27,12 @@ export const auditActions = [
   'comfy.backend_removed',
   /** A role's caps changed; `target.id` is the role, `details` has each changed cap as `{ from, to }`. */
   'queue.limits_changed',
+  /** A workflow template or a new version of one was saved; `target.id` is its name, `details` `{version, created}`. */
+  'comfy.template_saved',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
-export type AuditTargetType = 'settings' | 'user' | 'image' | 'backend' | 'role';
+export type AuditTargetType = 'settings' | 'user' | 'image' | 'backend' | 'role' | 'template';
 
 export interface AuditEntry {
   id: number;

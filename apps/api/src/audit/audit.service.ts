@@ -94,6 +94,14 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
           details: { ...changes },
         }),
       ),
+      this.bus.subscribe('comfy.template_saved', ({ actor, name, version, created, shadowsFile }) =>
+        this.record({
+          actor,
+          action: 'comfy.template_saved',
+          target: { type: 'template', id: name, label: name },
+          details: { version, created, shadows_file: shadowsFile },
+        }),
+      ),
       this.bus.subscribe('comfy.backends_changed', ({ actor, backend, change, changes }) =>
         this.record({
           actor,

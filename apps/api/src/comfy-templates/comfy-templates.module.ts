@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ComfyModule } from '../comfy/comfy.module.js';
 import { ComfyUploadsModule } from '../comfy-uploads/comfy-uploads.module.js';
 import { EventsModule } from '../events/events.module.js';
@@ -6,8 +7,12 @@ import { LimitsModule } from '../limits/limits.module.js';
 import { ConvertService } from './convert.service.js';
 import { GraphPolicy } from './graph-policy.js';
 import { RunsController } from './runs.controller.js';
+import { SavedTemplateEntity } from './saved-template.entity.js';
+import { SavedTemplatesRepository } from './saved-templates.repository.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { TemplateRuns } from './template-runs.service.js';
+import { TemplateSavesController } from './template-saves.controller.js';
+import { TemplateSaves } from './template-saves.service.js';
 import { TemplatesController } from './templates.controller.js';
 
 /**
@@ -15,9 +20,23 @@ import { TemplatesController } from './templates.controller.js';
  * one run path behind POST /queue, /txt2img and /workflows/:name/run. Jobs go to the comfy module's ledger.
  */
 @Module({
-  imports: [ComfyModule, ComfyUploadsModule, EventsModule, LimitsModule],
-  controllers: [TemplatesController, RunsController],
-  providers: [ConvertService, TemplateLibraryService, TemplateRuns, GraphPolicy],
+  imports: [
+    ComfyModule,
+    ComfyUploadsModule,
+    EventsModule,
+    LimitsModule,
+    TypeOrmModule.forFeature([SavedTemplateEntity]),
+  ],
+  // TemplateSavesController last: its GET /workflows/:name must not shadow the fixed paths of the others.
+  controllers: [TemplatesController, RunsController, TemplateSavesController],
+  providers: [
+    ConvertService,
+    TemplateLibraryService,
+    TemplateRuns,
+    GraphPolicy,
+    SavedTemplatesRepository,
+    TemplateSaves,
+  ],
   exports: [TemplateRuns, GraphPolicy],
 })
 export class ComfyTemplatesModule {}

@@ -57,7 +57,12 @@ export class RunsController {
     @Body() body: RunWorkflowDto,
     @IdempotencyKey() key: string | null,
   ): Promise<ComfyWorkflowRunResponse> {
-    const request = { kind: 'template', name, params: body.params ?? {} } as const;
+    const request = {
+      kind: 'template',
+      name,
+      params: body.params ?? {},
+      ...(body.version !== undefined ? { version: body.version } : {}),
+    } as const;
     return toWorkflowRunResponse(await this.runs.run(user, request, key));
   }
 }

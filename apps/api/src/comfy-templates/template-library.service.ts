@@ -1,4 +1,8 @@
-import type { ComfyPresetListResponse, ComfyWorkflowListResponse } from '@atelier/contract';
+import type {
+  ComfyPresetListResponse,
+  ComfyWorkflowDetail,
+  ComfyWorkflowListResponse,
+} from '@atelier/contract';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   checkTemplate,
@@ -15,6 +19,14 @@ import { describeComfyError } from '../comfy/comfy-errors.js';
 import { ObjectInfoCache } from '../comfy/object-info.cache.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventBus } from '../events/event-bus.js';
+import {
+  fileVersionSummary,
+  latestPerName,
+  savedTemplate,
+  savedVersionSummary,
+  withSaved,
+} from './saved-library.js';
+import { SavedTemplatesRepository } from './saved-templates.repository.js';
 import { toLibraryProblem, toPresetSummary, toWorkflowView } from './template-views.js';
 
 /** The library is re-read at most this often, so edited files apply without a restart. */
@@ -25,12 +37,19 @@ interface Verdicts {
   info: ObjectInfo;
   library: TemplateLibrary;
   fetchedAt: string;
+  /** By `verdictKey`: an old version run again is not judged by the current one's verdict. */
   problems: Map<string, PromptProblem[]>;
 }
 
+const verdictKey = (template: Template) => `${template.id}@${template.version}`;
+
+/** Saved templates have no files: that is how a listing tells them from shipped ones. */
+const originOf = (template: Template) => (template.files.length === 0 ? 'saved' : 'file');
+
 /**
  * The template library (`loadTemplateLibrary`: the built-in txt2img graph, `<config>/comfy/presets`,
- * `workflows/` + `params/`), loaded once per 10 s for every route. Workflow templates run as they are, so each
+ * `workflows/` + `params/`), loaded once per 10 s for every route, plus the latest version of each template
+ * curators saved (database; a saved name shadows a shipped file, which is how a shipped one gets a new version). Workflow templates run as they are, so each
  * is checked against object_info (`checkTemplate`) whenever a fresh copy is fetched and on the first listing;
  * the verdicts are kept per object_info copy and library load. Presets and the built-in graph are not: the
  * txt2img builder fills their checkpoint and sampler from what the server offers and checks the rest itself.
@@ -42,6 +61,10 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
   private readonly presetsDir: string;
   private loaded: { at: number; library: TemplateLibrary } | null = null;
   private loading: Promise<TemplateLibrary> | null = null;
+  /** The latest saved version per name; dropped on every save. */
+  private saved: { at: number; templates: Promise<Template[]> } | null = null;
+  /** One merged library per (files, saved) pair, so the verdicts' cache keeps working between loads. */
+  private merged: { files: TemplateLibrary; saved: Template[]; library: TemplateLibrary } | null = null;
   private verdicts: Verdicts | null = null;
   private detach: () => void = () => {};
 
@@ -49,6 +72,7 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     config: AppConfig,
     private readonly objectInfo: ObjectInfoCache,
     private readonly bus: EventBus,
+    private readonly savedRows: SavedTemplatesRepository,
   ) {
     this.root = join(config.configDir, 'comfy');
     this.presetsDir = config.comfyTuning.presetsDir;
@@ -83,7 +107,7 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     }
     return {
       items: templatesFrom(library, 'workflow').map((template) =>
-        toWorkflowView(template, verdicts?.problems.get(template.id) ?? []),
+        toWorkflowView(template, verdicts?.problems.get(verdictKey(template)) ?? [], originOf(template)),
       ),
       library_problems: library.problems
         .filter((problem) => problem.source === 'workflow')
@@ -114,7 +138,52 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     const current = await this.objectInfo.get();
     const info = current.object_info;
     const verdicts = this.check(library, info, current.fetched_at);
-    return verdicts.problems.get(template.id) ?? checkTemplate(template, info);
+    return verdicts.problems.get(verdictKey(template)) ?? checkTemplate(template, info);
+  }
+
+  /**
+   * A workflow template by name at one version (one of its detail's `versions`): the current one, an older
+   * saved one, or the shipped file a saved version shadows. Null when there is no such version.
+   */
+  async findVersion(name: string, version: string): Promise<Template | null> {
+    const current = await this.find('workflow', name);
+    if (current?.version === version) return current;
+    const row = (await this.savedRows.versionsOf(name)).find((r) => r.version === version);
+    if (row) return savedTemplate(row);
+    const file = (await this.files()).templates.find(
+      (t) => t.source === 'workflow' && t.name === name && t.version === version,
+    );
+    return file ?? null;
+  }
+
+  /** GET /workflows/:name: the current version with its prompt, verdict and every version that can run. */
+  async detail(name: string): Promise<ComfyWorkflowDetail | null> {
+    const template = await this.find('workflow', name);
+    if (!template) return null;
+    let problems: PromptProblem[] = [];
+    try {
+      problems = await this.problemsOf(template);
+    } catch (error) {
+      // As the listing: without ComfyUI the template is shown unchecked.
+      this.logger.warn({ error: describeComfyError(error) }, 'Showing a workflow without object_info');
+    }
+    const rows = await this.savedRows.versionsOf(name);
+    const file = (await this.files()).templates.find((t) => t.source === 'workflow' && t.name === name);
+    return {
+      ...toWorkflowView(template, problems, originOf(template)),
+      prompt: template.prompt,
+      versions: [...rows.map(savedVersionSummary), ...(file ? [fileVersionSummary(file)] : [])],
+    };
+  }
+
+  /** A version was saved: the next read takes it in. */
+  savedChanged(): void {
+    this.saved = null;
+  }
+
+  /** The shipped files only (what a saved name shadows is still there). */
+  files(): Promise<TemplateLibrary> {
+    return this.fileLibrary();
   }
 
   private check(library: TemplateLibrary, info: ObjectInfo, fetchedAt: string): Verdicts {
@@ -123,8 +192,8 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     const problems = new Map<string, PromptProblem[]>();
     for (const template of templatesFrom(library, 'workflow')) {
       const found = checkTemplate(template, info);
-      problems.set(template.id, found);
-      const before = cached?.problems.get(template.id)?.length ?? 0;
+      problems.set(verdictKey(template), found);
+      const before = cached?.problems.get(verdictKey(template))?.length ?? 0;
       if (found.length > 0 && before === 0) {
         this.logger.warn(
           { template: template.id, problems: found.map((p) => `node ${p.nodeId}: ${p.message}`) },
@@ -136,7 +205,31 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     return this.verdicts;
   }
 
-  private library(): Promise<TemplateLibrary> {
+  private async library(): Promise<TemplateLibrary> {
+    const [files, saved] = await Promise.all([this.fileLibrary(), this.savedTemplates()]);
+    const merged = this.merged;
+    if (merged?.files === files && merged.saved === saved) return merged.library;
+    const library = saved.length === 0 ? files : withSaved(files, saved);
+    this.merged = { files, saved, library };
+    return library;
+  }
+
+  /** Re-read as often as the files (another API process may have saved), and at once after a save here. */
+  private savedTemplates(): Promise<Template[]> {
+    if (this.saved && Date.now() - this.saved.at < libraryTtlMs) return this.saved.templates;
+    const templates = this.savedRows
+      .all()
+      .then((rows) => latestPerName(rows).map(savedTemplate))
+      .catch((error: unknown) => {
+        // A failed read is not kept: the next call asks the database again.
+        this.saved = null;
+        throw error;
+      });
+    this.saved = { at: Date.now(), templates };
+    return templates;
+  }
+
+  private fileLibrary(): Promise<TemplateLibrary> {
     if (this.loaded && Date.now() - this.loaded.at < libraryTtlMs)
       return Promise.resolve(this.loaded.library);
     this.loading ??= loadTemplateLibrary({ root: this.root, presetsDir: this.presetsDir })

@@ -24,8 +24,8 @@ import { toParamFieldErrors, toTemplateProblem, txt2imgBuildRefused } from './te
 export type RunRequest =
   /** POST /queue: the caller's own graph (API prompt or UI workflow); no template. */
   | { kind: 'graph'; workflow: Record<string, unknown>; callerClientId: string | null }
-  /** POST /workflows/:name/run: a workflow template patched through its contract. */
-  | { kind: 'template'; name: string; params: Record<string, unknown> }
+  /** POST /workflows/:name/run: a workflow template patched through its contract (`version`: an older one). */
+  | { kind: 'template'; name: string; params: Record<string, unknown>; version?: string }
   /** POST /txt2img: a preset or the built-in template, built by the txt2img builder. */
   | { kind: 'txt2img'; params: CheckedTxt2ImgParams };
 
@@ -68,7 +68,7 @@ export class TemplateRuns {
       case 'graph':
         return this.planGraph(request.workflow, request.callerClientId);
       case 'template':
-        return this.planTemplate(request.name, request.params);
+        return this.planTemplate(request.name, request.params, request.version);
       case 'txt2img':
         return this.planTxt2Img(owner, request.params);
     }
@@ -90,9 +90,21 @@ export class TemplateRuns {
   }
 
   /** Parameters the contract refuses are 400; a template that does not fit the server is 422. */
-  private async planTemplate(name: string, params: Record<string, unknown>): Promise<PlannedJob> {
-    const template = templateName.test(name) ? await this.library.find('workflow', name) : null;
-    if (!template) throw new AppError('not_found', `There is no workflow "${name}"`);
+  private async planTemplate(
+    name: string,
+    params: Record<string, unknown>,
+    version: string | undefined,
+  ): Promise<PlannedJob> {
+    const known = templateName.test(name);
+    const template = !known
+      ? null
+      : version === undefined
+        ? await this.library.find('workflow', name)
+        : await this.library.findVersion(name, version);
+    if (!template) {
+      const which = version === undefined ? '' : ` at version ${version}`;
+      throw new AppError('not_found', `There is no workflow "${name}"${which}`);
+    }
     const applied = applyParams(template.prompt, template.params, params);
     if (!applied.ok) {
       throw new AppError(
@@ -115,7 +127,7 @@ export class TemplateRuns {
       params: { template: name, values: applied.values },
       ...templateRef(template),
       callerClientId: null,
-      request: { template: name, params },
+      request: { template: name, params, ...(version !== undefined ? { version } : {}) },
     };
   }
 

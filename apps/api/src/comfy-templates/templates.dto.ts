@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Allow, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /**
  * POST /api/comfy/queue. Only `workflow` is used: ComfyUI's own top-level fields (`number`, `front`,
@@ -55,4 +55,72 @@ export class RunWorkflowDto {
   @IsOptional()
   @IsObject()
   params?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: 'An older version to run (GET /workflows/:name lists them); else the current one',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  version?: string;
+}
+
+/** POST /api/comfy/workflows/:name/versions; the contract must fit the prompt (checkParamContract). */
+export class WorkflowVersionDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'An API-format prompt' })
+  @IsObject()
+  prompt!: Record<string, unknown>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Its parameter contract: JSON Schema, `additionalProperties: false`, `x-patch` per knob',
+  })
+  @IsObject()
+  params!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: "Left out: the previous version's" })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  title?: string;
+
+  @ApiPropertyOptional({ description: "Left out: the previous version's" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+}
+
+/** POST /api/comfy/workflows: a new template (the name is checked against the template name pattern). */
+export class SaveWorkflowDto {
+  @ApiProperty({ description: 'Letters, digits, _ . - (at most 128)', example: 'my_workflow' })
+  @IsString()
+  @MaxLength(128)
+  name!: string;
+
+  @ApiProperty({ description: 'Shown in the library' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  title!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'An API-format prompt' })
+  @IsObject()
+  prompt!: Record<string, unknown>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Its parameter contract: JSON Schema, `additionalProperties: false`, `x-patch` per knob',
+  })
+  @IsObject()
+  params!: Record<string, unknown>;
 }

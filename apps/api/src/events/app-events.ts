@@ -84,6 +84,17 @@ export interface AppEventMap {
     /** What moved, for `updated` (URLs included: admins only read the audit). */
     changes: Record<string, { from: unknown; to: unknown }>;
   };
+  /**
+   * A curator saved a workflow template (`created`: a new name) or a new version of one (audited);
+   * `shadowsFile`: it is the first saved version of a shipped template's name.
+   */
+  'comfy.template_saved': {
+    actor: EventActor;
+    name: string;
+    version: string;
+    created: boolean;
+    shadowsFile: boolean;
+  };
   /** The managed ComfyUI process changed state or status (managed mode only). */
   'comfy.managed_status': Readonly<ManagedComfyStatus>;
 

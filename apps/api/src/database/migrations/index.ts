@@ -15,6 +15,7 @@ import { RoleLimitsUsage1764700000200 } from './1764700000200-role-limits-usage.
 import { ComfySweeps1764700000300 } from './1764700000300-comfy-sweeps.js';
 import { Lineage1764800000000 } from './1764800000000-lineage.js';
 import { SessionDetails1764800000100 } from './1764800000100-session-details.js';
+import { SavedTemplates1764800000200 } from './1764800000200-saved-templates.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   ComfySweeps1764700000300,
   Lineage1764800000000,
   SessionDetails1764800000100,
+  SavedTemplates1764800000200,
 ];

@@ -21,6 +21,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'comfy.backend_updated': 'ComfyUI server changed',
   'comfy.backend_removed': 'ComfyUI server removed',
   'queue.limits_changed': 'Role caps changed',
+  'comfy.template_saved': 'Workflow template saved',
 };
 
 /** The filter's choices; '' stands for every action (a select's value is a string). */
@@ -79,6 +80,12 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
     case 'comfy.backend_removed':
     case 'queue.limits_changed':
       return changes(details);
+    case 'comfy.template_saved':
+      return [
+        details.created === true ? 'new template' : 'new version',
+        `version ${show(details.version)}`,
+        ...(details.shadows_file === true ? ['replaces the shipped file'] : []),
+      ];
   }
 }
 
