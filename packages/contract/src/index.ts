@@ -19,3 +19,4 @@ export * from './comfy-backends.js';
 export * from './comfy-limits.js';
 export * from './usage.js';
 export * from './comfy-sweeps.js';
+export * from './comfy-import.js';

@@ -8,10 +8,12 @@ export {
   type ApiPrompt,
 } from './api-prompt.js';
 export {
+  findInputSpec,
   getNodeClass,
   hasNodeClass,
   listComboOptions,
   type ComboValue,
+  type InputSpec,
   type NodeClassInfo,
   type ObjectInfo,
 } from './object-info.js';

@@ -4,6 +4,7 @@ import {
   applyParams,
   buildTxt2ImgPrompt,
   isTxt2ImgBuildError,
+  isUiWorkflow,
   templateName,
   type BuildTxt2ImgResult,
   type CheckedTxt2ImgParams,
@@ -14,6 +15,7 @@ import { AppError } from '../common/app-error.js';
 import { JobLedgerService, type SubmitRequest } from '../comfy/job-ledger.service.js';
 import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { ObjectInfoCache } from '../comfy/object-info.cache.js';
+import { WorkflowExports } from '../comfy/workflow-exports.js';
 import { UploadedInputImages } from '../comfy-uploads/uploaded-input-images.js';
 import { ConvertService } from './convert.service.js';
 import { GraphPolicy } from './graph-policy.js';
@@ -47,12 +49,18 @@ export class TemplateRuns {
     private readonly ledger: JobLedgerService,
     private readonly inputImages: UploadedInputImages,
     private readonly policy: GraphPolicy,
+    private readonly exports: WorkflowExports,
   ) {}
 
   /** Every graph passes the GraphPolicy here, after conversion and patching: no route can skip it. */
   async run(owner: AuthUser, request: RunRequest, idempotencyKey: string | null): Promise<ComfyJobEntity> {
     const planned = await this.planChecked(owner, request);
-    return this.ledger.submit({ owner, idempotencyKey, ...planned });
+    const job = await this.ledger.submit({ owner, idempotencyKey, ...planned });
+    // Kept for GET /jobs/:id/workflow?format=ui: the user's own layout, not one rebuilt from the prompt.
+    if (request.kind === 'graph' && isUiWorkflow(request.workflow)) {
+      await this.exports.keepUiWorkflow(job.promptId, request.workflow);
+    }
+    return job;
   }
 
   /** The graph a request makes, past the GraphPolicy, not yet queued (sweeps plan every cell before queueing any). */

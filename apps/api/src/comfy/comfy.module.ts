@@ -13,6 +13,8 @@ import { WarmupOnConnect } from './backends/warmup-on-connect.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { ComfyHealth } from './comfy-health.js';
 import { ComfyController, ComfyHealthController } from './comfy.controller.js';
+import { JobWorkflowController } from './job-workflow.controller.js';
+import { WorkflowExports } from './workflow-exports.js';
 import { ComfyService } from './comfy.service.js';
 import { ImageAccess } from './image-access.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
@@ -41,8 +43,9 @@ import { WatchdogService } from './watchdog.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ComfyJobEntity, ComfyBackendEntity]), EventsModule, ManagedComfyModule],
-  controllers: [ComfyHealthController, ComfyController],
+  controllers: [ComfyHealthController, ComfyController, JobWorkflowController],
   providers: [
+    WorkflowExports,
     ComfyService,
     WatchdogService,
     ComfyHealth,
@@ -75,6 +78,7 @@ import { WatchdogService } from './watchdog.service.js';
   ],
   exports: [
     ComfyService,
+    WorkflowExports,
     ObjectInfoCache,
     JobLedgerService,
     JobOutputs,

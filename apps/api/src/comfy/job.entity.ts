@@ -41,6 +41,13 @@ export class ComfyJobEntity extends OwnedByUser {
   @Column({ type: 'simple-json', nullable: true })
   params!: Record<string, unknown> | null;
 
+  /**
+   * The UI workflow a graph job was queued as (POST /queue with one), for GET /jobs/:id/workflow?format=ui;
+   * null otherwise. Not selected by default: no list or status read needs it (WorkflowExports reads it).
+   */
+  @Column({ name: 'ui_workflow', type: 'simple-json', nullable: true, select: false })
+  uiWorkflow?: Record<string, unknown> | null;
+
   /** The template it was built from (`preset/<name>`, …); null for a caller's own graph. */
   @Column({ name: 'template_id', type: 'text', nullable: true })
   templateId!: string | null;

@@ -9,6 +9,7 @@ import { LineageRepository } from './lineage/lineage.repository.js';
 import { LineageService } from './lineage/lineage.service.js';
 import { EventsModule } from '../events/events.module.js';
 import { GalleryController } from './gallery.controller.js';
+import { ImageWorkflowController } from './image-workflow.controller.js';
 import { GalleryService } from './gallery.service.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { ImageEntity } from './image.entity.js';
@@ -69,6 +70,7 @@ import { ExportService } from './export/export.service.js';
     }),
   ],
   controllers: [
+    ImageWorkflowController,
     IngestController,
     GalleryController,
     GallerySearchController,

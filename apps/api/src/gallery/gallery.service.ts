@@ -1,8 +1,9 @@
 import type { AuthUser, GalleryImageDetail, GalleryImagePatch, GalleryMime } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
+import { isUiWorkflow } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
 import { GalleryStorage } from './gallery-storage.js';
-import { toGalleryImageDetail } from './gallery-views.js';
+import { parseObject, toGalleryImageDetail } from './gallery-views.js';
 import { fileExists, isCode, isFileNow } from './image-files.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
@@ -49,6 +50,27 @@ export class GalleryService {
         ? this.reviews.reviewOf(id)
         : { review: [], review_note: null };
     return { ...item, ...toGalleryImageDetail(record), ...review };
+  }
+
+  /**
+   * The graph kept with an image, for GET /images/:id/workflow: its API prompt (or the UI workflow an ingested
+   * file carried) and the job it came from; 404 when the user may not see it.
+   */
+  async keptGraph(
+    id: number,
+    user: AuthUser,
+  ): Promise<{
+    prompt: Record<string, unknown> | null;
+    uiWorkflow: Record<string, unknown> | null;
+    promptId: string | null;
+  }> {
+    const file = this.images.findFile(id);
+    if (!file || !canView(viewerOf(user), file)) throw notFound(id);
+    const { image } = await this.find(id);
+    const kept = parseObject(image.workflowJson);
+    return isUiWorkflow(kept)
+      ? { prompt: null, uiWorkflow: kept, promptId: image.promptId }
+      : { prompt: kept, uiWorkflow: null, promptId: image.promptId };
   }
 
   /** Rating, favourite, tags, note: the image's owner, curators and admins. */

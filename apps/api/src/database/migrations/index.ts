@@ -16,6 +16,7 @@ import { ComfySweeps1764700000300 } from './1764700000300-comfy-sweeps.js';
 import { Lineage1764800000000 } from './1764800000000-lineage.js';
 import { SessionDetails1764800000100 } from './1764800000100-session-details.js';
 import { SavedTemplates1764800000200 } from './1764800000200-saved-templates.js';
+import { JobUiWorkflow1764800000300 } from './1764800000300-job-ui-workflow.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   Lineage1764800000000,
   SessionDetails1764800000100,
   SavedTemplates1764800000200,
+  JobUiWorkflow1764800000300,
 ];
