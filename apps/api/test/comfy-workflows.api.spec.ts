@@ -191,7 +191,14 @@ describe('GET /api/comfy/workflows', () => {
     });
     expect(byName.get('basic_txt2img')).toMatchObject({
       broken: true,
-      problems: [expect.objectContaining({ node_id: '4', kind: 'value_not_in_list', input: 'ckpt_name' })],
+      problems: [
+        expect.objectContaining({
+          node_id: '4',
+          kind: 'value_not_in_list',
+          input: 'ckpt_name',
+          value: 'v1-5-pruned-emaonly.ckpt',
+        }),
+      ],
     });
     expect(first.checked_against).toEqual(expect.any(String));
 

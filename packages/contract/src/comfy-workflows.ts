@@ -47,6 +47,8 @@ export interface ComfyTemplateProblem {
   class_type: string | null;
   kind: ComfyTemplateProblemKind;
   input?: string;
+  /** The value at fault, when it is a plain one (a checkpoint name no longer offered, …). */
+  value?: string | number | boolean;
   message: string;
 }
 

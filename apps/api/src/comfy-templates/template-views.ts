@@ -21,6 +21,9 @@ import { basename } from 'node:path';
 import { AppError } from '../common/app-error.js';
 import type { ComfyJobEntity } from '../comfy/job.entity.js';
 
+const isPlain = (value: unknown): value is string | number | boolean =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+
 /** A template problem without the server's whole combo list (a checkpoint list can be long). */
 export function toTemplateProblem(problem: PromptProblem): ComfyTemplateProblem {
   return {
@@ -28,6 +31,7 @@ export function toTemplateProblem(problem: PromptProblem): ComfyTemplateProblem 
     class_type: problem.classType,
     kind: problem.kind,
     ...(problem.input !== undefined ? { input: problem.input } : {}),
+    ...(isPlain(problem.value) ? { value: problem.value } : {}),
     message: problem.message,
   };
 }
