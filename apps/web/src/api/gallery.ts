@@ -7,6 +7,7 @@ import type {
   GalleryFilters,
   GalleryImageDetail,
   GalleryImagePatch,
+  GalleryLineage,
   GallerySelection,
   GallerySearchPage,
   GallerySearchQuery,
@@ -37,6 +38,8 @@ export const galleryApi = {
     http.get<GalleryFacets>(withQuery('/gallery/facets', searchParamsOf(filters)), { signal }),
   compare: (ids: readonly number[]) =>
     http.get<GalleryComparison>(`/gallery/compare?ids=${ids.map(String).join(',')}`),
+  /** The image it was made from and the images made from it (as far as this user may see them). */
+  lineage: (id: number) => http.get<GalleryLineage>(`${base(id)}/lineage`),
   similar: (id: number, limit: number) =>
     http.get<GallerySimilar>(`${base(id)}/similar?limit=${String(limit)}`),
   values: (kind: GalleryValueKind, prefix: string, limit: number, signal?: AbortSignal) =>

@@ -33,6 +33,8 @@ export interface FakeComfy {
   objectInfo: ObjectInfo;
   jobs: JobSummary[];
   gallery: GalleryImageDetail[];
+  /** Lineage: child id → parent id (GET /api/gallery/images/:id/lineage). */
+  parents?: Map<number, number>;
   failures: FakeFailure[];
   txt2imgRequests: Txt2ImgParams[];
   queued: Record<string, unknown>[];
@@ -302,6 +304,17 @@ export function routeComfy(
   }
   const searched = routeGallerySearch(comfy.gallery, method, url, reply, fail);
   if (searched) return searched;
+  const lineagePath = /^\/api\/gallery\/images\/(\d+)\/lineage$/.exec(path);
+  if (lineagePath && method === 'GET') {
+    const id = Number(lineagePath[1]);
+    const parents = comfy.parents ?? new Map<number, number>();
+    if (!comfy.gallery.some((image) => image.id === id))
+      return fail(404, 'gallery.not_found', 'No such image.');
+    return reply(200, {
+      parent: comfy.gallery.find((image) => image.id === parents.get(id)) ?? null,
+      children: comfy.gallery.filter((image) => parents.get(image.id) === id),
+    });
+  }
   const imagePath = /^\/api\/gallery\/images\/(\d+)$/.exec(path);
   if (imagePath) {
     const id = Number(imagePath[1]);

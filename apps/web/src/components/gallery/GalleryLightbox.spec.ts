@@ -22,7 +22,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-async function mountLightbox(index = 0) {
+async function mountLightbox(index = 0, imageIndex = Math.max(index, 0)) {
   const pinia = createPinia();
   setActivePinia(pinia);
   const router = createAppRouter(createMemoryHistory());
@@ -31,7 +31,7 @@ async function mountLightbox(index = 0) {
   document.body.append(opener);
   opener.focus();
   const wrapper = mount(GalleryLightbox, {
-    props: { image: api.comfy.gallery[index]!, index, total: 2, hasMore: false },
+    props: { image: api.comfy.gallery[imageIndex]!, index, total: 2, hasMore: false },
     global: { plugins: [pinia, router] },
     attachTo: document.body,
   });
@@ -61,6 +61,36 @@ describe('GalleryLightbox', () => {
     await wrapper.trigger('keydown', { key: 'ArrowRight' });
     await wrapper.trigger('keydown', { key: 'ArrowLeft' });
     expect(wrapper.emitted('step')).toEqual([[1], [-1]]);
+  });
+
+  it('does not step from an image outside the results (opened along its lineage)', async () => {
+    const { wrapper } = await mountLightbox(-1, 1);
+    await wrapper.trigger('keydown', { key: 'ArrowLeft' });
+    await wrapper.trigger('keydown', { key: 'ArrowRight' });
+    expect(wrapper.emitted('step')).toBeUndefined();
+    expect(wrapper.get('[aria-label="Next image"]').attributes('disabled')).toBeDefined();
+    expect(wrapper.get('.lightbox__count').text()).toBe('');
+  });
+
+  it('shows the parent and the children, and opens one when its thumbnail is chosen', async () => {
+    api.comfy.gallery = [galleryImage(3), galleryImage(2), galleryImage(1)];
+    api.comfy.parents = new Map([
+      [2, 1],
+      [3, 2],
+    ]);
+    const { wrapper } = await mountLightbox(0, 1);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="lineage"]').exists()).toBe(true));
+    const parent = wrapper.get('[aria-label="Open image 1, the image this one was made from"]');
+    expect(parent.get('img').attributes('src')).toBe('/api/gallery/images/1/thumbnail');
+    await wrapper.get('[aria-label="Open image 3, made from this one"]').trigger('click');
+    await parent.trigger('click');
+    expect(wrapper.emitted('open')).toEqual([[3], [1]]);
+
+    // An image with no relatives shows no lineage at all.
+    api.comfy.gallery.push(galleryImage(9));
+    await wrapper.setProps({ image: galleryImage(9) });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="lineage"]').exists()).toBe(false);
   });
 
   it('keeps Tab inside the dialog', async () => {
