@@ -48,6 +48,8 @@ export const galleryApi = {
       { signal },
     ),
   get: (id: number) => http.get<GalleryImageDetail>(base(id)),
+  /** The original bytes (e.g. to use an image as Generate's input). */
+  file: (id: number, signal?: AbortSignal) => http.blob(`${base(id)}/file`, { signal }),
   patch: (id: number, body: GalleryImagePatch) => http.patch<GalleryImageDetail>(base(id), body),
   remove: (id: number) => http.delete<void>(base(id)),
   restore: (id: number) => http.post<void>(`${base(id)}/restore`),

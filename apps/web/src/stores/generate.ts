@@ -1,9 +1,11 @@
-import type { Txt2ImgFeature } from '@atelier/contract';
+import type { ComfyImageRef, ComfyUploadResponse, Txt2ImgFeature, Txt2ImgParams } from '@atelier/contract';
 import { useLocalStorage } from '@vueuse/core';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
+import { galleryApi } from '../api/gallery';
 import { ApiError } from '../api/http';
 import { appConfig } from '../config';
+import { inputFileName } from '../domain/input-image';
 import {
   defaultDraft,
   draftFieldOf,
@@ -19,9 +21,26 @@ import {
   type QualityLevel,
   type SizeChoice,
 } from '../domain/txt2img-draft';
+import { fetchComfyImage } from './comfy-call';
 import { useComfyInfoStore } from './comfy-info';
 import { useComfyTemplatesStore } from './comfy-templates';
 import { useJobsStore } from './jobs';
+import { describeError } from './errors';
+import { useNotificationsStore } from './notifications';
+import { useUploadsStore } from './uploads';
+
+/** Where "use as input" takes its bytes from: a job's result (with its backend) or a gallery image. */
+export type InputSource = { image: ComfyImageRef } | { galleryId: number };
+
+/**
+ * A step run by `submit` after the draft is checked and before the job is queued, in the order added. It
+ * gets the request body and answers it changed (or nothing: unchanged); throwing stops the submit (the
+ * step tells the user why). The mask editor adds one that uploads the painted mask and sets `params.mask`
+ * (width and height are then left out, as inpainting requires).
+ */
+export type BeforeSubmitStep = (
+  params: Txt2ImgParams,
+) => Txt2ImgParams | undefined | Promise<Txt2ImgParams | undefined>;
 
 /**
  * The Generate form. Its words: a *template* is one of the server's workflow templates (the "Workflow"
@@ -33,6 +52,7 @@ export const useGenerateStore = defineStore('generate', () => {
   const jobs = useJobsStore();
   const info = useComfyInfoStore();
   const templates = useComfyTemplatesStore();
+  const uploads = useUploadsStore();
   const draft = useLocalStorage(appConfig.generateDraftStorageKey, defaultDraft(), {
     mergeDefaults: restoreDraft,
     writeDefaults: false,
@@ -77,13 +97,40 @@ export const useGenerateStore = defineStore('generate', () => {
     { deep: true },
   );
 
-  /** Queues the draft; false when it is invalid or the server refused it (errors are then shown). */
+  // Not state: functions, registered by components while they are mounted.
+  const beforeSubmitSteps: BeforeSubmitStep[] = [];
+
+  /** Adds a step to every submit (see BeforeSubmitStep); call the answer to remove it (on unmount). */
+  function onBeforeSubmit(step: BeforeSubmitStep): () => void {
+    beforeSubmitSteps.push(step);
+    return () => {
+      const index = beforeSubmitSteps.indexOf(step);
+      if (index >= 0) beforeSubmitSteps.splice(index, 1);
+    };
+  }
+
+  /** The request body after the before-submit steps. */
+  async function preparedParams(): Promise<Txt2ImgParams> {
+    let params: Txt2ImgParams = { ...request.value.params };
+    for (const step of [...beforeSubmitSteps]) params = (await step(params)) ?? params;
+    if (params.mask !== undefined) {
+      delete params.width;
+      delete params.height;
+    }
+    return params;
+  }
+
+  /**
+   * Queues the draft; false when it is invalid, an input image is still uploading, a before-submit step
+   * failed, or the server refused it (errors are then shown).
+   */
   async function submit(): Promise<boolean> {
     hasAttempted.value = true;
-    if (!isValid.value || isSubmitting.value) return false;
+    if (!isValid.value || isSubmitting.value || uploads.isUploading) return false;
     isSubmitting.value = true;
     try {
-      const answer = await jobs.start(request.value.params);
+      // Here, before jobs.start, the mask editor's step uploads the painted mask (onBeforeSubmit).
+      const answer = await jobs.start(await preparedParams());
       // Show the seed the server drew, so a liked image can be locked and reproduced.
       if (!draft.value.isSeedLocked) draft.value.seed = answer.seed;
       return true;
@@ -132,6 +179,44 @@ export const useGenerateStore = defineStore('generate', () => {
     hasAttempted.value = false;
   }
 
+  /** img2img from this upload; a mask painted for the image before no longer fits. */
+  function setInput(upload: ComfyUploadResponse): void {
+    draft.value.image = upload;
+    draft.value.mask = null;
+  }
+
+  /** Back to text to image. */
+  function clearInput(): void {
+    draft.value.image = null;
+    draft.value.mask = null;
+  }
+
+  /** "Use as input": uploads the bytes (a result, a gallery image) and makes them the input image. */
+  async function useAsInput(blob: Blob, name: string): Promise<ComfyUploadResponse> {
+    const upload = await uploads.upload(blob, { key: 'use-as-input', filename: name });
+    setInput(upload);
+    return upload;
+  }
+
+  async function galleryFile(id: number): Promise<Blob> {
+    try {
+      return await galleryApi.file(id);
+    } catch (error) {
+      useNotificationsStore().error({ title: 'Could not read the image', message: describeError(error) });
+      throw error;
+    }
+  }
+
+  /**
+   * "Use as input" from a result or a gallery image: its bytes fetched and uploaded again (names follow the
+   * bytes, so the hash is the source's). Failures are toasted where they happen, then rethrown.
+   */
+  async function useAsInputFrom(source: InputSource): Promise<ComfyUploadResponse> {
+    if ('image' in source) return useAsInput(await fetchComfyImage(source.image), source.image.filename);
+    const blob = await galleryFile(source.galleryId);
+    return useAsInput(blob, inputFileName(blob, `gallery-${source.galleryId}`));
+  }
+
   function addLora(name: string): void {
     if (draft.value.loras.some((lora) => lora.name === name)) return;
     draft.value.loras.push({ name, weight: 1 });
@@ -162,6 +247,11 @@ export const useGenerateStore = defineStore('generate', () => {
     swapSize,
     applyQuality,
     applySettings,
+    setInput,
+    clearInput,
+    useAsInput,
+    useAsInputFrom,
+    onBeforeSubmit,
     addLora,
     removeLora,
     reset,
