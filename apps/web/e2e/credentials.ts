@@ -17,3 +17,15 @@ export const e2eSearchCurator = {
   password: 'sasha-Passw0rd',
   role: 'curator',
 } as const;
+/** Changes their own password and ends sessions (account.spec). */
+export const e2eAccountUser = {
+  username: 'ada.account',
+  password: 'ada-Passw0rd-1',
+  role: 'user',
+} as const;
+/** Has their password reset by the admin in the Users table (account.spec). */
+export const e2eResetUser = {
+  username: 'rita.reset',
+  password: 'rita-Passw0rd-1',
+  role: 'user',
+} as const;

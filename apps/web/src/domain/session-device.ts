@@ -7,7 +7,7 @@ export function describeUserAgent(userAgent: string | null): string {
   const browser = browserOf(userAgent);
   const system = systemOf(userAgent);
   if (browser && system) return `${browser} on ${system}`;
-  if (browser ?? system) return (browser ?? system) as string;
+  if (browser ?? system) return browser ?? system ?? userAgent;
   return userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent;
 }
 
@@ -16,7 +16,7 @@ const browsers: [RegExp, string][] = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
   [/\bOPR\/|\bOpera\b/, 'Opera'],
   [/\bFirefox\/|\bFxiOS\//, 'Firefox'],
-  [/\bChrome\/|\bCriOS\/|\bChromium\//, 'Chrome'],
+  [/(?:\b|Headless)Chrome\/|\bCriOS\/|\bChromium\//, 'Chrome'],
   [/\bVersion\/[\d.]+.*\bSafari\//, 'Safari'],
   [/^curl\//, 'curl'],
 ];
@@ -41,4 +41,10 @@ function browserOf(userAgent: string): string | null {
 
 function systemOf(userAgent: string): string | null {
   return firstMatch(systems, userAgent);
+}
+
+/** An address as people write it: an IPv4 client seen on an IPv6 socket loses its `::ffff:` prefix. */
+export function describeAddress(ip: string | null): string {
+  if (!ip) return 'Unknown address';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
 }

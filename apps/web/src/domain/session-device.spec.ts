@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent } from './user-agent';
+import { describeAddress, describeUserAgent } from './session-device';
 
 describe('describeUserAgent', () => {
   it.each([
@@ -20,6 +20,10 @@ describe('describeUserAgent', () => {
       'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
       'Chrome on Android',
     ],
+    [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36',
+      'Chrome on Linux',
+    ],
     ['curl/8.5.0', 'curl'],
   ])('%s → %s', (userAgent, expected) => {
     expect(describeUserAgent(userAgent)).toBe(expected);
@@ -30,5 +34,14 @@ describe('describeUserAgent', () => {
     expect(describeUserAgent('x'.repeat(100))).toBe(`${'x'.repeat(57)}…`);
     expect(describeUserAgent(null)).toBe('Unknown device');
     expect(describeUserAgent('')).toBe('Unknown device');
+  });
+});
+
+describe('describeAddress', () => {
+  it('drops the IPv4-mapped prefix and keeps real IPv6 addresses', () => {
+    expect(describeAddress('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(describeAddress('2001:db8::1')).toBe('2001:db8::1');
+    expect(describeAddress('192.0.2.7')).toBe('192.0.2.7');
+    expect(describeAddress(null)).toBe('Unknown address');
   });
 });
