@@ -88,7 +88,7 @@ describe('ComfyImageInput', () => {
     await flushPromises();
     const bar = wrapper.get('[role=progressbar]');
     expect(bar.attributes('aria-valuenow')).toBe('25');
-    expect(bar.attributes('aria-label')).toBe('Uploading input image');
+    expect(bar.attributes('aria-label')).toBe('Upload progress');
     await xhr.requests[0]?.finish();
     const upload = (await done)!;
     expect(emitted(wrapper)).toEqual([upload]);
