@@ -22,4 +22,6 @@ export const appConfig = {
   galleryPageSize: 60,
   /** localStorage key of the light/dark preference. */
   colorSchemeStorageKey: 'atelier.color-scheme',
+  /** localStorage key of the opt-in to system notifications when a job ends in a hidden tab. */
+  jobNoticesStorageKey: 'atelier.job-notices',
 } as const;

@@ -1,6 +1,8 @@
 import type { Role } from '@atelier/contract';
 import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router';
 import { appConfig } from './config';
+import { titleWith } from './domain/page-title';
+import { useJobNoticesStore } from './stores/job-notices';
 import { useSessionStore } from './stores/session';
 
 declare module 'vue-router' {
@@ -130,7 +132,9 @@ export function createAppRouter(history: RouterHistory = createWebHistory()) {
   });
 
   router.afterEach((to) => {
-    document.title = to.meta.title ? `${to.meta.title} · ${appConfig.appName}` : appConfig.appName;
+    const base = to.meta.title ? `${to.meta.title} · ${appConfig.appName}` : appConfig.appName;
+    // Jobs that finished while the tab was hidden stay counted in front of the title.
+    document.title = titleWith(base, useJobNoticesStore().unseen);
   });
 
   return router;

@@ -20,6 +20,7 @@ import { callComfy } from './comfy-call';
 import { useComfyHealthStore } from './comfy-health';
 import { describeError } from './errors';
 import { useGalleryStore } from './gallery';
+import { useJobNoticesStore } from './job-notices';
 import { useWaitingJobs } from './jobs-waiting';
 import { useNotificationsStore } from './notifications';
 import { useSessionStore } from './session';
@@ -64,6 +65,7 @@ export const useJobsStore = defineStore('jobs', () => {
   const find = (promptId: string) => jobs.value.find((job) => job.prompt_id === promptId);
 
   function notifyCompletion(job: JobView): void {
+    useJobNoticesStore().jobEnded(job);
     const count = job.images.length;
     if (job.status === 'succeeded')
       notifications.success({
