@@ -58,6 +58,17 @@ test('the Account page lists both devices and ends the other one', async ({ page
   await expect(sessions).toHaveCount(1);
   await expect(sessions).toContainText('This device');
 
+  // The theme field switches this browser to dark, and the page fits a phone. (Dark mode's contrast is
+  // a11y.spec's: the primary button's accent is app-wide.)
+  await page.getByRole('radio', { name: /Dark/ }).check();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.setViewportSize({ width: 375, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await screenshot(page, 'account-dark-phone');
+  await page.getByRole('radio', { name: /Auto/ }).check();
+  await expect(page.locator('html')).not.toHaveAttribute('data-theme', 'dark');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The other device's next page load finds its session gone.
   await phone.goto('/gallery');
   await expect(phone).toHaveURL(/\/login/);
