@@ -56,6 +56,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'Review', role: 'curator' },
       },
       {
+        path: 'workflows',
+        name: 'workflows',
+        component: () => import('./pages/WorkflowsPage.vue'),
+        meta: { title: 'Workflows' },
+      },
+      {
         path: 'queue',
         name: 'queue',
         component: () => import('./pages/QueuePage.vue'),

@@ -13,6 +13,7 @@ export interface NavItem {
 export const navItems: readonly NavItem[] = [
   { to: { name: 'generate' }, label: 'Generate', icon: 'sparkles', role: 'user' },
   { to: { name: 'gallery' }, label: 'Gallery', icon: 'images', role: 'user' },
+  { to: { name: 'workflows' }, label: 'Workflows', icon: 'workflow', role: 'user' },
   { to: { name: 'queue' }, label: 'Queue', icon: 'layers', role: 'user' },
   { to: { name: 'review' }, label: 'Review', icon: 'check', role: 'curator' },
   { to: { name: 'trash' }, label: 'Trash', icon: 'trash', role: 'user' },
