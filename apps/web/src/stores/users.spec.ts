@@ -24,6 +24,21 @@ describe('users store', () => {
     expect(store.pendingIds).toEqual([]);
   });
 
+  it('resets a password: the row says the user must change it; a short one goes back to the dialog', async () => {
+    const store = useUsersStore();
+    await store.load();
+    const cora = await store.create({ username: 'cora', password: 'long enough now', role: 'curator' });
+    await expect(store.resetPassword(cora!.id, 'short')).resolves.toEqual({
+      password: ['password must be at least 12 characters'],
+    });
+    expect(store.users[1]?.must_change_password).toBe(false);
+
+    await expect(store.resetPassword(cora!.id, 'temporary-password-1')).resolves.toBeNull();
+    expect(store.users[1]?.must_change_password).toBe(true);
+    expect(toastTitles()).toContain('Password of “cora” reset');
+    expect(store.pendingIds).toEqual([]);
+  });
+
   it('keeps validation details for the form and says so in a toast', async () => {
     const store = useUsersStore();
     await expect(store.create({ username: 'x', password: 'short', role: 'user' })).resolves.toBeNull();
