@@ -1,7 +1,19 @@
 import type { JobSummary } from '@atelier/contract';
 
-/** What a job is called in lists: its prompt, or 'Custom workflow' for a raw graph (which has none). */
+const text = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
+
+/**
+ * What a job is called in lists: its prompt; for a template run (params `{template, values}`) its `prompt`
+ * knob, else "<template> workflow"; 'Custom workflow' for a raw graph (which has none).
+ */
 export function jobCaption(job: Pick<JobSummary, 'params'>): string {
-  const value = job.params?.caption;
-  return typeof value === 'string' && value ? value : 'Custom workflow';
+  const params = job.params;
+  const caption = text(params?.caption);
+  if (caption) return caption;
+  const template = text(params?.template);
+  if (!template) return 'Custom workflow';
+  const values = params?.values;
+  const prompt =
+    typeof values === 'object' && values !== null ? text((values as { prompt?: unknown }).prompt) : null;
+  return prompt ?? `${template} workflow`;
 }
