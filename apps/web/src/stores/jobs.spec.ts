@@ -80,6 +80,30 @@ describe('jobs store', () => {
     expect(FakeEventSource.for('prompt-1').url).toBe('/api/comfy/stream/prompt-1');
   });
 
+  it('runs a workflow template (optionally an older version) and follows the job like any other', async () => {
+    const store = useJobsStore();
+    const answer = await store.runTemplate('test_pattern', { width: 64 });
+    expect(answer.params).toEqual({ width: 64, seed: 77 });
+    expect(api.comfy.workflowRuns).toEqual([{ name: 'test_pattern', params: { width: 64 } }]);
+    expect(store.jobs[0]).toMatchObject({
+      prompt_id: 'run-1',
+      kind: 'workflow',
+      params: { template: 'test_pattern', values: { width: 64, seed: 77 } },
+    });
+    expect(FakeEventSource.for('run-1').url).toBe('/api/comfy/stream/run-1');
+    await store.runTemplate('test_pattern', {}, 'abcdefabcdef');
+    expect(api.comfy.workflowRuns[1]).toEqual({ name: 'test_pattern', params: {}, version: 'abcdefabcdef' });
+  });
+
+  it('queues a graph of my own and follows it', async () => {
+    const store = useJobsStore();
+    const graph = { '1': { class_type: 'EmptyImage', inputs: {} } };
+    const answer = await store.queueGraph(graph);
+    expect(api.comfy.queued).toEqual([graph]);
+    expect(store.jobs[0]).toMatchObject({ prompt_id: answer.prompt_id, kind: 'workflow', params: null });
+    expect(FakeEventSource.for(answer.prompt_id).url).toBe(`/api/comfy/stream/${answer.prompt_id}`);
+  });
+
   it('cancels through the API and lets the stream report the end', async () => {
     api.comfy.jobs = [job('p1', me, 'running')];
     const store = useJobsStore();

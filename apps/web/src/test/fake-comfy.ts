@@ -38,6 +38,8 @@ export interface FakeComfy {
   failures: FakeFailure[];
   txt2imgRequests: Txt2ImgParams[];
   queued: Record<string, unknown>[];
+  /** POST /api/comfy/workflows/:name/run bodies, with the template's name. */
+  workflowRuns: { name: string; params?: Record<string, unknown>; version?: string }[];
   uploads: FormData[];
   /** POST /api/comfy/upload's answers, in order (the input images and masks sent). */
   inputUploads: ComfyUploadResponse[];
@@ -78,6 +80,7 @@ export function createFakeComfy(): FakeComfy {
     failures: [],
     txt2imgRequests: [],
     queued: [],
+    workflowRuns: [],
     uploads: [],
     inputUploads: [],
     cancelled: [],
@@ -255,6 +258,19 @@ export function routeComfy(
     return reply(200, { prompt_id: promptId, client_id: 'c1', seed, workflow });
   }
   if (method === 'GET' && path === '/api/comfy/presets') return reply(200, { items: comfy.presets });
+  const templateRun = /^\/api\/comfy\/workflows\/([^/]+)\/run$/.exec(path);
+  if (method === 'POST' && templateRun) {
+    const name = decodeURIComponent(templateRun[1] ?? '');
+    const request = body as { params?: Record<string, unknown>; version?: string };
+    comfy.workflowRuns.push({ name, ...request });
+    const promptId = `run-${comfy.workflowRuns.length}`;
+    const params = { ...request.params, seed: 77 };
+    comfy.jobs.unshift({
+      ...job(promptId, user, 'queued', { template: name, values: params }),
+      kind: 'workflow',
+    });
+    return reply(201, { prompt_id: promptId, client_id: 'c1', params });
+  }
   if (method === 'POST' && path === '/api/comfy/queue') {
     comfy.queued.push((body as { workflow: Record<string, unknown> }).workflow);
     return reply(200, { prompt_id: `queued-${comfy.queued.length}`, client_id: 'c1' });
