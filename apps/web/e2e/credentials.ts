@@ -29,3 +29,9 @@ export const e2eResetUser = {
   password: 'rita-Passw0rd-1',
   role: 'user',
 } as const;
+/** Imports a workflow, runs it once and saves it as a template (import-workflow.spec). */
+export const e2eImportCurator = {
+  username: 'iris.import',
+  password: 'iris-Passw0rd',
+  role: 'curator',
+} as const;
