@@ -48,6 +48,7 @@ test('the Account page lists both devices and ends the other one', async ({ page
   await expect(sessions).toHaveCount(2);
   await expect(sessions.filter({ hasText: 'This device' })).toHaveCount(1);
   await expect(sessions.first()).toContainText('127.0.0.1');
+  await expect(page.getByRole('switch', { name: 'Browser notifications' })).toBeVisible();
   await expectAccessible(page, 'account', ownContent);
   await screenshot(page, 'account');
 
