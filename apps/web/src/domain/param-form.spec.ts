@@ -115,6 +115,29 @@ describe('fieldsOf', () => {
     ]);
   });
 
+  it("takes the template's own value as the default where the contract has none (not a link)", () => {
+    const prompt = {
+      '3': { class_type: 'KSampler', inputs: { steps: 12, sampler_name: 'ddim', model: ['4', 0] } },
+    };
+    const fields = byName(
+      fieldsOf(
+        { properties: { steps: { type: 'integer', default: 20 }, sampler: { type: 'string' }, model: {} } },
+        {
+          steps: [t('3', 'KSampler', 'steps')],
+          sampler: [t('3', 'KSampler', 'sampler_name')],
+          model: [t('3', 'KSampler', 'model')],
+        },
+        objectInfo,
+        prompt,
+      ),
+    );
+    expect([
+      fields.get('steps')?.default,
+      fields.get('sampler')?.default,
+      fields.get('model')?.default,
+    ]).toEqual([20, 'ddim', undefined]);
+  });
+
   it('makes exclusive bounds inclusive for integers and survives a malformed contract', () => {
     const [field] = fieldsOf(
       { properties: { n: { type: 'integer', exclusiveMinimum: 0, exclusiveMaximum: 10 } } },

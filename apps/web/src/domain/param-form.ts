@@ -101,11 +101,23 @@ function bound(
   return num(spec[side]);
 }
 
-/** The fields of a contract, in its property order. */
+/** The value the template's prompt holds at a target (a literal, not a link), or undefined. */
+function promptValue(prompt: Record<string, unknown> | null, target: ComfyParamTarget | undefined): unknown {
+  const node = target && prompt ? prompt[target.node] : undefined;
+  const inputs = isRecord(node) && isRecord(node.inputs) ? node.inputs : {};
+  const value = target ? inputs[target.input] : undefined;
+  return Array.isArray(value) || isRecord(value) ? undefined : value;
+}
+
+/**
+ * The fields of a contract, in its property order. With the template's `prompt` (GET /workflows/:name), a knob
+ * the contract gives no `default` defaults to what the prompt holds (what running it untouched would use).
+ */
 export function fieldsOf(
   schema: Record<string, unknown>,
   targets: Record<string, ComfyParamTarget[]>,
   objectInfo: ComfyObjectInfo | null,
+  prompt: Record<string, unknown> | null = null,
 ): ParamField[] {
   const properties = isRecord(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required) ? schema.required : [];
@@ -133,7 +145,7 @@ export function fieldsOf(
             : kind === 'combo'
               ? sharedCombo(objectInfo, knobTargets)
               : [],
-        default: property.default,
+        default: property.default ?? promptValue(prompt, knobTargets[0]),
         description: typeof property.description === 'string' ? property.description : null,
         required: required.includes(name),
         multiline: kind === 'text' && spec.multiline === true,

@@ -48,13 +48,21 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     }
   }
 
-  /** One template with its prompt and versions (cached until the list changes). */
-  async function detail(name: string): Promise<ComfyWorkflowDetail> {
+  /** One template with its prompt and versions (read again when `version` is not the one cached). */
+  async function detail(name: string, version?: string): Promise<ComfyWorkflowDetail> {
     const known = details.value[name];
-    if (known) return known;
+    if (known && (version === undefined || known.version === version)) return known;
     const answer = await callComfy('Could not read the workflow', () => workflowsApi.get(name));
     details.value = { ...details.value, [name]: answer };
     return answer;
+  }
+
+  /** The prompt of a listed template once its detail is read; null until then (or for another version). */
+  function promptOf(
+    template: Pick<ComfyWorkflowTemplate, 'name' | 'version'>,
+  ): Record<string, unknown> | null {
+    const known = details.value[template.name];
+    return known?.version === template.version ? known.prompt : null;
   }
 
   /** Puts a saved template (or version) in the list in place of the one of that name. */
@@ -94,6 +102,7 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     error,
     load,
     detail,
+    promptOf,
     applySaved,
     save,
     saveVersion,

@@ -109,6 +109,28 @@ describe('WorkflowsRunForm', () => {
     expect(wrapper.text()).toContain('cannot run');
   });
 
+  it("starts knobs without a contract default at the template's values once its prompt is known", async () => {
+    const bare = template({
+      params: { type: 'object', properties: { checkpoint: { type: 'string' }, steps: { type: 'integer' } } },
+    });
+    const wrapper = mountForm({ template: bare });
+    const checkpoint = control(wrapper, 'checkpoint');
+    expect(checkpoint.findAll('option').map((o) => o.text())[0]).toBe("Template's value");
+    expect(control(wrapper, 'steps').attributes('placeholder')).toBe("Template's value");
+    await control(wrapper, 'steps').setValue('7');
+    await wrapper.setProps({
+      prompt: {
+        '3': { class_type: 'KSampler', inputs: { steps: 30 } },
+        '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd15.ckpt' } },
+      },
+    });
+    expect((checkpoint.element as HTMLSelectElement).value).toBe('sd15.ckpt');
+    // What was typed stays.
+    expect((control(wrapper, 'steps').element as HTMLInputElement).value).toBe('7');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.emitted('run')).toEqual([[{ checkpoint: 'sd15.ckpt', steps: 7 }]]);
+  });
+
   it('offers an image knob through the upload widget, and resets to the next template’s defaults', async () => {
     const withImage = template({
       id: 'workflow/img',
