@@ -76,6 +76,9 @@ test('a user sees healthy templates, runs one from its generated form and gets t
   );
   const samplers = await form.getByLabel('Sampler', { exact: true }).locator('option').allTextContents();
   expect(samplers).toEqual(expect.arrayContaining(['euler', 'dpmpp_2m']));
+  // Knobs the contract gives no default start at the template's own values (its prompt).
+  await expect(form.getByLabel('Checkpoint', { exact: true })).toHaveValue('v1-5-pruned-emaonly.ckpt');
+  await expect(steps).toHaveValue('20');
   await expectAccessible(page, 'workflows page, run form');
   await screenshot(page, 'workflows-run-form');
 
