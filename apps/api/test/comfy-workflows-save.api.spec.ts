@@ -295,6 +295,14 @@ describe('POST /api/comfy/workflows/:name/versions', () => {
       expect.objectContaining({ version: second.version }),
     ]);
 
+    // An older version reads as it was (its prompt and contract), with the same list of versions.
+    const old = (
+      await app.request.get('/api/comfy/workflows/ver').query({ version: first.version }).set(user.bearer)
+    ).body as ComfyWorkflowDetail;
+    expect(old).toMatchObject({ version: first.version, prompt: first.prompt, params: first.params });
+    expect(old.versions).toEqual(second.versions);
+    await app.request.get('/api/comfy/workflows/ver').query({ version: 'nope' }).set(user.bearer).expect(404);
+
     const same = await app.request
       .post('/api/comfy/workflows/ver/versions')
       .set(curator.bearer)

@@ -156,9 +156,10 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
     return file ?? null;
   }
 
-  /** GET /workflows/:name: the current version with its prompt, verdict and every version that can run. */
-  async detail(name: string): Promise<ComfyWorkflowDetail | null> {
-    const template = await this.find('workflow', name);
+  /** GET /workflows/:name: the current version (or `version`) with its prompt, verdict and every version that can run. */
+  async detail(name: string, version?: string): Promise<ComfyWorkflowDetail | null> {
+    const template =
+      version === undefined ? await this.find('workflow', name) : await this.findVersion(name, version);
     if (!template) return null;
     let problems: PromptProblem[] = [];
     try {

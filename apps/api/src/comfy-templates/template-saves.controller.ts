@@ -1,5 +1,5 @@
 import type { AuthUser, ComfyWorkflowDetail } from '@atelier/contract';
-import { Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { templateName } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
@@ -7,7 +7,7 @@ import { CurrentUser, Roles } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { TemplateSaves } from './template-saves.service.js';
-import { SaveWorkflowDto, WorkflowVersionDto } from './templates.dto.js';
+import { SaveWorkflowDto, WorkflowDetailQueryDto, WorkflowVersionDto } from './templates.dto.js';
 
 /**
  * One workflow template (any signed-in user) and saving templates and versions (curators). Registered after
@@ -23,10 +23,18 @@ export class TemplateSavesController {
   ) {}
 
   @Get('workflows/:name')
-  @ApiOperation({ summary: 'One workflow template: its prompt, contract, verdict and versions' })
-  async detail(@Param('name') name: string): Promise<ComfyWorkflowDetail> {
-    const detail = templateName.test(name) ? await this.library.detail(name) : null;
-    if (!detail) throw new AppError('not_found', `There is no workflow "${name}"`);
+  @ApiOperation({
+    summary: 'One workflow template (`?version=`: an older one): prompt, contract, verdict, versions',
+  })
+  async detail(
+    @Param('name') name: string,
+    @Query() query: WorkflowDetailQueryDto,
+  ): Promise<ComfyWorkflowDetail> {
+    const detail = templateName.test(name) ? await this.library.detail(name, query.version) : null;
+    if (!detail) {
+      const which = query.version === undefined ? '' : ` at version ${query.version}`;
+      throw new AppError('not_found', `There is no workflow "${name}"${which}`);
+    }
     return detail;
   }
 

@@ -124,3 +124,12 @@ export class SaveWorkflowDto {
   @IsObject()
   params!: Record<string, unknown>;
 }
+
+/** GET /api/comfy/workflows/:name?version=: an older version (one of the detail's `versions`). */
+export class WorkflowDetailQueryDto {
+  @ApiPropertyOptional({ description: 'A version from `versions`; left out: the current one' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  version?: string;
+}
