@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { e2eImportCurator } from './credentials.js';
 import { logIn, screenshot } from './helpers.js';
 import { ensureComfyEnabled, ensureUser } from './support/api-setup.js';
+import { expectAccessible } from './support/axe.js';
 
 // One story, in order: a curator drops a ComfyUI workflow on the Workflows page, runs it once, saves it as a
 // template with two knobs, runs the template from its generated form, and downloads a workflow.
@@ -38,6 +39,7 @@ test('a dropped UI workflow is previewed node by node and runs once', async ({ p
     'steps = 20',
   );
   await screenshot(page, 'import-workflow-preview');
+  await expectAccessible(page, 'import preview');
 
   await preview.getByRole('button', { name: 'Run once' }).click();
   const card = preview.getByTestId('job-card');
@@ -51,6 +53,13 @@ test('a dropped UI workflow is previewed node by node and runs once', async ({ p
   expect(download.suggestedFilename()).toMatch(/\.workflow\.json$/);
   const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as { nodes: unknown[] };
   expect(saved.nodes).toHaveLength(golden.workflow.nodes.length);
+
+  // On a phone in dark mode: nothing wider than the screen (the node table scrolls in its box), still accessible.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(preview.getByRole('button', { name: 'Run once' })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await expectAccessible(page, 'import preview · dark · 375px');
 });
 
 test('saved as a template with steps (1–50) and the seed, it is listed healthy and runs from its form', async ({
@@ -75,6 +84,7 @@ test('saved as a template with steps (1–50) and the seed, it is listed healthy
   await dialog.getByLabel('Maximum of 3.steps').fill('50');
   await dialog.getByRole('checkbox', { name: /Expose seed \(node 3 / }).check();
   await screenshot(page, 'import-workflow-save');
+  await expectAccessible(page, 'save as template dialog');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toHaveCount(0);
   await expect(preview.getByRole('status')).toContainText(`Saved as “Imported default” (${templateName}`);
