@@ -29,6 +29,8 @@ export const e2eResetUser = {
   password: 'rita-Passw0rd-1',
   role: 'user',
 } as const;
+/** Generates from input images and uses results as inputs (img2img.spec): a plain user. */
+export const e2eImg2imgUser = { username: 'ivo.img2img', password: 'ivo-Passw0rd', role: 'user' } as const;
 /** Imports a workflow, runs it once and saves it as a template (import-workflow.spec). */
 export const e2eImportCurator = {
   username: 'iris.import',
