@@ -1,5 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { http } from '../api/http';
 import type { FakeApi } from '../test/fake-api';
 import { installFakeApi, testUsers } from '../test/install-fake-api';
 import { installFakeXhr } from '../test/fake-xhr';
@@ -56,6 +57,17 @@ describe('uploads store', () => {
     expect(upload.id).toBe(1);
     expect(xhr.requests).toHaveLength(2);
     expect(api.calls).toEqual(['POST /api/comfy/upload', 'POST /api/auth/refresh', 'POST /api/comfy/upload']);
+  });
+
+  it('a session that cannot be refreshed is reported once, like any call, and the upload fails', async () => {
+    installFakeXhr(api.fetch);
+    api.expireAccess();
+    api.isRefreshValid = false;
+    const signedOut = vi.fn();
+    http.onUnauthenticated(signedOut);
+    await expect(useUploadsStore().upload(png())).rejects.toMatchObject({ status: 401 });
+    expect(signedOut).toHaveBeenCalledTimes(1);
+    http.onUnauthenticated(null);
   });
 
   it('says why the server refused the file, beside it and without a toast', async () => {
