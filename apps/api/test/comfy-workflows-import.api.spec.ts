@@ -1,9 +1,9 @@
 import { encodePng } from '@atelier/comfy-sim';
-import type { ComfyImportResponse } from '@atelier/contract';
+import type { ComfyImportResponse, ComfyImageRef, ComfyStatusResponse } from '@atelier/contract';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startComfyHarness, type ComfyHarness } from './comfy-kit.js';
+import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import type { TestSession } from './test-app.js';
 
 /** POST /api/comfy/workflows/import: a workflow from a .json, PNG or WebP file, previewed with typed widgets. */
@@ -131,6 +131,33 @@ describe('POST /api/comfy/workflows/import', () => {
     const promptOnly = pngWith({ prompt: JSON.stringify(golden.output) });
     const alone = (await importFile(promptOnly, 'a.png').expect(200)).body as ComfyImportResponse;
     expect(alone).toMatchObject({ source: 'png', format: 'api', workflow: null });
+  });
+
+  it('reads the prompt ComfyUI wrote into an image it saved (a finished job, fetched through /view)', async () => {
+    const queued = await harness.app.request
+      .post('/api/comfy/txt2img')
+      .set(user.bearer)
+      .send({ caption: 'a lighthouse', width: 64, height: 64, steps: 2, seed: 11 })
+      .expect(201);
+    const promptId = (queued.body as { prompt_id: string }).prompt_id;
+    const done = await waitFor(
+      async () =>
+        (await harness.app.request.get(`/api/comfy/status/${promptId}`).set(user.bearer))
+          .body as ComfyStatusResponse,
+      (status) => status.status === 'succeeded',
+    );
+    const ref = done.images[0] as ComfyImageRef;
+    const view = await harness.app.request
+      .get('/api/comfy/view')
+      .query({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type })
+      .set(user.bearer)
+      .buffer(true)
+      .expect(200);
+    const body = (await importFile(view.body as Buffer, ref.filename).expect(200))
+      .body as ComfyImportResponse;
+    expect(body.source).toBe('png');
+    expect(body.prompt).toEqual((queued.body as { workflow: unknown }).workflow);
+    expect(nodeOf(body, 'KSampler')?.widgets.find((w) => w.input === 'seed')?.value).toBe(11);
   });
 
   it("falls back to an image's prompt when its UI workflow cannot be converted, saying so", async () => {
