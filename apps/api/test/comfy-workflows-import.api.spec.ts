@@ -146,7 +146,7 @@ describe('POST /api/comfy/workflows/import', () => {
           .body as ComfyStatusResponse,
       (status) => status.status === 'succeeded',
     );
-    const ref = done.images[0] as ComfyImageRef;
+    const ref = done.images?.[0] as ComfyImageRef;
     const view = await harness.app.request
       .get('/api/comfy/view')
       .query({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type })
