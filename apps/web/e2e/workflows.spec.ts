@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { e2eGenCurator, e2ePlainUser } from './credentials.js';
 import { logIn, screenshot } from './helpers.js';
 import { expectAccessible } from './support/axe.js';
+import { expectNoHorizontalOverflow } from './support/layout-checks.js';
 import { ensureComfyEnabled, ensureUser, signedInContext } from './support/api-setup.js';
 import { waitForResult } from './support/generate-page.js';
 
@@ -11,6 +13,20 @@ import { waitForResult } from './support/generate-page.js';
 test.describe.configure({ mode: 'serial' });
 
 const brokenName = 'e2e_needs_fancy_node';
+const versionedName = 'e2e_two_versions';
+
+/** The shipped test pattern with another default colour (a contract's default must be the prompt's value). */
+function recoloured(color: number) {
+  const read = (path: string) =>
+    JSON.parse(readFileSync(new URL(`../../../config/comfy/${path}`, import.meta.url), 'utf8')) as {
+      [key: string]: { [key: string]: Record<string, unknown> };
+    };
+  const prompt = read('workflows/test_pattern.api.json');
+  const params = read('params/test_pattern.schema.json');
+  prompt['1']!.inputs!.color = color;
+  params.properties!.color!.default = color;
+  return { prompt, params };
+}
 
 test.beforeAll(async ({ baseURL }) => {
   await ensureComfyEnabled(baseURL!);
@@ -42,6 +58,16 @@ test.beforeAll(async ({ baseURL }) => {
     },
   });
   expect([201, 409]).toContain(saved.status());
+  // A template with two versions: the older one stays runnable.
+  const first = await curator.post('/api/comfy/workflows', {
+    data: { name: versionedName, title: 'Two versions', ...recoloured(0x102030) },
+  });
+  if (first.status() === 201) {
+    const second = await curator.post(`/api/comfy/workflows/${versionedName}/versions`, {
+      data: recoloured(0x405060),
+    });
+    expect(second.status()).toBe(201);
+  } else expect(first.status()).toBe(409);
   await curator.dispose();
 });
 
@@ -126,4 +152,42 @@ test('a curator sees a broken template with what is wrong, and cannot run it', a
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
   await expect(page.getByText('cannot run until its problems are fixed')).toBeVisible();
   await expectAccessible(page, 'workflows page, broken template');
+});
+
+test('an older version of a template runs as it was', async ({ page }) => {
+  await logIn(page, e2ePlainUser.username, e2ePlainUser.password);
+  await page.goto(`/workflows?template=${versionedName}`);
+  const form = page.getByRole('form', { name: 'Run Two versions' });
+  await expect(form.getByLabel('Color', { exact: true })).toHaveValue(String(0x405060));
+  const version = page.getByLabel('Version', { exact: true });
+  await expect(version.locator('option')).toHaveCount(2);
+  const older = await version.locator('option').nth(1).getAttribute('value');
+  await version.selectOption(older);
+  await expect(form.getByLabel('Color', { exact: true })).toHaveValue(String(0x102030));
+  await form.getByLabel('Width', { exact: true }).fill('16');
+  await form.getByLabel('Height', { exact: true }).fill('16');
+  const request = page.waitForRequest((r) => r.url().endsWith(`/api/comfy/workflows/${versionedName}/run`));
+  await form.getByRole('button', { name: 'Run', exact: true }).click();
+  expect((await request).postDataJSON()).toMatchObject({
+    version: older,
+    params: { color: 0x102030, width: 16 },
+  });
+  const card = page.getByRole('region', { name: 'Recent runs' }).getByTestId('job-card').first();
+  await waitForResult(card);
+});
+
+test('the page works on a phone in dark mode: no sideways scrolling, nothing inaccessible', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await logIn(page, e2eGenCurator.username, e2eGenCurator.password);
+  await page.goto('/workflows?template=test_pattern');
+  await expect(
+    page.getByRole('form', { name: 'Run Test pattern' }).getByLabel('Width', { exact: true }),
+  ).toBeVisible();
+  await expect(page.locator(`[data-testid="workflow-item"][data-name="${brokenName}"]`)).toBeVisible();
+  await expectNoHorizontalOverflow(page, 'workflows at 375 px');
+  await expectAccessible(page, 'workflows at 375 px, dark');
+  await screenshot(page, 'workflows-phone-dark');
 });

@@ -13,7 +13,11 @@ const name = (template: string) => encodeURIComponent(template);
 /** The workflow template library under /api/comfy/workflows (run, list, detail; save and versions for curators). */
 export const workflowsApi = {
   list: () => http.get<ComfyWorkflowListResponse>('/comfy/workflows'),
-  get: (template: string) => http.get<ComfyWorkflowDetail>(`/comfy/workflows/${name(template)}`),
+  /** `version`: an older one, as it was (one of the detail's `versions`). */
+  get: (template: string, version?: string) =>
+    http.get<ComfyWorkflowDetail>(
+      `/comfy/workflows/${name(template)}${version ? `?version=${encodeURIComponent(version)}` : ''}`,
+    ),
   /** The same idempotency key on every retry of one call: the server queues it once. */
   run: (template: string, body: ComfyWorkflowRunRequest, idempotencyKey: string) =>
     http.post<ComfyWorkflowRunResponse>(`/comfy/workflows/${name(template)}/run`, body, {

@@ -48,26 +48,32 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     }
   }
 
-  /** One template with its prompt and versions (read again when `version` is not the one cached). */
+  const key = (name: string, version: string) => `${name}@${version}`;
+
+  /** One template with its prompt and versions: the current one, or `version` as it was (cached per version). */
   async function detail(name: string, version?: string): Promise<ComfyWorkflowDetail> {
-    const known = details.value[name];
-    if (known && (version === undefined || known.version === version)) return known;
-    const answer = await callComfy('Could not read the workflow', () => workflowsApi.get(name));
-    details.value = { ...details.value, [name]: answer };
+    const known = version === undefined ? undefined : details.value[key(name, version)];
+    if (known) return known;
+    const answer = await callComfy('Could not read the workflow', () => workflowsApi.get(name, version));
+    details.value = { ...details.value, [key(name, answer.version)]: answer };
     return answer;
   }
 
-  /** The prompt of a listed template once its detail is read; null until then (or for another version). */
+  /** A template's detail once read (its prompt, its versions); null until then. */
+  function detailOf(template: Pick<ComfyWorkflowTemplate, 'name' | 'version'>): ComfyWorkflowDetail | null {
+    return details.value[key(template.name, template.version)] ?? null;
+  }
+
+  /** The prompt of a template once its detail is read; null until then. */
   function promptOf(
     template: Pick<ComfyWorkflowTemplate, 'name' | 'version'>,
   ): Record<string, unknown> | null {
-    const known = details.value[template.name];
-    return known?.version === template.version ? known.prompt : null;
+    return detailOf(template)?.prompt ?? null;
   }
 
   /** Puts a saved template (or version) in the list in place of the one of that name. */
   function applySaved(saved: ComfyWorkflowDetail): void {
-    details.value = { ...details.value, [saved.name]: saved };
+    details.value = { ...details.value, [key(saved.name, saved.version)]: saved };
     if (!listing.value) return;
     const { prompt: _prompt, versions: _versions, ...entry } = saved;
     const others = listing.value.items.filter((item) => item.name !== saved.name);
@@ -102,6 +108,7 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     error,
     load,
     detail,
+    detailOf,
     promptOf,
     applySaved,
     save,
