@@ -96,7 +96,7 @@ test('a facet adds a filter chip; removing the chip widens the search again', as
   await page.goto(`/gallery?q=${word}`);
   await expect(tiles(page)).toHaveCount(3);
   const facets = page.getByRole('complementary', { name: 'Refine' });
-  await facets.getByRole('button', { name: new RegExp(`^Model ${sd15}`) }).click();
+  await facets.getByRole('button', { name: new RegExp(`^Model .*\\(${sd15}\\)$`) }).click();
   const chip = page.getByTestId('filter-chip');
   await expect(chip).toHaveText(`model:${sd15}`);
   await expect(page.getByLabel('Search images')).toHaveValue(`${word} model:${sd15}`);

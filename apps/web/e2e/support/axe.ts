@@ -66,5 +66,7 @@ function describe(violation: AxeViolation): string {
     .map((node) => node.target.map(String).join(' '))
     .join(' | ');
   const more = violation.nodes.length > 5 ? ` (+${violation.nodes.length - 5} more)` : '';
-  return `[${violation.impact}] ${violation.id}: ${violation.help} — ${targets}${more} (${violation.helpUrl})`;
+  // The first node's summary says what is wrong there (e.g. the two colours and their ratio).
+  const why = violation.nodes[0]?.failureSummary?.split('\n').slice(1, 2).join(' ').trim();
+  return `[${violation.impact}] ${violation.id}: ${violation.help} — ${targets}${more}${why ? ` — ${why}` : ''} (${violation.helpUrl})`;
 }

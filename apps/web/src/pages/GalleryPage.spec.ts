@@ -77,7 +77,7 @@ describe('GalleryPage', () => {
 
   it('adds a facet’s value as a filter chip, and removing the chip edits the search', async () => {
     const { wrapper, router } = await mountPage('/gallery?q=red');
-    const facet = wrapper.get('button[aria-label^="Model sdxl.safetensors"]');
+    const facet = wrapper.get('button[aria-label^="Model sdxl "][aria-label$="(sdxl.safetensors)"]');
     await facet.trigger('click');
     await flushPromises();
     expect(router.currentRoute.value.query.q).toBe('red model:sdxl.safetensors');
