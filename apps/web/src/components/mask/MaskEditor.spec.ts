@@ -137,6 +137,6 @@ describe('MaskEditor', () => {
     const { wrapper } = mountEditor();
     await wrapper.find('input[type="range"]').setValue('64');
     expect(status(wrapper)).toBe('Brush 64 px');
-    expect(wrapper.find('output').text()).toBe('64 px');
+    expect(wrapper.find('.mask-toolbar__size-value').text()).toBe('64 px');
   });
 });
