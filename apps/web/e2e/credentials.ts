@@ -17,6 +17,8 @@ export const e2eSearchCurator = {
   password: 'sasha-Passw0rd',
   role: 'curator',
 } as const;
+/** Paints masks and inpaints (inpaint.spec): a plain user, as most painters are. */
+export const e2eInpaintUser = { username: 'ines.inpaint', password: 'ines-Passw0rd', role: 'user' } as const;
 /** Changes their own password and ends sessions (account.spec). */
 export const e2eAccountUser = {
   username: 'ada.account',
