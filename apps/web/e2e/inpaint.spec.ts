@@ -4,6 +4,7 @@ import { e2eInpaintUser } from './credentials.js';
 import { logIn } from './helpers.js';
 import { expectAccessible } from './support/axe.js';
 import { ensureComfyEnabled, ensureUser } from './support/api-setup.js';
+import { expectNoHorizontalOverflow } from './support/layout-checks.js';
 import { waitForResult } from './support/generate-page.js';
 
 // Inpainting from the browser: an input image, a mask painted with the pointer, the mask uploaded
@@ -188,7 +189,8 @@ test('a painted mask goes up as a black-and-white PNG at the input size and the 
   await waitForResult(card);
 });
 
-test('a mask cleared to nothing sends no mask', async ({ page }) => {
+test('on a phone: the editor fits 375 px, and a mask undone to nothing sends no mask', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
   await recordSentForms(page);
   await logIn(page, e2eInpaintUser.username, e2eInpaintUser.password);
   await page.goto('/generate');
@@ -197,7 +199,10 @@ test('a mask cleared to nothing sends no mask', async ({ page }) => {
   const toggle = page.getByRole('switch', { name: 'Paint a mask' });
   if ((await toggle.getAttribute('aria-checked')) !== 'true') await toggle.click();
   const editor = page.getByRole('region', { name: 'Mask editor' });
+  await expect(editor.getByTestId('mask-canvas')).toBeVisible();
+  await expectNoHorizontalOverflow(page, 'generate · mask editor · 375 px');
   await paint(page, editor.getByTestId('mask-canvas'), [0.3, 0.3], [0.6, 0.6]);
+  await expect(editor).toContainText('Painted areas will be repainted');
   await page.keyboard.press('Control+z');
   await expect(editor).toContainText('Nothing painted yet');
 
