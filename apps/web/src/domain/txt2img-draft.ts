@@ -113,6 +113,18 @@ export function denoiseDefault(mode: DraftMode): number {
 }
 
 /**
+ * The denoise a submit sends when none was chosen, as the form shows it. `draft.mask` is set only when a
+ * submit uploads the mask, so while one is being painted (`isMaskPainted`, the mask store's isActive) the
+ * draft alone would still read as img2img; the job will be inpainting and get inpainting's default.
+ */
+export function shownDenoiseDefault(
+  draft: Pick<Txt2ImgDraft, 'image' | 'mask'>,
+  isMaskPainted: boolean,
+): number {
+  return denoiseDefault(draft.image && isMaskPainted ? 'inpaint' : draftMode(draft));
+}
+
+/**
  * Whether width and height go out: not for inpainting (the API refuses them: the mask fits the input), nor
  * for img2img that follows the input's size.
  */
