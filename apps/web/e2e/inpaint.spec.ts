@@ -130,18 +130,18 @@ test('a painted mask goes up as a black-and-white PNG at the input size and the 
   await expect(canvas).toBeVisible();
   await expect(editor.getByTestId('mask-status')).toHaveText('Brush 32 px');
   await expect(editor).toContainText('Nothing painted yet');
-  // The shell around the page is a11y.spec's to scan; here the form with the editor open.
-  await expectAccessible(page, 'generate · mask editor', {
-    exclude: ['.app-shell__version', '.app-theme-toggle__state'],
-  });
+  await expectAccessible(page, 'generate · mask editor');
 
   // One stroke, undone with Ctrl-Z (nothing painted), and back with Ctrl-Shift-Z.
   await paint(page, canvas, [0.2, 0.5], [0.7, 0.5]);
   await expect(editor).toContainText('Painted areas will be repainted');
+  // The field already shows what the job will get: inpainting's default, not img2img's.
+  await expect(page.getByLabel('Denoise', { exact: true })).toHaveValue('1');
   await editor.focus();
   await page.keyboard.press('Control+z');
   await expect(editor.getByTestId('mask-status')).toHaveText('Undone');
   await expect(editor).toContainText('Nothing painted yet');
+  await expect(page.getByLabel('Denoise', { exact: true })).toHaveValue('0.75');
   await page.keyboard.press('Control+Shift+z');
   await expect(editor).toContainText('Painted areas will be repainted');
   // Size keys and the tool swap answer in the live status.
