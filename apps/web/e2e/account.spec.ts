@@ -121,8 +121,8 @@ test('an admin resets a password; the user must pick a new one, then lands on Ge
   await dialog.getByRole('button', { name: 'Reset password' }).click();
   await expect(dialog.getByText('The two passwords differ.')).toBeVisible();
   await dialog.getByLabel('Confirm temporary password').fill(temporary);
-  // The whole page, not the dialog alone: behind it the admin page is dimmed and unreachable by Tab, but
-  // not inert (aria-modal only), so a screen reader's browse mode can still walk it.
+  // The whole page, not the dialog alone: behind it the admin page is dimmed and inert (AppDialog sets
+  // `inert` on #app while it is open), so neither Tab nor a screen reader's browse mode reaches it.
   await expectAccessible(page, 'admin · reset password dialog');
   await dialog.getByRole('button', { name: 'Reset password' }).click();
   await expect(dialog).toBeHidden();

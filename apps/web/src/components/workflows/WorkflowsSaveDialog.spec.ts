@@ -58,7 +58,12 @@ afterEach(() => {
 });
 
 function mountDialog() {
-  return mount(WorkflowsSaveDialog, { props: { result, fileName: 'my flow.json' }, attachTo: document.body });
+  // The dialog teleports itself to <body>; the stub keeps it in the wrapper so `get` finds it.
+  return mount(WorkflowsSaveDialog, {
+    props: { result, fileName: 'my flow.json' },
+    attachTo: document.body,
+    global: { stubs: { teleport: true } },
+  });
 }
 
 describe('WorkflowsSaveDialog', () => {
