@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Allow, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /**
@@ -65,8 +65,8 @@ export class RunWorkflowDto {
   version?: string;
 }
 
-/** POST /api/comfy/workflows/:name/versions; the contract must fit the prompt (checkParamContract). */
-export class WorkflowVersionDto {
+/** What every saved version carries: the prompt and its contract, which must fit it (checkParamContract). */
+export class WorkflowPromptDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'An API-format prompt' })
   @IsObject()
   prompt!: Record<string, unknown>;
@@ -78,7 +78,10 @@ export class WorkflowVersionDto {
   })
   @IsObject()
   params!: Record<string, unknown>;
+}
 
+/** POST /api/comfy/workflows/:name/versions. */
+export class WorkflowVersionDto extends WorkflowPromptDto {
   @ApiPropertyOptional({ description: "Left out: the previous version's" })
   @IsOptional()
   @IsString()
@@ -93,8 +96,8 @@ export class WorkflowVersionDto {
   description?: string;
 }
 
-/** POST /api/comfy/workflows: a new template (the name is checked against the template name pattern). */
-export class SaveWorkflowDto {
+/** A new template's own fields (the name is checked against the template name pattern). */
+class NewTemplateFieldsDto {
   @ApiProperty({ description: 'Letters, digits, _ . - (at most 128)', example: 'my_workflow' })
   @IsString()
   @MaxLength(128)
@@ -111,19 +114,13 @@ export class SaveWorkflowDto {
   @IsString()
   @MaxLength(2000)
   description?: string;
-
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'An API-format prompt' })
-  @IsObject()
-  prompt!: Record<string, unknown>;
-
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: 'Its parameter contract: JSON Schema, `additionalProperties: false`, `x-patch` per knob',
-  })
-  @IsObject()
-  params!: Record<string, unknown>;
 }
+
+/**
+ * POST /api/comfy/workflows: a new template. An intersection rather than `extends WorkflowPromptDto`
+ * so the OpenAPI schema keeps its order: name, title, description, then prompt and params.
+ */
+export class SaveWorkflowDto extends IntersectionType(NewTemplateFieldsDto, WorkflowPromptDto) {}
 
 /** GET /api/comfy/workflows/:name?version=: an older version (one of the detail's `versions`). */
 export class WorkflowDetailQueryDto {
