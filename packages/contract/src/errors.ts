@@ -18,6 +18,7 @@ export const errorCodes = [
   'auth.wrong_password',
   'auth.password_change_required',
   'auth.busy',
+  'auth.insufficient_scope',
   'users.username_taken',
   'users.not_found',
   'users.last_admin',
@@ -38,6 +39,11 @@ export const errorCodes = [
   'comfy.not_allowed',
   'gallery.not_found',
   'gallery.invalid_image',
+  'share.not_found',
+  'share.expired',
+  'share.password_required',
+  'share.wrong_password',
+  'webhooks.url_refused',
   'storage_full',
 ] as const;
 

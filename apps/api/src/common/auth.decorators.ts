@@ -1,5 +1,6 @@
-import type { AuthUser, Role } from '@atelier/contract';
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { ApiScope, AuthUser, Role } from '@atelier/contract';
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
 
 // Route metadata only: features mark their routes here and auth/'s global guards read the marks, so
@@ -28,3 +29,18 @@ export type MachineTokenName = 'metrics';
  * everyone else still needs a session and the route's @Roles().
  */
 export const MachineToken = (name: MachineTokenName) => SetMetadata(MACHINE_TOKEN_KEY, name);
+
+export const REQUIRED_SCOPES_KEY = 'atelier:requiredScopes';
+/** The OpenAPI security scheme names of API keys (registered in http/openapi.ts). */
+export const apiKeySecuritySchemes = ['api_key', 'x_api_key'] as const;
+
+/**
+ * Admits API keys carrying every one of these scopes (besides sessions, which scopes do not limit).
+ * A route without @Scopes refuses keys: default deny, so a new route is session-only until marked.
+ * The route's @Roles still applies to the key's owner. Method-level wins over class-level.
+ */
+export const Scopes = (...scopes: ApiScope[]) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPES_KEY, scopes),
+    ...apiKeySecuritySchemes.map((scheme) => ApiSecurity(scheme, scopes)),
+  );

@@ -32,6 +32,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   'auth.password_change_required': 403,
   // Too many sign-ins (password hashes) waiting at once: retry after Retry-After; not the client's fault.
   'auth.busy': 503,
+  // An API key lacks the route's scope, or the route takes no keys at all (sign in instead).
+  'auth.insufficient_scope': 403,
   'users.username_taken': 409,
   'users.not_found': 404,
   'users.last_admin': 409,
@@ -57,6 +59,13 @@ export const statusByCode: Record<ErrorCode, number> = {
   'comfy.not_allowed': 403,
   'gallery.not_found': 404,
   'gallery.invalid_image': 400,
+  // Unknown and revoked share tokens answer alike, so a revoked link reveals nothing about itself.
+  'share.not_found': 404,
+  'share.expired': 410,
+  'share.password_required': 401,
+  'share.wrong_password': 401,
+  // A webhook URL points at a refused address (loopback, private, link-local…) and no allow-list admits it.
+  'webhooks.url_refused': 400,
   // The disk (or the process's file size limit) has no room for what was being written; nothing was kept.
   storage_full: 507,
 };
