@@ -21,3 +21,4 @@ export * from './usage.js';
 export * from './comfy-sweeps.js';
 export * from './comfy-import.js';
 export * from './api-keys.js';
+export * from './shares.js';
