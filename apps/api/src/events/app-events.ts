@@ -53,6 +53,17 @@ export interface AppEventMap {
     ids: number[];
     note: string | null;
   };
+  /**
+   * A new gallery row was kept (upload, from a job, auto-capture); never for bytes kept already (a duplicate).
+   * `actor` is who kept it (null when Atelier did on its own); `createdBy` owns it.
+   */
+  'gallery.image_kept': {
+    actor: EventActor | null;
+    image: { id: number; createdBy: number; promptId: string | null };
+  };
+
+  /** The last cell of a sweep ended (whatever each cell's outcome); `failed` counts every cell not succeeded. */
+  'sweep.finished': { sweepId: string; ownerId: number; total: number; succeeded: number; failed: number };
 
   /**
    * A backend's client was (re)built or dropped; read the new one from ComfyPool. `backendId` absent: the

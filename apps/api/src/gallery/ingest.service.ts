@@ -23,6 +23,7 @@ import { ImageSearchIndex } from './search/image-search-index.js';
 import { TrashService } from './trash/trash.service.js';
 import { ReviewsRepository } from './review/reviews.repository.js';
 import { LineageService } from './lineage/lineage.service.js';
+import { EventBus } from '../events/event-bus.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -68,6 +69,7 @@ export class IngestService {
     private readonly trash: TrashService,
     private readonly reviews: ReviewsRepository,
     private readonly lineage: LineageService,
+    private readonly bus: EventBus,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -275,6 +277,11 @@ export class IngestService {
           { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
           this.paramsOf(image, provenance),
         );
+        // A new row only: a duplicate (again(), lostRace()) kept nothing new, so it tells nobody.
+        void this.bus.publish('gallery.image_kept', {
+          actor: { id: user.id, username: user.username },
+          image: { id: row.id, createdBy: user.id, promptId: provenance.prompt_id },
+        });
         return { image: toGalleryImage({ image: row, createdByName: user.username }), duplicate: false };
       }
       return this.lostRace(image.sha256, layout.image, written);

@@ -103,6 +103,17 @@ export class SweepsRepository {
     await this.db.query(`DELETE FROM "comfy_sweeps" WHERE "id" = ?`, [id]);
   }
 
+  /** The sweep a job renders a cell of (null for a job of no sweep): by the cells' prompt_id index. */
+  async sweepOfPrompt(promptId: string): Promise<{ id: string; ownerId: number; jobCount: number } | null> {
+    const rows = await this.db.query<{ id: string; owner_id: number; job_count: number }[]>(
+      `SELECT s."id", s."owner_id", s."job_count" FROM "comfy_sweep_cells" c
+       JOIN "comfy_sweeps" s ON s."id" = c."sweep_id" WHERE c."prompt_id" = ? LIMIT 1`,
+      [promptId],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, ownerId: row.owner_id, jobCount: row.job_count } : null;
+  }
+
   cells(sweepId: string): SweepCellRow[] {
     return this.cellsStatement()
       .all(sweepId)
