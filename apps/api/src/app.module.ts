@@ -22,6 +22,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { SweepsModule } from './sweeps/sweeps.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebAppModule } from './web/web-app.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppModuleOptions {
   /** Modules only tests mount (routes production never has). */
@@ -56,6 +57,7 @@ export class AppModule {
         LimitsModule,
         SweepsModule,
         AuditModule,
+        WebhooksModule,
         MetricsModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),

@@ -21,4 +21,5 @@ export * from './usage.js';
 export * from './comfy-sweeps.js';
 export * from './comfy-import.js';
 export * from './api-keys.js';
+export * from './webhooks.js';
 export * from './shares.js';

@@ -18,6 +18,7 @@ import { SessionDetails1764800000100 } from './1764800000100-session-details.js'
 import { SavedTemplates1764800000200 } from './1764800000200-saved-templates.js';
 import { JobUiWorkflow1764800000300 } from './1764800000300-job-ui-workflow.js';
 import { Shares1764900000000 } from './1764900000000-shares.js';
+import { Webhooks1764900000200 } from './1764900000200-webhooks.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   SavedTemplates1764800000200,
   JobUiWorkflow1764800000300,
   Shares1764900000000,
+  Webhooks1764900000200,
 ];

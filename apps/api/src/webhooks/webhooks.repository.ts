@@ -1,0 +1,212 @@
+import type { WebhookAttempt, WebhookDeliveryEvent, WebhookEventName } from '@atelier/contract';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
+
+export interface NewWebhookEndpoint {
+  ownerId: number;
+  url: string;
+  secret: string;
+  events: readonly WebhookEventName[];
+  allUsers: boolean;
+}
+
+export interface NewWebhookDelivery {
+  id: string;
+  endpointId: number;
+  event: WebhookDeliveryEvent;
+  payloadJson: string;
+  /** ISO instant; the worker takes it from then on. */
+  nextAttemptAt: string;
+  createdAt: string;
+}
+
+/** What one try left behind; `next` decides the row's status. */
+export interface AttemptOutcome {
+  attempt: WebhookAttempt;
+  responseExcerpt: string | null;
+  next: { status: 'delivered' } | { status: 'pending'; at: string } | { status: 'gave_up' };
+}
+
+type Row = Record<string, unknown>;
+
+/** Named queries of webhooks (tables webhook_endpoints and webhook_deliveries, migration 1764900000200). */
+@Injectable()
+export class WebhooksRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async insertEndpoint(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointEntity> {
+    const rows = await this.db.query<Row[]>(
+      `INSERT INTO "webhook_endpoints" ("owner_id", "url", "secret", "events_json", "all_users", "enabled", "created_at")
+       VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING *`,
+      [
+        endpoint.ownerId,
+        endpoint.url,
+        endpoint.secret,
+        JSON.stringify(endpoint.events),
+        endpoint.allUsers ? 1 : 0,
+        new Date().toISOString(),
+      ],
+    );
+    return toEndpoint(rows[0] as Row);
+  }
+
+  async findEndpoint(id: number): Promise<WebhookEndpointEntity | null> {
+    const rows = await this.db.query<Row[]>(`SELECT * FROM "webhook_endpoints" WHERE "id" = ?`, [id]);
+    return rows[0] ? toEndpoint(rows[0]) : null;
+  }
+
+  async insertDelivery(delivery: NewWebhookDelivery): Promise<void> {
+    await this.db.query(
+      `INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event", "payload_json", "status", "attempts",
+         "next_attempt_at", "attempt_log_json", "created_at")
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, '[]', ?)`,
+      [
+        delivery.id,
+        delivery.endpointId,
+        delivery.event,
+        delivery.payloadJson,
+        delivery.nextAttemptAt,
+        delivery.createdAt,
+      ],
+    );
+  }
+
+  async findDelivery(id: string): Promise<WebhookDeliveryEntity | null> {
+    const rows = await this.db.query<Row[]>(`SELECT * FROM "webhook_deliveries" WHERE "id" = ?`, [id]);
+    return rows[0] ? toDelivery(rows[0]) : null;
+  }
+
+  /** An endpoint's deliveries, newest first. */
+  async deliveriesOf(endpointId: number, limit: number): Promise<WebhookDeliveryEntity[]> {
+    const rows = await this.db.query<Row[]>(
+      `SELECT * FROM "webhook_deliveries" WHERE "endpoint_id" = ? ORDER BY "created_at" DESC, "id" LIMIT ?`,
+      [endpointId, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  /**
+   * Takes up to `limit` pending deliveries due at `now` that no worker holds, holding them until `leaseUntil`
+   * (one UPDATE, so two workers never take the same row; a worker that died mid-try frees it at the lease's end).
+   */
+  async claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryEntity[]> {
+    const rows = await this.db.query<Row[]>(
+      `UPDATE "webhook_deliveries" SET "claimed_until" = ?
+       WHERE "id" IN (
+         SELECT "id" FROM "webhook_deliveries"
+         WHERE "status" = 'pending' AND "next_attempt_at" <= ? AND ("claimed_until" IS NULL OR "claimed_until" <= ?)
+         ORDER BY "next_attempt_at" LIMIT ?)
+       RETURNING *`,
+      [leaseUntil, now, now, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  /** The earliest `next_attempt_at` of a pending delivery, so the worker can sleep until then. */
+  async nextDueAt(): Promise<string | null> {
+    const rows = await this.db.query<{ at: string | null }[]>(
+      `SELECT MIN("next_attempt_at") AS "at" FROM "webhook_deliveries" WHERE "status" = 'pending'`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  async recordAttempt(delivery: WebhookDeliveryEntity, outcome: AttemptOutcome): Promise<void> {
+    const log = [...parseAttempts(delivery.attemptLogJson), outcome.attempt];
+    const { next, attempt } = outcome;
+    await this.db.query(
+      `UPDATE "webhook_deliveries" SET "status" = ?, "attempts" = ?, "next_attempt_at" = ?, "claimed_until" = NULL,
+         "last_status" = ?, "last_latency_ms" = ?, "last_error" = ?, "response_excerpt" = ?, "attempt_log_json" = ?,
+         "delivered_at" = ?
+       WHERE "id" = ?`,
+      [
+        next.status,
+        log.length,
+        next.status === 'pending' ? next.at : null,
+        attempt.status,
+        attempt.latency_ms,
+        attempt.error,
+        outcome.responseExcerpt,
+        JSON.stringify(log),
+        next.status === 'delivered' ? attempt.at : null,
+        delivery.id,
+      ],
+    );
+  }
+
+  /** A delivery that will not be tried (its endpoint is gone or disabled). */
+  async giveUp(id: string, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE "webhook_deliveries" SET "status" = 'gave_up', "next_attempt_at" = NULL, "claimed_until" = NULL,
+         "last_error" = ? WHERE "id" = ?`,
+      [reason, id],
+    );
+  }
+
+  /** A success clears the endpoint's failing streak; a failure starts one if none is running. */
+  async noteEndpointResult(endpointId: number, ok: boolean, at: string): Promise<void> {
+    await this.db.query(
+      ok
+        ? `UPDATE "webhook_endpoints" SET "failing_since" = NULL WHERE "id" = ?`
+        : `UPDATE "webhook_endpoints" SET "failing_since" = COALESCE("failing_since", ?) WHERE "id" = ?`,
+      ok ? [endpointId] : [at, endpointId],
+    );
+  }
+
+  /** False when it was disabled already (someone else did it first). */
+  async disableEndpoint(endpointId: number, reason: string, at: string): Promise<boolean> {
+    const rows = await this.db.query<Row[]>(
+      `UPDATE "webhook_endpoints" SET "enabled" = 0, "disabled_at" = ?, "disabled_reason" = ?
+       WHERE "id" = ? AND "enabled" = 1 RETURNING "id"`,
+      [at, reason, endpointId],
+    );
+    return rows.length > 0;
+  }
+}
+
+export function parseAttempts(json: string): WebhookAttempt[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? (parsed as WebhookAttempt[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function toEndpoint(row: Row): WebhookEndpointEntity {
+  return Object.assign(new WebhookEndpointEntity(), {
+    id: Number(row.id),
+    ownerId: Number(row.owner_id),
+    url: String(row.url),
+    secret: String(row.secret),
+    eventsJson: String(row.events_json),
+    allUsers: Boolean(row.all_users),
+    enabled: Boolean(row.enabled),
+    disabledAt: (row.disabled_at as string | null) ?? null,
+    disabledReason: (row.disabled_reason as string | null) ?? null,
+    failingSince: (row.failing_since as string | null) ?? null,
+    createdAt: String(row.created_at),
+  });
+}
+
+function toDelivery(row: Row): WebhookDeliveryEntity {
+  return Object.assign(new WebhookDeliveryEntity(), {
+    id: String(row.id),
+    endpointId: Number(row.endpoint_id),
+    event: row.event as WebhookDeliveryEvent,
+    payloadJson: String(row.payload_json),
+    status: row.status as WebhookDeliveryEntity['status'],
+    attempts: Number(row.attempts),
+    nextAttemptAt: (row.next_attempt_at as string | null) ?? null,
+    claimedUntil: (row.claimed_until as string | null) ?? null,
+    lastStatus: (row.last_status as number | null) ?? null,
+    lastLatencyMs: (row.last_latency_ms as number | null) ?? null,
+    lastError: (row.last_error as string | null) ?? null,
+    responseExcerpt: (row.response_excerpt as string | null) ?? null,
+    attemptLogJson: String(row.attempt_log_json),
+    createdAt: String(row.created_at),
+    deliveredAt: (row.delivered_at as string | null) ?? null,
+  });
+}
