@@ -43,10 +43,6 @@ export const errorCodes = [
   'share.expired',
   'share.password_required',
   'share.wrong_password',
-  'share.not_found',
-  'share.expired',
-  'share.password_required',
-  'share.wrong_password',
   'webhooks.url_refused',
   'storage_full',
 ] as const;

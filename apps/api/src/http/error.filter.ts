@@ -64,11 +64,6 @@ export const statusByCode: Record<ErrorCode, number> = {
   'share.expired': 410,
   'share.password_required': 401,
   'share.wrong_password': 401,
-  // Unknown and revoked share tokens answer alike, so a revoked link reveals nothing about itself.
-  'share.not_found': 404,
-  'share.expired': 410,
-  'share.password_required': 401,
-  'share.wrong_password': 401,
   // A webhook URL points at a refused address (loopback, private, link-local…) and no allow-list admits it.
   'webhooks.url_refused': 400,
   // The disk (or the process's file size limit) has no room for what was being written; nothing was kept.
