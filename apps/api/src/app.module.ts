@@ -19,6 +19,7 @@ import { HttpModule } from './http/http.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { SharingModule } from './sharing/sharing.module.js';
 import { SweepsModule } from './sweeps/sweeps.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebAppModule } from './web/web-app.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         UsageModule,
         LimitsModule,
         SweepsModule,
+        SharingModule,
         AuditModule,
         WebhooksModule,
         MetricsModule,

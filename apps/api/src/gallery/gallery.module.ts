@@ -42,6 +42,7 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 import { ExportController } from './export/export.controller.js';
 import { ExportRepository } from './export/export.repository.js';
 import { ExportService } from './export/export.service.js';
+import { SharedImages } from './shared-images.js';
 
 /**
  * Ingest (/api/comfy/ingest), thumbnails and the gallery read side (/api/gallery). Jobs and their
@@ -108,7 +109,9 @@ import { ExportService } from './export/export.service.js';
     ExportService,
     LineageRepository,
     LineageService,
+    SharedImages,
   ],
-  exports: [GalleryService, ReviewService],
+  // SharedImages: share links (sharing/) read the gallery as their owner sees it now.
+  exports: [GalleryService, ReviewService, SharedImages],
 })
 export class GalleryModule {}

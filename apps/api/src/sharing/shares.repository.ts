@@ -30,7 +30,15 @@ export class SharesRepository {
   }
 
   /** Newest first; every owner's when `ownerId` is null (admins). */
-  async list(ownerId: number | null): Promise<ShareRow[]> {
+  list(ownerId: number | null): Promise<ShareRow[]> {
+    return this.rowsWhere(ownerId === null ? {} : { ownerId });
+  }
+
+  async findRow(id: number): Promise<ShareRow | null> {
+    return (await this.rowsWhere({ id }))[0] ?? null;
+  }
+
+  private async rowsWhere(where: { ownerId?: number; id?: number }): Promise<ShareRow[]> {
     let query = this.rows
       .createQueryBuilder('s')
       .leftJoin('users', 'u', 'u.id = s.owner_id')
@@ -38,7 +46,9 @@ export class SharesRepository {
       .addSelect('u.username', 'owner_username')
       .addSelect('b.name', 'board_name')
       .orderBy('s.id', 'DESC');
-    if (ownerId !== null) query = query.where('s.owner_id = :ownerId', { ownerId });
+    if (where.ownerId !== undefined)
+      query = query.andWhere('s.owner_id = :ownerId', { ownerId: where.ownerId });
+    if (where.id !== undefined) query = query.andWhere('s.id = :id', { id: where.id });
     const { entities, raw } = await query.getRawAndEntities<{
       owner_username: string | null;
       board_name: string | null;

@@ -12,6 +12,7 @@ import { UsersService } from './users.service.js';
   imports: [TypeOrmModule.forFeature([UserEntity]), EventsModule],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, PasswordHasher, FirstAdmin],
-  exports: [UsersService],
+  // PasswordHasher: share links' passwords wait in the same argon2 queue as sign-ins.
+  exports: [UsersService, PasswordHasher],
 })
 export class UsersModule {}

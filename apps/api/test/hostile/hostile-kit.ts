@@ -127,6 +127,14 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/boards/:id', access: 'user' },
   { method: 'patch', path: '/api/boards/:id', access: 'user' },
   { method: 'delete', path: '/api/boards/:id', access: 'user' },
+  // Share links: owners list and revoke their own (admins everyone's with ?all=1); the rest is the public page's.
+  { method: 'post', path: '/api/shares', access: 'user' },
+  { method: 'get', path: '/api/shares', access: 'user' },
+  { method: 'delete', path: '/api/shares/:id', access: 'user' },
+  { method: 'get', path: '/api/public/shares/:token', access: 'public' },
+  { method: 'get', path: '/api/public/shares/:token/images/:id/file', access: 'public' },
+  { method: 'get', path: '/api/public/shares/:token/images/:id/thumbnail', access: 'public' },
+  { method: 'post', path: '/api/public/shares/:token/unlock', access: 'public' },
 ];
 
 export const writeRoutes = routes.filter((route) => route.method !== 'get');

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
+import sharp from 'sharp';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../common/app-error.js';
 import type { ImageFile } from '../gallery.service.js';
@@ -16,15 +17,16 @@ const logger = new Logger('LabelledDownload');
  * GET /api/gallery/images/:id/file?download=1: the copy a user takes away carries the AI-content label,
  * as exports do. Its plan reads the file's head only, then the copy streams. It is another
  * representation than the original (its own ETag, no ranges: a resumed download starts again);
- * viewing inline keeps the original with ranges. A file that cannot be labelled goes out as it is.
+ * viewing inline keeps the original with ranges. A file that cannot be labelled goes out as it is,
+ * unless `redact` (a share link's copy, inline or attached): then it is re-encoded, never sent with its prompt.
  */
-export async function sendLabelledDownload(res: Response, file: ImageFile): Promise<void> {
+export async function sendLabelledDownload(res: Response, file: ImageFile, redact = false): Promise<void> {
   const files = new OpenFiles();
   let plan: CopyPlan;
   try {
     const handle = await files.open(file.path);
     try {
-      plan = await planLabelledCopy(readAtHandle(handle), (await handle.stat()).size, file.mime, false);
+      plan = await planLabelledCopy(readAtHandle(handle), (await handle.stat()).size, file.mime, redact);
     } finally {
       await files.close(handle);
     }
@@ -33,6 +35,7 @@ export async function sendLabelledDownload(res: Response, file: ImageFile): Prom
       throw new AppError('gallery.not_found', 'The file of this image is missing');
     }
     if (!(error instanceof UnlabellableImageError)) throw error;
+    if (redact) return sendReencoded(res, file);
     logger.warn(
       { err: error, file: file.filename },
       'Sent an image unlabelled: its headers cannot be rewritten',
@@ -42,8 +45,11 @@ export async function sendLabelledDownload(res: Response, file: ImageFile): Prom
   res.setHeader('Content-Type', file.mime);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-  res.setHeader('ETag', `${file.etag.slice(0, -1)}-labelled"`);
-  res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+  res.setHeader('ETag', `${file.etag.slice(0, -1)}-${redact ? 'redacted' : 'labelled'}"`);
+  res.setHeader(
+    'Content-Disposition',
+    `${file.download || !redact ? 'attachment' : 'inline'}; filename="${file.filename}"`,
+  );
   res.setHeader('Accept-Ranges', 'none');
   if (res.req.fresh) {
     res.statusCode = 304;
@@ -65,4 +71,19 @@ export async function sendLabelledDownload(res: Response, file: ImageFile): Prom
   } finally {
     await files.closeAll();
   }
+}
+
+/** The pixels alone: sharp writes no metadata unless asked, so nothing of the original's headers survives. */
+async function sendReencoded(res: Response, file: ImageFile): Promise<void> {
+  const format = file.mime === 'image/png' ? 'png' : file.mime === 'image/jpeg' ? 'jpeg' : 'webp';
+  const bytes = await sharp(file.path, { failOn: 'error' }).toFormat(format).toBuffer();
+  res.setHeader('Content-Type', file.mime);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'private, no-cache');
+  res.setHeader(
+    'Content-Disposition',
+    `${file.download ? 'attachment' : 'inline'}; filename="${file.filename}"`,
+  );
+  res.setHeader('Content-Length', String(bytes.length));
+  res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
