@@ -43,3 +43,7 @@ export interface CreateApiKeyRequest {
 export interface CreatedApiKey extends ApiKeySummary {
   key: string;
 }
+
+export interface ApiKeyListResponse {
+  items: ApiKeySummary[];
+}

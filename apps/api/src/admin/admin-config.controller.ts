@@ -1,7 +1,7 @@
 import type { AdminConfigResponse, AuthUser } from '@atelier/contract';
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles, Scopes } from '../common/auth.decorators.js';
 import { AppConfig } from '../config/app-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { runtimeSettingKeys, runtimeSettingSpecs } from '../config/runtime-settings.js';
@@ -16,12 +16,14 @@ export class AdminConfigController {
   ) {}
 
   @Get()
+  @Scopes('admin')
   @ApiOperation({ summary: 'Effective runtime settings with their source (default, env or admin)' })
   show(): AdminConfigResponse {
     return this.view();
   }
 
   @Patch()
+  @Scopes('admin')
   @ApiOperation({ summary: 'Change runtime settings without a restart; null resets a key to env/default' })
   @ApiBody({ schema: patchSchema() })
   async update(@Body() patch: unknown, @CurrentUser() user: AuthUser): Promise<AdminConfigResponse> {

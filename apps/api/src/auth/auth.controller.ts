@@ -2,7 +2,7 @@ import type { LoginResponse, MeResponse } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser, Public } from '../common/auth.decorators.js';
+import { CurrentUser, Public, Scopes } from '../common/auth.decorators.js';
 import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
 import { LoginDto } from './auth.dto.js';
 import { AuthService, type AuthenticatedUser } from './auth.service.js';
@@ -80,6 +80,8 @@ export class AuthController {
   }
 
   @Get('me')
+  // Any valid key may ask whose it is (whoami), whatever its scopes.
+  @Scopes()
   @AllowedBeforePasswordChange()
   @ApiBearerAuth()
   @ApiCookieAuth()

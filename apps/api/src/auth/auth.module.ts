@@ -5,6 +5,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventsModule } from '../events/events.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { ApiKeyEntity } from './api-key.entity.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysService } from './api-keys.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { CsrfGuard } from './csrf.guard.js';
@@ -19,12 +23,13 @@ import { PasswordService } from './password.service.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RolesGuard } from './roles.guard.js';
+import { ScopesGuard } from './scopes.guard.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
-  controllers: [AuthController, PasswordController, SessionsController],
+  imports: [UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity, ApiKeyEntity])],
+  controllers: [AuthController, PasswordController, SessionsController, ApiKeysController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },
     {
@@ -44,11 +49,14 @@ import { SessionsService } from './sessions.service.js';
     PasswordService,
     JwtStrategy,
     MachineTokens,
-    // Order matters: CSRF before authentication before the pending password change before roles.
+    ApiKeysRepository,
+    ApiKeysService,
+    // Order matters: CSRF before authentication before the pending password change before roles before scopes.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: PasswordChangeGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: ScopesGuard },
   ],
 })
 export class AuthModule {}

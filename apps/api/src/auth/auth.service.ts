@@ -1,4 +1,4 @@
-import type { LoginResponse } from '@atelier/contract';
+import type { ApiScope, LoginResponse } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../events/event-bus.js';
 import { AppError } from '../common/app-error.js';
@@ -11,9 +11,21 @@ export interface SignedIn {
   tokens: IssuedTokens;
 }
 
-/** What the JWT strategy puts on the request: the user and the session the token belongs to. */
+/**
+ * What JwtAuthGuard puts on the request: the user and the session the token belongs to, or (for an API key)
+ * no session and the key with its scopes, already capped by the owner's current role.
+ */
 export interface AuthenticatedUser extends ActiveUser {
-  sessionId: string;
+  sessionId: string | null;
+  apiKey?: { id: number; scopes: ApiScope[] };
+}
+
+/** The request's session, on routes only sessions reach (no @Scopes, so ScopesGuard refused keys already). */
+export function sessionIdOf(user: AuthenticatedUser): string {
+  if (user.sessionId === null) {
+    throw new AppError('auth.insufficient_scope', 'This endpoint does not take API keys: sign in instead');
+  }
+  return user.sessionId;
 }
 
 @Injectable()

@@ -4,11 +4,12 @@ import type { Request } from 'express';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
 import { isBearerRequest } from './access-token.js';
+import { isApiKeyRequest } from './api-key-auth.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Global, first: a state change that a browser could be tricked into sending (no Bearer header)
+ * Global, first: a state change that a browser could be tricked into sending (no Bearer or X-Api-Key header)
  * must come from our own origin. Browsers send Origin on every non-GET fetch; Referer is the
  * fallback. Without either, it passes only when it carries none of our cookies (curl logging in).
  * SameSite=Strict cookies already stop most cross-site requests; this also covers same-site
@@ -20,7 +21,8 @@ export class CsrfGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    if (safeMethods.has(request.method) || isBearerRequest(request)) return true;
+    // Both are cookie-less by construction; an X-Api-Key request is judged by that header alone (JwtAuthGuard).
+    if (safeMethods.has(request.method) || isBearerRequest(request) || isApiKeyRequest(request)) return true;
 
     const origin = originOf(request);
     if (origin === undefined) {

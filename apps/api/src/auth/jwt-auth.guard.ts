@@ -4,6 +4,8 @@ import type { Request } from 'express';
 import { AppError } from '../common/app-error.js';
 import { IS_PUBLIC_KEY } from '../common/auth.decorators.js';
 import { extractAccessToken } from './access-token.js';
+import { presentedApiKey } from './api-key-auth.js';
+import { ApiKeysService } from './api-keys.service.js';
 import { AuthService, type AuthenticatedUser } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { MachineTokens } from './machine-token.js';
@@ -19,7 +21,7 @@ declare global {
 }
 
 /**
- * Global: every route needs a valid access token unless it is marked @Public(). The token names a
+ * Global: every route needs a valid access token (or API key) unless it is marked @Public(). The token names a
  * user and a session; both are read from the database on every request (AuthService.authenticate), so
  * a disabled user, a changed role or an ended session counts at once, not at the token's expiry.
  */
@@ -30,6 +32,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly tokens: JwtStrategy,
     private readonly auth: AuthService,
     private readonly machines: MachineTokens,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,6 +43,18 @@ export class JwtAuthGuard implements CanActivate {
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request>();
     if (this.machines.admits(context, request)) return true;
+    // API keys (`X-Api-Key`, or a Bearer starting `atl_`): ScopesGuard then limits them to @Scopes routes.
+    const key = presentedApiKey(request);
+    if (key.kind === 'misplaced') {
+      throw new AppError(
+        'auth.unauthenticated',
+        'API keys are not accepted from cookies: send them in a header',
+      );
+    }
+    if (key.kind === 'key') {
+      request.user = await this.apiKeys.authenticate(key.secret, request.ip ?? null);
+      return true;
+    }
     const token = extractAccessToken(request);
     const verified = token === null ? ({ refusal: 'missing' } as const) : this.tokens.verify(token);
     if ('refusal' in verified) {

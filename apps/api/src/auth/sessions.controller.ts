@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { CurrentUser } from '../common/auth.decorators.js';
 import { clearAuthCookies } from './auth-cookies.js';
 import { EndSessionsQueryDto } from './auth.dto.js';
-import type { AuthenticatedUser } from './auth.service.js';
+import { sessionIdOf, type AuthenticatedUser } from './auth.service.js';
 import { SessionsService } from './sessions.service.js';
 
 /** Your own sessions (sign-ins): list them and end them. Nobody sees or ends another user's. */
@@ -19,7 +19,7 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: 'Your live sessions: browser, address, last seen; the current one marked' })
   async list(@CurrentUser() user: AuthenticatedUser): Promise<SessionListResponse> {
-    return { items: await this.sessions.listOf(user.id, user.sessionId) };
+    return { items: await this.sessions.listOf(user.id, sessionIdOf(user)) };
   }
 
   @Delete()
@@ -29,7 +29,7 @@ export class SessionsController {
     @CurrentUser() user: AuthenticatedUser,
     @Query() _query: EndSessionsQueryDto,
   ): Promise<void> {
-    await this.sessions.endOthers(user.id, user.sessionId);
+    await this.sessions.endOthers(user.id, sessionIdOf(user));
   }
 
   @Delete(':id')
@@ -44,6 +44,6 @@ export class SessionsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<void> {
     await this.sessions.endOne(user.id, id);
-    if (id === user.sessionId) clearAuthCookies(request, response);
+    if (id === sessionIdOf(user)) clearAuthCookies(request, response);
   }
 }

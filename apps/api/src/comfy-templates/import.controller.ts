@@ -6,6 +6,7 @@ import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { UploadSlotInterceptor } from '../common/resource-caps.js';
 import { UploadLimitInterceptor } from '../common/upload-limit.interceptor.js';
 import { ImportService, type ImportedFile } from './import.service.js';
+import { Scopes } from '../common/auth.decorators.js';
 
 /** Import a workflow from a file (any signed-in user: it only reads; queueing it is POST /queue's business). */
 @ApiTags('comfy')
@@ -15,6 +16,7 @@ export class ImportController {
   constructor(private readonly imports: ImportService) {}
 
   @Post()
+  @Scopes('jobs:write')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
   @ApiBody({

@@ -8,7 +8,7 @@ import {
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CheckedTxt2ImgParams } from '@atelier/workflow';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IdempotencyKey } from '../comfy/comfy.pipes.js';
 import { TemplateRuns } from './template-runs.service.js';
@@ -24,6 +24,7 @@ export class RunsController {
   constructor(private readonly runs: TemplateRuns) {}
 
   @Post('queue')
+  @Scopes('jobs:write')
   @ApiOperation({ summary: 'Queue an API-format prompt (Idempotency-Key header makes retries safe)' })
   async queue(
     @CurrentUser() user: AuthUser,
@@ -39,6 +40,7 @@ export class RunsController {
   }
 
   @Post('txt2img')
+  @Scopes('jobs:write')
   @ApiOperation({ summary: 'Build a text-to-image prompt from parameters (or a preset) and queue it' })
   @ApiBody({ schema: txt2imgParamsSchema as never })
   async txt2img(
@@ -50,6 +52,7 @@ export class RunsController {
   }
 
   @Post('workflows/:name/run')
+  @Scopes('jobs:write')
   @ApiOperation({ summary: 'Validate parameters, patch a workflow template and queue it (Idempotency-Key)' })
   async runWorkflow(
     @CurrentUser() user: AuthUser,

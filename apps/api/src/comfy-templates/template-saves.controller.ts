@@ -3,7 +3,7 @@ import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { templateName } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
-import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { TemplateLibraryService } from './template-library.service.js';
 import { TemplateSaves } from './template-saves.service.js';
@@ -23,6 +23,7 @@ export class TemplateSavesController {
   ) {}
 
   @Get('workflows/:name')
+  @Scopes('jobs:read')
   @ApiOperation({
     summary: 'One workflow template (`?version=`: an older one): prompt, contract, verdict, versions',
   })
@@ -39,6 +40,7 @@ export class TemplateSavesController {
   }
 
   @Post('workflows')
+  @Scopes('jobs:write')
   @Roles('curator')
   @ApiOperation({ summary: 'Save a new workflow template (curators; 409 when the name is taken)' })
   create(@CurrentUser() user: AuthUser, @Body() body: SaveWorkflowDto): Promise<ComfyWorkflowDetail> {
@@ -46,6 +48,7 @@ export class TemplateSavesController {
   }
 
   @Post('workflows/:name/versions')
+  @Scopes('jobs:write')
   @Roles('curator')
   @ApiOperation({ summary: 'Save a new version of a workflow template (curators; a shipped one too)' })
   addVersion(

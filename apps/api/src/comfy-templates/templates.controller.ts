@@ -7,7 +7,7 @@ import {
 } from '@atelier/contract';
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { ConvertService } from './convert.service.js';
 import { GraphPolicy } from './graph-policy.js';
@@ -26,6 +26,7 @@ export class TemplatesController {
   ) {}
 
   @Post('workflows/convert')
+  @Scopes('jobs:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a UI workflow to an API prompt (422 names what cannot be converted)' })
   convert(@Body() body: ConvertWorkflowDto): Promise<ComfyConvertResponse> {
@@ -33,6 +34,7 @@ export class TemplatesController {
   }
 
   @Get('workflows')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'The workflow templates with parameter contracts; broken ones are flagged' })
   listWorkflows(@CurrentUser() user: AuthUser): Promise<ComfyWorkflowListResponse> {
     return this.library.listWorkflows({
@@ -42,6 +44,7 @@ export class TemplatesController {
   }
 
   @Get('presets')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'The txt2img presets and the parameters each takes' })
   listPresets(): Promise<ComfyPresetListResponse> {
     return this.library.listPresets();

@@ -2,7 +2,7 @@ import type { AuthUser, ComfyUploadResponse } from '@atelier/contract';
 import { Body, Controller, Post, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { UploadFieldsDto } from './comfy-uploads.dto.js';
 import { ComfyUploadsService, type UploadedFile as UploadedImage } from './comfy-uploads.service.js';
@@ -17,6 +17,7 @@ export class ComfyUploadsController {
   constructor(private readonly uploads: ComfyUploadsService) {}
 
   @Post()
+  @Scopes('jobs:write')
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {

@@ -10,7 +10,7 @@ import type {
 import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { JobsQueryDto, ObjectInfoQueryDto } from './comfy.dto.js';
@@ -30,6 +30,7 @@ export class ComfyHealthController {
   constructor(private readonly health: ComfyHealth) {}
 
   @Get('health')
+  @Scopes('jobs:read')
   @ApiOperation({
     summary: 'Whether the ComfyUI integration is on and how ComfyUI is doing (the details for admins only)',
   })
@@ -53,6 +54,7 @@ export class ComfyController {
   ) {}
 
   @Get('status/:promptId')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'Status, queue position and progress of a job' })
   status(
     @CurrentUser() user: AuthUser,
@@ -62,6 +64,7 @@ export class ComfyController {
   }
 
   @Post('cancel/:promptId')
+  @Scopes('jobs:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a queued job or interrupt a running one (owner or admin)' })
   cancel(
@@ -72,6 +75,7 @@ export class ComfyController {
   }
 
   @Get('history/:promptId')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: "A job's outcome with ComfyUI's execution messages (sanitised)" })
   history(
     @CurrentUser() user: AuthUser,
@@ -81,12 +85,14 @@ export class ComfyController {
   }
 
   @Get('jobs')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'Jobs from the ledger, newest first' })
   list(@CurrentUser() user: AuthUser, @Query() query: JobsQueryDto): Promise<JobListResponse> {
     return this.jobs.list(user, query);
   }
 
   @Get('object-info')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: "ComfyUI's node catalogue, cached; refresh=1 skips the cache (rate limited)" })
   objectInfoOf(
     @CurrentUser() user: AuthUser,
@@ -98,6 +104,7 @@ export class ComfyController {
   }
 
   @Get('view')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'An image from ComfyUI, streamed (png, jpeg, webp or gif only)' })
   @ApiQuery({ name: 'filename', required: true, schema: { type: 'string', maxLength: 255 } })
   @ApiQuery({ name: 'subfolder', required: false, schema: { type: 'string', maxLength: 1024, default: '' } })
@@ -118,6 +125,7 @@ export class ComfyController {
   }
 
   @Get('jobs/:promptId/preview')
+  @Scopes('jobs:read')
   @ApiOperation({
     summary: "A running job's sampler preview, as named by its stream's preview event (404 once gone)",
   })
@@ -133,6 +141,7 @@ export class ComfyController {
   }
 
   @Get('stream/:promptId')
+  @Scopes('jobs:read')
   @ApiOperation({
     summary: 'Server-Sent Events of a job (status, progress, preview, warning, error, images, done)',
   })

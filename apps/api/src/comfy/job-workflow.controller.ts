@@ -2,7 +2,7 @@ import type { AuthUser } from '@atelier/contract';
 import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from './comfy-enabled.guard.js';
 import { promptIdPipe } from './comfy.pipes.js';
 import { JobsService } from './jobs.service.js';
@@ -20,6 +20,7 @@ export class JobWorkflowController {
   ) {}
 
   @Get(':promptId/workflow')
+  @Scopes('jobs:read')
   @ApiProduces('application/json')
   @ApiOperation({
     summary: "A job's workflow as an attachment: ?format=api (the prompt that ran) or ui (for ComfyUI)",

@@ -2,7 +2,7 @@ import type { AuthUser, GalleryImageDetail, GallerySearchPage, GallerySimilar } 
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { idPipe } from '../http/validation.js';
 import { sendLabelledDownload } from './export/labelled-download.js';
@@ -25,6 +25,7 @@ export class GalleryController {
   ) {}
 
   @Get()
+  @Scopes('gallery:read')
   @ApiOperation({
     summary: 'Search the images the user may see (keyset pagination: pass next_cursor back as cursor)',
   })
@@ -41,12 +42,14 @@ export class GalleryController {
   }
 
   @Get(':id')
+  @Scopes('gallery:read')
   @ApiOperation({ summary: 'One image with its parameters and provenance (404 gallery.not_found)' })
   show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<GalleryImageDetail> {
     return this.gallery.get(id, user);
   }
 
   @Patch(':id')
+  @Scopes('gallery:write')
   @ApiOperation({ summary: 'Rate, favourite, tag or annotate an image (its owner, curators, admins)' })
   patch(
     @Param('id', idPipe) id: number,
@@ -57,6 +60,7 @@ export class GalleryController {
   }
 
   @Get(':id/similar')
+  @Scopes('gallery:read')
   @ApiOperation({ summary: 'More like this: same checkpoint, closest prompts (full-text rank)' })
   similar(
     @Param('id', idPipe) id: number,
@@ -67,6 +71,7 @@ export class GalleryController {
   }
 
   @Get(':id/file')
+  @Scopes('gallery:read')
   @ApiOperation({
     summary: 'The original bytes (ETag = SHA-256); ?download=1: an attachment labelled as AI-made',
   })
@@ -81,6 +86,7 @@ export class GalleryController {
   }
 
   @Get(':id/thumbnail')
+  @Scopes('gallery:read')
   @ApiOperation({ summary: 'WebP thumbnail, at most 512 px a side (made again if missing)' })
   async thumbnail(
     @Param('id', idPipe) id: number,
@@ -91,6 +97,7 @@ export class GalleryController {
   }
 
   @Delete(':id')
+  @Scopes('gallery:write')
   @HttpCode(204)
   @ApiOperation({
     summary: 'Move the image to the trash (its owner, curators, admins); purged after the retention period',
@@ -100,6 +107,7 @@ export class GalleryController {
   }
 
   @Post(':id/restore')
+  @Scopes('gallery:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Take the image out of the trash (its owner, curators, admins)' })
   restore(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {

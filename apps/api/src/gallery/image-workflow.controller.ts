@@ -2,7 +2,7 @@ import type { AuthUser } from '@atelier/contract';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { WorkflowExportQueryDto } from '../comfy/workflow-export.dto.js';
 import { sendWorkflowFile, WorkflowExports } from '../comfy/workflow-exports.js';
 import { idPipe } from '../http/validation.js';
@@ -18,6 +18,7 @@ export class ImageWorkflowController {
   ) {}
 
   @Get(':id/workflow')
+  @Scopes('gallery:read')
   @ApiProduces('application/json')
   @ApiOperation({
     summary:

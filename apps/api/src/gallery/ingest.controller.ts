@@ -17,7 +17,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IngestDto, IngestFromJobDto } from './gallery.dto.js';
 import { IngestService, type UploadedImage } from './ingest.service.js';
@@ -33,6 +33,7 @@ export class IngestController {
   constructor(private readonly ingest: IngestService) {}
 
   @Post()
+  @Scopes('gallery:write')
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -66,6 +67,7 @@ export class IngestController {
   }
 
   @Post('from-job')
+  @Scopes('gallery:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Keep the images of a ComfyUI job (all, or the chosen ones)' })
   fromJob(@CurrentUser() user: AuthUser, @Body() body: IngestFromJobDto): Promise<IngestFromJobResponse> {

@@ -80,7 +80,7 @@ const loggedRequestHeaderNames = [
 ];
 const loggedResponseHeaderNames = ['content-type', 'content-length', 'location', 'retry-after'];
 /** Present or not is worth knowing (which way a request authenticated); the values never are. */
-const secretRequestHeaderNames = ['authorization', 'cookie'];
+const secretRequestHeaderNames = ['authorization', 'cookie', 'x-api-key'];
 
 function pick(
   headers: Record<string, unknown> | undefined,

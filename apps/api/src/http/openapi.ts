@@ -17,11 +17,18 @@ export function setupOpenApi(app: INestApplication, config: AppConfig): void {
       .setTitle('Atelier API')
       .setDescription(
         'Errors are always `{ code, message, details? }`. Send `Authorization: Bearer <access_token>`, or rely on ' +
-          `the httpOnly \`${accessCookieName}\` cookie set by POST /api/auth/login.`,
+          `the httpOnly \`${accessCookieName}\` cookie set by POST /api/auth/login. Scripts use an API key ` +
+          '(`Authorization: Bearer atl_…` or `X-Api-Key: atl_…`), limited to the routes that list its scopes.',
       )
       .setVersion(config.version)
       .addBearerAuth()
       .addCookieAuth(accessCookieName)
+      // API keys (Account → API keys): the same Bearer header, or X-Api-Key; each route lists its scopes.
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An atl_… API key' }, 'api_key')
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An atl_… API key' },
+        'x_api_key',
+      )
       .build(),
   );
   SwaggerModule.setup(openApiPath, app, document, { jsonDocumentUrl: openApiJsonPath, raw: ['json'] });

@@ -1,7 +1,7 @@
 import type { AuthUser, MyUsageResponse } from '@atelier/contract';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { UsageService } from '../usage/usage.service.js';
 import { addDays, nextUtcMidnight, utcDay } from '../usage/utc-day.js';
 import { RoleLimitsService } from './role-limits.service.js';
@@ -16,6 +16,7 @@ export class MyUsageController {
   ) {}
 
   @Get()
+  @Scopes('jobs:read')
   @ApiOperation({ summary: "Your GPU-seconds today and over the last 30 days, against your role's quota" })
   async mine(@CurrentUser() user: AuthUser): Promise<MyUsageResponse> {
     const now = new Date();

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { MachineToken, Roles } from '../common/auth.decorators.js';
+import { MachineToken, Roles, Scopes } from '../common/auth.decorators.js';
 import { MetricsRegistry } from './metrics-registry.js';
 
 /** GET /metrics (outside /api, where scrapers look): the scraper's token from the configuration, or an admin. */
@@ -11,6 +11,7 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsRegistry) {}
 
   @Get()
+  @Scopes('admin')
   @Roles('admin')
   @MachineToken('metrics')
   @ApiOperation({

@@ -2,7 +2,7 @@ import type { AuthUser, SweepCreateResponse, SweepResponse } from '@atelier/cont
 import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../comfy/comfy-enabled.guard.js';
 import { IdempotencyKey } from '../comfy/comfy.pipes.js';
 import { SweepSheets } from './sweep-sheets.service.js';
@@ -20,6 +20,7 @@ export class SweepsController {
   ) {}
 
   @Post()
+  @Scopes('jobs:write')
   @ApiOperation({ summary: 'Queue a sweep: a base request and 1–3 axes, at most 256 jobs (Idempotency-Key)' })
   create(
     @CurrentUser() user: AuthUser,
@@ -30,12 +31,14 @@ export class SweepsController {
   }
 
   @Get(':id')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: "A sweep's axes and every cell's job state" })
   find(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<SweepResponse> {
     return this.sweeps.find(user, id);
   }
 
   @Get(':id/contact-sheet.png')
+  @Scopes('jobs:read')
   @ApiOperation({ summary: 'One Z page of the sweep as a labelled PNG (placeholders for unfinished cells)' })
   @ApiProduces('image/png')
   async contactSheet(

@@ -2,7 +2,7 @@ import type { UsageResponse } from '@atelier/contract';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../common/auth.decorators.js';
+import { Roles, Scopes } from '../common/auth.decorators.js';
 import { UsageQueryDto } from './usage.dto.js';
 import { UsageService } from './usage.service.js';
 
@@ -13,6 +13,7 @@ export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
   @Get()
+  @Scopes('admin')
   @ApiOperation({
     summary:
       'Jobs and GPU-seconds per user, backend or day over a range of UTC days (format=csv: a download)',

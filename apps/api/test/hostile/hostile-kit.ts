@@ -53,6 +53,10 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/auth/sessions', access: 'user' },
   { method: 'delete', path: '/api/auth/sessions', access: 'user' },
   { method: 'delete', path: '/api/auth/sessions/:id', access: 'user' },
+  // Your own API keys (session only: a key cannot mint, list or revoke keys); another user's id answers 404.
+  { method: 'post', path: '/api/me/api-keys', access: 'user' },
+  { method: 'get', path: '/api/me/api-keys', access: 'user' },
+  { method: 'delete', path: '/api/me/api-keys/:id', access: 'user' },
   { method: 'get', path: '/api/admin/config', access: 'admin' },
   { method: 'patch', path: '/api/admin/config', access: 'admin' },
   { method: 'get', path: '/api/admin/users', access: 'admin' },

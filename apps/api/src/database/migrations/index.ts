@@ -17,6 +17,7 @@ import { Lineage1764800000000 } from './1764800000000-lineage.js';
 import { SessionDetails1764800000100 } from './1764800000100-session-details.js';
 import { SavedTemplates1764800000200 } from './1764800000200-saved-templates.js';
 import { JobUiWorkflow1764800000300 } from './1764800000300-job-ui-workflow.js';
+import { ApiKeys1764900000100 } from './1764900000100-api-keys.js';
 import { Shares1764900000000 } from './1764900000000-shares.js';
 import { Webhooks1764900000200 } from './1764900000200-webhooks.js';
 
@@ -41,6 +42,7 @@ export const migrations = [
   SessionDetails1764800000100,
   SavedTemplates1764800000200,
   JobUiWorkflow1764800000300,
+  ApiKeys1764900000100,
   Shares1764900000000,
   Webhooks1764900000200,
 ];

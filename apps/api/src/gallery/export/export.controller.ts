@@ -3,7 +3,7 @@ import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppError } from '../../common/app-error.js';
-import { CurrentUser } from '../../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../../common/auth.decorators.js';
 import { isCode } from '../image-files.js';
 import { ExportQueryDto } from './export.dto.js';
 import { ExportService } from './export.service.js';
@@ -18,6 +18,7 @@ export class ExportController {
   constructor(private readonly exports: ExportService) {}
 
   @Get('export.zip')
+  @Scopes('gallery:read')
   @ApiProduces('application/zip')
   @ApiOperation({
     summary:

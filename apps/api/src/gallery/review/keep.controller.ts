@@ -1,7 +1,7 @@
 import type { AuthUser, KeepResponse } from '@atelier/contract';
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../../common/auth.decorators.js';
 import { ComfyEnabledGuard } from '../../comfy/comfy-enabled.guard.js';
 import { IngestFromJobDto } from '../gallery.dto.js';
 import { KeepService } from './keep.service.js';
@@ -14,6 +14,7 @@ export class KeepController {
   constructor(private readonly keeper: KeepService) {}
 
   @Post()
+  @Scopes('gallery:write')
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -1,7 +1,7 @@
 import type { AuthUser, ReviewPage } from '@atelier/contract';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../../common/auth.decorators.js';
+import { CurrentUser, Roles, Scopes } from '../../common/auth.decorators.js';
 import { ReviewQueryDto } from './review.dto.js';
 import { ReviewQueueService } from './review-queue.service.js';
 
@@ -13,6 +13,7 @@ export class ReviewController {
   constructor(private readonly queue: ReviewQueueService) {}
 
   @Get()
+  @Scopes('gallery:read')
   @ApiOperation({
     summary: 'Images awaiting review, oldest submission first (keyset pagination: pass next_cursor back)',
   })

@@ -1,7 +1,7 @@
 import type { AuthUser, GalleryComparison, GalleryFacets, GalleryValues } from '@atelier/contract';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../../common/auth.decorators.js';
+import { CurrentUser, Scopes } from '../../common/auth.decorators.js';
 import { GallerySearchService } from './gallery-search.service.js';
 import { CompareQueryDto, SearchFiltersDto, ValuesQueryDto } from './search.dto.js';
 
@@ -12,6 +12,7 @@ export class GallerySearchController {
   constructor(private readonly search: GallerySearchService) {}
 
   @Get('facets')
+  @Scopes('gallery:read')
   @ApiOperation({
     summary: 'Top checkpoints, LoRAs, samplers, tags and owners among the matches, with counts',
   })
@@ -20,12 +21,14 @@ export class GallerySearchController {
   }
 
   @Get('compare')
+  @Scopes('gallery:read')
   @ApiOperation({ summary: 'What 2–50 images share and what varies between them' })
   compare(@Query() query: CompareQueryDto, @CurrentUser() user: AuthUser): GalleryComparison {
     return this.search.compare(query.ids, user);
   }
 
   @Get('values')
+  @Scopes('gallery:read')
   @ApiOperation({ summary: 'Autocomplete: values of a field that images the user may see carry' })
   values(@Query() query: ValuesQueryDto, @CurrentUser() user: AuthUser): GalleryValues {
     return this.search.values(query.kind, query.prefix ?? '', query.limit ?? 10, user);

@@ -1,0 +1,33 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Scoped API keys: a user's named keys, each stored as the SHA-256 of the secret (unique, so the auth path
+ * finds a key by one indexed lookup) with a visible prefix to tell them apart. A revoked key keeps its row
+ * (`revoked_at`) so the owner's list and the audit still name it.
+ */
+export class ApiKeys1764900000100 implements MigrationInterface {
+  name = 'ApiKeys1764900000100';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE "api_keys" (
+        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "user_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
+        "name" text NOT NULL,
+        "prefix" text NOT NULL,
+        "key_hash" text NOT NULL,
+        "scopes_json" text NOT NULL,
+        "expires_at" datetime NULL,
+        "revoked_at" datetime NULL,
+        "last_used_at" datetime NULL,
+        "last_used_ip" text NULL,
+        "created_at" datetime NOT NULL DEFAULT (CURRENT_TIMESTAMP)
+      )`);
+    await queryRunner.query(`CREATE UNIQUE INDEX "ux_api_keys_hash" ON "api_keys" ("key_hash")`);
+    await queryRunner.query(`CREATE INDEX "ix_api_keys_user" ON "api_keys" ("user_id")`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "api_keys"`);
+  }
+}
