@@ -1,30 +1,70 @@
-import type { WebhookPayload } from '@atelier/contract';
+import type { WebhookAttempt, WebhookPayload } from '@atelier/contract';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEventMap } from '../src/events/app-events.js';
+import { EventBus } from '../src/events/event-bus.js';
+import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
 import { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.service.js';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { parseAttempts, WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
+import { waitFor } from './comfy-kit.js';
+import { startReceiver, status, type Answer, type WebhookReceiver } from './webhook-receiver.js';
+import { createTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 describe('webhook deliveries (stored, then sent by the worker)', () => {
-  let app: TestApp;
-  afterEach(() => app.close());
+  let app: TestApp | undefined;
+  let receiver: WebhookReceiver | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await receiver?.close();
+    receiver = undefined;
+  });
 
-  it('enqueue stores a pending {type, timestamp, data} delivery and newSecret is a whsec_ secret', async () => {
-    app = await createTestApp();
-    const owner = await app.user('user');
-    const deliveries = app.nest.get(WebhookDeliveries);
-    const repository = app.nest.get(WebhooksRepository);
-    const secret = deliveries.newSecret();
-    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const endpoint = await repository.insertEndpoint({
+  async function start(options: {
+    env?: Record<string, string>;
+    retryDelaysMs?: number[];
+    disableAfterMs?: number;
+  }) {
+    const overrides: NonNullable<TestAppOptions['overrides']>[number][] = [
+      [WEBHOOK_RETRY_DELAYS, options.retryDelaysMs ?? [50, 50, 50]],
+    ];
+    if (options.disableAfterMs !== undefined)
+      overrides.push([WEBHOOK_DISABLE_AFTER_MS, options.disableAfterMs]);
+    const started = await createTestApp({ env: options.env ?? {}, overrides });
+    app = started;
+    return started;
+  }
+
+  function current(): TestApp {
+    if (!app) throw new Error('no app started');
+    return app;
+  }
+  const deliveries = () => current().nest.get(WebhookDeliveries);
+  const repository = () => current().nest.get(WebhooksRepository);
+
+  async function endpointTo(url: string) {
+    const owner = await current().user('user');
+    return repository().insertEndpoint({
       ownerId: owner.id,
-      url: 'https://receiver.example/hook',
-      secret,
+      url,
+      secret: deliveries().newSecret(),
       events: ['job.succeeded'],
       allUsers: false,
     });
-    const id = await deliveries.enqueue(endpoint, 'job.succeeded', { prompt_id: 'p1' });
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    const row = await repository.findDelivery(id ?? '');
+  }
+
+  const settled = (id: string) =>
+    waitFor(
+      () => repository().findDelivery(id),
+      (row) => row !== null && row.status !== 'pending',
+    );
+
+  it('enqueue stores a pending {type, timestamp, data} delivery; redeliver sends the same body under a new id', async () => {
+    await start({});
+    const endpoint = await endpointTo('https://receiver.example/hook');
+    expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const id = (await deliveries().enqueue(endpoint, 'job.succeeded', { prompt_id: 'p1' })) ?? '';
+    const row = await repository().findDelivery(id);
     expect(row?.endpointId).toBe(endpoint.id);
     const payload = JSON.parse(row?.payloadJson ?? '{}') as WebhookPayload;
     expect(payload).toEqual({
@@ -32,8 +72,97 @@ describe('webhook deliveries (stored, then sent by the worker)', () => {
       timestamp: expect.any(String),
       data: { prompt_id: 'p1' },
     });
-    const again = await deliveries.redeliver(id ?? '');
+    const again = (await deliveries().redeliver(id)) ?? '';
     expect(again).not.toBe(id);
-    expect((await repository.findDelivery(again ?? ''))?.payloadJson).toBe(row?.payloadJson);
+    expect((await repository().findDelivery(again))?.payloadJson).toBe(row?.payloadJson);
+    expect(await deliveries().redeliver('00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('retries an allow-listed receiver after two 500s; the third try is delivered and verifies with standardwebhooks', async () => {
+    const answers: Answer[] = [status(500), status(500), status(200)];
+    receiver = await startReceiver((index, res) => (answers[index] ?? status(200))(index, res));
+    await start({ env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
+    const endpoint = await endpointTo(receiver.url());
+    const id =
+      (await deliveries().enqueue(endpoint, 'job.succeeded', { prompt_id: 'p1', status: 'success' })) ?? '';
+
+    const row = await settled(id);
+    expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200, nextAttemptAt: null });
+    expect(
+      parseAttempts(row?.attemptLogJson ?? '[]').map((attempt: WebhookAttempt) => attempt.status),
+    ).toEqual([500, 500, 200]);
+    expect(receiver.hits).toHaveLength(3);
+    for (const hit of receiver.hits) expect(hit.headers['webhook-id']).toBe(id);
+    const last = receiver.hits[2];
+    const verified = new Webhook(endpoint.secret).verify(last?.body ?? '', {
+      'webhook-id': String(last?.headers['webhook-id']),
+      'webhook-timestamp': String(last?.headers['webhook-timestamp']),
+      'webhook-signature': String(last?.headers['webhook-signature']),
+    });
+    expect(verified).toMatchObject({ type: 'job.succeeded', data: { prompt_id: 'p1', status: 'success' } });
+    // A body changed in transit does not verify.
+    expect(() =>
+      new Webhook(endpoint.secret).verify(`${last?.body ?? ''} `, {
+        'webhook-id': String(last?.headers['webhook-id']),
+        'webhook-timestamp': String(last?.headers['webhook-timestamp']),
+        'webhook-signature': String(last?.headers['webhook-signature']),
+      }),
+    ).toThrow();
+  });
+
+  it('refuses a loopback receiver without the allow-list: no connection, and the tries are logged as refused', async () => {
+    receiver = await startReceiver();
+    await start({ retryDelaysMs: [20] });
+    const endpoint = await endpointTo(receiver.url());
+    const row = await settled((await deliveries().enqueue(endpoint, 'job.succeeded', {})) ?? '');
+    expect(row).toMatchObject({ status: 'gave_up', attempts: 2, lastStatus: null });
+    expect(row?.lastError).toMatch(/^refused: /);
+    expect(receiver.hits).toHaveLength(0);
+  });
+
+  it('disables an endpoint failing for longer than the limit, gives up its deliveries and publishes webhook.disabled', async () => {
+    receiver = await startReceiver(status(503));
+    await start({ env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, disableAfterMs: 0 });
+    const events: AppEventMap['webhook.disabled'][] = [];
+    current()
+      .nest.get(EventBus)
+      .subscribe('webhook.disabled', (event) => void events.push(event));
+    const endpoint = await endpointTo(receiver.url());
+    const row = await settled((await deliveries().enqueue(endpoint, 'job.succeeded', {})) ?? '');
+    expect(row).toMatchObject({ status: 'gave_up', attempts: 1, lastStatus: 503 });
+    const disabled = await repository().findEndpoint(endpoint.id);
+    expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed since/) });
+    expect(events).toEqual([
+      {
+        endpointId: endpoint.id,
+        ownerId: endpoint.ownerId,
+        url: endpoint.url,
+        reason: disabled?.disabledReason,
+      },
+    ]);
+    // A disabled endpoint gets nothing new.
+    expect(await deliveries().enqueue(disabled ?? endpoint, 'job.succeeded', {})).toBeNull();
+  });
+
+  it('sends a delivery that was pending at shutdown after a restart on the same database', async () => {
+    let hold = true;
+    receiver = await startReceiver((_, res) => {
+      if (!hold) res.end('ok');
+      // While held, the first try hangs until the app shuts down and drops it.
+    });
+    await start({ env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
+    const endpoint = await endpointTo(receiver.url());
+    const id = (await deliveries().sendTest(endpoint)) ?? '';
+    await waitFor(
+      () => receiver?.hits.length ?? 0,
+      (count) => count === 1,
+    );
+    await current().restart();
+    expect((await repository().findDelivery(id))?.status).not.toBe('delivered');
+    hold = false;
+    const row = await settled(id);
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
+    expect(receiver.hits.map((hit) => hit.headers['webhook-id'])).toEqual([id, id]);
+    expect(JSON.parse(receiver.hits[1]?.body ?? '{}')).toMatchObject({ type: 'webhook.test' });
   });
 });

@@ -1,4 +1,5 @@
 import type { RuntimeSettings } from '@atelier/contract';
+import type { AllowedHost } from './allowed-hosts.js';
 import type { HttpServerTimeouts } from './http-server-config.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -108,6 +109,11 @@ export interface AppConfigValues {
     /** ATELIER_METRICS_TOKEN: a scraper's bearer token; null means admins' sessions only. */
     readonly token: string | null;
   };
+  /** Outgoing webhooks. */
+  readonly webhooks: {
+    /** ATELIER_WEBHOOK_ALLOWED_HOSTS: hosts and ranges webhooks may reach although private (empty: none). */
+    readonly allowedHosts: readonly AllowedHost[];
+  };
   /** Managed mode (COMFY_MANAGED_*): Atelier runs ComfyUI itself. Null unless COMFY_MANAGED_COMMAND is set. */
   readonly comfyManaged: {
     /** Program and arguments, split like a shell would but never run by one. */
@@ -157,6 +163,7 @@ export class AppConfig implements AppConfigValues {
   declare readonly caps: AppConfigValues['caps'];
   declare readonly comfyManaged: AppConfigValues['comfyManaged'];
   declare readonly metrics: AppConfigValues['metrics'];
+  declare readonly webhooks: AppConfigValues['webhooks'];
   declare readonly runtime: AppConfigValues['runtime'];
 
   constructor(values: AppConfigValues) {

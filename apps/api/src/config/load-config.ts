@@ -7,6 +7,7 @@ import {
 } from '@atelier/contract';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseAllowedHosts } from './allowed-hosts.js';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
 import { ConfigError, EnvReader, type Env } from './env-reader.js';
 import { readHttpServerTimeouts } from './http-server-config.js';
@@ -259,6 +260,14 @@ export function loadConfig(env: Env): AppConfig {
           (raw) => (raw.length >= 32 ? raw : undefined),
           true,
         ) ?? null,
+    },
+    webhooks: {
+      allowedHosts:
+        reader.read(
+          'ATELIER_WEBHOOK_ALLOWED_HOSTS',
+          'comma-separated host[:port] or CIDR entries',
+          parseAllowedHosts,
+        ) ?? [],
     },
     runtime: { defaults, env: envSettings },
   };

@@ -131,6 +131,12 @@ export interface AppEventMap {
   /** ComfyUI no longer knows the job (it restarted or dropped it). */
   'job.lost': JobEvent & JobEnd;
 
+  /**
+   * Atelier switched off a webhook endpoint whose every delivery failed for days; its owner sees `reason` on
+   * the endpoint (there is no mail).
+   */
+  'webhook.disabled': { endpointId: number; ownerId: number; url: string; reason: string };
+
   /** An admin changed a role's caps (only what moved is in `changes`); audited. */
   'queue.limits_changed': {
     actor: EventActor;

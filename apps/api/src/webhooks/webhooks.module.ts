@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
+import { AddressPolicy } from './address-policy.js';
+import {
+  defaultDisableAfterMs,
+  defaultRetryDelaysMs,
+  DeliveryWorker,
+  WEBHOOK_DISABLE_AFTER_MS,
+  WEBHOOK_RETRY_DELAYS,
+} from './delivery-worker.js';
+import { SafeSender } from './safe-sender.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
@@ -10,8 +20,16 @@ import { WebhooksRepository } from './webhooks.repository.js';
  * worker that sends them with the Standard Webhooks signature, through an SSRF-safe sender, retrying with backoff.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEndpointEntity, WebhookDeliveryEntity])],
-  providers: [WebhooksRepository, WebhookDeliveries],
-  exports: [WebhooksRepository, WebhookDeliveries],
+  imports: [TypeOrmModule.forFeature([WebhookEndpointEntity, WebhookDeliveryEntity]), EventsModule],
+  providers: [
+    WebhooksRepository,
+    WebhookDeliveries,
+    AddressPolicy,
+    SafeSender,
+    DeliveryWorker,
+    { provide: WEBHOOK_RETRY_DELAYS, useValue: defaultRetryDelaysMs },
+    { provide: WEBHOOK_DISABLE_AFTER_MS, useValue: defaultDisableAfterMs },
+  ],
+  exports: [WebhooksRepository, WebhookDeliveries, AddressPolicy],
 })
 export class WebhooksModule {}

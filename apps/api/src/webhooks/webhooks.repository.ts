@@ -145,6 +145,20 @@ export class WebhooksRepository {
     );
   }
 
+  /** Frees a claimed row untried (a shutdown cut its try short), so the next boot takes it at once. */
+  async release(id: string): Promise<void> {
+    await this.db.query(`UPDATE "webhook_deliveries" SET "claimed_until" = NULL WHERE "id" = ?`, [id]);
+  }
+
+  /** Every pending delivery of a disabled endpoint. */
+  async giveUpPendingOf(endpointId: number, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE "webhook_deliveries" SET "status" = 'gave_up', "next_attempt_at" = NULL, "claimed_until" = NULL,
+         "last_error" = COALESCE("last_error", ?) WHERE "endpoint_id" = ? AND "status" = 'pending'`,
+      [reason, endpointId],
+    );
+  }
+
   /** A success clears the endpoint's failing streak; a failure starts one if none is running. */
   async noteEndpointResult(endpointId: number, ok: boolean, at: string): Promise<void> {
     await this.db.query(
