@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllowedHosts } from '../src/config/allowed-hosts.js';
 import type { AppConfig } from '../src/config/app-config.js';
+import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { AddressPolicy, isRefusedAddress } from '../src/webhooks/address-policy.js';
 import { SafeSender } from '../src/webhooks/safe-sender.js';
 import { startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
@@ -120,5 +121,13 @@ describe('the default address policy and the allow-list syntax', () => {
     for (const bad of ['10.0.0.0/33', 'host:0', 'host:70000', 'http://host', 'a b', 'host:1:2']) {
       expect(parseAllowedHosts(bad), bad).toBeUndefined();
     }
+  });
+
+  it('ATELIER_WEBHOOK_ALLOWED_HOSTS is read at boot, and a malformed entry stops the boot', () => {
+    expect(loadConfig({}).webhooks.allowedHosts).toEqual([]);
+    expect(loadConfig({ ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9000' }).webhooks.allowedHosts).toEqual([
+      { kind: 'host', host: '127.0.0.1', port: 9000 },
+    ]);
+    expect(() => loadConfig({ ATELIER_WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/33' })).toThrow(ConfigError);
   });
 });
