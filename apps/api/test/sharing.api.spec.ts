@@ -8,7 +8,7 @@ import { SHARE_RATE_LIMITS, type ShareRateLimits } from '../src/sharing/share-th
 import { pngChunkTypes } from './gallery-export-bytes-kit.js';
 import { ingest } from './gallery-fixtures.js';
 import { keepImage, setReviewStatus } from './gallery-search-kit.js';
-import { createTestApp, type TestApp, type TestSession } from './test-app.js';
+import { createTestApp, LogCollector, type TestApp, type TestSession } from './test-app.js';
 
 /** Binary bodies as Buffers, whatever their content type. */
 function binary(res: Response, done: (error: Error | null, body: Buffer) => void): void {
@@ -267,5 +267,36 @@ describe('share links under load', () => {
     const limited = await app.request.get(`/api/public/shares/${'B'.repeat(43)}`);
     expect(limited.body.code).toBe('rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('share tokens in the logs', () => {
+  let app: TestApp;
+  afterAll(() => app.close());
+
+  it('are redacted from logged URLs (the page path /s/… is never request-logged)', async () => {
+    const logs = new LogCollector();
+    app = await createTestApp({
+      env: { LOG_LEVEL: 'info', COMFY_ENABLED: 'true', COMFY_API_URL: 'http://127.0.0.1:9' },
+      logs,
+    });
+    const curator = await app.login('curator');
+    const image = await keepImage(app, curator, { positive: 'a quiet pier', seed: 1 });
+    const created = (
+      await app.request
+        .post('/api/shares')
+        .set(curator.bearer)
+        .send({ target: { image_id: image.id } })
+        .expect(201)
+    ).body as ShareCreated;
+    await app.request.get(`/api/public/shares/${created.token}`).expect(200);
+    await app.request.get(`/api/public/shares/${created.token}/images/${image.id}/thumbnail`).expect(200);
+    await app.request.get(`/s/${created.token}?x=1`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const urls = logs.lines
+      .map((line) => (line.req as { url?: string } | undefined)?.url)
+      .filter((url): url is string => typeof url === 'string' && /\/(?:s|shares)\//.test(url));
+    expect(urls).toContain('/api/public/shares/[redacted]');
+    expect(logs.text).not.toContain(created.token);
   });
 });

@@ -4,13 +4,18 @@
 const secretParam = /token|passw|pwd|secret|key|auth|signature|sig$|code|session|cookie|credential/i;
 const censor = '[redacted]';
 const plainPath = /^\/(?!\/)[^?#@]*$/;
+/** Share links carry their secret in the path: `/s/<token>`, `/api/public/shares/<token>/…`. */
+const shareTokenPath = /^((?:[a-z][a-z\d+.-]*:\/\/[^/]*)?\/(?:api\/public\/shares|s)\/)[^/?#]+/i;
 
 /**
  * The URL as logged: no userinfo (an absolute-form request target may carry `user:password@`) and
  * the values of secret-looking query parameters replaced. Relative URLs stay relative.
  */
 export function safeLoggedUrl(raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw;
+  return typeof raw === 'string' ? scrubUrl(raw).replace(shareTokenPath, `$1${censor}`) : raw;
+}
+
+function scrubUrl(raw: string): string {
   // The common case, a path without a query or anything like userinfo: nothing to scrub.
   if (plainPath.test(raw)) return raw;
   let url: URL;
