@@ -42,7 +42,7 @@ export const migrations = [
   SessionDetails1764800000100,
   SavedTemplates1764800000200,
   JobUiWorkflow1764800000300,
-  ApiKeys1764900000100,
   Shares1764900000000,
+  ApiKeys1764900000100,
   Webhooks1764900000200,
 ];
