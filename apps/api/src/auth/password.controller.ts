@@ -2,7 +2,7 @@ import type { LoginResponse, UserSummary } from '@atelier/contract';
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser, Roles } from '../common/auth.decorators.js';
+import { CurrentUser, Roles, Scopes } from '../common/auth.decorators.js';
 import { idPipe } from '../http/validation.js';
 import { setAuthCookies } from './auth-cookies.js';
 import { ChangePasswordDto, ResetPasswordDto } from './auth.dto.js';
@@ -45,6 +45,7 @@ export class PasswordController {
   @Post('admin/users/:id/password')
   @HttpCode(200)
   @Roles('admin')
+  @Scopes('admin')
   @ApiTags('admin')
   @ApiOperation({
     summary: "Reset a user's password: their sessions end and they must change it at next sign-in",
