@@ -24,6 +24,7 @@ import { SweepsModule } from './sweeps/sweeps.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebAppModule } from './web/web-app.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 
 export interface AppModuleOptions {
   /** Modules only tests mount (routes production never has). */
@@ -60,6 +61,7 @@ export class AppModule {
         SharingModule,
         AuditModule,
         WebhooksModule,
+        WebhooksApiModule,
         MetricsModule,
         // Last: its catch-all GET route must come after every API route.
         WebAppModule.forRoot(config),

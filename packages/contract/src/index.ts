@@ -22,4 +22,5 @@ export * from './comfy-sweeps.js';
 export * from './comfy-import.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
+export * from './webhook-endpoints.js';
 export * from './shares.js';

@@ -139,6 +139,14 @@ export const routes: readonly RouteSpec[] = [
   { method: 'get', path: '/api/public/shares/:token/images/:id/file', access: 'public' },
   { method: 'get', path: '/api/public/shares/:token/images/:id/thumbnail', access: 'public' },
   { method: 'post', path: '/api/public/shares/:token/unlock', access: 'public' },
+  // Your own webhooks (session only: keys are refused); another user's id answers 404. Admins: GET ?all=1.
+  { method: 'post', path: '/api/me/webhooks', access: 'user' },
+  { method: 'get', path: '/api/me/webhooks', access: 'user' },
+  { method: 'patch', path: '/api/me/webhooks/:id', access: 'user' },
+  { method: 'delete', path: '/api/me/webhooks/:id', access: 'user' },
+  { method: 'get', path: '/api/me/webhooks/:id/deliveries', access: 'user' },
+  { method: 'post', path: '/api/me/webhooks/:id/test', access: 'user' },
+  { method: 'post', path: '/api/me/webhooks/:id/deliveries/:deliveryId/redeliver', access: 'user' },
 ];
 
 export const writeRoutes = routes.filter((route) => route.method !== 'get');
