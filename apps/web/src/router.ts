@@ -13,6 +13,8 @@ declare module 'vue-router' {
     role?: Role;
     /** Login page: a signed-in user is sent on. */
     guestOnly?: boolean;
+    /** Seen signed out (a share link's page): the session is not asked for. */
+    public?: boolean;
     title?: string;
   }
 }
@@ -24,6 +26,13 @@ export const routes: RouteRecordRaw[] = [
     name: 'login',
     component: () => import('./pages/LoginPage.vue'),
     meta: { guestOnly: true, title: 'Sign in' },
+  },
+  {
+    path: '/s/:token',
+    name: 'share',
+    component: () => import('./pages/SharePublicPage.vue'),
+    props: true,
+    meta: { public: true, title: 'Shared images' },
   },
   {
     path: '/',
@@ -120,6 +129,8 @@ export function createAppRouter(history: RouterHistory = createWebHistory()) {
   });
 
   router.beforeEach(async (to) => {
+    // A visitor's share page needs no session: asking would only hit /api/auth/me for a 401.
+    if (to.meta.public) return true;
     const session = useSessionStore();
     await session.ensureLoaded();
     if (to.meta.guestOnly && session.isAuthenticated)

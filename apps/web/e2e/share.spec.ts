@@ -1,0 +1,66 @@
+import type { GallerySearchPage, ShareCreated } from '@atelier/contract';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { e2eAdmin } from './credentials.js';
+import { ensureComfyEnabled, signedInContext } from './support/api-setup.js';
+import { seedGallery } from './support/gallery-seed.js';
+
+// A share link opened by someone who has no account: a fresh browser context, never signed in.
+const word = 'e2eshare';
+let api: APIRequestContext;
+let imageIds: number[];
+
+test.beforeAll(async ({ baseURL }) => {
+  test.setTimeout(120_000);
+  await ensureComfyEnabled(baseURL!);
+  api = await signedInContext(baseURL!, e2eAdmin.username, e2eAdmin.password);
+  const find = async () =>
+    ((await (await api.get(`/api/gallery/images?q=${word}&stacks=0`)).json()) as GallerySearchPage).items;
+  if ((await find()).length === 0) {
+    await seedGallery(api, [
+      { caption: `${word} a lighthouse`, checkpoint: 'sd_xl_base_1.0.safetensors', batch_size: 2 },
+    ]);
+  }
+  imageIds = (await find()).map((item) => item.id);
+});
+test.afterAll(() => api.dispose());
+
+async function share(body: object): Promise<ShareCreated> {
+  const res = await api.post('/api/shares', { data: body });
+  expect(res.status(), await res.text()).toBe(201);
+  return (await res.json()) as ShareCreated;
+}
+
+test('a visitor unlocks a link with its password and sees only its image, without its prompt', async ({
+  browser,
+}) => {
+  const created = await share({ target: { image_id: imageIds[0] }, password: 'harbour-light' });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(created.url);
+  await expect(page.locator('meta[name="robots"]')).toHaveAttribute('content', 'noindex, nofollow');
+  const password = page.getByLabel('Password');
+  await password.fill('wrong-guess');
+  await page.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByText('That is not the password.')).toBeVisible();
+  await password.fill('harbour-light');
+  await page.getByRole('button', { name: 'Open' }).click();
+  const images = page.getByRole('list', { name: 'Shared images' }).getByRole('listitem');
+  await expect(images).toHaveCount(1);
+  await expect(page.locator('img').first()).toHaveJSProperty('complete', true);
+  await expect(page.getByText(word)).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Download' })).toHaveCount(0);
+  await context.close();
+});
+
+test('a revoked link tells the visitor it does not exist', async ({ browser }) => {
+  const created = await share({ target: { ids: imageIds }, redact: false, allow_download: true });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(created.url);
+  await expect(page.getByRole('link', { name: 'Download' })).toHaveCount(imageIds.length);
+  await expect(page.getByText(word).first()).toBeVisible();
+  expect((await api.delete(`/api/shares/${created.id}`)).status()).toBe(204);
+  await page.reload();
+  await expect(page.getByRole('alert')).toContainText('does not exist or was revoked');
+  await context.close();
+});
