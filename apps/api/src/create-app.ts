@@ -15,6 +15,7 @@ import { applyServerTimeouts } from './http/server-timeouts.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { MetricsRegistry } from './metrics/metrics-registry.js';
 import { isWebAppBuilt, notBuiltHandler } from './web/web-app.module.js';
+import { noindexShares, sharePaths } from './sharing/noindex.js';
 
 export type CreateAppOptions = AppModuleOptions;
 
@@ -70,6 +71,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Ne
       },
     }),
   );
+  app.use(sharePaths, noindexShares);
   app.use(cookieParser());
   // JSON only: form encodings are what cross-site forms can send.
   app.useBodyParser('json', { limit: config.http.jsonBodyLimitBytes });

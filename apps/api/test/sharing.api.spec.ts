@@ -300,3 +300,25 @@ describe('share tokens in the logs', () => {
     expect(logs.text).not.toContain(created.token);
   });
 });
+
+describe('the share page as the app ships', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({
+      files: { 'apps/web/dist/index.html': '<!doctype html><div id="app">atelier-spa</div>' },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('serves /s/:token as the SPA with X-Robots-Tag noindex, and leaves other pages indexable', async () => {
+    const page = await app.request.get(`/s/${'C'.repeat(43)}`);
+    expect([page.status, page.text.includes('atelier-spa')]).toEqual([200, true]);
+    expect(page.headers['x-robots-tag']).toBe('noindex, nofollow');
+    const unknown = await app.request.get(`/api/public/shares/${'C'.repeat(43)}`);
+    expect([unknown.status, unknown.headers['x-robots-tag']]).toEqual([404, 'noindex, nofollow']);
+    const login = await app.request.get('/login');
+    expect([login.status, login.headers['x-robots-tag']]).toEqual([200, undefined]);
+    const sweeps = await app.request.get('/sweeps/1');
+    expect(sweeps.headers['x-robots-tag']).toBeUndefined();
+  });
+});

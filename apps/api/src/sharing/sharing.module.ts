@@ -1,6 +1,5 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { NextFunction, Request, Response } from 'express';
 import { GalleryModule } from '../gallery/gallery.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { PublicSharesController } from './public-shares.controller.js';
@@ -14,6 +13,7 @@ import { SharesService } from './shares.service.js';
 /**
  * Share links: owners make them (/api/shares), anyone with the token sees the shared images
  * (/api/public/shares/:token) as the owner may see them now. Reads the gallery through SharedImages.
+ * X-Robots-Tag: noindexShares, mounted in create-app (the page's path is not a Nest route).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ShareEntity]), GalleryModule, UsersModule],
@@ -26,14 +26,4 @@ import { SharesService } from './shares.service.js';
     { provide: SHARE_RATE_LIMITS, useValue: defaultShareRateLimits },
   ],
 })
-export class SharingModule implements NestModule {
-  // A middleware, not an interceptor: error answers (404, 410) must carry it too.
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(noindex).forRoutes(PublicSharesController);
-  }
-}
-
-function noindex(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  next();
-}
+export class SharingModule {}
