@@ -1,6 +1,7 @@
 import type { GallerySearchPage, ShareCreated } from '@atelier/contract';
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { e2eAdmin } from './credentials.js';
+import { logIn } from './helpers.js';
 import { ensureComfyEnabled, signedInContext } from './support/api-setup.js';
 import { seedGallery } from './support/gallery-seed.js';
 
@@ -62,5 +63,31 @@ test('a revoked link tells the visitor it does not exist', async ({ browser }) =
   expect((await api.delete(`/api/shares/${created.id}`)).status()).toBe(204);
   await page.reload();
   await expect(page.getByRole('alert')).toContainText('does not exist or was revoked');
+  await context.close();
+});
+
+test('the Share dialog from the selection bar makes a link a signed-out visitor can open', async ({
+  page,
+  browser,
+}) => {
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto(`/gallery?q=${word}&stacks=0`);
+  const tiles = page.locator('[data-testid^="gallery-tile-"]');
+  await expect(tiles.first()).toBeVisible();
+  await tiles.first().focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByTestId('selection-count')).toHaveText('1 selected');
+  await page.getByRole('button', { name: 'Share…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share 1 image' });
+  await dialog.getByRole('switch', { name: 'Allow downloads' }).click();
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await dialog.getByLabel('Link').inputValue();
+  expect(link).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
+
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto(link);
+  await expect(visitor.getByRole('list', { name: 'Shared images' }).getByRole('listitem')).toHaveCount(1);
+  await expect(visitor.getByRole('link', { name: 'Download' })).toHaveCount(1);
   await context.close();
 });
