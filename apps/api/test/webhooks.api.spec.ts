@@ -13,6 +13,7 @@ import type {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../src/events/event-bus.js';
 import { ReviewService } from '../src/gallery/review/review.service.js';
 import { WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
 import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
@@ -392,5 +393,48 @@ describe('events fanned out to endpoints', () => {
         { image_id: imageId, created_by: owner.user.id, prompt_id: promptId, kept_by: owner.user.id },
       ],
     ]);
+  });
+
+  it('sweep.finished reaches its owner; a disabled owner’s endpoints and a demoted admin’s all-users endpoint get nothing more', async () => {
+    app = await createTestApp();
+    const owner = await app.login('user', 'ada');
+    const admin = await app.login('admin', 'root2');
+    const boss = await app.login('admin', 'boss');
+    const hook = await created(owner, { url: receiver, events: ['sweep.finished'] });
+    const everyone = await created(admin, { url: receiver, events: ['sweep.finished'], all_users: true });
+    const bus = app.nest.get(EventBus);
+    const logOf = (id: number) => app.nest.get(WebhooksRepository).deliveriesOf(id, 10);
+    const finished = { sweepId: 's-1', ownerId: owner.user.id, total: 4, succeeded: 3, failed: 1 };
+
+    await bus.publish('sweep.finished', finished);
+    const [first] = await waitFor(
+      () => logOf(hook.id),
+      (rows) => rows.length === 1,
+    );
+    expect((await payloadOf(first!.id)).data).toEqual({
+      sweep_id: 's-1',
+      owner_id: owner.user.id,
+      total: 4,
+      succeeded: 3,
+      failed: 1,
+    });
+    await waitFor(
+      () => logOf(everyone.id),
+      (rows) => rows.length === 1,
+    );
+
+    await app.request
+      .patch(`/api/admin/users/${owner.user.id}`)
+      .set(boss.bearer)
+      .send({ disabled: true })
+      .expect(200);
+    await app.request
+      .patch(`/api/admin/users/${admin.user.id}`)
+      .set(boss.bearer)
+      .send({ role: 'user' })
+      .expect(200);
+    await bus.publish('sweep.finished', { ...finished, sweepId: 's-2' });
+    expect(await logOf(hook.id)).toHaveLength(1);
+    expect(await logOf(everyone.id)).toHaveLength(1);
   });
 });
