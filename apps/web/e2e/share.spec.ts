@@ -91,3 +91,16 @@ test('the Share dialog from the selection bar makes a link a signed-out visitor 
   await expect(visitor.getByRole('link', { name: 'Download' })).toHaveCount(1);
   await context.close();
 });
+
+test('the lightbox shares the image it shows', async ({ page }) => {
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto(`/gallery?q=${word}&stacks=0`);
+  const tiles = page.locator('[data-testid^="gallery-tile-"]');
+  await tiles.first().click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Share…' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Share image \d+$/ });
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await expect(dialog.getByLabel('Link')).toHaveValue(/\/s\/[A-Za-z0-9_-]{43}$/);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+});
