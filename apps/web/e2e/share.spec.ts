@@ -104,3 +104,24 @@ test('the lightbox shares the image it shows', async ({ page }) => {
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 });
+
+test("a board's link shows the board's images to a visitor", async ({ page, browser }) => {
+  const board = await api.post('/api/boards', { data: { name: `${word} board`, query: { q: word } } });
+  expect(board.status()).toBe(201);
+  const { id } = (await board.json()) as { id: number };
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto('/gallery');
+  await page.getByRole('button', { name: `Share a link to ${word} board` }).click();
+  const dialog = page.getByRole('dialog', { name: `Share “${word} board”` });
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await dialog.getByLabel('Link').inputValue();
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto(link);
+  await expect(visitor.getByRole('heading', { name: `${word} board` })).toBeVisible();
+  await expect(visitor.getByRole('list', { name: 'Shared images' }).getByRole('listitem')).toHaveCount(
+    imageIds.length,
+  );
+  await context.close();
+  expect((await api.delete(`/api/boards/${id}`)).status()).toBe(204);
+});
