@@ -1,5 +1,3 @@
-// A copy of comfy/rate-limit.ts's TokenBuckets for features outside comfy/ (the dependency rule keeps them apart).
-
 interface Bucket {
   tokens: number;
   updatedAt: number;
