@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
+import { toEndpoint } from './webhooks.repository.js';
 
 /** An endpoint with its owner's name (the lists) or role (the fan-out). */
 export interface EndpointWithOwner {
@@ -109,21 +110,8 @@ export function eventsOf(endpoint: WebhookEndpointEntity): WebhookEventName[] {
 }
 
 function toEndpointWithOwner(row: Row): EndpointWithOwner {
-  const endpoint = Object.assign(new WebhookEndpointEntity(), {
-    id: Number(row.id),
-    ownerId: Number(row.owner_id),
-    url: String(row.url),
-    secret: String(row.secret),
-    eventsJson: String(row.events_json),
-    allUsers: Boolean(row.all_users),
-    enabled: Boolean(row.enabled),
-    disabledAt: (row.disabled_at as string | null) ?? null,
-    disabledReason: (row.disabled_reason as string | null) ?? null,
-    failingSince: (row.failing_since as string | null) ?? null,
-    createdAt: String(row.created_at),
-  });
   return {
-    endpoint,
+    endpoint: toEndpoint(row),
     ownerUsername: (row.owner_username as string | null) ?? null,
     ownerRole: row.owner_role as Role,
   };

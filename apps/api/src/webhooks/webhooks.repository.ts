@@ -189,7 +189,8 @@ export function parseAttempts(json: string): WebhookAttempt[] {
   }
 }
 
-function toEndpoint(row: Row): WebhookEndpointEntity {
+/** A `webhook_endpoints` row (raw SQL) as its entity; webhook-endpoints.repository.ts reads the same columns. */
+export function toEndpoint(row: Record<string, unknown>): WebhookEndpointEntity {
   return Object.assign(new WebhookEndpointEntity(), {
     id: Number(row.id),
     ownerId: Number(row.owner_id),
