@@ -5,15 +5,22 @@ import { isCode } from './image-files.js';
 
 const fileHeaders = ['Content-Type', 'Cache-Control', 'ETag', 'Content-Disposition'];
 
+/** Content-addressed, and ids are never reused: the bytes behind a gallery URL never change. */
+export const immutableCache = 'private, max-age=31536000, immutable';
+/**
+ * Asked again at each use, answered 304 from the ETag while allowed: what a share link's bytes use, so a
+ * browser stops showing them once the link is revoked (404) or expired (410) rather than from its cache.
+ */
+export const revalidateCache = 'private, no-cache';
+
 /**
  * Streams an image file with `send` (Range, HEAD, backpressure, aborted clients). Our ETag is set
  * before it runs, and `send` answers 304 to a matching If-None-Match from that header.
  */
-export function sendImageFile(res: Response, file: ImageFile): Promise<void> {
+export function sendImageFile(res: Response, file: ImageFile, cacheControl = immutableCache): Promise<void> {
   res.setHeader('Content-Type', file.mime);
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  // Content-addressed, and ids are never reused: the bytes behind this URL never change.
-  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+  res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', file.etag);
   res.setHeader(
     'Content-Disposition',

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { isTrueWord } from '../common/boolean-words.js';
 import { sendLabelledDownload } from '../gallery/export/labelled-download.js';
-import { sendImageFile } from '../gallery/send-image.js';
+import { revalidateCache, sendImageFile } from '../gallery/send-image.js';
 import { idPipe } from '../http/validation.js';
 import { PublicSharesService, type ShareVisit } from './public-shares.service.js';
 import { PublicFileQueryDto, UnlockShareDto } from './shares.dto.js';
@@ -36,8 +36,11 @@ export class PublicSharesController {
     @Res() res: Response,
   ): Promise<void> {
     const { file, redact } = await this.shares.file(visitOf(token, req), id, isTrueWord(query.download));
-    if (redact) return sendLabelledDownload(res, file, true);
-    return file.download ? sendLabelledDownload(res, file) : sendImageFile(res, file);
+    // Never `immutable` like the gallery's: a revoked link must stop showing its images, cached or not.
+    if (redact) return sendLabelledDownload(res, file, true, revalidateCache);
+    return file.download
+      ? sendLabelledDownload(res, file, false, revalidateCache)
+      : sendImageFile(res, file, revalidateCache);
   }
 
   @Get('images/:id/thumbnail')
@@ -48,7 +51,7 @@ export class PublicSharesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return sendImageFile(res, await this.shares.thumbnail(visitOf(token, req), id));
+    return sendImageFile(res, await this.shares.thumbnail(visitOf(token, req), id), revalidateCache);
   }
 
   @Post('unlock')

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../common/app-error.js';
 import type { ImageFile } from '../gallery.service.js';
 import { isCode } from '../image-files.js';
-import { sendImageFile } from '../send-image.js';
+import { immutableCache, sendImageFile } from '../send-image.js';
 import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
 import { copyByPlan, OpenFiles, readAtHandle } from './export-files.js';
 import { planLabelledCopy } from './label-plan.js';
@@ -20,7 +20,12 @@ const logger = new Logger('LabelledDownload');
  * viewing inline keeps the original with ranges. A file that cannot be labelled goes out as it is,
  * unless `redact` (a share link's copy, inline or attached): then it is re-encoded, never sent with its prompt.
  */
-export async function sendLabelledDownload(res: Response, file: ImageFile, redact = false): Promise<void> {
+export async function sendLabelledDownload(
+  res: Response,
+  file: ImageFile,
+  redact = false,
+  cacheControl = immutableCache,
+): Promise<void> {
   const files = new OpenFiles();
   let plan: CopyPlan;
   try {
@@ -35,16 +40,16 @@ export async function sendLabelledDownload(res: Response, file: ImageFile, redac
       throw new AppError('gallery.not_found', 'The file of this image is missing');
     }
     if (!(error instanceof UnlabellableImageError)) throw error;
-    if (redact) return sendReencoded(res, file);
+    if (redact) return sendReencoded(res, file, cacheControl);
     logger.warn(
       { err: error, file: file.filename },
       'Sent an image unlabelled: its headers cannot be rewritten',
     );
-    return sendImageFile(res, file);
+    return sendImageFile(res, file, cacheControl);
   }
   res.setHeader('Content-Type', file.mime);
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+  res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', `${file.etag.slice(0, -1)}-${redact ? 'redacted' : 'labelled'}"`);
   res.setHeader(
     'Content-Disposition',
@@ -74,16 +79,23 @@ export async function sendLabelledDownload(res: Response, file: ImageFile, redac
 }
 
 /** The pixels alone: sharp writes no metadata unless asked, so nothing of the original's headers survives. */
-async function sendReencoded(res: Response, file: ImageFile): Promise<void> {
-  const format = file.mime === 'image/png' ? 'png' : file.mime === 'image/jpeg' ? 'jpeg' : 'webp';
-  const bytes = await sharp(file.path, { failOn: 'error' }).toFormat(format).toBuffer();
+async function sendReencoded(res: Response, file: ImageFile, cacheControl: string): Promise<void> {
   res.setHeader('Content-Type', file.mime);
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cache-Control', 'private, no-cache');
+  // Made again at each request, never stored: a browser keeps it no longer than it may ask again.
+  res.setHeader('Cache-Control', cacheControl === immutableCache ? 'private, no-cache' : cacheControl);
+  res.setHeader('ETag', `${file.etag.slice(0, -1)}-reencoded"`);
   res.setHeader(
     'Content-Disposition',
     `${file.download ? 'attachment' : 'inline'}; filename="${file.filename}"`,
   );
+  if (res.req.fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  const format = file.mime === 'image/png' ? 'png' : file.mime === 'image/jpeg' ? 'jpeg' : 'webp';
+  const bytes = await sharp(file.path, { failOn: 'error' }).toFormat(format).toBuffer();
   res.setHeader('Content-Length', String(bytes.length));
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
