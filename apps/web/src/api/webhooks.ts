@@ -10,7 +10,8 @@ import type {
 import { http } from './http';
 
 export const webhooksApi = {
-  list: () => http.get<WebhookListResponse>('/me/webhooks'),
+  /** `all`: every user's endpoints (admins only). */
+  list: (all = false) => http.get<WebhookListResponse>(all ? '/me/webhooks?all=1' : '/me/webhooks'),
   create: (body: CreateWebhookRequest) => http.post<WebhookEndpointWithSecret>('/me/webhooks', body),
   update: (id: number, body: UpdateWebhookRequest) =>
     http.patch<WebhookEndpointView | WebhookEndpointWithSecret>(`/me/webhooks/${id}`, body),

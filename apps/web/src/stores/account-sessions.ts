@@ -1,46 +1,16 @@
 import type { SessionSummary } from '@atelier/contract';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
 import { authApi } from '../api/auth';
-import { ApiError } from '../api/http';
-import { describeError } from './errors';
+import { useListState, usePendingIds } from './list-state';
 import { useNotificationsStore } from './notifications';
 import { useSessionStore } from './session';
-import type { LoadStatus } from './users';
 
 /** Where you are signed in: your sessions, and ending them. */
 export const useAccountSessionsStore = defineStore('account-sessions', () => {
   const notifications = useNotificationsStore();
-  const items = ref<SessionSummary[]>([]);
-  const status = ref<LoadStatus>('idle');
-  const error = ref<ApiError | null>(null);
+  const { items, status, error, load } = useListState<SessionSummary>(() => authApi.sessions());
   /** Ids with an end in flight ('others' for "end all others"). */
-  const pendingIds = ref<string[]>([]);
-
-  async function load(): Promise<void> {
-    status.value = items.value.length ? 'ready' : 'loading';
-    error.value = null;
-    try {
-      items.value = (await authApi.sessions()).items;
-      status.value = 'ready';
-    } catch (e) {
-      error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
-      status.value = 'error';
-    }
-  }
-
-  async function withPending(id: string, work: () => Promise<void>, failure: string): Promise<boolean> {
-    pendingIds.value = [...pendingIds.value, id];
-    try {
-      await work();
-      return true;
-    } catch (e) {
-      notifications.error({ title: failure, message: describeError(e) });
-      return false;
-    } finally {
-      pendingIds.value = pendingIds.value.filter((pending) => pending !== id);
-    }
-  }
+  const { pendingIds, withPending } = usePendingIds<string>();
 
   /**
    * Ends one session. Ending this device's signs us out here too: the store forgets the user and

@@ -3,36 +3,30 @@ import type {
   UpdateWebhookRequest,
   WebhookDeliverySummary,
   WebhookEndpointView,
+  WebhookEndpointWithSecret,
 } from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { ApiError } from '../api/http';
 import { webhooksApi } from '../api/webhooks';
-import { describeError } from './errors';
+import { useListState, usePendingIds } from './list-state';
 import { useNotificationsStore } from './notifications';
-import type { LoadStatus } from './users';
 
-/** Your webhooks: the endpoints, each one's delivery log once opened, and the secret shown once. */
+/** Your webhooks (or, for an admin who asks, everyone's), each one's delivery log once opened, the secret shown once. */
 export const useWebhooksStore = defineStore('webhooks', () => {
   const notifications = useNotificationsStore();
-  const items = ref<WebhookEndpointView[]>([]);
-  const status = ref<LoadStatus>('idle');
-  const error = ref<ApiError | null>(null);
+  /** An admin's "All users" switch: the list then mixes owners (GET ?all=1). */
+  const showAll = ref(false);
+  const { items, status, error, load } = useListState<WebhookEndpointView>(() =>
+    webhooksApi.list(showAll.value),
+  );
+  const { pendingIds, withPending } = usePendingIds<number>();
   /** The secret of the endpoint just created or rotated: shown until dismissed, never fetched again. */
   const revealed = ref<{ id: number; secret: string } | null>(null);
   const deliveries = ref<Record<number, WebhookDeliverySummary[]>>({});
-  const pendingIds = ref<number[]>([]);
 
-  async function load(): Promise<void> {
-    status.value = items.value.length ? 'ready' : 'loading';
-    error.value = null;
-    try {
-      items.value = (await webhooksApi.list()).items;
-      status.value = 'ready';
-    } catch (e) {
-      error.value = e instanceof ApiError ? e : new ApiError(0, 'network', describeError(e));
-      status.value = 'error';
-    }
+  async function setShowAll(all: boolean): Promise<void> {
+    showAll.value = all;
+    await load();
   }
 
   /** Throws the API's refusal (the form shows it on its fields). */
@@ -43,35 +37,22 @@ export const useWebhooksStore = defineStore('webhooks', () => {
     revealed.value = { id: made.id, secret };
   }
 
-  async function withPending(id: number, work: () => Promise<void>, failure: string): Promise<boolean> {
-    pendingIds.value = [...pendingIds.value, id];
-    try {
-      await work();
-      return true;
-    } catch (e) {
-      notifications.error({ title: failure, message: describeError(e) });
-      return false;
-    } finally {
-      pendingIds.value = pendingIds.value.filter((pending) => pending !== id);
-    }
+  /** Throws the API's refusal, for the edit form's fields; `update` below toasts it instead. */
+  async function edit(id: number, body: UpdateWebhookRequest): Promise<void> {
+    accept(await webhooksApi.update(id, body));
   }
 
   function update(id: number, body: UpdateWebhookRequest, failure = 'Could not change the webhook') {
-    return withPending(
-      id,
-      async () => {
-        const changed = await webhooksApi.update(id, body);
-        if ('secret' in changed) {
-          const { secret, ...view } = changed;
-          revealed.value = { id, secret };
-          replace(view);
-        } else replace(changed);
-      },
-      failure,
-    );
+    return withPending(id, () => edit(id, body), failure);
   }
 
-  function replace(view: WebhookEndpointView): void {
+  function accept(changed: WebhookEndpointView | WebhookEndpointWithSecret): void {
+    let view: WebhookEndpointView = changed;
+    if ('secret' in changed) {
+      const { secret, ...rest } = changed;
+      revealed.value = { id: changed.id, secret };
+      view = rest;
+    }
     items.value = items.value.map((item) => (item.id === view.id ? view : item));
   }
 
@@ -98,21 +79,13 @@ export const useWebhooksStore = defineStore('webhooks', () => {
   }
 
   async function sendTest(id: number): Promise<void> {
-    const ok = await withPending(
-      id,
-      () => webhooksApi.test(id).then(() => undefined),
-      'Could not send a test',
-    );
+    const ok = await withPending(id, () => webhooksApi.test(id), 'Could not send a test');
     if (ok) notifications.success({ title: 'Test queued', message: 'It is sent in a moment.' });
     if (ok) await loadDeliveries(id);
   }
 
   async function redeliver(id: number, deliveryId: string): Promise<void> {
-    const ok = await withPending(
-      id,
-      () => webhooksApi.redeliver(id, deliveryId).then(() => undefined),
-      'Could not redeliver',
-    );
+    const ok = await withPending(id, () => webhooksApi.redeliver(id, deliveryId), 'Could not redeliver');
     if (ok) await loadDeliveries(id);
   }
 
@@ -120,11 +93,14 @@ export const useWebhooksStore = defineStore('webhooks', () => {
     items,
     status,
     error,
+    showAll,
     revealed,
     deliveries,
     pendingIds,
     load,
+    setShowAll,
     create,
+    edit,
     update,
     remove,
     loadDeliveries,
