@@ -39,6 +39,8 @@ process.env.ATELIER_E2E_ROOT ??= mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
 // The ComfyUI simulator's port, and the port of its control endpoint (see e2e/support/sim-control.ts).
 process.env.ATELIER_E2E_SIM_PORT ??= String(await freePort());
 process.env.ATELIER_E2E_SIM_CONTROL_PORT ??= String(await freePort());
+// The port of webhooks.spec's receiver: the only private address the API lets webhooks reach.
+process.env.ATELIER_E2E_WEBHOOK_PORT ??= String(await freePort());
 const port = process.env.ATELIER_E2E_PORT;
 const simPort = process.env.ATELIER_E2E_SIM_PORT;
 const simControlPort = process.env.ATELIER_E2E_SIM_CONTROL_PORT;
@@ -112,6 +114,7 @@ export default defineConfig({
         ATELIER_DEMO: '1',
         // A watchdog this quick makes "ComfyUI went away" visible within a second.
         ATELIER_COMFY_WATCHDOG_INTERVAL_MS: '500',
+        ATELIER_WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${process.env.ATELIER_E2E_WEBHOOK_PORT}`,
       },
     },
   ],
