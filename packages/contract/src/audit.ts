@@ -1,7 +1,8 @@
 /**
- * The audit log: what admins and curators did (GET /api/admin/audit, admins only). Actions that failed
- * or were refused are not in it, and neither is what Atelier did on its own (the first admin at first
- * start, the managed ComfyUI server's settings).
+ * The audit log: what admins and curators did, and who opened Atelier to the outside (API keys, webhooks,
+ * share links), GET /api/admin/audit, admins only. Actions that failed or were refused are not in it. What
+ * Atelier did on its own is left out (the first admin at first start, the managed ComfyUI server's settings),
+ * except where it acts on someone's behalf: those entries have the system actor (`actor.id` null).
  */
 export const auditActions = [
   'settings.changed',
@@ -29,17 +30,37 @@ export const auditActions = [
   'queue.limits_changed',
   /** A workflow template or a new version of one was saved; `target.id` is its name, `details` `{version, created}`. */
   'comfy.template_saved',
+  /** Someone made an API key; `target` is the key (its name), `details` `{owner_id, prefix, scopes, expires_at}`. */
+  'api_key.created',
+  /** An API key was revoked; `details.owner_id` is whose it was. */
+  'api_key.revoked',
+  /** A webhook endpoint was added; `details` `{owner_id, url, events, all_users}` (never its secret). */
+  'webhook.created',
+  /** A webhook endpoint was changed; `details` has each changed field as `{ from, to }` (`secret` when rotated: no values). */
+  'webhook.updated',
+  /** A webhook endpoint was deleted with its delivery log; `details` `{owner_id, url}`. */
+  'webhook.deleted',
+  /** Atelier (the system actor) switched off an endpoint whose deliveries failed for days; `details` `{owner_id, url, reason}`. */
+  'webhook.disabled',
+  /** A share link was made; `details` `{owner_id, kind, image_ids | board_id, expires_at, has_password, redact, allow_download}`. */
+  'share.created',
+  /** A share link was revoked (by its owner or an admin); `details.owner_id` is whose it was. */
+  'share.revoked',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
-export type AuditTargetType = 'settings' | 'user' | 'image' | 'backend' | 'role' | 'template';
+export type AuditTargetType =
+  'settings' | 'user' | 'image' | 'backend' | 'role' | 'template' | 'api_key' | 'webhook' | 'share';
+
+/** The username of the system actor: Atelier itself (`actor.id` null), e.g. disabling a failing webhook. */
+export const auditSystemActor = 'system';
 
 export interface AuditEntry {
   id: number;
   /** ISO-8601 UTC with milliseconds. */
   at: string;
-  /** Who did it, with their username at the time. */
-  actor: { id: number; username: string };
+  /** Who did it, with their username at the time; `id` null: Atelier itself (username `auditSystemActor`). */
+  actor: { id: number | null; username: string };
   action: AuditAction;
   /** `id` is null for the settings (there is one set); `label` names it as it was then (username, image hash). */
   target: { type: AuditTargetType; id: string | null; label: string | null };

@@ -11,8 +11,9 @@ export class AuditEntryEntity {
   @Column({ type: 'text' })
   at!: string;
 
-  @Column({ name: 'actor_id', type: 'integer' })
-  actorId!: number;
+  /** Null for the system actor: Atelier itself (migration 1765000000000). */
+  @Column({ name: 'actor_id', type: 'integer', nullable: true })
+  actorId!: number | null;
 
   /** As it was when the action happened. */
   @Column({ name: 'actor_username', type: 'text' })

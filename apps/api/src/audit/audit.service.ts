@@ -1,5 +1,6 @@
 import {
   auditPageDefaultLimit,
+  auditSystemActor,
   type AuditAction,
   type AuditEntry,
   type AuditPage,
@@ -16,8 +17,11 @@ import { AuditRepository } from './audit.repository.js';
 /** Newest first by id. */
 const pageCursor = keysetCursor(rowId);
 
+const system = 'system';
+
 interface Recorded {
-  actor: EventActor | null;
+  /** `system`: Atelier acted on someone's behalf (recorded with a null actor id); null: skipped. */
+  actor: EventActor | typeof system | null;
   action: AuditAction;
   target: { type: AuditTargetType; id: string | number | null; label: string | null };
   details: Record<string, unknown>;
@@ -25,8 +29,9 @@ interface Recorded {
 
 /**
  * Records what admins and curators did, from the events the features publish after the fact (a refused
- * or failed action publishes nothing). Events without an actor are Atelier's own doing and are skipped.
- * A failed write is logged and never reaches the action that caused it.
+ * or failed action publishes nothing). Events without an actor are Atelier's own doing and are skipped, but
+ * for those it does to someone's things (a webhook switched off), recorded with the system actor: an entry
+ * with a null actor id and the username `system`. A failed write is logged and never reaches the action.
  */
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
@@ -115,6 +120,45 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
           ),
         }),
       ),
+      ...this.openedOutward(),
+    ];
+  }
+
+  /** API keys, webhook endpoints and share links: each opens Atelier to the outside, so each is audited. */
+  private openedOutward(): (() => void)[] {
+    return [
+      this.bus.subscribe('api_key.changed', ({ actor, key, change, details }) =>
+        this.record({
+          actor,
+          action: change === 'created' ? 'api_key.created' : 'api_key.revoked',
+          target: { type: 'api_key', id: key.id, label: key.name },
+          details: { owner_id: key.ownerId, ...details },
+        }),
+      ),
+      this.bus.subscribe('webhook.endpoint_changed', ({ actor, endpoint, change, changes }) =>
+        this.record({
+          actor,
+          action: `webhook.${change}`,
+          target: { type: 'webhook', id: endpoint.id, label: endpoint.url },
+          details: { owner_id: endpoint.ownerId, ...changes },
+        }),
+      ),
+      this.bus.subscribe('webhook.disabled', ({ endpointId, ownerId, url, reason }) =>
+        this.record({
+          actor: system,
+          action: 'webhook.disabled',
+          target: { type: 'webhook', id: endpointId, label: url },
+          details: { owner_id: ownerId, url, reason },
+        }),
+      ),
+      this.bus.subscribe('share.changed', ({ actor, share, change, details }) =>
+        this.record({
+          actor,
+          action: change === 'created' ? 'share.created' : 'share.revoked',
+          target: { type: 'share', id: share.id, label: share.kind },
+          details: { owner_id: share.ownerId, ...details },
+        }),
+      ),
     ];
   }
 
@@ -142,11 +186,12 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   private async record(entry: Recorded | null): Promise<void> {
     if (!entry?.actor) return;
     const { actor, action, target, details } = entry;
+    const who = actor === system ? { id: null, username: auditSystemActor } : actor;
     try {
       await this.entries.insert({
         at: new Date().toISOString(),
-        actorId: actor.id,
-        actorUsername: actor.username,
+        actorId: who.id,
+        actorUsername: who.username,
         action,
         targetType: target.type,
         targetId: target.id === null ? null : String(target.id),
@@ -155,7 +200,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       });
     } catch (error) {
       // The action happened and has been answered for: losing its entry must not undo or fail it.
-      this.logger.error({ err: error, action, actorId: actor.id }, 'Could not write an audit log entry');
+      this.logger.error({ err: error, action, actorId: who.id }, 'Could not write an audit log entry');
     }
   }
 }

@@ -36,6 +36,6 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one of your keys at once (404 not_found for any other)' })
   async revoke(@CurrentUser() user: AuthenticatedUser, @Param('id', idPipe) id: number): Promise<void> {
-    await this.keys.revoke(user.id, id);
+    await this.keys.revoke(user, id);
   }
 }

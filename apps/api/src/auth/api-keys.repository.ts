@@ -41,10 +41,10 @@ export class ApiKeysRepository {
     });
   }
 
-  /** False when the key is not the user's or already revoked: one UPDATE decides. */
-  async revoke(userId: number, id: number, now: Date): Promise<boolean> {
+  /** The revoked key, or null when it is not the user's or revoked already: one UPDATE decides. */
+  async revoke(userId: number, id: number, now: Date): Promise<ApiKeyEntity | null> {
     const result = await this.rows.update({ id, userId, revokedAt: IsNull() }, { revokedAt: now });
-    return (result.affected ?? 0) > 0;
+    return (result.affected ?? 0) > 0 ? this.rows.findOneBy({ id }) : null;
   }
 
   async touch(id: number, at: Date, ip: string | null): Promise<void> {

@@ -7,6 +7,7 @@ import {
 } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import { EventBus } from '../events/event-bus.js';
 import { UsersService, type ActiveUser } from '../users/users.service.js';
 import { hashApiKey, newApiKeySecret, sameKeyHash } from './api-key-auth.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
@@ -25,6 +26,7 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly users: UsersService,
+    private readonly bus: EventBus,
   ) {}
 
   async create(owner: ActiveUser, request: CreateApiKeyRequest, now = new Date()): Promise<CreatedApiKey> {
@@ -52,6 +54,12 @@ export class ApiKeysService {
       expiresAt,
     });
     this.logger.log({ userId: owner.id, keyId: row.id, scopes }, 'API key created');
+    await this.bus.publish('api_key.changed', {
+      actor: { id: owner.id, username: owner.username },
+      key: { id: row.id, ownerId: owner.id, name: row.name },
+      change: 'created',
+      details: { prefix: row.prefix, scopes, expires_at: expiresAt?.toISOString() ?? null },
+    });
     return { ...toSummary(row), key: secret };
   }
 
@@ -60,11 +68,16 @@ export class ApiKeysService {
   }
 
   /** Someone else's key answers like an unknown one (404), so ids reveal nothing. */
-  async revoke(userId: number, id: number): Promise<void> {
-    if (!(await this.keys.revoke(userId, id, new Date()))) {
-      throw new AppError('not_found', 'No such API key');
-    }
-    this.logger.log({ userId, keyId: id }, 'API key revoked');
+  async revoke(user: Pick<ActiveUser, 'id' | 'username'>, id: number): Promise<void> {
+    const revoked = await this.keys.revoke(user.id, id, new Date());
+    if (!revoked) throw new AppError('not_found', 'No such API key');
+    this.logger.log({ userId: user.id, keyId: id }, 'API key revoked');
+    await this.bus.publish('api_key.changed', {
+      actor: { id: user.id, username: user.username },
+      key: { id, ownerId: user.id, name: revoked.name },
+      change: 'revoked',
+      details: { prefix: revoked.prefix },
+    });
   }
 
   /**

@@ -136,6 +136,27 @@ export interface AppEventMap {
    * the endpoint (there is no mail).
    */
   'webhook.disabled': { endpointId: number; ownerId: number; url: string; reason: string };
+  /** Someone added, changed or deleted a webhook endpoint (audited); `changes` as for backends, never a secret. */
+  'webhook.endpoint_changed': {
+    actor: EventActor;
+    endpoint: { id: number; ownerId: number; url: string };
+    change: 'created' | 'updated' | 'deleted';
+    changes: Record<string, unknown>;
+  };
+  /** Someone made or revoked an API key (audited); never its secret or hash. */
+  'api_key.changed': {
+    actor: EventActor;
+    key: { id: number; ownerId: number; name: string };
+    change: 'created' | 'revoked';
+    details: Record<string, unknown>;
+  };
+  /** Someone made or revoked a share link (audited); never its token or password. */
+  'share.changed': {
+    actor: EventActor;
+    share: { id: number; ownerId: number; kind: string };
+    change: 'created' | 'revoked';
+    details: Record<string, unknown>;
+  };
 
   /** An admin changed a role's caps (only what moved is in `changes`); audited. */
   'queue.limits_changed': {

@@ -8,6 +8,7 @@ import {
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import { EventBus } from '../events/event-bus.js';
 import { SharedImages } from '../gallery/shared-images.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import type { CreateShareDto } from './shares.dto.js';
@@ -22,6 +23,7 @@ export class SharesService {
     private readonly shares: SharesRepository,
     private readonly images: SharedImages,
     private readonly hasher: PasswordHasher,
+    private readonly bus: EventBus,
   ) {}
 
   async create(body: CreateShareDto, user: AuthUser): Promise<ShareCreated> {
@@ -40,7 +42,21 @@ export class SharesService {
     });
     const row = await this.shares.findRow(id);
     if (!row) throw notFound();
-    return { ...toShare(row), token, url: sharePagePath(token) };
+    const view = toShare(row);
+    const { kind, image_ids: imageIds, board, expires_at, has_password, redact, allow_download } = view;
+    await this.bus.publish('share.changed', {
+      actor: { id: user.id, username: user.username },
+      share: { id, ownerId: user.id, kind },
+      change: 'created',
+      details: {
+        ...(board ? { board_id: board.id } : { image_ids: imageIds }),
+        expires_at,
+        has_password,
+        redact,
+        allow_download,
+      },
+    });
+    return { ...view, token, url: sharePagePath(token) };
   }
 
   async list(user: AuthUser, all: boolean): Promise<ShareList> {
@@ -54,7 +70,14 @@ export class SharesService {
   async revoke(id: number, user: AuthUser): Promise<void> {
     const row = await this.shares.findById(id);
     if (!row || (row.ownerId !== user.id && !roleAtLeast(user.role, 'admin'))) throw notFound();
-    await this.shares.delete(id);
+    // Someone else may have revoked it meanwhile: only the revoke that removed it is recorded.
+    if (!(await this.shares.delete(id))) return;
+    await this.bus.publish('share.changed', {
+      actor: { id: user.id, username: user.username },
+      share: { id, ownerId: row.ownerId, kind: row.kind },
+      change: 'revoked',
+      details: {},
+    });
   }
 
   /** The owner must see what they share now; a board's images are resolved at each view instead. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
 import { GalleryModule } from '../gallery/gallery.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { PublicSharesController } from './public-shares.controller.js';
@@ -16,7 +17,7 @@ import { SharesService } from './shares.service.js';
  * X-Robots-Tag: noindexShares, mounted in create-app (the page's path is not a Nest route).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ShareEntity]), GalleryModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([ShareEntity]), GalleryModule, UsersModule, EventsModule],
   controllers: [SharesController, PublicSharesController],
   providers: [
     SharesRepository,

@@ -9,6 +9,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import type { AuthenticatedUser } from '../auth/auth.service.js';
+import { EventBus } from '../events/event-bus.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { WebhookEndpointsRepository, type EndpointWithOwner } from './webhook-endpoints.repository.js';
 import { toDeliverySummary, toEndpointView } from './webhook-views.js';
@@ -33,6 +34,7 @@ export class WebhooksService {
     private readonly repository: WebhooksRepository,
     private readonly deliveries: WebhookDeliveries,
     private readonly urls: WebhookUrls,
+    private readonly bus: EventBus,
   ) {}
 
   async list(user: AuthenticatedUser, all: boolean): Promise<WebhookListResponse> {
@@ -56,7 +58,14 @@ export class WebhooksService {
       events: body.events,
       allUsers,
     });
-    return { ...toEndpointView(await this.found(created.id)), secret };
+    const view = toEndpointView(await this.found(created.id));
+    await this.audited(user, view, 'created', {
+      owner_id: view.owner_id,
+      url: view.url,
+      events: view.events,
+      all_users: view.all_users,
+    });
+    return { ...view, secret };
   }
 
   async update(
@@ -64,7 +73,7 @@ export class WebhooksService {
     id: number,
     body: UpdateWebhookDto,
   ): Promise<WebhookEndpointView | WebhookEndpointWithSecret> {
-    await this.owned(user, id);
+    const before = toEndpointView(await this.owned(user, id));
     if (body.all_users) this.assertMayTakeAll(user);
     const url = body.url === undefined ? undefined : await this.urls.check(body.url);
     const secret = body.rotate_secret ? this.deliveries.newSecret() : undefined;
@@ -76,12 +85,16 @@ export class WebhooksService {
       secret,
     });
     const view = toEndpointView(await this.found(id));
+    const changes = changed(before, view);
+    if (secret !== undefined) changes.secret = 'rotated';
+    if (Object.keys(changes).length > 0) await this.audited(user, view, 'updated', changes);
     return secret === undefined ? view : { ...view, secret };
   }
 
   async remove(user: AuthenticatedUser, id: number): Promise<void> {
-    await this.owned(user, id);
+    const view = toEndpointView(await this.owned(user, id));
     await this.endpoints.delete(id);
+    await this.audited(user, view, 'deleted', { owner_id: view.owner_id, url: view.url });
   }
 
   async deliveryLog(user: AuthenticatedUser, id: number): Promise<WebhookDeliveryListResponse> {
@@ -123,6 +136,20 @@ export class WebhooksService {
     return row;
   }
 
+  private audited(
+    user: AuthenticatedUser,
+    view: WebhookEndpointView,
+    change: 'created' | 'updated' | 'deleted',
+    changes: Record<string, unknown>,
+  ): Promise<void> {
+    return this.bus.publish('webhook.endpoint_changed', {
+      actor: { id: user.id, username: user.username },
+      endpoint: { id: view.id, ownerId: view.owner_id, url: view.url },
+      change,
+      changes,
+    });
+  }
+
   private assertMayTakeAll(user: AuthenticatedUser): void {
     if (!isAdmin(user)) throw new AppError('auth.forbidden', 'Only admins may take every user’s events');
   }
@@ -130,6 +157,17 @@ export class WebhooksService {
 
 function isAdmin(user: AuthenticatedUser): boolean {
   return roleAtLeast(user.role, 'admin');
+}
+
+/** What a PATCH moved, as `{ from, to }` per field. */
+function changed(before: WebhookEndpointView, after: WebhookEndpointView): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const key of ['url', 'events', 'all_users', 'enabled'] as const) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      changes[key] = { from: before[key], to: after[key] };
+    }
+  }
+  return changes;
 }
 
 function assertEnabled(enabled: boolean): void {

@@ -20,6 +20,7 @@ import { JobUiWorkflow1764800000300 } from './1764800000300-job-ui-workflow.js';
 import { ApiKeys1764900000100 } from './1764900000100-api-keys.js';
 import { Shares1764900000000 } from './1764900000000-shares.js';
 import { Webhooks1764900000200 } from './1764900000200-webhooks.js';
+import { AuditSystemActor1765000000000 } from './1765000000000-audit-system-actor.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   Shares1764900000000,
   ApiKeys1764900000100,
   Webhooks1764900000200,
+  AuditSystemActor1765000000000,
 ];

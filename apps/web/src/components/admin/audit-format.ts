@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEntry } from '@atelier/contract';
+import { auditSystemActor, type AuditAction, type AuditEntry } from '@atelier/contract';
 import { comfySettingGroups } from './setting-definitions';
 
 // The on/off switch has its own control, outside the setting groups.
@@ -22,7 +22,22 @@ export const auditActionLabels: Record<AuditAction, string> = {
   'comfy.backend_removed': 'ComfyUI server removed',
   'queue.limits_changed': 'Role caps changed',
   'comfy.template_saved': 'Workflow template saved',
+  'api_key.created': 'API key created',
+  'api_key.revoked': 'API key revoked',
+  'webhook.created': 'Webhook added',
+  'webhook.updated': 'Webhook changed',
+  'webhook.deleted': 'Webhook deleted',
+  'webhook.disabled': 'Webhook turned off by Atelier',
+  'share.created': 'Share link created',
+  'share.revoked': 'Share link revoked',
 };
+
+/** Who did it: a username, or Atelier itself for the system actor (an entry with no actor id). */
+export function describeAuditActor({ actor }: AuditEntry): { name: string; system: boolean } {
+  return actor.id === null
+    ? { name: `Atelier (${actor.username || auditSystemActor})`, system: true }
+    : { name: actor.username, system: false };
+}
 
 /** The filter's choices; '' stands for every action (a select's value is a string). */
 export const auditFilterOptions: { value: AuditAction | ''; label: string }[] = [
@@ -86,8 +101,52 @@ export function describeAuditDetails(entry: AuditEntry): string[] {
         `version ${show(details.version)}`,
         ...(details.shadows_file === true ? ['replaces the shipped file'] : []),
       ];
+    case 'api_key.created':
+      return [
+        `owner #${show(details.owner_id)}`,
+        `scopes ${show(details.scopes)}`,
+        `expires ${show(details.expires_at)}`,
+      ];
+    case 'api_key.revoked':
+    case 'share.revoked':
+      return [`owner #${show(details.owner_id)}`];
+    case 'webhook.created':
+      return [
+        `owner #${show(details.owner_id)}`,
+        `events ${show(details.events)}`,
+        `every user's: ${show(details.all_users)}`,
+      ];
+    case 'webhook.updated':
+      return [...changes(details), ...(details.secret === 'rotated' ? ['new signing secret'] : [])];
+    case 'webhook.deleted':
+      return [`owner #${show(details.owner_id)}`];
+    case 'webhook.disabled':
+      return [`owner #${show(details.owner_id)}`, show(details.reason)];
+    case 'share.created':
+      return [
+        `owner #${show(details.owner_id)}`,
+        details.board_id === undefined
+          ? `images ${show(details.image_ids)}`
+          : `board #${show(details.board_id)}`,
+        `expires ${show(details.expires_at)}`,
+        ...(details.has_password === true ? ['password'] : []),
+        details.redact === true ? 'prompts hidden' : 'prompts shown',
+        ...(details.allow_download === true ? ['downloads allowed'] : []),
+      ];
   }
 }
+
+const targetNouns: Record<AuditEntry['target']['type'], string> = {
+  settings: 'settings',
+  role: 'role',
+  user: 'user',
+  backend: 'ComfyUI server',
+  image: 'image',
+  template: 'template',
+  api_key: 'API key',
+  webhook: 'webhook',
+  share: 'share link',
+};
 
 /** "ada (#3)", "image #12 (1a2b3c…)", "settings". */
 export function describeAuditTarget({ target }: AuditEntry): string {
@@ -95,7 +154,7 @@ export function describeAuditTarget({ target }: AuditEntry): string {
   if (target.type === 'role') return `caps of the ${target.label ?? target.id ?? '?'} role`;
   // Trash and restore name several images at once: "3 images", their ids in the details.
   if (target.type === 'image' && target.id === null) return target.label ?? 'images';
-  const noun = target.type === 'user' ? 'user' : target.type === 'backend' ? 'ComfyUI server' : 'image';
+  const noun = targetNouns[target.type];
   const label = target.label ? ` ${target.label}` : '';
   return `${noun}${label} (#${target.id ?? '?'})`;
 }
