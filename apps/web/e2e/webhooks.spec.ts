@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { logIn } from './helpers.js';
 import { expectAccessible } from './support/axe.js';
-import { ensureUser } from './support/api-setup.js';
+import { ensureUser, signedInContext } from './support/api-setup.js';
+import { e2eAdmin } from './credentials.js';
 
 /** A user of this spec only: their endpoints get the test deliveries and nothing else. */
 const hookUser = { username: 'wendy.webhooks', password: 'wendy-Passw0rd-1', role: 'user' } as const;
@@ -160,4 +161,30 @@ test('Account → Webhooks: a receiver answering 500 shows a failed attempt, and
 
   await item.getByRole('button', { name: `Delete ${url}` }).click();
   await expect(page.getByTestId('account-webhook')).toHaveCount(0);
+});
+
+test('Account → Webhooks: an admin’s All users switch lists another user’s endpoint with its owner', async ({
+  page,
+  baseURL,
+}) => {
+  const url = `http://127.0.0.1:${receiverPort}/ok?of=wendy`;
+  const wendy = await signedInContext(baseURL ?? '', hookUser.username, hookUser.password);
+  const made = await wendy.post('/api/me/webhooks', { data: { url, events: ['job.succeeded'] } });
+  expect(made.status()).toBe(201);
+  const { id } = (await made.json()) as { id: number };
+
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.getByRole('link', { name: 'Account' }).click();
+  const mine = page.getByRole('list', { name: 'Your webhooks' });
+  await expect(page.getByTestId('account-webhook').filter({ hasText: url })).toHaveCount(0);
+  const allUsers = page.getByRole('switch', { name: 'All users’ webhooks' });
+  await allUsers.click();
+  await expect(allUsers).toHaveAttribute('aria-checked', 'true');
+  const theirs = page.getByRole('list', { name: 'Every user’s webhooks' });
+  await expect(mine).toHaveCount(0);
+  const item = theirs.getByTestId('account-webhook').filter({ hasText: url });
+  await expect(item.getByTestId('webhook-owner')).toHaveText(`Owner: ${hookUser.username}`);
+
+  expect((await wendy.delete(`/api/me/webhooks/${id}`)).status()).toBe(204);
+  await wendy.dispose();
 });
