@@ -3,7 +3,7 @@ import { parseAllowedHosts } from '../src/config/allowed-hosts.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { AddressPolicy, isRefusedAddress } from '../src/webhooks/address-policy.js';
-import { SafeSender } from '../src/webhooks/safe-sender.js';
+import { SafeSender, type ResolveAll } from '../src/webhooks/safe-sender.js';
 import { startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
 
 function senderWith(allowed = ''): SafeSender {
@@ -57,6 +57,46 @@ describe('the SSRF-safe webhook sender', () => {
     expect((await post(senderWith('10.0.0.0/8'), url)).error).toMatch(/^refused: /);
     expect((await post(senderWith('example.com'), url)).error).toMatch(/^refused: /);
     expect(receiver.hits).toHaveLength(4);
+  });
+
+  it('checks the connected peer on its own: a name whose lookup passed but whose socket reached loopback is refused', async () => {
+    receiver = await startReceiver();
+    // A DNS answer that changes under the sender (rebinding at its worst): the lookup check reads a public
+    // address, the socket then connects to the receiver on loopback. Only the connect-time check can see it.
+    const answers: string[] = [];
+    const rebinding: ResolveAll = (_name, _options, callback) => {
+      let reads = 0;
+      const entry = {
+        family: 4,
+        get address() {
+          const address = reads++ === 0 ? '93.184.215.14' : '127.0.0.1';
+          answers.push(address);
+          return address;
+        },
+      };
+      callback(null, [entry]);
+    };
+    const policy = new AddressPolicy({ webhooks: { allowedHosts: [] } } as unknown as AppConfig);
+    const result = await new SafeSender(policy, rebinding).send({
+      url: `http://rebind.example:${receiver.port}/hook`,
+      headers: {},
+      body: '{"type":"webhook.test"}',
+    });
+    expect(answers[0]).toBe('93.184.215.14');
+    expect(answers.slice(1)).toContain('127.0.0.1');
+    expect(result).toMatchObject({ status: null, error: 'refused: connected to 127.0.0.1', aborted: false });
+    expect(receiver.hits).toHaveLength(0);
+
+    // The same name answered with loopback throughout is refused at the lookup already, before any connection.
+    const loopback: ResolveAll = (_name, _options, callback) =>
+      callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    const early = await new SafeSender(policy, loopback).send({
+      url: `http://rebind.example:${receiver.port}/hook`,
+      headers: {},
+      body: '{}',
+    });
+    expect(early.error).toBe('refused: rebind.example resolves to 127.0.0.1');
+    expect(receiver.hits).toHaveLength(0);
   });
 
   it('follows no redirect: a 3xx is a failed try and its target is never asked', async () => {

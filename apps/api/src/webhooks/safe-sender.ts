@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
@@ -31,6 +31,16 @@ export interface SendResult {
 
 class Refused extends Error {}
 
+/** Every address a name resolves to (node:dns `lookup` with `all: true`); a provider, so tests can stand in for DNS. */
+export type ResolveAll = (
+  hostname: string,
+  options: Pick<LookupAllOptions, 'family' | 'hints'>,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+export const WEBHOOK_RESOLVE_ALL = Symbol('WEBHOOK_RESOLVE_ALL');
+const systemResolveAll: ResolveAll = (hostname, options, callback) =>
+  dnsLookup(hostname, { family: options.family, hints: options.hints, all: true }, callback);
+
 /**
  * POSTs a webhook without letting its URL turn Atelier against its own network: the URL's literal address is
  * checked first, every address DNS returns is checked before connecting (the socket connects only to what the
@@ -39,7 +49,10 @@ class Refused extends Error {}
  */
 @Injectable()
 export class SafeSender {
-  constructor(private readonly policy: AddressPolicy) {}
+  constructor(
+    private readonly policy: AddressPolicy,
+    @Optional() @Inject(WEBHOOK_RESOLVE_ALL) private readonly resolveAll: ResolveAll = systemResolveAll,
+  ) {}
 
   send(request: SendRequest): Promise<SendResult> {
     const started = performance.now();
@@ -111,7 +124,7 @@ export class SafeSender {
   /** A lookup that answers only with addresses the policy admits: any refused address fails the whole name. */
   private checkedLookup(hostname: string, port: number): LookupFunction {
     return (name, options, callback) => {
-      dnsLookup(name, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      this.resolveAll(name, options, (error, addresses) => {
         if (error) return callback(error, '', 4);
         const bad = addresses.find((entry) => !this.policy.admits(hostname, port, entry.address));
         if (bad || addresses.length === 0) {
