@@ -1,4 +1,5 @@
 import { encodePng } from '@atelier/comfy-sim';
+import type { ShareCreated } from '@atelier/contract';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,6 +38,8 @@ function inputPng(): Buffer {
 let parentId = 0;
 let childId = 0;
 let sweepId = '';
+/** Share links to the parent image: one behind a password, one open with its prompt and downloads. */
+let shares: { locked?: ShareCreated; open?: ShareCreated } = {};
 
 async function galleryIds(api: APIRequestContext, q: string): Promise<number[]> {
   const page = (await (await api.get(`/api/gallery/images?q=${q}&stacks=0`)).json()) as {
@@ -90,11 +93,20 @@ test.beforeAll(async ({ baseURL }) => {
   });
   expect(sweep.ok(), await sweep.text()).toBe(true);
   sweepId = ((await sweep.json()) as { sweep_id: string }).sweep_id;
+  const makeShare = async (data: object) =>
+    (await (
+      await api.post('/api/shares', { data: { target: { image_id: parentId }, ...data } })
+    ).json()) as ShareCreated;
+  shares = {
+    locked: await makeShare({ password: 'a11y-harbour' }),
+    open: await makeShare({ redact: false, allow_download: true }),
+  };
   await api.dispose();
 });
 
 test.afterAll(async ({ baseURL }) => {
   const api = await signedInContext(baseURL!, e2eAdmin.username, e2eAdmin.password);
+  for (const share of Object.values(shares)) await api.delete(`/api/shares/${share.id}`);
   for (const id of [childId, parentId]) if (id) await api.delete(`/api/gallery/images/${id}`);
   await api.patch('/api/admin/config', { data: { comfy_enabled: null } });
   await api.dispose();
@@ -215,6 +227,42 @@ const pages: PageCase[] = [
     ready: async (page) => {
       await heading(page, 'Account');
       await expect(page.getByText('This device', { exact: true })).toBeVisible();
+    },
+  },
+  {
+    name: 'share page password form',
+    path: () => shares.locked!.url,
+    signedOut: true,
+    ready: async (page) => expect(page.getByLabel('Password')).toBeVisible(),
+  },
+  {
+    name: 'share page grid',
+    path: () => shares.open!.url,
+    signedOut: true,
+    ready: async (page) =>
+      expect(page.getByRole('list', { name: 'Shared images' }).getByRole('listitem')).toHaveCount(1),
+  },
+  {
+    name: 'share page lightbox',
+    path: () => shares.open!.url,
+    signedOut: true,
+    ready: async (page) => {
+      await page.getByRole('button', { name: /^Open image 1 of 1/ }).click();
+      await expect(
+        page.getByRole('dialog', { name: 'Image 1 of 1' }).getByTestId('share-params'),
+      ).toBeVisible();
+      await expect(page.getByRole('img', { name: 'Shared image 1' })).toHaveJSProperty('complete', true);
+    },
+  },
+  {
+    name: 'share dialog',
+    path: () => `/gallery?q=${word}&stacks=0`,
+    ready: async (page) => {
+      const tile = page.locator('[data-testid^="gallery-tile-"]').first();
+      await tile.focus();
+      await page.keyboard.press('Space');
+      await page.getByRole('button', { name: 'Share…' }).click();
+      await expect(page.getByRole('dialog', { name: 'Share 1 image' })).toBeVisible();
     },
   },
   { name: 'forbidden', path: () => '/forbidden', ready: (page) => heading(page, /access/) },

@@ -125,3 +125,84 @@ test("a board's link shows the board's images to a visitor", async ({ page, brow
   await context.close();
   expect((await api.delete(`/api/boards/${id}`)).status()).toBe(204);
 });
+
+test('the owner sees a visited link with its views in Account, revokes it, and the visitor gets “not found”', async ({
+  page,
+  browser,
+}) => {
+  const created = await share({ target: { image_id: imageIds[0] } });
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto(created.url);
+  await expect(visitor.getByRole('list', { name: 'Shared images' }).getByRole('listitem')).toHaveCount(1);
+
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto('/account');
+  const row = page.getByTestId(`share-link-${created.id}`);
+  await expect(row).toContainText('1 image');
+  await expect(row.getByTestId('share-views')).toHaveText('1 view');
+  await expect(row).toContainText('Prompts hidden');
+  await row.getByRole('button', { name: /^Revoke/ }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke this link?' });
+  await confirm.getByRole('button', { name: 'Revoke link' }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(row).toHaveCount(0);
+
+  await visitor.reload();
+  await expect(visitor.getByRole('alert')).toContainText('does not exist or was revoked');
+  await context.close();
+});
+
+test("an admin's All users switch lists the links with their owner", async ({ page }) => {
+  const created = await share({ target: { ids: imageIds } });
+  await logIn(page, e2eAdmin.username, e2eAdmin.password);
+  await page.goto('/account');
+  await page.getByRole('switch', { name: "All users' links" }).click();
+  const row = page.getByTestId(`share-link-${created.id}`);
+  await expect(row).toContainText(`${imageIds.length} images`);
+  await expect(row).toContainText(`by ${e2eAdmin.username}`);
+  expect((await api.delete(`/api/shares/${created.id}`)).status()).toBe(204);
+});
+
+test('the lightbox of a share steps with the arrow keys, closes on Esc back to its thumbnail, and offers Download only when allowed', async ({
+  browser,
+}) => {
+  const shown = await share({ target: { ids: imageIds }, redact: false, allow_download: false });
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto(shown.url);
+  const count = imageIds.length;
+  await visitor.getByRole('button', { name: new RegExp(`^Open image 1 of ${count}`) }).click();
+  await expect(visitor.getByRole('dialog', { name: `Image 1 of ${count}` })).toBeVisible();
+  await expect(visitor.getByTestId('share-params')).toContainText(word);
+  await expect(visitor.getByRole('link', { name: 'Download' })).toHaveCount(0);
+  await visitor.keyboard.press('ArrowRight');
+  await expect(visitor.getByRole('dialog', { name: `Image 2 of ${count}` })).toBeVisible();
+  await visitor.keyboard.press('ArrowLeft');
+  await expect(visitor.getByRole('dialog', { name: `Image 1 of ${count}` })).toBeVisible();
+  await visitor.getByRole('button', { name: 'Next image' }).click();
+  const second = visitor.getByRole('dialog', { name: `Image 2 of ${count}` });
+  await expect(second).toBeVisible();
+  await visitor.keyboard.press('Escape');
+  await expect(second).toHaveCount(0);
+  await expect(visitor.getByRole('button', { name: new RegExp(`^Open image 2 of ${count}`) })).toBeFocused();
+  // Redacted and downloadable: Download in the lightbox, no parameters.
+  const downloadable = await share({ target: { ids: imageIds }, allow_download: true });
+  await visitor.goto(downloadable.url);
+  await expect(visitor.getByRole('link', { name: 'Download' })).toHaveCount(count);
+  // A visitor has no account: nothing on the page leads into the app behind the sign-in.
+  const hrefs = await visitor
+    .locator('a[href]')
+    .evaluateAll((links) => links.map((link) => new URL((link as HTMLAnchorElement).href).pathname));
+  expect(hrefs).toHaveLength(count);
+  for (const href of hrefs) expect(href).toMatch(/^\/(api\/public\/shares|s)\//);
+
+  await visitor.getByRole('button', { name: new RegExp(`^Open image 1 of ${count}`) }).click();
+  const dialog = visitor.getByRole('dialog', { name: `Image 1 of ${count}` });
+  await expect(dialog.getByRole('link', { name: 'Download' })).toHaveAttribute(
+    'href',
+    /^\/api\/public\/shares\/.+\/file\?download=1$/,
+  );
+  await expect(dialog.getByTestId('share-params')).toHaveCount(0);
+  await context.close();
+});
