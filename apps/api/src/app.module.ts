@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
+import { RateLimitsModule } from './common/rate-limits.js';
 import { ResourceCapsModule } from './common/resource-caps.js';
 import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
 import { ComfyUploadsModule } from './comfy-uploads/comfy-uploads.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         HttpModule.forRoot(options.logDestination),
         ResourceCapsModule,
+        RateLimitsModule,
         DatabaseModule,
         RuntimeConfigModule,
         AdminModule,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
+import { rateLimitedError, RateLimits, retryAfterS, type Limiter } from '../common/rate-limits.js';
 
 /** An admitted sign-in attempt, counted as a failure until `succeeded` says otherwise. */
 export interface LoginAttempt {
@@ -8,79 +9,46 @@ export interface LoginAttempt {
   readonly account: string;
 }
 
-interface AccountState {
-  /** Failed attempts since the last success. */
-  failures: number;
-  /** Attempts admitted and not settled yet. */
-  pending: number;
-  /** No attempt is admitted before this (epoch ms). */
-  lockedUntil: number;
-  lastFailureAt: number;
-}
-
-const baseAccountDelayMs = 1000;
-const maxTrackedKeys = 10_000;
+/** How long an admitted attempt may stay unsettled before its reservation lapses (a crashed replica's). */
+const pendingLeaseS = 300;
 
 /**
  * Two limits on sign-in attempts, both decided before the password is verified, so parallel requests
- * cannot all reach argon2 (the attempt is reserved as a failure, then released on success):
+ * cannot all reach argon2 (the attempt is reserved as a failure, then given back on success):
  * - per client IP (`request.ip`: honours X-Forwarded-For only under ATELIER_TRUST_PROXY): at most
- *   `loginMaxFailures` failures in a sliding window. Only failures count, so people behind one
- *   address who sign in correctly are never locked out; a success does not reset the count.
+ *   `loginMaxFailures` failures in a window of `loginWindowS` opened by the first one. Only failures
+ *   count, so people behind one address who sign in correctly are never locked out; a success does not
+ *   reset the count.
  * - per account (the username as typed, case-insensitively, whether or not it exists): after
  *   `loginAccountMaxFailures` failures from any address, each further attempt waits 1 s, then 2 s,
  *   4 s… up to `loginAccountMaxDelayS`, one attempt at a time. The delay is bounded, and the right
  *   password after it signs in (and resets the count), so an attacker cannot lock the owner out for good.
- * (@nestjs/throttler counts every request, which is not this rule.)
+ * The counts live in RateLimits' limiters (`login-*`), so in scale-out mode every replica sees them.
+ * (A plain request limiter such as @nestjs/throttler counts every request, which is not this rule.)
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
-  /** Attempts per IP admitted and not settled yet: they count as failures until they succeed. */
-  private readonly pendingByIp = new Map<string, number>();
-  private readonly accounts = new Map<string, AccountState>();
+  /** Per IP: reservations (attempts in flight) plus failures in the window. */
+  private readonly perIp: Limiter;
+  /** Per account: failures since the last success, forgotten after twice the longest delay without one. */
+  private readonly failures: Limiter;
+  /** Per account: attempts admitted and not settled yet. */
+  private readonly pending: Limiter;
+  /** Per account: blocked while the growing delay runs. */
+  private readonly delay: Limiter;
 
-  constructor(private readonly config: AppConfig) {}
-
-  /** Admits an attempt (counting it as a failure for now) or throws 429 `rate_limited` with Retry-After. */
-  private begin(ip: string, username: string, now = Date.now()): LoginAttempt {
-    const account = username.toLowerCase();
-    this.assertIpAllowed(ip, now);
-    const state = this.accountState(account, now);
-    const waitMs = this.accountWaitMs(state, now);
-    if (waitMs > 0) throw rateLimited(waitMs, 'Too many failed sign-ins for this account');
-    // Reserve both counts before the caller awaits anything.
-    this.pendingByIp.set(ip, (this.pendingByIp.get(ip) ?? 0) + 1);
-    state.pending += 1;
-    this.accounts.set(account, state);
-    if (this.failures.size > maxTrackedKeys || this.accounts.size > maxTrackedKeys) this.sweep(now);
-    return { ip, account };
-  }
-
-  /** The attempt failed: the IP and the account count one more failure; the account waits longer. */
-  private failed(attempt: LoginAttempt, now = Date.now()): void {
-    this.settle(attempt.ip);
-    this.failures.set(
-      attempt.ip,
-      [...this.recent(attempt.ip, now), now].slice(-this.config.auth.loginMaxFailures),
-    );
-    const state = this.accounts.get(attempt.account) ?? emptyState();
-    state.pending = Math.max(0, state.pending - 1);
-    state.failures += 1;
-    state.lastFailureAt = now;
-    const { loginAccountMaxFailures, loginAccountMaxDelayS } = this.config.auth;
-    const over = state.failures - loginAccountMaxFailures;
-    if (over >= 0) {
-      const delayMs = Math.min(loginAccountMaxDelayS * 1000, baseAccountDelayMs * 2 ** Math.min(over, 30));
-      state.lockedUntil = Math.max(state.lockedUntil, now + delayMs);
-    }
-    this.accounts.set(attempt.account, state);
-  }
-
-  /** The attempt succeeded: it was no failure after all, and the account starts afresh. */
-  private succeeded(attempt: LoginAttempt): void {
-    this.settle(attempt.ip);
-    this.accounts.delete(attempt.account);
+  constructor(
+    private readonly config: AppConfig,
+    limits: RateLimits,
+  ) {
+    const auth = config.auth;
+    this.perIp = limits.limiter('login-ip', { points: auth.loginMaxFailures, durationS: auth.loginWindowS });
+    this.failures = limits.limiter('login-account-failures', {
+      points: auth.loginAccountMaxFailures,
+      durationS: 2 * auth.loginAccountMaxDelayS,
+    });
+    this.pending = limits.limiter('login-account-pending', { points: 1, durationS: pendingLeaseS });
+    this.delay = limits.limiter('login-account-delay', { points: 1, durationS: auth.loginAccountMaxDelayS });
   }
 
   /**
@@ -90,7 +58,7 @@ export class LoginThrottle {
    * aborted while the attempt waited in line) it counts neither way.
    */
   async verify<T>(ip: string, username: string, check: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const attempt = this.begin(ip, username);
+    const attempt = await this.begin(ip, username);
     let outcome: 'succeeded' | 'failed' | 'abandoned' = 'failed';
     try {
       const result = await check();
@@ -100,78 +68,65 @@ export class LoginThrottle {
       if ((error instanceof AppError && error.code === 'auth.busy') || signal?.aborted) outcome = 'abandoned';
       throw error;
     } finally {
-      this[outcome](attempt);
+      // Settled before the answer goes out: the next attempt already sees this one's outcome.
+      await this[outcome](attempt);
     }
+  }
+
+  /** Admits an attempt (reserving it as a failure of the IP and a pending one of the account) or throws 429. */
+  private async begin(ip: string, username: string): Promise<LoginAttempt> {
+    const account = username.toLowerCase();
+    const byIp = await this.perIp.take(ip);
+    if (!byIp.ok) throw rateLimitedError('Too many failed sign-ins', byIp.retryAfterS);
+    try {
+      await this.admitAccount(account);
+    } catch (error) {
+      await this.perIp.giveBack(ip);
+      throw error;
+    }
+    return { ip, account };
+  }
+
+  /**
+   * Within the free failures (settled plus pending), any attempt; past them one at a time, each after
+   * the delay. The reads follow `failed`'s writes in reverse (pending, then delay, then failures): an
+   * attempt that no longer sees a settled one pending also sees the delay that failure set.
+   */
+  private async admitAccount(account: string): Promise<void> {
+    const pending = await this.pending.add(account);
+    const waitMs = await this.delay.blockedMs(account);
+    const failures = await this.failures.count(account);
+    if (failures + pending <= this.config.auth.loginAccountMaxFailures) return;
+    if (waitMs === 0 && pending === 1) return;
+    await this.pending.giveBack(account);
+    throw rateLimitedError('Too many failed sign-ins for this account', waitMs > 0 ? retryAfterS(waitMs) : 1);
+  }
+
+  /** The attempt failed: the IP keeps its reservation as a failure; the account counts one and waits longer. */
+  private async failed(attempt: LoginAttempt): Promise<void> {
+    const { loginAccountMaxFailures, loginAccountMaxDelayS } = this.config.auth;
+    const failures = await this.failures.add(attempt.account);
+    const over = failures - loginAccountMaxFailures;
+    if (over >= 0) {
+      // Past the free failures attempts come one at a time, so this write races none: it restarts the
+      // forget window from this failure.
+      await this.failures.set(attempt.account, failures);
+      await this.delay.block(attempt.account, Math.min(loginAccountMaxDelayS, 2 ** Math.min(over, 30)));
+    }
+    await this.pending.giveBack(attempt.account);
+  }
+
+  /** The attempt succeeded: it was no failure after all, and the account starts afresh. */
+  private async succeeded(attempt: LoginAttempt): Promise<void> {
+    await this.perIp.giveBack(attempt.ip);
+    await this.failures.reset(attempt.account);
+    await this.delay.reset(attempt.account);
+    await this.pending.giveBack(attempt.account);
   }
 
   /** The attempt never reached verification: no password was tried. */
-  private abandoned(attempt: LoginAttempt): void {
-    this.settle(attempt.ip);
-    const state = this.accounts.get(attempt.account);
-    if (state) state.pending = Math.max(0, state.pending - 1);
+  private async abandoned(attempt: LoginAttempt): Promise<void> {
+    await this.perIp.giveBack(attempt.ip);
+    await this.pending.giveBack(attempt.account);
   }
-
-  private settle(ip: string): void {
-    const pending = (this.pendingByIp.get(ip) ?? 1) - 1;
-    if (pending > 0) this.pendingByIp.set(ip, pending);
-    else this.pendingByIp.delete(ip);
-  }
-
-  private assertIpAllowed(ip: string, now: number): void {
-    const recent = this.recent(ip, now);
-    const { loginMaxFailures, loginWindowS } = this.config.auth;
-    if (recent.length + (this.pendingByIp.get(ip) ?? 0) < loginMaxFailures) return;
-    // Full of settled failures: until the oldest leaves the window; else attempts in flight: shortly.
-    const oldest = recent.length >= loginMaxFailures ? recent[recent.length - loginMaxFailures] : undefined;
-    const waitMs = oldest === undefined ? 1000 : oldest + loginWindowS * 1000 - now;
-    throw rateLimited(waitMs, 'Too many failed sign-ins');
-  }
-
-  /** Milliseconds before this account admits another attempt (0: now). */
-  private accountWaitMs(state: AccountState, now: number): number {
-    if (state.failures + state.pending < this.config.auth.loginAccountMaxFailures) return 0;
-    // Past the free failures, one attempt at a time, each after the delay.
-    if (now < state.lockedUntil) return state.lockedUntil - now;
-    return state.pending > 0 ? baseAccountDelayMs : 0;
-  }
-
-  private accountState(account: string, now: number): AccountState {
-    const state = this.accounts.get(account);
-    if (!state) return emptyState();
-    // Forgotten once the longest delay has passed twice over without a failure or an attempt in flight.
-    const forgetAfterMs = 2 * this.config.auth.loginAccountMaxDelayS * 1000;
-    if (state.pending === 0 && now > state.lockedUntil && now - state.lastFailureAt > forgetAfterMs) {
-      this.accounts.delete(account);
-      return emptyState();
-    }
-    return state;
-  }
-
-  private recent(ip: string, now: number): number[] {
-    const since = now - this.config.auth.loginWindowS * 1000;
-    const recent = (this.failures.get(ip) ?? []).filter((at) => at > since);
-    if (recent.length === 0) this.failures.delete(ip);
-    else this.failures.set(ip, recent.slice(-this.config.auth.loginMaxFailures));
-    return recent.slice(-this.config.auth.loginMaxFailures);
-  }
-
-  /** Bounds memory under a spray from many addresses or usernames. */
-  private sweep(now: number): void {
-    for (const ip of [...this.failures.keys()]) this.recent(ip, now);
-    for (const account of [...this.accounts.keys()]) this.accountState(account, now);
-  }
-}
-
-function emptyState(): AccountState {
-  return { failures: 0, pending: 0, lockedUntil: 0, lastFailureAt: 0 };
-}
-
-function rateLimited(waitMs: number, reason: string): AppError {
-  const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
-  return new AppError(
-    'rate_limited',
-    `${reason}; try again in ${retryAfterS} s`,
-    { retry_after_s: retryAfterS },
-    { 'Retry-After': String(retryAfterS) },
-  );
 }

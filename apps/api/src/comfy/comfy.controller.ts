@@ -94,12 +94,12 @@ export class ComfyController {
   @Get('object-info')
   @Scopes('jobs:read')
   @ApiOperation({ summary: "ComfyUI's node catalogue, cached; refresh=1 skips the cache (rate limited)" })
-  objectInfoOf(
+  async objectInfoOf(
     @CurrentUser() user: AuthUser,
     @Query() query: ObjectInfoQueryDto,
   ): Promise<ComfyObjectInfoResponse> {
     const refresh = isTrueWord(query.refresh);
-    if (refresh) this.limits.assertObjectInfoRefresh(user.id);
+    if (refresh) await this.limits.assertObjectInfoRefresh(user.id);
     return this.objectInfo.get(refresh);
   }
 
@@ -120,7 +120,7 @@ export class ComfyController {
     @Res() response: Response,
   ): Promise<void> {
     const ref = parseViewQuery(query);
-    this.limits.assertView(user.id);
+    await this.limits.assertView(user.id);
     await this.viewProxy.send(user, ref, response);
   }
 

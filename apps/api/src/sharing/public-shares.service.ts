@@ -85,7 +85,7 @@ export class PublicSharesService {
   async unlock(visit: ShareVisit, password: string): Promise<{ value: string; maxAgeS: number }> {
     const { share } = await this.open(visit, false);
     if (share.passwordHash === null) throw new AppError('conflict', 'This link has no password');
-    this.throttle.assertUnlock(share.tokenHash);
+    await this.throttle.assertUnlock(share.tokenHash);
     if (!(await this.hasher.verifyOrWaste(share.passwordHash, password))) {
       throw new AppError('share.wrong_password', 'That is not the password of this link');
     }
@@ -101,7 +101,7 @@ export class PublicSharesService {
   }
 
   private async open(visit: ShareVisit, needsUnlock: boolean): Promise<OpenShare> {
-    this.throttle.assertRequest(visit.ip);
+    await this.throttle.assertRequest(visit.ip);
     if (!isShareTokenShaped(visit.token)) throw notFound();
     const share = await this.shares.findByTokenHash(shareTokenHash(visit.token));
     if (!share) throw notFound();

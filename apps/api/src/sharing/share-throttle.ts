@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError } from '../common/app-error.js';
-import { TokenBuckets } from '../common/token-buckets.js';
+import { assertAllowed, RateLimits, type Limiter } from '../common/rate-limits.js';
 
 export interface ShareRateLimits {
   /** Every public share request, per client IP: a page of thumbnails comes at once. */
@@ -20,29 +19,22 @@ export const defaultShareRateLimits: ShareRateLimits = {
 /** 429 `rate_limited` with Retry-After for public share traffic over its budget. */
 @Injectable()
 export class ShareThrottle {
-  private readonly perIp: TokenBuckets;
-  private readonly unlocks: TokenBuckets;
+  private readonly perIp: Limiter | null;
+  private readonly unlocks: Limiter | null;
 
-  constructor(@Inject(SHARE_RATE_LIMITS) limits: ShareRateLimits) {
-    this.perIp = new TokenBuckets(limits.perIp.ratePerS, limits.perIp.burst);
-    this.unlocks = new TokenBuckets(limits.unlockPerShare.ratePerS, limits.unlockPerShare.burst);
+  constructor(@Inject(SHARE_RATE_LIMITS) limits: ShareRateLimits, rateLimits: RateLimits) {
+    const perIp = RateLimits.fromRate(limits.perIp.ratePerS, limits.perIp.burst);
+    this.perIp = perIp && rateLimits.limiter('share-ip', perIp);
+    const unlocks = RateLimits.fromRate(limits.unlockPerShare.ratePerS, limits.unlockPerShare.burst);
+    this.unlocks = unlocks && rateLimits.limiter('share-unlock', unlocks);
   }
 
-  assertRequest(ip: string): void {
-    check(this.perIp.take(ip), 'Too many requests for shared images');
+  async assertRequest(ip: string): Promise<void> {
+    if (this.perIp) assertAllowed(await this.perIp.take(ip), 'Too many requests for shared images');
   }
 
-  assertUnlock(tokenHash: string): void {
-    check(this.unlocks.take(tokenHash), 'Too many password attempts for this link');
+  async assertUnlock(tokenHash: string): Promise<void> {
+    if (this.unlocks)
+      assertAllowed(await this.unlocks.take(tokenHash), 'Too many password attempts for this link');
   }
-}
-
-function check(result: ReturnType<TokenBuckets['take']>, what: string): void {
-  if (result.ok) return;
-  throw new AppError(
-    'rate_limited',
-    `${what}; try again in ${result.retryAfterS} s`,
-    { retry_after_s: result.retryAfterS },
-    { 'Retry-After': String(result.retryAfterS) },
-  );
 }

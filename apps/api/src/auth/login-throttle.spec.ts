@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../common/app-error.js';
+import { RateLimits } from '../common/rate-limits.js';
+import type { AppConfig } from '../config/app-config.js';
+import { LoginThrottle } from './login-throttle.js';
+
+const throttle = (auth: Partial<AppConfig['auth']>) =>
+  new LoginThrottle(
+    {
+      auth: {
+        loginMaxFailures: 5,
+        loginWindowS: 60,
+        loginAccountMaxFailures: 5,
+        loginAccountMaxDelayS: 900,
+        ...auth,
+      },
+    } as AppConfig,
+    new RateLimits(),
+  );
+
+/** A password check that answers when told to. */
+function gated(): { check: () => Promise<boolean>; answer: (ok: boolean) => void } {
+  let answer: (ok: boolean) => void = () => undefined;
+  const result = new Promise<boolean>((resolve) => (answer = resolve));
+  return { check: () => result, answer };
+}
+
+/** The AppError a refused (or failed) attempt threw, or null if it went through. */
+const refusal = (promise: Promise<unknown>): Promise<Pick<AppError, 'code' | 'headers'> | null> =>
+  promise.then(
+    () => null,
+    (error: unknown) => {
+      if (!(error instanceof AppError)) throw error;
+      return { code: error.code, headers: error.headers };
+    },
+  );
+
+describe('LoginThrottle on rate limiters', () => {
+  beforeEach(() => vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') }));
+  afterEach(() => vi.useRealTimers());
+
+  it('does not count attempts refused while the address is full of attempts in flight', async () => {
+    const limits = throttle({ loginMaxFailures: 3 });
+    const inFlight = [gated(), gated(), gated()];
+    const admitted = inFlight.map((attempt, i) => limits.verify('192.0.2.1', `user-${i}`, attempt.check));
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 4; i++) {
+      expect(await refusal(limits.verify('192.0.2.1', 'someone', () => Promise.resolve(true)))).toEqual({
+        code: 'rate_limited',
+        headers: { 'Retry-After': '60' },
+      });
+    }
+    for (const attempt of inFlight) attempt.answer(true);
+    expect(await Promise.all(admitted)).toEqual([true, true, true]);
+    // Three successes and four refusals: no failure counted, the full budget of three is back.
+    for (let i = 0; i < 3; i++)
+      expect(await limits.verify('192.0.2.1', 'x', () => Promise.resolve(false))).toBe(false);
+    expect((await refusal(limits.verify('192.0.2.1', 'x', () => Promise.resolve(true))))?.code).toBe(
+      'rate_limited',
+    );
+  });
+
+  it('counts an abandoned attempt (the hasher was busy) neither way', async () => {
+    const limits = throttle({ loginMaxFailures: 1, loginAccountMaxFailures: 1 });
+    const busy = () => Promise.reject(new AppError('auth.busy', 'busy'));
+    expect((await refusal(limits.verify('192.0.2.2', 'admin', busy)))?.code).toBe('auth.busy');
+    expect(await limits.verify('192.0.2.2', 'admin', () => Promise.resolve(false))).toBe(false);
+    expect((await refusal(limits.verify('192.0.2.2', 'admin', () => Promise.resolve(true))))?.code).toBe(
+      'rate_limited',
+    );
+  });
+
+  it('past the free failures admits one attempt per account at a time, after the delay', async () => {
+    const limits = throttle({ loginMaxFailures: 100, loginAccountMaxFailures: 1, loginAccountMaxDelayS: 60 });
+    expect(await limits.verify('192.0.2.3', 'Admin', () => Promise.resolve(false))).toBe(false);
+    // The account (whatever the case) waits 1 s, from any address.
+    expect(await refusal(limits.verify('192.0.2.4', 'admin', () => Promise.resolve(true)))).toMatchObject({
+      code: 'rate_limited',
+      headers: { 'Retry-After': '1' },
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    const first = gated();
+    const running = limits.verify('192.0.2.5', 'admin', first.check);
+    await vi.advanceTimersByTimeAsync(0);
+    // One is in flight: the next waits for it.
+    expect(await refusal(limits.verify('192.0.2.6', 'admin', () => Promise.resolve(true)))).toMatchObject({
+      code: 'rate_limited',
+      headers: { 'Retry-After': '1' },
+    });
+    first.answer(false);
+    expect(await running).toBe(false);
+    // Its failure doubled the wait.
+    expect(await refusal(limits.verify('192.0.2.6', 'admin', () => Promise.resolve(true)))).toMatchObject({
+      headers: { 'Retry-After': '2' },
+    });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await limits.verify('192.0.2.6', 'admin', () => Promise.resolve(true))).toBe(true);
+    // A success starts afresh: one free failure again.
+    expect(await limits.verify('192.0.2.6', 'admin', () => Promise.resolve(false))).toBe(false);
+  });
+});
