@@ -147,6 +147,7 @@ test('the owner sees a visited link with its views in Account, revokes it, and t
   await confirm.getByRole('button', { name: 'Revoke link' }).click();
   await expect(confirm).toHaveCount(0);
   await expect(row).toHaveCount(0);
+  await expect(page.getByText(/Atelier keeps only a hash of it/)).toBeFocused();
 
   await visitor.reload();
   await expect(visitor.getByRole('alert')).toContainText('does not exist or was revoked');
