@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
 import { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.service.js';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
+import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository.js';
 import { waitFor } from './comfy-kit.js';
 import { keepImage } from './gallery-search-kit.js';
 import { startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
@@ -128,9 +128,11 @@ describe('the audit log of outward access', () => {
       .send({ url: receiver.url(), events: ['job.succeeded'] });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const endpoint = await app.nest
-      .get(WebhooksRepository)
-      .findEndpoint((made.body as WebhookEndpointView).id);
-    const id = await app.nest.get(WebhookDeliveries).enqueue(endpoint!, 'job.succeeded', { prompt_id: 'p' });
+      .get(WebhookEndpointsRepository)
+      .find((made.body as WebhookEndpointView).id);
+    const id = await app.nest
+      .get(WebhookDeliveries)
+      .enqueue(endpoint!.endpoint, 'job.succeeded', { prompt_id: 'p' });
     expect(id).not.toBeNull();
 
     const [entry] = await waitFor(
@@ -140,7 +142,7 @@ describe('the audit log of outward access', () => {
     expect(entry).toMatchObject({
       actor: { id: null, username: 'system' },
       action: 'webhook.disabled',
-      target: { type: 'webhook', id: String(endpoint!.id), label: receiver.url() },
+      target: { type: 'webhook', id: String(endpoint!.endpoint.id), label: receiver.url() },
       details: {
         owner_id: owner.user.id,
         url: receiver.url(),

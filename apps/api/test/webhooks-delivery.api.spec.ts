@@ -5,7 +5,8 @@ import type { AppEventMap } from '../src/events/app-events.js';
 import { EventBus } from '../src/events/event-bus.js';
 import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
 import { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.service.js';
-import { parseAttempts, WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
+import { parseAttempts, WebhookDeliveriesRepository } from '../src/webhooks/webhook-deliveries.repository.js';
+import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository.js';
 import { waitFor } from './comfy-kit.js';
 import { startReceiver, status, type Answer, type WebhookReceiver } from './webhook-receiver.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-app.js';
@@ -40,11 +41,12 @@ describe('webhook deliveries (stored, then sent by the worker)', () => {
     return app;
   }
   const deliveries = () => current().nest.get(WebhookDeliveries);
-  const repository = () => current().nest.get(WebhooksRepository);
+  const repository = () => current().nest.get(WebhookDeliveriesRepository);
+  const endpoints = () => current().nest.get(WebhookEndpointsRepository);
 
   async function endpointTo(url: string) {
     const owner = await current().user('user');
-    return repository().insertEndpoint({
+    return endpoints().insert({
       ownerId: owner.id,
       url,
       secret: deliveries().newSecret(),
@@ -130,7 +132,7 @@ describe('webhook deliveries (stored, then sent by the worker)', () => {
     const endpoint = await endpointTo(receiver.url());
     const row = await settled((await deliveries().enqueue(endpoint, 'job.succeeded', {})) ?? '');
     expect(row).toMatchObject({ status: 'gave_up', attempts: 1, lastStatus: 503 });
-    const disabled = await repository().findEndpoint(endpoint.id);
+    const disabled = (await endpoints().find(endpoint.id))?.endpoint;
     expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed since/) });
     expect(events).toEqual([
       {

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/event-bus.js';
 import { ReviewService } from '../src/gallery/review/review.service.js';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository.js';
+import { WebhookDeliveriesRepository } from '../src/webhooks/webhook-deliveries.repository.js';
 import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { expectRefusal } from './hostile/hostile-kit.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
@@ -49,7 +49,7 @@ async function deliveries(session: TestSession, id: number): Promise<WebhookDeli
 
 /** The body stored for a delivery (the log does not show it; the receiver gets it). */
 async function payloadOf(id: string): Promise<WebhookPayload> {
-  const row = await app.nest.get(WebhooksRepository).findDelivery(id);
+  const row = await app.nest.get(WebhookDeliveriesRepository).findDelivery(id);
   return JSON.parse(row?.payloadJson ?? 'null') as WebhookPayload;
 }
 
@@ -403,7 +403,7 @@ describe('events fanned out to endpoints', () => {
     const hook = await created(owner, { url: receiver, events: ['sweep.finished'] });
     const everyone = await created(admin, { url: receiver, events: ['sweep.finished'], all_users: true });
     const bus = app.nest.get(EventBus);
-    const logOf = (id: number) => app.nest.get(WebhooksRepository).deliveriesOf(id, 10);
+    const logOf = (id: number) => app.nest.get(WebhookDeliveriesRepository).deliveriesOf(id, 10);
     const finished = { sweepId: 's-1', ownerId: owner.user.id, total: 4, succeeded: 3, failed: 1 };
 
     await bus.publish('sweep.finished', finished);

@@ -10,7 +10,8 @@ import { SafeSender } from './safe-sender.js';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { signWebhook } from './webhook-signer.js';
-import { WebhooksRepository, type AttemptOutcome } from './webhooks.repository.js';
+import { WebhookDeliveriesRepository, type AttemptOutcome } from './webhook-deliveries.repository.js';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
 
 /**
  * Milliseconds to wait after each failed try before the next; once they are used up the delivery is given up.
@@ -46,7 +47,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly shutdown = new AbortController();
 
   constructor(
-    private readonly repository: WebhooksRepository,
+    private readonly repository: WebhookDeliveriesRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
     private readonly sender: SafeSender,
     private readonly bus: EventBus,
     deliveries: WebhookDeliveries,
@@ -118,7 +120,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async attempt(delivery: WebhookDeliveryEntity): Promise<void> {
-    const endpoint = await this.repository.findEndpoint(delivery.endpointId);
+    const endpoint = (await this.endpoints.find(delivery.endpointId))?.endpoint;
     if (!endpoint?.enabled) {
       await this.repository.giveUp(delivery.id, 'endpoint disabled');
       return;
@@ -153,18 +155,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           : { status: 'pending', at: new Date(Date.now() + delay).toISOString() },
     };
     await this.repository.recordAttempt(delivery, outcome);
-    await this.repository.noteEndpointResult(endpoint.id, ok, at.toISOString());
+    await this.endpoints.noteResult(endpoint.id, ok, at.toISOString());
     if (!ok) await this.disableIfFailingTooLong(endpoint.id, at);
   }
 
   /** After days of failures the endpoint is switched off and its owner told (the event; the UI shows it). */
   private async disableIfFailingTooLong(endpointId: number, now: Date): Promise<void> {
-    const endpoint = await this.repository.findEndpoint(endpointId);
+    const endpoint = (await this.endpoints.find(endpointId))?.endpoint;
     if (!endpoint?.enabled || endpoint.failingSince === null) return;
     if (now.getTime() - Date.parse(endpoint.failingSince) < this.disableAfterMs) return;
     const days = Math.max(1, Math.round(this.disableAfterMs / 86_400_000));
     const reason = `Every delivery failed since ${endpoint.failingSince} (over ${days} day${days === 1 ? '' : 's'})`;
-    if (!(await this.repository.disableEndpoint(endpoint.id, reason, now.toISOString()))) return;
+    if (!(await this.endpoints.disable(endpoint.id, reason, now.toISOString()))) return;
     await this.repository.giveUpPendingOf(endpoint.id, 'endpoint disabled');
     this.logger.warn({ endpointId: endpoint.id, ownerId: endpoint.ownerId }, 'Webhook endpoint disabled');
     await this.bus.publish('webhook.disabled', {

@@ -7,7 +7,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
-import { WebhooksRepository } from './webhooks.repository.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 
 /**
  * Stores deliveries for the worker to send: nothing here opens a connection, so a request that causes an
@@ -19,7 +19,7 @@ export class WebhookDeliveries {
   /** Called after a row is stored, so the worker tries it now rather than at its next poll. */
   private wake: () => void = () => undefined;
 
-  constructor(private readonly repository: WebhooksRepository) {}
+  constructor(private readonly repository: WebhookDeliveriesRepository) {}
 
   /** The worker registers here (it depends on this service's module, not the other way round). */
   onStored(wake: () => void): void {

@@ -1,7 +1,7 @@
 import type { WebhookDeliveryEvent, WebhookDeliveryStatus } from '@atelier/contract';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One event for one endpoint, with its tries so far (table shape only; see webhooks.repository.ts). */
+/** One event for one endpoint, with its tries so far (table shape only; see webhook-deliveries.repository.ts). */
 @Entity({ name: 'webhook_deliveries' })
 export class WebhookDeliveryEntity {
   /** uuid v4; also the `webhook-id` header, the same on every try so receivers can deduplicate. */

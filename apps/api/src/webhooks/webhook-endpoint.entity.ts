@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { OwnedByUser } from '../users/owned-by-user.js';
 
-/** A URL a user subscribed to events (table shape only; see webhooks.repository.ts for the queries). */
+/** A URL a user subscribed to events (table shape only; see webhook-endpoints.repository.ts for the queries). */
 @Entity({ name: 'webhook_endpoints' })
 export class WebhookEndpointEntity extends OwnedByUser {
   @PrimaryGeneratedColumn()

@@ -3,13 +3,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
-import { toEndpoint } from './webhooks.repository.js';
 
 /** An endpoint with its owner's name (the lists) or role (the fan-out). */
 export interface EndpointWithOwner {
   endpoint: WebhookEndpointEntity;
   ownerUsername: string | null;
   ownerRole: Role;
+}
+
+export interface NewWebhookEndpoint {
+  ownerId: number;
+  url: string;
+  secret: string;
+  events: readonly WebhookEventName[];
+  allUsers: boolean;
 }
 
 export interface EndpointChanges {
@@ -27,13 +34,29 @@ const withOwner = `SELECT e.*, u."username" AS "owner_username", u."role" AS "ow
   FROM "webhook_endpoints" e JOIN "users" u ON u."id" = e."owner_id"`;
 
 /**
- * The endpoint queries the HTTP routes and the fan-out need (webhooks.repository.ts holds the worker's). The
- * fan-out also reads who owns gallery images here: one indexed read by id, rather than a dependency on the
- * gallery module for a single column.
+ * The queries of table webhook_endpoints, for the routes, the fan-out and the worker (its failing streak and
+ * disabling); deliveries are webhook-deliveries.repository.ts's. The fan-out also reads who owns gallery images
+ * here: one indexed read by id, rather than a dependency on the gallery module for a single column.
  */
 @Injectable()
 export class WebhookEndpointsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async insert(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointEntity> {
+    const rows = await this.db.query<Row[]>(
+      `INSERT INTO "webhook_endpoints" ("owner_id", "url", "secret", "events_json", "all_users", "enabled", "created_at")
+       VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING *`,
+      [
+        endpoint.ownerId,
+        endpoint.url,
+        endpoint.secret,
+        JSON.stringify(endpoint.events),
+        endpoint.allUsers ? 1 : 0,
+        new Date().toISOString(),
+      ],
+    );
+    return toEndpoint(rows[0] as Row);
+  }
 
   /** Oldest first; every owner's when `ownerId` is null. */
   async list(ownerId: number | null): Promise<EndpointWithOwner[]> {
@@ -89,6 +112,26 @@ export class WebhookEndpointsRepository {
     return rows.map(toEndpointWithOwner).filter(({ endpoint }) => eventsOf(endpoint).includes(event));
   }
 
+  /** A success clears the endpoint's failing streak; a failure starts one if none is running. */
+  async noteResult(endpointId: number, ok: boolean, at: string): Promise<void> {
+    await this.db.query(
+      ok
+        ? `UPDATE "webhook_endpoints" SET "failing_since" = NULL WHERE "id" = ?`
+        : `UPDATE "webhook_endpoints" SET "failing_since" = COALESCE("failing_since", ?) WHERE "id" = ?`,
+      ok ? [endpointId] : [at, endpointId],
+    );
+  }
+
+  /** Switched off by Atelier, with the reason its owner sees; false when it was off already (someone was first). */
+  async disable(endpointId: number, reason: string, at: string): Promise<boolean> {
+    const rows = await this.db.query<Row[]>(
+      `UPDATE "webhook_endpoints" SET "enabled" = 0, "disabled_at" = ?, "disabled_reason" = ?
+       WHERE "id" = ? AND "enabled" = 1 RETURNING "id"`,
+      [at, reason, endpointId],
+    );
+    return rows.length > 0;
+  }
+
   /** Who owns each of these gallery images (ids that are gone are left out). */
   async imageOwners(ids: readonly number[]): Promise<Map<number, number>> {
     if (ids.length === 0) return new Map();
@@ -107,6 +150,23 @@ export function eventsOf(endpoint: WebhookEndpointEntity): WebhookEventName[] {
   } catch {
     return [];
   }
+}
+
+/** A `webhook_endpoints` row (raw SQL) as its entity. */
+function toEndpoint(row: Row): WebhookEndpointEntity {
+  return Object.assign(new WebhookEndpointEntity(), {
+    id: Number(row.id),
+    ownerId: Number(row.owner_id),
+    url: String(row.url),
+    secret: String(row.secret),
+    eventsJson: String(row.events_json),
+    allUsers: Boolean(row.all_users),
+    enabled: Boolean(row.enabled),
+    disabledAt: (row.disabled_at as string | null) ?? null,
+    disabledReason: (row.disabled_reason as string | null) ?? null,
+    failingSince: (row.failing_since as string | null) ?? null,
+    createdAt: String(row.created_at),
+  });
 }
 
 function toEndpointWithOwner(row: Row): EndpointWithOwner {

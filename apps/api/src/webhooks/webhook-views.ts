@@ -1,7 +1,7 @@
 import type { WebhookDeliverySummary, WebhookEndpointView } from '@atelier/contract';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { eventsOf, type EndpointWithOwner } from './webhook-endpoints.repository.js';
-import { parseAttempts } from './webhooks.repository.js';
+import { parseAttempts } from './webhook-deliveries.repository.js';
 
 /** An endpoint as the API shows it: never its secret. */
 export function toEndpointView({ endpoint, ownerUsername }: EndpointWithOwner): WebhookEndpointView {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
-import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
 import { WebhookFanOut } from './webhook-events.js';
 import { WebhookUrls } from './webhook-urls.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -14,6 +13,6 @@ import { WebhooksService } from './webhooks.service.js';
 @Module({
   imports: [WebhooksModule, EventsModule],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookEndpointsRepository, WebhookUrls, WebhookFanOut],
+  providers: [WebhooksService, WebhookUrls, WebhookFanOut],
 })
 export class WebhooksApiModule {}

@@ -13,7 +13,8 @@ import { SafeSender } from './safe-sender.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
-import { WebhooksRepository } from './webhooks.repository.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
 
 /**
  * Signed webhooks: stored deliveries (WebhookDeliveries.enqueue never sends in the caller's request) and the
@@ -22,7 +23,8 @@ import { WebhooksRepository } from './webhooks.repository.js';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpointEntity, WebhookDeliveryEntity]), EventsModule],
   providers: [
-    WebhooksRepository,
+    WebhookDeliveriesRepository,
+    WebhookEndpointsRepository,
     WebhookDeliveries,
     AddressPolicy,
     SafeSender,
@@ -30,6 +32,6 @@ import { WebhooksRepository } from './webhooks.repository.js';
     { provide: WEBHOOK_RETRY_DELAYS, useValue: defaultRetryDelaysMs },
     { provide: WEBHOOK_DISABLE_AFTER_MS, useValue: defaultDisableAfterMs },
   ],
-  exports: [WebhooksRepository, WebhookDeliveries, AddressPolicy],
+  exports: [WebhookDeliveriesRepository, WebhookEndpointsRepository, WebhookDeliveries, AddressPolicy],
 })
 export class WebhooksModule {}

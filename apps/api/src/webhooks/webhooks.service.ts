@@ -15,7 +15,7 @@ import { WebhookEndpointsRepository, type EndpointWithOwner } from './webhook-en
 import { toDeliverySummary, toEndpointView } from './webhook-views.js';
 import { WebhookUrls } from './webhook-urls.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from './webhooks.dto.js';
-import { WebhooksRepository } from './webhooks.repository.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 
 /** A user's endpoints at most: enough for several receivers, few enough that one event stays cheap to fan out. */
 export const webhookEndpointsMax = 20;
@@ -31,7 +31,7 @@ export const webhookDeliveriesShown = 100;
 export class WebhooksService {
   constructor(
     private readonly endpoints: WebhookEndpointsRepository,
-    private readonly repository: WebhooksRepository,
+    private readonly repository: WebhookDeliveriesRepository,
     private readonly deliveries: WebhookDeliveries,
     private readonly urls: WebhookUrls,
     private readonly bus: EventBus,
@@ -51,7 +51,7 @@ export class WebhooksService {
       throw new AppError('conflict', `You have ${webhookEndpointsMax} webhooks already; delete one first`);
     }
     const secret = this.deliveries.newSecret();
-    const created = await this.repository.insertEndpoint({
+    const created = await this.endpoints.insert({
       ownerId: user.id,
       url,
       secret,

@@ -1,17 +1,8 @@
-import type { WebhookAttempt, WebhookDeliveryEvent, WebhookEventName } from '@atelier/contract';
+import type { WebhookAttempt, WebhookDeliveryEvent } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
-import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
-
-export interface NewWebhookEndpoint {
-  ownerId: number;
-  url: string;
-  secret: string;
-  events: readonly WebhookEventName[];
-  allUsers: boolean;
-}
 
 export interface NewWebhookDelivery {
   id: string;
@@ -32,31 +23,13 @@ export interface AttemptOutcome {
 
 type Row = Record<string, unknown>;
 
-/** Named queries of webhooks (tables webhook_endpoints and webhook_deliveries, migration 1764900000200). */
+/**
+ * The queries of table webhook_deliveries (migration 1764900000200): storing, claiming and recording the tries
+ * of deliveries. Endpoints are webhook-endpoints.repository.ts's.
+ */
 @Injectable()
-export class WebhooksRepository {
+export class WebhookDeliveriesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  async insertEndpoint(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointEntity> {
-    const rows = await this.db.query<Row[]>(
-      `INSERT INTO "webhook_endpoints" ("owner_id", "url", "secret", "events_json", "all_users", "enabled", "created_at")
-       VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING *`,
-      [
-        endpoint.ownerId,
-        endpoint.url,
-        endpoint.secret,
-        JSON.stringify(endpoint.events),
-        endpoint.allUsers ? 1 : 0,
-        new Date().toISOString(),
-      ],
-    );
-    return toEndpoint(rows[0] as Row);
-  }
-
-  async findEndpoint(id: number): Promise<WebhookEndpointEntity | null> {
-    const rows = await this.db.query<Row[]>(`SELECT * FROM "webhook_endpoints" WHERE "id" = ?`, [id]);
-    return rows[0] ? toEndpoint(rows[0]) : null;
-  }
 
   async insertDelivery(delivery: NewWebhookDelivery): Promise<void> {
     await this.db.query(
@@ -158,26 +131,6 @@ export class WebhooksRepository {
       [reason, endpointId],
     );
   }
-
-  /** A success clears the endpoint's failing streak; a failure starts one if none is running. */
-  async noteEndpointResult(endpointId: number, ok: boolean, at: string): Promise<void> {
-    await this.db.query(
-      ok
-        ? `UPDATE "webhook_endpoints" SET "failing_since" = NULL WHERE "id" = ?`
-        : `UPDATE "webhook_endpoints" SET "failing_since" = COALESCE("failing_since", ?) WHERE "id" = ?`,
-      ok ? [endpointId] : [at, endpointId],
-    );
-  }
-
-  /** False when it was disabled already (someone else did it first). */
-  async disableEndpoint(endpointId: number, reason: string, at: string): Promise<boolean> {
-    const rows = await this.db.query<Row[]>(
-      `UPDATE "webhook_endpoints" SET "enabled" = 0, "disabled_at" = ?, "disabled_reason" = ?
-       WHERE "id" = ? AND "enabled" = 1 RETURNING "id"`,
-      [at, reason, endpointId],
-    );
-    return rows.length > 0;
-  }
 }
 
 export function parseAttempts(json: string): WebhookAttempt[] {
@@ -187,23 +140,6 @@ export function parseAttempts(json: string): WebhookAttempt[] {
   } catch {
     return [];
   }
-}
-
-/** A `webhook_endpoints` row (raw SQL) as its entity; webhook-endpoints.repository.ts reads the same columns. */
-export function toEndpoint(row: Record<string, unknown>): WebhookEndpointEntity {
-  return Object.assign(new WebhookEndpointEntity(), {
-    id: Number(row.id),
-    ownerId: Number(row.owner_id),
-    url: String(row.url),
-    secret: String(row.secret),
-    eventsJson: String(row.events_json),
-    allUsers: Boolean(row.all_users),
-    enabled: Boolean(row.enabled),
-    disabledAt: (row.disabled_at as string | null) ?? null,
-    disabledReason: (row.disabled_reason as string | null) ?? null,
-    failingSince: (row.failing_since as string | null) ?? null,
-    createdAt: String(row.created_at),
-  });
 }
 
 function toDelivery(row: Row): WebhookDeliveryEntity {
