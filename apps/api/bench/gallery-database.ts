@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { sqlitePath } from '#api/config/database-config.js';
 import { loadConfig } from '#api/config/load-config.js';
 import { createApp } from '#api/create-app.js';
 import type { FtsBuilder } from './gallery-fts-index.js';
@@ -33,7 +34,7 @@ export async function seededGallery(env: Record<string, string>, images: number)
   const app = await createApp(config);
   await app.init();
   await app.close();
-  const path = config.database.path;
+  const path = sqlitePath(config.database, 'the gallery bench');
   const admin = new Database(path);
   const { password_hash: passwordHash } = admin
     .prepare(`SELECT "password_hash" FROM "users" WHERE "role" = 'admin'`)

@@ -7,6 +7,7 @@
  * request pays. BENCH_GALLERY_IMAGES and BENCH_GALLERY_RUNS scale it down for a quick look.
  */
 import { cpus, loadavg } from 'node:os';
+import { sqlitePath } from '#api/config/database-config.js';
 import { loadConfig } from '#api/config/load-config.js';
 import { benchPassword, fmt, pad, scratchDir, signIn, startApi } from './bench-kit.js';
 import type { BenchGroup, Figure } from './figures.js';
@@ -76,7 +77,12 @@ async function run(): Promise<Figure[]> {
         );
         if (timing.failures > 0) console.log(`    ${timing.failures} requests failed`);
       }
-      const bulk = await timeBulkTag(api, admin, loadConfig(env).database.path, Math.min(bulkImages, images));
+      const bulk = await timeBulkTag(
+        api,
+        admin,
+        sqlitePath(loadConfig(env).database),
+        Math.min(bulkImages, images),
+      );
       console.log(
         `  bulk tag by query (a date range), as admin: ${bulk.affected} of ${bulk.images} images in ` +
           `${fmt(bulk.ms / 1000, 2)} s`,

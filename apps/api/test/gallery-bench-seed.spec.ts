@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftsBuilderHere, ftsColumns } from '../bench/gallery-fts-index.js';
 import { seedGalleryDatabase, type GallerySeedResult } from '../bench/gallery-seed.js';
 import { commonWord } from '../bench/gallery-queries.js';
+import { sqlitePath } from '../src/config/database-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { facetTokens } from '../src/gallery/search/facet-tokens.js';
@@ -35,15 +36,15 @@ describe('the gallery bench seeder', () => {
     } as DataSourceOptions);
     await migrated.initialize();
     await migrated.destroy();
-    const before = new Database(config.database.path);
+    const before = new Database(sqlitePath(config.database));
     schemaBefore = schema(before);
     before.close();
-    seeded = await seedGalleryDatabase(config.database.path, {
+    seeded = await seedGalleryDatabase(sqlitePath(config.database), {
       images,
       passwordHash: 'not-a-real-hash',
       buildFts: ftsBuilderHere(facetTokens),
     });
-    db = new Database(config.database.path);
+    db = new Database(sqlitePath(config.database));
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, Scopes } from '../common/auth.decorators.js';
 import { AppConfig } from '../config/app-config.js';
+import { describeDatabase } from '../config/database-config.js';
 import { RuntimeConfig } from '../config/runtime-config.service.js';
 import { runtimeSettingKeys, runtimeSettingSpecs } from '../config/runtime-settings.js';
 
@@ -38,7 +39,7 @@ export class AdminConfigController {
       static: {
         port: this.config.port,
         root_dir: this.config.rootDir,
-        db_path: this.config.database.path,
+        db_path: describeDatabase(this.config.database),
         comfy_image_dir: this.config.comfy.imageDir,
       },
     };

@@ -5,6 +5,25 @@ import type { HttpServerTimeouts } from './http-server-config.js';
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
+/** Embedded SQLite (the default) or a Postgres server (ATELIER_DATABASE_URL); see database-config.ts. */
+export type DatabaseConfig =
+  | {
+      readonly engine: 'sqlite';
+      /** Absolute path of the database file. */
+      readonly path: string;
+    }
+  | {
+      readonly engine: 'postgres';
+      /** The connection URL as given (it may hold a password: never log it). */
+      readonly url: string;
+    };
+
+/** ATELIER_REDIS_URL: shared events, limits and background work across replicas. */
+export interface RedisConfig {
+  /** As given (it may hold a password: never log it). */
+  readonly url: string;
+}
+
 export interface AppConfigValues {
   readonly port: number;
   /** Where `generated/`, `data/` and `apps/web/dist` live by default. */
@@ -19,7 +38,11 @@ export interface AppConfigValues {
   /** ATELIER_DEMO=1: the server runs against the bundled ComfyUI simulator. */
   readonly demo: boolean;
   readonly version: string;
-  readonly database: { readonly path: string };
+  readonly database: DatabaseConfig;
+  /** Null unless ATELIER_REDIS_URL is set. */
+  readonly redis: RedisConfig | null;
+  /** ATELIER_REPLICA_ID, default `hostname:PORT`: names this process in logs, metrics and leader leases. */
+  readonly replicaId: string;
   readonly web: { readonly distDir: string };
   readonly http: {
     /** Express `trust proxy`: off unless a reverse proxy is declared (hop count or true). */
@@ -152,6 +175,8 @@ export class AppConfig implements AppConfigValues {
   declare readonly demo: boolean;
   declare readonly version: string;
   declare readonly database: AppConfigValues['database'];
+  declare readonly redis: AppConfigValues['redis'];
+  declare readonly replicaId: AppConfigValues['replicaId'];
   declare readonly web: AppConfigValues['web'];
   declare readonly http: AppConfigValues['http'];
   declare readonly log: AppConfigValues['log'];

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -22,7 +23,9 @@ describe('loadConfig', () => {
     const config = loadConfig({ ATELIER_ROOT_DIR: root });
     expect(config.port).toBe(3000);
     expect(config.rootDir).toBe(root);
-    expect(config.database.path).toBe(join(root, 'data', 'atelier.sqlite'));
+    expect(config.database).toEqual({ engine: 'sqlite', path: join(root, 'data', 'atelier.sqlite') });
+    expect(config.redis).toBeNull();
+    expect(config.replicaId).toBe(`${hostname()}:3000`);
     expect(config.dataDir).toBe(join(root, 'data'));
     // The built web app ships with the server, not with the data.
     const checkout = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -53,7 +56,7 @@ describe('loadConfig', () => {
   it('keeps the shipped web app and config in the checkout when ATELIER_ROOT_DIR moves the data', () => {
     const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
     const config = loadConfig({ ATELIER_ROOT_DIR: '/srv/atelier-data' });
-    expect(config.database.path).toBe('/srv/atelier-data/data/atelier.sqlite');
+    expect(config.database).toEqual({ engine: 'sqlite', path: '/srv/atelier-data/data/atelier.sqlite' });
     expect(config.web.distDir).toBe(join(repoRoot, 'apps/web/dist'));
     expect(config.configDir).toBe(join(repoRoot, 'config'));
     expect(config.comfyTuning.presetsDir).toBe(join(repoRoot, 'config/comfy/presets'));
@@ -94,7 +97,7 @@ describe('loadConfig', () => {
       ATELIER_TRUST_PROXY: '2',
     });
     expect(config.port).toBe(8080);
-    expect(config.database.path).toBe(join(root, 'var', 'db.sqlite'));
+    expect(config.database).toEqual({ engine: 'sqlite', path: join(root, 'var', 'db.sqlite') });
     expect(config.dataDir).toBe(join(root, 'var'));
     expect(config.runtime.env.comfy_timeout).toBeUndefined();
     expect(config.http.trustProxy).toBe(2);
@@ -134,6 +137,92 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('short-secret');
     expect(problems.join('\n')).not.toContain('tiny');
     expect(problems[1]).toBe('ATELIER_JWT_SECRET must be at least 32 characters long (got 12 characters)');
+  });
+
+  describe('database, Redis and replica (scale-out)', () => {
+    const pgUrl = 'postgres://atelier:pw-not-shown@db.lan:5432/atelier';
+    const secret = 'x'.repeat(32);
+
+    it('switches to Postgres on ATELIER_DATABASE_URL and keeps the data folder where it was', () => {
+      const config = loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_DATABASE_URL: ` ${pgUrl} ` });
+      expect(config.database).toEqual({ engine: 'postgres', url: pgUrl });
+      expect(config.dataDir).toBe(join(root, 'data'));
+      expect(config.redis).toBeNull();
+    });
+
+    it('accepts postgresql://, a socket host in the query, and Redis with or without a database number', () => {
+      const socket = 'postgresql:///atelier?host=/run/postgresql';
+      expect(loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_DATABASE_URL: socket }).database).toEqual({
+        engine: 'postgres',
+        url: socket,
+      });
+      for (const url of ['redis://127.0.0.1:6379', 'rediss://:pw@cache.lan:6380/2', 'redis://cache.lan/']) {
+        expect(loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_REDIS_URL: url }).redis).toEqual({ url });
+      }
+    });
+
+    it('runs the four combinations: scale-out needs ATELIER_JWT_SECRET', () => {
+      const both = { ATELIER_DATABASE_URL: pgUrl, ATELIER_REDIS_URL: 'redis://127.0.0.1:6379' };
+      expect(problemsOf(both)).toEqual([
+        'ATELIER_JWT_SECRET must be set when ATELIER_DATABASE_URL and ATELIER_REDIS_URL are both set ' +
+          '(scale-out: every replica signs and checks tokens with the same secret)',
+      ]);
+      const config = loadConfig({ ATELIER_ROOT_DIR: root, ...both, ATELIER_JWT_SECRET: secret });
+      expect(config.database.engine).toBe('postgres');
+      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
+      // Redis alone keeps SQLite (one process), and needs no shared secret.
+      const redisOnly = loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(redisOnly.database.engine).toBe('sqlite');
+    });
+
+    it('refuses ATELIER_DB_PATH together with ATELIER_DATABASE_URL', () => {
+      expect(problemsOf({ ATELIER_DB_PATH: 'data/x.sqlite', ATELIER_DATABASE_URL: pgUrl })).toEqual([
+        'ATELIER_DB_PATH and ATELIER_DATABASE_URL are both set: ATELIER_DB_PATH is the SQLite file of ' +
+          'the embedded mode, ATELIER_DATABASE_URL a Postgres database; set only one',
+      ]);
+    });
+
+    it('names a malformed URL without echoing it (it may carry a password)', () => {
+      for (const bad of [
+        'mysql://u:pw-not-shown@db.lan/atelier',
+        'postgres://u:pw-not-shown@db.lan',
+        'postgres://u:pw-not-shown@db.lan/a/b',
+        'postgres://u:pw-not-shown@db.lan:99999/atelier',
+        'not a url pw-not-shown',
+      ]) {
+        const problems = problemsOf({ ATELIER_DATABASE_URL: bad });
+        expect(problems, bad).toHaveLength(1);
+        expect(problems[0]).toMatch(
+          /^ATELIER_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL .*characters\)$/,
+        );
+        expect(problems[0]).not.toContain('pw-not-shown');
+      }
+      for (const bad of ['http://pw-not-shown@cache.lan', 'redis://', 'redis://:pw-not-shown@cache.lan/db']) {
+        const problems = problemsOf({ ATELIER_REDIS_URL: bad });
+        expect(problems, bad).toHaveLength(1);
+        expect(problems[0]).toMatch(/^ATELIER_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+        expect(problems[0]).not.toContain('pw-not-shown');
+      }
+    });
+
+    it('takes ATELIER_REPLICA_ID, else names the replica after the host and port', () => {
+      expect(loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_REPLICA_ID: 'api-b' }).replicaId).toBe('api-b');
+      expect(loadConfig({ ATELIER_ROOT_DIR: root, PORT: '3102' }).replicaId).toBe(`${hostname()}:3102`);
+      expect(problemsOf({ ATELIER_REPLICA_ID: 'a b' })[0]).toMatch(
+        /^ATELIER_REPLICA_ID must be 1–100 letters/,
+      );
+    });
+
+    it('lists database problems with the others, at once', () => {
+      const problems = problemsOf({ ATELIER_DATABASE_URL: 'nope', ATELIER_REDIS_URL: 'nope', PORT: 'x' });
+      expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
+        'PORT',
+        'ATELIER_DATABASE_URL',
+        'ATELIER_REDIS_URL',
+        // Both set is scale-out even while they are malformed.
+        'ATELIER_JWT_SECRET',
+      ]);
+    });
   });
 
   it('returns a frozen config', () => {

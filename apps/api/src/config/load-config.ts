@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseAllowedHosts } from './allowed-hosts.js';
 import { AppConfig, logLevels, type LogLevel } from './app-config.js';
+import { readStorageConfig } from './database-config.js';
 import { ConfigError, EnvReader, type Env } from './env-reader.js';
 import { readHttpServerTimeouts } from './http-server-config.js';
 import { parseBooleanWord } from '../common/boolean-words.js';
@@ -95,15 +96,17 @@ export function loadConfig(env: Env): AppConfig {
   // The shipped config belongs to the server's own checkout, wherever ATELIER_ROOT_DIR points.
   const configDir = configDirOverride ? underRoot(configDirOverride) : resolve(installDir, 'config');
   const inputDir = reader.raw('COMFY_INPUT_DIR');
+  const port = reader.number('PORT', 3000, { min: 0, max: 65_535, integer: true });
 
   const config = {
-    port: reader.number('PORT', 3000, { min: 0, max: 65_535, integer: true }),
+    port,
     rootDir,
     dataDir: dirname(dbPath),
     configDir,
     demo: reader.boolean('ATELIER_DEMO', false),
     version: readApiVersion(),
-    database: { path: dbPath },
+    // On Postgres the data folder (jwt-secret) stays where the SQLite file would be.
+    ...readStorageConfig(reader, dbPath, port),
     web: {
       distDir: underRoot(reader.raw('ATELIER_WEB_DIST_DIR') ?? resolve(installDir, 'apps/web/dist')),
     },

@@ -1,5 +1,6 @@
 /** `npm run backup -- DIR`: an online backup of the configured data folder into DIR (see backup.ts). */
 import { resolve } from 'node:path';
+import { describeDatabase } from '../config/database-config.js';
 import { loadConfigFromProcess } from '../config/load-config-from-process.js';
 import { backupTo } from './backup.js';
 
@@ -15,7 +16,7 @@ const report = await backupTo(config, target).catch((error: unknown) => {
   process.exit(1);
 });
 process.stdout.write(
-  `Backed up ${config.database.path} and ${config.comfy.imageDir} to ${target}: ${report.files} files ` +
+  `Backed up ${describeDatabase(config.database)} and ${config.comfy.imageDir} to ${target}: ${report.files} files ` +
     `(${report.copied} copied, ${(report.bytesCopied / 1e6).toFixed(1)} MB; ${report.unchanged} unchanged; ` +
     `${report.removed} removed), manifest.json with their SHA-256. ` +
     (report.jwtSecret === 'copied'

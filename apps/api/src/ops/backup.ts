@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile 
 import { basename, dirname, join } from 'node:path';
 import { jwtSecretFileName } from '../auth/jwt-secret.js';
 import type { AppConfig } from '../config/app-config.js';
+import { sqlitePath } from '../config/database-config.js';
 import {
   backupPaths,
   filesUnder,
@@ -30,6 +31,7 @@ export interface BackupReport {
  * copied. Thumbnails are left out (they are made again on demand). `manifest.json` is written last.
  */
 export async function backupTo(config: AppConfig, dir: string): Promise<BackupReport> {
+  const databasePath = sqlitePath(config.database, 'npm run backup');
   // Into a new or empty folder, or an earlier backup: never over a folder of something else.
   if (!(await readManifest(dir)) && (await readdir(dir).catch(ifMissing))?.length) {
     throw new Error(`${dir} is neither empty nor an Atelier backup (it has no manifest.json)`);
@@ -49,7 +51,7 @@ export async function backupTo(config: AppConfig, dir: string): Promise<BackupRe
   const database = join(dir, backupPaths.database);
   const partial = `${database}.partial`;
   await rm(partial, { force: true });
-  const source = new Database(config.database.path, { readonly: true, fileMustExist: true });
+  const source = new Database(databasePath, { readonly: true, fileMustExist: true });
   try {
     await source.backup(partial);
   } finally {

@@ -1,5 +1,6 @@
 /** `npm run restore -- DIR`: rebuilds the configured (empty) data folder from the backup in DIR (see restore.ts). */
 import { resolve } from 'node:path';
+import { describeDatabase } from '../config/database-config.js';
 import { loadConfigFromProcess } from '../config/load-config-from-process.js';
 import { RestoreRefused, restoreFrom } from './restore.js';
 
@@ -13,7 +14,7 @@ try {
   const report = await restoreFrom(config, resolve(dir));
   process.stdout.write(
     `Restored ${report.files} files (${(report.bytes / 1e6).toFixed(1)} MB), every checksum verified, into ` +
-      `${config.database.path} and ${config.comfy.imageDir}` +
+      `${describeDatabase(config.database)} and ${config.comfy.imageDir}` +
       `${report.jwtSecret ? ', with the JWT secret (sessions stay valid)' : ''}.\n`,
   );
 } catch (error) {

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path';
 import { jwtSecretFileName } from '../auth/jwt-secret.js';
 import type { AppConfig } from '../config/app-config.js';
+import { sqlitePath } from '../config/database-config.js';
 import { backupPaths, readManifest, sha256Of, type ManifestEntry } from './manifest.js';
 
 export interface RestoreReport {
@@ -25,6 +26,12 @@ export class RestoreRefused extends Error {
  * refuses the whole restore. Files are written through a temp name and renamed, the secret with mode 0600.
  */
 export async function restoreFrom(config: AppConfig, dir: string): Promise<RestoreReport> {
+  if (config.database.engine !== 'sqlite') {
+    throw new RestoreRefused([
+      'npm run restore rebuilds the embedded SQLite database; ATELIER_DATABASE_URL points at Postgres: ' +
+        'use pg_restore for its data',
+    ]);
+  }
   const manifest = await readManifest(dir);
   if (!manifest) throw new RestoreRefused([`${dir} holds no manifest.json: not a backup folder`]);
   const problems: string[] = [];
@@ -65,7 +72,7 @@ export async function restoreFrom(config: AppConfig, dir: string): Promise<Resto
 
 /** Where a backed-up file goes in the configured data folder (null: a file this version does not restore). */
 function targetOf(config: AppConfig, entry: ManifestEntry): string | null {
-  if (entry.path === backupPaths.database) return config.database.path;
+  if (entry.path === backupPaths.database) return sqlitePath(config.database, 'npm run restore');
   if (entry.path === backupPaths.jwtSecret) return join(config.dataDir, jwtSecretFileName);
   const prefix = `${backupPaths.images}/`;
   if (entry.path.startsWith(prefix)) return join(config.comfy.imageDir, entry.path.slice(prefix.length));
