@@ -23,18 +23,18 @@ export class ApiKeyEntity {
   @Column({ name: 'scopes_json', type: 'text' })
   scopesJson!: string;
 
-  @Column({ name: 'expires_at', type: 'datetime', nullable: true })
+  @Column({ name: 'expires_at', type: Date, nullable: true })
   expiresAt!: Date | null;
 
-  @Column({ name: 'revoked_at', type: 'datetime', nullable: true })
+  @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt!: Date | null;
 
-  @Column({ name: 'last_used_at', type: 'datetime', nullable: true })
+  @Column({ name: 'last_used_at', type: Date, nullable: true })
   lastUsedAt!: Date | null;
 
   @Column({ name: 'last_used_ip', type: 'text', nullable: true })
   lastUsedIp!: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'datetime' })
+  @CreateDateColumn({ name: 'created_at', type: Date })
   createdAt!: Date;
 }

@@ -18,10 +18,10 @@ export class RefreshTokenEntity {
   @Column({ name: 'token_hash', type: 'text' })
   tokenHash!: string;
 
-  @Column({ name: 'expires_at', type: 'datetime' })
+  @Column({ name: 'expires_at', type: Date })
   expiresAt!: Date;
 
-  @Column({ name: 'revoked_at', type: 'datetime', nullable: true })
+  @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt!: Date | null;
 
   /** The User-Agent and address the session signed in from, copied to every token it rotates to. */
@@ -31,6 +31,6 @@ export class RefreshTokenEntity {
   @Column({ name: 'ip', type: 'text', nullable: true })
   ip!: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'datetime' })
+  @CreateDateColumn({ name: 'created_at', type: Date })
   createdAt!: Date;
 }

@@ -41,9 +41,9 @@ export class ComfyUploadEntity extends OwnedByUser {
   @Column({ name: 'prompt_id', type: 'text', nullable: true })
   promptId!: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'datetime' })
+  @CreateDateColumn({ name: 'created_at', type: Date })
   createdAt!: Date;
 
-  @Column({ name: 'deleted_at', type: 'datetime', nullable: true })
+  @Column({ name: 'deleted_at', type: Date, nullable: true })
   deletedAt!: Date | null;
 }

@@ -65,19 +65,19 @@ export class ComfyJobEntity extends OwnedByUser {
   @Column({ type: 'simple-json', nullable: true })
   error!: JobError | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'datetime' })
+  @CreateDateColumn({ name: 'created_at', type: Date })
   createdAt!: Date;
 
-  @Column({ name: 'submitted_at', type: 'datetime', nullable: true })
+  @Column({ name: 'submitted_at', type: Date, nullable: true })
   submittedAt!: Date | null;
 
-  @Column({ name: 'started_at', type: 'datetime', nullable: true })
+  @Column({ name: 'started_at', type: Date, nullable: true })
   startedAt!: Date | null;
 
-  @Column({ name: 'finished_at', type: 'datetime', nullable: true })
+  @Column({ name: 'finished_at', type: Date, nullable: true })
   finishedAt!: Date | null;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'datetime' })
+  @UpdateDateColumn({ name: 'updated_at', type: Date })
   updatedAt!: Date;
 
   /** The backend it was posted to (claimed while still `waiting`); null before that. */

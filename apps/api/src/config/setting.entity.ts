@@ -13,6 +13,6 @@ export class SettingEntity {
   @Column({ name: 'updated_by', type: 'integer', nullable: true })
   updatedBy!: number | null;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'datetime' })
+  @UpdateDateColumn({ name: 'updated_at', type: Date })
   updatedAt!: Date;
 }

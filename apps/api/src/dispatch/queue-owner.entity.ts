@@ -13,6 +13,6 @@ export class QueueOwnerEntity {
   @Column({ name: 'auto_retry', type: 'boolean', default: true })
   autoRetry!: boolean;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'datetime' })
+  @UpdateDateColumn({ name: 'updated_at', type: Date })
   updatedAt!: Date;
 }

@@ -32,6 +32,6 @@ export class RoleLimitsEntity {
   updatedBy!: number | null;
 
   /** Set by the app on each edit; null while the seeded defaults stand. */
-  @Column({ name: 'updated_at', type: 'datetime', nullable: true })
+  @Column({ name: 'updated_at', type: Date, nullable: true })
   updatedAt!: Date | null;
 }

@@ -29,7 +29,7 @@ export class SweepEntity extends OwnedByUser {
   @Column({ name: 'job_count', type: 'integer' })
   jobCount!: number;
 
-  @Column({ name: 'created_at', type: 'datetime' })
+  @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 }
 

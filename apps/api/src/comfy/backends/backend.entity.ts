@@ -28,13 +28,13 @@ export class ComfyBackendEntity {
   @Column({ type: 'boolean' })
   draining!: boolean;
 
-  @Column({ name: 'created_at', type: 'datetime' })
+  @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
-  @Column({ name: 'updated_at', type: 'datetime' })
+  @Column({ name: 'updated_at', type: Date })
   updatedAt!: Date;
 
   /** Removed by an admin; kept so jobs and usage still name it. */
-  @Column({ name: 'deleted_at', type: 'datetime', nullable: true })
+  @Column({ name: 'deleted_at', type: Date, nullable: true })
   deletedAt!: Date | null;
 }
