@@ -151,6 +151,7 @@ describe('auth', () => {
         username: 'test-user',
         role: 'user',
         must_change_password: false,
+        disabled_webhooks: 0,
       });
       expect(viaCookie.body).toEqual(viaBearer.body);
     });

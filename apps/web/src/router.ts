@@ -125,7 +125,8 @@ export function createAppRouter(history: RouterHistory = createWebHistory()) {
   const router = createRouter({
     history,
     routes,
-    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+    // A link to a section (#webhooks from the app-wide notice) lands on it, clear of the mobile top bar.
+    scrollBehavior: (to, _from, saved) => saved ?? (to.hash ? { el: to.hash, top: 80 } : { top: 0 }),
   });
 
   router.beforeEach(async (to) => {

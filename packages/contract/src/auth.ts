@@ -29,9 +29,18 @@ export interface LoginResponse {
   must_change_password: boolean;
 }
 
-/** GET /api/auth/me: the signed-in user, and whether an admin's reset still waits for a new password. */
+/**
+ * GET /api/auth/me: the signed-in user, whether an admin's reset still waits for a new password, and what the
+ * app tells them wherever they are.
+ */
 export interface MeResponse extends AuthUser {
   must_change_password: boolean;
+  /**
+   * How many of the caller's own webhook endpoints Atelier turned off after days of failed deliveries (those
+   * re-enabled or deleted since no longer count). There is no per-user live channel: the web reads it at boot
+   * and sign-in, and again after a re-enable.
+   */
+  disabled_webhooks: number;
 }
 
 /** One sign-in of the caller (a chain of rotated refresh tokens), as GET /api/auth/sessions lists it. */

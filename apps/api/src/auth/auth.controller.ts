@@ -6,6 +6,7 @@ import { CurrentUser, Public, Scopes } from '../common/auth.decorators.js';
 import { clearAuthCookies, refreshCookieOf, setAuthCookies } from './auth-cookies.js';
 import { LoginDto } from './auth.dto.js';
 import { AuthService, type AuthenticatedUser } from './auth.service.js';
+import { MeService } from './me.service.js';
 import { AllowedBeforePasswordChange } from './password-change.guard.js';
 import { extractAccessToken } from './access-token.js';
 import { sessionClientOf } from './session-client.js';
@@ -13,7 +14,10 @@ import { sessionClientOf } from './session-client.js';
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly meService: MeService,
+  ) {}
 
   @Post('login')
   @Public()
@@ -86,14 +90,10 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiCookieAuth()
   @ApiOperation({
-    summary: 'The signed-in user, and whether they must change their password (after an admin reset) first',
+    summary:
+      'The signed-in user, whether they must change their password (after an admin reset) first, and how many of their webhooks Atelier turned off',
   })
-  me(@CurrentUser() user: AuthenticatedUser): MeResponse {
-    return {
-      id: user.id,
-      username: user.username,
-      role: user.role,
-      must_change_password: user.mustChangePassword,
-    };
+  me(@CurrentUser() user: AuthenticatedUser): Promise<MeResponse> {
+    return this.meService.of(user);
   }
 }

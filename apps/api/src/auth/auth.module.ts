@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventsModule } from '../events/events.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -17,6 +18,7 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MachineTokens } from './machine-token.js';
+import { MeService } from './me.service.js';
 import { PasswordChangeGuard } from './password-change.guard.js';
 import { PasswordController } from './password.controller.js';
 import { PasswordService } from './password.service.js';
@@ -28,7 +30,13 @@ import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [UsersModule, EventsModule, TypeOrmModule.forFeature([RefreshTokenEntity, ApiKeyEntity])],
+  imports: [
+    UsersModule,
+    EventsModule,
+    // GET /api/auth/me counts the caller's webhooks Atelier turned off.
+    WebhooksModule,
+    TypeOrmModule.forFeature([RefreshTokenEntity, ApiKeyEntity]),
+  ],
   controllers: [AuthController, PasswordController, SessionsController, ApiKeysController],
   providers: [
     { provide: JWT_SECRET, useFactory: resolveJwtSecret, inject: [AppConfig] },
@@ -46,6 +54,7 @@ import { SessionsService } from './sessions.service.js';
     SessionsService,
     LoginThrottle,
     AuthService,
+    MeService,
     PasswordService,
     JwtStrategy,
     MachineTokens,

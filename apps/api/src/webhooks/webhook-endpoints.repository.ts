@@ -132,6 +132,18 @@ export class WebhookEndpointsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * How many of the owner's endpoints Atelier switched off (its owner's notice; one turned off by hand has no
+   * `disabled_at`, and re-enabling clears it). Reads ix_webhook_endpoints_owner.
+   */
+  async countDisabledOf(ownerId: number): Promise<number> {
+    const rows = await this.db.query<{ count: number | string }[]>(
+      `SELECT COUNT(*) AS "count" FROM "webhook_endpoints" WHERE "owner_id" = ? AND "disabled_at" IS NOT NULL`,
+      [ownerId],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
   /** Who owns each of these gallery images (ids that are gone are left out). */
   async imageOwners(ids: readonly number[]): Promise<Map<number, number>> {
     if (ids.length === 0) return new Map();

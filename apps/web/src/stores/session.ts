@@ -3,6 +3,7 @@ import {
   type AuthUser,
   type ChangePasswordRequest,
   type LoginRequest,
+  type MeResponse,
   type Role,
 } from '@atelier/contract';
 import { defineStore } from 'pinia';
@@ -18,6 +19,8 @@ export const useSessionStore = defineStore('session', () => {
   const status = ref<SessionStatus>('unknown');
   /** An admin reset the password: the API refuses everything else until the user picks a new one. */
   const mustChangePassword = ref(false);
+  /** How many of our webhooks Atelier turned off after days of failed deliveries (the app-wide notice). */
+  const disabledWebhooks = ref(0);
   let loading: Promise<void> | null = null;
 
   const isAuthenticated = computed(() => user.value !== null);
@@ -34,9 +37,7 @@ export const useSessionStore = defineStore('session', () => {
     loading ??= (async () => {
       status.value = 'loading';
       try {
-        const { must_change_password, ...me } = await authApi.me();
-        user.value = me;
-        mustChangePassword.value = must_change_password;
+        accept(await authApi.me());
       } catch (error) {
         // No session is a normal answer; anything else (API down) also leaves us signed out.
         if (!(error instanceof ApiError)) throw error;
@@ -49,11 +50,34 @@ export const useSessionStore = defineStore('session', () => {
     return loading;
   }
 
+  function accept({ must_change_password, disabled_webhooks, ...me }: MeResponse): void {
+    user.value = me;
+    mustChangePassword.value = must_change_password;
+    disabledWebhooks.value = disabled_webhooks;
+  }
+
+  /**
+   * Asks /auth/me again for what the app tells us on every page (the sign-in's answer does not carry it; a
+   * re-enabled webhook changes it). Never rejects: a failure (refusal or network) keeps what we knew, as the
+   * notice is not worth an error of its own.
+   */
+  async function refreshNotices(): Promise<void> {
+    try {
+      const me = await authApi.me();
+      // Signed out or in as someone else meanwhile: this answer is not ours any more.
+      if (user.value?.id === me.id) accept(me);
+    } catch {
+      // Kept as it was.
+    }
+  }
+
   async function login(credentials: LoginRequest): Promise<AuthUser> {
     const response = await authApi.login(credentials);
     user.value = response.user;
     mustChangePassword.value = response.must_change_password;
+    disabledWebhooks.value = 0;
     status.value = 'ready';
+    void refreshNotices();
     return response.user;
   }
 
@@ -79,6 +103,7 @@ export const useSessionStore = defineStore('session', () => {
   function clear(): void {
     user.value = null;
     mustChangePassword.value = false;
+    disabledWebhooks.value = 0;
     status.value = 'ready';
   }
 
@@ -86,6 +111,7 @@ export const useSessionStore = defineStore('session', () => {
     user,
     status,
     mustChangePassword,
+    disabledWebhooks,
     isAuthenticated,
     role,
     isAdmin,
@@ -95,5 +121,6 @@ export const useSessionStore = defineStore('session', () => {
     changePassword,
     logout,
     clear,
+    refreshNotices,
   };
 });

@@ -10,10 +10,12 @@ import { ref } from 'vue';
 import { webhooksApi } from '../api/webhooks';
 import { useListState, usePendingIds } from './list-state';
 import { useNotificationsStore } from './notifications';
+import { useSessionStore } from './session';
 
 /** Your webhooks (or, for an admin who asks, everyone's), each one's delivery log once opened, the secret shown once. */
 export const useWebhooksStore = defineStore('webhooks', () => {
   const notifications = useNotificationsStore();
+  const session = useSessionStore();
   /** An admin's "All users" switch: the list then mixes owners (GET ?all=1). */
   const showAll = ref(false);
   const { items, status, error, load } = useListState<WebhookEndpointView>(() =>
@@ -53,7 +55,11 @@ export const useWebhooksStore = defineStore('webhooks', () => {
       revealed.value = { id: changed.id, secret };
       view = rest;
     }
+    const before = items.value.find((item) => item.id === view.id);
     items.value = items.value.map((item) => (item.id === view.id ? view : item));
+    // Re-enabled after Atelier turned it off: the app-wide notice counts it no more (asked, not guessed, as an
+    // admin's list mixes owners).
+    if (before?.disabled_at && !view.disabled_at) void session.refreshNotices();
   }
 
   function remove(id: number) {
@@ -61,7 +67,10 @@ export const useWebhooksStore = defineStore('webhooks', () => {
       id,
       async () => {
         await webhooksApi.remove(id);
+        const removed = items.value.find((item) => item.id === id);
         items.value = items.value.filter((item) => item.id !== id);
+        // One Atelier had turned off no longer counts in the app-wide notice.
+        if (removed?.disabled_at) void session.refreshNotices();
         if (revealed.value?.id === id) revealed.value = null;
       },
       'Could not delete the webhook',

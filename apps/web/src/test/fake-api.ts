@@ -36,6 +36,8 @@ export interface FakeApi {
   nextLoginFailure: { status: number; body: ErrorBody; headers?: Record<string, string> } | null;
   /** GET /api/auth/sessions answers these (the signed-in user's); DELETE removes from them. */
   sessions: SessionSummary[];
+  /** GET /api/auth/me's count of the signed-in user's webhooks Atelier turned off. */
+  disabledWebhooks: number;
   expireAccess(): void;
 }
 
@@ -89,6 +91,7 @@ export function createFakeApi(): FakeApi {
     isRefreshValid: true,
     nextLoginFailure: null,
     sessions: [],
+    disabledWebhooks: 0,
     expireAccess() {
       api.isAccessExpired = true;
     },
@@ -121,7 +124,8 @@ export function createFakeApi(): FakeApi {
       return new Response(null, { status: 204 });
     }
     if (!api.signedIn || api.isAccessExpired) return fail(401, 'auth.unauthenticated', 'Sign in first.');
-    if (method === 'GET' && path === '/api/auth/me') return json(200, { ...api.signedIn, ...mustChange() });
+    if (method === 'GET' && path === '/api/auth/me')
+      return json(200, { ...api.signedIn, ...mustChange(), disabled_webhooks: api.disabledWebhooks });
     const accountAnswer = routeAccount(method, url, body);
     if (accountAnswer) return accountAnswer;
     const comfyAnswer = routeComfy(api.comfy, api.signedIn, method, url, body);
