@@ -39,7 +39,7 @@ describe('LoginThrottle on rate limiters', () => {
   beforeEach(() => vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') }));
   afterEach(() => vi.useRealTimers());
 
-  it('does not count attempts refused while the address is full of attempts in flight', async () => {
+  it('does not count attempts refused while the address is full of attempts in flight, and tells them to retry shortly', async () => {
     const limits = throttle({ loginMaxFailures: 3 });
     const inFlight = [gated(), gated(), gated()];
     const admitted = inFlight.map((attempt, i) => limits.verify('192.0.2.1', `user-${i}`, attempt.check));
@@ -47,17 +47,27 @@ describe('LoginThrottle on rate limiters', () => {
     for (let i = 0; i < 4; i++) {
       expect(await refusal(limits.verify('192.0.2.1', 'someone', () => Promise.resolve(true)))).toEqual({
         code: 'rate_limited',
-        headers: { 'Retry-After': '60' },
+        headers: { 'Retry-After': '1' },
       });
     }
     for (const attempt of inFlight) attempt.answer(true);
     expect(await Promise.all(admitted)).toEqual([true, true, true]);
     // Three successes and four refusals: no failure counted, the full budget of three is back.
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 2; i++)
       expect(await limits.verify('192.0.2.1', 'x', () => Promise.resolve(false))).toBe(false);
-    expect((await refusal(limits.verify('192.0.2.1', 'x', () => Promise.resolve(true))))?.code).toBe(
-      'rate_limited',
-    );
+    const last = gated();
+    const lastAttempt = limits.verify('192.0.2.1', 'y', last.check);
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Two failures and one attempt in flight: shortly.
+    expect((await refusal(limits.verify('192.0.2.1', 'z', () => Promise.resolve(true))))?.headers).toEqual({
+      'Retry-After': '1',
+    });
+    last.answer(false);
+    expect(await lastAttempt).toBe(false);
+    // Three failures: until the window opened by the first attempt ends.
+    expect((await refusal(limits.verify('192.0.2.1', 'z', () => Promise.resolve(true))))?.headers).toEqual({
+      'Retry-After': '50',
+    });
   });
 
   it('counts an abandoned attempt (the hasher was busy) neither way', async () => {

@@ -30,6 +30,8 @@ const pendingLeaseS = 300;
 export class LoginThrottle {
   /** Per IP: reservations (attempts in flight) plus failures in the window. */
   private readonly perIp: Limiter;
+  /** Per IP: the reservations alone, to tell a refusal whether failures or attempts in flight fill it. */
+  private readonly ipPending: Limiter;
   /** Per account: failures since the last success, forgotten after twice the longest delay without one. */
   private readonly failures: Limiter;
   /** Per account: attempts admitted and not settled yet. */
@@ -46,6 +48,10 @@ export class LoginThrottle {
     this.failures = limits.limiter('login-account-failures', {
       points: auth.loginAccountMaxFailures,
       durationS: 2 * auth.loginAccountMaxDelayS,
+    });
+    this.ipPending = limits.limiter('login-ip-pending', {
+      points: auth.loginMaxFailures,
+      durationS: pendingLeaseS,
     });
     this.pending = limits.limiter('login-account-pending', { points: 1, durationS: pendingLeaseS });
     this.delay = limits.limiter('login-account-delay', { points: 1, durationS: auth.loginAccountMaxDelayS });
@@ -77,14 +83,22 @@ export class LoginThrottle {
   private async begin(ip: string, username: string): Promise<LoginAttempt> {
     const account = username.toLowerCase();
     const byIp = await this.perIp.take(ip);
-    if (!byIp.ok) throw rateLimitedError('Too many failed sign-ins', byIp.retryAfterS);
+    if (!byIp.ok)
+      throw rateLimitedError('Too many failed sign-ins', await this.ipWaitS(ip, byIp.retryAfterS));
     try {
       await this.admitAccount(account);
     } catch (error) {
       await this.perIp.giveBack(ip);
       throw error;
     }
+    await this.ipPending.add(ip);
     return { ip, account };
+  }
+
+  /** Full of settled failures: until the window ends; else attempts in flight fill it: shortly. */
+  private async ipWaitS(ip: string, windowS: number): Promise<number> {
+    const failures = (await this.perIp.count(ip)) - (await this.ipPending.count(ip));
+    return failures >= this.config.auth.loginMaxFailures ? windowS : 1;
   }
 
   /**
@@ -114,11 +128,13 @@ export class LoginThrottle {
       await this.delay.block(attempt.account, Math.min(loginAccountMaxDelayS, 2 ** Math.min(over, 30)));
     }
     await this.pending.giveBack(attempt.account);
+    await this.ipPending.giveBack(attempt.ip);
   }
 
   /** The attempt succeeded: it was no failure after all, and the account starts afresh. */
   private async succeeded(attempt: LoginAttempt): Promise<void> {
     await this.perIp.giveBack(attempt.ip);
+    await this.ipPending.giveBack(attempt.ip);
     await this.failures.reset(attempt.account);
     await this.delay.reset(attempt.account);
     await this.pending.giveBack(attempt.account);
@@ -127,6 +143,7 @@ export class LoginThrottle {
   /** The attempt never reached verification: no password was tried. */
   private async abandoned(attempt: LoginAttempt): Promise<void> {
     await this.perIp.giveBack(attempt.ip);
+    await this.ipPending.giveBack(attempt.ip);
     await this.pending.giveBack(attempt.account);
   }
 }
