@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../common/app-error.js';
-import { RateLimits } from '../common/rate-limits.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiterStore, RateLimits, type LimiterStore } from '../common/rate-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { LoginThrottle } from './login-throttle.js';
 
-const throttle = (auth: Partial<AppConfig['auth']>) =>
+const throttle = (auth: Partial<AppConfig['auth']>, limits = new RateLimits()) =>
   new LoginThrottle(
     {
       auth: {
@@ -15,7 +16,7 @@ const throttle = (auth: Partial<AppConfig['auth']>) =>
         ...auth,
       },
     } as AppConfig,
-    new RateLimits(),
+    limits,
   );
 
 /** A password check that answers when told to. */
@@ -107,5 +108,35 @@ describe('LoginThrottle on rate limiters', () => {
     expect(await limits.verify('192.0.2.6', 'admin', () => Promise.resolve(true))).toBe(true);
     // A success starts afresh: one free failure again.
     expect(await limits.verify('192.0.2.6', 'admin', () => Promise.resolve(false))).toBe(false);
+  });
+
+  it('keeps no state of its own: two replicas on one store share both limits', async () => {
+    // One limiter per name for both, as Redis would be (keys atelier:rl:<name>:<key>).
+    const shared = new Map<string, RateLimiterAbstract>();
+    const store: LimiterStore = (options) => {
+      const limiter = shared.get(options.keyPrefix) ?? memoryLimiterStore(options);
+      shared.set(options.keyPrefix, limiter);
+      return limiter;
+    };
+    const auth = { loginMaxFailures: 4, loginAccountMaxFailures: 1 };
+    const [a, b] = [throttle(auth, new RateLimits(store)), throttle(auth, new RateLimits(store))];
+    const wrong = () => Promise.resolve(false);
+    expect(await a.verify('192.0.2.7', 'admin', wrong)).toBe(false);
+    // The account's delay set on A holds on B.
+    expect(await refusal(b.verify('192.0.2.8', 'admin', () => Promise.resolve(true)))).toMatchObject({
+      headers: { 'Retry-After': '1' },
+    });
+    // Failures from one address split across A and B meet one limit.
+    for (const [replica, user] of [
+      [b, 'u1'],
+      [a, 'u2'],
+      [b, 'u3'],
+    ] as const)
+      expect(await replica.verify('192.0.2.7', user, wrong)).toBe(false);
+    for (const replica of [a, b])
+      expect(await refusal(replica.verify('192.0.2.7', 'u4', () => Promise.resolve(true)))).toMatchObject({
+        code: 'rate_limited',
+        headers: { 'Retry-After': '60' },
+      });
   });
 });
