@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { QueryFailedError } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
 import { dataSourceOptions, postgresConnectTimeoutMs, postgresPoolMax } from './data-source-options.js';
@@ -53,6 +54,19 @@ describe('dataSourceOptions', () => {
     expect(options).not.toHaveProperty('database');
     expect(options).not.toHaveProperty('enableWAL');
     expect(options).not.toHaveProperty('prepareDatabase');
+  });
+
+  it('retries a Postgres server that does not answer, never a failed migration', () => {
+    const options = dataSourceOptions(loadConfig({ ATELIER_ROOT_DIR: root, ATELIER_DATABASE_URL: url }));
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const failed = new QueryFailedError(
+      'CREATE TABLE x (id integer AUTOINCREMENT)',
+      [],
+      new Error('syntax error'),
+    );
+    expect(options.toRetry?.(refused)).toBe(true);
+    expect(options.toRetry?.(failed)).toBe(false);
+    expect(options).toMatchObject({ retryAttempts: 3, retryDelay: 3000 });
   });
 
   it('makes pg answer int8 (COUNT, bigint ids) as numbers, like SQLite does', () => {

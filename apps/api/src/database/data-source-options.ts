@@ -1,6 +1,7 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { QueryFailedError } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { migrations } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
@@ -19,13 +20,13 @@ const int8Oid = 20;
  * registered with TypeOrmModule.forFeature are picked up automatically.
  */
 export function dataSourceOptions(config: AppConfig): TypeOrmModuleOptions {
-  // 'schema' carries the "migration … executed" lines.
   const common = {
     autoLoadEntities: true,
     synchronize: false,
     migrationsRun: true,
     migrations,
     migrationsTransactionMode: 'each',
+    // 'schema' carries the "migration … executed" lines.
     logger: new TypeOrmLogger(['error', 'warn', 'migration', 'schema']),
   } as const;
   if (config.database.engine === 'postgres') {
@@ -40,6 +41,13 @@ export function dataSourceOptions(config: AppConfig): TypeOrmModuleOptions {
       // Who holds a connection, in pg_stat_activity.
       applicationName: `atelier ${config.replicaId}`,
       extra: { max: postgresPoolMax },
+      // A server that does not answer yet is worth the module's retries; a failed migration or query is
+      // not (it would fail the same way 9 more times, 3 s apart, before the boot stops).
+      toRetry: (error: unknown) => !(error instanceof QueryFailedError),
+      // Three tries 3 s apart: a refused connection stops the boot in about 10 s, not the module's 27 s.
+      retryAttempts: 3,
+      retryDelay: 3000,
+      verboseRetryLog: true,
     };
   }
   return {
