@@ -25,10 +25,13 @@ describe('useListState', () => {
     expect(list.items.value).toEqual([3]);
   });
 
-  it('keeps an API refusal as it came and words any other failure as a network ApiError', async () => {
+  it('keeps an API refusal as it came, words any other failure as a network ApiError, and recovers', async () => {
     const refusal = new ApiError(403, 'auth.forbidden', 'Only admins');
-    let failure: Error = refusal;
-    const list = useListState<number>(() => Promise.reject(failure));
+    let failure: Error | null = refusal;
+    const list = useListState<number>(() =>
+      failure ? Promise.reject(failure) : Promise.resolve({ items: [1] }),
+    );
+    expect(list.status.value).toBe('idle');
     await list.load();
     expect(list.status.value).toBe('error');
     expect(list.error.value).toBe(refusal);
@@ -36,6 +39,12 @@ describe('useListState', () => {
     await list.load();
     expect(list.error.value).toBeInstanceOf(ApiError);
     expect(list.error.value?.code).toBe('network');
+    expect(list.error.value?.message).toBe('Failed to fetch');
+    failure = null;
+    await list.load();
+    expect(list.status.value).toBe('ready');
+    expect(list.error.value).toBeNull();
+    expect(list.items.value).toEqual([1]);
   });
 });
 

@@ -3,8 +3,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError } from '../api/http';
 import { sharesApi } from '../api/shares';
-import { describeError } from './errors';
-import { useListResource } from './list-resource';
+import { useListState, usePendingIds } from './list-state';
 import { useNotificationsStore } from './notifications';
 
 /**
@@ -12,12 +11,14 @@ import { useNotificationsStore } from './notifications';
  * list of links (yours, or an admin's "all users") with revoking.
  */
 export const useSharesStore = defineStore('shares', () => {
+  const notifications = useNotificationsStore();
   const created = ref<ShareCreated | null>(null);
   const status = ref<'idle' | 'saving' | 'error'>('idle');
   const error = ref<ApiError | null>(null);
   /** An admin's switch: everyone's links, each with its owner. */
   const showAll = ref(false);
-  const list = useListResource<Share, number>(async () => (await sharesApi.list(showAll.value)).items);
+  const list = useListState<Share>(() => sharesApi.list(showAll.value));
+  const { pendingIds, withPending } = usePendingIds<number>();
 
   async function create(body: ShareCreate): Promise<ShareCreated | null> {
     status.value = 'saving';
@@ -50,12 +51,8 @@ export const useSharesStore = defineStore('shares', () => {
 
   /** Revokes a link (it answers "not found" from now on) and drops it from the list. */
   async function revoke(share: Share): Promise<boolean> {
-    const failure = await list.withPending(share.id, () => sharesApi.revoke(share.id));
-    const notifications = useNotificationsStore();
-    if (failure) {
-      notifications.error({ title: 'Could not revoke the link', message: describeError(failure) });
+    if (!(await withPending(share.id, () => sharesApi.revoke(share.id), 'Could not revoke the link')))
       return false;
-    }
     list.items.value = list.items.value.filter((item) => item.id !== share.id);
     notifications.success({ title: 'Link revoked', message: 'Anyone who opens it now sees “not found”.' });
     return true;
@@ -71,7 +68,7 @@ export const useSharesStore = defineStore('shares', () => {
     items: list.items,
     listStatus: list.status,
     listError: list.error,
-    pendingIds: list.pendingIds,
+    pendingIds,
     load: list.load,
     setShowAll,
     revoke,
