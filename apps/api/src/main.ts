@@ -2,9 +2,16 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfigFromProcess } from './config/load-config-from-process.js';
 import { createApp } from './create-app.js';
+import { databaseBootFailure } from './database/boot-failure.js';
 
 const config = loadConfigFromProcess();
-const app = await createApp(config);
+const app = await createApp(config).catch((error: unknown) => {
+  // Postgres unreachable, refusing us, or a failed migration: one line naming the server, not a stack.
+  const failure = databaseBootFailure(error, config.database);
+  if (failure === null) throw error;
+  process.stderr.write(`Boot failed: ${failure}\n`);
+  process.exit(1);
+});
 app.enableShutdownHooks();
 await app.listen(config.port);
 new Logger('Bootstrap').log(`Atelier listening on http://localhost:${config.port}`);

@@ -1,8 +1,8 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { QueryFailedError } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { isTransientConnectError } from './boot-failure.js';
 import { migrations } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
@@ -41,9 +41,9 @@ export function dataSourceOptions(config: AppConfig): TypeOrmModuleOptions {
       // Who holds a connection, in pg_stat_activity.
       applicationName: `atelier ${config.replicaId}`,
       extra: { max: postgresPoolMax },
-      // A server that does not answer yet is worth the module's retries; a failed migration or query is
-      // not (it would fail the same way 9 more times, 3 s apart, before the boot stops).
-      toRetry: (error: unknown) => !(error instanceof QueryFailedError),
+      // A server that does not answer yet is worth the module's retries; a failed migration, a wrong
+      // password or a missing database is not (each would fail the same way 9 more times, 3 s apart).
+      toRetry: isTransientConnectError,
       // Three tries 3 s apart: a refused connection stops the boot in about 10 s, not the module's 27 s.
       retryAttempts: 3,
       retryDelay: 3000,
