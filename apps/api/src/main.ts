@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { describeDatabase, withoutPassword } from './config/database-config.js';
 import { loadConfigFromProcess } from './config/load-config-from-process.js';
 import { createApp } from './create-app.js';
 import { databaseBootFailure } from './database/boot-failure.js';
@@ -14,4 +15,10 @@ const app = await createApp(config).catch((error: unknown) => {
 });
 app.enableShutdownHooks();
 await app.listen(config.port);
-new Logger('Bootstrap').log(`Atelier listening on http://localhost:${config.port}`);
+// Which replica, on which database and Redis: what an operator of several replicas looks for first.
+const storage = config.redis
+  ? `${describeDatabase(config.database)}, Redis ${withoutPassword(config.redis.url)}`
+  : describeDatabase(config.database);
+new Logger('Bootstrap').log(
+  `Atelier listening on http://localhost:${config.port} (replica ${config.replicaId}, database ${storage})`,
+);
