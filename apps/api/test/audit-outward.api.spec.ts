@@ -1,12 +1,11 @@
 import type { AuditEntry, AuditPage, WebhookEndpointView } from '@atelier/contract';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
 import { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.service.js';
 import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository.js';
 import { waitFor } from './comfy-kit.js';
 import { keepImage } from './gallery-search-kit.js';
-import { startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
+import { appThatDisablesAtOnce, startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 /** API keys, webhook endpoints and share links open Atelier to the outside: each change is in the audit log. */
@@ -113,13 +112,7 @@ describe('the audit log of outward access', () => {
 
   it('records Atelier switching off a failing webhook as the system actor, and the owner sees why on the endpoint', async () => {
     receiver = await startReceiver(status(503));
-    app = await createTestApp({
-      env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
-      overrides: [
-        [WEBHOOK_RETRY_DELAYS, [50]],
-        [WEBHOOK_DISABLE_AFTER_MS, 0],
-      ],
-    });
+    app = await appThatDisablesAtOnce();
     const admin = await app.login('admin');
     const owner = await app.login('user', 'hooky');
     const made = await app.request

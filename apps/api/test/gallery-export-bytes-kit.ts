@@ -54,3 +54,27 @@ export function withChunks(png: Buffer, beforeIdat: Buffer[], afterIdat: Buffer[
     png.subarray(png.length - 12),
   ]);
 }
+
+/** A JPEG segment: marker, length, data. */
+export function jpegSegment(marker: number, text: string): Buffer {
+  const data = Buffer.from(text, 'latin1');
+  const out = Buffer.alloc(4 + data.length);
+  out[0] = 0xff;
+  out[1] = marker;
+  out.writeUInt16BE(data.length + 2, 2);
+  data.copy(out, 4);
+  return out;
+}
+
+/** The markers of a JPEG's segments before its scan, in order. */
+export function jpegMarkers(jpeg: Buffer): number[] {
+  const out: number[] = [];
+  let at = 2;
+  while (at + 4 <= jpeg.length && jpeg[at] === 0xff) {
+    const marker = jpeg[at + 1] ?? 0;
+    out.push(marker);
+    if (marker === 0xda) break;
+    at += 2 + jpeg.readUInt16BE(at + 2);
+  }
+  return out;
+}

@@ -3,30 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { blockReader, UnlabellableImageError } from '../src/gallery/export/copy-plan.js';
 import { jpegLabelSegment, planJpegCopy, readJpegSegments } from '../src/gallery/export/jpeg-label.js';
 import { trainedAlgorithmicMedia } from '../src/gallery/export/xmp-packet.js';
-import { materialize, memoryReader } from './gallery-export-bytes-kit.js';
-
-function segment(marker: number, text: string): Buffer {
-  const data = Buffer.from(text, 'latin1');
-  const out = Buffer.alloc(4 + data.length);
-  out[0] = 0xff;
-  out[1] = marker;
-  out.writeUInt16BE(data.length + 2, 2);
-  data.copy(out, 4);
-  return out;
-}
-
-/** Marker bytes of the segments before the scan, in order. */
-function markers(jpeg: Buffer): number[] {
-  const out: number[] = [];
-  let at = 2;
-  while (at < jpeg.length && jpeg[at] === 0xff) {
-    const marker = jpeg[at + 1] ?? 0;
-    out.push(marker);
-    if (marker === 0xda) break;
-    at += 2 + jpeg.readUInt16BE(at + 2);
-  }
-  return out;
-}
+import { jpegMarkers, jpegSegment, materialize, memoryReader } from './gallery-export-bytes-kit.js';
 
 /** A JPEG from sharp (Exif APP1 with orientation, ICC APP2) with a JFIF APP0, a comment and an APP13 added. */
 async function richJpeg(): Promise<Buffer> {
@@ -37,9 +14,9 @@ async function richJpeg(): Promise<Buffer> {
     .toBuffer();
   return Buffer.concat([
     base.subarray(0, 2),
-    segment(0xe0, 'JFIF\0\x01\x01\0\0\x01\0\x01\0\0'),
-    segment(0xfe, 'prompt: a secret castle'),
-    segment(0xed, 'Photoshop 3.0\0secret caption'),
+    jpegSegment(0xe0, 'JFIF\0\x01\x01\0\0\x01\0\x01\0\0'),
+    jpegSegment(0xfe, 'prompt: a secret castle'),
+    jpegSegment(0xed, 'Photoshop 3.0\0secret caption'),
     base.subarray(2),
   ]);
 }
@@ -55,7 +32,7 @@ describe('JPEG labelling', () => {
     const jpeg = await richJpeg();
     const { copy } = await plan(jpeg, false);
     expect(copy.length).toBe(jpeg.length + jpegLabelSegment.length);
-    expect(markers(copy)).toEqual([0xe0, 0xe1, ...markers(jpeg).slice(1)]);
+    expect(jpegMarkers(copy)).toEqual([0xe0, 0xe1, ...jpegMarkers(jpeg).slice(1)]);
     const app0End = 4 + jpeg.readUInt16BE(4);
     expect(copy.toString('latin1', app0End + 4, app0End + 33)).toBe('http://ns.adobe.com/xap/1.0/\0');
     expect(copy.subarray(app0End + jpegLabelSegment.length).equals(jpeg.subarray(app0End))).toBe(true);
@@ -64,9 +41,9 @@ describe('JPEG labelling', () => {
 
   it('redacted: drops COM, Exif and APP13; keeps JFIF and the ICC profile; same pixels', async () => {
     const jpeg = await richJpeg();
-    expect(markers(jpeg)).toEqual(expect.arrayContaining([0xfe, 0xed, 0xe1, 0xe2]));
+    expect(jpegMarkers(jpeg)).toEqual(expect.arrayContaining([0xfe, 0xed, 0xe1, 0xe2]));
     const { copy } = await plan(jpeg, true);
-    const kept = markers(copy);
+    const kept = jpegMarkers(copy);
     expect(kept.filter((m) => m === 0xe1)).toHaveLength(1); // the label only
     expect(kept).not.toContain(0xfe);
     expect(kept).not.toContain(0xed);

@@ -2,6 +2,7 @@ import type { GalleryImage, ShareCreated } from '@atelier/contract';
 import type { Response } from 'supertest';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jpegMarkers, jpegSegment } from './gallery-export-bytes-kit.js';
 import { ingest } from './gallery-fixtures.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
@@ -13,30 +14,6 @@ function binary(res: Response, done: (error: Error | null, body: Buffer) => void
 }
 
 const secret = 'a secret castle at midnight';
-
-/** A JPEG segment: marker, length, data. */
-function segment(marker: number, text: string): Buffer {
-  const data = Buffer.from(text, 'latin1');
-  const out = Buffer.alloc(4 + data.length);
-  out[0] = 0xff;
-  out[1] = marker;
-  out.writeUInt16BE(data.length + 2, 2);
-  data.copy(out, 4);
-  return out;
-}
-
-/** The markers of a JPEG's segments before its scan, in order. */
-function jpegMarkers(jpeg: Buffer): number[] {
-  const out: number[] = [];
-  let at = 2;
-  while (at + 4 <= jpeg.length && jpeg[at] === 0xff) {
-    const marker = jpeg[at + 1] ?? 0;
-    out.push(marker);
-    if (marker === 0xda) break;
-    at += 2 + jpeg.readUInt16BE(at + 2);
-  }
-  return out;
-}
 
 /** The chunk types of a WebP (RIFF) file. */
 function webpChunks(webp: Buffer): string[] {
@@ -61,7 +38,7 @@ async function jpegWithPrompt(): Promise<Buffer> {
     .jpeg()
     .withExif({ IFD0: { ImageDescription: secret } })
     .toBuffer();
-  return Buffer.concat([base.subarray(0, 2), segment(0xfe, `prompt: ${secret}`), base.subarray(2)]);
+  return Buffer.concat([base.subarray(0, 2), jpegSegment(0xfe, `prompt: ${secret}`), base.subarray(2)]);
 }
 
 /** The same JPEG with stray bytes after its comment: decoders skip them, our segment reader refuses the layout. */
@@ -69,7 +46,7 @@ async function jpegWithStrayBytes(): Promise<Buffer> {
   const base = await canvas().jpeg().toBuffer();
   return Buffer.concat([
     base.subarray(0, 2),
-    segment(0xfe, `prompt: ${secret}`),
+    jpegSegment(0xfe, `prompt: ${secret}`),
     Buffer.from([0x00, 0x11, 0x22]),
     base.subarray(2),
   ]);

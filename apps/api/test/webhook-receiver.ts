@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
+import { createTestApp, type TestApp } from './test-app.js';
 
 export interface ReceivedHook {
   path: string;
@@ -49,3 +51,17 @@ export const status =
     res.statusCode = code;
     res.end(`status ${code}`);
   };
+
+/**
+ * An app that may deliver to local receivers, retries once after 50 ms and turns an endpoint off at its
+ * first failure with no success (a zero-day limit): the worker's "disabled" path without waiting days.
+ */
+export function appThatDisablesAtOnce(): Promise<TestApp> {
+  return createTestApp({
+    env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+    overrides: [
+      [WEBHOOK_RETRY_DELAYS, [50]],
+      [WEBHOOK_DISABLE_AFTER_MS, 0],
+    ],
+  });
+}

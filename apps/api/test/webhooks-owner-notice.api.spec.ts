@@ -1,8 +1,7 @@
 import type { MeResponse, WebhookEndpointView, WebhookEndpointWithSecret } from '@atelier/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS } from '../src/webhooks/delivery-worker.js';
 import { waitFor } from './comfy-kit.js';
-import { startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
+import { appThatDisablesAtOnce, startReceiver, status, type WebhookReceiver } from './webhook-receiver.js';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 
 /**
@@ -54,13 +53,7 @@ describe('GET /api/auth/me counts the webhooks Atelier turned off', () => {
 
   it('counts the owner’s endpoints the worker disabled, not one turned off by hand nor other users’; re-enabling or deleting takes them off', async () => {
     receiver = await startReceiver(status(503));
-    app = await createTestApp({
-      env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
-      overrides: [
-        [WEBHOOK_RETRY_DELAYS, [50]],
-        [WEBHOOK_DISABLE_AFTER_MS, 0],
-      ],
-    });
+    app = await appThatDisablesAtOnce();
     const owner = await app.login('user');
     const other = await app.login('user', 'someone-else');
     const admin = await app.login('admin');
