@@ -1,5 +1,5 @@
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Vite's esbuild transform drops decorator metadata, which Nest DI and TypeORM need: SWC keeps it.
 // '@atelier/source' makes workspace packages resolve to their TypeScript sources in tests.
@@ -17,6 +17,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@atelier/source', 'node', 'default'] } },
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    // Tests of real Postgres/Redis run in `pnpm test:services` (vitest.services.config.ts).
+    exclude: [...configDefaults.exclude, 'test/services/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -114,6 +114,8 @@ describe('ddl tokens', () => {
     });
     expect([ddl('sqlite').bool(false), ddl('sqlite').bool(true)]).toEqual(['(0)', '(1)']);
     expect([ddl('postgres').bool(false), ddl('postgres').bool(true)]).toEqual(['false', 'true']);
+    expect([ddl('sqlite').boolValue(false), ddl('sqlite').boolValue(true)]).toEqual(['0', '1']);
+    expect([ddl('postgres').boolValue(false), ddl('postgres').boolValue(true)]).toEqual(['false', 'true']);
   });
 
   it('makes SQL that SQLite runs: a table with every token, its defaults and a random 31-bit number', () => {

@@ -68,6 +68,8 @@ export interface DdlTokens {
   readonly real: string;
   /** A boolean column's DEFAULT. */
   bool(value: boolean): string;
+  /** A boolean in an expression (a partial index's WHERE, a seeded row): `1`/`0` on SQLite. */
+  boolValue(value: boolean): string;
   /** Text compared without case (usernames); on Postgres it needs `requiresCitext` first. */
   readonly nocaseText: string;
   /** Run once before using `nocaseText` (citext is a trusted extension since Postgres 13); null on SQLite. */
@@ -85,6 +87,7 @@ const ddlTokens: Record<Dialect, DdlTokens> = {
     datetime: 'datetime',
     real: 'real',
     bool: (value) => (value ? '(1)' : '(0)'),
+    boolValue: (value) => (value ? '1' : '0'),
     nocaseText: 'text COLLATE NOCASE',
     requiresCitext: null,
     withoutRowid: 'WITHOUT ROWID',
@@ -96,6 +99,7 @@ const ddlTokens: Record<Dialect, DdlTokens> = {
     datetime: 'timestamptz(3)',
     real: 'double precision',
     bool: (value) => (value ? 'true' : 'false'),
+    boolValue: (value) => (value ? 'true' : 'false'),
     nocaseText: 'citext',
     requiresCitext: 'CREATE EXTENSION IF NOT EXISTS citext',
     withoutRowid: '',

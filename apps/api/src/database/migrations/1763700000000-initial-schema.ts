@@ -1,31 +1,34 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /** Users, their refresh tokens (hashed) and the admin overrides of runtime settings. */
 export class InitialSchema1763700000000 implements MigrationInterface {
   name = 'InitialSchema1763700000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
+    if (t.requiresCitext) await queryRunner.query(t.requiresCitext);
     await queryRunner.query(`
       CREATE TABLE "users" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-        "username" text NOT NULL COLLATE NOCASE,
+        "id" ${t.id},
+        "username" ${t.nocaseText} NOT NULL,
         "password_hash" text NOT NULL,
         "role" text NOT NULL CHECK ("role" IN ('user', 'curator', 'admin')),
-        "disabled" boolean NOT NULL DEFAULT (0),
-        "created_at" datetime NOT NULL DEFAULT (datetime('now')),
-        "updated_at" datetime NOT NULL DEFAULT (datetime('now'))
+        "disabled" boolean NOT NULL DEFAULT ${t.bool(false)},
+        "created_at" ${t.datetime} NOT NULL DEFAULT ${t.now},
+        "updated_at" ${t.datetime} NOT NULL DEFAULT ${t.now}
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX "ux_users_username" ON "users" ("username")`);
 
     await queryRunner.query(`
       CREATE TABLE "refresh_tokens" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "user_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
         "session_id" text NOT NULL,
         "token_hash" text NOT NULL,
-        "expires_at" datetime NOT NULL,
-        "revoked_at" datetime,
-        "created_at" datetime NOT NULL DEFAULT (datetime('now'))
+        "expires_at" ${t.datetime} NOT NULL,
+        "revoked_at" ${t.datetime},
+        "created_at" ${t.datetime} NOT NULL DEFAULT ${t.now}
       )`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX "ux_refresh_tokens_hash" ON "refresh_tokens" ("token_hash")`,
@@ -38,7 +41,7 @@ export class InitialSchema1763700000000 implements MigrationInterface {
         "key" text PRIMARY KEY NOT NULL,
         "value" text NOT NULL,
         "updated_by" integer REFERENCES "users" ("id") ON DELETE SET NULL,
-        "updated_at" datetime NOT NULL DEFAULT (datetime('now'))
+        "updated_at" ${t.datetime} NOT NULL DEFAULT ${t.now}
       )`);
   }
 

@@ -1,15 +1,17 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /** The gallery: one row per kept image, keyed by the SHA-256 of its bytes. */
 export class Gallery1763800000000 implements MigrationInterface {
   name = 'Gallery1763800000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     // created_at is an ISO-8601 UTC string with milliseconds, written by the app: it sorts as text,
     // and keyset cursors compare it exactly.
     await queryRunner.query(`
       CREATE TABLE "gallery_images" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "sha256" text NOT NULL,
         "mime" text NOT NULL CHECK ("mime" IN ('image/png', 'image/jpeg', 'image/webp')),
         "ext" text NOT NULL,

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * The ComfyUI job ledger: every job is written here before it is posted to ComfyUI, so its status,
@@ -8,9 +9,10 @@ export class ComfyJobs1763900000000 implements MigrationInterface {
   name = 'ComfyJobs1763900000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "comfy_jobs" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "prompt_id" text NOT NULL,
         "owner_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
         "kind" text NOT NULL CHECK ("kind" IN ('txt2img', 'workflow')),
@@ -22,14 +24,14 @@ export class ComfyJobs1763900000000 implements MigrationInterface {
         "request_hash" text,
         "workflow" text NOT NULL,
         "params" text,
-        "queue_number" real,
+        "queue_number" ${t.real},
         "images" text NOT NULL DEFAULT ('[]'),
         "error" text,
-        "created_at" datetime NOT NULL DEFAULT (datetime('now')),
-        "submitted_at" datetime,
-        "started_at" datetime,
-        "finished_at" datetime,
-        "updated_at" datetime NOT NULL DEFAULT (datetime('now'))
+        "created_at" ${t.datetime} NOT NULL DEFAULT ${t.now},
+        "submitted_at" ${t.datetime},
+        "started_at" ${t.datetime},
+        "finished_at" ${t.datetime},
+        "updated_at" ${t.datetime} NOT NULL DEFAULT ${t.now}
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX "ux_comfy_jobs_prompt_id" ON "comfy_jobs" ("prompt_id")`);
     // A retried request (same user, same Idempotency-Key) finds its job instead of queueing a second one.

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Input images sent to ComfyUI (POST /api/comfy/upload): who uploaded what under which name, the job that
@@ -8,9 +9,10 @@ export class ComfyUploads1764000000000 implements MigrationInterface {
   name = 'ComfyUploads1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "comfy_uploads" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "owner_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
         "name" text NOT NULL,
         "subfolder" text NOT NULL DEFAULT (''),
@@ -20,10 +22,10 @@ export class ComfyUploads1764000000000 implements MigrationInterface {
         "mime" text NOT NULL CHECK ("mime" IN ('image/png', 'image/jpeg', 'image/webp')),
         "width" integer NOT NULL,
         "height" integer NOT NULL,
-        "ephemeral" boolean NOT NULL DEFAULT (0),
+        "ephemeral" boolean NOT NULL DEFAULT ${t.bool(false)},
         "prompt_id" text,
-        "created_at" datetime NOT NULL DEFAULT (datetime('now')),
-        "deleted_at" datetime
+        "created_at" ${t.datetime} NOT NULL DEFAULT ${t.now},
+        "deleted_at" ${t.datetime}
       )`);
     // "May this user name this file?" (txt2img's image/mask) and "does anyone else still use it?" (cleanup).
     await queryRunner.query(
@@ -32,7 +34,7 @@ export class ComfyUploads1764000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "ix_comfy_uploads_prompt" ON "comfy_uploads" ("prompt_id")`);
     await queryRunner.query(
       `CREATE INDEX "ix_comfy_uploads_ephemeral" ON "comfy_uploads" ("id")
-       WHERE "ephemeral" = 1 AND "deleted_at" IS NULL`,
+       WHERE "ephemeral" = ${t.boolValue(true)} AND "deleted_at" IS NULL`,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * The audit log: one row per admin or curator action. The actor's username is copied, so an entry
@@ -9,9 +10,10 @@ export class AuditLog1764400000000 implements MigrationInterface {
   name = 'AuditLog1764400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "audit_log" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "at" text NOT NULL,
         "actor_id" integer NOT NULL,
         "actor_username" text NOT NULL,

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Searchable gallery (issue 11): each image's generation parameters as columns, a dictionary of
@@ -15,14 +16,22 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   Column `text` holds the positive prompt, `negative` the negative one, `facets` the filter values as
  *   tokens (search/facet-tokens.ts) so text + filters intersect inside FTS5.
  * - `shuffle` is a random key per image: `sort=random` walks it from a seed-chosen start.
+ *
+ * On Postgres there is no FTS5: the row carries its own document instead, `search_tsv` (a tsvector
+ * with a GIN index; no trigger, a deleted row takes its words with it). Its writer and reader are the
+ * Postgres search engine's (design: positive prompt weight A, note B, file name C, negative prompt D,
+ * words made in JS by ftsWords so they equal FTS5's tokens); the facet tokens are not needed there,
+ * filters stay plain column predicates.
  */
 export class GallerySearch1764500000000 implements MigrationInterface {
   name = 'GallerySearch1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const dialect = dialectOf(queryRunner);
+    const t = ddl(dialect);
     await queryRunner.query(`
       CREATE TABLE "gallery_terms" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "kind" text NOT NULL CHECK ("kind" IN ('checkpoint', 'sampler', 'scheduler', 'lora', 'tag')),
         "value" text NOT NULL
       )`);
@@ -40,9 +49,9 @@ export class GallerySearch1764500000000 implements MigrationInterface {
       `"sampler_id" integer`,
       `"scheduler_id" integer`,
       `"p_steps" integer`,
-      `"p_cfg" real`,
+      `"p_cfg" ${t.real}`,
       `"p_seed" integer`,
-      `"p_denoise" real`,
+      `"p_denoise" ${t.real}`,
       `"p_width" integer`,
       `"p_height" integer`,
       `"p_template_id" text`,
@@ -59,9 +68,12 @@ export class GallerySearch1764500000000 implements MigrationInterface {
     for (const column of columns) {
       await queryRunner.query(`ALTER TABLE "gallery_images" ADD COLUMN ${column}`);
     }
-    await queryRunner.query(
-      `UPDATE "gallery_images" SET "has_workflow" = ("workflow_json" IS NOT NULL), "shuffle" = (random() & 2147483647)`,
-    );
+    // Images kept before this migration (SQLite only: a Postgres database starts empty, see ComfyImageOwners).
+    if (dialect === 'sqlite') {
+      await queryRunner.query(
+        `UPDATE "gallery_images" SET "has_workflow" = ("workflow_json" IS NOT NULL), "shuffle" = ${t.randomInt31}`,
+      );
+    }
     for (const [name, on] of [
       ['checkpoint', '"checkpoint_id", "id"'],
       ['sampler', '"sampler_id", "id"'],
@@ -77,17 +89,26 @@ export class GallerySearch1764500000000 implements MigrationInterface {
     }
     // Filter by LoRA or tag: (term, image) is the key; (image) finds an image's links to rewrite them.
     for (const link of ['loras', 'tags']) {
-      const weight = link === 'loras' ? `"weight" real NOT NULL,` : '';
+      const weight = link === 'loras' ? `"weight" ${t.real} NOT NULL,` : '';
       await queryRunner.query(`
         CREATE TABLE "gallery_image_${link}" (
           "term_id" integer NOT NULL REFERENCES "gallery_terms" ("id"),
           "image_id" integer NOT NULL REFERENCES "gallery_images" ("id") ON DELETE CASCADE,
           ${weight}
           PRIMARY KEY ("term_id", "image_id")
-        ) WITHOUT ROWID`);
+        ) ${t.withoutRowid}`);
       await queryRunner.query(
         `CREATE INDEX "ix_gallery_image_${link}_image" ON "gallery_image_${link}" ("image_id")`,
       );
+    }
+    if (dialect === 'postgres') {
+      await queryRunner.query(
+        `ALTER TABLE "gallery_images" ADD COLUMN "search_tsv" tsvector NOT NULL DEFAULT ''::tsvector`,
+      );
+      await queryRunner.query(
+        `CREATE INDEX "ix_gallery_images_search" ON "gallery_images" USING gin ("search_tsv")`,
+      );
+      return;
     }
     await queryRunner.query(`
       CREATE VIRTUAL TABLE "gallery_fts" USING fts5(
@@ -103,9 +124,14 @@ export class GallerySearch1764500000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TRIGGER "gallery_images_fts_delete"`);
-    await queryRunner.query(`DROP TABLE "gallery_fts_vocab"`);
-    await queryRunner.query(`DROP TABLE "gallery_fts"`);
+    if (dialectOf(queryRunner) === 'postgres') {
+      await queryRunner.query(`DROP INDEX "ix_gallery_images_search"`);
+      await queryRunner.query(`ALTER TABLE "gallery_images" DROP COLUMN "search_tsv"`);
+    } else {
+      await queryRunner.query(`DROP TRIGGER "gallery_images_fts_delete"`);
+      await queryRunner.query(`DROP TABLE "gallery_fts_vocab"`);
+      await queryRunner.query(`DROP TABLE "gallery_fts"`);
+    }
     await queryRunner.query(`DROP TABLE "gallery_image_tags"`);
     await queryRunner.query(`DROP TABLE "gallery_image_loras"`);
     for (const name of [

@@ -4,6 +4,7 @@ import { GalleryTerms } from '../../gallery/search/gallery-terms.js';
 import { imageParamsOf } from '../../gallery/search/image-params.js';
 import { parseObject } from '../../gallery/gallery-views.js';
 import { ImageSearchIndex, unknownParams } from '../../gallery/search/image-search-index.js';
+import { dialectOf } from '../dialect.js';
 import { sqliteHandle } from '../prepared.js';
 
 /** Rows per read: a row may carry a large workflow, so a batch stays a few megabytes at most. */
@@ -43,6 +44,9 @@ interface BackfillRow {
  * Reusing setParams ties this migration to today's code: setParams may only write what
  * GallerySearch1764500000000 created (later migrations run after this one).
  * test/gallery-params-backfill.api.spec.ts boots a database made up to GallerySearch to hold that.
+ *
+ * Nothing to do on Postgres: a Postgres database is made by running every migration on an empty
+ * database, so no image predates the search columns (and setParams is SQLite's index writer).
  */
 export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   name = 'GalleryParamsBackfill1764500000001';
@@ -50,6 +54,7 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   transaction = false;
 
   up(queryRunner: QueryRunner): Promise<void> {
+    if (dialectOf(queryRunner) === 'postgres') return Promise.resolve();
     const connection = queryRunner.connection;
     const db = sqliteHandle(connection);
     const index = new ImageSearchIndex(connection, new GalleryTerms(connection));

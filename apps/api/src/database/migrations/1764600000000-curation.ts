@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Curation (issue 12): boards (manual ones list their images in board_images; a smart board is a
@@ -9,9 +10,10 @@ export class Curation1764600000000 implements MigrationInterface {
   name = 'Curation1764600000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "boards" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "name" text NOT NULL,
         "owner_id" integer NOT NULL REFERENCES "users" ("id"),
         "visibility" text NOT NULL CHECK ("visibility" IN ('private', 'team')),
@@ -30,11 +32,11 @@ export class Curation1764600000000 implements MigrationInterface {
         "added_at" text NOT NULL,
         "added_by" integer NOT NULL,
         PRIMARY KEY ("board_id", "image_id")
-      ) WITHOUT ROWID`);
+      ) ${t.withoutRowid}`);
     await queryRunner.query(`CREATE INDEX "ix_board_images_image" ON "board_images" ("image_id")`);
     await queryRunner.query(`
       CREATE TABLE "gallery_reviews" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "image_id" integer NOT NULL REFERENCES "gallery_images" ("id") ON DELETE CASCADE,
         "decision" text NOT NULL CHECK ("decision" IN ('submitted', 'approved', 'rejected', 'withdrawn')),
         "note" text,

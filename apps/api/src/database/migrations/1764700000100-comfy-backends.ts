@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * The pool of ComfyUI servers. Backend 1 is the default: its `url` is null while it follows the
@@ -8,36 +9,55 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * `comfy_image_owners` gains the backend in its key: ComfyUI names outputs by a per-server counter
  * (`prefix_00001_.png`), so two servers produce the same names and one user's image must not open
- * another's. Existing rows were all made by the one server there was: the default.
+ * another's. Existing rows were all made by the one server there was: the default. SQLite rebuilds that
+ * table for its new key; Postgres adds the column and swaps the primary key in place.
+ *
+ * The flags are integers checked to 0/1 on SQLite and booleans on Postgres (BackendEntity maps booleans).
  */
 export class ComfyBackends1764700000100 implements MigrationInterface {
   name = 'ComfyBackends1764700000100';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const dialect = dialectOf(queryRunner);
+    const t = ddl(dialect);
+    const flag = (name: string, value: boolean) =>
+      dialect === 'postgres'
+        ? `"${name}" boolean NOT NULL DEFAULT ${t.boolValue(value)}`
+        : `"${name}" integer NOT NULL DEFAULT ${t.boolValue(value)} CHECK ("${name}" IN (0, 1))`;
+    const yes = t.boolValue(true);
     await queryRunner.query(`
       CREATE TABLE "comfy_backends" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "name" text NOT NULL,
         "url" text,
-        "is_default" integer NOT NULL DEFAULT 0 CHECK ("is_default" IN (0, 1)),
-        "weight" real NOT NULL DEFAULT 1 CHECK ("weight" > 0),
+        ${flag('is_default', false)},
+        "weight" ${t.real} NOT NULL DEFAULT 1 CHECK ("weight" > 0),
         "tags" text NOT NULL DEFAULT '[]',
-        "enabled" integer NOT NULL DEFAULT 1 CHECK ("enabled" IN (0, 1)),
-        "draining" integer NOT NULL DEFAULT 0 CHECK ("draining" IN (0, 1)),
-        "created_at" datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        "updated_at" datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        "deleted_at" datetime,
-        CHECK ("url" IS NOT NULL OR "is_default" = 1)
+        ${flag('enabled', true)},
+        ${flag('draining', false)},
+        "created_at" ${t.datetime} NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        "updated_at" ${t.datetime} NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        "deleted_at" ${t.datetime},
+        CHECK ("url" IS NOT NULL OR "is_default" = ${yes})
       )`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX "ux_comfy_backends_name" ON "comfy_backends" ("name") WHERE "deleted_at" IS NULL`,
     );
     await queryRunner.query(
-      `CREATE UNIQUE INDEX "ux_comfy_backends_default" ON "comfy_backends" ("is_default") WHERE "is_default" = 1`,
+      `CREATE UNIQUE INDEX "ux_comfy_backends_default" ON "comfy_backends" ("is_default") WHERE "is_default" = ${yes}`,
     );
     await queryRunner.query(
-      `INSERT INTO "comfy_backends" ("id", "name", "url", "is_default") VALUES (1, 'default', NULL, 1)`,
+      `INSERT INTO "comfy_backends" ("id", "name", "url", "is_default") VALUES (1, 'default', NULL, ${yes})`,
     );
+    if (dialect === 'postgres') {
+      // The identity hands out 1 next unless told that 1 is taken.
+      await queryRunner.query(`SELECT setval(pg_get_serial_sequence('"comfy_backends"', 'id'), 1)`);
+      await queryRunner.query(
+        `ALTER TABLE "comfy_image_owners" ADD COLUMN "backend_id" integer NOT NULL DEFAULT 1`,
+      );
+      await setOwnersKey(queryRunner, '"type", "subfolder", "filename", "backend_id", "owner_id"');
+      return;
+    }
 
     await queryRunner.query(`
       CREATE TABLE "comfy_image_owners_new" (
@@ -56,6 +76,18 @@ export class ComfyBackends1764700000100 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    if (dialectOf(queryRunner) === 'postgres') {
+      // The same file seen on two backends by one owner becomes one row again.
+      await queryRunner.query(`
+        DELETE FROM "comfy_image_owners" "o" USING "comfy_image_owners" "other"
+        WHERE "o"."type" = "other"."type" AND "o"."subfolder" = "other"."subfolder"
+          AND "o"."filename" = "other"."filename" AND "o"."owner_id" = "other"."owner_id"
+          AND "o"."backend_id" > "other"."backend_id"`);
+      await queryRunner.query(`ALTER TABLE "comfy_image_owners" DROP COLUMN "backend_id"`);
+      await setOwnersKey(queryRunner, '"type", "subfolder", "filename", "owner_id"');
+      await queryRunner.query(`DROP TABLE "comfy_backends"`);
+      return;
+    }
     await queryRunner.query(`
       CREATE TABLE "comfy_image_owners_old" (
         "type" text NOT NULL CHECK ("type" IN ('output', 'input', 'temp')),
@@ -71,4 +103,14 @@ export class ComfyBackends1764700000100 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "comfy_image_owners_old" RENAME TO "comfy_image_owners"`);
     await queryRunner.query(`DROP TABLE "comfy_backends"`);
   }
+}
+
+/** Postgres: comfy_image_owners' primary key (Postgres's own name for it) over these columns. */
+async function setOwnersKey(queryRunner: QueryRunner, columns: string): Promise<void> {
+  await queryRunner.query(
+    `ALTER TABLE "comfy_image_owners" DROP CONSTRAINT IF EXISTS "comfy_image_owners_pkey"`,
+  );
+  await queryRunner.query(
+    `ALTER TABLE "comfy_image_owners" ADD CONSTRAINT "comfy_image_owners_pkey" PRIMARY KEY (${columns})`,
+  );
 }

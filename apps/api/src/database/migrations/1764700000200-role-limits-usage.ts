@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Caps per role and GPU accounting. comfy_role_limits holds one row per role (NULL = unlimited; seeded
@@ -10,6 +11,7 @@ export class RoleLimitsUsage1764700000200 implements MigrationInterface {
   name = 'RoleLimitsUsage1764700000200';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "comfy_role_limits" (
         "role" text PRIMARY KEY NOT NULL CHECK ("role" IN ('user', 'curator', 'admin')),
@@ -18,10 +20,10 @@ export class RoleLimitsUsage1764700000200 implements MigrationInterface {
         "max_steps" integer,
         "max_pixels" integer,
         "max_batch_size" integer,
-        "gpu_seconds_per_day" real,
-        "weight" real NOT NULL DEFAULT (1),
+        "gpu_seconds_per_day" ${t.real},
+        "weight" ${t.real} NOT NULL DEFAULT (1),
         "updated_by" integer,
-        "updated_at" datetime
+        "updated_at" ${t.datetime}
       )`);
     await queryRunner.query(
       `INSERT INTO "comfy_role_limits" ("role") VALUES ('user'), ('curator'), ('admin')`,
@@ -33,7 +35,7 @@ export class RoleLimitsUsage1764700000200 implements MigrationInterface {
         "role" text NOT NULL,
         "backend_id" integer NOT NULL,
         "jobs" integer NOT NULL DEFAULT (0),
-        "gpu_seconds" real NOT NULL DEFAULT (0),
+        "gpu_seconds" ${t.real} NOT NULL DEFAULT (0),
         PRIMARY KEY ("day", "user_id", "backend_id", "role")
       )`);
     // A user's own days (GET /api/me/usage, today's total at boot); reports by range use the primary key.

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Parameter sweeps: one row per sweep (its request with the seed it drew, for the grid and for a retried
@@ -9,6 +10,9 @@ export class ComfySweeps1764700000300 implements MigrationInterface {
   name = 'ComfySweeps1764700000300';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const dialect = dialectOf(queryRunner);
+    // Declared `timestamp` on SQLite from the start (the same as datetime there); timestamptz on Postgres.
+    const createdAt = dialect === 'postgres' ? ddl(dialect).datetime : 'timestamp';
     await queryRunner.query(`
       CREATE TABLE "comfy_sweeps" (
         "id" varchar(36) PRIMARY KEY NOT NULL,
@@ -17,7 +21,7 @@ export class ComfySweeps1764700000300 implements MigrationInterface {
         "request_hash" text NOT NULL,
         "request" text NOT NULL,
         "job_count" integer NOT NULL,
-        "created_at" timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+        "created_at" ${createdAt} NOT NULL DEFAULT CURRENT_TIMESTAMP
       )`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX "ux_comfy_sweeps_idempotency" ON "comfy_sweeps" ("owner_id", "idempotency_key")

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Workflow templates saved by curators (POST /api/comfy/workflows, …/:name/versions): one row per version,
@@ -10,9 +11,10 @@ export class SavedTemplates1764800000200 implements MigrationInterface {
   name = 'SavedTemplates1764800000200';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "comfy_saved_templates" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "name" text NOT NULL,
         "version" text NOT NULL,
         "title" text NOT NULL,

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Share links (sharing/): the token is kept only as its SHA-256, so a copy of the database cannot
@@ -9,9 +10,10 @@ export class Shares1764900000000 implements MigrationInterface {
   name = 'Shares1764900000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "shares" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "token_hash" text NOT NULL,
         "owner_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
         "kind" text NOT NULL,
@@ -19,8 +21,8 @@ export class Shares1764900000000 implements MigrationInterface {
         "board_id" integer NULL REFERENCES "boards" ("id") ON DELETE CASCADE,
         "expires_at" text NULL,
         "password_hash" text NULL,
-        "redact" boolean NOT NULL DEFAULT (1),
-        "allow_download" boolean NOT NULL DEFAULT (0),
+        "redact" boolean NOT NULL DEFAULT ${t.bool(true)},
+        "allow_download" boolean NOT NULL DEFAULT ${t.bool(false)},
         "views" integer NOT NULL DEFAULT (0),
         "created_at" text NOT NULL
       )`);

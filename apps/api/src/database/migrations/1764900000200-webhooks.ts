@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddl, dialectOf } from '../dialect.js';
 
 /**
  * Signed webhooks: endpoints (a user's URL, its secret and the events it takes) and deliveries (one row per
@@ -10,15 +11,16 @@ export class Webhooks1764900000200 implements MigrationInterface {
   name = 'Webhooks1764900000200';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const t = ddl(dialectOf(queryRunner));
     await queryRunner.query(`
       CREATE TABLE "webhook_endpoints" (
-        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "id" ${t.id},
         "owner_id" integer NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
         "url" text NOT NULL,
         "secret" text NOT NULL,
         "events_json" text NOT NULL,
-        "all_users" boolean NOT NULL DEFAULT (0),
-        "enabled" boolean NOT NULL DEFAULT (1),
+        "all_users" boolean NOT NULL DEFAULT ${t.bool(false)},
+        "enabled" boolean NOT NULL DEFAULT ${t.bool(true)},
         "disabled_at" text NULL,
         "disabled_reason" text NULL,
         "failing_since" text NULL,

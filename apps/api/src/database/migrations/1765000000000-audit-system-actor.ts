@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dialectOf } from '../dialect.js';
 
 const columns = `"id", "at", "actor_id", "actor_username", "action", "target_type", "target_id", "target_label", "details_json"`;
 
@@ -28,7 +29,7 @@ export class AuditSystemActor1765000000000 implements MigrationInterface {
   name = 'AuditSystemActor1765000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    if (queryRunner.connection.options.type === 'postgres') {
+    if (dialectOf(queryRunner) === 'postgres') {
       await queryRunner.query(`ALTER TABLE "audit_log" ALTER COLUMN "actor_id" DROP NOT NULL`);
       return;
     }
@@ -38,7 +39,7 @@ export class AuditSystemActor1765000000000 implements MigrationInterface {
   /** The system's entries go: there is no one to name as their actor. */
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DELETE FROM "audit_log" WHERE "actor_id" IS NULL`);
-    if (queryRunner.connection.options.type === 'postgres') {
+    if (dialectOf(queryRunner) === 'postgres') {
       await queryRunner.query(`ALTER TABLE "audit_log" ALTER COLUMN "actor_id" SET NOT NULL`);
       return;
     }
