@@ -27,6 +27,23 @@ for dir in packages/* apps/*; do
     --outputFile.json="$ROOT_DIR/test-results/vitest-$(basename "$dir").json") || status=1
 done
 
+echo "==> API tests on Postgres and Redis (services)"
+# The test services (scripts/cluster/README.md): other ports than a hand-run cluster, no fsync, wiped
+# on stop. Stopped on exit whatever happens.
+stop_services() { bash scripts/cluster/cluster.sh services stop --test >/dev/null 2>&1 || true; }
+trap stop_services EXIT
+if bash scripts/cluster/cluster.sh services start --test; then
+  # Only the ATELIER_TEST_* URLs reach the tests (each test picks its own database or Redis db).
+  (set -a && . "${CLUSTER_DATA_DIR:-$ROOT_DIR/.cluster/test}/env" && set +a && unset ATELIER_DATABASE_URL ATELIER_REDIS_URL &&
+    cd apps/api &&
+    pnpm exec vitest run -c vitest.services.config.ts --reporter=default --reporter=json \
+      --outputFile.json="$ROOT_DIR/test-results/vitest-api-services.json") || status=1
+else
+  echo "the test services did not start: the services tests did not run"
+  status=1
+fi
+stop_services
+
 echo "==> browser tests"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$ROOT_DIR/test-results/playwright.json" \
   pnpm --filter @atelier/web exec playwright test --reporter=list,json || status=1
