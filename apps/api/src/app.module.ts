@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
 import { RateLimitsModule } from './common/rate-limits.js';
+import { RedisModule } from './redis/redis.module.js';
 import { ResourceCapsModule } from './common/resource-caps.js';
 import { ManagedComfyModule } from './comfy-managed/managed-comfy.module.js';
 import { ComfyUploadsModule } from './comfy-uploads/comfy-uploads.module.js';
@@ -43,6 +44,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         HttpModule.forRoot(options.logDestination),
         ResourceCapsModule,
+        // Before the limits and the bus: they take their Redis store from it in scale-out mode.
+        RedisModule,
         RateLimitsModule,
         DatabaseModule,
         RuntimeConfigModule,
