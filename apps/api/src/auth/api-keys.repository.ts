@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
+import { dateFrom, Sql } from '../database/sql.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 
 export interface NewApiKey {
@@ -12,18 +13,54 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
+/** What authenticating a request with a key reads of it. */
+export type ApiKeyAuthRow = Pick<
+  ApiKeyEntity,
+  'id' | 'userId' | 'keyHash' | 'scopesJson' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'lastUsedIp'
+>;
+
+interface RawAuthRow {
+  id: number;
+  user_id: number;
+  key_hash: string;
+  scopes_json: string;
+  expires_at: string | Date | null;
+  revoked_at: string | Date | null;
+  last_used_at: string | Date | null;
+  last_used_ip: string | null;
+}
+
+const byHashSql = `SELECT "id", "user_id", "key_hash", "scopes_json", "expires_at", "revoked_at", "last_used_at", "last_used_ip"
+  FROM "api_keys" WHERE "key_hash" = ?`;
+
+const optionalDate = (value: string | Date | null) => (value === null ? null : dateFrom(value));
+
 @Injectable()
 export class ApiKeysRepository {
-  constructor(@InjectRepository(ApiKeyEntity) private readonly rows: Repository<ApiKeyEntity>) {}
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly rows: Repository<ApiKeyEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   async insert(key: NewApiKey): Promise<ApiKeyEntity> {
     const { identifiers } = await this.rows.insert(key);
     return this.rows.findOneByOrFail({ id: (identifiers[0] as { id: number }).id });
   }
 
-  /** By the unique hash index: the one lookup the auth path makes per key request. */
-  findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.rows.findOneBy({ keyHash });
+  /** By the unique hash index: the one lookup the auth path makes per key request (hand-written, as the session check). */
+  async findByHash(keyHash: string): Promise<ApiKeyAuthRow | null> {
+    const row = await this.sql.get<RawAuthRow>(byHashSql, [keyHash]);
+    if (row === undefined) return null;
+    return {
+      id: row.id,
+      userId: row.user_id,
+      keyHash: row.key_hash,
+      scopesJson: row.scopes_json,
+      expiresAt: optionalDate(row.expires_at),
+      revokedAt: optionalDate(row.revoked_at),
+      lastUsedAt: optionalDate(row.last_used_at),
+      lastUsedIp: row.last_used_ip,
+    };
   }
 
   /** A user's keys that still work or could (not revoked), newest first; expired ones stay listed. */

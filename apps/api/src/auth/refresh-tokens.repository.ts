@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
+import { dialectOf, time } from '../database/dialect.js';
+import { dateFrom, Sql } from '../database/sql.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 
 export interface NewRefreshToken {
@@ -34,18 +35,14 @@ interface RawSessionRow {
   ip: string | null;
 }
 
-const asDate = (value: string | Date) => (value instanceof Date ? value : sqliteDate(value));
+const liveSessionSql = `SELECT 1 AS "live" FROM "refresh_tokens" WHERE "session_id" = ? AND "revoked_at" IS NULL AND "expires_at" > ? LIMIT 1`;
 
 @Injectable()
 export class RefreshTokensRepository {
-  private readonly liveSession;
-
-  constructor(@InjectRepository(RefreshTokenEntity) private readonly rows: Repository<RefreshTokenEntity>) {
-    this.liveSession = preparedStatement<{ live: 1 }>(
-      rows,
-      `SELECT 1 AS live FROM "refresh_tokens" WHERE "session_id" = ? AND "revoked_at" IS NULL AND "expires_at" > ? LIMIT 1`,
-    );
-  }
+  constructor(
+    @InjectRepository(RefreshTokenEntity) private readonly rows: Repository<RefreshTokenEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   async insert(token: NewRefreshToken): Promise<void> {
     await this.rows.insert(token);
@@ -70,11 +67,11 @@ export class RefreshTokensRepository {
 
   /**
    * A session is live while one of its tokens is unrevoked and unexpired. Asked on every authenticated
-   * request, so it is a prepared statement read from the database each time (never cached: a revoked
-   * session is refused on the very next request).
+   * request, so it is one prepared statement (on SQLite) read from the database each time (never cached:
+   * a revoked session is refused on the very next request).
    */
-  isSessionActive(sessionId: string, now: Date): boolean {
-    return this.liveSession().get(sessionId, sqliteDatetime(now)) !== undefined;
+  async isSessionActive(sessionId: string, now: Date): Promise<boolean> {
+    return (await this.sql.get(liveSessionSql, [sessionId, now])) !== undefined;
   }
 
   async revokeSession(sessionId: string, now: Date): Promise<void> {
@@ -101,15 +98,15 @@ export class RefreshTokensRepository {
       .where('t.user_id = :userId', { userId })
       .groupBy('t.session_id')
       .having('SUM(CASE WHEN t.revoked_at IS NULL AND t.expires_at > :now THEN 1 ELSE 0 END) > 0', {
-        now: sqliteDatetime(now),
+        now: time(dialectOf(this.rows), now),
       })
       .orderBy('last_seen_at', 'DESC')
       .getRawMany<RawSessionRow>();
     return rows.map((row) => ({
       sessionId: row.session_id,
-      createdAt: asDate(row.created_at),
-      lastSeenAt: asDate(row.last_seen_at),
-      expiresAt: asDate(row.expires_at),
+      createdAt: dateFrom(row.created_at),
+      lastSeenAt: dateFrom(row.last_seen_at),
+      expiresAt: dateFrom(row.expires_at),
       userAgent: row.user_agent,
       ip: row.ip,
     }));

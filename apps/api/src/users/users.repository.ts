@@ -1,8 +1,9 @@
 import type { Role } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
-import { preparedStatement } from '../database/prepared.js';
+import { Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/dialect.js';
+import { Sql } from '../database/sql.js';
 import { UserEntity } from './user.entity.js';
 
 export interface NewUser {
@@ -24,25 +25,29 @@ export interface ActiveUserRow {
   mustChangePassword: boolean;
 }
 
+/** Disabled users never count: `NOT "disabled"` reads a SQLite 0/1 and a Postgres boolean alike. */
+const enabledByIdSql = `SELECT "id", "username", "role", "must_change_password" AS "must_change" FROM "users" WHERE "id" = ? AND NOT "disabled"`;
+
 @Injectable()
 export class UsersRepository {
-  private readonly enabledById;
-
-  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {
-    this.enabledById = preparedStatement<{ id: number; username: string; role: Role; must_change: number }>(
-      rows,
-      `SELECT "id", "username", "role", "must_change_password" AS "must_change" FROM "users" WHERE "id" = ? AND "disabled" = 0`,
-    );
-  }
+  constructor(
+    @InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   /**
-   * The enabled user with this id, or null. Run on every authenticated request: a prepared statement,
-   * read from the database each time (never cached: a disabled or demoted user counts at once).
+   * The enabled user with this id, or null. Run on every authenticated request: one prepared statement
+   * (on SQLite), read from the database each time (never cached: a disabled or demoted user counts at once).
    */
-  findEnabled(id: number): ActiveUserRow | null {
-    const row = this.enabledById().get(id);
+  async findEnabled(id: number): Promise<ActiveUserRow | null> {
+    const row = await this.sql.get<{
+      id: number;
+      username: string;
+      role: Role;
+      must_change: number | boolean;
+    }>(enabledByIdSql, [id]);
     return row
-      ? { id: row.id, username: row.username, role: row.role, mustChangePassword: row.must_change !== 0 }
+      ? { id: row.id, username: row.username, role: row.role, mustChangePassword: Boolean(row.must_change) }
       : null;
   }
 
@@ -89,17 +94,11 @@ export class UsersRepository {
     const query = this.rows.createQueryBuilder().update(UserEntity).set(changes).where('id = :id', { id });
     if (keepAnotherAdmin) {
       query.andWhere(
-        `EXISTS (SELECT 1 FROM "users" AS "other" WHERE "other"."role" = 'admin' AND "other"."disabled" = 0 AND "other"."id" <> :id)`,
+        `EXISTS (SELECT 1 FROM "users" AS "other" WHERE "other"."role" = 'admin' AND NOT "other"."disabled" AND "other"."id" <> :id)`,
         { id },
       );
     }
     const result = await query.execute();
     return (result.affected ?? 0) > 0;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
