@@ -20,6 +20,7 @@ const known = {
   // FTS5's virtual tables and the shadow tables SQLite keeps for them; Postgres searches a tsvector column.
   sqliteOnlyTable: (name: string) => /^gallery_fts(_[a-z]+)?$/.test(name),
   postgresOnlyColumns: new Set(['gallery_images.search_tsv']),
+  postgresOnlyIndexes: new Set(['gallery_images.ix_gallery_images_search']),
   // Integer 0/1 flags on SQLite that their entities map as booleans (Postgres will not take true for 1).
   flagColumns: new Set([
     'comfy_backends.is_default',
@@ -88,6 +89,33 @@ async function postgresSchema(dataSource: DataSource): Promise<Schema> {
   return Object.fromEntries(Object.entries(schema).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** `table.index` of the indexes migrations create (not those SQLite or Postgres make for keys). */
+async function sqliteIndexes(dataSource: DataSource): Promise<string[]> {
+  const rows = await dataSource.query<{ name: string; tbl_name: string }[]>(
+    `SELECT "name", "tbl_name" FROM "sqlite_master" WHERE "type" = 'index' AND "sql" IS NOT NULL`,
+  );
+  return rows
+    .filter((row) => !known.sqliteOnlyTable(row.tbl_name))
+    .map((row) => `${row.tbl_name}.${row.name}`)
+    .sort();
+}
+
+async function postgresIndexes(dataSource: DataSource): Promise<string[]> {
+  const rows = await dataSource.query<{ index: string; table: string }[]>(
+    `SELECT "i"."relname" AS "index", "t"."relname" AS "table"
+     FROM "pg_index" "x"
+     JOIN "pg_class" "i" ON "i"."oid" = "x"."indexrelid"
+     JOIN "pg_class" "t" ON "t"."oid" = "x"."indrelid"
+     JOIN "pg_namespace" "n" ON "n"."oid" = "t"."relnamespace"
+     WHERE "n"."nspname" = current_schema()
+       AND NOT EXISTS (SELECT 1 FROM "pg_constraint" "c" WHERE "c"."conindid" = "x"."indexrelid")`,
+  );
+  return rows
+    .map((row) => `${row.table}.${row.index}`)
+    .filter((name) => !known.postgresOnlyIndexes.has(name))
+    .sort();
+}
+
 /** The app's own DataSource options (migrations run at initialize, one transaction each), without its logger. */
 function migratingDataSource(env: Record<string, string>): DataSource {
   const options = { ...dataSourceOptions(loadConfig({ LOG_LEVEL: 'silent', ...env })), logger: undefined };
@@ -101,6 +129,7 @@ describe('the migrations on Postgres', () => {
   let rootDir: string;
   let postgres: DataSource;
   let sqlite: Schema;
+  let sqliteIndexNames: string[];
 
   beforeAll(async () => {
     database = await createScratchDatabase('atelier_migrations');
@@ -108,6 +137,7 @@ describe('the migrations on Postgres', () => {
     const embedded = migratingDataSource({ ATELIER_ROOT_DIR: rootDir });
     await embedded.initialize();
     sqlite = await sqliteSchema(embedded);
+    sqliteIndexNames = await sqliteIndexes(embedded);
     await embedded.destroy();
     postgres = migratingDataSource({ ATELIER_ROOT_DIR: rootDir, ATELIER_DATABASE_URL: database.url });
     await postgres.initialize();
@@ -133,6 +163,11 @@ describe('the migrations on Postgres', () => {
     expect(Object.keys(sqlite)).toContain('gallery_images');
     expect(sqlite['users']).toContain('username text NOT NULL');
     expect(await postgresSchema(postgres)).toEqual(sqlite);
+  });
+
+  it('makes the indexes SQLite has, by name', async () => {
+    expect(sqliteIndexNames).toContain('users.ux_users_username');
+    expect(await postgresIndexes(postgres)).toEqual(sqliteIndexNames);
   });
 
   it('keeps usernames unique without regard to case, and floats as doubles', async () => {
@@ -161,6 +196,7 @@ describe('the migrations on Postgres', () => {
     await postgres.runMigrations({ transaction: 'each' });
     expect(await applied()).toEqual(migrationNames);
     expect(await postgresSchema(postgres)).toEqual(sqlite);
+    expect(await postgresIndexes(postgres)).toEqual(sqliteIndexNames);
   }, 120_000);
 
   describe('the app on that database', () => {
