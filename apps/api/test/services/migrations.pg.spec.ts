@@ -216,9 +216,6 @@ describe('the migrations on Postgres', () => {
       expect(response.status).toBe(200);
     });
 
-    // Signing in reads and writes through TypeORM repositories. The per-request checks behind every other
-    // authenticated route (UsersRepository.findEnabled, RefreshTokensRepository.isSessionActive) still use
-    // SQLite's prepared statements: extend this test with GET /api/auth/me once they are dialect-aware.
     it('signs the admin in: a session with tokens and cookies, the user as stored', async () => {
       const session = await app.loginAs(testAdmin.username, testAdmin.password);
       expect(session.user).toMatchObject({ username: testAdmin.username, role: 'admin' });
@@ -230,6 +227,24 @@ describe('the migrations on Postgres', () => {
       );
       // One live refresh token, found by the username in another case (citext).
       expect(stored?.n).toBe(1);
+    });
+
+    it('lets that session through the per-request checks and rotates its refresh token', async () => {
+      const session = await app.loginAs(testAdmin.username, testAdmin.password);
+      const me = await app.request.get('/api/auth/me').set(session.bearer);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ username: testAdmin.username, role: 'admin', disabled_webhooks: 0 });
+      const refreshed = await app.request
+        .post('/api/auth/refresh')
+        .set('Origin', app.origin)
+        .set('Cookie', session.refreshCookie);
+      expect(refreshed.status).toBe(200);
+      // The old refresh token is spent: a second use is refused.
+      const reused = await app.request
+        .post('/api/auth/refresh')
+        .set('Origin', app.origin)
+        .set('Cookie', session.refreshCookie);
+      expect(reused.status).toBe(401);
     });
   });
 });
