@@ -37,11 +37,12 @@ type Schema = Record<string, string[]>;
 function family(declared: string): string {
   const type = declared.toLowerCase();
   if (type === 'integer' || type === 'bigint') return 'integer';
-  // Postgres `real` is a 4-byte float: a migration must say double precision there (ddl().real).
-  if (type === 'double precision') return 'double';
-  if (type === 'real') return 'double';
+  // SQLite's `real` is 8 bytes; Postgres's is 4 (postgresSchema reports it as float4, which matches
+  // nothing): a migration must say double precision there (ddl().real).
+  if (type === 'double precision' || type === 'real') return 'double';
   if (type === 'text' || type.startsWith('varchar') || type === 'character varying') return 'text';
   if (type === 'citext') return 'text';
+  // Postgres `timestamp` (without time zone) is reported as such and matches nothing: use ddl().datetime.
   if (type === 'datetime' || type === 'timestamp' || type === 'timestamp with time zone') return 'time';
   if (type === 'boolean') return 'boolean';
   return `unknown(${declared})`;
