@@ -79,12 +79,18 @@ export class TemplateLibraryService implements OnApplicationBootstrap, OnModuleD
   }
 
   onApplicationBootstrap(): void {
-    this.detach = this.bus.subscribe('comfy.object_info_refreshed', ({ info, fetchedAt }) =>
-      this.library()
-        .then((library) => {
-          this.check(library, info, fetchedAt.toISOString());
-        })
-        .catch((error: unknown) => this.logger.error({ err: error }, 'Checking the template library failed')),
+    this.detach = this.bus.subscribe(
+      'comfy.object_info_refreshed',
+      ({ info, fetchedAt }) =>
+        this.library()
+          .then((library) => {
+            this.check(library, info, fetchedAt.toISOString());
+          })
+          .catch((error: unknown) =>
+            this.logger.error({ err: error }, 'Checking the template library failed'),
+          ),
+      // In-memory verdicts: every replica re-checks its templates against a copy any replica fetched.
+      { from: 'any-replica' },
     );
   }
 

@@ -39,6 +39,10 @@ export class RoleLimitsService implements QueueAdmission, OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.reload();
     this.registry.use(this);
+    // Scale-out: another replica changed a role's caps in the shared database (ours reload in update()).
+    this.bus.subscribe('queue.limits_changed', (_, { local }) => (local ? undefined : this.reload()), {
+      from: 'any-replica',
+    });
   }
 
   forRole(role: Role): Readonly<RoleLimits> {
