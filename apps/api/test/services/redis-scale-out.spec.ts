@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEventMap } from '../../src/events/app-events.js';
 import { EventBus, type EventMeta } from '../../src/events/event-bus.js';
 import { RedisEventBus } from '../../src/events/redis-event-bus.js';
+import { redisBootFailure } from '../../src/redis/redis-connections.js';
 import { SHARE_RATE_LIMITS, type ShareRateLimits } from '../../src/sharing/share-throttle.js';
 import { createTestApp, type TestApp } from '../test-app.js';
 import { redisClient, startOwnRedis, testRedisUrl } from './redis-kit.js';
@@ -127,8 +128,13 @@ describe('booting on Redis', () => {
   it('refuses a Redis that evicts keys, in one line naming the policy', async () => {
     const evicting = await startOwnRedis(['--maxmemory-policy', 'allkeys-lru']);
     try {
-      await expect(createTestApp({ env: { ATELIER_REDIS_URL: evicting.url } })).rejects.toThrow(
-        `Redis at ${evicting.url} has maxmemory-policy allkeys-lru; Atelier needs noeviction`,
+      const error = await createTestApp({ env: { ATELIER_REDIS_URL: evicting.url } }).catch(
+        (e: unknown) => e,
+      );
+      // What main.ts prints after "Boot failed: " before exiting 1.
+      expect(redisBootFailure(error)).toBe(
+        `Redis at ${evicting.url} has maxmemory-policy allkeys-lru; Atelier needs noeviction ` +
+          '(set maxmemory-policy noeviction in redis.conf or with CONFIG SET)',
       );
     } finally {
       await evicting.stop();
