@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventMeta } from './event-bus.js';
 import { RedisEventBus } from './redis-event-bus.js';
 
@@ -119,5 +120,31 @@ describe('RedisEventBus', () => {
     void a!.publish('user.disabled', { userId: 2 });
     await flush();
     expect(heard).toEqual([1]);
+  });
+
+  it('still runs local handlers while Redis is down, and warns once per outage', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    let down = true;
+    const publisher = {
+      publish: () => (down ? Promise.reject(new Error("Stream isn't writeable")) : Promise.resolve(1)),
+    } as unknown as Redis;
+    const bus = new RedisEventBus('a', publisher, new PubSub().subscriber(), 'atelier:events:0');
+    const local: number[] = [];
+    bus.subscribe('user.disabled', ({ userId }) => void local.push(userId));
+    try {
+      for (const userId of [1, 2, 3]) await bus.publish('user.disabled', { userId });
+      await flush();
+      expect(local).toEqual([1, 2, 3]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      down = false;
+      await bus.publish('user.disabled', { userId: 4 });
+      await flush();
+      down = true;
+      await bus.publish('user.disabled', { userId: 5 });
+      await flush();
+      expect(warn).toHaveBeenCalledTimes(2);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -14,6 +14,8 @@ import { EventBus } from './event-bus.js';
  * that is disconnected): remote subscribers mirror state, they must not be the only record of anything.
  */
 export class RedisEventBus extends EventBus implements OnModuleDestroy {
+  /** Events that failed to go out since the last one that did. */
+  private unsent = 0;
   private readonly listener = (channel: string, message: string) => {
     if (channel === this.channel) this.received(message);
   };
@@ -51,9 +53,16 @@ export class RedisEventBus extends EventBus implements OnModuleDestroy {
     const message = encodeClusterEvent(name, payload, this.replicaId);
     if (message !== null) {
       // Not awaited: local handlers never wait on Redis. One connection keeps the publish order.
-      this.publisher.publish(this.channel, message).catch((error: Error) => {
-        this.logger.warn({ event: name, err: error }, 'An event could not reach the other replicas');
-      });
+      this.publisher.publish(this.channel, message).then(
+        () => {
+          this.unsent = 0;
+        },
+        (error: Error) => {
+          // One warning per outage (progress events would repeat it many times a second).
+          if (this.unsent++ === 0)
+            this.logger.warn({ event: name, err: error }, 'Events cannot reach the other replicas');
+        },
+      );
     }
     return local;
   }
