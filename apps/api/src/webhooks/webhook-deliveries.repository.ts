@@ -1,7 +1,6 @@
 import type { WebhookAttempt, WebhookDeliveryEvent } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 
 export interface NewWebhookDelivery {
@@ -29,10 +28,20 @@ type Row = Record<string, unknown>;
  */
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /** Workers on several replicas claim at once: on Postgres each skips the rows another is taking. */
+  private readonly claimSql: string;
+
+  constructor(private readonly db: Sql) {
+    this.claimSql = `UPDATE "webhook_deliveries" SET "claimed_until" = ?
+       WHERE "id" IN (
+         SELECT "id" FROM "webhook_deliveries"
+         WHERE "status" = 'pending' AND "next_attempt_at" <= ? AND ("claimed_until" IS NULL OR "claimed_until" <= ?)
+         ORDER BY "next_attempt_at" LIMIT ?${db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''})
+       RETURNING *`;
+  }
 
   async insertDelivery(delivery: NewWebhookDelivery): Promise<void> {
-    await this.db.query(
+    await this.db.run(
       `INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event", "payload_json", "status", "attempts",
          "next_attempt_at", "attempt_log_json", "created_at")
        VALUES (?, ?, ?, ?, 'pending', 0, ?, '[]', ?)`,
@@ -48,13 +57,13 @@ export class WebhookDeliveriesRepository {
   }
 
   async findDelivery(id: string): Promise<WebhookDeliveryEntity | null> {
-    const rows = await this.db.query<Row[]>(`SELECT * FROM "webhook_deliveries" WHERE "id" = ?`, [id]);
+    const rows = await this.db.all<Row>(`SELECT * FROM "webhook_deliveries" WHERE "id" = ?`, [id]);
     return rows[0] ? toDelivery(rows[0]) : null;
   }
 
   /** An endpoint's deliveries, newest first. */
   async deliveriesOf(endpointId: number, limit: number): Promise<WebhookDeliveryEntity[]> {
-    const rows = await this.db.query<Row[]>(
+    const rows = await this.db.all<Row>(
       `SELECT * FROM "webhook_deliveries" WHERE "endpoint_id" = ? ORDER BY "created_at" DESC, "id" LIMIT ?`,
       [endpointId, limit],
     );
@@ -66,21 +75,13 @@ export class WebhookDeliveriesRepository {
    * (one UPDATE, so two workers never take the same row; a worker that died mid-try frees it at the lease's end).
    */
   async claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryEntity[]> {
-    const rows = await this.db.query<Row[]>(
-      `UPDATE "webhook_deliveries" SET "claimed_until" = ?
-       WHERE "id" IN (
-         SELECT "id" FROM "webhook_deliveries"
-         WHERE "status" = 'pending' AND "next_attempt_at" <= ? AND ("claimed_until" IS NULL OR "claimed_until" <= ?)
-         ORDER BY "next_attempt_at" LIMIT ?)
-       RETURNING *`,
-      [leaseUntil, now, now, limit],
-    );
+    const rows = await this.db.all<Row>(this.claimSql, [leaseUntil, now, now, limit]);
     return rows.map(toDelivery);
   }
 
   /** The earliest `next_attempt_at` of a pending delivery, so the worker can sleep until then. */
   async nextDueAt(): Promise<string | null> {
-    const rows = await this.db.query<{ at: string | null }[]>(
+    const rows = await this.db.all<{ at: string | null }>(
       `SELECT MIN("next_attempt_at") AS "at" FROM "webhook_deliveries" WHERE "status" = 'pending'`,
     );
     return rows[0]?.at ?? null;
@@ -89,7 +90,7 @@ export class WebhookDeliveriesRepository {
   async recordAttempt(delivery: WebhookDeliveryEntity, outcome: AttemptOutcome): Promise<void> {
     const log = [...parseAttempts(delivery.attemptLogJson), outcome.attempt];
     const { next, attempt } = outcome;
-    await this.db.query(
+    await this.db.run(
       `UPDATE "webhook_deliveries" SET "status" = ?, "attempts" = ?, "next_attempt_at" = ?, "claimed_until" = NULL,
          "last_status" = ?, "last_latency_ms" = ?, "last_error" = ?, "response_excerpt" = ?, "attempt_log_json" = ?,
          "delivered_at" = ?
@@ -111,7 +112,7 @@ export class WebhookDeliveriesRepository {
 
   /** A delivery that will not be tried (its endpoint is gone or disabled). */
   async giveUp(id: string, reason: string): Promise<void> {
-    await this.db.query(
+    await this.db.run(
       `UPDATE "webhook_deliveries" SET "status" = 'gave_up', "next_attempt_at" = NULL, "claimed_until" = NULL,
          "last_error" = ? WHERE "id" = ?`,
       [reason, id],
@@ -120,12 +121,12 @@ export class WebhookDeliveriesRepository {
 
   /** Frees a claimed row untried (a shutdown cut its try short), so the next boot takes it at once. */
   async release(id: string): Promise<void> {
-    await this.db.query(`UPDATE "webhook_deliveries" SET "claimed_until" = NULL WHERE "id" = ?`, [id]);
+    await this.db.run(`UPDATE "webhook_deliveries" SET "claimed_until" = NULL WHERE "id" = ?`, [id]);
   }
 
   /** Every pending delivery of a disabled endpoint. */
   async giveUpPendingOf(endpointId: number, reason: string): Promise<void> {
-    await this.db.query(
+    await this.db.run(
       `UPDATE "webhook_deliveries" SET "status" = 'gave_up', "next_attempt_at" = NULL, "claimed_until" = NULL,
          "last_error" = COALESCE("last_error", ?) WHERE "endpoint_id" = ? AND "status" = 'pending'`,
       [reason, endpointId],

@@ -1,7 +1,6 @@
 import type { Role, WebhookEventName } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
 
 /** An endpoint with its owner's name (the lists) or role (the fan-out). */
@@ -40,27 +39,28 @@ const withOwner = `SELECT e.*, u."username" AS "owner_username", u."role" AS "ow
  */
 @Injectable()
 export class WebhookEndpointsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Sql) {}
 
   async insert(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointEntity> {
-    const rows = await this.db.query<Row[]>(
+    const row = await this.db.get<Row>(
       `INSERT INTO "webhook_endpoints" ("owner_id", "url", "secret", "events_json", "all_users", "enabled", "created_at")
-       VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING *`,
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       [
         endpoint.ownerId,
         endpoint.url,
         endpoint.secret,
         JSON.stringify(endpoint.events),
-        endpoint.allUsers ? 1 : 0,
+        endpoint.allUsers,
+        true,
         new Date().toISOString(),
       ],
     );
-    return toEndpoint(rows[0] as Row);
+    return toEndpoint(row as Row);
   }
 
   /** Oldest first; every owner's when `ownerId` is null. */
   async list(ownerId: number | null): Promise<EndpointWithOwner[]> {
-    const rows = await this.db.query<Row[]>(
+    const rows = await this.db.all<Row>(
       ownerId === null
         ? `${withOwner} ORDER BY e."id"`
         : `${withOwner} WHERE e."owner_id" = ? ORDER BY e."id"`,
@@ -70,7 +70,7 @@ export class WebhookEndpointsRepository {
   }
 
   async find(id: number): Promise<EndpointWithOwner | null> {
-    const rows = await this.db.query<Row[]>(`${withOwner} WHERE e."id" = ?`, [id]);
+    const rows = await this.db.all<Row>(`${withOwner} WHERE e."id" = ?`, [id]);
     return rows[0] ? toEndpointWithOwner(rows[0]) : null;
   }
 
@@ -83,10 +83,10 @@ export class WebhookEndpointsRepository {
     };
     if (changes.url !== undefined) set('url', changes.url);
     if (changes.events !== undefined) set('events_json', JSON.stringify(changes.events));
-    if (changes.allUsers !== undefined) set('all_users', changes.allUsers ? 1 : 0);
+    if (changes.allUsers !== undefined) set('all_users', changes.allUsers);
     if (changes.secret !== undefined) set('secret', changes.secret);
     if (changes.enabled !== undefined) {
-      set('enabled', changes.enabled ? 1 : 0);
+      set('enabled', changes.enabled);
       if (changes.enabled) {
         set('disabled_at', null);
         set('disabled_reason', null);
@@ -94,17 +94,17 @@ export class WebhookEndpointsRepository {
       }
     }
     if (sets.length === 0) return;
-    await this.db.query(`UPDATE "webhook_endpoints" SET ${sets.join(', ')} WHERE "id" = ?`, [...values, id]);
+    await this.db.run(`UPDATE "webhook_endpoints" SET ${sets.join(', ')} WHERE "id" = ?`, [...values, id]);
   }
 
   /** Its deliveries go with it (ON DELETE CASCADE). */
   async delete(id: number): Promise<void> {
-    await this.db.query(`DELETE FROM "webhook_endpoints" WHERE "id" = ?`, [id]);
+    await this.db.run(`DELETE FROM "webhook_endpoints" WHERE "id" = ?`, [id]);
   }
 
   /** Enabled endpoints subscribed to `event` whose owner is not disabled. */
   async subscribers(event: WebhookEventName): Promise<EndpointWithOwner[]> {
-    const rows = await this.db.query<Row[]>(
+    const rows = await this.db.all<Row>(
       // Bare booleans: the same text on SQLite (0/1) and Postgres.
       `${withOwner} WHERE e."enabled" AND NOT u."disabled" AND e."events_json" LIKE ?`,
       [`%"${event}"%`],
@@ -114,7 +114,7 @@ export class WebhookEndpointsRepository {
 
   /** A success clears the endpoint's failing streak; a failure starts one if none is running. */
   async noteResult(endpointId: number, ok: boolean, at: string): Promise<void> {
-    await this.db.query(
+    await this.db.run(
       ok
         ? `UPDATE "webhook_endpoints" SET "failing_since" = NULL WHERE "id" = ?`
         : `UPDATE "webhook_endpoints" SET "failing_since" = COALESCE("failing_since", ?) WHERE "id" = ?`,
@@ -124,10 +124,10 @@ export class WebhookEndpointsRepository {
 
   /** Switched off by Atelier, with the reason its owner sees; false when it was off already (someone was first). */
   async disable(endpointId: number, reason: string, at: string): Promise<boolean> {
-    const rows = await this.db.query<Row[]>(
-      `UPDATE "webhook_endpoints" SET "enabled" = 0, "disabled_at" = ?, "disabled_reason" = ?
-       WHERE "id" = ? AND "enabled" = 1 RETURNING "id"`,
-      [at, reason, endpointId],
+    const rows = await this.db.all<Row>(
+      `UPDATE "webhook_endpoints" SET "enabled" = ?, "disabled_at" = ?, "disabled_reason" = ?
+       WHERE "id" = ? AND "enabled" RETURNING "id"`,
+      [false, at, reason, endpointId],
     );
     return rows.length > 0;
   }
@@ -137,7 +137,7 @@ export class WebhookEndpointsRepository {
    * `disabled_at`, and re-enabling clears it). Reads ix_webhook_endpoints_owner.
    */
   async countDisabledOf(ownerId: number): Promise<number> {
-    const rows = await this.db.query<{ count: number | string }[]>(
+    const rows = await this.db.all<{ count: number | string }>(
       `SELECT COUNT(*) AS "count" FROM "webhook_endpoints" WHERE "owner_id" = ? AND "disabled_at" IS NOT NULL`,
       [ownerId],
     );
@@ -147,7 +147,7 @@ export class WebhookEndpointsRepository {
   /** Who owns each of these gallery images (ids that are gone are left out). */
   async imageOwners(ids: readonly number[]): Promise<Map<number, number>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.query<{ id: number; created_by: number }[]>(
+    const rows = await this.db.all<{ id: number; created_by: number }>(
       `SELECT "id", "created_by" FROM "gallery_images" WHERE "id" IN (${ids.map(() => '?').join(', ')})`,
       [...ids],
     );

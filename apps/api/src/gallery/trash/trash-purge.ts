@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { KeyedLock } from '../../common/keyed-lock.js';
 import { RuntimeConfig } from '../../config/runtime-config.service.js';
 import { preparedStatement } from '../../database/prepared.js';
+import { Sql } from '../../database/sql.js';
 import { EventBus } from '../../events/event-bus.js';
 import { GalleryStorage } from '../gallery-storage.js';
 import { ThumbnailsService } from '../thumbnails.service.js';
@@ -22,6 +23,14 @@ interface ExpiredRow {
   trashed_by_username: string | null;
 }
 
+// Walks ix_gallery_images_trashed, oldest first. `trashed_at` is ISO text on both engines.
+const expiredSql = `SELECT "image"."id", "image"."sha256", "image"."mime", "image"."relative_path", "image"."thumbnail_path",
+    "image"."prompt_id", "image"."created_by", "image"."trashed_at", "image"."trashed_by",
+    "user"."username" AS "trashed_by_username"
+  FROM "gallery_images" "image" LEFT JOIN "users" "user" ON "user"."id" = "image"."trashed_by"
+  WHERE "image"."trashed_at" IS NOT NULL AND "image"."trashed_at" < ?
+  ORDER BY "image"."trashed_at", "image"."id" LIMIT ?`;
+
 const dayMs = 86_400_000;
 const intervalMs = 3_600_000;
 /** Images per pass: between passes the event loop serves requests, so a huge trash never blocks it. */
@@ -36,7 +45,6 @@ const batchSize = 500;
 @Injectable()
 export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TrashPurge.name);
-  private readonly expired;
   private readonly deleteExpired;
   private timer: NodeJS.Timeout | null = null;
   /** Passes run one after another: a purge asked for while one runs starts when it ends. */
@@ -44,6 +52,7 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly runtime: RuntimeConfig,
     private readonly storage: GalleryStorage,
     private readonly thumbnails: ThumbnailsService,
@@ -51,16 +60,6 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly lineage: LineageRepository,
   ) {
-    // Walks ix_gallery_images_trashed, oldest first.
-    this.expired = preparedStatement<ExpiredRow>(
-      dataSource,
-      `SELECT "image"."id", "image"."sha256", "image"."mime", "image"."relative_path", "image"."thumbnail_path",
-         "image"."prompt_id", "image"."created_by", "image"."trashed_at", "image"."trashed_by",
-         "user"."username" AS "trashed_by_username"
-       FROM "gallery_images" "image" LEFT JOIN "users" "user" ON "user"."id" = "image"."trashed_by"
-       WHERE "image"."trashed_at" IS NOT NULL AND "image"."trashed_at" < ?
-       ORDER BY "image"."trashed_at", "image"."id" LIMIT ?`,
-    );
     // Checked again at the moment of deletion: the image may have been restored since it was listed.
     this.deleteExpired = preparedStatement<never>(
       dataSource,
@@ -99,7 +98,7 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     const cutoff = new Date(Date.now() - retentionDays * dayMs).toISOString();
     let purged = 0;
     for (;;) {
-      const rows = this.expired().all(cutoff, batchSize);
+      const rows = await this.sql.all<ExpiredRow>(expiredSql, [cutoff, batchSize]);
       let removedNow = 0;
       for (const row of rows) if (await this.remove(row, cutoff)) removedNow += 1;
       purged += removedNow;
