@@ -54,6 +54,7 @@ export async function openRedis(
           '(set maxmemory-policy noeviction in redis.conf or with CONFIG SET)',
       );
     }
+    await warnIfNameTaken(command, `atelier:${replicaId}`);
     return { command, subscriber, where };
   } catch (error) {
     command.disconnect();
@@ -95,6 +96,24 @@ function connect(url: string, connectionName: string, where: string, offlineQueu
     up = false;
   });
   return client;
+}
+
+/**
+ * Two replicas with one ATELIER_REPLICA_ID ignore each other's events as their own: say so at boot. A
+ * warning, not a refusal: the other connection may be a ghost of a replica that just died. Skipped when
+ * the server does not allow CLIENT LIST (managed Redis with ACLs).
+ */
+async function warnIfNameTaken(command: Redis, name: string): Promise<void> {
+  const list = await command.client('LIST').catch(() => null);
+  if (typeof list !== 'string') return;
+  const db = ` db=${command.options.db ?? 0} `;
+  const same = list.split('\n').filter((line) => line.includes(` name=${name} `) && line.includes(db)).length;
+  if (same > 1) {
+    logger.warn(
+      `Another process is connected to Redis as replica ${name.slice('atelier:'.length)}: give each ` +
+        'replica its own ATELIER_REPLICA_ID, or they never hear each other',
+    );
+  }
 }
 
 function ready(client: Redis, where: string, timeoutMs: number): Promise<void> {

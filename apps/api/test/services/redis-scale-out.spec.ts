@@ -1,10 +1,11 @@
 import type { RoleLimitsResponse } from '@atelier/contract';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppEventMap } from '../../src/events/app-events.js';
 import { EventBus, type EventMeta } from '../../src/events/event-bus.js';
 import { RedisEventBus } from '../../src/events/redis-event-bus.js';
-import { redisBootFailure } from '../../src/redis/redis-connections.js';
+import { closeRedis, openRedis, redisBootFailure } from '../../src/redis/redis-connections.js';
 import { SHARE_RATE_LIMITS, type ShareRateLimits } from '../../src/sharing/share-throttle.js';
 import { createTestApp, type TestApp } from '../test-app.js';
 import { redisClient, startOwnRedis, testRedisUrl } from './redis-kit.js';
@@ -138,6 +139,30 @@ describe('booting on Redis', () => {
       );
     } finally {
       await evicting.stop();
+    }
+  });
+
+  it('warns when another replica already uses this ATELIER_REPLICA_ID (they would ignore each other)', async () => {
+    // The module's Nest Logger (apps in one process share Nest's static logger, so no app's log is reliable).
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    const warnings = () =>
+      warn.mock.calls
+        .map(([message]) => String(message))
+        .filter((message) => message.includes('replica twin'));
+    try {
+      const first = await openRedis(redisUrl, 'twin');
+      try {
+        expect(warnings()).toEqual([]);
+        await closeRedis(await openRedis(redisUrl, 'twin'));
+        expect(warnings()).toEqual([
+          'Another process is connected to Redis as replica twin: give each replica its own ' +
+            'ATELIER_REPLICA_ID, or they never hear each other',
+        ]);
+      } finally {
+        await closeRedis(first);
+      }
+    } finally {
+      warn.mockRestore();
     }
   });
 });
