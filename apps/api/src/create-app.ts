@@ -38,6 +38,9 @@ export async function createApp(
 export const nestAppOptions = {
   bodyParser: false,
   bufferLogs: true,
+  // A failed boot is reported once, by whoever awaits createApp (main.ts: one line for a database or
+  // Redis it cannot use, the error itself otherwise), not first as a stack flushed from the buffer.
+  autoFlushLogs: false,
   // Throw instead of process.exit on a boot error, so callers (and tests) see it.
   abortOnError: false,
 } as const;
@@ -45,6 +48,7 @@ export const nestAppOptions = {
 /** Middleware, prefix and docs on a created app (tests that replace a provider build the app themselves). */
 export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  app.flushLogs(); // autoFlushLogs is off (see nestAppOptions): the boot's buffered lines go out here
   app.set('trust proxy', config.http.trustProxy);
   applyServerTimeouts(app.getHttpServer(), config.http.timeouts);
 
