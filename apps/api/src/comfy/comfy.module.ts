@@ -33,6 +33,10 @@ import { AdmissionRegistry } from './queue-admission.js';
 import { DispatchRegistry } from './queue-dispatch.js';
 import { ComfyRateLimits } from './rate-limit.js';
 import { StreamHub } from './stream-hub.js';
+import { EmbeddedJobEventLog, JobEventLog } from './job-event-log.js';
+import { RedisJobEventLog } from './redis-job-event-log.js';
+import { RedisJobStreams } from './redis-job-streams.js';
+import { REDIS_CONNECTIONS, type RedisConnections } from '../redis/redis-connections.js';
 import { ViewProxy } from './view-proxy.js';
 import { WatchdogService } from './watchdog.service.js';
 
@@ -55,6 +59,13 @@ import { WatchdogService } from './watchdog.service.js';
     JobTracker,
     StreamHub,
     JobPreviews,
+    RedisJobStreams,
+    {
+      provide: JobEventLog,
+      inject: [REDIS_CONNECTIONS],
+      useFactory: (redis: RedisConnections | null) =>
+        redis ? new RedisJobEventLog(redis.command) : new EmbeddedJobEventLog(),
+    },
     JobLedgerService,
     JobsService,
     JobStreams,

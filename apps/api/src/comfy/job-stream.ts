@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { Socket } from 'node:net';
 import { ResourceCaps } from '../common/resource-caps.js';
 import { JobsService } from './jobs.service.js';
+import { RedisJobStreams } from './redis-job-streams.js';
 import { StreamHub, type JobSubscriber } from './stream-hub.js';
 import { sseRetry } from './sse.js';
 
@@ -23,6 +24,7 @@ export class JobStreams {
     private readonly jobs: JobsService,
     private readonly hub: StreamHub,
     private readonly caps: ResourceCaps,
+    private readonly shared: RedisJobStreams,
   ) {}
 
   async open(user: AuthUser, promptId: string, request: Request, response: Response): Promise<void> {
@@ -47,7 +49,10 @@ export class JobStreams {
       },
       close: end,
     };
-    const subscription = this.hub.subscribe(job, lastEventIdOf(request), subscriber);
+    // Scale-out: from the job's log in Redis, whichever replica follows the job.
+    const subscription = this.shared.enabled
+      ? await this.shared.subscribe(job, lastEventIdOf(request), subscriber)
+      : this.hub.subscribe(job, lastEventIdOf(request), subscriber);
     if (!subscription.live && subscription.initial.length === 0) {
       release();
       response.status(204).end();

@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config.js';
 import { jobEndEvents, type AppEventMap, type JobEventName, type JobSnapshot } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
+import { outcomeFramesOf, type OutcomeFrame } from './job-event-frames.js';
+import { JobEventLog } from './job-event-log.js';
 import type { ComfyJobEntity } from './job.entity.js';
 import { JobPreviews } from './job-previews.js';
 import { JobTracker } from './job-tracker.js';
@@ -93,6 +95,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly bus: EventBus,
     private readonly previews: JobPreviews,
+    private readonly eventLog: JobEventLog,
   ) {}
 
   onModuleInit(): void {
@@ -219,17 +222,8 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     return frames;
   }
 
-  /** What a job's state says, in order: images or error once it ended, its status, and `done` at the end. */
   private outcomeFrames(channel: StreamChannel): OutcomeFrame[] {
-    const { promptId: prompt_id, job } = channel;
-    const frames: OutcomeFrame[] = [];
-    if (job.status === 'succeeded' && job.images.length > 0)
-      frames.push(['images', { prompt_id, images: job.images }]);
-    if (job.error && (job.status === 'failed' || job.status === 'lost'))
-      frames.push(['error', { prompt_id, ...job.error }]);
-    frames.push(['status', toStatusResponse(prompt_id, job)]);
-    if (channel.isTerminal) frames.push(['done', { prompt_id, status: job.status }]);
-    return frames;
+    return outcomeFramesOf(channel.promptId, channel.job);
   }
 
   private emitStatus(channel: StreamChannel): void {
@@ -293,6 +287,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
         channel.droppedUpTo = channel.log.shift()?.seq ?? channel.droppedUpTo;
     }
     channel.outbox.push(frame);
+    this.eventLog.append(channel.promptId, event, data); // Scale-out: for streams on every replica.
     return frame;
   }
 
@@ -344,7 +339,3 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     this.heartbeat = undefined;
   }
 }
-
-type OutcomeFrame = {
-  [K in ComfyStreamEventName]: [K, ComfyStreamEventMap[K]];
-}[ComfyStreamEventName];

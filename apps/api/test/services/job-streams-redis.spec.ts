@@ -1,0 +1,152 @@
+import type { ComfyQueueResponse } from '@atelier/contract';
+import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
+import { EventSource } from 'eventsource';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JobEventLog } from '../../src/comfy/job-event-log.js';
+import { RedisJobStreams } from '../../src/comfy/redis-job-streams.js';
+import { jobLogKey } from '../../src/comfy/redis-job-event-log.js';
+import {
+  comfyEnv,
+  presetFiles,
+  samplerWorkflow,
+  SseClient,
+  usersQueueGraphs,
+  type SseEvent,
+} from '../comfy-kit.js';
+import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
+import { redisClient, testRedisUrl } from './redis-kit.js';
+
+/**
+ * Job streams across two replicas (two apps on one SQLite file and one real Redis, one simulator): the
+ * replica that dispatched a job logs its events in the Redis stream `atelier:job:<promptId>`, and a
+ * browser streams it from the other replica, resuming there or back with Last-Event-ID (ids are stream
+ * ids). Redis database 11 is this spec's (flushed first).
+ */
+const redisUrl = testRedisUrl(11);
+
+describe('job streams across replicas', () => {
+  let sim: ComfySim;
+  let a: TestApp;
+  let b: TestApp;
+  let redis: Redis;
+  let user: TestSession;
+  const clients: { close(): void }[] = [];
+
+  const replica = (id: string, rootDir?: string) =>
+    createTestApp({
+      files: presetFiles,
+      env: comfyEnv(sim.url, { ...usersQueueGraphs, ATELIER_REDIS_URL: redisUrl, ATELIER_REPLICA_ID: id }),
+      ...(rootDir ? { rootDir } : {}),
+    });
+
+  beforeAll(async () => {
+    redis = redisClient(redisUrl);
+    await redis.flushdb();
+    sim = await startComfySim({ port: 0, stepMs: 20 });
+    a = await replica('replica-a');
+    b = await replica('replica-b', a.rootDir);
+    user = await a.login('user');
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+  afterAll(async () => {
+    // B first: A owns the folder and deletes it.
+    await b?.close();
+    await a?.close();
+    await sim?.close();
+    await redis?.quit();
+  });
+
+  /** Queued through A, which dispatches and follows the job. */
+  async function queueOnA(steps: number): Promise<string> {
+    const response = await a.request
+      .post('/api/comfy/queue')
+      .set(user.bearer)
+      .send({ workflow: samplerWorkflow(steps) })
+      .expect(201);
+    return (response.body as ComfyQueueResponse).prompt_id;
+  }
+
+  async function stream(app: TestApp, promptId: string, headers: Record<string, string> = {}) {
+    const client = await SseClient.open(`${app.url}/api/comfy/stream/${promptId}`, {
+      Cookie: user.cookie,
+      ...headers,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  /** The job's log in Redis after `id`: what a resuming client must get (previews are live only). */
+  async function loggedAfter(promptId: string, id: string): Promise<string[]> {
+    const entries = await redis.xrange(jobLogKey(promptId), `(${id}`, '+');
+    return entries
+      .map(([entryId, fields]) => `${entryId} ${fields[1]}`)
+      .filter((line) => !line.endsWith(' preview'));
+  }
+
+  const lines = (events: SseEvent[]) =>
+    events.filter((event) => event.event !== 'preview').map((event) => `${event.id} ${event.event}`);
+
+  it('serves streams from the shared log on both replicas', () => {
+    expect(a.nest.get(JobEventLog).shared).toBe(true);
+    expect(b.nest.get(RedisJobStreams).enabled).toBe(true);
+  });
+
+  it('streams a job dispatched by A from B through EventSource, to done', async () => {
+    const promptId = await queueOnA(20);
+    const received: { name: string; id: string }[] = [];
+    const source = new EventSource(`${b.url}/api/comfy/stream/${promptId}`, {
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Cookie: user.cookie } }),
+    });
+    clients.push(source);
+    const done = new Promise<unknown>((resolve) => {
+      source.addEventListener('done', (event) => resolve(JSON.parse(event.data) as unknown));
+    });
+    // The server ends the stream after done; EventSource reports that as an error (it would reconnect).
+    const ended = new Promise<void>((resolve) => {
+      source.addEventListener('error', () => {
+        source.close();
+        resolve();
+      });
+    });
+    for (const name of ['status', 'progress', 'images'])
+      source.addEventListener(name, (event) => received.push({ name, id: event.lastEventId }));
+    expect(await done).toEqual({ prompt_id: promptId, status: 'succeeded' });
+    await ended;
+    const names = received.map((event) => event.name);
+    expect(names).toContain('progress');
+    expect(names.at(-1)).toBe('status');
+    expect(names.indexOf('images')).toBeGreaterThan(names.lastIndexOf('progress'));
+    // Every id is a Redis stream id, valid on either replica.
+    for (const { id } of received) expect(id).toMatch(/^\d+-\d+$/);
+    // B never followed the job itself: it only read A's log.
+    expect(b.nest.get(RedisJobStreams).stats().subscribers).toBe(0);
+  });
+
+  it('resumes on the other replica with exactly the events after Last-Event-ID, then done', async () => {
+    const promptId = await queueOnA(60);
+    const first = await stream(b, promptId);
+    const seen = await first.until(
+      (events) => events.filter((event) => event.event === 'progress').length >= 3,
+    );
+    first.close();
+    const lastId = seen.at(-1)?.id ?? '';
+    expect(lastId).toMatch(/^\d+-\d+$/);
+
+    const resumed = await stream(a, promptId, { 'Last-Event-ID': lastId });
+    expect(resumed.status).toBe(200);
+    const events = await resumed.finished(20_000);
+    expect(events.at(-1)?.event).toBe('done');
+    expect(lines(events)).toEqual(await loggedAfter(promptId, lastId));
+    expect(lines(events).some((line) => line.endsWith(' progress'))).toBe(true);
+
+    // And back to B with the id of done: nothing left, 204 tells EventSource to stop.
+    const caughtUp = await stream(b, promptId, { 'Last-Event-ID': events.at(-1)?.id ?? '' });
+    expect(caughtUp.status).toBe(204);
+    // A new subscriber of the finished job gets its final burst, from either replica.
+    const late = await stream(b, promptId);
+    expect((await late.finished()).map((event) => event.event)).toEqual(['images', 'status', 'done']);
+  });
+});
