@@ -3,6 +3,8 @@ import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { LeaderLeaseModule } from './cluster/leader-lease.module.js';
+import { BackgroundModule } from './background/background.module.js';
 import { ComfyModule } from './comfy/comfy.module.js';
 import { RateLimitsModule } from './common/rate-limits.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -46,6 +48,10 @@ export class AppModule {
         ResourceCapsModule,
         // Before the limits and the bus: they take their Redis store from it in scale-out mode.
         RedisModule,
+        // Global `LeaderLease`: which replica dispatches (on that Redis), or always this one.
+        LeaderLeaseModule,
+        // Global `BackgroundJobs`: BullMQ on that Redis, or in process.
+        BackgroundModule,
         RateLimitsModule,
         DatabaseModule,
         RuntimeConfigModule,

@@ -24,3 +24,4 @@ export * from './api-keys.js';
 export * from './webhooks.js';
 export * from './webhook-endpoints.js';
 export * from './shares.js';
+export * from './background.js';

@@ -23,6 +23,7 @@ import { PasswordChangeGuard } from './password-change.guard.js';
 import { PasswordController } from './password.controller.js';
 import { PasswordService } from './password.service.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { RefreshTokenCleanup } from './refresh-token-cleanup.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RolesGuard } from './roles.guard.js';
 import { ScopesGuard } from './scopes.guard.js';
@@ -51,6 +52,7 @@ import { SessionsService } from './sessions.service.js';
       inject: [JWT_SECRET],
     },
     RefreshTokensRepository,
+    RefreshTokenCleanup,
     SessionsService,
     LoginThrottle,
     AuthService,

@@ -57,8 +57,8 @@ export class SessionsService {
   ) {}
 
   async start(user: AuthUser, client: SessionClient): Promise<IssuedTokens> {
+    // Expired tokens are deleted hourly by RefreshTokenCleanup (a background job).
     const now = new Date();
-    await this.tokens.deleteExpired(now);
     const details = { userAgent: client.userAgent?.slice(0, maxUserAgentLength) || null, ip: client.ip };
     return this.issue({ userId: user.id, sessionId: randomUUID(), ...details }, now);
   }

@@ -69,6 +69,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'post', path: '/api/admin/backends', access: 'admin' },
   { method: 'patch', path: '/api/admin/backends/:id', access: 'admin' },
   { method: 'delete', path: '/api/admin/backends/:id', access: 'admin' },
+  { method: 'get', path: '/api/admin/background', access: 'admin' },
+  { method: 'post', path: '/api/admin/background/:queue/:id/retry', access: 'admin' },
   { method: 'get', path: '/api/admin/limits', access: 'admin' },
   { method: 'get', path: '/api/admin/limits/:role', access: 'admin' },
   { method: 'put', path: '/api/admin/limits/:role', access: 'admin' },
@@ -160,7 +162,8 @@ export function concrete(
     .replace(':role', params.role ?? 'user')
     .replace(':id', params.id ?? '999999')
     .replace(':promptId', params.promptId ?? 'no-such-prompt')
-    .replace(':name', params.name ?? 'sample_basic_sdxl');
+    .replace(':name', params.name ?? 'sample_basic_sdxl')
+    .replace(':queue', 'no-such-queue');
 }
 
 export interface Snapshot {

@@ -1,6 +1,13 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { BackgroundJobs } from '../../background/background-jobs.js';
 import { KeyedLock } from '../../common/keyed-lock.js';
 import { RuntimeConfig } from '../../config/runtime-config.service.js';
 import { preparedStatement } from '../../database/prepared.js';
@@ -33,20 +40,22 @@ const expiredSql = `SELECT "image"."id", "image"."sha256", "image"."mime", "imag
 
 const dayMs = 86_400_000;
 const intervalMs = 3_600_000;
+/** Its background queue: a repeatable job, once per hour for the whole cluster in scale-out mode. */
+export const trashPurgeQueue = 'gallery.trash-purge';
 /** Images per pass: between passes the event loop serves requests, so a huge trash never blocks it. */
 const batchSize = 500;
 
 /**
- * Removes for good what has been in the trash longer than `gallery_trash_retention_days`: at start,
- * then every hour. Per image, under its lock (an ingest of the same bytes waits): the row first (its
+ * Removes for good what has been in the trash longer than `gallery_trash_retention_days`: soon after
+ * start, then every hour (a repeatable background job; a failed pass shows in the admin's failed list
+ * and the next hour's pass tries again). Per image, under its lock (an ingest of the same bytes waits): the row first (its
  * full-text row goes by trigger, its links by cascade, its children's parent_id by hand), then the original, sidecar and thumbnail — a
  * crash in between leaves unreferenced files, never a row without its files.
  */
 @Injectable()
-export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
+export class TrashPurge implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TrashPurge.name);
   private readonly deleteExpired;
-  private timer: NodeJS.Timeout | null = null;
   /** Passes run one after another: a purge asked for while one runs starts when it ends. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -59,6 +68,7 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly locks: KeyedLock,
     private readonly bus: EventBus,
     private readonly lineage: LineageRepository,
+    private readonly jobs: BackgroundJobs,
   ) {
     // Checked again at the moment of deletion: the image may have been restored since it was listed.
     this.deleteExpired = preparedStatement<never>(
@@ -67,15 +77,17 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  onApplicationBootstrap(): void {
-    this.runInBackground();
-    this.timer = setInterval(() => this.runInBackground(), intervalMs);
-    this.timer.unref();
+  onModuleInit(): void {
+    this.jobs.define(trashPurgeQueue, async () => {
+      await this.purgeNow();
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.every(trashPurgeQueue, intervalMs);
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     // The pass in progress finishes before the database closes.
     await this.tail.catch(() => undefined);
   }
@@ -85,12 +97,6 @@ export class TrashPurge implements OnApplicationBootstrap, OnModuleDestroy {
     const pass = this.tail.then(() => this.purge());
     this.tail = pass.catch(() => undefined);
     return pass;
-  }
-
-  private runInBackground(): void {
-    this.purgeNow().catch((error: unknown) => {
-      this.logger.error({ err: error }, 'The trash purge failed; it runs again within the hour');
-    });
   }
 
   private async purge(): Promise<number> {

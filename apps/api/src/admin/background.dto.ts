@@ -1,0 +1,13 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+
+/** POST /api/admin/background/:queue/:id/retry: names as the queues and BullMQ ids spell them. */
+export class RetryBackgroundJobParams {
+  @ApiProperty({ example: 'gallery.trash-purge' })
+  @Matches(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, { message: 'queue must be a queue name' })
+  queue!: string;
+
+  @ApiProperty({ example: '42' })
+  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'id must be a job id' })
+  id!: string;
+}

@@ -1,0 +1,150 @@
+import type { BackgroundFailedJob, BackgroundQueueView } from '@atelier/contract';
+import { Logger } from '@nestjs/common';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  BackgroundJobs,
+  failedListed,
+  queueNamePattern,
+  type AddOptions,
+  type DefineOptions,
+  type JobHandler,
+} from './background-jobs.js';
+
+/** Keys are `atelier:<queue>:…`, apart from anything else the Redis holds. */
+const prefix = 'atelier';
+
+/**
+ * Scale-out mode's background jobs: a BullMQ Queue and Worker per name in every replica, so any
+ * replica runs what any other added. Failed jobs are kept (`removeOnFail: false`): BullMQ's failed set
+ * is the dead-letter list. Repeatables are job schedulers, one per name for the whole cluster.
+ *
+ * Its own two connections, not the event bus's: BullMQ needs `maxRetriesPerRequest: null` (its commands
+ * wait through a Redis restart instead of failing), and each Worker adds a blocking connection of its
+ * own (duplicated from `workerConnection`), which BullMQ closes with the Worker.
+ */
+export class BullmqBackgroundJobs extends BackgroundJobs {
+  readonly mode = 'redis' as const;
+  private readonly logger = new Logger('BackgroundJobs');
+  private readonly queues = new Map<string, { queue: Queue; worker: Worker }>();
+  private readonly queueConnection: Redis;
+  private readonly workerConnection: Redis;
+
+  constructor(url: string, replicaId: string) {
+    super();
+    const connect = (role: string) => {
+      const client = new Redis(url, {
+        connectionName: `atelier:${replicaId}:${role}`,
+        maxRetriesPerRequest: null,
+      });
+      // Outages are logged by the Redis module's connections; an unhandled 'error' would end the process.
+      client.on('error', () => undefined);
+      return client;
+    };
+    this.queueConnection = connect('jobs');
+    this.workerConnection = connect('workers');
+  }
+
+  define<T>(name: string, handler: JobHandler<T>, options: DefineOptions = {}): void {
+    if (!queueNamePattern.test(name)) throw new Error(`Bad queue name ${name}`);
+    if (this.queues.has(name)) throw new Error(`Queue ${name} is defined twice`);
+    const { backoff } = options;
+    const queue = new Queue(name, {
+      connection: this.queueConnection,
+      prefix,
+      defaultJobOptions: {
+        attempts: options.attempts ?? 1,
+        ...(backoff ? { backoff: { type: backoff.type, delay: backoff.delayMs } } : {}),
+        // Done jobs go; failed ones stay as the dead-letter list until an admin retries them.
+        removeOnComplete: true,
+        removeOnFail: false,
+      },
+    });
+    const worker = new Worker(
+      name,
+      (job: Job) => handler(job.data as T, { id: job.id ?? '', attempt: job.attemptsMade + 1 }),
+      { connection: this.workerConnection, prefix, concurrency: options.concurrency ?? 1 },
+    );
+    queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
+    worker.on('error', (error) => this.logger.warn(`Worker of ${name}: ${error.message}`));
+    worker.on('failed', (job, error) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+        this.logger.warn(
+          `Job ${name}/${job.id} failed after ${job.attemptsMade} attempt(s): ${error.message}`,
+        );
+    });
+    this.queues.set(name, { queue, worker });
+  }
+
+  has(name: string): boolean {
+    return this.queues.has(name);
+  }
+
+  async add<T>(name: string, data: T, options: AddOptions = {}): Promise<string> {
+    const job = await this.entry(name).queue.add(name, data, {
+      ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
+      ...(options.delay !== undefined ? { delay: options.delay } : {}),
+    });
+    return job.id ?? '';
+  }
+
+  async every(name: string, ms: number): Promise<void> {
+    await this.entry(name).queue.upsertJobScheduler(name, { every: ms }, { name, data: {} });
+  }
+
+  async failed(name: string, limit = failedListed): Promise<BackgroundFailedJob[]> {
+    const jobs = await this.entry(name).queue.getFailed(0, limit - 1);
+    return jobs.map((job) => ({
+      id: job.id ?? '',
+      name,
+      reason: job.failedReason ?? '',
+      attempts: job.attemptsMade,
+      failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+    }));
+  }
+
+  async retry(name: string, id: string): Promise<boolean> {
+    const job = await this.entry(name).queue.getJob(id);
+    if (!job || !(await job.isFailed())) return false;
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
+  }
+
+  async overview(): Promise<BackgroundQueueView[]> {
+    const names = [...this.queues.keys()].sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const counts = await this.entry(name).queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        return {
+          name,
+          counts: {
+            waiting: counts['waiting'] ?? 0,
+            active: counts['active'] ?? 0,
+            delayed: counts['delayed'] ?? 0,
+            failed: counts['failed'] ?? 0,
+          },
+          failed: await this.failed(name),
+        };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    // Workers first: each finishes its running job (another replica takes what is left waiting).
+    await Promise.all([...this.queues.values()].map(({ worker }) => worker.close()));
+    await Promise.all([...this.queues.values()].map(({ queue }) => queue.close()));
+    this.queues.clear();
+    await Promise.all(
+      [this.queueConnection, this.workerConnection].map(async (client) => {
+        if (client.status !== 'ready') return client.disconnect();
+        await client.quit().catch(() => client.disconnect());
+      }),
+    );
+  }
+
+  private entry(name: string): { queue: Queue; worker: Worker } {
+    const entry = this.queues.get(name);
+    if (!entry) throw new Error(`Queue ${name} is not defined`);
+    return entry;
+  }
+}
