@@ -262,6 +262,8 @@ export class SseClient {
  */
 export class CountingProxy {
   readonly paths: string[] = [];
+  /** The same requests as `METHOD /path` (a POST /prompt is a job posted; a GET reads the queue). */
+  readonly requests: string[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   url = '';
@@ -274,8 +276,10 @@ export class CountingProxy {
         // Request lines of every request on this keep-alive connection (small requests: one chunk each).
         for (const match of chunk
           .toString('latin1')
-          .matchAll(/(?:^|\r\n)(?:GET|POST|HEAD) (\S+) HTTP\/1\.1\r\n/g)) {
-          this.paths.push(new URL(match[1] ?? '/', 'http://x').pathname);
+          .matchAll(/(?:^|\r\n)(GET|POST|HEAD) (\S+) HTTP\/1\.1\r\n/g)) {
+          const path = new URL(match[2] ?? '/', 'http://x').pathname;
+          this.paths.push(path);
+          this.requests.push(`${match[1]} ${path}`);
         }
         upstream.write(chunk);
       });

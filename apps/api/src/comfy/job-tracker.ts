@@ -1,6 +1,7 @@
 import type { JobState, PreviewEvent } from '@atelier/comfy-client';
 import type { ComfyImageRef } from '@atelier/contract';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LeaderLease } from '../cluster/leader-lease.js';
 import { AppConfig } from '../config/app-config.js';
 import type { JobEvent, JobSnapshot } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
@@ -41,6 +42,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
     private readonly ledger: JobsRepository,
     private readonly config: AppConfig,
     private readonly bus: EventBus,
+    private readonly lease: LeaderLease,
   ) {}
 
   onModuleInit(): void {
@@ -113,6 +115,7 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
    * every job it had queued or was running is lost (its queue lived in its memory).
    */
   private async loseActive(reason: string, backendId: number): Promise<void> {
+    if (!this.lease.isLeader) return; // the leader's verdict (cluster/leader-lease.ts)
     const active = (await this.ledger.listActive()).filter(
       (row) => this.backendOf(row.backendId) === backendId,
     );
@@ -164,12 +167,8 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
 
   /** Records a job removed from the queue as interrupted. */
   cancelled(row: ComfyJobEntity): void {
-    this.apply(this.jobFor(row), {
-      status: 'interrupted',
-      promptId: row.promptId,
-      node: null,
-      nodeType: null,
-    });
+    const state: JobState = { status: 'interrupted', promptId: row.promptId, node: null, nodeType: null };
+    this.apply(this.jobFor(row), state);
   }
 
   /** Counts for tests: followed jobs and running upstreams. */
@@ -197,7 +196,8 @@ export class JobTracker implements OnModuleInit, OnModuleDestroy {
   }
 
   private startUpstream(job: TrackedJob, restart: boolean): void {
-    const wiring = this.pool.wiringOf(job.backendId);
+    // Only the leader follows jobs upstream (one ComfyUI socket per backend per cluster).
+    const wiring = this.lease.isLeader ? this.pool.wiringOf(job.backendId) : null;
     if (!wiring || (job.upstream && !restart)) return;
     job.upstream?.abort();
     const abort = new AbortController();

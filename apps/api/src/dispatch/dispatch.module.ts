@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LeaderDuties } from '../cluster/leader-duties.js';
 import { ComfyModule } from '../comfy/comfy.module.js';
 import { ComfyTemplatesModule } from '../comfy-templates/comfy-templates.module.js';
 import { EventsModule } from '../events/events.module.js';
@@ -18,7 +19,8 @@ import { QueueService } from './queue.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([QueueOwnerEntity]), ComfyModule, ComfyTemplatesModule, EventsModule],
   controllers: [QueueController],
-  providers: [Dispatcher, QueueService, QueueOwnersRepository, AutoRetry],
+  // LeaderDuties (cluster/): the dispatcher and the tracker run on the leader replica only.
+  providers: [Dispatcher, QueueService, QueueOwnersRepository, AutoRetry, LeaderDuties],
   exports: [Dispatcher],
 })
 export class DispatchModule {}

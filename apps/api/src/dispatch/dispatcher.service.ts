@@ -8,6 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { LeaderLease } from '../cluster/leader-lease.js';
 import { AppError } from '../common/app-error.js';
 import {
   BackendDirectory,
@@ -25,6 +26,7 @@ import { jobEndEvents } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { OwnerQueues, SmoothRoundRobin, type Contender } from './fair-order.js';
 import { InFlightJobs } from './in-flight-jobs.js';
+import { emptyQueue, readLedgerQueue, statsOf, type DispatcherStats } from './ledger-queue.js';
 import { QueueOwnersRepository } from './queue-owners.repository.js';
 
 /** A backend that failed a post is left alone this long, doubling up to the max, until a post gets through. */
@@ -33,13 +35,6 @@ const maxBackoffMs = 15_000;
 /** With jobs waiting and no backend accepting, look again this often (readiness has no event on every path). */
 const idleRecheckMs = 1_000;
 const statsSamples = 512;
-
-export interface DispatcherStats {
-  waitingByOwner: Map<number, number>;
-  inFlightByBackend: Map<BackendId, number>;
-  /** Recent costs of one dispatch decision (pick, route, claim call), µs. */
-  dispatchUs: number[];
-}
 
 /**
  * Atelier's queue in memory: per-owner queues mirrored from the ledger's `waiting` rows (loaded at
@@ -53,10 +48,10 @@ export interface DispatcherStats {
 @Injectable()
 export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(Dispatcher.name);
-  private readonly queues = new OwnerQueues<ComfyJobEntity>();
+  private queues = new OwnerQueues<ComfyJobEntity>();
   private readonly turns = new SmoothRoundRobin();
-  private readonly inFlight = new InFlightJobs();
-  private readonly paused = new Set<number>();
+  private inFlight = new InFlightJobs();
+  private paused = new Set<number>();
   private readonly backoff = new Map<BackendId, { until: number; delayMs: number }>();
   private readonly detach: (() => void)[] = [];
   private readonly costs: number[] = [];
@@ -64,6 +59,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   /** Set while offer() pumps: the posts started in that call, by prompt id. */
   private started: Map<string, Promise<PostResult>> | null = null;
   private isReady = false;
+  private loads = 0;
   private isStopped = false;
 
   constructor(
@@ -76,6 +72,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     private readonly owners: QueueOwnersRepository,
     private readonly runtime: RuntimeConfig,
     private readonly bus: EventBus,
+    private readonly lease: LeaderLease,
   ) {}
 
   onModuleInit(): void {
@@ -99,17 +96,32 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     );
   }
 
-  /** Loads the queue the ledger holds (after a restart, waiting jobs are still dispatched). */
   async onApplicationBootstrap(): Promise<void> {
-    // A post cut short by the restart left its claim (backend_id): that backend is asked for the job first.
-    for (const row of await this.waiting.listWaiting()) this.queues.push(row);
-    const defaultId = this.directory.defaultId();
-    for (const row of await this.jobs.listActive()) {
-      this.inFlight.set(row.promptId, { backendId: row.backendId ?? defaultId, ownerId: row.ownerId });
-    }
-    for (const [userId, switches] of await this.owners.all()) if (switches.paused) this.paused.add(userId);
+    await this.lead(this.lease.isLeader);
+  }
+
+  /**
+   * Only the leader (cluster/leader-duties.ts) holds the queue and posts: it loads what the ledger holds
+   * (after a restart or a takeover, waiting jobs are still dispatched); a follower drops it all.
+   */
+  async lead(leading: boolean): Promise<void> {
+    const load = ++this.loads;
+    this.isReady = false;
+    ({ queues: this.queues, inFlight: this.inFlight, paused: this.paused } = emptyQueue());
+    if (!leading) return;
+    const queue = await readLedgerQueue(this.waiting, this.jobs, this.owners, this.directory);
+    if (load !== this.loads) return;
+    ({ queues: this.queues, inFlight: this.inFlight, paused: this.paused } = queue);
     this.isReady = true;
     this.pump();
+  }
+
+  /** Waiting rows recorded by other replicas (the leader reads them again and again): queued unless known. */
+  adopt(rows: readonly ComfyJobEntity[]): void {
+    if (!this.isReady || this.isStopped) return;
+    const fresh = rows.filter((row) => !this.queues.has(row.promptId) && !this.inFlight.has(row.promptId));
+    for (const row of fresh) this.queues.push(row);
+    if (fresh.length > 0) this.pump();
   }
 
   onModuleDestroy(): void {
@@ -154,13 +166,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   }
 
   stats(): DispatcherStats {
-    const waitingByOwner = new Map<number, number>();
-    for (const owner of this.queues.owners()) waitingByOwner.set(owner, this.queues.sizeOf(owner));
-    const inFlightByBackend = new Map<BackendId, number>();
-    for (const { backendId } of this.inFlight.values()) {
-      inFlightByBackend.set(backendId, (inFlightByBackend.get(backendId) ?? 0) + 1);
-    }
-    return { waitingByOwner, inFlightByBackend, dispatchUs: [...this.costs] };
+    return statsOf({ queues: this.queues, inFlight: this.inFlight }, this.costs);
   }
 
   private pump(inlineId?: string): void {

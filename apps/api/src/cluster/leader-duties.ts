@@ -1,0 +1,96 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { BackendDirectory } from '../comfy/backends/backend-directory.js';
+import { JobTracker } from '../comfy/job-tracker.js';
+import { JobsRepository } from '../comfy/jobs.repository.js';
+import { WaitingJobsRepository } from '../comfy/waiting-jobs.repository.js';
+import { Dispatcher } from '../dispatch/dispatcher.service.js';
+import { LeaderLease } from './leader-lease.js';
+
+/** How often the leader reads the ledger's waiting rows for jobs other replicas recorded. */
+export const waitingPollMs = 1_000;
+
+/**
+ * What changes hands with the lease. Gaining it: the dispatcher loads the queue from the ledger and
+ * pumps, and the tracker follows every active job again from ComfyUI's /queue and /history (the restart
+ * path: a job the old leader was following finishes here). Losing it: the pump stops and the upstreams
+ * close, and no job is touched (the next leader carries on from the ledger).
+ *
+ * A follower records a new job as `waiting` and stops there (its dispatcher holds no queue): the leader
+ * reads the waiting rows every second, so nothing depends on an event crossing Redis (at most once).
+ * In the embedded mode the lease never changes and the poll finds nothing new: today's behaviour.
+ */
+@Injectable()
+export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(LeaderDuties.name);
+  private off: (() => void) | undefined;
+  private tracker!: JobTracker;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The change being applied: the next one waits for it (a takeover's reconcile is not interleaved). */
+  private changing: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(LeaderLease) private readonly lease: LeaderLease,
+    private readonly dispatcher: Dispatcher,
+    private readonly modules: ModuleRef,
+    private readonly jobs: JobsRepository,
+    private readonly waiting: WaitingJobsRepository,
+    private readonly directory: BackendDirectory,
+  ) {}
+
+  onModuleInit(): void {
+    // The comfy module keeps its tracker to itself; this is its one other user.
+    this.tracker = this.modules.get(JobTracker, { strict: false });
+    this.off = this.lease.onChange((leading) => {
+      this.changing = this.changing.then(() => this.changed(leading));
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.off?.();
+    clearTimeout(this.timer);
+    await this.changing;
+  }
+
+  private async changed(leading: boolean): Promise<void> {
+    try {
+      if (!leading) {
+        await this.dispatcher.lead(false);
+        for (const row of await this.jobs.listActive()) this.tracker.forget(row.promptId);
+        return;
+      }
+      await this.dispatcher.lead(true);
+      for (const backend of this.directory.list()) await this.tracker.reconcileActive(backend.id);
+    } catch (error) {
+      this.logger.error({ err: error, leading }, 'Taking over or handing over the leader duties failed');
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.poll().finally(() => this.schedule()), waitingPollMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.lease.isLeader) return;
+    try {
+      this.dispatcher.adopt(await this.waiting.listWaiting());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Reading the waiting jobs failed');
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
+import type { Redis } from 'ioredis';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaderLease } from '../../src/cluster/leader-lease.js';
+import {
+  comfyEnv,
+  CountingProxy,
+  presetFiles,
+  quickWorkflow,
+  samplerWorkflow,
+  usersQueueGraphs,
+  waitFor,
+} from '../comfy-kit.js';
+import { queueClient } from '../comfy-queue-kit.js';
+import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
+import { redisClient, testRedisUrl } from './redis-kit.js';
+
+/**
+ * Two replicas (two apps in this process on one SQLite file) on one real Redis and one simulated
+ * ComfyUI behind a relay that counts requests: one replica leads and posts every job, whichever replica
+ * recorded it; when the leader closes the other takes over, finishes the job that was running and
+ * posts the next ones. Redis database 12 is this spec's (flushed first).
+ */
+const redisUrl = testRedisUrl(12);
+
+describe('one dispatcher across two replicas', () => {
+  let sim: ComfySim;
+  let proxy: CountingProxy;
+  let redis: Redis;
+  let rootDir: string;
+  let a: TestApp;
+  let b: TestApp;
+  let aOpen = true;
+  const replica = (id: string) =>
+    createTestApp({
+      rootDir,
+      files: presetFiles,
+      env: { ...comfyEnv(proxy.url, usersQueueGraphs), ATELIER_REDIS_URL: redisUrl, ATELIER_REPLICA_ID: id },
+    });
+  const posts = () => proxy.requests.filter((request) => request === 'POST /prompt').length;
+
+  beforeAll(async () => {
+    redis = redisClient(redisUrl);
+    await redis.flushdb();
+    sim = await startComfySim({ port: 0, stepMs: 5 });
+    proxy = await CountingProxy.start(sim.port);
+    // Neither app owns the folder: the leader closes first.
+    rootDir = await mkdtemp(join(tmpdir(), 'atelier-lease-'));
+    a = await replica('replica-a');
+    b = await replica('replica-b');
+  });
+  afterAll(async () => {
+    await b?.close();
+    if (aOpen) await a?.close();
+    await proxy?.close();
+    await sim?.close();
+    await redis?.quit();
+    if (rootDir) await rm(rootDir, { recursive: true, force: true });
+  });
+
+  it('makes exactly one replica the leader (the first to boot), holding the lease key', async () => {
+    expect(a.nest.get(LeaderLease).isLeader).toBe(true);
+    expect(b.nest.get(LeaderLease).isLeader).toBe(false);
+    expect(await redis.get('atelier:leader')).toMatch(/^replica-a:/);
+  });
+
+  it('posts the jobs recorded by the follower once each, from the leader, and they finish', async () => {
+    const onB = queueClient(b);
+    const user = await b.login('user', 'lease-user');
+    const before = posts();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push(await onB.submitId(user, quickWorkflow(`atelier/lease-${i}`)));
+    // The follower only records them.
+    for (const id of ids) await onB.succeeded(user, id);
+    expect(posts() - before).toBe(ids.length);
+    // The simulator ran each once.
+    for (const id of ids) expect(Object.keys(await simHistory(id))).toEqual([id]);
+  });
+
+  it('hands the lease to the other replica within 5 s when the leader closes; the job it was running finishes and the next is posted once', async () => {
+    const onB = queueClient(b);
+    const user: TestSession = await b.login('user', 'lease-user');
+    sim.setStepMs(20);
+    // Recorded on the leader with the session from B (one database, one signing secret).
+    const running = await queueClient(a).submitId(user, samplerWorkflow(60));
+    await waitFor(
+      () => onB.status(user, running),
+      (s) => s.status === 'running',
+      { timeoutMs: 15_000 },
+    );
+    const leaseB = b.nest.get(LeaderLease);
+    const closedAt = Date.now();
+    await a.close();
+    aOpen = false;
+    await waitFor(
+      () => leaseB.isLeader,
+      (leading) => leading,
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    expect(Date.now() - closedAt).toBeLessThan(5_000);
+
+    // The new leader followed the running job from the ledger to its end.
+    await onB.succeeded(user, running);
+    sim.setStepMs(5);
+    const before = posts();
+    const next = await onB.submitId(user, quickWorkflow('atelier/lease-after'));
+    await onB.succeeded(user, next);
+    expect(posts() - before).toBe(1);
+    expect(Object.keys(await simHistory(running))).toEqual([running]);
+  });
+
+  async function simHistory(id: string): Promise<Record<string, unknown>> {
+    const response = await fetch(`${sim.url}/history/${id}`);
+    return (await response.json()) as Record<string, unknown>;
+  }
+});
