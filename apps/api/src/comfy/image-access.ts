@@ -18,13 +18,9 @@ export class ImageAccess {
     private readonly pool: ComfyPool,
   ) {}
 
-  /** Synchronous (one prepared primary-key probe): /view runs it on every image. */
-  assertMaySee(user: AuthUser, ref: ComfyImageRef): void {
-    if (!this.sees(user, ref)) throw noSuchImage();
-  }
-
-  maySee(user: AuthUser, ref: ComfyImageRef): Promise<boolean> {
-    return Promise.resolve(this.sees(user, ref));
+  /** One primary-key probe (a constant statement, prepared once on SQLite): /view runs it on every image. */
+  async assertMaySee(user: AuthUser, ref: ComfyImageRef): Promise<void> {
+    if (!(await this.maySee(user, ref))) throw noSuchImage();
   }
 
   /** Lets a user see images that are theirs outside a job (uploads/: the input images they send). */
@@ -32,11 +28,11 @@ export class ImageAccess {
     return this.owners.record(ownerId, refs, this.pool.defaultId());
   }
 
-  private sees(user: AuthUser, ref: ComfyImageRef): boolean {
+  async maySee(user: AuthUser, ref: ComfyImageRef): Promise<boolean> {
     if (roleAtLeast(user.role, 'curator')) return true;
     // Uploaded inputs are named after their bytes and copied to any backend: their grant is the default's.
     const backendId = ref.type === 'input' ? this.pool.defaultId() : (ref.backend ?? this.pool.defaultId());
-    if (this.owners.owns(user.id, ref, backendId)) return true;
+    if (await this.owners.owns(user.id, ref, backendId)) return true;
     // A job that just finished: its stream may announce the images before the ledger write lands.
     return this.tracker.hasImageOf(user.id, ref);
   }

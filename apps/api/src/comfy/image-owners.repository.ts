@@ -1,11 +1,15 @@
 import type { ComfyImageRef } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { preparedStatement } from '../database/prepared.js';
+import { Sql } from '../database/sql.js';
 
-const ownsSql = `SELECT 1 FROM "comfy_image_owners"
+const ownsSql = `SELECT 1 AS "one" FROM "comfy_image_owners"
   WHERE "type" = ? AND "subfolder" = ? AND "filename" = ? AND "backend_id" = ? AND "owner_id" = ? LIMIT 1`;
+
+const recordSql = `INSERT INTO "comfy_image_owners" ("type", "subfolder", "filename", "backend_id", "owner_id")
+  VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+const recordForJobSql = `INSERT INTO "comfy_image_owners" ("type", "subfolder", "filename", "backend_id", "owner_id")
+  SELECT ?, ?, ?, ?, "owner_id" FROM "comfy_jobs" WHERE "prompt_id" = ? ON CONFLICT DO NOTHING`;
 
 /**
  * Who owns which ComfyUI image (table comfy_image_owners, migrations 1764300000000 and 1764700000100): the outputs
@@ -17,38 +21,33 @@ const ownsSql = `SELECT 1 FROM "comfy_image_owners"
  */
 @Injectable()
 export class ImageOwnersRepository {
-  private readonly ownsStatement;
-
-  constructor(@InjectDataSource() private readonly db: DataSource) {
-    this.ownsStatement = preparedStatement<{ 1: 1 }>(db, ownsSql);
-  }
+  constructor(private readonly sql: Sql) {}
 
   /**
-   * One probe of the primary key: the whole cost /view pays for ownership. A prepared statement
-   * (database/prepared.ts); TypeORM's `query` prepared it anew on every view and cost several times the lookup.
+   * One probe of the primary key: the whole cost /view pays for ownership. Constant text, so the SQLite
+   * adapter keeps it prepared; TypeORM's `query` prepared it anew on every view and cost several times the lookup.
    */
-  owns(ownerId: number, ref: ComfyImageRef, backendId: number): boolean {
-    return this.ownsStatement().get(ref.type, ref.subfolder, ref.filename, backendId, ownerId) !== undefined;
+  async owns(ownerId: number, ref: ComfyImageRef, backendId: number): Promise<boolean> {
+    const row = await this.sql.get(ownsSql, [ref.type, ref.subfolder, ref.filename, backendId, ownerId]);
+    return row !== undefined;
   }
 
   async record(ownerId: number, refs: readonly ComfyImageRef[], backendId: number): Promise<void> {
     for (const ref of refs) {
-      await this.db.query(
-        `INSERT OR IGNORE INTO "comfy_image_owners" ("type", "subfolder", "filename", "backend_id", "owner_id")
-         VALUES (?, ?, ?, ?, ?)`,
-        [ref.type, ref.subfolder, ref.filename, backendId, ownerId],
-      );
+      await this.sql.run(recordSql, [ref.type, ref.subfolder, ref.filename, backendId, ownerId]);
     }
   }
 
   /** The images of a job belong to the job's owner; a ref without a backend is the default's (`defaultId`). */
   async recordForJob(promptId: string, refs: readonly ComfyImageRef[], defaultId = 1): Promise<void> {
     for (const ref of refs) {
-      await this.db.query(
-        `INSERT OR IGNORE INTO "comfy_image_owners" ("type", "subfolder", "filename", "backend_id", "owner_id")
-         SELECT ?, ?, ?, ?, "owner_id" FROM "comfy_jobs" WHERE "prompt_id" = ?`,
-        [ref.type, ref.subfolder, ref.filename, ref.backend ?? defaultId, promptId],
-      );
+      await this.sql.run(recordForJobSql, [
+        ref.type,
+        ref.subfolder,
+        ref.filename,
+        ref.backend ?? defaultId,
+        promptId,
+      ]);
     }
   }
 }

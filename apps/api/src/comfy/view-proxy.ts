@@ -115,7 +115,7 @@ export class ViewProxy {
 
   /** Only an image the user may see (ImageAccess); any other is the same 404 as a file ComfyUI lacks. */
   async send(user: AuthUser, ref: ComfyImageRef, response: Response): Promise<void> {
-    this.access.assertMaySee(user, ref);
+    await this.access.assertMaySee(user, ref);
     const wiring = this.wiringFor(ref);
     const cache = wiring.viewCache;
     const key = ViewCache.key(ref);
