@@ -15,7 +15,7 @@ export class BackendsController {
   @Get()
   @Scopes('admin')
   @ApiOperation({ summary: 'The ComfyUI servers of the pool with their state and jobs in flight' })
-  list(): BackendListResponse {
+  list(): Promise<BackendListResponse> {
     return this.backends.list();
   }
 

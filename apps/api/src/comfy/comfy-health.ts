@@ -21,7 +21,7 @@ export class ComfyHealth {
     private readonly pool: ComfyPool,
   ) {}
 
-  view(user: AuthUser): ComfyHealthResponse {
+  async view(user: AuthUser): Promise<ComfyHealthResponse> {
     const settings = this.runtime.get();
     if (!settings.comfy_enabled) return { status: 'ok', enabled: false };
     const comfy = this.watchdog.view();
@@ -30,7 +30,7 @@ export class ComfyHealth {
       enabled: true,
       state: comfy.state,
       queue_remaining: comfy.queue_remaining,
-      backends: this.pool.health(),
+      backends: await this.pool.health(),
     } as const;
     if (!roleAtLeast(user.role, 'admin')) return summary;
     return {

@@ -34,7 +34,7 @@ export class ComfyHealthController {
   @ApiOperation({
     summary: 'Whether the ComfyUI integration is on and how ComfyUI is doing (the details for admins only)',
   })
-  show(@CurrentUser() user: AuthUser): ComfyHealthResponse {
+  show(@CurrentUser() user: AuthUser): Promise<ComfyHealthResponse> {
     return this.health.view(user);
   }
 }

@@ -19,9 +19,10 @@ export class BackendMetrics {
       help: 'Whether a ComfyUI backend answered its last health probe (1) or not (0)',
       labelNames: ['backend'] as const,
       registers,
-      collect() {
+      async collect() {
+        const samples = await backends.samples();
         this.reset();
-        for (const backend of backends.samples()) this.set({ backend: backend.name }, backend.up ? 1 : 0);
+        for (const backend of samples) this.set({ backend: backend.name }, backend.up ? 1 : 0);
       },
     });
     new Gauge({
@@ -29,9 +30,10 @@ export class BackendMetrics {
       help: "Duration of a ComfyUI backend's last health probe, seconds",
       labelNames: ['backend'] as const,
       registers,
-      collect() {
+      async collect() {
+        const samples = await backends.samples();
         this.reset();
-        for (const { name, latencyMs } of backends.samples())
+        for (const { name, latencyMs } of samples)
           if (latencyMs !== null) this.set({ backend: name }, latencyMs / 1000);
       },
     });
@@ -40,9 +42,10 @@ export class BackendMetrics {
       help: 'Prompts a ComfyUI backend still has to run, as it reports them',
       labelNames: ['backend'] as const,
       registers,
-      collect() {
+      async collect() {
+        const samples = await backends.samples();
         this.reset();
-        for (const { name, queueRemaining } of backends.samples())
+        for (const { name, queueRemaining } of samples)
           if (queueRemaining !== null) this.set({ backend: name }, queueRemaining);
       },
     });
@@ -51,9 +54,10 @@ export class BackendMetrics {
       help: 'Jobs Atelier has handed to a ComfyUI backend that have not ended (queued or running there)',
       labelNames: ['backend'] as const,
       registers,
-      collect() {
+      async collect() {
+        const samples = await backends.samples();
         this.reset();
-        for (const { name, inFlight } of backends.samples()) this.set({ backend: name }, inFlight);
+        for (const { name, inFlight } of samples) this.set({ backend: name }, inFlight);
       },
     });
     new Gauge({

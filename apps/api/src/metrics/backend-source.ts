@@ -21,8 +21,8 @@ export interface BackendSample {
 export class BackendSource {
   constructor(private readonly pool: ComfyPool) {}
 
-  samples(): BackendSample[] {
-    return this.pool.views().map((view) => ({
+  async samples(): Promise<BackendSample[]> {
+    return (await this.pool.views()).map((view) => ({
       id: view.id,
       name: view.name,
       up: view.state === 'up',

@@ -26,8 +26,8 @@ export class BackendsAdmin {
     private readonly locks: KeyedLock,
   ) {}
 
-  list(): BackendListResponse {
-    return { items: this.pool.views() };
+  async list(): Promise<BackendListResponse> {
+    return { items: await this.pool.views() };
   }
 
   create(input: BackendInput, actor: EventActor): Promise<BackendView> {
@@ -114,8 +114,8 @@ export class BackendsAdmin {
     );
   }
 
-  private viewOf(id: number): BackendView {
-    const view = this.pool.view(id);
+  private async viewOf(id: number): Promise<BackendView> {
+    const view = await this.pool.view(id);
     if (!view) throw notFound();
     return view;
   }

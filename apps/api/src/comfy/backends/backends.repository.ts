@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, QueryFailedError, Repository } from 'typeorm';
-import { preparedStatement } from '../../database/prepared.js';
+import { IsNull, Repository } from 'typeorm';
+import { isUniqueViolation } from '../../database/dialect.js';
+import { Sql } from '../../database/sql.js';
 import { ComfyBackendEntity } from './backend.entity.js';
 
 export type BackendFields = Pick<
@@ -9,9 +10,12 @@ export type BackendFields = Pick<
   'name' | 'url' | 'weight' | 'tags' | 'enabled' | 'draining'
 >;
 
-/** Jobs a backend has in its queue or is running (waiting jobs are Atelier's, not the backend's). */
+/**
+ * Jobs a backend has in its queue or is running (waiting jobs are Atelier's, not the backend's). The flag is
+ * bound as a boolean (`? AND …`: SQLite takes it as 1/0, Postgres as a boolean).
+ */
 const inFlightSql = `SELECT COUNT(*) AS "n" FROM "comfy_jobs"
-  WHERE "status" IN ('queued', 'running') AND ("backend_id" = ? OR (? = 1 AND "backend_id" IS NULL))`;
+  WHERE "status" IN ('queued', 'running') AND ("backend_id" = ? OR (? AND "backend_id" IS NULL))`;
 
 /** Every backend's jobs in flight at once (the ix_comfy_jobs_backend index); NULL: jobs from before the pool. */
 const inFlightByBackendSql = `SELECT "backend_id" AS "backendId", COUNT(*) AS "n" FROM "comfy_jobs"
@@ -20,22 +24,16 @@ const inFlightByBackendSql = `SELECT "backend_id" AS "backendId", COUNT(*) AS "n
 /** Named queries of comfy_backends; the only file of the pool that touches TypeORM. */
 @Injectable()
 export class BackendsRepository {
-  private readonly inFlightStatement;
+  constructor(
+    @InjectRepository(ComfyBackendEntity) private readonly rows: Repository<ComfyBackendEntity>,
+    private readonly sql: Sql,
+  ) {}
 
-  constructor(@InjectRepository(ComfyBackendEntity) private readonly rows: Repository<ComfyBackendEntity>) {
-    this.inFlightStatement = preparedStatement<{ backendId: number | null; n: number }>(
-      rows,
-      inFlightByBackendSql,
-    );
-  }
-
-  /**
-   * Jobs in flight per backend id, synchronously (the health view is answered without awaiting): jobs with no
-   * backend are counted under `defaultId`.
-   */
-  inFlightByBackend(defaultId: number): Map<number, number> {
+  /** Jobs in flight per backend id (one grouped count): jobs with no backend are counted under `defaultId`. */
+  async inFlightByBackend(defaultId: number): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
-    for (const { backendId, n } of this.inFlightStatement().all()) {
+    const rows = await this.sql.all<{ backendId: number | null; n: number | string }>(inFlightByBackendSql);
+    for (const { backendId, n } of rows) {
       const id = backendId ?? defaultId;
       counts.set(id, (counts.get(id) ?? 0) + Number(n));
     }
@@ -81,11 +79,7 @@ export class BackendsRepository {
 
   /** The ledger's count of a backend's jobs in flight (jobs with no backend ran on the default). */
   async countInFlight(id: number, isDefault: boolean): Promise<number> {
-    const rows: { n: number }[] = await this.rows.query(inFlightSql, [id, isDefault ? 1 : 0]);
-    return Number(rows[0]?.n ?? 0);
+    const row = await this.sql.get<{ n: number | string }>(inFlightSql, [id, isDefault]);
+    return Number(row?.n ?? 0);
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && /UNIQUE constraint failed/i.test(error.message);
 }

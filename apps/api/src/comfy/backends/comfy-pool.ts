@@ -178,13 +178,13 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
   }
 
   /** Every backend as admins see it. */
-  views(): BackendView[] {
-    const counts = this.rows.inFlightByBackend(this.defaultBackendId);
+  async views(): Promise<BackendView[]> {
+    const counts = await this.rows.inFlightByBackend(this.defaultBackendId);
     return this.specs.map((spec) => this.viewOf(spec, counts.get(spec.id) ?? 0));
   }
 
-  view(id: BackendId): BackendView | null {
-    return this.views().find((view) => view.id === id) ?? null;
+  async view(id: BackendId): Promise<BackendView | null> {
+    return (await this.views()).find((view) => view.id === id) ?? null;
   }
 
   /** A backend's name (wired or not), for job views; null when it was removed. */
@@ -193,8 +193,8 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
   }
 
   /** Every backend as GET /api/comfy/health lists it (no URLs). */
-  health(): BackendHealth[] {
-    return this.views().map((view) => ({
+  async health(): Promise<BackendHealth[]> {
+    return (await this.views()).map((view) => ({
       id: view.id,
       name: view.name,
       is_default: view.is_default,
