@@ -2,7 +2,7 @@ import type { Role, RoleLimits } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { preparedStatement, sqliteDate } from '../database/prepared.js';
+import { Sql, dateFrom } from '../database/sql.js';
 import { RoleLimitsEntity } from './role-limits.entity.js';
 
 /** A role's row with the username of whoever last edited it. */
@@ -32,21 +32,19 @@ const columnOf = {
   weight: 'weight',
 } as const satisfies Record<keyof RoleLimits, keyof RoleLimitsEntity>;
 
+// Read on every submit: the job ledger's own table, counted here so comfy/ needs no limits-shaped query.
+const waitingOfOwnerSql = `SELECT COUNT(*) AS "n" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
+
 /** Named queries of the caps per role; the only file of the limits feature that touches TypeORM. */
 @Injectable()
 export class RoleLimitsRepository {
-  private readonly waitingOfOwner;
-
-  constructor(@InjectRepository(RoleLimitsEntity) private readonly rows: Repository<RoleLimitsEntity>) {
-    // Read on every submit: the job ledger's own table, counted here so comfy/ needs no limits-shaped query.
-    this.waitingOfOwner = preparedStatement<{ n: number }>(
-      rows,
-      `SELECT COUNT(*) AS "n" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`,
-    );
-  }
+  constructor(
+    @InjectRepository(RoleLimitsEntity) private readonly rows: Repository<RoleLimitsEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   async all(): Promise<RoleLimitsRow[]> {
-    const rows = await this.rows.query<LimitsRow[]>(
+    const rows = await this.sql.all<LimitsRow>(
       `SELECT "l".*, "u"."username" FROM "comfy_role_limits" "l"
        LEFT JOIN "users" "u" ON "u"."id" = "l"."updated_by"`,
     );
@@ -62,8 +60,9 @@ export class RoleLimitsRepository {
   }
 
   /** The owner's jobs waiting in Atelier's queue (not yet posted to a backend). */
-  waitingOf(ownerId: number): number {
-    return this.waitingOfOwner().get(ownerId)?.n ?? 0;
+  async waitingOf(ownerId: number): Promise<number> {
+    const row = await this.sql.get<{ n: number | string }>(waitingOfOwnerSql, [ownerId]);
+    return Number(row?.n ?? 0);
   }
 }
 
@@ -79,8 +78,7 @@ function toRow(row: LimitsRow): RoleLimitsRow {
       gpu_seconds_per_day: row.gpu_seconds_per_day,
       weight: row.weight,
     },
-    updatedAt:
-      row.updated_at === null || row.updated_at instanceof Date ? row.updated_at : sqliteDate(row.updated_at),
+    updatedAt: row.updated_at === null ? null : dateFrom(row.updated_at),
     updatedBy:
       row.updated_by === null ? null : { id: row.updated_by, username: row.username ?? `#${row.updated_by}` },
   };

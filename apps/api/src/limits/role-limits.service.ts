@@ -83,7 +83,7 @@ export class RoleLimitsService implements QueueAdmission, OnModuleInit {
   }
 
   /** The spent quota first (nothing can be added today), then the waiting cap. */
-  assertMayEnqueue(owner: AuthUser, adding: number): void {
+  async assertMayEnqueue(owner: AuthUser, adding: number): Promise<void> {
     const limits = this.forRole(owner.role);
     const quota = limits.gpu_seconds_per_day;
     if (quota !== null) {
@@ -101,7 +101,7 @@ export class RoleLimitsService implements QueueAdmission, OnModuleInit {
     const maxWaiting = limits.max_waiting;
     if (maxWaiting === null) return;
     if (maxWaiting === 0) throw notAllowed('max_waiting', 'Your role may not queue jobs');
-    const waiting = this.repository.waitingOf(owner.id);
+    const waiting = await this.repository.waitingOf(owner.id);
     if (waiting + adding > maxWaiting) {
       throw new AppError(
         'comfy.queue_full',
