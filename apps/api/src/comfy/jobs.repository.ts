@@ -1,9 +1,9 @@
 import type { JobStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, QueryFailedError, Repository } from 'typeorm';
-import type { Statement } from 'better-sqlite3';
-import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
+import { In, Repository } from 'typeorm';
+import { isUniqueViolation, time, type Dialect } from '../database/dialect.js';
+import { Sql, dateFrom } from '../database/sql.js';
 import { ImageOwnersRepository } from './image-owners.repository.js';
 import { ComfyJobEntity } from './job.entity.js';
 
@@ -52,10 +52,10 @@ const jobChangeColumns: Record<keyof JobChanges, string> = {
   gpuSeconds: 'gpu_seconds',
 };
 
-/** A change as TypeORM writes it to SQLite: dates in UTC text, simple-json columns as JSON, null as NULL. */
-function sqliteValue(value: JobChanges[keyof JobChanges]): unknown {
+/** A change as TypeORM writes it: dates as the engine compares them, simple-json columns as JSON, null as NULL. */
+function columnValue(dialect: Dialect, value: JobChanges[keyof JobChanges]): unknown {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return sqliteDatetime(value);
+  if (value instanceof Date) return time(dialect, value);
   if (typeof value === 'object') return JSON.stringify(value);
   return value;
 }
@@ -93,26 +93,30 @@ interface JobListRow {
   params: string | null;
   images: string;
   error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
+  created_at: string | Date;
+  started_at: string | Date | null;
+  finished_at: string | Date | null;
   backend_id: number | null;
   gpu_seconds: number | null;
   retry_of: string | null;
-  waiting_position: number | null;
+  waiting_position: number | string | null;
 }
 
 /** Named queries of the job ledger; the only file of the comfy module that touches TypeORM. */
 @Injectable()
 export class JobsRepository {
-  /** The list statement of each filter combination, prepared on first use. */
-  private readonly listStatements = new Map<string, () => Statement<unknown[], JobListRow>>();
-  /** updateActive's statement of each set of changed columns. */
-  private readonly activeUpdates = new Map<string, () => Statement<unknown[], unknown>>();
+  /**
+   * The list's text of each filter combination, built on first use: the same text each time, so the SQLite
+   * adapter runs its cached prepared statement (the list is polled by every open page).
+   */
+  private readonly listTexts = new Map<string, string>();
+  /** updateActive's text of each set of changed columns (prepared once per text on SQLite). */
+  private readonly activeUpdates = new Map<string, string>();
 
   constructor(
     @InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>,
     private readonly owners: ImageOwnersRepository,
+    private readonly sql: Sql,
   ) {}
 
   /** Inserts a queued job, or returns null when its prompt id or (owner, idempotency key) exists. */
@@ -152,18 +156,16 @@ export class JobsRepository {
       (key) => changes[key] !== undefined,
     );
     const key = columns.join(',');
-    let statement = this.activeUpdates.get(key);
-    if (!statement) {
+    let text = this.activeUpdates.get(key);
+    if (text === undefined) {
       const sets = columns.map((column) => `"${jobChangeColumns[column]}" = ?`).join(', ');
-      statement = preparedStatement(
-        this.rows,
-        `UPDATE "comfy_jobs" SET ${sets}, "updated_at" = CURRENT_TIMESTAMP
-         WHERE "prompt_id" = ? AND "status" IN ('queued', 'running')`,
-      );
-      this.activeUpdates.set(key, statement);
+      text = `UPDATE "comfy_jobs" SET ${sets}, "updated_at" = CURRENT_TIMESTAMP
+         WHERE "prompt_id" = ? AND "status" IN ('queued', 'running')`;
+      this.activeUpdates.set(key, text);
     }
-    const values = columns.map((column) => sqliteValue(changes[column]));
-    return statement().run(...values, promptId).changes > 0;
+    const values = columns.map((column) => columnValue(this.sql.dialect, changes[column]));
+    const result = await this.sql.run(text, [...values, promptId]);
+    return result.changes > 0;
   }
 
   /**
@@ -183,22 +185,23 @@ export class JobsRepository {
     return this.rows.find({ where: { status: In(activeStatuses) }, order: { id: 'ASC' } });
   }
 
-  /** Newest first; a prepared statement per filter combination (the list is polled by every open page). */
-  list(filter: JobListFilter): JobListItem[] {
+  /** Newest first; one constant text per filter combination (the list is polled by every open page). */
+  async list(filter: JobListFilter): Promise<JobListItem[]> {
     const conditions: string[] = [];
-    const values: Record<string, unknown> = { limit: filter.limit, offset: filter.offset ?? 0 };
+    const values: unknown[] = [];
     if (filter.ownerId !== undefined) {
-      conditions.push('"job"."owner_id" = @ownerId');
-      values.ownerId = filter.ownerId;
+      conditions.push('"job"."owner_id" = ?');
+      values.push(filter.ownerId);
     }
     if (filter.status !== undefined) {
-      conditions.push('"job"."status" = @status');
-      values.status = filter.status;
+      conditions.push('"job"."status" = ?');
+      values.push(filter.status);
     }
     if (filter.beforeId !== undefined) {
-      conditions.push('"job"."id" < @beforeId');
-      values.beforeId = filter.beforeId;
+      conditions.push('"job"."id" < ?');
+      values.push(filter.beforeId);
     }
+    values.push(filter.limit, filter.offset ?? 0);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     // Waiting jobs are listed in the order they will run (per owner); everything else newest first.
     const order =
@@ -206,11 +209,9 @@ export class JobsRepository {
         ? '"job"."owner_id", "job"."queue_position", "job"."id"'
         : '"job"."id" DESC';
     const key = `${where} ${order}`;
-    let statement = this.listStatements.get(key);
-    if (!statement) {
-      statement = preparedStatement<JobListRow>(
-        this.rows,
-        `SELECT "job"."id", "job"."prompt_id", "job"."kind", "job"."status", "job"."owner_id",
+    let text = this.listTexts.get(key);
+    if (text === undefined) {
+      text = `SELECT "job"."id", "job"."prompt_id", "job"."kind", "job"."status", "job"."owner_id",
            "owner"."username" AS "owner_username", "job"."params", "job"."images", "job"."error",
            "job"."created_at", "job"."started_at", "job"."finished_at", "job"."backend_id",
          "job"."gpu_seconds", "job"."retry_of",
@@ -219,40 +220,32 @@ export class JobsRepository {
              AND "w"."owner_id" = "job"."owner_id" AND "w"."queue_position" <= "job"."queue_position"
          ) END AS "waiting_position"
          FROM "comfy_jobs" "job" LEFT JOIN "users" "owner" ON "owner"."id" = "job"."owner_id"
-         ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-      );
-      this.listStatements.set(key, statement);
+         ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+      this.listTexts.set(key, text);
     }
-    return statement()
-      .all(values)
-      .map((row) => ({
-        id: row.id,
-        promptId: row.prompt_id,
-        kind: row.kind,
-        status: row.status,
-        ownerId: row.owner_id,
-        owner: row.owner_username === null ? null : { username: row.owner_username },
-        params: parseJson(row.params) as ComfyJobEntity['params'],
-        images: (parseJson(row.images) ?? []) as ComfyJobEntity['images'],
-        error: parseJson(row.error) as ComfyJobEntity['error'],
-        createdAt: sqliteDate(row.created_at),
-        startedAt: row.started_at === null ? null : sqliteDate(row.started_at),
-        finishedAt: row.finished_at === null ? null : sqliteDate(row.finished_at),
-        backendId: row.backend_id,
-        gpuSeconds: row.gpu_seconds,
-        retryOf: row.retry_of,
-        waitingPosition: row.waiting_position,
-      }));
+    const rows = await this.sql.all<JobListRow>(text, values);
+    return rows.map((row) => ({
+      id: row.id,
+      promptId: row.prompt_id,
+      kind: row.kind,
+      status: row.status,
+      ownerId: row.owner_id,
+      owner: row.owner_username === null ? null : { username: row.owner_username },
+      params: parseJson(row.params) as ComfyJobEntity['params'],
+      images: (parseJson(row.images) ?? []) as ComfyJobEntity['images'],
+      error: parseJson(row.error) as ComfyJobEntity['error'],
+      createdAt: dateFrom(row.created_at),
+      startedAt: row.started_at === null ? null : dateFrom(row.started_at),
+      finishedAt: row.finished_at === null ? null : dateFrom(row.finished_at),
+      backendId: row.backend_id,
+      gpuSeconds: row.gpu_seconds,
+      retryOf: row.retry_of,
+      waitingPosition: row.waiting_position === null ? null : Number(row.waiting_position),
+    }));
   }
 }
 
 /** simple-json columns, read as TypeORM reads them. */
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -96,7 +96,7 @@ export class JobsService {
     // Waiting jobs come in queue order (per owner): their cursor is a place in it, not an id.
     const isQueueOrder = query.status === 'waiting';
     const after = query.cursor === undefined ? undefined : pageCursor.decode(query.cursor)[0];
-    const rows = this.jobs.list({
+    const rows = await this.jobs.list({
       ownerId: mineOnly ? user.id : undefined,
       status: query.status,
       beforeId: isQueueOrder ? undefined : after,

@@ -1,8 +1,9 @@
 import type { JobError } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, QueryFailedError, Repository } from 'typeorm';
-import { preparedStatement, sqliteDate, sqliteDatetime } from '../database/prepared.js';
+import { In, IsNull, Repository } from 'typeorm';
+import { isUniqueViolation, time } from '../database/dialect.js';
+import { Sql, dateFrom, type SqlExecutor } from '../database/sql.js';
 import { ComfyJobEntity } from './job.entity.js';
 import type { NewJob } from './jobs.repository.js';
 
@@ -18,26 +19,36 @@ export type NewWaitingJob = NewJob &
  */
 @Injectable()
 export class WaitingJobsRepository {
-  // Every submission runs these: TypeORM's save built and prepared its INSERT and the SELECT after it
-  // anew each time (~0.5 ms on the API's thread, a burst of 100 POSTs held job ends back by that much).
-  private readonly insertRow = preparedStatement<InsertedRow>(this.rows, insertSql);
-  private readonly tailEdge = preparedStatement<EdgeRow>(this.rows, edgeSql('MAX'));
-  private readonly headEdge = preparedStatement<EdgeRow>(this.rows, edgeSql('MIN'));
-  // TypeORM's SQLite driver writes numbers into the SQL text: ComfyUI's queue number made every post's
-  // UPDATE a new statement to prepare (and pushed others out of TypeORM's 100-statement cache).
-  private readonly acceptRow = preparedStatement(this.rows, acceptSql);
+  // Every submission runs these, as constant texts (the SQLite adapter keeps them prepared): TypeORM's save
+  // built and prepared its INSERT and the SELECT after it anew each time (~0.5 ms on the API's thread, a burst
+  // of 100 POSTs held job ends back by that much). TypeORM's SQLite driver also wrote numbers into the SQL
+  // text: ComfyUI's queue number made every post's UPDATE a new statement to prepare.
 
-  constructor(@InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>) {}
+  constructor(
+    @InjectRepository(ComfyJobEntity) private readonly rows: Repository<ComfyJobEntity>,
+    private readonly sql: Sql,
+  ) {}
 
-  /** Inserts a waiting job at its owner's tail (or head); null when its prompt id or idempotency key exists. */
+  /**
+   * Inserts a waiting job at its owner's tail (or head); null when its prompt id or idempotency key exists.
+   * The position is read and the row written in one transaction (on SQLite nothing runs in between; on
+   * Postgres two submissions of one owner at the same instant may share a place, and then go by id).
+   */
   async insert(job: NewWaitingJob, at: 'head' | 'tail' = 'tail'): Promise<ComfyJobEntity | null> {
-    return this.insertNow(job, at);
+    try {
+      return await this.sql.transaction((tx) => this.insertIn(tx, job, at));
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
   }
 
   /** The row as TypeORM's save returned it: every column set, nulls for the unset ones, defaults read back. */
-  private insertNow(job: NewWaitingJob, at: 'head' | 'tail'): ComfyJobEntity | null {
+  private async insertIn(tx: SqlExecutor, job: NewWaitingJob, at: 'head' | 'tail'): Promise<ComfyJobEntity> {
     const queuePosition =
-      at === 'tail' ? this.edge(job.ownerId, 'MAX') + 1 : this.edge(job.ownerId, 'MIN') - 1;
+      at === 'tail'
+        ? (await this.edge(tx, job.ownerId, 'MAX')) + 1
+        : (await this.edge(tx, job.ownerId, 'MIN')) - 1;
     const entity = this.rows.create({
       ...job,
       status: 'waiting',
@@ -54,64 +65,38 @@ export class WaitingJobsRepository {
       attempt: job.attempt ?? 1,
       avoidBackendId: job.avoidBackendId ?? null,
     });
-    let inserted: InsertedRow | undefined;
-    try {
-      inserted = this.insertRow().get(
-        entity.ownerId,
-        entity.promptId,
-        entity.kind,
-        entity.status,
-        entity.comfyClientId,
-        entity.callerClientId,
-        entity.idempotencyKey,
-        entity.requestHash,
-        JSON.stringify(entity.workflow),
-        entity.params === null ? null : JSON.stringify(entity.params),
-        entity.templateId,
-        entity.templateVersion,
-        JSON.stringify(entity.images),
-        entity.queuePosition,
-        entity.ownerRole,
-        entity.retryOf,
-        entity.attempt,
-        entity.avoidBackendId,
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) return null;
-      throw error;
-    }
+    const inserted = await tx.get<InsertedRow>(insertSql, [
+      entity.ownerId,
+      entity.promptId,
+      entity.kind,
+      entity.status,
+      entity.comfyClientId,
+      entity.callerClientId,
+      entity.idempotencyKey,
+      entity.requestHash,
+      JSON.stringify(entity.workflow),
+      entity.params === null ? null : JSON.stringify(entity.params),
+      entity.templateId,
+      entity.templateVersion,
+      JSON.stringify(entity.images),
+      entity.queuePosition,
+      entity.ownerRole,
+      entity.retryOf,
+      entity.attempt,
+      entity.avoidBackendId,
+    ]);
     if (!inserted) throw new Error('The job row was not returned');
     entity.id = inserted.id;
-    entity.createdAt = sqliteDate(inserted.created_at);
-    entity.updatedAt = sqliteDate(inserted.updated_at);
+    entity.createdAt = dateFrom(inserted.created_at);
+    entity.updatedAt = dateFrom(inserted.updated_at);
     return entity;
   }
 
   /** Inserts several waiting jobs of one owner at its tail, in one transaction (all or none). */
   async insertMany(jobs: readonly NewWaitingJob[]): Promise<ComfyJobEntity[]> {
-    return this.rows.manager.transaction(async (manager) => {
-      const rows = manager.getRepository(ComfyJobEntity);
+    return this.sql.transaction(async (tx) => {
       const saved: ComfyJobEntity[] = [];
-      let position: number | null = null;
-      for (const job of jobs) {
-        if (position === null) {
-          const found = await rows
-            .createQueryBuilder('job')
-            .select('MAX(job.queuePosition)', 'edge')
-            .where('job.ownerId = :ownerId AND job.status = :status', {
-              ownerId: job.ownerId,
-              status: 'waiting',
-            })
-            .getRawOne<{ edge: number | null }>();
-          position = found?.edge ?? 0;
-        }
-        position += 1;
-        saved.push(
-          await rows.save(
-            rows.create({ ...job, status: 'waiting', queuePosition: position, images: [], error: null }),
-          ),
-        );
-      }
+      for (const job of jobs) saved.push(await this.insertIn(tx, job, 'tail'));
       return saved;
     });
   }
@@ -156,7 +141,11 @@ export class WaitingJobsRepository {
 
   /** ComfyUI has it: `queued` on the claimed backend. False when it was cancelled while being posted. */
   async accept(promptId: string, changes: { queueNumber: number; submittedAt: Date }): Promise<boolean> {
-    const result = this.acceptRow().run(changes.queueNumber, sqliteDatetime(changes.submittedAt), promptId);
+    const result = await this.sql.run(acceptSql, [
+      changes.queueNumber,
+      time(this.sql.dialect, changes.submittedAt),
+      promptId,
+    ]);
     return result.changes > 0;
   }
 
@@ -183,16 +172,16 @@ export class WaitingJobsRepository {
     return { waiting, running };
   }
 
-  private edge(ownerId: number, fn: 'MAX' | 'MIN'): number {
-    const statement = fn === 'MAX' ? this.tailEdge() : this.headEdge();
-    return statement.get(ownerId)?.edge ?? 0;
+  private async edge(tx: SqlExecutor, ownerId: number, fn: 'MAX' | 'MIN'): Promise<number> {
+    const row = await tx.get<EdgeRow>(fn === 'MAX' ? tailEdgeSql : headEdgeSql, [ownerId]);
+    return row?.edge ?? 0;
   }
 }
 
 interface InsertedRow {
   id: number;
-  created_at: string;
-  updated_at: string;
+  created_at: string | Date;
+  updated_at: string | Date;
 }
 
 interface EdgeRow {
@@ -210,13 +199,5 @@ const insertSql = `INSERT INTO "comfy_jobs" ("owner_id", "prompt_id", "kind", "s
 const acceptSql = `UPDATE "comfy_jobs" SET "queue_number" = ?, "submitted_at" = ?, "status" = 'queued',
   "queue_position" = NULL, "updated_at" = CURRENT_TIMESTAMP WHERE "prompt_id" = ? AND "status" = 'waiting'`;
 
-function edgeSql(fn: 'MAX' | 'MIN'): string {
-  return `SELECT ${fn}("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
-}
-
-/** A unique index refused the row: through TypeORM (QueryFailedError) or a prepared statement (SqliteError). */
-function isUniqueViolation(error: unknown): boolean {
-  const driverError = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
-  const code = (driverError as { code?: unknown } | null | undefined)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
+const tailEdgeSql = `SELECT MAX("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
+const headEdgeSql = `SELECT MIN("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
