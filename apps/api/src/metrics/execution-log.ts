@@ -79,8 +79,16 @@ export class ExecutionLog implements OnModuleInit, OnModuleDestroy {
       const oldest = this.followed.keys().next().value;
       if (oldest !== undefined) this.followed.delete(oldest);
     }
-    const job = { lastAt: 0, classes: this.counts.nodeClassesOf(promptId) ?? new Map<string, string>() };
+    const job: Followed = { lastAt: 0, classes: new Map<string, string>() };
     this.followed.set(promptId, job);
+    // Filled in when the ledger answers: before ComfyUI's next message (a first event names no node anyway).
+    void this.counts.nodeClassesOf(promptId).then(
+      (classes) => {
+        for (const [id, type] of classes ?? []) job.classes.set(id, type);
+      },
+      (error: unknown) =>
+        this.logger.warn({ promptId, error: String(error) }, 'Could not read the job graph'),
+    );
     return job;
   }
 }

@@ -43,8 +43,8 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
       help: 'Jobs that have not ended, by state (waiting in Atelier, queued in a backend, running)',
       labelNames: ['state'] as const,
       registers,
-      collect() {
-        const byStatus = new Map(counts.activeByStatus().map((row) => [row.status as string, row.n]));
+      async collect() {
+        const byStatus = new Map((await counts.activeByStatus()).map((row) => [row.status as string, row.n]));
         for (const state of activeJobStatuses) this.set({ state }, byStatus.get(state) ?? 0);
       },
     });
@@ -53,9 +53,10 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
       help: "Jobs waiting in Atelier's queue, per user",
       labelNames: ['user'] as const,
       registers,
-      collect() {
+      async collect() {
+        const waiting = await counts.waitingPerUser();
         this.reset();
-        for (const { user, n } of counts.waitingPerUser()) this.set({ user }, n);
+        for (const { user, n } of waiting) this.set({ user }, n);
       },
     });
     this.finished = new Counter({
@@ -97,26 +98,27 @@ export class JobMetrics implements OnModuleInit, OnModuleDestroy {
     for (const off of this.detach.splice(0)) off();
   }
 
-  private started({ promptId }: JobEvent): void {
+  private async started({ promptId }: JobEvent): Promise<void> {
     if (this.running.has(promptId)) return;
     const now = Date.now();
     const backendId = this.backendOf.get(promptId) ?? this.backends.defaultId();
     this.running.set(promptId, { startedAt: now, backendId });
-    // A job that waited before this process started: its row's creation time.
-    const since = this.waitingSince.get(promptId) ?? this.counts.timesOf(promptId)?.createdAt;
+    const known = this.waitingSince.get(promptId);
     this.waitingSince.delete(promptId);
+    // A job that waited before this process started: its row's creation time.
+    const since = known ?? (await this.counts.timesOf(promptId))?.createdAt;
     if (since !== undefined)
       this.waitSeconds.observe({ backend: this.backends.nameOf(backendId) }, seconds(now - since));
   }
 
-  private ended({ promptId, job, backendId }: JobEndEvent): void {
+  private async ended({ promptId, job, backendId }: JobEndEvent): Promise<void> {
     const run = this.running.get(promptId);
     this.running.delete(promptId);
     this.backendOf.delete(promptId);
     this.waitingSince.delete(promptId);
     this.finished.inc({ state: job.status });
     // A job that ended without starting (cancelled while queued, lost) has no run time.
-    const startedAt = run?.startedAt ?? this.counts.timesOf(promptId)?.startedAt ?? null;
+    const startedAt = run?.startedAt ?? (await this.counts.timesOf(promptId))?.startedAt ?? null;
     if (startedAt === null) return;
     const backend = this.backends.nameOf(backendId ?? run?.backendId ?? this.backends.defaultId());
     this.runSeconds.observe({ backend, outcome: job.status }, seconds(Date.now() - startedAt));
