@@ -33,9 +33,11 @@ export class SweepFinish implements OnModuleInit, OnModuleDestroy {
   private async ended(end: JobEndEvent): Promise<void> {
     const sweep = await this.sweeps.sweepOfPrompt(end.promptId);
     if (!sweep || this.announced.has(sweep.id)) return;
-    // From here to the publish nothing awaits: whichever cell's handler reads last sees every status heard.
     this.heard.set(end.promptId, end.job.status);
-    const cells = this.sweeps.cells(sweep.id);
+    const cells = await this.sweeps.cells(sweep.id);
+    // From here to the publish nothing awaits: whichever handler resumes after the last status was heard sees
+    // every one (and another that got here first may have announced the sweep meanwhile).
+    if (this.announced.has(sweep.id)) return;
     if (cells.length < sweep.jobCount) return; // its cells are still being recorded
     const statuses = cells.map((cell) => this.heard.get(cell.promptId) ?? cell.status);
     if (!statuses.every((status) => terminalJobStatuses.includes(status))) return;

@@ -27,7 +27,7 @@ export class SweepSheets {
         z: [`must be below ${shape[2]}`],
       });
     }
-    const cells = this.repository.cells(sweep.id).filter((cell) => cell.z === z);
+    const cells = (await this.repository.cells(sweep.id)).filter((cell) => cell.z === z);
     const images = await mapLimited(cells, fetchConcurrency, async (cell) => {
       const ref = cell.status === 'succeeded' ? cell.images[0] : undefined;
       // A cell whose image ComfyUI no longer has (or cannot send) gets a placeholder, not a failed sheet.

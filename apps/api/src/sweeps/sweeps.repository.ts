@@ -1,8 +1,9 @@
 import type { ComfyImageRef, JobError, JobStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
-import { preparedStatement, sqliteDatetime } from '../database/prepared.js';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { isUniqueViolation, time } from '../database/dialect.js';
+import { Sql } from '../database/sql.js';
 import { SweepEntity } from './sweep.entity.js';
 
 export type NewSweep = Omit<SweepEntity, 'owner' | 'createdAt'>;
@@ -42,19 +43,15 @@ const cellsSql = `SELECT c."x", c."y", c."z", c."prompt_id", j."status", j."imag
 /** Named queries of sweeps (tables comfy_sweeps and comfy_sweep_cells, migration 1764700000300). */
 @Injectable()
 export class SweepsRepository {
-  private readonly cellsStatement;
-
   constructor(
     @InjectRepository(SweepEntity) private readonly sweeps: Repository<SweepEntity>,
-    @InjectDataSource() private readonly db: DataSource,
-  ) {
-    this.cellsStatement = preparedStatement<CellSqlRow>(db, cellsSql);
-  }
+    private readonly db: Sql,
+  ) {}
 
   /** False when the owner already has a sweep with this Idempotency-Key (a concurrent request won). */
   async insert(sweep: NewSweep): Promise<boolean> {
     try {
-      await this.db.query(
+      await this.db.run(
         `INSERT INTO "comfy_sweeps" ("id", "owner_id", "idempotency_key", "request_hash", "request", "job_count", "created_at")
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [
@@ -64,12 +61,12 @@ export class SweepsRepository {
           sweep.requestHash,
           JSON.stringify(sweep.request),
           sweep.jobCount,
-          sqliteDatetime(new Date()),
+          time(this.db.dialect, new Date()),
         ],
       );
       return true;
     } catch (error) {
-      if (error instanceof QueryFailedError && /UNIQUE/i.test(error.message)) return false;
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
   }
@@ -87,9 +84,9 @@ export class SweepsRepository {
     sweepId: string,
     cells: readonly { x: number; y: number; z: number; promptId: string }[],
   ): Promise<void> {
-    await this.db.transaction(async (manager) => {
+    await this.db.transaction(async (tx) => {
       for (const cell of cells) {
-        await manager.query(
+        await tx.run(
           `INSERT INTO "comfy_sweep_cells" ("sweep_id", "x", "y", "z", "prompt_id") VALUES (?, ?, ?, ?, ?)
            ON CONFLICT DO NOTHING`,
           [sweepId, cell.x, cell.y, cell.z, cell.promptId],
@@ -100,33 +97,31 @@ export class SweepsRepository {
 
   /** A sweep none of whose jobs could be queued. */
   async delete(id: string): Promise<void> {
-    await this.db.query(`DELETE FROM "comfy_sweeps" WHERE "id" = ?`, [id]);
+    await this.db.run(`DELETE FROM "comfy_sweeps" WHERE "id" = ?`, [id]);
   }
 
   /** The sweep a job renders a cell of (null for a job of no sweep): by the cells' prompt_id index. */
   async sweepOfPrompt(promptId: string): Promise<{ id: string; ownerId: number; jobCount: number } | null> {
-    const rows = await this.db.query<{ id: string; owner_id: number; job_count: number }[]>(
+    const row = await this.db.get<{ id: string; owner_id: number; job_count: number }>(
       `SELECT s."id", s."owner_id", s."job_count" FROM "comfy_sweep_cells" c
        JOIN "comfy_sweeps" s ON s."id" = c."sweep_id" WHERE c."prompt_id" = ? LIMIT 1`,
       [promptId],
     );
-    const row = rows[0];
     return row ? { id: row.id, ownerId: row.owner_id, jobCount: row.job_count } : null;
   }
 
-  cells(sweepId: string): SweepCellRow[] {
-    return this.cellsStatement()
-      .all(sweepId)
-      .map((row) => ({
-        x: row.x,
-        y: row.y,
-        z: row.z,
-        promptId: row.prompt_id,
-        status: row.status ?? 'lost',
-        images: parseJson<ComfyImageRef[]>(row.images) ?? [],
-        error: parseJson<JobError>(row.error),
-        params: parseJson<Record<string, unknown>>(row.params),
-      }));
+  async cells(sweepId: string): Promise<SweepCellRow[]> {
+    const rows = await this.db.all<CellSqlRow>(cellsSql, [sweepId]);
+    return rows.map((row) => ({
+      x: row.x,
+      y: row.y,
+      z: row.z,
+      promptId: row.prompt_id,
+      status: row.status ?? 'lost',
+      images: parseJson<ComfyImageRef[]>(row.images) ?? [],
+      error: parseJson<JobError>(row.error),
+      params: parseJson<Record<string, unknown>>(row.params),
+    }));
   }
 }
 

@@ -76,7 +76,7 @@ export class SweepsService {
 
   async find(user: AuthUser, id: string): Promise<SweepResponse> {
     const sweep = await this.visible(user, id);
-    return toSweepResponse(sweep, sweep.request, this.sweeps.cells(sweep.id));
+    return toSweepResponse(sweep, sweep.request, await this.sweeps.cells(sweep.id));
   }
 
   /** The owner's sweep, or any for an admin; anyone else gets the same 404 as an unknown id. */
@@ -100,7 +100,7 @@ export class SweepsService {
       });
     }
     const request = sweep.request;
-    const done = this.sweeps.cells(sweep.id);
+    const done = await this.sweeps.cells(sweep.id);
     const cells = expandSweep(request.base, request.axes).cells;
     if (done.length < cells.length) {
       const missing = cells.filter(
