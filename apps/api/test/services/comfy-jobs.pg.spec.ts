@@ -149,6 +149,49 @@ describe('jobs on Postgres', () => {
     expect(rest.items).toHaveLength(1);
   });
 
+  it('cancels a waiting job, queues it again linked to it, and answers a repeated Idempotency-Key with the same job', async () => {
+    await app.request.post('/api/comfy/queue/pause').set(user.bearer).expect(200);
+    const first = (await txt2img(user, 'to be cancelled').expect(201)).body as Txt2ImgResponse;
+    const cancelled = await app.request
+      .post(`/api/comfy/cancel/${first.prompt_id}`)
+      .set(user.bearer)
+      .expect(200);
+    expect(cancelled.body).toMatchObject({ prompt_id: first.prompt_id, status: 'interrupted' });
+    await app.request.post('/api/comfy/queue/resume').set(user.bearer).expect(200);
+
+    const retried = await app.request
+      .post(`/api/comfy/jobs/${first.prompt_id}/retry`)
+      .set(user.bearer)
+      .expect(201);
+    const retryId = (retried.body as { prompt_id: string }).prompt_id;
+    await finished(retryId);
+    const listed = await waitFor(
+      () => jobs(user, '?limit=5'),
+      (list) => list.items.some((job) => job.prompt_id === retryId && job.finished_at !== null),
+    );
+    expect(listed.items.find((job) => job.prompt_id === retryId)).toMatchObject({
+      retry_of: first.prompt_id,
+      status: 'succeeded',
+    });
+    expect(listed.items.find((job) => job.prompt_id === first.prompt_id)).toMatchObject({
+      status: 'interrupted',
+      retry_of: null,
+    });
+
+    // The (owner, key) unique index on Postgres: the same request again is the same job, not a second one.
+    const keyed = () =>
+      app.request
+        .post('/api/comfy/txt2img')
+        .set(user.bearer)
+        .set('Idempotency-Key', 'pg-once')
+        .send({ caption: 'once', ...small, seed: 7 });
+    const once = (await keyed().expect(201)).body as Txt2ImgResponse;
+    const again = await keyed();
+    expect(again.status).toBeLessThan(300);
+    expect((again.body as Txt2ImgResponse).prompt_id).toBe(once.prompt_id);
+    await finished(once.prompt_id);
+  });
+
   it("refuses a job past the role's waiting cap, counted from the ledger", async () => {
     await app.request.put('/api/admin/limits/user').set(admin.bearer).send({ max_waiting: 1 }).expect(200);
     try {
