@@ -1,5 +1,8 @@
 import type { BackgroundOverview, BackgroundQueueView } from '@atelier/contract';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RefreshTokenEntity } from '../src/auth/refresh-token.entity.js';
+import { refreshTokenCleanupQueue } from '../src/auth/refresh-token-cleanup.js';
 import { BackgroundJobs } from '../src/background/background-jobs.js';
 import { EmbeddedBackgroundJobs } from '../src/background/embedded-background-jobs.js';
 import { waitFor } from './comfy-kit.js';
@@ -88,6 +91,20 @@ describe('GET /api/admin/background and retry (embedded)', () => {
       .post('/api/admin/background/test.export/export-12/retry')
       .set(admin.bearer);
     expectRefusal(again, 404, 'not_found');
+  });
+
+  it('deletes expired refresh tokens in the cleanup job, and keeps live ones', async () => {
+    const tokens = app.nest.get(DataSource).getRepository(RefreshTokenEntity);
+    const expired = await app.login('user', 'gone-user');
+    const live = await app.login('user', 'live-user');
+    const past = new Date(Date.now() - 60_000);
+    await tokens.update({ userId: expired.user.id }, { expiresAt: past });
+    await app.nest.get(BackgroundJobs).add(refreshTokenCleanupQueue, {});
+    await waitFor(
+      () => tokens.countBy({ userId: expired.user.id }),
+      (n) => n === 0,
+    );
+    expect(await tokens.countBy({ userId: live.user.id })).toBeGreaterThan(0);
   });
 
   it('answers 404 for an unknown queue and 400 for a malformed one, and refuses non-admins', async () => {
