@@ -10,10 +10,13 @@ export abstract class JobEventLog {
   abstract readonly shared: boolean;
   /** Appends one event (in the order of the calls); never throws, never waits. */
   abstract append(promptId: string, event: ComfyStreamEventName, data: unknown): void;
+  /** The job is queued (again): a log that ended with `done` belonged to an earlier run and goes. */
+  abstract restart(promptId: string): void;
 }
 
 /** The embedded mode: one process, StreamHub's own log is the only one. */
 export class EmbeddedJobEventLog extends JobEventLog {
   readonly shared = false;
   append(): void {}
+  restart(): void {}
 }

@@ -43,13 +43,26 @@ export class RedisJobEventLog extends JobEventLog {
         if (this.failing) this.logger.log('Job events reach Redis again');
         this.failing = false;
       })
-      .catch((error: Error) => {
-        // Once per outage: streams on other replicas miss these events and fall back to the job's state.
-        if (!this.failing) this.logger.warn(`Cannot log job events in Redis: ${error.message}`);
-        this.failing = true;
-      });
+      .catch((error: Error) => this.failed(error));
+  }
+
+  restart(promptId: string): void {
+    // In the pipeline's order: before the new run's first append.
+    this.redis.eval(dropFinishedLog, 1, jobLogKey(promptId)).catch((error: Error) => this.failed(error));
+  }
+
+  private failed(error: Error): void {
+    // Once per outage: streams on other replicas miss these events and fall back to the job's state.
+    if (!this.failing) this.logger.warn(`Cannot log job events in Redis: ${error.message}`);
+    this.failing = true;
   }
 }
+
+/** Deletes a job's log when its newest entry is `done` (fields: e, <event>, d, <data>). */
+const dropFinishedLog = `
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] and last[1][2][2] == 'done' then redis.call('DEL', KEYS[1]) end
+return 0`;
 
 type RawEntry = [id: string, fields: string[]];
 

@@ -115,8 +115,11 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
     // waited in Atelier's queue hears that a backend has it (looked up, never created: few jobs are watched).
     this.detach.push(
       this.bus.subscribe('job.queued', ({ promptId, job }) => {
-        const channel = this.channels.get(promptId);
-        if (channel?.isTerminal) return this.drop(channel);
+        this.eventLog.restart(promptId);
+        const old = this.channels.get(promptId);
+        if (old?.isTerminal) this.drop(old);
+        // Scale-out: every job's log tells this, whoever watches it on whichever replica.
+        const channel = this.eventLog.shared ? this.channelFor(promptId, job) : this.channels.get(promptId);
         if (!channel) return;
         channel.job = job;
         this.emitStatus(channel);
@@ -262,7 +265,7 @@ export class StreamHub implements OnModuleInit, OnModuleDestroy {
       channel.warning = null;
       channel.latestPreview = null;
       this.previews.end(prompt_id);
-      if (channel.subscribers.size === 0) return;
+      if (channel.subscribers.size === 0 && !this.eventLog.shared) return;
       const message = 'The ComfyUI integration was switched off';
       this.emit(channel, 'warning', { prompt_id, code: 'comfy.disabled', message });
       this.flush(channel);

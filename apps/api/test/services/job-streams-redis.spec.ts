@@ -12,6 +12,7 @@ import {
   samplerWorkflow,
   SseClient,
   usersQueueGraphs,
+  waitFor,
   type SseEvent,
 } from '../comfy-kit.js';
 import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
@@ -92,6 +93,33 @@ describe('job streams across replicas', () => {
   it('serves streams from the shared log on both replicas', () => {
     expect(a.nest.get(JobEventLog).shared).toBe(true);
     expect(b.nest.get(RedisJobStreams).enabled).toBe(true);
+  });
+
+  it('drops a finished log when its job is queued again under the same id, and only then', async () => {
+    const log = a.nest.get(JobEventLog);
+    const key = jobLogKey('resubmitted');
+    log.append('resubmitted', 'status', { prompt_id: 'resubmitted', status: 'running' });
+    log.restart('resubmitted');
+    // Appends and restarts reach Redis in order: after this one has landed, so have the ones before.
+    log.append('resubmitted', 'progress', { prompt_id: 'resubmitted', value: 1, max: 2 });
+    await waitFor(
+      () => redis.xlen(key),
+      (length) => length === 2,
+    );
+    log.append('resubmitted', 'done', { prompt_id: 'resubmitted', status: 'succeeded' });
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+    log.restart('resubmitted');
+    log.append('resubmitted', 'status', { prompt_id: 'resubmitted', status: 'queued' });
+    await waitFor(
+      () => redis.xrange(key, '-', '+'),
+      (entries) => entries.length === 1,
+    );
+    expect((await redis.xrange(key, '-', '+'))[0]?.[1]).toEqual([
+      'e',
+      'status',
+      'd',
+      JSON.stringify({ prompt_id: 'resubmitted', status: 'queued' }),
+    ]);
   });
 
   it('streams a job dispatched by A from B through EventSource, to done', async () => {
