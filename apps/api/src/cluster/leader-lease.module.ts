@@ -1,7 +1,9 @@
 import { Global, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { describeDatabase } from '../config/database-config.js';
 import { REDIS_CONNECTIONS, type RedisConnections } from '../redis/redis-connections.js';
 import { EmbeddedLeaderLease, LeaderLease } from './leader-lease.js';
+import { PostgresSingleLease } from './postgres-single-lease.js';
 import { redisLeaseStore, StoreLeaderLease } from './redis-leader-lease.js';
 
 /**
@@ -18,7 +20,8 @@ class LeaseShutdown implements OnModuleDestroy {
 }
 
 /**
- * The leader lease (cluster/leader-lease.ts): on Redis when ATELIER_REDIS_URL is set, else the embedded
+ * The leader lease (cluster/leader-lease.ts): on Redis when ATELIER_REDIS_URL is set; on Postgres alone, a
+ * lock that keeps a second replica from booting (postgres-single-lease.ts); else the embedded
  * always-leader. The boot waits for the first election attempt.
  */
 @Global()
@@ -28,8 +31,12 @@ class LeaseShutdown implements OnModuleDestroy {
       provide: LeaderLease,
       inject: [AppConfig, REDIS_CONNECTIONS],
       useFactory: async (config: AppConfig, redis: RedisConnections | null): Promise<LeaderLease> => {
-        if (!redis) return new EmbeddedLeaderLease();
-        const lease = new StoreLeaderLease(redisLeaseStore(redis.command), config.replicaId);
+        const { database } = config;
+        let lease: LeaderLease;
+        if (redis) lease = new StoreLeaderLease(redisLeaseStore(redis.command), config.replicaId);
+        else if (database.engine === 'postgres')
+          lease = new PostgresSingleLease(database.url, describeDatabase(database));
+        else return new EmbeddedLeaderLease();
         await lease.start();
         return lease;
       },
