@@ -4,6 +4,7 @@ import { EventSource } from 'eventsource';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobEventLog } from '../../src/comfy/job-event-log.js';
+import { JobTracker } from '../../src/comfy/job-tracker.js';
 import { RedisJobStreams } from '../../src/comfy/redis-job-streams.js';
 import { jobLogKey } from '../../src/comfy/redis-job-event-log.js';
 import {
@@ -150,7 +151,7 @@ describe('job streams across replicas', () => {
     // Every id is a Redis stream id, valid on either replica.
     for (const { id } of received) expect(id).toMatch(/^\d+-\d+$/);
     // B never followed the job itself: it only read A's log.
-    expect(b.nest.get(RedisJobStreams).stats().subscribers).toBe(0);
+    expect(b.nest.get(JobTracker).stats(promptId).jobs).toBe(0);
   });
 
   it('resumes on the other replica with exactly the events after Last-Event-ID, then done', async () => {
@@ -176,5 +177,20 @@ describe('job streams across replicas', () => {
     // A new subscriber of the finished job gets its final burst, from either replica.
     const late = await stream(b, promptId);
     expect((await late.finished()).map((event) => event.event)).toEqual(['images', 'status', 'done']);
+  });
+
+  it('adds a job to a read that is already waiting on another job', async () => {
+    const running = await queueOnA(100);
+    const behind = await queueOnA(5);
+    // B's one XREAD waits on the job that is queued behind, which tells nothing while the first runs…
+    const second = await stream(b, behind);
+    await second.until((events) => events.some((event) => event.event === 'status'));
+    // …and is interrupted for the running one: its progress arrives while it still runs.
+    const first = await stream(b, running);
+    await first.until((events) => events.some((event) => event.event === 'progress'));
+    const { body } = await a.request.get(`/api/comfy/status/${running}`).set(user.bearer).expect(200);
+    expect((body as { status: string }).status).toBe('running');
+    expect((await first.finished(20_000)).at(-1)?.event).toBe('done');
+    expect((await second.finished(20_000)).at(-1)?.event).toBe('done');
   });
 });
