@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderLease } from '../../src/cluster/leader-lease.js';
+import { REDIS_CONNECTIONS, type RedisConnections } from '../../src/redis/redis-connections.js';
 import {
   comfyEnv,
   CountingProxy,
@@ -22,7 +23,8 @@ import { redisClient, testRedisUrl } from './redis-kit.js';
  * Two replicas (two apps in this process on one SQLite file) on one real Redis and one simulated
  * ComfyUI behind a relay that counts requests: one replica leads and posts every job, whichever replica
  * recorded it; when the leader closes the other takes over, finishes the job that was running and
- * posts the next ones. Redis database 12 is this spec's (flushed first).
+ * posts the next ones; a leader cut off from Redis steps down. Redis databases 12 and 13 are this spec's
+ * (flushed first).
  */
 const redisUrl = testRedisUrl(12);
 
@@ -116,4 +118,49 @@ describe('one dispatcher across two replicas', () => {
     const response = await fetch(`${sim.url}/history/${id}`);
     return (await response.json()) as Record<string, unknown>;
   }
+
+  it('steps the leader down when it loses Redis, before its lease can expire; the other replica takes over and posts the jobs the cut-off one records, once', async () => {
+    // Two fresh replicas on their own database, so this leader has not closed.
+    const url = testRedisUrl(13);
+    const clean = redisClient(url);
+    await clean.flushdb();
+    await clean.quit();
+    const replicaOn = (id: string) =>
+      createTestApp({
+        rootDir,
+        files: presetFiles,
+        env: { ...comfyEnv(proxy.url, usersQueueGraphs), ATELIER_REDIS_URL: url, ATELIER_REPLICA_ID: id },
+      });
+    const c = await replicaOn('replica-c');
+    const d = await replicaOn('replica-d');
+    try {
+      const [leaseC, leaseD] = [c.nest.get(LeaderLease), d.nest.get(LeaderLease)];
+      expect([leaseC.isLeader, leaseD.isLeader]).toEqual([true, false]);
+      const order: string[] = [];
+      leaseC.onChange((leading) => order.push(`c ${leading ? 'leads' : 'steps down'}`));
+      leaseD.onChange((leading) => order.push(`d ${leading ? 'leads' : 'steps down'}`));
+      const cutAt = Date.now();
+      // The leader's command connection dies for good (no reconnect): its renewals fail.
+      c.nest.get<RedisConnections>(REDIS_CONNECTIONS).command.disconnect();
+      await waitFor(
+        () => leaseD.isLeader,
+        (leading) => leading,
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+      // Never two leaders: C stepped down before its key expired and D could take it.
+      expect(order).toEqual(['c steps down', 'd leads']);
+      expect(Date.now() - cutAt).toBeLessThan(5_000);
+
+      // Recorded on the cut-off replica, which no longer dispatches: the new leader posts it, once.
+      const user = await c.login('user', 'lease-cut');
+      const onC = queueClient(c);
+      const before = posts();
+      const id = await onC.submitId(user, quickWorkflow('atelier/lease-cut'));
+      await onC.succeeded(user, id);
+      expect(posts() - before).toBe(1);
+    } finally {
+      await d.close();
+      await c.close();
+    }
+  });
 });
