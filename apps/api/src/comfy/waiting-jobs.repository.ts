@@ -31,12 +31,13 @@ export class WaitingJobsRepository {
 
   /**
    * Inserts a waiting job at its owner's tail (or head); null when its prompt id or idempotency key exists.
-   * The position is read and the row written in one transaction (on SQLite nothing runs in between; on
-   * Postgres two submissions of one owner at the same instant may share a place, and then go by id).
+   * One statement that takes the place from the owner's edge as it writes the row (no transaction: on
+   * SQLite one would hold every other query back; on Postgres two submissions of one owner at the same
+   * instant may share a place, and then go by id).
    */
   async insert(job: NewWaitingJob, at: 'head' | 'tail' = 'tail'): Promise<ComfyJobEntity | null> {
     try {
-      return await this.sql.transaction((tx) => this.insertIn(tx, job, at));
+      return await this.insertIn(this.sql, job, at);
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
@@ -45,14 +46,10 @@ export class WaitingJobsRepository {
 
   /** The row as TypeORM's save returned it: every column set, nulls for the unset ones, defaults read back. */
   private async insertIn(tx: SqlExecutor, job: NewWaitingJob, at: 'head' | 'tail'): Promise<ComfyJobEntity> {
-    const queuePosition =
-      at === 'tail'
-        ? (await this.edge(tx, job.ownerId, 'MAX')) + 1
-        : (await this.edge(tx, job.ownerId, 'MIN')) - 1;
     const entity = this.rows.create({
       ...job,
       status: 'waiting',
-      queuePosition,
+      queuePosition: null,
       images: [],
       error: null,
       queueNumber: null,
@@ -65,7 +62,7 @@ export class WaitingJobsRepository {
       attempt: job.attempt ?? 1,
       avoidBackendId: job.avoidBackendId ?? null,
     });
-    const inserted = await tx.get<InsertedRow>(insertSql, [
+    const inserted = await tx.get<InsertedRow>(at === 'tail' ? insertAtTailSql : insertAtHeadSql, [
       entity.ownerId,
       entity.promptId,
       entity.kind,
@@ -79,7 +76,7 @@ export class WaitingJobsRepository {
       entity.templateId,
       entity.templateVersion,
       JSON.stringify(entity.images),
-      entity.queuePosition,
+      entity.ownerId,
       entity.ownerRole,
       entity.retryOf,
       entity.attempt,
@@ -87,6 +84,7 @@ export class WaitingJobsRepository {
     ]);
     if (!inserted) throw new Error('The job row was not returned');
     entity.id = inserted.id;
+    entity.queuePosition = inserted.queue_position;
     entity.createdAt = dateFrom(inserted.created_at);
     entity.updatedAt = dateFrom(inserted.updated_at);
     return entity;
@@ -171,33 +169,29 @@ export class WaitingJobsRepository {
     ]);
     return { waiting, running };
   }
-
-  private async edge(tx: SqlExecutor, ownerId: number, fn: 'MAX' | 'MIN'): Promise<number> {
-    const row = await tx.get<EdgeRow>(fn === 'MAX' ? tailEdgeSql : headEdgeSql, [ownerId]);
-    return row?.edge ?? 0;
-  }
 }
 
 interface InsertedRow {
   id: number;
+  queue_position: number;
   created_at: string | Date;
   updated_at: string | Date;
 }
 
-interface EdgeRow {
-  edge: number | null;
-}
-
-// created_at, updated_at and id come from the table's defaults, as with TypeORM's save.
-const insertSql = `INSERT INTO "comfy_jobs" ("owner_id", "prompt_id", "kind", "status", "comfy_client_id",
+// created_at, updated_at and id come from the table's defaults, as with TypeORM's save. The place is one past
+// the owner's tail (or before its head), read by the same statement (a subquery in VALUES: both engines take it).
+function insertSql(place: string): string {
+  return `INSERT INTO "comfy_jobs" ("owner_id", "prompt_id", "kind", "status", "comfy_client_id",
   "caller_client_id", "idempotency_key", "request_hash", "workflow", "params", "template_id", "template_version",
   "images", "error", "queue_position", "owner_role", "retry_of", "attempt", "avoid_backend_id")
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
-  RETURNING "id", "created_at", "updated_at"`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL,
+    (SELECT ${place} FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'),
+    ?, ?, ?, ?)
+  RETURNING "id", "queue_position", "created_at", "updated_at"`;
+}
+const insertAtTailSql = insertSql('COALESCE(MAX("queue_position"), 0) + 1');
+const insertAtHeadSql = insertSql('COALESCE(MIN("queue_position"), 0) - 1');
 
 // updated_at as TypeORM's UpdateDateColumn sets it.
 const acceptSql = `UPDATE "comfy_jobs" SET "queue_number" = ?, "submitted_at" = ?, "status" = 'queued',
   "queue_position" = NULL, "updated_at" = CURRENT_TIMESTAMP WHERE "prompt_id" = ? AND "status" = 'waiting'`;
-
-const tailEdgeSql = `SELECT MAX("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
-const headEdgeSql = `SELECT MIN("queue_position") AS "edge" FROM "comfy_jobs" WHERE "owner_id" = ? AND "status" = 'waiting'`;
