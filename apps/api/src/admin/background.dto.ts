@@ -7,7 +7,8 @@ export class RetryBackgroundJobParams {
   @Matches(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, { message: 'queue must be a queue name' })
   queue!: string;
 
-  @ApiProperty({ example: '42' })
-  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'id must be a job id' })
+  // BullMQ names the runs of a repeatable `repeat:<scheduler>:<time>`: ids may hold `:`.
+  @ApiProperty({ example: 'repeat:gallery.trash-purge:1767225600000' })
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/, { message: 'id must be a job id' })
   id!: string;
 }

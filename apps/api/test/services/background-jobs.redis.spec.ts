@@ -44,6 +44,10 @@ describe('background jobs on BullMQ, two replicas', () => {
       },
       { attempts: 2, backoff: { type: 'fixed', delayMs: 10 } },
     );
+    jobs.define('test.repeat', async (_data, job) => {
+      runs.push({ replica, jobId: job.id, attempt: job.attempt });
+      if (!healthy) throw new Error('the repeat is broken');
+    });
   };
 
   beforeAll(async () => {
@@ -137,5 +141,34 @@ describe('background jobs on BullMQ, two replicas', () => {
 
     const again = await b.request.post('/api/admin/background/test.broken/archive-3/retry').set(admin.bearer);
     expect(again.status).toBe(404);
+  });
+
+  it('runs a repeatable soon after every() on either replica, and a failed run is retried by its id', async () => {
+    healthy = false;
+    runs.length = 0;
+    await a.nest.get(BackgroundJobs).every('test.repeat', 3_600_000);
+    await b.nest.get(BackgroundJobs).every('test.repeat', 3_600_000);
+    const view = await waitFor(
+      () => overviewOn(b),
+      (v) => v.queues.some((q) => q.name === 'test.repeat' && q.counts.failed === 1),
+    );
+    // One scheduler for both replicas: one run in the hour, not one per replica.
+    expect(runs.filter((run) => run.jobId !== 'archive-3')).toHaveLength(1);
+    const [failed] = view.queues.find((q) => q.name === 'test.repeat')!.failed;
+    expect(failed?.reason).toBe('the repeat is broken');
+    // BullMQ's id for a scheduled run holds `:` (repeat:<scheduler>:<time>): the route takes it.
+    expect(failed?.id).toContain(':');
+
+    healthy = true;
+    const admin = await adminOf(a);
+    const retried = await a.request
+      .post(`/api/admin/background/test.repeat/${encodeURIComponent(failed!.id)}/retry`)
+      .set(admin.bearer);
+    expect(retried.status).toBe(204);
+    await waitFor(
+      () => overviewOn(a),
+      (v) => v.queues.some((q) => q.name === 'test.repeat' && q.counts.failed === 0) && runs.length === 2,
+    );
+    expect(runs[1]).toMatchObject({ jobId: failed!.id, attempt: 1 });
   });
 });
