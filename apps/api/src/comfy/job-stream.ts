@@ -67,7 +67,8 @@ export class JobStreams {
     response.setHeader('X-Accel-Buffering', 'no');
     response.flushHeaders();
     response.write(Buffer.concat([Buffer.from(sseRetry(reconnectDelayMs)), ...subscription.initial]));
-    if (!subscription.live || !response.socket) {
+    // Destroyed: the client left while the subscription was being set up (Redis mode awaits it).
+    if (!subscription.live || !response.socket || response.socket.destroyed) {
       release();
       end();
       subscription.unsubscribe();
