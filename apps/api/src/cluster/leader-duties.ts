@@ -25,7 +25,7 @@ export const waitingPollMs = 1_000;
  *
  * A follower records a new job as `waiting` and stops there (its dispatcher holds no queue): the leader
  * reads the waiting rows every second, so nothing depends on an event crossing Redis (at most once).
- * In the embedded mode the lease never changes and the poll finds nothing new: today's behaviour.
+ * In the embedded mode the lease never changes and there is no poll: today's behaviour.
  */
 @Injectable()
 export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -55,7 +55,8 @@ export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnMod
   }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    // Alone on its database, every job is offered to this dispatcher as it is recorded (today's path).
+    if (!this.lease.solo) this.schedule();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -15,6 +15,12 @@ export abstract class LeaderLease {
   private leading = false;
   private terms = 0;
 
+  /**
+   * True when no other replica can record jobs (embedded, Postgres alone): the leader need not look for
+   * waiting rows it was not offered.
+   */
+  abstract readonly solo: boolean;
+
   get isLeader(): boolean {
     return this.leading;
   }
@@ -57,6 +63,8 @@ export abstract class LeaderLease {
 
 /** The embedded mode (no Redis): one process, always the leader — today's behaviour exactly. */
 export class EmbeddedLeaderLease extends LeaderLease {
+  readonly solo = true;
+
   constructor() {
     super();
     this.setLeader(true, null);

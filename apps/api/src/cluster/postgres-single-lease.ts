@@ -22,6 +22,7 @@ const lockSql = "SELECT pg_try_advisory_lock(hashtext('atelier:single')) AS take
  * (a killed process included), so a restart is never locked out.
  */
 export class PostgresSingleLease extends LeaderLease {
+  readonly solo = true;
   private client: pg.Client | null = null;
 
   constructor(

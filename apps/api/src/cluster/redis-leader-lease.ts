@@ -47,6 +47,7 @@ export function redisLeaseStore(redis: Redis, key = 'atelier:leader'): LeaseStor
  * may have expired, so two replicas never both think they lead. Followers try every `retryMs`.
  */
 export class StoreLeaderLease extends LeaderLease {
+  readonly solo = false;
   readonly token: string;
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;

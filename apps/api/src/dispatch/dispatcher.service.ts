@@ -131,7 +131,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   }
 
   offer(job: ComfyJobEntity): Promise<PostResult> | null {
-    if (!this.isReady || this.isStopped) return null;
+    if (!this.isReady || this.isStopped || this.inFlight.has(job.promptId)) return null; // adopted already
     this.queues.push(job);
     const started = new Map<string, Promise<PostResult>>();
     this.started = started;
