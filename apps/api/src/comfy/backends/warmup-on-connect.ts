@@ -1,5 +1,6 @@
 import type { ComfyPrompt } from '@atelier/comfy-client';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LeaderLease } from '../../cluster/leader-lease.js';
 import { loadWarmupPrompt, runWarmup } from '../../comfy-managed/warmup.js';
 import { AppConfig } from '../../config/app-config.js';
 import { RuntimeConfig } from '../../config/runtime-config.service.js';
@@ -26,11 +27,13 @@ export class WarmupOnConnect implements OnModuleInit, OnModuleDestroy {
     private readonly pool: ComfyPool,
     private readonly runtime: RuntimeConfig,
     private readonly config: AppConfig,
+    private readonly lease: LeaderLease,
   ) {}
 
   onModuleInit(): void {
     this.pool.useReadinessCheck(async (backend, wiring, signal) => {
-      if (!this.runtime.get().comfy_warmup_on_connect) return;
+      // Once per cluster: only the leader posts (followers' sockets reconnect too).
+      if (!this.runtime.get().comfy_warmup_on_connect || !this.lease.isLeader) return;
       if (this.config.comfyManaged && backend.spec.isDefault && backend.spec.url === null) {
         // Managed mode ran it before wiring this generation; a later reconnect (a restart it did not see) warms again.
         if (this.warmedByManaged === null || this.warmedByManaged === wiring.generation) {
