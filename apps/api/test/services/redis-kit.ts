@@ -31,8 +31,12 @@ export function redisClient(url: string): Redis {
  * A redis-server of the test's own on a free loopback port (for settings the shared one must not have),
  * started with `args`; `stop()` kills it. Uses the `redis-server` the test services installed.
  */
-export async function startOwnRedis(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
+export async function startOwnRedis(
+  args: string[],
+  /** A port to use again (a Redis brought back where a stopped one was); a free one by default. */
+  samePort?: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = samePort ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
