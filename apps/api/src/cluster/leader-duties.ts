@@ -12,6 +12,7 @@ import { JobTracker } from '../comfy/job-tracker.js';
 import { JobsRepository } from '../comfy/jobs.repository.js';
 import { WaitingJobsRepository } from '../comfy/waiting-jobs.repository.js';
 import { Dispatcher } from '../dispatch/dispatcher.service.js';
+import { EventBus } from '../events/event-bus.js';
 import { LeaderLease } from './leader-lease.js';
 
 /** How often the leader reads the ledger's waiting rows for jobs other replicas recorded. */
@@ -24,13 +25,14 @@ export const waitingPollMs = 1_000;
  * close, and no job is touched (the next leader carries on from the ledger).
  *
  * A follower records a new job as `waiting` and stops there (its dispatcher holds no queue): the leader
- * reads the waiting rows every second, so nothing depends on an event crossing Redis (at most once).
+ * reads the waiting rows when the follower's `job.waiting` arrives and every second anyway, so nothing
+ * depends on an event crossing Redis (at most once).
  * In the embedded mode the lease never changes and there is no poll: today's behaviour.
  */
 @Injectable()
 export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LeaderDuties.name);
-  private off: (() => void) | undefined;
+  private readonly detach: (() => void)[] = [];
   private tracker!: JobTracker;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -44,14 +46,25 @@ export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnMod
     private readonly jobs: JobsRepository,
     private readonly waiting: WaitingJobsRepository,
     private readonly directory: BackendDirectory,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     // The comfy module keeps its tracker to itself; this is its one other user.
     this.tracker = this.modules.get(JobTracker, { strict: false });
-    this.off = this.lease.onChange((leading) => {
-      this.changing = this.changing.then(() => this.changed(leading));
-    });
+    this.detach.push(
+      this.lease.onChange((leading) => {
+        this.changing = this.changing.then(() => this.changed(leading));
+      }),
+      // A job recorded on a follower: read the waiting rows now rather than at the next poll.
+      this.bus.subscribe(
+        'job.waiting',
+        (_job, { local }) => {
+          if (!local) void this.poll();
+        },
+        { from: 'any-replica' },
+      ),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -61,7 +74,7 @@ export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnMod
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.off?.();
+    for (const off of this.detach.splice(0)) off();
     clearTimeout(this.timer);
     await this.changing;
   }
