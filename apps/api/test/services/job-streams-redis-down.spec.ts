@@ -57,7 +57,8 @@ describe('job streams while Redis is down', () => {
       const again = await startOwnRedis(['--maxmemory-policy', 'noeviction'], new URL(redis.url).port);
       redis = again;
     };
-    for (const headers of [{}, { 'Last-Event-ID': logged.at(-3)?.id ?? '' }]) {
+    const resumes: Record<string, string>[] = [{}, { 'Last-Event-ID': logged.at(-3)?.id ?? '' }];
+    for (const headers of resumes) {
       const client = await stream(promptId, headers);
       expect(client.status).toBe(200);
       const events = await client.finished();
