@@ -9,13 +9,16 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { BackendDirectory } from '../comfy/backends/backend-directory.js';
 import { JobTracker } from '../comfy/job-tracker.js';
+import type { ComfyJobEntity } from '../comfy/job.entity.js';
 import { JobsRepository } from '../comfy/jobs.repository.js';
 import { WaitingJobsRepository } from '../comfy/waiting-jobs.repository.js';
 import { Dispatcher } from '../dispatch/dispatcher.service.js';
+import { OwnerQueues } from '../dispatch/fair-order.js';
+import { QueueOwnersRepository } from '../dispatch/queue-owners.repository.js';
 import { EventBus } from '../events/event-bus.js';
 import { LeaderLease } from './leader-lease.js';
 
-/** How often the leader reads the ledger's waiting rows for jobs other replicas recorded. */
+/** How often the leader reads the ledger's queue for what other replicas recorded or changed. */
 export const waitingPollMs = 1_000;
 
 /**
@@ -24,9 +27,10 @@ export const waitingPollMs = 1_000;
  * path: a job the old leader was following finishes here). Losing it: the pump stops and the upstreams
  * close, and no job is touched (the next leader carries on from the ledger).
  *
- * A follower records a new job as `waiting` and stops there (its dispatcher holds no queue): the leader
- * reads the waiting rows when the follower's `job.waiting` arrives and every second anyway, so nothing
- * depends on an event crossing Redis (at most once).
+ * A follower records a new job as `waiting` and stops there (its dispatcher holds no queue), and its
+ * pause, reorder and cancel change only the ledger: the leader reads the waiting rows and the paused
+ * owners when a follower's `job.waiting` arrives and every second anyway, so nothing depends on an
+ * event crossing Redis (at most once).
  * In the embedded mode the lease never changes and there is no poll: today's behaviour.
  */
 @Injectable()
@@ -45,6 +49,7 @@ export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnMod
     private readonly modules: ModuleRef,
     private readonly jobs: JobsRepository,
     private readonly waiting: WaitingJobsRepository,
+    private readonly owners: QueueOwnersRepository,
     private readonly directory: BackendDirectory,
     private readonly bus: EventBus,
   ) {}
@@ -102,7 +107,11 @@ export class LeaderDuties implements OnModuleInit, OnApplicationBootstrap, OnMod
   private async poll(): Promise<void> {
     if (!this.lease.isLeader) return;
     try {
-      this.dispatcher.adopt(await this.waiting.listWaiting());
+      const queues = new OwnerQueues<ComfyJobEntity>();
+      for (const row of await this.waiting.listWaiting()) queues.push(row);
+      const paused = new Set<number>();
+      for (const [userId, switches] of await this.owners.all()) if (switches.paused) paused.add(userId);
+      this.dispatcher.resync({ queues, paused });
     } catch (error) {
       this.logger.warn({ err: error }, 'Reading the waiting jobs failed');
     }

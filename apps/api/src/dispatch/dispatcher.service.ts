@@ -26,7 +26,8 @@ import { jobEndEvents } from '../events/app-events.js';
 import { EventBus } from '../events/event-bus.js';
 import { OwnerQueues, SmoothRoundRobin, type Contender } from './fair-order.js';
 import { InFlightJobs } from './in-flight-jobs.js';
-import { emptyQueue, readLedgerQueue, statsOf, type DispatcherStats } from './ledger-queue.js';
+import { emptyQueue, readLedgerQueue, statsOf } from './ledger-queue.js';
+import type { DispatcherStats, LedgerQueue } from './ledger-queue.js';
 import { QueueOwnersRepository } from './queue-owners.repository.js';
 
 /** A backend that failed a post is left alone this long, doubling up to the max, until a post gets through. */
@@ -100,10 +101,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     await this.lead(this.lease.isLeader);
   }
 
-  /**
-   * Only the leader (cluster/leader-duties.ts) holds the queue and posts: it loads what the ledger holds
-   * (after a restart or a takeover, waiting jobs are still dispatched); a follower drops it all.
-   */
+  /** Only the leader holds the queue and posts (cluster/): it loads it from the ledger; a follower drops it. */
   async lead(leading: boolean): Promise<void> {
     const load = ++this.loads;
     this.isReady = false;
@@ -116,12 +114,12 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     this.pump();
   }
 
-  /** Waiting rows recorded by other replicas (the leader reads them again and again): queued unless known. */
-  adopt(rows: readonly ComfyJobEntity[]): void {
+  /** The leader's look at the ledger (cluster/): jobs recorded, moved, paused or cancelled on other replicas. */
+  resync({ queues, paused }: Pick<LedgerQueue, 'queues' | 'paused'>): void {
     if (!this.isReady || this.isStopped) return;
-    const fresh = rows.filter((row) => !this.queues.has(row.promptId) && !this.inFlight.has(row.promptId));
-    for (const row of fresh) this.queues.push(row);
-    if (fresh.length > 0) this.pump();
+    for (const promptId of this.inFlight.keys()) queues.remove(promptId);
+    [this.queues, this.paused] = [queues, paused];
+    this.pump();
   }
 
   onModuleDestroy(): void {

@@ -82,6 +82,21 @@ describe('one dispatcher across two replicas', () => {
     for (const id of ids) expect(Object.keys(await simHistory(id))).toEqual([id]);
   });
 
+  it("honours a pause and a resume made on the follower: the leader holds the paused owner's job while another's runs, then posts it once", async () => {
+    const onB = queueClient(b);
+    const pauser = await b.login('user', 'lease-pauser');
+    const other = await b.login('user', 'lease-user');
+    await onB.pause(pauser).expect(200);
+    const before = posts();
+    const held = await onB.submitId(pauser, quickWorkflow('atelier/lease-held'));
+    // Recorded after it: once it has run, the leader has read the held job and the pause together.
+    await onB.succeeded(other, await onB.submitId(other, quickWorkflow('atelier/lease-other')));
+    expect(await onB.status(pauser, held)).toMatchObject({ status: 'waiting' });
+    await onB.resume(pauser).expect(200);
+    await onB.succeeded(pauser, held);
+    expect(posts() - before).toBe(2);
+  });
+
   it('hands the lease to the other replica within 5 s when the leader closes; the job it was running finishes and the next is posted once', async () => {
     const onB = queueClient(b);
     const user: TestSession = await b.login('user', 'lease-user');
