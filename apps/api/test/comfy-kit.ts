@@ -1,6 +1,7 @@
 import { startComfySim, type ComfySim, type SimOptions } from '@atelier/comfy-sim';
 import type { ComfyStreamEventName } from '@atelier/contract';
 import { defaultTxt2ImgGraph } from '@atelier/workflow';
+import { EventSource } from 'eventsource';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -315,4 +316,40 @@ export class CountingProxy {
     a?.on('close', () => b?.destroy());
     b?.on('close', () => a?.destroy());
   }
+}
+
+/** A browser-like EventSource on a job's stream, signed in by cookie, following it to its end. */
+export interface FollowedStream {
+  source: EventSource;
+  /** The events named when following, in order, with their ids. */
+  received: { name: string; id: string }[];
+  /** The data of `done`. */
+  done: Promise<unknown>;
+  /** Resolves once the server has ended the stream (and the source is closed). */
+  ended: Promise<void>;
+}
+
+export function followWithEventSource(
+  url: string,
+  cookie: string,
+  names: readonly ComfyStreamEventName[] = ['status', 'progress', 'images'],
+): FollowedStream {
+  const source = new EventSource(url, {
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Cookie: cookie } }),
+  });
+  const received: { name: string; id: string }[] = [];
+  const done = new Promise<unknown>((resolve) => {
+    source.addEventListener('done', (event) => resolve(JSON.parse(event.data) as unknown));
+  });
+  // The server ends the stream after done; EventSource reports that as an error (it would reconnect).
+  // Closing it only then, not from the done handler: aborting its fetch leaves undici a stray connection.
+  const ended = new Promise<void>((resolve) => {
+    source.addEventListener('error', () => {
+      source.close();
+      resolve();
+    });
+  });
+  for (const name of names)
+    source.addEventListener(name, (event) => received.push({ name, id: event.lastEventId }));
+  return { source, received, done, ended };
 }

@@ -1,9 +1,9 @@
 import type { ComfyQueueResponse, ComfyStatusResponse } from '@atelier/contract';
-import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobTracker } from '../src/comfy/job-tracker.js';
 import { StreamHub } from '../src/comfy/stream-hub.js';
 import {
+  followWithEventSource,
   quickWorkflow,
   samplerWorkflow,
   SseClient,
@@ -162,27 +162,14 @@ describe('GET /api/comfy/stream/:promptId', () => {
   it('works with the auth cookie through EventSource and hides other users’ jobs', async () => {
     const { app, user } = await setUp();
     const promptId = await queue(app, user, samplerWorkflow(20));
-    const received: string[] = [];
-    const source = new EventSource(`${app.url}/api/comfy/stream/${promptId}`, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Cookie: user.cookie } }),
-    });
+    const { source, received, done, ended } = followWithEventSource(
+      `${app.url}/api/comfy/stream/${promptId}`,
+      user.cookie,
+    );
     clients.push(source);
-    const done = new Promise<unknown>((resolve) => {
-      source.addEventListener('done', (event) => resolve(JSON.parse(event.data) as unknown));
-    });
-    // The server ends the stream after done; EventSource reports that as an error (it would reconnect).
-    // Closing it only then, not from the done handler: aborting its fetch leaves undici a stray connection.
-    const ended = new Promise<void>((resolve) => {
-      source.addEventListener('error', () => {
-        source.close();
-        resolve();
-      });
-    });
-    for (const name of ['status', 'progress', 'images'])
-      source.addEventListener(name, () => received.push(name));
     expect(await done).toEqual({ prompt_id: promptId, status: 'succeeded' });
     await ended;
-    expect(received).toContain('progress');
+    expect(received.map((event) => event.name)).toContain('progress');
 
     const other = await app.login('user', 'someone-else');
     const hidden = await stream(app, other, promptId);

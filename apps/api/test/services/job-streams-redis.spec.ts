@@ -1,6 +1,5 @@
 import type { ComfyQueueResponse } from '@atelier/contract';
 import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
-import { EventSource } from 'eventsource';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobEventLog } from '../../src/comfy/job-event-log.js';
@@ -9,6 +8,7 @@ import { RedisJobStreams } from '../../src/comfy/redis-job-streams.js';
 import { jobLogKey } from '../../src/comfy/redis-job-event-log.js';
 import {
   comfyEnv,
+  followWithEventSource,
   presetFiles,
   samplerWorkflow,
   SseClient,
@@ -125,23 +125,11 @@ describe('job streams across replicas', () => {
 
   it('streams a job dispatched by A from B through EventSource, to done', async () => {
     const promptId = await queueOnA(20);
-    const received: { name: string; id: string }[] = [];
-    const source = new EventSource(`${b.url}/api/comfy/stream/${promptId}`, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Cookie: user.cookie } }),
-    });
+    const { source, received, done, ended } = followWithEventSource(
+      `${b.url}/api/comfy/stream/${promptId}`,
+      user.cookie,
+    );
     clients.push(source);
-    const done = new Promise<unknown>((resolve) => {
-      source.addEventListener('done', (event) => resolve(JSON.parse(event.data) as unknown));
-    });
-    // The server ends the stream after done; EventSource reports that as an error (it would reconnect).
-    const ended = new Promise<void>((resolve) => {
-      source.addEventListener('error', () => {
-        source.close();
-        resolve();
-      });
-    });
-    for (const name of ['status', 'progress', 'images'])
-      source.addEventListener(name, (event) => received.push({ name, id: event.lastEventId }));
     expect(await done).toEqual({ prompt_id: promptId, status: 'succeeded' });
     await ended;
     const names = received.map((event) => event.name);
