@@ -34,6 +34,8 @@ export class RuntimeConfig {
   /** Imposed by the managed ComfyUI server while it runs; wins over everything else. */
   private managed: Overrides = {};
   private current: Readonly<RuntimeSettings>;
+  /** Reloads after other replicas' changes, one at a time, so the last one reads the last write. */
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
@@ -62,6 +64,30 @@ export class RuntimeConfig {
     }
     this.overrides = overrides;
     this.current = candidate;
+  }
+
+  /**
+   * Scale-out: an admin's change on another replica takes effect here too. It is not published again
+   * (that replica's audit recorded it once; local subscribers stay local). Its values are applied at once,
+   * so the `any-replica` subscribers called after this one read them; then the stored overrides are
+   * reloaded, as they are the truth (a reset key goes back to its env or default source).
+   */
+  followOtherReplicas(): () => void {
+    return this.bus.subscribe(
+      'config.changed',
+      ({ current, changedKeys }, { local }) => {
+        if (local) return;
+        const overrides: Overrides = { ...this.overrides };
+        for (const key of changedKeys) putSetting(overrides, key, current[key]);
+        this.overrides = overrides;
+        this.current = this.compute();
+        this.reloading = this.reloading
+          .then(() => this.load())
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'Cannot reload the runtime settings'));
+        return this.reloading;
+      },
+      { from: 'any-replica' },
+    );
   }
 
   /** The effective settings; a fresh frozen object after every change, so holding one is safe. */
@@ -179,5 +205,7 @@ export async function createRuntimeConfig(
 ): Promise<RuntimeConfig> {
   const runtime = new RuntimeConfig(config, store, bus);
   await runtime.load();
+  // Subscribed before anyone can inject it: its handler runs before theirs.
+  runtime.followOtherReplicas();
   return runtime;
 }

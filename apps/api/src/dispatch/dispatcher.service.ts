@@ -87,9 +87,8 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
       }),
       // A raised quota or cap lets held owners go at once.
       this.bus.subscribe('queue.limits_changed', pump),
-      this.bus.subscribe('config.changed', ({ changedKeys }) => {
-        if (changedKeys.some((key) => key === 'comfy_queue_paused' || key === 'comfy_prefetch')) this.pump();
-      }),
+      // Any setting (a resumed queue, a larger prefetch…), changed on any replica: the leader pumps.
+      this.bus.subscribe('config.changed', pump, { from: 'any-replica' }),
       ...jobEndEvents.map((name) => this.bus.subscribe(name, ({ promptId }) => this.ended(promptId))),
       this.bus.subscribe('job.running', ({ promptId }) =>
         this.inFlight.markRunning(promptId, performance.now()),
