@@ -131,13 +131,13 @@ export class ComfyController {
   })
   @ApiQuery({ name: 'seq', required: true, schema: { type: 'integer', minimum: 1 } })
   @ApiProduces('image/jpeg', 'image/png')
-  preview(
+  async preview(
     @CurrentUser() user: AuthUser,
     @Param('promptId', promptIdPipe) id: string,
     @Query() query: Record<string, unknown>,
     @Res() response: Response,
-  ): void {
-    sendPreview(response, this.previews.find(user, id, parsePreviewSeq(query)));
+  ): Promise<void> {
+    sendPreview(response, await this.previews.lookup(user, id, parsePreviewSeq(query)));
   }
 
   @Get('stream/:promptId')

@@ -107,6 +107,7 @@ import { WatchdogService } from './watchdog.service.js';
     BeforePostHooks,
     // Read by metrics/ at scrape time (open SSE streams).
     StreamHub,
+    RedisJobStreams,
   ],
 })
 export class ComfyModule {}

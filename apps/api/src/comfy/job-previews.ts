@@ -1,8 +1,10 @@
 import { roleAtLeast, type AuthUser } from '@atelier/contract';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { REDIS_CONNECTIONS, type RedisConnections } from '../redis/redis-connections.js';
+import { SharedPreviews } from './shared-previews.js';
 import { setUntrustedImageHeaders } from './view-proxy.js';
 
 /** One kept sampler preview: its bytes are served by GET /api/comfy/jobs/:promptId/preview?seq=… */
@@ -36,7 +38,8 @@ const previewCacheControl = 'private, max-age=3600, immutable';
 /**
  * The latest sampler previews of running jobs, in memory, so the SSE stream sends a short URL instead of
  * the bytes: each browser fetches each preview once, and the fan-out writes ~200 bytes per subscriber.
- * A job's previews go `comfyTuning.previewGraceMs` after it ends.
+ * A job's previews go `comfyTuning.previewGraceMs` after it ends. Scale-out: the latest one is in Redis
+ * too (SharedPreviews), for the browsers of other replicas.
  */
 @Injectable()
 export class JobPreviews implements OnModuleDestroy {
@@ -48,7 +51,15 @@ export class JobPreviews implements OnModuleDestroy {
    */
   private nextSeq = Date.now();
 
-  constructor(private readonly config: AppConfig) {}
+  /** Null in the embedded mode. */
+  private readonly shared: SharedPreviews | null;
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(REDIS_CONNECTIONS) redis: RedisConnections | null,
+  ) {
+    this.shared = redis ? new SharedPreviews(redis.command) : null;
+  }
 
   onModuleDestroy(): void {
     for (const entry of this.jobs.values()) clearTimeout(entry.endTimer);
@@ -80,6 +91,7 @@ export class JobPreviews implements OnModuleDestroy {
     this.account(entry, bytes.length);
     if (entry.previews.length > keptPerJob) this.account(entry, -(entry.previews.shift()?.bytes.length ?? 0));
     this.enforceBudget(promptId);
+    this.shared?.save(promptId, ownerId, preview);
     return {
       seq: preview.seq,
       url: `/api/comfy/jobs/${encodeURIComponent(promptId)}/preview?seq=${preview.seq}`,
@@ -92,8 +104,16 @@ export class JobPreviews implements OnModuleDestroy {
    */
   find(user: AuthUser, promptId: string, seq: number): KeptPreview | null {
     const entry = this.jobs.get(promptId);
-    if (!entry || (entry.ownerId !== user.id && !roleAtLeast(user.role, 'curator'))) return null;
+    if (!entry || !mayView(user, entry.ownerId)) return null;
     return entry.previews.find((preview) => preview.seq === seq) ?? null;
+  }
+
+  /** As `find`, then (scale-out) the latest preview in Redis of a job another replica follows. */
+  async lookup(user: AuthUser, promptId: string, seq: number): Promise<KeptPreview | null> {
+    const kept = this.find(user, promptId, seq);
+    if (kept || !this.shared) return kept;
+    const found = await this.shared.find(promptId, seq);
+    return found && mayView(user, found.ownerId) ? found.preview : null;
   }
 
   /** The job is over: its previews go after the grace period (a browser may still be fetching the last). */
@@ -133,6 +153,11 @@ export class JobPreviews implements OnModuleDestroy {
       if (promptId !== keep) this.forget(promptId, entry);
     }
   }
+}
+
+/** The stream's rule: the job's owner, curators and admins. */
+function mayView(user: AuthUser, ownerId: number): boolean {
+  return ownerId === user.id || roleAtLeast(user.role, 'curator');
 }
 
 /** `?seq=<n>`, given once, and nothing else. */

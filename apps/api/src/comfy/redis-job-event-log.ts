@@ -19,7 +19,8 @@ export function jobLogKey(promptId: string): string {
 /**
  * Each job's SSE events in a Redis stream `atelier:job:<promptId>` (fields `e` = event, `d` = JSON data):
  * the stream ids are the SSE ids, so a browser resumes on any replica. Previews are logged as their
- * short URL only; the bytes stay in JobPreviews of the replica that follows the job.
+ * short URL only; the bytes stay in JobPreviews of the replica that follows the job (the latest also in
+ * Redis: shared-previews.ts).
  */
 export class RedisJobEventLog extends JobEventLog {
   readonly shared = true;

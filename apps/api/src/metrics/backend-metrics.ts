@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { RedisJobStreams } from '../comfy/redis-job-streams.js';
 import { StreamHub } from '../comfy/stream-hub.js';
 import { BackendSource } from './backend-source.js';
 import { MetricsRegistry } from './metrics-registry.js';
@@ -12,7 +13,7 @@ import { MetricsRegistry } from './metrics-registry.js';
  */
 @Injectable()
 export class BackendMetrics {
-  constructor(metrics: MetricsRegistry, backends: BackendSource, hub: StreamHub) {
+  constructor(metrics: MetricsRegistry, backends: BackendSource, hub: StreamHub, shared: RedisJobStreams) {
     const registers = [metrics.registry];
     new Gauge({
       name: 'atelier_backend_up',
@@ -65,7 +66,8 @@ export class BackendMetrics {
       help: 'Open job event streams (Server-Sent Events)',
       registers,
       collect() {
-        this.set(hub.stats().subscribers);
+        // Scale-out: the streams read from the jobs' Redis logs (RedisJobStreams) are open streams too.
+        this.set(hub.stats().subscribers + shared.stats().subscribers);
       },
     });
   }
