@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 
-/** Told `true` when this replica becomes the leader and `false` when it stops being one. */
-export type LeadershipListener = (leading: boolean) => void;
+/**
+ * Told `true` when this replica becomes the leader and `false` when it stops being one. A promise it
+ * returns is waited for before a stopping replica releases the lease (e.g. its ComfyUI sockets close
+ * before the next leader opens its own under the same client id).
+ */
+export type LeadershipListener = (leading: boolean) => unknown;
 
 /**
  * Which replica runs the once-per-cluster work: the dispatcher's posts, the job tracker's upstreams
@@ -14,6 +18,8 @@ export abstract class LeaderLease {
   private readonly listeners = new Set<LeadershipListener>();
   private leading = false;
   private terms = 0;
+  /** What the listeners of the last change are still doing. */
+  protected settling: Promise<unknown> = Promise.resolve();
 
   /**
    * True when no other replica can record jobs (embedded, Postgres alone): the leader need not look for
@@ -51,13 +57,16 @@ export abstract class LeaderLease {
       this.logger.log(
         leading ? `This replica is now the leader (${why})` : `This replica stepped down (${why})`,
       );
+    const pending: Promise<unknown>[] = [];
     for (const listener of [...this.listeners]) {
       try {
-        listener(leading);
+        const done = listener(leading);
+        if (done instanceof Promise) pending.push(done);
       } catch (error) {
         this.logger.error({ err: error }, 'A leadership listener failed');
       }
     }
+    this.settling = Promise.allSettled(pending);
   }
 }
 

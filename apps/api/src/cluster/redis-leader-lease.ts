@@ -75,6 +75,8 @@ export class StoreLeaderLease extends LeaderLease {
     // An attempt on its way finishes first, but a hung one (Redis gone quiet) does not hold up the shutdown.
     if (this.ticking) await Promise.race([this.ticking, sleep(this.timings.renewMs)]);
     this.stepDown('shutting down');
+    // The next leader opens its sockets under the same ComfyUI client id: ours close first (bounded).
+    await Promise.race([this.settling, sleep(this.timings.renewMs)]);
     // Even as a follower: an acquire answered after stop() was called may have taken the key.
     await this.store.release(this.token).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'Releasing the leader lease failed: it expires by itself');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderLease } from '../../src/cluster/leader-lease.js';
+import { ComfyPool } from '../../src/comfy/backends/comfy-pool.js';
 import { REDIS_CONNECTIONS, type RedisConnections } from '../../src/redis/redis-connections.js';
 import {
   comfyEnv,
@@ -69,6 +70,21 @@ describe('one dispatcher across two replicas', () => {
     expect(await redis.get('atelier:leader')).toMatch(/^replica-a:/);
   });
 
+  it('opens a ComfyUI socket on the leader only, under the client id both replicas share; the follower probes over HTTP and calls the backend up, not degraded', async () => {
+    const watched = (app: TestApp) => app.nest.get(ComfyPool).defaultBackend()?.watchdog.view();
+    await waitFor(
+      () => [watched(a), watched(b)],
+      ([onA, onB]) => onA?.state === 'up' && onB?.state === 'up',
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    expect(watched(a)).toMatchObject({ socket: 'open', last_error: null });
+    expect(watched(b)).toMatchObject({ socket: 'idle', last_error: null });
+    const shared = await redis.get('atelier:comfy-client-id');
+    expect(shared).toMatch(/^atelier-/);
+    expect(a.nest.get(ComfyPool).clientId).toBe(shared);
+    expect(b.nest.get(ComfyPool).clientId).toBe(shared);
+  });
+
   it('posts the jobs recorded by the follower once each, from the leader, and they finish', async () => {
     const onB = queueClient(b);
     const user = await b.login('user', 'lease-user');
@@ -97,10 +113,11 @@ describe('one dispatcher across two replicas', () => {
     expect(posts() - before).toBe(2);
   });
 
-  it('hands the lease to the other replica within 5 s when the leader closes; the job it was running finishes and the next is posted once', async () => {
+  it('hands the lease to the other replica within 5 s when the leader closes; the job it was running finishes there within 5 s (its socket shares the client id) and the next is posted once', async () => {
     const onB = queueClient(b);
     const user: TestSession = await b.login('user', 'lease-user');
-    sim.setStepMs(20);
+    // Long enough (60 steps, about 4 s) to be still running when B takes over.
+    sim.setStepMs(65);
     // Recorded on the leader with the session from B (one database, one signing secret).
     const running = await queueClient(a).submitId(user, samplerWorkflow(60));
     await waitFor(
@@ -118,9 +135,14 @@ describe('one dispatcher across two replicas', () => {
       { timeoutMs: 10_000, intervalMs: 20 },
     );
     expect(Date.now() - closedAt).toBeLessThan(5_000);
+    const ledAt = Date.now();
 
-    // The new leader followed the running job from the ledger to its end.
+    // The new leader followed the running job from the ledger to its end, told by its socket (one client id
+    // for the cluster), not by the 15 s reconcile.
     await onB.succeeded(user, running);
+    expect(Date.now() - ledAt).toBeLessThan(5_000);
+    // The new leader opened its socket on taking over.
+    expect(b.nest.get(ComfyPool).defaultBackend()?.watchdog.view().socket).toBe('open');
     sim.setStepMs(5);
     const before = posts();
     const next = await onB.submitId(user, quickWorkflow('atelier/lease-after'));

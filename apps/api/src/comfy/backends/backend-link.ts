@@ -17,7 +17,7 @@ export interface ComfyWiring {
   readonly client: ComfyClient;
   /** Single attempts, for the watchdog's probes. */
   readonly probe: ComfyClient;
-  /** The one socket to this server, under the process's client id. */
+  /** The one socket to this server, under the cluster's client id (the leader's alone in scale-out mode). */
   readonly socket: ComfySocket;
   /** Image downloads (node:http streams, see view-upstream.ts). */
   readonly view: ViewUpstream;
@@ -41,6 +41,11 @@ export interface LinkHooks {
   /** The socket opened, dropped, retries or gave up (after the bus event). */
   onConnection(state: 'open' | 'closed' | 'reconnecting' | 'gave_up', isReconnect: boolean): void;
   onQueueStatus(queueRemaining: number): void;
+  /**
+   * Whether this replica keeps the socket open: only the leader does in scale-out mode (one client id per
+   * cluster, one socket per backend); always in the embedded mode.
+   */
+  socketWanted(): boolean;
 }
 
 /**
@@ -65,6 +70,11 @@ export class BackendLink {
 
   current(): ComfyWiring | null {
     return this.wiring;
+  }
+
+  /** False on a follower in scale-out mode, whose socket stays closed. */
+  get socketWanted(): boolean {
+    return this.hooks.socketWanted();
   }
 
   /** Wires to `target` (null: unwires); nothing happens when the target did not change. */
@@ -112,14 +122,29 @@ export class BackendLink {
         previous.view.close();
         await previous.socket.close().catch(() => undefined);
       }
-      if (next && this.wiring === next) connect(next);
+      if (next && this.wiring === next && this.hooks.socketWanted()) connect(next);
     });
+  }
+
+  /**
+   * Opens or closes the socket after `socketWanted` changed (this replica gained or lost the lease); the
+   * wiring stays, so HTTP (probes, object_info, views) goes on. Resolves once done.
+   */
+  followSocketWanted(): Promise<void> {
+    const wiring = this.wiring;
+    const wanted = this.hooks.socketWanted();
+    this.socketWork = this.socketWork.then(async () => {
+      if (!wiring || this.wiring !== wiring) return;
+      if (wanted) connect(wiring);
+      else await wiring.socket.close().catch(() => undefined);
+    });
+    return this.socketWork;
   }
 
   /** Re-opens the socket after it gave up (the watchdog calls this once ComfyUI answers again). */
   reconnectSocket(): void {
     const wiring = this.wiring;
-    if (!wiring || wiring.socket.isOpen) return;
+    if (!wiring || wiring.socket.isOpen || !this.hooks.socketWanted()) return;
     if (wiring.socket.state !== 'gave_up' && wiring.socket.state !== 'idle') return;
     this.socketWork = this.socketWork.then(() => {
       if (this.wiring === wiring) connect(wiring);

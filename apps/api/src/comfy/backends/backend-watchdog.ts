@@ -42,7 +42,7 @@ export interface WatchdogHooks {
 
 /**
  * One backend's health (what WatchdogService did for the one server there was): probes `/system_stats` on a
- * timer and after socket events; up, degraded (slow, or HTTP answers while the socket is down), down (with the
+ * timer and after socket events; up, degraded (slow, or HTTP answers while a socket it wants is down), down (with the
  * last error). Reachable again → reopens a socket that gave up and reports it, so its jobs are reconciled.
  * Never throws: a server that is down is a state, not a failure.
  */
@@ -169,9 +169,10 @@ export class BackendWatchdog {
     try {
       const stats = await wiring.probe.systemStats();
       const latencyMs = Math.round(performance.now() - started);
-      const socketOpen = wiring.socket.isOpen;
+      // A follower's socket is closed on purpose (only the leader's is open): not a degradation.
+      const socketOpen = wiring.socket.isOpen || !this.link.socketWanted;
       const queueRemaining =
-        socketOpen && before.queueRemaining !== null
+        wiring.socket.isOpen && before.queueRemaining !== null
           ? before.queueRemaining
           : await wiring.probe.getQueueRemaining().catch(() => before.queueRemaining);
       const slow = latencyMs > slowProbeMs;

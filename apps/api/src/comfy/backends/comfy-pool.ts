@@ -5,17 +5,25 @@ import type {
   RuntimeSettingKey,
   RuntimeSettings,
 } from '@atelier/contract';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
+import { LeaderLease } from '../../cluster/leader-lease.js';
 import { AppError } from '../../common/app-error.js';
 import { AppConfig } from '../../config/app-config.js';
 import { RuntimeConfig } from '../../config/runtime-config.service.js';
 import { jobEndEvents } from '../../events/app-events.js';
 import { EventBus } from '../../events/event-bus.js';
+import { REDIS_CONNECTIONS, type RedisConnections } from '../../redis/redis-connections.js';
 import { BackendDirectory, type BackendId } from './backend-directory.js';
 import type { ComfyWiring, WiringTarget } from './backend-link.js';
 import type { ComfyBackendEntity } from './backend.entity.js';
+import { clusterClientId, newClientId } from './cluster-client-id.js';
 import { BackendsRepository } from './backends.repository.js';
 import { mergeObjectInfo } from './merge-object-info.js';
 import { PoolBackend, type BackendSpec, type PoolContext, type ReadinessCheck } from './pool-backend.js';
@@ -45,7 +53,7 @@ const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
  */
 @Injectable()
 export class ComfyPool extends BackendDirectory implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly clientId = `atelier-${randomUUID()}`;
+  private ownClientId = newClientId();
   private readonly logger = new Logger(ComfyPool.name);
   private readonly backends = new Map<BackendId, PoolBackend>();
   private specs: BackendSpec[] = [];
@@ -61,11 +69,14 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
     private readonly runtime: RuntimeConfig,
     private readonly bus: EventBus,
     private readonly rows: BackendsRepository,
+    @Inject(LeaderLease) private readonly lease: LeaderLease,
+    @Inject(REDIS_CONNECTIONS) private readonly redis: RedisConnections | null,
   ) {
     super();
     const settings = () => this.runtime.get();
     this.context = {
-      clientId: this.clientId,
+      clientId: () => this.clientId,
+      leading: () => this.lease.isLeader,
       viewCacheBytes: config.comfyTuning.viewCacheMb * 1024 * 1024,
       bus,
       watchdogIntervalMs: () =>
@@ -85,8 +96,18 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
     };
   }
 
+  /** The client id of every prompt and socket: the cluster's in scale-out mode, else the process's own. */
+  get clientId(): string {
+    return this.ownClientId;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    if (this.redis) this.ownClientId = await clusterClientId(this.redis.command);
     this.detach.push(
+      // Only the leader keeps the sockets open (the lease never changes in the embedded mode).
+      this.lease.onChange(async (leading) => {
+        await Promise.all([...this.backends.values()].map((backend) => backend.leadershipChanged(leading)));
+      }),
       this.bus.subscribe('config.changed', ({ changedKeys }) => {
         if (changedKeys.some((key) => wiringKeys.has(key))) this.applyAll();
         if (changedKeys.includes('comfy_health_interval_s'))

@@ -23,7 +23,10 @@ export type ReadinessCheck = (
 
 /** What the pool lends each backend: settings read live, the bus, the shared client id. */
 export interface PoolContext {
-  readonly clientId: string;
+  /** Read when a backend is created (after the boot settled the cluster's id). */
+  clientId(): string;
+  /** Only the leader opens sockets (always true in the embedded mode). */
+  leading(): boolean;
   readonly viewCacheBytes: number;
   readonly bus: EventBus;
   watchdogIntervalMs(): number;
@@ -56,14 +59,17 @@ export class PoolBackend implements DispatchBackend {
   private lostTimer: NodeJS.Timeout | undefined;
   private lastAccepting = false;
   private lastState: BackendState = 'disabled';
+  /** The wiring whose socket this replica opened on gaining the lease (its next opening is no restart). */
+  private takeoverGeneration: number | null = null;
 
   constructor(
     public spec: BackendSpec,
     private readonly context: PoolContext,
   ) {
-    this.link = new BackendLink(spec.id, context.clientId, context.viewCacheBytes, context.bus, {
+    this.link = new BackendLink(spec.id, context.clientId(), context.viewCacheBytes, context.bus, {
       onConnection: (state, isReconnect) => this.watchdog.connection(state, isReconnect),
       onQueueStatus: (remaining) => this.watchdog.queueStatus(remaining),
+      socketWanted: () => context.leading(),
     });
     this.watchdog = new BackendWatchdog(spec.id, this.link, {
       intervalMs: () => context.watchdogIntervalMs(),
@@ -136,6 +142,17 @@ export class PoolBackend implements DispatchBackend {
     this.notify();
   }
 
+  /**
+   * This replica gained the lease (opens the socket) or lost it (closes it; probes go on over HTTP).
+   * Resolves once the socket is closed or connecting.
+   */
+  async leadershipChanged(leading: boolean): Promise<void> {
+    // The old leader warmed this server: opening the socket for a takeover is not a restart.
+    this.takeoverGeneration = leading ? (this.link.current()?.generation ?? null) : null;
+    await this.link.followSocketWanted();
+    void this.watchdog.probeNow();
+  }
+
   async close(): Promise<void> {
     this.warmup?.abort();
     this.clearLostTimer();
@@ -182,6 +199,10 @@ export class PoolBackend implements DispatchBackend {
     const wiring = this.link.current();
     const check = this.context.readinessCheck();
     if (!wiring || !check) return;
+    if (this.takeoverGeneration === wiring.generation) {
+      this.takeoverGeneration = null;
+      return;
+    }
     this.readyGeneration = null;
     this.notify();
     this.warmup?.abort();
