@@ -46,8 +46,8 @@ const wiringKeys: ReadonlySet<RuntimeSettingKey> = new Set<RuntimeSettingKey>([
  * wiring, socket, watchdog, object_info and readiness, all under one client id (ComfyUI scopes client ids per
  * server); in scale-out mode the cluster's, and only the leader keeps the sockets open. `comfy_enabled` is
  * the master switch; the default backend follows `comfy_api_url` (the managed server in managed mode) while
- * its row has no URL of its own. A disabled
- * backend with jobs in flight stays wired (not accepting) until they end, then unwires.
+ * its row has no URL of its own. A disabled backend with jobs in flight stays wired (not accepting) until
+ * they end, then unwires.
  *
  * It is the BackendDirectory the dispatcher reads, and publishes `comfy.backend_state` when a backend's
  * `accepting` changes. The admin's changes (BackendsAdmin) come through `reload`.
