@@ -153,6 +153,31 @@ describe('StoreLeaderLease', () => {
     expect(a.isLeader).toBe(false);
     expect(store.holder).toBeNull();
   });
+
+  it("on stop, releases the key only once the listeners' hand-over finished (its sockets closed), or after a renewal period", async () => {
+    const a = lease('a');
+    await a.start();
+    let closed: () => void = () => undefined;
+    a.onChange(() => new Promise<void>((resolve) => (closed = resolve)));
+    const stopping = a.stop();
+    await vi.advanceTimersByTimeAsync(timings.renewMs / 2);
+    expect(a.isLeader).toBe(false);
+    expect(store.holder).toBe(a.token);
+    closed();
+    await stopping;
+    expect(store.holder).toBeNull();
+
+    // A hand-over that never ends holds the release back for one renewal period at most.
+    const b = lease('b');
+    await b.start();
+    b.onChange(() => new Promise<void>(() => undefined));
+    const stoppingB = b.stop();
+    await vi.advanceTimersByTimeAsync(timings.renewMs - 1);
+    expect(store.holder).toBe(b.token);
+    await vi.advanceTimersByTimeAsync(1);
+    await stoppingB;
+    expect(store.holder).toBeNull();
+  });
 });
 
 describe('EmbeddedLeaderLease', () => {
