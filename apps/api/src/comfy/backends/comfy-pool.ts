@@ -109,11 +109,16 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
       this.lease.onChange(async (leading) => {
         await Promise.all([...this.backends.values()].map((backend) => backend.leadershipChanged(leading)));
       }),
-      this.bus.subscribe('config.changed', ({ changedKeys }) => {
-        if (changedKeys.some((key) => wiringKeys.has(key))) this.applyAll();
-        if (changedKeys.includes('comfy_health_interval_s'))
-          for (const backend of this.backends.values()) backend.watchdog.reschedule();
-      }),
+      // Every replica rewires on a change made on any of them (RuntimeConfig has applied it by then).
+      this.bus.subscribe(
+        'config.changed',
+        ({ changedKeys }) => {
+          if (changedKeys.some((key) => wiringKeys.has(key))) this.applyAll();
+          if (changedKeys.includes('comfy_health_interval_s'))
+            for (const backend of this.backends.values()) backend.watchdog.reschedule();
+        },
+        { from: 'any-replica' },
+      ),
       // A disabled backend unwires once its last job ends.
       ...jobEndEvents.map((name) => this.bus.subscribe(name, () => void this.settleDisabled())),
     );
