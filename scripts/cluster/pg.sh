@@ -15,7 +15,8 @@ pg_install() {
 # Postgres refuses to run as root: as root we run it as the `postgres` user (made by Debian's
 # package); otherwise as ourselves.
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the postgres user may not be able to enter the current folder (a 0700 checkout).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Where the data lives: .cluster/pg when the postgres user can reach it; otherwise (a checkout
