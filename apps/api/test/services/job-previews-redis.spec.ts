@@ -1,12 +1,12 @@
 import type { ComfyPreviewEvent, ComfyQueueResponse } from '@atelier/contract';
-import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
+import type { ComfySim } from '@atelier/comfy-sim';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobPreviews } from '../../src/comfy/job-previews.js';
 import { previewKey } from '../../src/comfy/shared-previews.js';
-import { comfyEnv, presetFiles, samplerWorkflow, SseClient, usersQueueGraphs } from '../comfy-kit.js';
-import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
-import { redisClient, testRedisUrl } from './redis-kit.js';
+import { samplerWorkflow, SseClient } from '../comfy-kit.js';
+import type { TestApp, TestSession } from '../test-app.js';
+import { testRedisUrl, twoReplicasWithSim, type TwoReplicas } from './redis-kit.js';
 
 /**
  * Previews across two replicas (two apps on one SQLite file, one Redis, one simulator): A follows the job
@@ -23,32 +23,17 @@ describe('job previews across replicas', () => {
   let user: TestSession;
   const clients: { close(): void }[] = [];
 
-  const replica = (id: string, rootDir?: string) =>
-    createTestApp({
-      files: presetFiles,
-      env: comfyEnv(sim.url, { ...usersQueueGraphs, ATELIER_REDIS_URL: redisUrl, ATELIER_REPLICA_ID: id }),
-      ...(rootDir ? { rootDir } : {}),
-    });
+  let pair: TwoReplicas | undefined;
 
   beforeAll(async () => {
-    redis = redisClient(redisUrl);
-    await redis.flushdb();
-    sim = await startComfySim({ port: 0, stepMs: 40 });
-    a = await replica('replica-a');
-    b = await replica('replica-b', a.rootDir);
-    user = await a.login('user');
+    pair = await twoReplicasWithSim(redisUrl, 40);
+    ({ sim, a, b, redis, user } = pair);
   });
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
     sim.setStepMs(40);
   });
-  afterAll(async () => {
-    // B first: A owns the folder and deletes it.
-    await b?.close();
-    await a?.close();
-    await sim?.close();
-    await redis?.quit();
-  });
+  afterAll(() => pair?.close());
 
   const previewsOf = (client: SseClient) =>
     client.events

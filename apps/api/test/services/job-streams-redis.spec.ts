@@ -1,23 +1,13 @@
 import type { ComfyQueueResponse } from '@atelier/contract';
-import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobEventLog } from '../../src/comfy/job-event-log.js';
 import { JobTracker } from '../../src/comfy/job-tracker.js';
 import { RedisJobStreams } from '../../src/comfy/redis-job-streams.js';
 import { jobLogKey } from '../../src/comfy/redis-job-event-log.js';
-import {
-  comfyEnv,
-  followWithEventSource,
-  presetFiles,
-  samplerWorkflow,
-  SseClient,
-  usersQueueGraphs,
-  waitFor,
-  type SseEvent,
-} from '../comfy-kit.js';
-import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
-import { redisClient, testRedisUrl } from './redis-kit.js';
+import { followWithEventSource, samplerWorkflow, SseClient, waitFor, type SseEvent } from '../comfy-kit.js';
+import type { TestApp, TestSession } from '../test-app.js';
+import { testRedisUrl, twoReplicasWithSim, type TwoReplicas } from './redis-kit.js';
 
 /**
  * Job streams across two replicas (two apps on one SQLite file and one real Redis, one simulator): the
@@ -28,38 +18,22 @@ import { redisClient, testRedisUrl } from './redis-kit.js';
 const redisUrl = testRedisUrl(11);
 
 describe('job streams across replicas', () => {
-  let sim: ComfySim;
   let a: TestApp;
   let b: TestApp;
   let redis: Redis;
   let user: TestSession;
   const clients: { close(): void }[] = [];
 
-  const replica = (id: string, rootDir?: string) =>
-    createTestApp({
-      files: presetFiles,
-      env: comfyEnv(sim.url, { ...usersQueueGraphs, ATELIER_REDIS_URL: redisUrl, ATELIER_REPLICA_ID: id }),
-      ...(rootDir ? { rootDir } : {}),
-    });
+  let pair: TwoReplicas | undefined;
 
   beforeAll(async () => {
-    redis = redisClient(redisUrl);
-    await redis.flushdb();
-    sim = await startComfySim({ port: 0, stepMs: 20 });
-    a = await replica('replica-a');
-    b = await replica('replica-b', a.rootDir);
-    user = await a.login('user');
+    pair = await twoReplicasWithSim(redisUrl, 20);
+    ({ a, b, redis, user } = pair);
   });
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
   });
-  afterAll(async () => {
-    // B first: A owns the folder and deletes it.
-    await b?.close();
-    await a?.close();
-    await sim?.close();
-    await redis?.quit();
-  });
+  afterAll(() => pair?.close());
 
   /** Queued through A, which dispatches and follows the job. */
   async function queueOnA(steps: number): Promise<string> {

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { startComfySim, type ComfySim } from '@atelier/comfy-sim';
 import { Redis } from 'ioredis';
+import { comfyEnv, presetFiles, usersQueueGraphs } from '../comfy-kit.js';
+import { createTestApp, type TestApp, type TestSession } from '../test-app.js';
 
 /**
  * ATELIER_TEST_REDIS_URL pointed at logical database `db`, or an error that says how to get one (these
@@ -77,4 +80,44 @@ async function freePort(): Promise<number> {
   await once(server, 'close');
   if (address === null || typeof address === 'string') throw new Error('No port');
   return address.port;
+}
+
+/** The scale-out pair: two apps on one SQLite file (A's folder) and one Redis database, one simulator. */
+export interface TwoReplicas {
+  sim: ComfySim;
+  a: TestApp;
+  b: TestApp;
+  /** A client of the same Redis database, flushed before the apps started. */
+  redis: Redis;
+  /** A plain user, signed in on A (the session is valid on both). */
+  user: TestSession;
+  close(): Promise<void>;
+}
+
+export async function twoReplicasWithSim(redisUrl: string, stepMs: number): Promise<TwoReplicas> {
+  const redis = redisClient(redisUrl);
+  await redis.flushdb();
+  const sim = await startComfySim({ port: 0, stepMs });
+  const replica = (id: string, rootDir?: string) =>
+    createTestApp({
+      files: presetFiles,
+      env: comfyEnv(sim.url, { ...usersQueueGraphs, ATELIER_REDIS_URL: redisUrl, ATELIER_REPLICA_ID: id }),
+      ...(rootDir ? { rootDir } : {}),
+    });
+  const a = await replica('replica-a');
+  const b = await replica('replica-b', a.rootDir);
+  return {
+    sim,
+    a,
+    b,
+    redis,
+    user: await a.login('user'),
+    async close() {
+      // B first: A owns the folder and deletes it.
+      await b.close();
+      await a.close();
+      await sim.close();
+      await redis.quit();
+    },
+  };
 }
