@@ -1,0 +1,45 @@
+import { ftsWords } from './fts-words.js';
+
+/** The text of an image that Postgres search reads, as FTS5's gallery_fts columns hold it. */
+export interface SearchDocument {
+  positive: string | null;
+  negative: string | null;
+  note: string | null;
+  /** `<sha256>.<ext>`. */
+  filename: string;
+}
+
+/**
+ * The weight each column's words carry in `search_tsv`: plain words search A–C (prompt, note,
+ * file name, like FTS5's `{text note filename}`), `neg:` words D (the negative prompt).
+ */
+export const searchWeights = { positive: 'A', note: 'B', filename: 'C', negative: 'D' } as const;
+
+/**
+ * An image's `search_tsv` as a tsvector literal (bind it as `?::tsvector`). The words are split and
+ * folded in JS by ftsWords, exactly as FTS5's unicode61 tokenizer does, and written as lexemes
+ * directly: Postgres's own parser never sees the text, so both engines hold the same words whatever
+ * the database's locale, and no `unaccent` extension is needed. Positions run on across the columns
+ * (phrases stay within one column because phrase queries restrict each word to one weight).
+ */
+export function pgSearchDocument(doc: SearchDocument): string {
+  const entries: string[] = [];
+  let position = 0;
+  const add = (text: string | null, weight: string) => {
+    for (const word of ftsWords(text ?? '')) {
+      // tsvector positions stop at 16,383; a longer text keeps its words, the rest at the last position.
+      position = Math.min(position + 1, 16383);
+      entries.push(`${pgLexeme(word)}:${position}${weight}`);
+    }
+  };
+  add(doc.positive, searchWeights.positive);
+  add(doc.note, searchWeights.note);
+  add(doc.filename, searchWeights.filename);
+  add(doc.negative, searchWeights.negative);
+  return entries.join(' ');
+}
+
+/** A word quoted as a tsvector/tsquery lexeme: nothing in it is read as syntax. */
+export function pgLexeme(word: string): string {
+  return `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
