@@ -33,6 +33,8 @@ export interface RouteContext {
   argv: string[];
   honourPromptId: boolean;
   log: (line: string) => void;
+  /** Told of every prompt a POST /prompt queued (the simulator's post counter). */
+  onQueued: (promptId: string) => void;
 }
 
 export const COMFYUI_VERSION = 'v0.3.7-34-gcc550d59';
@@ -124,6 +126,7 @@ async function postPrompt(req: IncomingMessage, res: ServerResponse, ctx: RouteC
   ];
   if (numberIsFloat) markFloat(item, 0);
   state.queue.put(item);
+  ctx.onQueued(promptId);
   const response = { prompt_id: promptId, number, node_errors: valid.nodeErrors };
   if (numberIsFloat) markFloat(response, 'number');
   sendJson(res, 200, response);

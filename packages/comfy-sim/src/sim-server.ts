@@ -43,6 +43,8 @@ export class SimServer implements ComfySim {
   private isDown = false;
   private isClosed = false;
   private readonly log: (line: string) => void;
+  /** Prompt ids queued by POST /prompt, in order; outlives goDown like a client's request log would. */
+  private readonly posted: string[] = [];
 
   constructor(private readonly opts: SimOptions) {
     this.host = opts.host ?? '127.0.0.1';
@@ -74,6 +76,7 @@ export class SimServer implements ComfySim {
       argv: opts.argv ?? ['main.py', '--listen', this.host, '--port', String(this._port)],
       honourPromptId: opts.honourPromptId ?? true,
       log: this.log,
+      onQueued: (promptId) => this.posted.push(promptId),
     };
     this.http = createServer((req, res) => void this.onRequest(req, res));
     this.http.keepAliveTimeout = 5000;
@@ -144,6 +147,14 @@ export class SimServer implements ComfySim {
   setStepMs(ms: number): void {
     this.stepMs = Math.max(0, ms);
     this.state?.executor.retime(this.stepMs);
+  }
+
+  postedCount(promptId: string): number {
+    return this.posted.filter((id) => id === promptId).length;
+  }
+
+  postedPromptIds(): string[] {
+    return [...this.posted];
   }
 
   async close(): Promise<void> {

@@ -62,5 +62,12 @@ export interface ComfySim {
   restart(): Promise<void>;
   /** Changes the step duration, including the step being waited out right now. */
   setStepMs(ms: number): void;
+  /**
+   * How many times a POST /prompt queued this prompt id (0 if never). Kept across goDown/comeBack
+   * (the requests were made), so tests can check that a client posted each prompt exactly once.
+   */
+  postedCount(promptId: string): number;
+  /** Every prompt id a POST /prompt queued, in arrival order (repeats included). */
+  postedPromptIds(): string[];
   close(): Promise<void>;
 }

@@ -300,6 +300,28 @@ describe('simulated execution', () => {
     const wrong = await fetch(`${sim.url}/interrupt`);
     expect(wrong.status).toBe(405);
   });
+
+  it('counts the POST /prompt that queued each prompt id (repeats too, rejected ones not), across a restart', async () => {
+    const post = (body: Record<string, unknown>) =>
+      fetch(`${sim.url}/prompt`, { method: 'POST', body: JSON.stringify(body) }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as Json,
+      }));
+    expect((await post({ prompt: txt2img(1), prompt_id: 'twice' })).status).toBe(200);
+    expect((await post({ prompt: txt2img(2), prompt_id: 'once' })).status).toBe(200);
+    expect((await post({ prompt: txt2img(3), prompt_id: 'twice' })).status).toBe(200);
+    // Invalid: answered 400 and never queued, so not counted.
+    expect(
+      (await post({ prompt: { '1': { class_type: 'Nope', inputs: {} } }, prompt_id: 'bad' })).status,
+    ).toBe(400);
+    const picked = await post({ prompt: txt2img(4) });
+    await sim.restart();
+    expect(sim.postedCount('twice')).toBe(2);
+    expect(sim.postedCount('once')).toBe(1);
+    expect(sim.postedCount('bad')).toBe(0);
+    expect(sim.postedCount(picked.body.prompt_id)).toBe(1);
+    expect(sim.postedPromptIds()).toEqual(['twice', 'once', 'twice', picked.body.prompt_id]);
+  });
 });
 
 describe('/view conditional requests (aiohttp FileResponse)', () => {
