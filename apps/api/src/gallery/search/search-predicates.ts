@@ -1,4 +1,5 @@
 import type { GalleryAspect, GalleryStatusFilter, ImageStatus } from '@atelier/contract';
+import type { Dialect } from '../../database/dialect.js';
 
 /** Who is searching: a plain user sees approved images and their own; curators and admins see all. */
 export interface Viewer {
@@ -28,7 +29,7 @@ export function mayManage(viewer: Viewer, createdBy: number): boolean {
  * nothing can match" (e.g. `model:` naming no known checkpoint).
  */
 export interface ResolvedSearch {
-  /** FTS5 expressions (fts-expression.ts). */
+  /** The engine's text expressions (GallerySearchEngine.textQuery: FTS5 or tsquery). */
   include: string | null;
   exclude: string | null;
   checkpointIds: number[] | null;
@@ -65,9 +66,15 @@ export interface Sql {
 
 /**
  * The row conditions of a search on the alias `a` (gallery_images), text excluded: the same
- * conditions decide an image's stack mates, so they are written once for any alias.
+ * conditions decide an image's stack mates, so they are written once for any alias. On Postgres the
+ * SQLite planner hints go (unary `+`), `FALSE` replaces `0`, and a tag alternative's text matches
+ * the row's `search_tsv` (its `match` is then a tsquery) instead of the FTS5 table.
  */
-export function rowConditions(search: ResolvedSearch, a: string): Sql {
+export function rowConditions(search: ResolvedSearch, a: string, dialect: Dialect = 'sqlite'): Sql {
+  const sqlite = dialect === 'sqlite';
+  const none = sqlite ? '0' : 'FALSE';
+  // Unary + keeps a column out of SQLite's index choice (reasons below); Postgres plans without it.
+  const hint = sqlite ? '+' : '';
   const inTrash = search.status === 'trashed';
   const where: string[] = [inTrash ? `${a}."trashed_at" IS NOT NULL` : `${a}."trashed_at" IS NULL`];
   const params: unknown[] = [];
@@ -77,16 +84,16 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   };
   const anyOf = (column: string, ids: number[] | null) => {
     if (ids === null) return;
-    if (ids.length === 0) add('0');
+    if (ids.length === 0) add(none);
     // One value: its index (value, id) hands out rows newest first. Several: the index would hand
     // out one value's rows after another and every match would be sorted (`model:sd_xl` naming
     // three checkpoints sorted 170,000 rows); walking by id and testing stays O(page).
     else if (ids.length === 1) add(`${a}."${column}" = ?`, ids[0]);
-    else add(`+${a}."${column}" IN (${ids.map(() => '?').join(', ')})`, ...ids);
+    else add(`${hint}${a}."${column}" IN (${ids.map(() => '?').join(', ')})`, ...ids);
   };
   const linked = (table: string, ids: number[] | null) => {
     if (ids === null) return;
-    if (ids.length === 0) return add('0');
+    if (ids.length === 0) return add(none);
     add(
       `EXISTS (SELECT 1 FROM "${table}" "link" WHERE "link"."term_id" IN (${ids.map(() => '?').join(', ')}) AND "link"."image_id" = ${a}."id")`,
       ...ids,
@@ -97,7 +104,7 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   // Unary + keeps these columns out of index choice: an OR over two indexes (status, owner) would
   // make SQLite union them and sort every visible row, instead of walking the newest first.
   else if (!search.viewer.seesAll)
-    add(`(+${a}."status" = 'approved' OR +${a}."created_by" = ?)`, search.viewer.id);
+    add(`(${hint}${a}."status" = 'approved' OR ${hint}${a}."created_by" = ?)`, search.viewer.id);
   anyOf('checkpoint_id', search.checkpointIds);
   anyOf('sampler_id', search.samplerIds);
   anyOf('created_by', search.ownerIds);
@@ -108,7 +115,7 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.to !== null) add(`${a}."created_at" < ?`, search.to);
   // Unary +: a range on the rating index would come out in rating order, and sorting every rated
   // image by id cost a smart board (`rating>=4`) 355 ms; walking by id and testing is O(page).
-  if (search.minRating !== null) add(`+${a}."rating" >= ?`, search.minRating);
+  if (search.minRating !== null) add(`${hint}${a}."rating" >= ?`, search.minRating);
   if (search.status !== null && !inTrash) add(`${a}."status" = ?`, search.status);
   if (search.size !== null)
     add(`${a}."width" = ? AND ${a}."height" = ?`, search.size.width, search.size.height);
@@ -118,7 +125,10 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
   if (search.hasWorkflow !== null) add(`${a}."has_workflow" = ?`, search.hasWorkflow ? 1 : 0);
   if (search.stackKey !== null) add(`${a}."stack_key" = ?`, search.stackKey);
   for (const term of search.tagTerms) {
-    const either = `(${a}."id" IN (SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ?) OR EXISTS (
+    const text = sqlite
+      ? `${a}."id" IN (SELECT "rowid" FROM "gallery_fts" WHERE "gallery_fts" MATCH ?)`
+      : `${a}."search_tsv" @@ ?::tsquery`;
+    const either = `(${text} OR EXISTS (
       SELECT 1 FROM "gallery_image_tags" "tagged" WHERE "tagged"."term_id" IN (${term.tagIds.map(() => '?').join(', ')})
       AND "tagged"."image_id" = ${a}."id"))`;
     add(term.negated ? `NOT ${either}` : either, term.match, ...term.tagIds);
@@ -133,12 +143,13 @@ export function rowConditions(search: ResolvedSearch, a: string): Sql {
 }
 
 /** A stack shows once, as its newest member among the matches. */
-export function stackCoverCondition(search: ResolvedSearch): Sql {
-  const mates = rowConditions(search, 'mate');
+export function stackCoverCondition(search: ResolvedSearch, dialect: Dialect = 'sqlite'): Sql {
+  const mates = rowConditions(search, 'mate', dialect);
+  // INDEXED BY: with a filter on a column that has its own index (sampler, owner…), SQLite may walk
+  // that instead of the image's few stack mates. Postgres has no such clause (nor the need).
+  const indexed = dialect === 'sqlite' ? ' INDEXED BY "ix_gallery_images_stack"' : '';
   return {
-    // INDEXED BY: with a filter on a column that has its own index (sampler, owner…), SQLite may walk
-    // that instead of the image's few stack mates.
-    sql: `("i"."stack_key" IS NULL OR NOT EXISTS (SELECT 1 FROM "gallery_images" "mate" INDEXED BY "ix_gallery_images_stack"
+    sql: `("i"."stack_key" IS NULL OR NOT EXISTS (SELECT 1 FROM "gallery_images" "mate"${indexed}
       WHERE "mate"."stack_key" = "i"."stack_key" AND "mate"."id" > "i"."id" AND ${mates.sql}))`,
     params: mates.params,
   };

@@ -1,4 +1,5 @@
 import type { GallerySort } from '@atelier/contract';
+import type { Dialect } from '../../database/dialect.js';
 import { rowConditions, stackCoverCondition, type ResolvedSearch, type Sql } from './search-predicates.js';
 
 /** The columns a result row carries: the image, its owner's name, its parameters and curation. */
@@ -115,15 +116,22 @@ export const shuffleBucketSize = 2 ** 31 / shuffleBuckets;
 /**
  * Keyset order for each sort, over `id` (see searchFrom), O(page) with or without text: newest and
  * oldest follow the id; rating runs 5 stars down to 0, newest first within each; random walks the
- * shuffle buckets from the seed's start, wrapping around, in shuffle order within each.
+ * shuffle buckets from the seed's start, wrapping around, in shuffle order within each. Postgres
+ * (pg-search-sql.ts) shares newest, oldest and rating (`TRUE` for SQLite's `1`) and walks random its own way.
  */
-export function sortPlan(sort: GallerySort, id: string, randomStart: number): SortPlan {
+export function sortPlan(
+  sort: GallerySort,
+  id: string,
+  randomStart: number,
+  dialect: Dialect = 'sqlite',
+): SortPlan {
   switch (sort) {
     case 'newest':
     case 'oldest': {
       const dir = sort === 'newest' ? 'DESC' : 'ASC';
+      const every = dialect === 'sqlite' ? '1' : 'TRUE';
       return {
-        segments: [{ condition: { sql: '1', params: [] }, order: `${id} ${dir}`, match: null }],
+        segments: [{ condition: { sql: every, params: [] }, order: `${id} ${dir}`, match: null }],
         keyOf: (row) => [0, row.id],
         after: ([, last]) => ({ sql: `${id} ${sort === 'newest' ? '<' : '>'} ?`, params: [last] }),
       };
