@@ -1,10 +1,11 @@
 import type { BackgroundFailedJob, BackgroundQueueView } from '@atelier/contract';
 
-/** How long to wait before the next attempt: the same delay each time, or doubling from `delayMs`. */
-export interface BackoffOptions {
-  type: 'fixed' | 'exponential';
-  delayMs: number;
-}
+/**
+ * How long to wait before the next attempt: the same delay each time, doubling from `delayMs`, or
+ * `delaysMs[n - 1]` after attempt n (a schedule such as the webhooks' five seconds … eight hours).
+ */
+export type BackoffOptions =
+  { type: 'fixed' | 'exponential'; delayMs: number } | { type: 'listed'; delaysMs: readonly number[] };
 
 export interface DefineOptions {
   /** Tries in all, the first included (default 1: no retry). */
@@ -29,6 +30,14 @@ export interface JobContext {
 }
 
 export type JobHandler<T> = (data: T, job: JobContext) => Promise<void>;
+
+/**
+ * Thrown by a handler whose job must not be tried again, attempts left or not: it goes to the failed list
+ * at once. BullMQ recognises it by its name (its own UnrecoverableError), so no BullMQ import is needed.
+ */
+export class UnrecoverableJobError extends Error {
+  override readonly name = 'UnrecoverableError';
+}
 
 /**
  * Work that runs away from the request: one queue per job name, defined once per process by the
@@ -72,6 +81,7 @@ export abstract class BackgroundJobs {
 /** How long before attempt `attempt + 1` (attempt counts from 1). */
 export function backoffDelay(backoff: BackoffOptions | undefined, attempt: number): number {
   if (!backoff) return 0;
+  if (backoff.type === 'listed') return backoff.delaysMs[attempt - 1] ?? backoff.delaysMs.at(-1) ?? 0;
   return backoff.type === 'fixed' ? backoff.delayMs : backoff.delayMs * 2 ** (attempt - 1);
 }
 

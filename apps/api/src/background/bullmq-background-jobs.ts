@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   BackgroundJobs,
+  backoffDelay,
   failedListed,
   queueNamePattern,
   type AddOptions,
@@ -54,7 +55,14 @@ export class BullmqBackgroundJobs extends BackgroundJobs {
       prefix,
       defaultJobOptions: {
         attempts: options.attempts ?? 1,
-        ...(backoff ? { backoff: { type: backoff.type, delay: backoff.delayMs } } : {}),
+        ...(backoff
+          ? {
+              backoff:
+                backoff.type === 'listed'
+                  ? { type: 'listed' }
+                  : { type: backoff.type, delay: backoff.delayMs },
+            }
+          : {}),
         // Done jobs go; failed ones stay as the dead-letter list until an admin retries them.
         removeOnComplete: true,
         removeOnFail: false,
@@ -63,7 +71,13 @@ export class BullmqBackgroundJobs extends BackgroundJobs {
     const worker = new Worker(
       name,
       (job: Job) => handler(job.data as T, { id: job.id ?? '', attempt: job.attemptsMade + 1 }),
-      { connection: this.workerConnection, prefix, concurrency: options.concurrency ?? 1 },
+      {
+        connection: this.workerConnection,
+        prefix,
+        concurrency: options.concurrency ?? 1,
+        // Only asked for types BullMQ does not know itself: 'listed'.
+        settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(backoff, attemptsMade) },
+      },
     );
     queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
     worker.on('error', (error) => this.logger.warn(`Worker of ${name}: ${error.message}`));

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay } from './background-jobs.js';
+import { backoffDelay, UnrecoverableJobError } from './background-jobs.js';
 import { EmbeddedBackgroundJobs } from './embedded-background-jobs.js';
 
 describe('EmbeddedBackgroundJobs', () => {
@@ -116,6 +116,35 @@ describe('EmbeddedBackgroundJobs', () => {
     expect(runs).toBe(3);
   });
 
+  it('waits the listed delay after each try, and fails at once on an UnrecoverableJobError', async () => {
+    const tries: number[] = [];
+    jobs.define(
+      'test.listed',
+      async (data: { giveUpAt: number }, job) => {
+        tries.push(job.attempt);
+        if (job.attempt === data.giveUpAt) throw new UnrecoverableJobError('no point trying again');
+        throw new Error(`try ${job.attempt}`);
+      },
+      { attempts: 4, backoff: { type: 'listed', delaysMs: [10, 100, 1000] } },
+    );
+    await jobs.add('test.listed', { giveUpAt: 3 }, { jobId: 'hook-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(tries).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(tries).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(tries).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(1);
+    // The third try gives up with a fourth attempt left.
+    expect(tries).toEqual([1, 2, 3]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(tries).toEqual([1, 2, 3]);
+    expect(await jobs.failed('test.listed')).toMatchObject([
+      { id: 'hook-1', reason: 'no point trying again', attempts: 3 },
+    ]);
+  });
+
   it('refuses a queue name BullMQ would refuse and a second definition', () => {
     expect(() => jobs.define('bad:name', async () => undefined)).toThrow(/queue name/);
     jobs.define('test.once', async () => undefined);
@@ -129,5 +158,10 @@ describe('backoffDelay', () => {
     expect(backoffDelay({ type: 'exponential', delayMs: 30 }, 1)).toBe(30);
     expect(backoffDelay({ type: 'exponential', delayMs: 30 }, 3)).toBe(120);
     expect(backoffDelay(undefined, 2)).toBe(0);
+  });
+
+  it('takes the nth listed delay after try n, and the last one beyond the list', () => {
+    const listed = { type: 'listed', delaysMs: [5, 60, 300] } as const;
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(listed, attempt))).toEqual([5, 60, 300, 300]);
   });
 });

@@ -176,7 +176,8 @@ export class EmbeddedBackgroundJobs extends BackgroundJobs {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const name = queue.name;
-      if (job.attempts < (queue.options.attempts ?? 1) && !this.closed) {
+      const isFinal = error instanceof Error && error.name === 'UnrecoverableError';
+      if (job.attempts < (queue.options.attempts ?? 1) && !this.closed && !isFinal) {
         this.schedule(queue, job, backoffDelay(queue.options.backoff, job.attempts));
         return;
       }

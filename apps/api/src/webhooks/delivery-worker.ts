@@ -3,11 +3,18 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type BeforeApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
 } from '@nestjs/common';
+import {
+  BackgroundJobs,
+  backoffDelay,
+  UnrecoverableJobError,
+  type JobContext,
+} from '../background/background-jobs.js';
 import { EventBus } from '../events/event-bus.js';
+import { deliverQueue, type DeliverJob } from './delivery-job.js';
 import { SafeSender } from './safe-sender.js';
-import type { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { signWebhook } from './webhook-signer.js';
 import { WebhookDeliveriesRepository, type AttemptOutcome } from './webhook-deliveries.repository.js';
@@ -26,24 +33,28 @@ export const defaultRetryDelaysMs: readonly number[] = [
 export const WEBHOOK_DISABLE_AFTER_MS = Symbol('WEBHOOK_DISABLE_AFTER_MS');
 export const defaultDisableAfterMs = 5 * 86_400_000;
 
-/** How often the worker looks for due rows when nothing woke it (a restart, another process's rows). */
-const pollMs = 5_000;
-/** A claimed row is this worker's until then; a worker that died mid-try frees it at the lease's end. */
-const leaseMs = 60_000;
-const batchSize = 10;
+/** Pending rows this long overdue have lost their job (a shutdown cut their try short, Redis lost it). */
+const overdueMs = 60_000;
+/** How often the whole cluster looks for such rows. */
+const sweepEveryMs = 60_000;
+/** Rows queued again per pass. */
+const sweepBatch = 1_000;
+/** Deliveries sent at once by one process. */
+const concurrency = 10;
+
+export const deliverySweepQueue = 'webhook.sweep';
 
 /**
- * Sends stored deliveries: claims the due rows, signs and sends each through SafeSender, and records the try
- * with its next time (or delivered, or given up). Rows are the only state, so deliveries pending at a
- * shutdown are taken again at the next boot.
+ * Sends stored deliveries as `webhook.deliver` background jobs (BullMQ on every replica in scale-out mode,
+ * so each delivery is tried by one of them): signs and sends through SafeSender and records the try on the
+ * row, which stays the delivery log. A failed try throws, and the queue waits the next listed delay; the
+ * last one gives up (the job lands in the background failed list). The row decides what is left to do, so
+ * a job run twice never sends a settled delivery again. `claimed_until` of the old lease-polling worker is
+ * unused.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliveryWorker.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
   private readonly shutdown = new AbortController();
 
   constructor(
@@ -51,76 +62,59 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly sender: SafeSender,
     private readonly bus: EventBus,
-    deliveries: WebhookDeliveries,
+    private readonly deliveries: WebhookDeliveries,
+    private readonly jobs: BackgroundJobs,
     @Inject(WEBHOOK_RETRY_DELAYS) private readonly retryDelaysMs: readonly number[],
     @Inject(WEBHOOK_DISABLE_AFTER_MS) private readonly disableAfterMs: number,
-  ) {
-    deliveries.onStored(() => this.wake());
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.define<DeliverJob>(deliverQueue, (data, job) => this.deliver(data.deliveryId, job), {
+      attempts: this.retryDelaysMs.length + 1,
+      backoff: { type: 'listed', delaysMs: this.retryDelaysMs },
+      concurrency,
+    });
+    this.jobs.define(deliverySweepQueue, () => this.requeue(new Date(Date.now() - overdueMs)));
   }
 
-  onApplicationBootstrap(): void {
-    this.wake();
+  /** Embedded jobs die with the process: every pending row gets its job again (in Redis: a no-op per row). */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.requeue(null);
+    } catch (error) {
+      this.logger.error({ err: error }, 'Could not queue the pending webhook deliveries');
+    }
+    await this.jobs.every(deliverySweepQueue, sweepEveryMs);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+  /** Before the background jobs close (a global module, closed last): a try in flight ends now, untried. */
+  onModuleDestroy(): void {
     this.shutdown.abort();
-    await this.running;
   }
 
-  /** Looks for due rows now (or right after the pass in progress). */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
+  /** Queues a job for pending rows due before `dueBefore` (all when null); a job id still queued is kept. */
+  private async requeue(dueBefore: Date | null): Promise<void> {
+    const rows = await this.repository.pending(dueBefore?.toISOString() ?? null, sweepBatch);
+    for (const row of rows) {
+      const due = row.nextAttemptAt === null ? 0 : Date.parse(row.nextAttemptAt) - Date.now();
+      await this.jobs.add<DeliverJob>(
+        deliverQueue,
+        { deliveryId: row.id },
+        { jobId: row.id, delay: Math.max(0, due) },
+      );
+    }
+  }
+
+  private async deliver(deliveryId: string, job: JobContext): Promise<void> {
+    const delivery = await this.repository.findDelivery(deliveryId);
+    if (!delivery || delivery.status === 'delivered') return;
+    const endpoint = (await this.endpoints.find(delivery.endpointId))?.endpoint;
+    if (delivery.status === 'gave_up') {
+      // Only an admin's retry from the background failed list starts a settled delivery's job afresh:
+      // its body goes again as a new delivery, as the owner's "redeliver" does.
+      if (job.attempt === 1 && endpoint?.enabled) await this.deliveries.redeliver(delivery.id);
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.running = this.pass().finally(() => {
-      this.running = null;
-      if (this.again) this.wake();
-      else void this.sleep();
-    });
-  }
-
-  private async pass(): Promise<void> {
-    try {
-      let claimed: WebhookDeliveryEntity[];
-      do {
-        this.again = false;
-        const now = Date.now();
-        claimed = await this.repository.claimDue(
-          new Date(now).toISOString(),
-          new Date(now + leaseMs).toISOString(),
-          batchSize,
-        );
-        await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      } while (!this.stopped && claimed.length === batchSize);
-    } catch (error) {
-      this.logger.error({ err: error }, 'Webhook delivery pass failed');
-    }
-  }
-
-  /** Until the earliest pending row is due, or the poll interval, whichever is sooner. */
-  private async sleep(): Promise<void> {
-    if (this.stopped) return;
-    let delay = pollMs;
-    try {
-      const next = await this.repository.nextDueAt();
-      if (next !== null) delay = Math.max(0, Math.min(pollMs, Date.parse(next) - Date.now()));
-    } catch {
-      // The database is closing or busy: the poll interval will do.
-    }
-    if (this.stopped || this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref();
-  }
-
-  private async attempt(delivery: WebhookDeliveryEntity): Promise<void> {
-    const endpoint = (await this.endpoints.find(delivery.endpointId))?.endpoint;
     if (!endpoint?.enabled) {
       await this.repository.giveUp(delivery.id, 'endpoint disabled');
       return;
@@ -132,41 +126,46 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       body: delivery.payloadJson,
       signal: this.shutdown.signal,
     });
-    // Cut short by a shutdown: not the receiver's fault, so not a try; the next boot sends it again.
-    if (result.aborted) {
-      await this.repository.release(delivery.id);
-      return;
-    }
+    // Cut short by a shutdown: not the receiver's fault, so not a try. The row stays pending; the next
+    // boot (or, in scale-out mode, the sweep on a replica still up) queues it again.
+    if (result.aborted) return;
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
+    // The row counts the tries (a job put back by a sweep starts its own count again).
     const tries = delivery.attempts + 1;
-    const delay = this.retryDelaysMs[tries - 1];
+    const isLast = tries > this.retryDelaysMs.length;
+    const error = ok ? null : (result.error ?? `HTTP ${result.status ?? '?'}`);
     const outcome: AttemptOutcome = {
-      attempt: {
-        at: at.toISOString(),
-        status: result.status,
-        latency_ms: result.latencyMs,
-        error: ok ? null : (result.error ?? `HTTP ${result.status ?? '?'}`),
-      },
+      attempt: { at: at.toISOString(), status: result.status, latency_ms: result.latencyMs, error },
       responseExcerpt: result.excerpt,
       next: ok
         ? { status: 'delivered' }
-        : delay === undefined
+        : isLast
           ? { status: 'gave_up' }
-          : { status: 'pending', at: new Date(Date.now() + delay).toISOString() },
+          : { status: 'pending', at: new Date(Date.now() + this.queueDelay(job.attempt)).toISOString() },
     };
     await this.repository.recordAttempt(delivery, outcome);
     await this.endpoints.noteResult(endpoint.id, ok, at.toISOString());
-    if (!ok) await this.disableIfFailingTooLong(endpoint.id, at);
+    if (ok || (await this.disableIfFailingTooLong(endpoint.id, at))) return;
+    if (isLast) throw new UnrecoverableJobError(`${error ?? 'failed'} (gave up after ${tries} tries)`);
+    throw new Error(error ?? 'failed');
   }
 
-  /** After days of failures the endpoint is switched off and its owner told (the event; the UI shows it). */
-  private async disableIfFailingTooLong(endpointId: number, now: Date): Promise<void> {
+  /** What the queue waits after attempt `attempt` of this job (its listed backoff). */
+  private queueDelay(attempt: number): number {
+    return backoffDelay({ type: 'listed', delaysMs: this.retryDelaysMs }, attempt);
+  }
+
+  /**
+   * After days of failures the endpoint is switched off and its owner told (the event; the UI shows it).
+   * True when it was (its deliveries are given up, this one included: no retry to wait for).
+   */
+  private async disableIfFailingTooLong(endpointId: number, now: Date): Promise<boolean> {
     const endpoint = (await this.endpoints.find(endpointId))?.endpoint;
-    if (!endpoint?.enabled || endpoint.failingSince === null) return;
-    if (now.getTime() - Date.parse(endpoint.failingSince) < this.disableAfterMs) return;
+    if (!endpoint?.enabled || endpoint.failingSince === null) return false;
+    if (now.getTime() - Date.parse(endpoint.failingSince) < this.disableAfterMs) return false;
     const days = Math.max(1, Math.round(this.disableAfterMs / 86_400_000));
     const reason = `Every delivery failed since ${endpoint.failingSince} (over ${days} day${days === 1 ? '' : 's'})`;
-    if (!(await this.endpoints.disable(endpoint.id, reason, now.toISOString()))) return;
+    if (!(await this.endpoints.disable(endpoint.id, reason, now.toISOString()))) return false;
     await this.repository.giveUpPendingOf(endpoint.id, 'endpoint disabled');
     this.logger.warn({ endpointId: endpoint.id, ownerId: endpoint.ownerId }, 'Webhook endpoint disabled');
     await this.bus.publish('webhook.disabled', {
@@ -175,5 +174,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       url: endpoint.url,
       reason,
     });
+    return true;
   }
 }

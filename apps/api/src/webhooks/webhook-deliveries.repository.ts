@@ -72,19 +72,35 @@ export class WebhookDeliveriesRepository {
 
   /**
    * Takes up to `limit` pending deliveries due at `now` that no worker holds, holding them until `leaseUntil`
-   * (one UPDATE, so two workers never take the same row; a worker that died mid-try frees it at the lease's end).
+   * (one UPDATE, so two workers never take the same row). The lease-polling worker that used it became the
+   * `webhook.deliver` background job (delivery-worker.ts), which leaves `claimed_until` unused; kept as the
+   * Postgres port's SKIP LOCKED example (test/services/sql.pg.spec.ts).
    */
   async claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryEntity[]> {
     const rows = await this.db.all<Row>(this.claimSql, [leaseUntil, now, now, limit]);
     return rows.map(toDelivery);
   }
 
-  /** The earliest `next_attempt_at` of a pending delivery, so the worker can sleep until then. */
-  async nextDueAt(): Promise<string | null> {
-    const rows = await this.db.all<{ at: string | null }>(
-      `SELECT MIN("next_attempt_at") AS "at" FROM "webhook_deliveries" WHERE "status" = 'pending'`,
+  /**
+   * Pending deliveries (id and when they are due), earliest first: those due before `dueBefore`, or all
+   * of them when it is null. What the worker puts back on the queue when a job may have been lost.
+   */
+  async pending(
+    dueBefore: string | null,
+    limit: number,
+  ): Promise<{ id: string; nextAttemptAt: string | null }[]> {
+    const rows = await this.db.all<Row>(
+      dueBefore === null
+        ? `SELECT "id", "next_attempt_at" FROM "webhook_deliveries" WHERE "status" = 'pending'
+           ORDER BY "next_attempt_at" LIMIT ?`
+        : `SELECT "id", "next_attempt_at" FROM "webhook_deliveries" WHERE "status" = 'pending'
+             AND "next_attempt_at" <= ? ORDER BY "next_attempt_at" LIMIT ?`,
+      dueBefore === null ? [limit] : [dueBefore, limit],
     );
-    return rows[0]?.at ?? null;
+    return rows.map((row) => ({
+      id: String(row.id),
+      nextAttemptAt: (row.next_attempt_at as string | null) ?? null,
+    }));
   }
 
   async recordAttempt(delivery: WebhookDeliveryEntity, outcome: AttemptOutcome): Promise<void> {
@@ -117,11 +133,6 @@ export class WebhookDeliveriesRepository {
          "last_error" = ? WHERE "id" = ?`,
       [reason, id],
     );
-  }
-
-  /** Frees a claimed row untried (a shutdown cut its try short), so the next boot takes it at once. */
-  async release(id: string): Promise<void> {
-    await this.db.run(`UPDATE "webhook_deliveries" SET "claimed_until" = NULL WHERE "id" = ?`, [id]);
   }
 
   /** Every pending delivery of a disabled endpoint. */

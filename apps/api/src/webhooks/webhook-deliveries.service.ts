@@ -4,27 +4,26 @@ import {
   type WebhookDeliveryEvent,
   type WebhookPayload,
 } from '@atelier/contract';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { BackgroundJobs } from '../background/background-jobs.js';
+import { deliverQueue, type DeliverJob } from './delivery-job.js';
 import type { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 
 /**
- * Stores deliveries for the worker to send: nothing here opens a connection, so a request that causes an
- * event is never held up by (or exposed to) a receiver. Each method returns the new delivery's id, which is
- * also its `webhook-id`.
+ * Stores deliveries and queues a `webhook.deliver` job for each (the worker sends it, on any replica):
+ * nothing here opens a connection, so a request that causes an event is never held up by (or exposed to) a
+ * receiver. Each method returns the new delivery's id, which is also its `webhook-id` and its job's id.
  */
 @Injectable()
 export class WebhookDeliveries {
-  /** Called after a row is stored, so the worker tries it now rather than at its next poll. */
-  private wake: () => void = () => undefined;
+  private readonly logger = new Logger(WebhookDeliveries.name);
 
-  constructor(private readonly repository: WebhookDeliveriesRepository) {}
-
-  /** The worker registers here (it depends on this service's module, not the other way round). */
-  onStored(wake: () => void): void {
-    this.wake = wake;
-  }
+  constructor(
+    private readonly repository: WebhookDeliveriesRepository,
+    private readonly jobs: BackgroundJobs,
+  ) {}
 
   /** Queues `data` as a `{type, timestamp, data}` body for `endpoint`; a disabled endpoint gets nothing (null). */
   async enqueue(
@@ -79,7 +78,11 @@ export class WebhookDeliveries {
       nextAttemptAt: now,
       createdAt: now,
     });
-    this.wake();
+    // Not awaited: with Redis away BullMQ waits for it, and the row is stored either way (the worker's
+    // sweep queues a pending row whose job never arrived).
+    this.jobs.add<DeliverJob>(deliverQueue, { deliveryId: id }, { jobId: id }).catch((error: unknown) => {
+      this.logger.warn({ err: error, deliveryId: id }, 'Webhook delivery stored but not queued yet');
+    });
     return id;
   }
 }
