@@ -1,7 +1,8 @@
 import type { GallerySort } from '@atelier/contract';
 import { describe, expect, it } from 'vitest';
 import { rowConditions, stackCoverCondition, type ResolvedSearch } from './search-predicates.js';
-import { searchFrom, sortPlan } from './sqlite-search-sql.js';
+import { pgSearchFrom, pgSortPlan } from './pg-search-sql.js';
+import { searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
 const plain: ResolvedSearch = {
   include: null,
@@ -109,5 +110,48 @@ describe('the shared search SQL by dialect', () => {
     expect(pg).toMatch(/NOT \(i\."search_tsv" @@ \?::tsquery OR EXISTS/);
     expect(sortPlan('newest', '"i"."id"', 0, 'postgres').segments[0]!.condition.sql).toBe('TRUE');
     expect(sortPlan('newest', '"i"."id"', 0).segments[0]!.condition.sql).toBe('1');
+  });
+});
+
+describe('the Postgres search plan', () => {
+  const compare = (a: SortKey, b: SortKey) => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    }
+    return 0;
+  };
+
+  it('walks random in the order of the SQLite shuffle buckets, in two ranges', () => {
+    // Shuffle keys around the start, at bucket edges and at both ends of the range.
+    const start = 987_654_321;
+    const bucket = 2 ** 31 / 256;
+    const keys = [0, 1, start - 1, start, start + 1, bucket * 117, bucket * 118 - 1, 2 ** 31 - 1, 5, 5];
+    const rows = keys.map((shuffle, id) => ({ id: id + 1, shuffle, rating: 0 }) as ResultRow);
+    const lite = sortPlan('random', '"i"."id"', start);
+    const pg = pgSortPlan('random', start);
+    const order = (keyOf: (row: ResultRow) => SortKey) =>
+      [...rows].sort((a, b) => compare(keyOf(a), keyOf(b))).map((row) => row.id);
+    expect(order(pg.keyOf)).toEqual(order(lite.keyOf));
+    expect(order(pg.keyOf).slice(0, 2)).toEqual([4, 5]);
+    expect(pg.segments.map((segment) => segment.condition)).toEqual([
+      { sql: `"i"."shuffle" >= ?`, params: [start] },
+      { sql: `"i"."shuffle" < ?`, params: [start] },
+    ]);
+    expect(pg.segments.every((segment) => segment.match === null)).toBe(true);
+    expect(pgSortPlan('rating', start).segments).toHaveLength(6);
+  });
+
+  it('matches text on the row and keys pages on the image id', () => {
+    const from = pgSearchFrom(searches['everything']!, true, { withOwner: true });
+    expect(from.id).toBe('"i"."id"');
+    expect(from.sql).toMatch(
+      /^FROM "gallery_images" "i" LEFT JOIN "users" "u" .* WHERE "i"\."search_tsv" @@ \?::tsquery AND /,
+    );
+    expect(from.params[0]).toBe(searches['everything']!.include);
+    expect(from.sql).not.toMatch(/gallery_fts|INDEXED BY|\+(i|mate)\./);
+    const excluding = pgSearchFrom(searches['excludeOnly']!, false);
+    expect(excluding.id).toBe('"board"."image_id"');
+    expect(excluding.sql).toMatch(/AND NOT \("i"\."search_tsv" @@ \?::tsquery\)$/);
+    expect(excluding.params.at(-1)).toBe(searches['excludeOnly']!.exclude);
   });
 });
