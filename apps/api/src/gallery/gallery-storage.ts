@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { isOutOfSpace, removeFiles, resolveInside, sweepTempFiles, writeFileAtomic } from './image-files.js';
+import { isOutOfSpace, removeFiles, resolveInside, sweepTempFiles } from './image-files.js';
+import { ImageStore, imageKey, thumbnailKey, type StoreKey } from './image-store.js';
 
 /** Where one image's files go, relative to the image dir (image, sidecar) and the thumbnail dir. */
 export interface ImageLayout {
@@ -35,7 +36,10 @@ export class GalleryStorage implements OnModuleInit {
   readonly imageDir: string;
   readonly thumbnailDir: string;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly store: ImageStore,
+  ) {
     this.imageDir = config.comfy.imageDir;
     this.thumbnailDir = config.gallery.thumbnailDir;
   }
@@ -78,19 +82,19 @@ export class GalleryStorage implements OnModuleInit {
       sidecar: this.imagePath(files.layout.sidecar),
       image: this.imagePath(files.layout.image),
     };
-    const plan: [string, Uint8Array | string][] = [
-      [paths.thumbnail, files.thumbnail],
-      [paths.sidecar, files.sidecar],
-      [paths.image, files.image],
+    const plan: [StoreKey, Uint8Array | string][] = [
+      [thumbnailKey(files.layout.thumbnail), files.thumbnail],
+      [imageKey(files.layout.sidecar), files.sidecar],
+      [imageKey(files.layout.image), files.image],
     ];
-    const written: string[] = [];
+    const written: StoreKey[] = [];
     try {
-      for (const [path, data] of plan) {
-        await writeFileAtomic(path, data);
-        written.push(path);
+      for (const [key, data] of plan) {
+        await this.store.write(key, data);
+        written.push(key);
       }
     } catch (error) {
-      await removeFiles(written);
+      await this.store.remove(written);
       throw this.outOfSpace(error);
     }
     return paths;
@@ -98,7 +102,7 @@ export class GalleryStorage implements OnModuleInit {
 
   async writeThumbnail(relativePath: string, data: Uint8Array): Promise<void> {
     try {
-      await writeFileAtomic(this.thumbnailPath(relativePath), data);
+      await this.store.write(thumbnailKey(relativePath), data);
     } catch (error) {
       throw this.outOfSpace(error);
     }

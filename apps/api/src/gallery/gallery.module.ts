@@ -12,6 +12,8 @@ import { GalleryController } from './gallery.controller.js';
 import { ImageWorkflowController } from './image-workflow.controller.js';
 import { GalleryService } from './gallery.service.js';
 import { GalleryStorage } from './gallery-storage.js';
+import { FileImageStore } from './file-image-store.js';
+import { ImageStore } from './image-store.js';
 import { ImageEntity } from './image.entity.js';
 import { ImagesRepository } from './images.repository.js';
 import { IngestController } from './ingest.controller.js';
@@ -84,6 +86,8 @@ import { SharedImages } from './shared-images.js';
   ],
   providers: [
     ImagesRepository,
+    // Files on the shared `generated/` mount; an object store would be another ImageStore.
+    { provide: ImageStore, useClass: FileImageStore },
     GalleryStorage,
     ThumbnailsService,
     KeyedLock,
@@ -112,6 +116,6 @@ import { SharedImages } from './shared-images.js';
     SharedImages,
   ],
   // SharedImages: share links (sharing/) read the gallery as their owner sees it now.
-  exports: [GalleryService, ReviewService, SharedImages],
+  exports: [GalleryService, ReviewService, SharedImages, ImageStore],
 })
 export class GalleryModule {}

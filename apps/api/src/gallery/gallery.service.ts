@@ -123,7 +123,7 @@ export class GalleryService {
     }
     let bytes: Buffer;
     try {
-      bytes = await this.thumbnails.bytesOf(path);
+      bytes = await this.thumbnails.bytesOf(image.thumbnailPath);
     } catch (error) {
       // Removed since the check above (a concurrent DELETE).
       if (isCode(error, 'ENOENT', 'ENOTDIR'))

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
 import { ByteBudgetLru } from '../common/byte-budget-lru.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { isCode } from './image-files.js';
+import { ImageStore, imageKey, thumbnailKey } from './image-store.js';
 import type { ImageEntity } from './image.entity.js';
 
 export const thumbnailMaxSide = 512;
@@ -17,12 +17,13 @@ const keptBytesMax = 32 * 1024 * 1024;
 @Injectable()
 export class ThumbnailsService {
   private readonly maxPixels: number;
-  /** Absolute path → bytes. */
+  /** Absolute path (GalleryStorage.thumbnailPath, what forget() is given) → bytes. */
   private readonly kept = new ByteBudgetLru<string, Buffer>(keptBytesMax, (bytes) => bytes.length);
 
   constructor(
     config: AppConfig,
     private readonly storage: GalleryStorage,
+    private readonly store: ImageStore,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
   }
@@ -46,15 +47,17 @@ export class ThumbnailsService {
   }
 
   /**
-   * A thumbnail file's bytes, from memory when it was read before (the files are content-addressed and
-   * written atomically, so they never change; the caller still checks the file exists on each request).
+   * A thumbnail's bytes (`relativePath` in the thumbnail area), from memory when it was read before (the
+   * files are content-addressed and written atomically, so they never change; the caller still checks the
+   * file exists on each request).
    */
-  async bytesOf(path: string): Promise<Buffer> {
-    const hit = this.kept.get(path);
+  async bytesOf(relativePath: string): Promise<Buffer> {
+    const cached = this.storage.thumbnailPath(relativePath);
+    const hit = this.kept.get(cached);
     if (hit) return hit;
-    const bytes = await readFile(path);
+    const bytes = await this.store.read(thumbnailKey(relativePath));
     // One large thumbnail must not flush the others.
-    if (bytes.length <= keptBytesMax / 64) this.kept.set(path, bytes);
+    if (bytes.length <= keptBytesMax / 64) this.kept.set(cached, bytes);
     return bytes;
   }
 
@@ -63,11 +66,15 @@ export class ThumbnailsService {
     this.kept.delete(path);
   }
 
+  hasThumbnail(image: Pick<ImageEntity, 'thumbnailPath'>): Promise<boolean> {
+    return this.store.exists(thumbnailKey(image.thumbnailPath));
+  }
+
   /** Makes a stored image's thumbnail again from its original (e.g. after it was deleted on disk). */
-  async regenerate(image: ImageEntity): Promise<void> {
+  async regenerate(image: Pick<ImageEntity, 'id' | 'relativePath' | 'thumbnailPath'>): Promise<void> {
     let original: Buffer;
     try {
-      original = await readFile(this.storage.imagePath(image.relativePath));
+      original = await this.store.read(imageKey(image.relativePath));
     } catch (error) {
       if (isCode(error, 'ENOENT')) {
         throw new AppError('gallery.not_found', `The file of image ${image.id} is missing`);
