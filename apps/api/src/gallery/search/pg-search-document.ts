@@ -39,7 +39,25 @@ export function pgSearchDocument(doc: SearchDocument): string {
   return entries.join(' ');
 }
 
-/** A word quoted as a tsvector/tsquery lexeme: nothing in it is read as syntax. */
+/** Postgres refuses a lexeme of more bytes than this (in a tsvector and in a tsquery alike). */
+export const pgMaxLexemeBytes = 2046;
+
+/**
+ * A word quoted as a tsvector/tsquery lexeme: nothing in it is read as syntax. A word longer than
+ * Postgres takes (FTS5 takes any) keeps its first pgMaxLexemeBytes bytes, whole characters: documents
+ * and queries both cut it here, so such a word still finds itself instead of failing the write or the
+ * search.
+ */
 export function pgLexeme(word: string): string {
-  return `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  let kept = word;
+  if (Buffer.byteLength(kept) > pgMaxLexemeBytes) {
+    let bytes = 0;
+    kept = '';
+    for (const char of word) {
+      bytes += Buffer.byteLength(char);
+      if (bytes > pgMaxLexemeBytes) break;
+      kept += char;
+    }
+  }
+  return `'${kept.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
