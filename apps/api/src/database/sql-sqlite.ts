@@ -52,6 +52,17 @@ export class SqliteSql implements Sql {
     return this.queue(() => this.inTransaction(fn));
   }
 
+  /**
+   * Runs `fn` on the better-sqlite3 handle itself, for readers that need what the port does not offer
+   * (pluck, raw rows, iterate: the gallery's search engine). Never inside another call's open
+   * transaction, whose uncommitted rows it would see: queued behind it like any other call.
+   * `fn` must be synchronous and must not write.
+   */
+  exclusive<T>(fn: (db: BetterSqlite3.Database) => T): Promise<T> {
+    if (this.tail !== null) return this.queue(() => fn(this.db()));
+    return settled(() => fn(this.db()));
+  }
+
   private async inTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // IMMEDIATE: the write lock now, not at the first write (another process, a backup, cannot then
     // make this transaction fail half-way with SQLITE_BUSY).

@@ -146,6 +146,47 @@ describe('SqliteSql', () => {
     void sql.run('INSERT INTO "t" ("name") VALUES (?)', ['b']);
     expect(names()).toEqual(['a', 'b']);
   });
+
+  it('runs exclusive work on the handle at once outside transactions, and never sees an open one', async () => {
+    const sqlite = sql as SqliteSql;
+    await sql.run('INSERT INTO "t" ("name") VALUES (?)', ['kept']);
+    const read = (db: ReturnType<typeof sqliteHandle>) =>
+      db.prepare('SELECT "name" FROM "t" ORDER BY "id"').pluck().all() as string[];
+    let ranAt: string[] | null = null;
+    const now = sqlite.exclusive((db) => (ranAt = read(db)));
+    // Synchronously, at the call, when no transaction is open.
+    expect(ranAt).toEqual(['kept']);
+    expect(await now).toEqual(['kept']);
+
+    const seen: string[][] = [];
+    const failing = sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO "t" ("name") VALUES (?)', ['uncommitted']);
+      await nextTurn();
+      await nextTurn();
+      throw new Error('abandoned');
+    });
+    const committing = sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO "t" ("name") VALUES (?)', ['committed']);
+      await nextTurn();
+    });
+    // Issued while the first transaction is open: it waits for both, in order.
+    const waiting = sqlite.exclusive((db) => {
+      expect(db.inTransaction).toBe(false);
+      const names = read(db);
+      seen.push(names);
+      return names;
+    });
+    await expect(failing).rejects.toThrow('abandoned');
+    await committing;
+    expect(await waiting).toEqual(['kept', 'committed']);
+    expect(seen).toEqual([['kept', 'committed']]);
+    // A throw becomes a rejection, and the queue drains after it.
+    await expect(
+      sqlite.exclusive(() => {
+        throw new Error('broken reader');
+      }),
+    ).rejects.toThrow('broken reader');
+  });
 });
 
 describe('createSql', () => {

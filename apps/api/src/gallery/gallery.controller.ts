@@ -29,7 +29,7 @@ export class GalleryController {
   @ApiOperation({
     summary: 'Search the images the user may see (keyset pagination: pass next_cursor back as cursor)',
   })
-  list(@Query() query: SearchQueryDto, @CurrentUser() user: AuthUser): GallerySearchPage {
+  list(@Query() query: SearchQueryDto, @CurrentUser() user: AuthUser): Promise<GallerySearchPage> {
     return this.search.search(
       {
         ...query,
@@ -66,7 +66,7 @@ export class GalleryController {
     @Param('id', idPipe) id: number,
     @Query() query: SimilarQueryDto,
     @CurrentUser() user: AuthUser,
-  ): GallerySimilar {
+  ): Promise<GallerySimilar> {
     return this.search.similar(id, query.limit ?? 24, user);
   }
 

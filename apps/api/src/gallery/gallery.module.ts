@@ -21,6 +21,7 @@ import { IngestService } from './ingest.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 import { GallerySearchController } from './search/gallery-search.controller.js';
+import { GallerySearchEngine } from './search/gallery-search-engine.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
 import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
@@ -96,7 +97,8 @@ import { SharedImages } from './shared-images.js';
     GalleryTerms,
     ImageSearchIndex,
     SearchResolver,
-    SqliteGallerySearch,
+    // SQLite's engine for now: chosen by dialect once the Postgres engine (postgres-gallery-search.ts) works.
+    { provide: GallerySearchEngine, useClass: SqliteGallerySearch },
     GallerySearchService,
     SelectionResolver,
     TrashService,

@@ -42,7 +42,7 @@ export class GalleryService {
 
   /** The image with its parameters, curation and provenance; 404 when the user may not see it. */
   async get(id: number, user: AuthUser): Promise<GalleryImageDetail> {
-    const item = this.search.item(id, user);
+    const item = await this.search.item(id, user);
     const record = await this.find(id);
     // The trail and the rejection note are between the owner and the curators.
     const review =
@@ -81,7 +81,7 @@ export class GalleryService {
     if (!mayManage(viewer, image.createdBy)) {
       throw new AppError('auth.forbidden', 'Only its owner or a curator can change this image');
     }
-    this.index.setCuration(id, {
+    await this.index.setCuration(id, {
       rating: patch.rating,
       favorite: patch.favorite,
       tags: patch.tags && normaliseTags(patch.tags),

@@ -273,7 +273,7 @@ export class IngestService {
         // Synchronously after the insert: no request runs in between to see the column's default.
         if (status !== 'approved') this.reviews.setStatus([row.id], status);
         this.lineage.link(row.id, image.sha256, provenance.parent_sha256);
-        this.index.setParams(
+        await this.index.setParams(
           { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
           this.paramsOf(image, provenance),
         );

@@ -2,9 +2,9 @@ import type { AuthUser, GallerySearchItem } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { GalleryService, type ImageFile } from './gallery.service.js';
 import { GalleryTerms } from './search/gallery-terms.js';
-import { toSearchItem } from './search/search-results.js';
+import { GallerySearchEngine } from './search/gallery-search-engine.js';
+import { toSearchItems } from './search/search-results.js';
 import { SearchResolver, viewerOf } from './search/search-resolver.js';
-import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 
 /**
  * The gallery as a share link's owner sees it, for sharing/: every answer is computed now, under the
@@ -14,15 +14,15 @@ import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 export class SharedImages {
   constructor(
     private readonly resolver: SearchResolver,
-    private readonly engine: SqliteGallerySearch,
+    private readonly engine: GallerySearchEngine,
     private readonly terms: GalleryTerms,
     private readonly gallery: GalleryService,
   ) {}
 
   /** Those of `ids` the owner may see, newest first. */
-  visibleIds(ids: readonly number[], owner: AuthUser): number[] {
+  async visibleIds(ids: readonly number[], owner: AuthUser): Promise<number[]> {
     if (ids.length === 0) return [];
-    const visible = this.engine.visibleIds(this.resolver.resolve({}, owner), [...new Set(ids)]);
+    const visible = await this.engine.visibleIds(await this.resolver.resolve({}, owner), [...new Set(ids)]);
     return visible.sort((a, b) => b - a);
   }
 
@@ -30,20 +30,16 @@ export class SharedImages {
    * A board's images as of now (a smart board runs its saved search), newest first, at most `max`;
    * 404 `not_found` when the owner can no longer see the board.
    */
-  boardIds(boardId: number, owner: AuthUser, max: number): number[] {
-    return this.engine.matchIds(this.resolver.resolve({ board: boardId }, owner), max);
+  async boardIds(boardId: number, owner: AuthUser, max: number): Promise<number[]> {
+    return this.engine.matchIds(await this.resolver.resolve({ board: boardId }, owner), max);
   }
 
   /** The images as search items, in the order of `ids`; those the owner cannot see are left out. */
-  items(ids: readonly number[], owner: AuthUser): GallerySearchItem[] {
+  async items(ids: readonly number[], owner: AuthUser): Promise<GallerySearchItem[]> {
     if (ids.length === 0) return [];
-    const rows = new Map(
-      this.engine.byIds(this.resolver.resolve({}, owner), [...ids]).map((row) => [row.id, row]),
-    );
-    return ids.flatMap((id) => {
-      const row = rows.get(id);
-      return row ? [toSearchItem(row, this.terms)] : [];
-    });
+    const rows = await this.engine.byIds(await this.resolver.resolve({}, owner), [...ids]);
+    const items = new Map((await toSearchItems(rows, this.terms)).map((item) => [item.id, item]));
+    return ids.flatMap((id) => items.get(id) ?? []);
   }
 
   original(id: number, owner: AuthUser, download: boolean): ImageFile {

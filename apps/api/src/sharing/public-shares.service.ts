@@ -51,7 +51,7 @@ export class PublicSharesService {
 
   async view(visit: ShareVisit): Promise<PublicShare> {
     const { share, owner } = await this.open(visit, true);
-    const items = this.images.items(this.imageIds(share, owner), owner);
+    const items = await this.images.items(await this.imageIds(share, owner), owner);
     await this.shares.countView(share.id);
     return {
       kind: share.kind,
@@ -96,7 +96,7 @@ export class PublicSharesService {
   /** An image of the link: any other id answers the link's own 404, whatever it names. */
   private async member(visit: ShareVisit, id: number): Promise<OpenShare> {
     const open = await this.open(visit, true);
-    if (!this.imageIds(open.share, open.owner).includes(id)) throw notFound();
+    if (!(await this.imageIds(open.share, open.owner)).includes(id)) throw notFound();
     return open;
   }
 
@@ -120,10 +120,10 @@ export class PublicSharesService {
     return { share, owner: { id: owner.id, username: owner.username, role: owner.role } };
   }
 
-  private imageIds(share: ShareEntity, owner: AuthUser): number[] {
+  private async imageIds(share: ShareEntity, owner: AuthUser): Promise<number[]> {
     if (share.boardId === null) return this.images.visibleIds(parseIds(share.imageIdsJson ?? '[]'), owner);
     try {
-      return this.images.boardIds(share.boardId, owner, shareMaxImages);
+      return await this.images.boardIds(share.boardId, owner, shareMaxImages);
     } catch (error) {
       // The owner no longer sees the board (made private by someone else): it shares nothing.
       if (error instanceof AppError && error.code === 'not_found') return [];

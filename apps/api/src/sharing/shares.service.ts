@@ -27,7 +27,7 @@ export class SharesService {
   ) {}
 
   async create(body: CreateShareDto, user: AuthUser): Promise<ShareCreated> {
-    const target = this.target(body, user);
+    const target = await this.target(body, user);
     const expiresAt = body.expires_at ? futureInstant(body.expires_at) : null;
     const token = newShareToken();
     const id = await this.shares.insert({
@@ -81,10 +81,10 @@ export class SharesService {
   }
 
   /** The owner must see what they share now; a board's images are resolved at each view instead. */
-  private target(
+  private async target(
     body: CreateShareDto,
     user: AuthUser,
-  ): Pick<ShareEntity, 'kind' | 'imageIdsJson' | 'boardId'> {
+  ): Promise<Pick<ShareEntity, 'kind' | 'imageIdsJson' | 'boardId'>> {
     const { image_id: imageId, ids, board_id: boardId } = body.target;
     const given = [imageId, ids, boardId].filter((value) => value !== undefined).length;
     if (given !== 1) {
@@ -93,11 +93,11 @@ export class SharesService {
       });
     }
     if (boardId !== undefined) {
-      this.images.boardIds(boardId, user, 1);
+      await this.images.boardIds(boardId, user, 1);
       return { kind: 'board', imageIdsJson: null, boardId };
     }
     const wanted = [...new Set(imageId === undefined ? ids! : [imageId])];
-    const visible = new Set(this.images.visibleIds(wanted, user));
+    const visible = new Set(await this.images.visibleIds(wanted, user));
     const missing = wanted.find((id) => !visible.has(id));
     if (missing !== undefined) throw new AppError('gallery.not_found', `There is no image ${missing}`);
     return {

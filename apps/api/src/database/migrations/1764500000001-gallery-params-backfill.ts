@@ -6,6 +6,7 @@ import { parseObject } from '../../gallery/gallery-views.js';
 import { ImageSearchIndex, unknownParams } from '../../gallery/search/image-search-index.js';
 import { dialectOf } from '../dialect.js';
 import { sqliteHandle } from '../prepared.js';
+import { queryRunnerSql } from '../query-runner-sql.js';
 
 /** Rows per read: a row may carry a large workflow, so a batch stays a few megabytes at most. */
 const batchSize = 200;
@@ -53,11 +54,11 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   // Batches commit on their own (see above); TypeORM's "each" mode honours this.
   transaction = false;
 
-  up(queryRunner: QueryRunner): Promise<void> {
-    if (dialectOf(queryRunner) === 'postgres') return Promise.resolve();
+  async up(queryRunner: QueryRunner): Promise<void> {
+    if (dialectOf(queryRunner) === 'postgres') return;
     const connection = queryRunner.connection;
     const db = sqliteHandle(connection);
-    const index = new ImageSearchIndex(connection, new GalleryTerms(connection));
+    const index = new ImageSearchIndex(connection, new GalleryTerms(queryRunnerSql(queryRunner)));
     // Whole rows of one id range at a time (`.all`, not an iterator: better-sqlite3 refuses
     // writes on a handle while one of its statements is being iterated).
     const next = db.prepare<[number, number], BackfillRow>(
@@ -71,19 +72,26 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
     let after = 0;
     for (;;) {
       const rows = next.all(after, batchSize);
-      db.transaction(() => {
+      // By hand rather than db.transaction: setParams awaits the dictionary. Nothing else runs on the
+      // connection during migrations, so the open transaction takes in only this batch's writes.
+      const outer = db.inTransaction;
+      if (!outer) db.exec('BEGIN');
+      try {
         for (const row of rows) {
-          index.setParams(
+          await index.setParams(
             { id: row.id, createdBy: row.created_by, hasWorkflow: row.workflow_json !== null },
             paramsOfRow(row),
           );
         }
-      })();
+        if (!outer) db.exec('COMMIT');
+      } catch (error) {
+        if (!outer && db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
       const last = rows[rows.length - 1];
       if (!last || rows.length < batchSize) break;
       after = last.id;
     }
-    return Promise.resolve();
   }
 
   /** The columns it filled belong to GallerySearch1764500000000, whose `down` drops them. */

@@ -15,28 +15,32 @@ export class BoardsController {
   @Get()
   @Scopes('gallery:read')
   @ApiOperation({ summary: 'Your boards and the team’s, with a cover and a count' })
-  list(@CurrentUser() user: AuthUser): BoardList {
+  list(@CurrentUser() user: AuthUser): Promise<BoardList> {
     return this.boards.list(user);
   }
 
   @Post()
   @Scopes('boards:write')
   @ApiOperation({ summary: 'A manual board, or a smart one with `query` (a saved search)' })
-  create(@Body() body: BoardCreateDto, @CurrentUser() user: AuthUser): Board {
+  create(@Body() body: BoardCreateDto, @CurrentUser() user: AuthUser): Promise<Board> {
     return this.boards.create(body, user);
   }
 
   @Get(':id')
   @Scopes('gallery:read')
   @ApiOperation({ summary: 'One board (404 not_found when it is neither yours nor the team’s)' })
-  show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Board {
+  show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<Board> {
     return this.boards.get(id, user);
   }
 
   @Patch(':id')
   @Scopes('boards:write')
   @ApiOperation({ summary: 'Rename, share, change its search or cover (its owner)' })
-  update(@Param('id', idPipe) id: number, @Body() body: BoardPatchDto, @CurrentUser() user: AuthUser): Board {
+  update(
+    @Param('id', idPipe) id: number,
+    @Body() body: BoardPatchDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<Board> {
     return this.boards.update(id, body, user);
   }
 

@@ -24,17 +24,19 @@ export class BoardsService {
     private readonly search: GallerySearchService,
   ) {}
 
-  list(user: AuthUser): BoardList {
-    return { items: this.boards.visibleTo(user.id).map((row) => this.view(row, user)) };
+  async list(user: AuthUser): Promise<BoardList> {
+    const items: Board[] = [];
+    for (const row of this.boards.visibleTo(user.id)) items.push(await this.view(row, user));
+    return { items };
   }
 
-  get(id: number, user: AuthUser): Board {
+  get(id: number, user: AuthUser): Promise<Board> {
     return this.view(this.visible(id, user), user);
   }
 
-  create(body: BoardCreate, user: AuthUser): Board {
+  async create(body: BoardCreate, user: AuthUser): Promise<Board> {
     const query = body.query ?? null;
-    if (query) this.check(query, user);
+    if (query) await this.check(query, user);
     const id = this.boards.create(user.id, {
       name: body.name.trim(),
       visibility: body.visibility ?? 'private',
@@ -44,13 +46,13 @@ export class BoardsService {
     return this.get(id, user);
   }
 
-  update(id: number, patch: BoardPatch, user: AuthUser): Board {
+  async update(id: number, patch: BoardPatch, user: AuthUser): Promise<Board> {
     const row = this.editable(id, user);
     const query = patch.query === undefined ? parseBoardQuery(row.query_json) : patch.query;
-    if (patch.query) this.check(patch.query, user);
+    if (patch.query) await this.check(patch.query, user);
     if (patch.cover_image_id !== undefined && patch.cover_image_id !== null) {
       // The cover must be an image the owner can see (and, for a manual board, one on it).
-      this.search.item(patch.cover_image_id, user);
+      await this.search.item(patch.cover_image_id, user);
     }
     this.boards.update(
       id,
@@ -85,13 +87,13 @@ export class BoardsService {
     return changed;
   }
 
-  private view(row: BoardRow, user: AuthUser): Board {
+  private async view(row: BoardRow, user: AuthUser): Promise<Board> {
     const query = parseBoardQuery(row.query_json);
-    const page = this.search.search(
+    const page = await this.search.search(
       { board: row.id, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 },
       user,
     );
-    const chosen = row.cover_image_id === null ? null : this.coverIfVisible(row.cover_image_id, user);
+    const chosen = row.cover_image_id === null ? null : await this.coverIfVisible(row.cover_image_id, user);
     const cover = chosen ?? page.items[0]?.id ?? null;
     return {
       id: row.id,
@@ -106,22 +108,22 @@ export class BoardsService {
     };
   }
 
-  private coverIfVisible(id: number, user: AuthUser): number | null {
+  private async coverIfVisible(id: number, user: AuthUser): Promise<number | null> {
     try {
-      return this.search.item(id, user).id;
+      return (await this.search.item(id, user)).id;
     } catch {
       return null;
     }
   }
 
   /** A smart board's query must be one a search accepts (checked now, not at every view). */
-  private check(query: GalleryFilters, user: AuthUser): void {
+  private async check(query: GalleryFilters, user: AuthUser): Promise<void> {
     if (query.board !== undefined) {
       throw new AppError('validation_failed', 'A smart board cannot name another board', {
         query: ['board cannot be part of a smart board'],
       });
     }
-    this.search.search({ ...query, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 }, user);
+    await this.search.search({ ...query, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 }, user);
   }
 
   private visible(id: number, user: AuthUser): BoardRow {

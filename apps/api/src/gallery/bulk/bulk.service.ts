@@ -22,7 +22,10 @@ const batchSize = 5000;
 const maxSelected = 1_000_000;
 
 /** A step the bulk endpoint runs over one batch of visible ids: how many changed, how many were not its to change. */
-type BatchStep = (ids: number[], undo: UndoLog) => { affected: number; skipped: number };
+type BatchStep = (
+  ids: number[],
+  undo: UndoLog,
+) => { affected: number; skipped: number } | Promise<{ affected: number; skipped: number }>;
 
 /** Review decisions are recorded acts with a trail: they are taken back by another decision, not undone. */
 const undoable = new Set([
@@ -57,11 +60,11 @@ export class BulkService {
   async run(selection: BulkSelectionDto, action: BulkActionDto, user: AuthUser): Promise<BulkResponse> {
     const step = this.stepFor(action, user);
     const inTrash = action.type === 'restore';
-    const { ids, unseen } = this.selections.select(toSelection(selection), user, maxSelected, inTrash);
+    const { ids, unseen } = await this.selections.select(toSelection(selection), user, maxSelected, inTrash);
     const total = { affected: 0, skipped: unseen };
     const undo = new UndoLog(undoable.has(action.type));
     for (let start = 0; start < ids.length; start += batchSize) {
-      const result = step(ids.slice(start, start + batchSize), undo);
+      const result = await step(ids.slice(start, start + batchSize), undo);
       total.affected += result.affected;
       total.skipped += result.skipped;
       if (start + batchSize < ids.length) await nextTurn();
@@ -75,8 +78,8 @@ export class BulkService {
       case 'untag': {
         const tags = normaliseTags(required(action.tags, 'tags'));
         const inverse = action.type === 'tag' ? 'untag' : 'tag';
-        return this.curated(user, (ids, undo) => {
-          const changed = this.index.changeTags(ids, tags, action.type === 'tag');
+        return this.curated(user, async (ids, undo) => {
+          const changed = await this.index.changeTags(ids, tags, action.type === 'tag');
           undo.add({ type: inverse, tags }, changed);
           return changed.length;
         });
@@ -137,11 +140,14 @@ export class BulkService {
   }
 
   /** Curation changes: a user's own images; curators and admins any they see. */
-  private curated(user: AuthUser, change: (ids: number[], undo: UndoLog) => number): BatchStep {
+  private curated(
+    user: AuthUser,
+    change: (ids: number[], undo: UndoLog) => number | Promise<number>,
+  ): BatchStep {
     const viewer = viewerOf(user);
-    return (ids, undo) => {
+    return async (ids, undo) => {
       const allowed = viewer.seesAll ? ids : this.manageable(ids, viewer);
-      return { affected: change(allowed, undo), skipped: ids.length - allowed.length };
+      return { affected: await change(allowed, undo), skipped: ids.length - allowed.length };
     };
   }
 

@@ -55,7 +55,7 @@ export class ExportService {
     options: ExportOptions,
     user: AuthUser,
   ): Promise<PreparedExport> {
-    const { ids } = this.selections.select(selection, user, exportMaxImages);
+    const { ids } = await this.selections.select(selection, user, exportMaxImages);
     if (ids.length === 0) throw nothingToExport();
     const rows = this.rows.exportRows(ids);
     if (rows.length === 0) throw nothingToExport();

@@ -16,7 +16,7 @@ export class LineageController {
     summary:
       'The image it was made from and the images made from it (img2img/inpainting), as far as the caller may see them',
   })
-  show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): GalleryLineage {
+  show(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<GalleryLineage> {
     return this.lineage.of(id, user);
   }
 }

@@ -4,8 +4,8 @@ import { JobInputs } from '../../comfy-uploads/job-inputs.js';
 import { GallerySearchService } from '../search/gallery-search.service.js';
 import { GalleryTerms } from '../search/gallery-terms.js';
 import { SearchResolver } from '../search/search-resolver.js';
-import { toSearchItem } from '../search/search-results.js';
-import { SqliteGallerySearch } from '../search/sqlite-gallery-search.js';
+import { GallerySearchEngine } from '../search/gallery-search-engine.js';
+import { toSearchItems } from '../search/search-results.js';
 import { LineageRepository } from './lineage.repository.js';
 
 /**
@@ -21,7 +21,7 @@ export class LineageService {
     private readonly jobInputs: JobInputs,
     private readonly search: GallerySearchService,
     private readonly resolver: SearchResolver,
-    private readonly engine: SqliteGallerySearch,
+    private readonly engine: GallerySearchEngine,
     private readonly terms: GalleryTerms,
   ) {}
 
@@ -45,15 +45,16 @@ export class LineageService {
   }
 
   /** 404 when the caller may not see the image itself; a hidden parent or child is simply left out. */
-  of(id: number, user: AuthUser): GalleryLineage {
-    this.search.item(id, user);
+  async of(id: number, user: AuthUser): Promise<GalleryLineage> {
+    await this.search.item(id, user);
     const parentId = this.lineage.parentIdOf(id);
     const childIds = this.lineage.childIdsOf(id);
     const ids = parentId === null ? childIds : [parentId, ...childIds];
     const visible = new Map<number, GallerySearchItem>();
     if (ids.length > 0) {
-      const search = this.resolver.resolve({}, user);
-      for (const row of this.engine.byIds(search, ids)) visible.set(row.id, toSearchItem(row, this.terms));
+      const search = await this.resolver.resolve({}, user);
+      const items = await toSearchItems(await this.engine.byIds(search, ids), this.terms);
+      for (const item of items) visible.set(item.id, item);
     }
     return {
       parent: parentId === null ? null : (visible.get(parentId) ?? null),

@@ -8,8 +8,8 @@ import { Injectable } from '@nestjs/common';
 import { keysetCursor, rowId } from '../../common/keyset-cursor.js';
 import { GalleryTerms } from '../search/gallery-terms.js';
 import { SearchResolver } from '../search/search-resolver.js';
-import { toSearchItem } from '../search/search-results.js';
-import { SqliteGallerySearch } from '../search/sqlite-gallery-search.js';
+import { GallerySearchEngine } from '../search/gallery-search-engine.js';
+import { toSearchItems } from '../search/search-results.js';
 import type { ReviewQueryDto } from './review.dto.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
@@ -22,20 +22,21 @@ export class ReviewQueueService {
   constructor(
     private readonly reviews: ReviewsRepository,
     private readonly resolver: SearchResolver,
-    private readonly engine: SqliteGallerySearch,
+    private readonly engine: GallerySearchEngine,
     private readonly terms: GalleryTerms,
   ) {}
 
-  page(query: ReviewQueryDto, user: AuthUser): ReviewPage {
+  async page(query: ReviewQueryDto, user: AuthUser): Promise<ReviewPage> {
     const limit = query.limit ?? galleryPageDefaultLimit;
     const after = query.cursor === undefined ? 0 : queueCursor.decode(query.cursor)[0];
     const rows = this.reviews.pendingPage(after, limit + 1);
     const page = rows.slice(0, limit);
     const found = new Map<number, GallerySearchItem>();
     if (page.length > 0) {
-      const search = this.resolver.resolve({}, user);
+      const search = await this.resolver.resolve({}, user);
       const ids = page.map((row) => row.id);
-      for (const row of this.engine.byIds(search, ids)) found.set(row.id, toSearchItem(row, this.terms));
+      const items = await toSearchItems(await this.engine.byIds(search, ids), this.terms);
+      for (const item of items) found.set(item.id, item);
     }
     const last = page.at(-1);
     return {

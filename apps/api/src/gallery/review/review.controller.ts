@@ -17,7 +17,7 @@ export class ReviewController {
   @ApiOperation({
     summary: 'Images awaiting review, oldest submission first (keyset pagination: pass next_cursor back)',
   })
-  list(@Query() query: ReviewQueryDto, @CurrentUser() user: AuthUser): ReviewPage {
+  list(@Query() query: ReviewQueryDto, @CurrentUser() user: AuthUser): Promise<ReviewPage> {
     return this.queue.page(query, user);
   }
 }

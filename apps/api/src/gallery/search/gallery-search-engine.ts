@@ -39,6 +39,12 @@ export abstract class GallerySearchEngine {
   abstract textQuery(terms: readonly GalleryTextTerm[]): { include: string | null; exclude: string | null };
   /** One term's expression (tag alternatives: ResolvedSearch.tagTerms[].match). */
   abstract textTerm(term: GalleryTextTerm): string;
+  /**
+   * An expression matching images whose positive prompt holds any of `words` (already folded by
+   * ftsWords), for `similar`'s ranking ("more like this"). Filters are not folded into any expression
+   * given to the engine: an engine that speeds filters up through its text index adds them itself.
+   */
+  abstract anyWordQuery(words: readonly string[]): string;
 
   /** One page (plus one row, to tell whether another follows) after `options.after`. */
   abstract page(

@@ -15,13 +15,13 @@ import {
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { compareParams } from './compare-params.js';
+import { GallerySearchEngine } from './gallery-search-engine.js';
 import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch } from './search-predicates.js';
 import { randomStart, searchCursor, searchTag } from './search-cursor.js';
 import { SearchResolver } from './search-resolver.js';
-import { toSearchItem } from './search-results.js';
-import { anyWordExpression, distinctiveWords, promptWords } from './similar-words.js';
-import { SqliteGallerySearch } from './sqlite-gallery-search.js';
+import { toSearchItems } from './search-results.js';
+import { distinctiveWords, promptWords } from './similar-words.js';
 import type { ResultRow } from './sqlite-search-sql.js';
 
 /** A search request after validation (see GallerySearchQueryDto). */
@@ -50,17 +50,17 @@ const facetTop = 12;
 export class GallerySearchService {
   constructor(
     private readonly resolver: SearchResolver,
-    private readonly engine: SqliteGallerySearch,
+    private readonly engine: GallerySearchEngine,
     private readonly terms: GalleryTerms,
   ) {}
 
-  search(request: SearchRequest, user: AuthUser): GallerySearchPage {
-    const search = this.resolver.resolve(request, user, { stackKey: request.stack });
+  async search(request: SearchRequest, user: AuthUser): Promise<GallerySearchPage> {
+    const search = await this.resolver.resolve(request, user, { stackKey: request.stack });
     // One stack's members are listed flat; so is a search within a stack.
     const stacks = request.stacks && request.stack === undefined;
     const limit = request.limit ?? galleryPageDefaultLimit;
     const cursor = request.cursor === undefined ? null : searchCursor.decode(request.sort, request.cursor);
-    const { rows, keyOf } = this.engine.page(search, {
+    const { rows, keyOf } = await this.engine.page(search, {
       sort: request.sort,
       stacks,
       randomStart: randomStart(request.seedOrder),
@@ -72,9 +72,10 @@ export class GallerySearchService {
     // Images, not tiles: a stack counts all its matching members (and skipping the stack test keeps
     // it cheap). Counted on the first page; later pages carry that count in their cursor.
     const tag = searchTag(search);
-    const { total, exact } = cursor?.count.tag === tag ? cursor.count : this.engine.count(search, false);
+    const { total, exact } =
+      cursor?.count.tag === tag ? cursor.count : await this.engine.count(search, false);
     return {
-      items: this.items(page, search, stacks),
+      items: await this.items(page, search, stacks),
       next_cursor:
         rows.length > limit && last
           ? searchCursor.encode(request.sort, keyOf(last), { total, exact, tag })
@@ -84,8 +85,8 @@ export class GallerySearchService {
     };
   }
 
-  facets(filters: GalleryFilters, user: AuthUser): GalleryFacets {
-    const sample = this.engine.facets(this.resolver.resolve(filters, user));
+  async facets(filters: GalleryFilters, user: AuthUser): Promise<GalleryFacets> {
+    const sample = await this.engine.facets(await this.resolver.resolve(filters, user));
     const scale = sample.counted === 0 ? 1 : sample.total / sample.counted;
     const top = (counts: Map<number, number>, name: (id: number) => string | null): FacetCount[] =>
       [...counts.entries()]
@@ -93,8 +94,14 @@ export class GallerySearchService {
         .filter((facet): facet is FacetCount => facet.value !== null)
         .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
         .slice(0, facetTop);
-    const term = (id: number) => this.terms.valueOf(id);
-    const owners = this.engine.usernames([...sample.owners.keys()]);
+    const values = await this.terms.values([
+      ...sample.checkpoints.keys(),
+      ...sample.loras.keys(),
+      ...sample.samplers.keys(),
+      ...sample.tags.keys(),
+    ]);
+    const term = (id: number) => values.valueOf(id);
+    const owners = await this.engine.usernames([...sample.owners.keys()]);
     return {
       checkpoints: top(sample.checkpoints, term),
       loras: top(sample.loras, term),
@@ -106,34 +113,43 @@ export class GallerySearchService {
     };
   }
 
-  compare(ids: number[], user: AuthUser): GalleryComparison {
-    const items = this.visible(ids, user);
+  async compare(ids: number[], user: AuthUser): Promise<GalleryComparison> {
+    const items = await this.visible(ids, user);
     return compareParams(ids.map((id) => items.get(id)!));
   }
 
-  similar(id: number, limit: number, user: AuthUser): GallerySimilar {
-    const source = this.visible([id], user).get(id)!;
+  async similar(id: number, limit: number, user: AuthUser): Promise<GallerySimilar> {
+    const source = (await this.visible([id], user)).get(id)!;
     const prompt = promptWords(source.params.positive ?? '');
-    const words = distinctiveWords(prompt, this.engine.documentFrequencies(prompt));
+    const words = distinctiveWords(prompt, await this.engine.documentFrequencies(prompt));
     if (words.length === 0) return { items: [] };
-    const search = this.resolver.resolve(
+    const search = await this.resolver.resolve(
       source.params.checkpoint === null ? {} : { checkpoint: source.params.checkpoint },
       user,
     );
-    const rows = this.engine.similar({ ...search, include: anyWordExpression(words) }, id, limit);
-    return { items: rows.map((row) => toSearchItem(row, this.terms)) };
+    const rows = await this.engine.similar(
+      { ...search, include: this.engine.anyWordQuery(words) },
+      id,
+      limit,
+    );
+    return { items: await toSearchItems(rows, this.terms) };
   }
 
   /**
    * Autocomplete: dictionary values (or usernames) starting with, then containing, `prefix` that at
    * least one image the user may see carries, so no private image's tags leak through the box.
    */
-  values(kind: GalleryValueKind, prefix: string, limit: number, user: AuthUser): GalleryValues {
+  async values(
+    kind: GalleryValueKind,
+    prefix: string,
+    limit: number,
+    user: AuthUser,
+  ): Promise<GalleryValues> {
     const candidates =
       kind === 'owner'
-        ? this.engine.usernamesLike(prefix, 200).map((value) => ({ value, id: 0 }))
-        : this.terms.suggest(kind, prefix);
-    const visibleToUser = this.resolver.resolve({}, user);
+        ? (await this.engine.usernamesLike(prefix, 200)).map((value) => ({ value, id: 0 }))
+        : await this.terms.suggest(kind, prefix);
+    const visibleToUser = await this.resolver.resolve({}, user);
     const values: string[] = [];
     // Each check is one index probe; bounded so a short prefix cannot make hundreds.
     for (const { value, id } of candidates.slice(0, 100)) {
@@ -142,36 +158,41 @@ export class GallerySearchService {
       // by a private image would otherwise be offered on the strength of a visible "sd_x".
       const search =
         kind === 'owner'
-          ? this.resolver.resolve({ owner: value }, user)
+          ? await this.resolver.resolve({ owner: value }, user)
           : { ...visibleToUser, [termIdsOf[kind]]: [id] };
-      if (this.engine.anyWith(search)) values.push(value);
+      if (await this.engine.anyWith(search)) values.push(value);
     }
     return { kind, values };
   }
 
   /** One image as a search item, with its note; 404 when the user may not see it. */
-  item(id: number, user: AuthUser): GallerySearchItem & { note: string | null } {
-    const [row] = this.engine.byIds(this.resolver.resolve({}, user), [id]);
+  async item(id: number, user: AuthUser): Promise<GallerySearchItem & { note: string | null }> {
+    const [row] = await this.engine.byIds(await this.resolver.resolve({}, user), [id]);
     if (!row) throw new AppError('gallery.not_found', `There is no image ${id}`);
-    return { ...toSearchItem(row, this.terms), note: row.note };
+    const [item] = await toSearchItems([row], this.terms);
+    return { ...item!, note: row.note };
   }
 
   /** The images by id, all of which the user must be able to see (else 404 naming the first missing). */
-  private visible(ids: number[], user: AuthUser): Map<number, GallerySearchItem> {
-    const search = this.resolver.resolve({}, user);
-    const found = new Map(
-      this.engine.byIds(search, ids).map((row) => [row.id, toSearchItem(row, this.terms)]),
-    );
+  private async visible(ids: number[], user: AuthUser): Promise<Map<number, GallerySearchItem>> {
+    const search = await this.resolver.resolve({}, user);
+    const items = await toSearchItems(await this.engine.byIds(search, ids), this.terms);
+    const found = new Map(items.map((item) => [item.id, item]));
     const missing = ids.find((id) => !found.has(id));
     if (missing !== undefined) throw new AppError('gallery.not_found', `There is no image ${missing}`);
     return found;
   }
 
-  private items(rows: ResultRow[], search: ResolvedSearch, stacks: boolean): GallerySearchItem[] {
+  private async items(
+    rows: ResultRow[],
+    search: ResolvedSearch,
+    stacks: boolean,
+  ): Promise<GallerySearchItem[]> {
     const keys = stacks ? [...new Set(rows.map((row) => row.stack_key).filter((key) => key !== null))] : [];
-    const counts = this.engine.stackCounts(search, keys);
-    return rows.map((row) => {
-      const item = toSearchItem(row, this.terms);
+    const counts = await this.engine.stackCounts(search, keys);
+    const items = await toSearchItems(rows, this.terms);
+    return rows.map((row, index) => {
+      const item = items[index]!;
       const count = row.stack_key === null ? 0 : (counts.get(row.stack_key) ?? 0);
       return count > 1 ? { ...item, stack: { key: row.stack_key!, count } } : item;
     });

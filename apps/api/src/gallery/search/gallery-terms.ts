@@ -1,6 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { preparedStatement } from '../../database/prepared.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { Sql, type SqlExecutor } from '../../database/sql.js';
 import { ftsWords } from './fts-words.js';
 
 export type TermKind = 'checkpoint' | 'sampler' | 'scheduler' | 'lora' | 'tag';
@@ -9,6 +8,11 @@ interface TermRow {
   id: number;
   kind: TermKind;
   value: string;
+}
+
+/** Values looked up synchronously, once GalleryTerms.values has brought them into memory. */
+export interface TermValues {
+  valueOf(id: number): string | null;
 }
 
 /**
@@ -22,39 +26,48 @@ export class GalleryTerms {
   private readonly byId = new Map<number, TermRow>();
   private readonly byKey = new Map<string, number>();
   private loadedUpTo = 0;
-  private readonly since;
-  private readonly insert;
+  private readonly lookup: TermValues = { valueOf: (id) => this.byId.get(id)?.value ?? null };
 
-  constructor(dataSource: DataSource) {
-    this.since = preparedStatement<TermRow>(
-      dataSource,
-      `SELECT "id", "kind", "value" FROM "gallery_terms" WHERE "id" > ? ORDER BY "id"`,
-    );
-    this.insert = preparedStatement<{ id: number }>(
-      dataSource,
-      `INSERT INTO "gallery_terms" ("kind", "value") VALUES (?, ?)
-       ON CONFLICT ("kind", "value") DO UPDATE SET "value" = excluded."value" RETURNING "id"`,
-    );
-  }
+  /** The app's Sql, or any executor (a migration passes its QueryRunner's: queryRunnerSql). */
+  constructor(@Inject(Sql) private readonly sql: SqlExecutor) {}
 
   /** The id of a value, added to the dictionary when new. */
-  idOf(kind: TermKind, value: string): number {
+  async idOf(kind: TermKind, value: string): Promise<number> {
     const known = this.byKey.get(key(kind, value));
     if (known !== undefined) return known;
-    const row = this.insert().get(kind, value);
+    const row = await this.sql.get<{ id: number | string }>(
+      `INSERT INTO "gallery_terms" ("kind", "value") VALUES (?, ?)
+       ON CONFLICT ("kind", "value") DO UPDATE SET "value" = excluded."value" RETURNING "id"`,
+      [kind, value],
+    );
     if (!row) throw new Error(`gallery_terms refused ${kind} ${value}`);
-    this.remember({ id: row.id, kind, value });
-    return row.id;
+    const id = Number(row.id);
+    this.remember({ id, kind, value });
+    return id;
   }
 
-  valueOf(id: number): string | null {
-    if (!this.byId.has(id)) this.refresh();
+  async valueOf(id: number): Promise<string | null> {
+    if (!this.byId.has(id)) await this.refresh();
     return this.byId.get(id)?.value ?? null;
   }
 
+  /**
+   * The values of `ids` brought into memory (one read when any is new), then looked up without
+   * awaiting: for mapping the rows of a page.
+   */
+  async values(ids: Iterable<number>): Promise<TermValues> {
+    for (const id of ids) {
+      if (!this.byId.has(id)) {
+        await this.refresh();
+        break;
+      }
+    }
+    return this.lookup;
+  }
+
   /** Ids of a kind whose value is `needle` exactly (case-insensitive) when one is, else those containing it. */
-  match(kind: TermKind, needle: string): number[] {
-    this.refresh();
+  async match(kind: TermKind, needle: string): Promise<number[]> {
+    await this.refresh();
     const wanted = needle.toLowerCase();
     const ofKind = [...this.byId.values()].filter((term) => term.kind === kind);
     const exact = ofKind.filter((term) => term.value.toLowerCase() === wanted);
@@ -64,10 +77,10 @@ export class GalleryTerms {
   }
 
   /** The id of exactly this value ([] when unknown). */
-  exact(kind: TermKind, value: string): number[] {
+  async exact(kind: TermKind, value: string): Promise<number[]> {
     const known = this.byKey.get(key(kind, value));
     if (known !== undefined) return [known];
-    this.refresh();
+    await this.refresh();
     const id = this.byKey.get(key(kind, value));
     return id === undefined ? [] : [id];
   }
@@ -77,10 +90,10 @@ export class GalleryTerms {
    * words of a phrase, in order; the last one as a prefix for `prefix`). Tags are not in the
    * full-text index (they change in bulk), so plain words find them through here.
    */
-  tagsMatching(term: { kind: 'word' | 'prefix' | 'phrase'; value: string }): number[] {
+  async tagsMatching(term: { kind: 'word' | 'prefix' | 'phrase'; value: string }): Promise<number[]> {
     const wanted = ftsWords(term.value);
     if (wanted.length === 0) return [];
-    this.refresh();
+    await this.refresh();
     const found: number[] = [];
     for (const row of this.byId.values()) {
       if (row.kind !== 'tag') continue;
@@ -101,8 +114,8 @@ export class GalleryTerms {
   }
 
   /** Values of a kind starting with (then containing) `prefix`, for autocomplete; ids with them. */
-  suggest(kind: TermKind, prefix: string): TermRow[] {
-    this.refresh();
+  async suggest(kind: TermKind, prefix: string): Promise<TermRow[]> {
+    await this.refresh();
     const wanted = prefix.toLowerCase();
     const ofKind = [...this.byId.values()].filter((term) => term.kind === kind);
     const starts = ofKind.filter((term) => term.value.toLowerCase().startsWith(wanted));
@@ -113,8 +126,13 @@ export class GalleryTerms {
   }
 
   /** Reads the rows added since the last read (by anyone). */
-  private refresh(): void {
-    for (const row of this.since().all(this.loadedUpTo)) this.remember(row);
+  private async refresh(): Promise<void> {
+    const rows = await this.sql.all<{ id: number | string; kind: TermKind; value: string }>(
+      `SELECT "id", "kind", "value" FROM "gallery_terms" WHERE "id" > ? ORDER BY "id"`,
+      [this.loadedUpTo],
+    );
+    // pg answers a bigint id as text.
+    for (const row of rows) this.remember({ id: Number(row.id), kind: row.kind, value: row.value });
   }
 
   private remember(row: TermRow): void {

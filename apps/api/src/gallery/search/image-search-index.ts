@@ -63,12 +63,17 @@ export class ImageSearchIndex {
   ) {}
 
   /** Records (or replaces) the generation parameters of an image. */
-  setParams(image: IndexedImage, params: ImageParams): void {
-    const term = (kind: 'checkpoint' | 'sampler' | 'scheduler', value: string | null) =>
+  async setParams(image: IndexedImage, params: ImageParams): Promise<void> {
+    const termOf = (kind: 'checkpoint' | 'sampler' | 'scheduler', value: string | null) =>
       value === null ? null : this.terms.idOf(kind, value);
+    const termIds = {
+      checkpoint: await termOf('checkpoint', params.checkpoint),
+      sampler: await termOf('sampler', params.sampler),
+      scheduler: await termOf('scheduler', params.scheduler),
+    };
     const loras = new Map<number, number>();
     for (const lora of params.loras) {
-      const id = this.terms.idOf('lora', lora.name);
+      const id = await this.terms.idOf('lora', lora.name);
       if (!loras.has(id)) loras.set(id, lora.weight);
     }
     const db = this.db();
@@ -84,9 +89,9 @@ export class ImageSearchIndex {
         params.source,
         params.positive,
         params.negative,
-        term('checkpoint', params.checkpoint),
-        term('sampler', params.sampler),
-        term('scheduler', params.scheduler),
+        termIds.checkpoint,
+        termIds.sampler,
+        termIds.scheduler,
         params.steps,
         params.cfg,
         params.seed,
@@ -113,8 +118,8 @@ export class ImageSearchIndex {
   }
 
   /** Rating, favourite, tags and note. */
-  setCuration(imageId: number, curation: Curation): void {
-    const tagIds = curation.tags && [...new Set(curation.tags.map((tag) => this.terms.idOf('tag', tag)))];
+  async setCuration(imageId: number, curation: Curation): Promise<void> {
+    const tagIds = curation.tags && (await this.tagIdsOf(curation.tags));
     const changes: [string, unknown][] = [];
     if (curation.rating !== undefined) changes.push(['rating', curation.rating]);
     if (curation.favorite !== undefined) changes.push(['favorite', curation.favorite ? 1 : 0]);
@@ -143,8 +148,8 @@ export class ImageSearchIndex {
    * Adds or removes tags on many images in one transaction (bulk actions); the ids of the images
    * whose tags changed. Statements are prepared once for the batch: this runs over 100,000 rows.
    */
-  changeTags(ids: readonly number[], tags: readonly string[], add: boolean): number[] {
-    const tagIds = [...new Set(tags.map((tag) => this.terms.idOf('tag', tag)))];
+  async changeTags(ids: readonly number[], tags: readonly string[], add: boolean): Promise<number[]> {
+    const tagIds = await this.tagIdsOf(tags);
     const db = this.db();
     const read = db.prepare<[number], { tag_ids: string }>(
       `SELECT "tag_ids" FROM "gallery_images" WHERE "id" = ?`,
@@ -237,6 +242,13 @@ export class ImageSearchIndex {
       this.prepared.set(db, statements);
     }
     return statements;
+  }
+
+  /** Distinct dictionary ids of the tags, read before a synchronous transaction starts. */
+  private async tagIdsOf(tags: readonly string[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const tag of tags) ids.push(await this.terms.idOf('tag', tag));
+    return [...new Set(ids)];
   }
 
   private db(): BetterSqlite3.Database {

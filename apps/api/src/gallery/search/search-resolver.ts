@@ -8,12 +8,10 @@ import {
   type GalleryFilters,
 } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
-import { preparedStatement } from '../../database/prepared.js';
-import { facetExpression } from './facet-tokens.js';
-import { ftsExpressions, ftsTerm } from './fts-expression.js';
+import { Sql } from '../../database/sql.js';
 import { BoardsRepository, parseBoardQuery } from '../boards/boards.repository.js';
+import { GallerySearchEngine } from './gallery-search-engine.js';
 import { GalleryTerms } from './gallery-terms.js';
 import type { ResolvedSearch, Viewer } from './search-predicates.js';
 import { normaliseTag } from './tags.js';
@@ -27,20 +25,18 @@ const minPrefixLength = 2;
  */
 @Injectable()
 export class SearchResolver {
-  private readonly usersNamed;
-
   constructor(
-    dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly terms: GalleryTerms,
     private readonly boards: BoardsRepository,
-  ) {
-    this.usersNamed = preparedStatement<{ id: number }>(
-      dataSource,
-      `SELECT "id" FROM "users" WHERE "username" = ? COLLATE NOCASE`,
-    );
-  }
+    private readonly engine: GallerySearchEngine,
+  ) {}
 
-  resolve(filters: GalleryFilters, user: AuthUser, extra: { stackKey?: string } = {}): ResolvedSearch {
+  async resolve(
+    filters: GalleryFilters,
+    user: AuthUser,
+    extra: { stackKey?: string } = {},
+  ): Promise<ResolvedSearch> {
     // A board given in q (`board:3`) counts as much as the parameter.
     const board = filters.board ?? parseGalleryQuery(filters.q ?? '').filters.board;
     if (board !== undefined) return this.resolveOnBoard(board, filters, user, extra);
@@ -51,12 +47,12 @@ export class SearchResolver {
    * A manual board adds "on this board" to the search; a smart board is its saved search, narrowed
    * by the request's (a filter both name with different values is a 400, as in a plain search).
    */
-  private resolveOnBoard(
+  private async resolveOnBoard(
     id: number,
     filters: GalleryFilters,
     user: AuthUser,
     extra: { stackKey?: string },
-  ): ResolvedSearch {
+  ): Promise<ResolvedSearch> {
     const row = this.boards.find(id);
     if (!row || !(row.owner_id === user.id || row.visibility === 'team')) {
       throw new AppError('not_found', `There is no board ${id}`);
@@ -79,12 +75,12 @@ export class SearchResolver {
     return this.resolveFilters({ ...saved, ...rest, q: combined }, user, extra, null);
   }
 
-  private resolveFilters(
+  private async resolveFilters(
     filters: GalleryFilters,
     user: AuthUser,
     extra: { stackKey?: string },
     boardId: number | null,
-  ): ResolvedSearch {
+  ): Promise<ResolvedSearch> {
     const parsed = parseGalleryQuery(filters.q ?? '');
     const merged = mergeGalleryFilters(parsed.filters, filters);
     const problems = [
@@ -106,31 +102,26 @@ export class SearchResolver {
         q: ['board: cannot be part of a smart board'],
       });
     }
-    // A word that is also in tag names holds for either; the rest go to FTS5 alone.
+    // A word that is also in tag names holds for either; the rest go to the text index alone.
     const tagTerms: ResolvedSearch['tagTerms'] = [];
-    const ftsOnly = parsed.terms.filter((term) => {
-      const tagIds = term.field === 'text' ? this.terms.tagsMatching(term) : [];
-      if (tagIds.length > 0) tagTerms.push({ match: ftsTerm(term), tagIds, negated: term.negated });
-      return tagIds.length === 0;
-    });
-    const { include, exclude } = ftsExpressions(ftsOnly);
+    const textOnly: typeof parsed.terms = [];
+    for (const term of parsed.terms) {
+      const tagIds = term.field === 'text' ? await this.terms.tagsMatching(term) : [];
+      if (tagIds.length > 0)
+        tagTerms.push({ match: this.engine.textTerm(term), tagIds, negated: term.negated });
+      else textOnly.push(term);
+    }
+    const { include, exclude } = this.engine.textQuery(textOnly);
     const tag = f.tag === undefined ? undefined : normaliseTag(f.tag);
     const ids = {
-      checkpointIds: f.checkpoint === undefined ? null : this.terms.match('checkpoint', f.checkpoint),
-      loraIds: f.lora === undefined ? null : this.terms.match('lora', f.lora),
-      samplerIds: f.sampler === undefined ? null : this.terms.match('sampler', f.sampler),
-      tagIds: tag === undefined ? null : tag === null ? [] : this.terms.exact('tag', tag),
-      ownerIds:
-        f.owner === undefined
-          ? null
-          : this.usersNamed()
-              .all(f.owner)
-              .map((row) => row.id),
+      checkpointIds: f.checkpoint === undefined ? null : await this.terms.match('checkpoint', f.checkpoint),
+      loraIds: f.lora === undefined ? null : await this.terms.match('lora', f.lora),
+      samplerIds: f.sampler === undefined ? null : await this.terms.match('sampler', f.sampler),
+      tagIds: tag === undefined ? null : tag === null ? [] : await this.terms.exact('tag', tag),
+      ownerIds: f.owner === undefined ? null : await this.usersNamed(f.owner),
     };
-    // With text, the filters also go into the MATCH (facet tokens): FTS5 intersects them first.
-    const facets = include === null ? null : facetExpression(ids);
     return {
-      include: facets === null ? include : `(${include}) AND ${facets}`,
+      include,
       exclude,
       ...ids,
       seed: f.seed ?? null,
@@ -146,6 +137,15 @@ export class SearchResolver {
       tagTerms,
       viewer: viewerOf(user),
     };
+  }
+
+  /** The username column is case-insensitive on both engines (COLLATE NOCASE, citext). */
+  private async usersNamed(username: string): Promise<number[]> {
+    const rows = await this.sql.all<{ id: number | string }>(
+      `SELECT "id" FROM "users" WHERE "username" = ?`,
+      [username],
+    );
+    return rows.map((row) => Number(row.id));
   }
 
   /** `from` inclusive, `to` as the first instant after it (rows compare `created_at < to`). */

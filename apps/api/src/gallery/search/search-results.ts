@@ -1,9 +1,24 @@
 import type { GallerySearchItem, ImageLora, ImageParams } from '@atelier/contract';
-import type { GalleryTerms } from './gallery-terms.js';
+import type { GalleryTerms, TermValues } from './gallery-terms.js';
 import type { ResultRow } from './sqlite-search-sql.js';
 
-/** A search row → the contract's item (stack added by the caller). */
-export function toSearchItem(row: ResultRow, terms: GalleryTerms): GallerySearchItem {
+/** Search rows → the contract's items, in the same order (their dictionary values read at most once). */
+export async function toSearchItems(
+  rows: readonly ResultRow[],
+  terms: GalleryTerms,
+): Promise<GallerySearchItem[]> {
+  const values = await terms.values(rows.flatMap(termIdsOf));
+  return rows.map((row) => toSearchItem(row, values));
+}
+
+/** The dictionary ids a row names. */
+function termIdsOf(row: ResultRow): number[] {
+  const ids = [row.checkpoint_id, row.sampler_id, row.scheduler_id].filter((id) => id !== null);
+  return row.tag_ids === '' ? ids : [...ids, ...row.tag_ids.split(' ').map(Number)];
+}
+
+/** A search row → the contract's item (stack added by the caller); `terms` holds its values already. */
+export function toSearchItem(row: ResultRow, terms: TermValues): GallerySearchItem {
   const url = `/api/gallery/images/${row.id}`;
   return {
     id: row.id,
@@ -25,7 +40,7 @@ export function toSearchItem(row: ResultRow, terms: GalleryTerms): GallerySearch
   };
 }
 
-export function paramsOf(row: ResultRow, terms: GalleryTerms): ImageParams {
+export function paramsOf(row: ResultRow, terms: TermValues): ImageParams {
   const term = (id: number | null) => (id === null ? null : terms.valueOf(id));
   return {
     positive: row.p_positive,
@@ -48,7 +63,7 @@ export function paramsOf(row: ResultRow, terms: GalleryTerms): ImageParams {
   };
 }
 
-export function tagsOf(tagIds: string, terms: GalleryTerms): string[] {
+export function tagsOf(tagIds: string, terms: TermValues): string[] {
   if (tagIds === '') return [];
   return tagIds
     .split(' ')

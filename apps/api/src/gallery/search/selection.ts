@@ -2,7 +2,7 @@ import type { AuthUser, GallerySelection } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { SearchResolver } from './search-resolver.js';
-import { SqliteGallerySearch } from './sqlite-gallery-search.js';
+import { GallerySearchEngine } from './gallery-search-engine.js';
 
 /** The images a selection names that the user may see, newest first; how many it named besides. */
 export interface SelectedImages {
@@ -19,20 +19,26 @@ export interface SelectedImages {
 export class SelectionResolver {
   constructor(
     private readonly resolver: SearchResolver,
-    private readonly engine: SqliteGallerySearch,
+    private readonly engine: GallerySearchEngine,
   ) {}
 
   /** `inTrash`: the selection is about trashed images (restoring them), which searches otherwise hide. */
-  select(selection: GallerySelection, user: AuthUser, max: number, inTrash = false): SelectedImages {
+  async select(
+    selection: GallerySelection,
+    user: AuthUser,
+    max: number,
+    inTrash = false,
+  ): Promise<SelectedImages> {
     const trash = inTrash ? { status: 'trashed' as const } : {};
     if ('ids' in selection) {
       const wanted = [...new Set(selection.ids)];
       if (wanted.length > max) throw tooMany(max);
-      const visible = new Set(this.engine.visibleIds(this.resolver.resolve(trash, user), wanted));
+      const visible = new Set(await this.engine.visibleIds(await this.resolver.resolve(trash, user), wanted));
       const ids = wanted.filter((id) => visible.has(id)).sort((a, b) => b - a);
       return { ids, unseen: wanted.length - ids.length };
     }
-    const ids = this.engine.matchIds(this.resolver.resolve({ ...selection.query, ...trash }, user), max + 1);
+    const search = await this.resolver.resolve({ ...selection.query, ...trash }, user);
+    const ids = await this.engine.matchIds(search, max + 1);
     if (ids.length > max) throw tooMany(max);
     return { ids, unseen: 0 };
   }

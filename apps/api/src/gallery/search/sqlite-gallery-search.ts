@@ -1,9 +1,13 @@
-import { galleryFacetSample, type GallerySort } from '@atelier/contract';
+import { galleryFacetSample, type GalleryTextTerm } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
-import { sqliteHandle } from '../../database/prepared.js';
-import { rowConditions, type ResolvedSearch, type Sql } from './search-predicates.js';
+import { Sql } from '../../database/sql.js';
+import { SqliteSql } from '../../database/sql-sqlite.js';
+import { facetExpression } from './facet-tokens.js';
+import { ftsExpressions, ftsTerm } from './fts-expression.js';
+import { GallerySearchEngine, type FacetSample, type PageOptions } from './gallery-search-engine.js';
+import { rowConditions, type ResolvedSearch, type Sql as SqlPart } from './search-predicates.js';
+import { anyWordExpression } from './similar-words.js';
 import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
 /** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
@@ -13,210 +17,230 @@ const estimateProbes = 4;
 /** Facets count at most this many matches (the newest), scaled up when there are more. */
 export const facetSampleSize = galleryFacetSample;
 
-export interface FacetSample {
-  /** id → how many of the sampled matches carry it, per field. */
-  checkpoints: Map<number, number>;
-  samplers: Map<number, number>;
-  loras: Map<number, number>;
-  tags: Map<number, number>;
-  owners: Map<number, number>;
-  /** Matches counted (at most facetSampleSize) and the estimated total. */
-  counted: number;
-  total: number;
-}
+type Db = BetterSqlite3.Database;
 
 /**
- * Gallery search on SQLite: FTS5 for text, indexes for filters, keyset pages for every sort. The
- * service speaks to it in resolved searches (ids, not names), so a Postgres engine can stand in.
+ * Gallery search on SQLite: FTS5 for text, indexes for filters, keyset pages for every sort.
+ * Statements run on the better-sqlite3 handle itself (pluck, raw rows, iterate: the facets read
+ * thousands of rows), each method's reads in one SqliteSql.exclusive call: never while another
+ * request's transaction is open on the one connection, whose uncommitted rows they would see.
  */
 @Injectable()
-export class SqliteGallerySearch {
-  private handle: BetterSqlite3.Database | null = null;
+export class SqliteGallerySearch extends GallerySearchEngine {
+  private readonly sql: SqliteSql;
+  private handle: Db | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(sql: Sql) {
+    super();
+    if (!(sql instanceof SqliteSql)) throw new Error('SqliteGallerySearch runs on SQLite only');
+    this.sql = sql;
+  }
 
-  /** One page (plus one row, to tell whether another follows) after `after`. */
+  textQuery(terms: readonly GalleryTextTerm[]): { include: string | null; exclude: string | null } {
+    return ftsExpressions(terms);
+  }
+
+  textTerm(term: GalleryTextTerm): string {
+    return ftsTerm(term);
+  }
+
+  anyWordQuery(words: readonly string[]): string {
+    return anyWordExpression(words);
+  }
+
   page(
     search: ResolvedSearch,
-    options: {
-      sort: GallerySort;
-      stacks: boolean;
-      randomStart: number;
-      after: SortKey | null;
-      limit: number;
-    },
-  ): { rows: ResultRow[]; keyOf: (row: ResultRow) => SortKey } {
+    options: PageOptions,
+  ): Promise<{ rows: ResultRow[]; keyOf: (row: ResultRow) => SortKey }> {
+    const narrowedBy = withFacets(search);
     const plan = sortPlan(
       options.sort,
       search.include === null ? '"i"."id"' : '"gallery_fts"."rowid"',
       options.randomStart,
     );
-    const rows: ResultRow[] = [];
-    const startSegment = options.after?.[0] ?? 0;
-    for (
-      let segment = startSegment;
-      segment < plan.segments.length && rows.length < options.limit;
-      segment++
-    ) {
-      const { condition, order, match } = plan.segments[segment]!;
-      const narrowed =
-        search.include !== null && match !== null
-          ? { ...search, include: `(${search.include}) AND ${match}` }
-          : search;
-      const from = searchFrom(narrowed, options.stacks, { withOwner: true });
-      const after = options.after && segment === startSegment ? plan.after(options.after) : null;
-      const sql = `SELECT ${resultColumns} ${from.sql}
-        AND ${condition.sql}${after ? ` AND ${after.sql}` : ''} ORDER BY ${order} LIMIT ?`;
-      const params = [
-        ...from.params,
-        ...condition.params,
-        ...(after?.params ?? []),
-        options.limit - rows.length,
-      ];
-      rows.push(...(this.statement(sql).all(...params) as ResultRow[]));
-    }
-    return { rows, keyOf: plan.keyOf };
+    return this.sql.exclusive((db) => {
+      const rows: ResultRow[] = [];
+      const startSegment = options.after?.[0] ?? 0;
+      for (
+        let segment = startSegment;
+        segment < plan.segments.length && rows.length < options.limit;
+        segment++
+      ) {
+        const { condition, order, match } = plan.segments[segment]!;
+        const narrowed =
+          narrowedBy.include !== null && match !== null
+            ? { ...narrowedBy, include: `(${narrowedBy.include}) AND ${match}` }
+            : narrowedBy;
+        const from = searchFrom(narrowed, options.stacks, { withOwner: true });
+        const after = options.after && segment === startSegment ? plan.after(options.after) : null;
+        const sql = `SELECT ${resultColumns} ${from.sql}
+          AND ${condition.sql}${after ? ` AND ${after.sql}` : ''} ORDER BY ${order} LIMIT ?`;
+        const params = [
+          ...from.params,
+          ...condition.params,
+          ...(after?.params ?? []),
+          options.limit - rows.length,
+        ];
+        rows.push(...(this.statement(db, sql).all(...params) as ResultRow[]));
+      }
+      return { rows, keyOf: plan.keyOf };
+    });
   }
 
-  /** How many match: exact up to exactCountLimit, else an estimate. */
-  count(search: ResolvedSearch, stacks: boolean): { total: number; exact: boolean } {
-    return this.countWithin(search, stacks, exactCountLimit);
+  count(search: ResolvedSearch, stacks: boolean): Promise<{ total: number; exact: boolean }> {
+    return this.sql.exclusive((db) => this.countWithin(db, withFacets(search), stacks, exactCountLimit));
   }
 
-  /** The stack sizes of the given keys, counting only the members the search matches. */
-  stackCounts(search: ResolvedSearch, keys: string[]): Map<string, number> {
-    if (keys.length === 0) return new Map();
+  stackCounts(search: ResolvedSearch, keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return Promise.resolve(new Map<string, number>());
     const mates = rowConditions(search, 'i');
     // INDEXED BY: the page's few stacks, not every row a filter's own index would walk (seconds).
     const sql = `SELECT "i"."stack_key" AS "key", count(*) AS "n" FROM "gallery_images" "i" INDEXED BY "ix_gallery_images_stack"
       WHERE "i"."stack_key" IN (${keys.map(() => '?').join(', ')}) AND ${mates.sql} GROUP BY "i"."stack_key"`;
-    const rows = this.statement(sql).all(...keys, ...mates.params) as { key: string; n: number }[];
-    return new Map(rows.map((row) => [row.key, row.n]));
+    return this.sql.exclusive((db) => {
+      const rows = this.statement(db, sql).all(...keys, ...mates.params) as { key: string; n: number }[];
+      return new Map(rows.map((row) => [row.key, row.n]));
+    });
   }
 
-  /** Counts per facet over the newest matches (all of them when there are at most facetSampleSize). */
-  facets(search: ResolvedSearch): FacetSample {
-    const from = searchFrom(search, false);
+  facets(search: ResolvedSearch): Promise<FacetSample> {
+    const narrowed = withFacets(search);
+    const from = searchFrom(narrowed, false);
     const sql = `SELECT ${from.id}, "i"."checkpoint_id" AS "c", "i"."sampler_id" AS "s", "i"."created_by" AS "o",
         "i"."lora_ids" AS "l", "i"."tag_ids" AS "t" ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`;
-    const sample: FacetSample = {
-      checkpoints: new Map(),
-      samplers: new Map(),
-      loras: new Map(),
-      tags: new Map(),
-      owners: new Map(),
-      counted: 0,
-      total: 0,
-    };
-    const bump = (map: Map<number, number>, id: number | null) => {
-      if (id !== null) map.set(id, (map.get(id) ?? 0) + 1);
-    };
-    const ids = (list: string, map: Map<number, number>) => {
-      if (list === '') return;
-      for (const id of list.split(' ')) bump(map, Number(id));
-    };
-    const rows = this.statement(sql, 'raw').iterate(...from.params, facetSampleSize + 1) as IterableIterator<
-      [number, number | null, number | null, number, string, string]
-    >;
-    let newest = 0;
-    let last = 0;
-    for (const row of rows) {
-      sample.counted += 1;
-      const [id, checkpoint, sampler, owner, loras, tags] = row;
-      if (sample.counted === 1) newest = id;
-      last = id;
-      if (sample.counted > facetSampleSize) break;
-      bump(sample.checkpoints, checkpoint);
-      bump(sample.samplers, sampler);
-      bump(sample.owners, owner);
-      ids(loras, sample.loras);
-      ids(tags, sample.tags);
-    }
-    if (sample.counted <= facetSampleSize) {
-      sample.total = sample.counted;
-    } else {
-      // The sample's own first and last ids give the newest density: no second read of those rows.
-      sample.total = this.estimate(search, from, newest, last, sample.counted);
-      sample.counted = facetSampleSize;
-    }
-    return sample;
+    return this.sql.exclusive((db) => {
+      const sample: FacetSample = {
+        checkpoints: new Map(),
+        samplers: new Map(),
+        loras: new Map(),
+        tags: new Map(),
+        owners: new Map(),
+        counted: 0,
+        total: 0,
+      };
+      const bump = (map: Map<number, number>, id: number | null) => {
+        if (id !== null) map.set(id, (map.get(id) ?? 0) + 1);
+      };
+      const ids = (list: string, map: Map<number, number>) => {
+        if (list === '') return;
+        for (const id of list.split(' ')) bump(map, Number(id));
+      };
+      const rows = this.statement(db, sql, 'raw').iterate(
+        ...from.params,
+        facetSampleSize + 1,
+      ) as IterableIterator<[number, number | null, number | null, number, string, string]>;
+      let newest = 0;
+      let last = 0;
+      for (const row of rows) {
+        sample.counted += 1;
+        const [id, checkpoint, sampler, owner, loras, tags] = row;
+        if (sample.counted === 1) newest = id;
+        last = id;
+        if (sample.counted > facetSampleSize) break;
+        bump(sample.checkpoints, checkpoint);
+        bump(sample.samplers, sampler);
+        bump(sample.owners, owner);
+        ids(loras, sample.loras);
+        ids(tags, sample.tags);
+      }
+      if (sample.counted <= facetSampleSize) {
+        sample.total = sample.counted;
+      } else {
+        // The sample's own first and last ids give the newest density: no second read of those rows.
+        sample.total = this.estimate(db, narrowed, from, newest, last, sample.counted);
+        sample.counted = facetSampleSize;
+      }
+      return sample;
+    });
   }
 
-  /** The ids of the matches, newest first, at most `limit` (bulk actions and exports walk these). */
-  matchIds(search: ResolvedSearch, limit: number): number[] {
-    const from = searchFrom(search, false);
+  /** Bulk actions and exports walk these. */
+  matchIds(search: ResolvedSearch, limit: number): Promise<number[]> {
+    const from = searchFrom(withFacets(search), false);
     const sql = `SELECT ${from.id} ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`;
-    return this.statement(sql, 'pluck').all(...from.params, limit) as number[];
+    return this.sql.exclusive(
+      (db) => this.statement(db, sql, 'pluck').all(...from.params, limit) as number[],
+    );
   }
 
-  /** Same checkpoint, the closest prompts by BM25 over the given FTS expression; never the image itself. */
-  similar(search: ResolvedSearch, imageId: number, limit: number): ResultRow[] {
+  /** Same checkpoint, the closest prompts by BM25 over the given FTS expression (no facet tokens: they would rank). */
+  similar(search: ResolvedSearch, imageId: number, limit: number): Promise<ResultRow[]> {
     const from = searchFrom(search, false, { withOwner: true });
     const sql = `SELECT ${resultColumns} ${from.sql}
       AND "i"."id" <> ? ORDER BY "gallery_fts"."rank" LIMIT ?`;
-    return this.statement(sql).all(...from.params, imageId, limit) as ResultRow[];
+    return this.sql.exclusive(
+      (db) => this.statement(db, sql).all(...from.params, imageId, limit) as ResultRow[],
+    );
   }
 
-  /** Rows by id (those the viewer may see), in no particular order. */
-  byIds(search: ResolvedSearch, ids: number[]): ResultRow[] {
+  byIds(search: ResolvedSearch, ids: number[]): Promise<ResultRow[]> {
     const rows = rowConditions(search, 'i');
     const sql = `SELECT ${resultColumns} FROM "gallery_images" "i" LEFT JOIN "users" "u" ON "u"."id" = "i"."created_by"
       WHERE "i"."id" IN (${ids.map(() => '?').join(', ')}) AND ${rows.sql}`;
-    return this.statement(sql).all(...ids, ...rows.params) as ResultRow[];
+    return this.sql.exclusive((db) => this.statement(db, sql).all(...ids, ...rows.params) as ResultRow[]);
   }
 
-  /** Those of `ids` the search allows (a selection's check: ids only, not the rows' prompts). */
-  visibleIds(search: ResolvedSearch, ids: number[]): number[] {
+  /** A selection's check: ids only, not the rows' prompts. */
+  visibleIds(search: ResolvedSearch, ids: number[]): Promise<number[]> {
     const rows = rowConditions(search, 'i');
     const sql = `SELECT "i"."id" FROM "gallery_images" "i" WHERE "i"."id" IN (${ids.map(() => '?').join(', ')}) AND ${rows.sql}`;
-    return this.statement(sql, 'pluck').all(...ids, ...rows.params) as number[];
+    return this.sql.exclusive(
+      (db) => this.statement(db, sql, 'pluck').all(...ids, ...rows.params) as number[],
+    );
   }
 
-  /** How often each word of the positive prompts occurs (documents), for choosing distinctive words. */
-  documentFrequencies(words: string[]): Map<string, number> {
-    if (words.length === 0) return new Map();
+  /** For choosing distinctive words ("more like this"). */
+  documentFrequencies(words: string[]): Promise<Map<string, number>> {
+    if (words.length === 0) return Promise.resolve(new Map<string, number>());
     const sql = `SELECT "term", "doc" FROM "gallery_fts_vocab" WHERE "term" IN (${words.map(() => '?').join(', ')})`;
-    const rows = this.statement(sql).all(...words) as { term: string; doc: number }[];
-    return new Map(rows.map((row) => [row.term, row.doc]));
+    return this.sql.exclusive((db) => {
+      const rows = this.statement(db, sql).all(...words) as { term: string; doc: number }[];
+      return new Map(rows.map((row) => [row.term, row.doc]));
+    });
   }
 
-  /** Usernames by user id. */
-  usernames(ids: number[]): Map<number, string> {
-    if (ids.length === 0) return new Map();
+  usernames(ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return Promise.resolve(new Map<number, string>());
     const sql = `SELECT "id", "username" FROM "users" WHERE "id" IN (${ids.map(() => '?').join(', ')})`;
-    const rows = this.statement(sql).all(...ids) as { id: number; username: string }[];
-    return new Map(rows.map((row) => [row.id, row.username]));
+    return this.sql.exclusive((db) => {
+      const rows = this.statement(db, sql).all(...ids) as { id: number; username: string }[];
+      return new Map(rows.map((row) => [row.id, row.username]));
+    });
   }
 
-  /** Usernames starting with (then containing) `prefix`, case-insensitive. */
-  usernamesLike(prefix: string, limit: number): string[] {
+  usernamesLike(prefix: string, limit: number): Promise<string[]> {
     const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
     const sql = `SELECT "username" FROM "users" WHERE lower("username") LIKE ? ESCAPE '\\'
       ORDER BY (lower("username") LIKE ? ESCAPE '\\') DESC, "username" LIMIT ?`;
-    return this.statement(sql, 'pluck').all(`%${pattern}%`, `${pattern}%`, limit) as string[];
+    return this.sql.exclusive(
+      (db) => this.statement(db, sql, 'pluck').all(`%${pattern}%`, `${pattern}%`, limit) as string[],
+    );
   }
 
-  /** Whether any image the search allows has this dictionary value (autocomplete shows only those). */
-  anyWith(search: ResolvedSearch): boolean {
-    const from = searchFrom(search, false);
-    return this.statement(`SELECT 1 ${from.sql} LIMIT 1`).get(...from.params) !== undefined;
+  /** Autocomplete offers only values some image the viewer may see carries. */
+  anyWith(search: ResolvedSearch): Promise<boolean> {
+    const from = searchFrom(withFacets(search), false);
+    return this.sql.exclusive(
+      (db) => this.statement(db, `SELECT 1 ${from.sql} LIMIT 1`).get(...from.params) !== undefined,
+    );
   }
 
   private countWithin(
+    db: Db,
     search: ResolvedSearch,
     stacks: boolean,
     limit: number,
   ): { total: number; exact: boolean } {
     const from = searchFrom(search, stacks);
-    const ids = this.statement(`SELECT ${from.id} ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`, 'pluck').all(
-      ...from.params,
-      limit + 1,
-    ) as number[];
+    const ids = this.statement(
+      db,
+      `SELECT ${from.id} ${from.sql} ORDER BY ${from.id} DESC LIMIT ?`,
+      'pluck',
+    ).all(...from.params, limit + 1) as number[];
     if (ids.length <= limit) return { total: ids.length, exact: true };
-    return { total: this.estimate(search, from, ids[0]!, ids.at(-1)!, ids.length), exact: false };
+    return { total: this.estimate(db, search, from, ids[0]!, ids.at(-1)!, ids.length), exact: false };
   }
-
   /**
    * How many match, from `found` matches read newest first between ids `newest` and `last`. Besides
    * that newest stretch it reads a few stretches as wide spread over the older ids, since matches
@@ -224,19 +248,21 @@ export class SqliteGallerySearch {
    * week's density for the whole gallery.
    */
   private estimate(
+    db: Db,
     search: ResolvedSearch,
-    from: Sql & { id: string },
+    from: SqlPart & { id: string },
     newest: number,
     last: number,
     found: number,
   ): number {
     const span = newest - last + 1;
     const lowest =
-      (this.statement(`SELECT min("id") FROM "gallery_images"`, 'pluck').get() as number | null) ?? 1;
+      (this.statement(db, `SELECT min("id") FROM "gallery_images"`, 'pluck').get() as number | null) ?? 1;
     const range = newest - lowest + 1;
     let matched = found;
     let examined = span;
     const window = this.statement(
+      db,
       `SELECT count(*) FROM (SELECT 1 ${from.sql} AND ${from.id} BETWEEN ? AND ? LIMIT ?)`,
       'pluck',
     );
@@ -260,8 +286,7 @@ export class SqliteGallerySearch {
    * Prepared once per SQL text and result mode (searches repeat a handful of shapes); again after the
    * handle changes. `pluck` answers the first column's values, `raw` arrays instead of objects.
    */
-  private statement(sql: string, mode: 'rows' | 'pluck' | 'raw' = 'rows'): BetterSqlite3.Statement {
-    const db = sqliteHandle(this.dataSource);
+  private statement(db: Db, sql: string, mode: 'rows' | 'pluck' | 'raw' = 'rows'): BetterSqlite3.Statement {
     if (db !== this.handle) {
       this.statements.clear();
       this.handle = db;
@@ -277,4 +302,14 @@ export class SqliteGallerySearch {
     }
     return statement;
   }
+}
+
+/**
+ * With text, the filters also go into the MATCH as facet tokens (facet-tokens.ts): FTS5 intersects
+ * their posting lists first instead of testing every row the words match.
+ */
+function withFacets(search: ResolvedSearch): ResolvedSearch {
+  if (search.include === null) return search;
+  const facets = facetExpression(search);
+  return facets === null ? search : { ...search, include: `(${search.include}) AND ${facets}` };
 }
