@@ -119,6 +119,12 @@ export class ComfyPool extends BackendDirectory implements OnApplicationBootstra
         },
         { from: 'any-replica' },
       ),
+      // A backend changed through another replica (which reloaded already): the leader must dispatch to it too.
+      this.bus.subscribe(
+        'comfy.backends_changed',
+        (_change, meta) => (meta.local ? undefined : this.reload()),
+        { from: 'any-replica' },
+      ),
       // A disabled backend unwires once its last job ends.
       ...jobEndEvents.map((name) => this.bus.subscribe(name, () => void this.settleDisabled())),
     );
