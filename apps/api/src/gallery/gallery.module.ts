@@ -20,6 +20,8 @@ import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
+import { ThumbnailBackfill } from './thumbnail-backfill.js';
+import { ThumbnailBackfillRepository } from './thumbnail-backfill.repository.js';
 import { GallerySearchController } from './search/gallery-search.controller.js';
 import { GallerySearchEngine } from './search/gallery-search-engine.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
@@ -91,6 +93,8 @@ import { SharedImages } from './shared-images.js';
     { provide: ImageStore, useClass: FileImageStore },
     GalleryStorage,
     ThumbnailsService,
+    ThumbnailBackfillRepository,
+    ThumbnailBackfill,
     KeyedLock,
     IngestService,
     GalleryService,
