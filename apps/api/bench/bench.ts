@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fmt, pad } from './bench-kit.js';
 import { meets, type BenchGroup, type Figure } from './figures.js';
+import { clusterGroup } from './group-cluster.js';
 import { exportGroup } from './group-export.js';
 import { galleryGroup } from './group-gallery.js';
 import { poolGroup } from './group-pool.js';
@@ -26,6 +27,7 @@ const groups: readonly BenchGroup[] = [
   galleryGroup,
   exportGroup,
   poolGroup,
+  clusterGroup,
 ];
 
 interface Choice {
