@@ -45,10 +45,12 @@ describe('backends added through a follower process', () => {
     );
     expect(listed.map((backend) => backend.name)).toContain('sim-2');
 
-    // Two idle backends: the leader spreads these over both.
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++)
-      ids.push(await submitOver(url(follower), admin, samplerWorkflow(10, `spread ${i}`)));
+    // Recorded at once, about 0.7 s each: the leader finds two idle backends and uses both.
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        submitOver(url(follower), admin, samplerWorkflow(30, `spread ${i}`)),
+      ),
+    );
     for (const id of ids)
       await waitFor(
         () => statusOver(url(follower), admin, id),
