@@ -32,7 +32,9 @@ echo "==> API tests on Postgres and Redis (services)"
 # on stop. Stopped on exit whatever happens.
 stop_services() { bash scripts/cluster/cluster.sh services stop --test >/dev/null 2>&1 || true; }
 trap stop_services EXIT
+services_up=0
 if bash scripts/cluster/cluster.sh services start --test; then
+  services_up=1
   # Only the ATELIER_TEST_* URLs reach the tests (each test picks its own database or Redis db).
   (set -a && . "${CLUSTER_DATA_DIR:-$ROOT_DIR/.cluster/test}/env" && set +a && unset ATELIER_DATABASE_URL ATELIER_REDIS_URL &&
     cd apps/api &&
@@ -41,6 +43,16 @@ if bash scripts/cluster/cluster.sh services start --test; then
 else
   echo "the test services did not start: the services tests did not run"
   status=1
+fi
+
+echo "==> API tests on Postgres (the suite again, each test app on a copy of a migrated template database)"
+if [ "$services_up" = 1 ]; then
+  (set -a && . "${CLUSTER_DATA_DIR:-$ROOT_DIR/.cluster/test}/env" && set +a && unset ATELIER_DATABASE_URL ATELIER_REDIS_URL &&
+    cd apps/api &&
+    pnpm exec vitest run -c vitest.pg.config.ts --reporter=default --reporter=json \
+      --outputFile.json="$ROOT_DIR/test-results/vitest-api-postgres.json") || status=1
+else
+  echo "the test services did not start: the API tests on Postgres did not run"
 fi
 stop_services
 

@@ -1,5 +1,4 @@
 import type { ApiKeyListResponse, ApiScope, CreatedApiKey } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { simJson, startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { createTestApp, LogCollector, type TestApp, type TestSession } from './test-app.js';
@@ -39,8 +38,7 @@ describe('API keys: shown once, stored hashed', () => {
     expect(created.prefix).toBe(created.key.slice(0, 12));
     expect(created.last_used_at).toBeNull();
 
-    const db = app.nest.get(DataSource);
-    const rows = await db.query<Record<string, unknown>[]>('SELECT * FROM "api_keys"');
+    const rows = await app.sql('SELECT * FROM "api_keys"');
     expect(JSON.stringify(rows)).not.toContain(created.key);
 
     await app.request.get('/api/auth/me').set(withKey(created.key)).expect(200);
@@ -209,9 +207,10 @@ describe('API keys: refusals', () => {
       expires_at: new Date(Date.now() + 3_600_000).toISOString(),
     });
     await app.request.get('/api/auth/me').set('X-Api-Key', expiring.key).expect(200);
-    await app.nest
-      .get(DataSource)
-      .query(`UPDATE "api_keys" SET "expires_at" = '2001-01-01 00:00:00.000' WHERE "id" = ?`, [expiring.id]);
+    await app.sql(`UPDATE "api_keys" SET "expires_at" = ? WHERE "id" = ?`, [
+      new Date('2001-01-01T00:00:00Z'),
+      expiring.id,
+    ]);
     const expired = await app.request.get('/api/auth/me').set('X-Api-Key', expiring.key);
     expect({ status: expired.status, code: expired.body.code }).toEqual({
       status: 401,

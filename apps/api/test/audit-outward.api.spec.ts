@@ -1,5 +1,4 @@
 import type { AuditEntry, AuditPage, WebhookEndpointView } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.service.js';
 import { WebhookEndpointsRepository } from '../src/webhooks/webhook-endpoints.repository.js';
@@ -155,11 +154,21 @@ describe('the audit log of outward access', () => {
   it('keeps audit_log whole after making actor_id nullable: its index, and people still named as actors', async () => {
     app = await createTestApp();
     const admin = await app.login('admin');
-    const db = app.nest.get(DataSource);
-    const columns = await db.query<{ name: string; notnull: number }[]>(`PRAGMA table_info("audit_log")`);
+    // Each engine describes its own schema.
+    const sqlite = app.engine === 'sqlite';
+    const columns = await app.sql<{ name: string; notnull: number }>(
+      sqlite
+        ? `PRAGMA table_info("audit_log")`
+        : `SELECT column_name AS "name", CASE is_nullable WHEN 'NO' THEN 1 ELSE 0 END AS "notnull" ` +
+            `FROM information_schema.columns WHERE table_name = 'audit_log'`,
+    );
     expect(columns.find((column) => column.name === 'actor_id')?.notnull).toBe(0);
     expect(columns.find((column) => column.name === 'actor_username')?.notnull).toBe(1);
-    const indexes = await db.query<{ name: string }[]>(`PRAGMA index_list("audit_log")`);
+    const indexes = await app.sql<{ name: string }>(
+      sqlite
+        ? `PRAGMA index_list("audit_log")`
+        : `SELECT indexname AS "name" FROM pg_indexes WHERE tablename = 'audit_log'`,
+    );
     expect(indexes.map((index) => index.name)).toContain('ix_audit_log_action');
     const user = await app.request
       .post('/api/admin/users')

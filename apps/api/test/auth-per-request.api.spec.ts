@@ -1,5 +1,4 @@
 import { JwtService } from '@nestjs/jwt';
-import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestSession } from './test-app.js';
 import { TestRoutesModule } from './test-routes.module.js';
@@ -13,7 +12,7 @@ describe('the per-request session and role check', () => {
   let app: TestApp;
   let user: TestSession;
   const me = (session: TestSession) => app.request.get('/api/auth/me').set(session.bearer);
-  const sql = (query: string, parameters: unknown[]) => app.nest.get(DataSource).query(query, parameters);
+  const sql = (query: string, parameters: unknown[]) => app.sql(query, parameters);
 
   beforeEach(async () => {
     app = await createTestApp({ modules: [TestRoutesModule] });
@@ -24,14 +23,14 @@ describe('the per-request session and role check', () => {
   afterEach(() => app.close());
 
   it('refuses a user disabled in the database on the very next request, and takes them back when enabled', async () => {
-    await sql(`UPDATE "users" SET "disabled" = 1 WHERE "id" = ?`, [user.user.id]);
+    await sql(`UPDATE "users" SET "disabled" = ? WHERE "id" = ?`, [true, user.user.id]);
     const refused = await me(user);
     expect([refused.status, refused.body.code]).toEqual([401, 'auth.disabled']);
     const viaCookie = await app.request.get('/api/auth/me').set('Cookie', user.cookie);
     expect([viaCookie.status, viaCookie.body.code]).toEqual([401, 'auth.disabled']);
 
     // Only the flag changed (the sessions were not ended), so enabling again lets the same token in.
-    await sql(`UPDATE "users" SET "disabled" = 0 WHERE "id" = ?`, [user.user.id]);
+    await sql(`UPDATE "users" SET "disabled" = ? WHERE "id" = ?`, [false, user.user.id]);
     await me(user).expect(200);
   });
 
@@ -54,9 +53,7 @@ describe('the per-request session and role check', () => {
     const other = await app.login('user');
     await me(other).expect(200);
 
-    await sql(`UPDATE "refresh_tokens" SET "revoked_at" = datetime('now') WHERE "user_id" = ?`, [
-      user.user.id,
-    ]);
+    await sql(`UPDATE "refresh_tokens" SET "revoked_at" = ? WHERE "user_id" = ?`, [new Date(), user.user.id]);
     for (const session of [user, other]) {
       const refused = await me(session);
       expect([refused.status, refused.body.code]).toEqual([401, 'auth.unauthenticated']);
@@ -64,7 +61,8 @@ describe('the per-request session and role check', () => {
 
     const again = await app.login('user');
     await me(again).expect(200);
-    await sql(`UPDATE "refresh_tokens" SET "expires_at" = '2000-01-01 00:00:00.000' WHERE "user_id" = ?`, [
+    await sql(`UPDATE "refresh_tokens" SET "expires_at" = ? WHERE "user_id" = ?`, [
+      new Date('2000-01-01T00:00:00Z'),
       user.user.id,
     ]);
     const expired = await me(again);
@@ -106,9 +104,7 @@ describe('the per-request session and role check', () => {
       .expect((res) => {
         expect([200, 503]).toContain(res.status);
       });
-    await sql(`UPDATE "refresh_tokens" SET "revoked_at" = datetime('now') WHERE "user_id" = ?`, [
-      user.user.id,
-    ]);
+    await sql(`UPDATE "refresh_tokens" SET "revoked_at" = ? WHERE "user_id" = ?`, [new Date(), user.user.id]);
     for (const path of ['/api/gallery/images', '/api/gallery/images/1/thumbnail', '/api/comfy/jobs']) {
       const res = await app.request.get(path).set(user.bearer);
       expect([res.status, res.body.code], path).toEqual([401, 'auth.unauthenticated']);

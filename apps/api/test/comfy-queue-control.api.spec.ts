@@ -6,7 +6,6 @@ import type {
   QueueRetryResponse,
   QueueStateResponse,
 } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   quickWorkflow,
@@ -287,9 +286,10 @@ describe('a restart with waiting jobs', () => {
     const promptId = await q.submitId(user, quickWorkflow());
     // As if the API died after its POST reached ComfyUI, before it wrote down that it had.
     const backends = await listBackends(app, admin);
-    await app.nest
-      .get(DataSource)
-      .query(`UPDATE "comfy_jobs" SET "backend_id" = ? WHERE "prompt_id" = ?`, [backends[0]!.id, promptId]);
+    await app.sql(`UPDATE "comfy_jobs" SET "backend_id" = ? WHERE "prompt_id" = ?`, [
+      backends[0]!.id,
+      promptId,
+    ]);
     const landed = await fetch(`${harness.sim.url}/prompt`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

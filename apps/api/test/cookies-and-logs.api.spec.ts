@@ -1,6 +1,5 @@
 import { accessCookieName, authCookieNames, refreshCookieName } from '@atelier/contract';
 import { request as httpRequest } from 'node:http';
-import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, LogCollector, testAdmin, type TestApp } from './test-app.js';
 
@@ -119,12 +118,22 @@ describe('what the logs never hold', () => {
     const marker = 'leakmarker7q3';
     // A trigger makes inserting this user fail with an error nobody handles (a 500), carrying the
     // INSERT's parameters: the username and the password's argon2 hash.
-    await app.nest
-      .get(DataSource)
-      .query(
+    if (app.engine === 'sqlite') {
+      await app.sql(
         `CREATE TRIGGER test_refuse_marker BEFORE INSERT ON users WHEN NEW.username LIKE '${marker}%' ` +
           `BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END`,
       );
+    } else {
+      // Postgres: the same refusal, as a trigger function.
+      await app.sql(
+        `CREATE FUNCTION test_refuse_marker() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+          `IF NEW.username LIKE '${marker}%' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; ` +
+          `RETURN NEW; END $$`,
+      );
+      await app.sql(
+        `CREATE TRIGGER test_refuse_marker BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION test_refuse_marker()`,
+      );
+    }
     const response = await app.request
       .post('/api/admin/users')
       .set(admin.bearer)

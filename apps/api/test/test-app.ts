@@ -13,6 +13,16 @@ import { RuntimeConfig } from '../src/config/runtime-config.service.js';
 import { AppModule } from '../src/app.module.js';
 import { configureApp, createApp, nestAppOptions } from '../src/create-app.js';
 import { UsersService } from '../src/users/users.service.js';
+import { Sql } from '../src/database/sql.js';
+import type { Dialect } from '../src/database/dialect.js';
+import type { ScratchDatabase } from './services/scratch-database.js';
+import { createAppDatabase, testEngine } from './test-database.js';
+
+/**
+ * On the Postgres run (test/test-database.ts), each root dir's database: made by the app that made the dir,
+ * reused by an app started on that dir (`rootDir`) and by `restart()`, dropped by the owner's `close()`.
+ */
+const databases = new Map<string, ScratchDatabase>();
 
 export interface TestAppOptions {
   /** Environment on top of the test defaults (an empty string unsets a default). */
@@ -74,8 +84,9 @@ export function cookieFrom(setCookie: string[] | string | undefined, name: strin
 }
 
 /**
- * The real server on an ephemeral port with a real SQLite file in a temp dir (ATELIER_ROOT_DIR).
- * `close()` stops it and deletes the dir; `restart()` boots again on the same dir and database.
+ * The real server on an ephemeral port with a real SQLite file in a temp dir (ATELIER_ROOT_DIR) — or, on the
+ * Postgres run, a database of its own copied from the migrated template (ATELIER_DATABASE_URL).
+ * `close()` stops it and deletes the dir (and that database); `restart()` boots again on the same dir and database.
  */
 export class TestApp {
   private readonly users = new Map<string, TestCredentials>();
@@ -94,10 +105,13 @@ export class TestApp {
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const rootDir = options.rootDir ?? (await mkdtemp(join(tmpdir(), 'atelier-api-')));
     try {
+      if (options.rootDir === undefined && testEngine() === 'postgres') {
+        databases.set(rootDir, await createAppDatabase());
+      }
       const { app, url } = await TestApp.boot(rootDir, options);
       return new TestApp(rootDir, options, app, url, options.rootDir === undefined);
     } catch (error) {
-      if (options.rootDir === undefined) await rm(rootDir, { recursive: true, force: true });
+      if (options.rootDir === undefined) await TestApp.removeRoot(rootDir);
       throw error;
     }
   }
@@ -132,7 +146,12 @@ export class TestApp {
   }
 
   private static env(rootDir: string, options: TestAppOptions): Record<string, string> {
+    const database = databases.get(rootDir);
+    // A spec that names its own SQLite file (ATELIER_DB_PATH) or database keeps it.
+    const own =
+      options.env?.['ATELIER_DB_PATH'] !== undefined || options.env?.['ATELIER_DATABASE_URL'] !== undefined;
     return {
+      ...(database && !own ? { ATELIER_DATABASE_URL: database.url } : {}),
       ATELIER_ROOT_DIR: rootDir,
       // Tests put their own web build and presets under the temp root (see `files`).
       ATELIER_WEB_DIST_DIR: 'apps/web/dist',
@@ -163,6 +182,24 @@ export class TestApp {
 
   get runtime(): RuntimeConfig {
     return this.app.get(RuntimeConfig);
+  }
+
+  /** The engine this app runs on. */
+  get engine(): Dialect {
+    return this.app.get(Sql).dialect;
+  }
+
+  /**
+   * Hand-written SQL on the app's database, on either engine (the Sql port: `?` placeholders, datetimes as
+   * text on SQLite and Dates on Postgres, booleans 0/1 and true/false). Rows of a SELECT, WITH or a statement
+   * with RETURNING; an empty list for other writes.
+   */
+  async sql<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const sql = this.app.get(Sql);
+    if (/^\s*(select|with|values|pragma)\b/i.test(text) || /\breturning\b/i.test(text))
+      return sql.all<T>(text, params);
+    await sql.run(text, params);
+    return [];
   }
 
   /** A supertest agent bound to the running server (no cookie jar: pass cookies explicitly). */
@@ -213,8 +250,15 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
-    if (this.ownsRootDir) await rm(this.rootDir, { recursive: true, force: true });
+    if (this.ownsRootDir) await TestApp.removeRoot(this.rootDir);
     this.ownsRootDir = false;
+  }
+
+  private static async removeRoot(rootDir: string): Promise<void> {
+    const database = databases.get(rootDir);
+    databases.delete(rootDir);
+    await database?.drop();
+    await rm(rootDir, { recursive: true, force: true });
   }
 }
 

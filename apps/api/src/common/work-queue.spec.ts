@@ -47,6 +47,22 @@ describe('WorkQueue', () => {
     expect(await Promise.all(admitted)).toEqual(['a', 'b']);
   });
 
+  it('tells ahead of time whether a task would be refused (assertRoom), without taking a place', async () => {
+    const queue = new WorkQueue({ concurrency: 1, maxQueued: 1, maxWaitMs: 60_000 });
+    const log: string[] = [];
+    const [a, b] = [controlledTask(log, 'a'), controlledTask(log, 'b')];
+    queue.assertRoom(); // a free slot
+    const first = queue.run(a.run);
+    queue.assertRoom(); // a place in line
+    const second = queue.run(b.run);
+    expect(() => queue.assertRoom()).toThrow(WorkQueueFullError);
+    expect([queue.running, queue.queued]).toEqual([1, 1]);
+    a.finish();
+    b.finish();
+    await Promise.all([first, second]);
+    queue.assertRoom();
+  });
+
   it('drops a waiting task whose signal aborts, and frees its place', async () => {
     const queue = new WorkQueue({ concurrency: 1, maxQueued: 1, maxWaitMs: 60_000 });
     const log: string[] = [];

@@ -45,6 +45,12 @@ export class WorkQueue {
     return this.waiting.length;
   }
 
+  /** Throws WorkQueueFullError when a task submitted now would be refused at once (as `run` would). */
+  assertRoom(): void {
+    if (this.active < this.options.concurrency && this.waiting.length === 0) return;
+    this.assertMayWait(this.waiting.length);
+  }
+
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     if (this.active < this.options.concurrency && this.waiting.length === 0) this.active += 1;
@@ -67,12 +73,15 @@ export class WorkQueue {
     return Math.ceil((ahead + 1) / this.options.concurrency) * this.averageTaskMs;
   }
 
-  private waitForTurn(signal: AbortSignal | undefined): Promise<void> {
-    const { maxQueued, maxWaitMs } = this.options;
-    const ahead = this.waiting.length;
-    if (ahead >= maxQueued || this.estimatedWaitMs(ahead) > maxWaitMs) {
+  private assertMayWait(ahead: number): void {
+    if (ahead >= this.options.maxQueued || this.estimatedWaitMs(ahead) > this.options.maxWaitMs) {
       throw new WorkQueueFullError(this.estimatedWaitMs(ahead));
     }
+  }
+
+  private waitForTurn(signal: AbortSignal | undefined): Promise<void> {
+    const { maxWaitMs } = this.options;
+    this.assertMayWait(this.waiting.length);
     return new Promise<void>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);

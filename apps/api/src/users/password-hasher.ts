@@ -40,6 +40,18 @@ export class PasswordHasher implements OnModuleInit {
     return { running: this.queue.running, queued: this.queue.queued };
   }
 
+  /**
+   * Answers 503 auth.busy now when a hash asked for now would be refused: for a caller with a query to run
+   * first (a sign-in's user lookup, a network round trip on Postgres) while it holds a throttle reservation.
+   */
+  assertRoom(): void {
+    try {
+      this.queue.assertRoom();
+    } catch (error) {
+      throw this.busy(error);
+    }
+  }
+
   hash(password: string, signal?: AbortSignal): Promise<string> {
     return this.inTurn(() => hash(password), signal);
   }
@@ -63,16 +75,21 @@ export class PasswordHasher implements OnModuleInit {
     try {
       return await this.queue.run(task, signal);
     } catch (error) {
-      if (!(error instanceof WorkQueueFullError)) throw error;
-      this.warnShedding();
-      const retryAfterS = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-      throw new AppError(
-        'auth.busy',
-        `The server is busy checking other passwords; try again in ${retryAfterS} s`,
-        { retry_after_s: retryAfterS },
-        { 'Retry-After': String(retryAfterS) },
-      );
+      throw this.busy(error);
     }
+  }
+
+  /** A full queue's refusal as 503 auth.busy; any other error as it is. */
+  private busy(error: unknown): unknown {
+    if (!(error instanceof WorkQueueFullError)) return error;
+    this.warnShedding();
+    const retryAfterS = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return new AppError(
+      'auth.busy',
+      `The server is busy checking other passwords; try again in ${retryAfterS} s`,
+      { retry_after_s: retryAfterS },
+      { 'Retry-After': String(retryAfterS) },
+    );
   }
 
   private warnShedding(): void {

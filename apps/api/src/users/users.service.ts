@@ -90,6 +90,9 @@ export class UsersService {
     password: string,
     signal?: AbortSignal,
   ): Promise<ActiveUser | null> {
+    // Refused before the lookup, not after: on Postgres the lookup is a round trip, during which a
+    // sign-in past a full queue would hold its throttle reservation and crowd out the others with 429s.
+    this.hasher.assertRoom();
     const user = await this.users.findByUsername(username);
     const usable = user && !user.disabled ? user : null;
     const matches = await this.hasher.verifyOrWaste(usable?.passwordHash ?? null, password, signal);

@@ -177,8 +177,10 @@ export interface Snapshot {
 export async function snapshot(harness: ComfyHarness): Promise<Snapshot> {
   const { app, sim } = harness;
   const db = app.nest.get(DataSource);
-  const tables = await db.query<{ name: string }[]>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  const tables = await app.sql<{ name: string }>(
+    app.engine === 'sqlite'
+      ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+      : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
   );
   const rows: Record<string, number> = {};
   for (const { name } of tables) {

@@ -21,21 +21,45 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database with a random name on the test Postgres; the caller drops it. */
-export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
+export interface ScratchDatabaseOptions {
+  /** Copy this database (CREATE DATABASE … TEMPLATE) instead of starting empty; nobody may be connected to it. */
+  readonly template?: string;
+}
+
+/** A fresh database with a random name on the test Postgres (empty, or a template's copy); the caller drops it. */
+export async function createScratchDatabase(
+  prefix: string,
+  options: ScratchDatabaseOptions = {},
+): Promise<ScratchDatabase> {
   const serverUrl = testDatabaseUrl();
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await onServer(serverUrl, `CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const template = options.template ? ` TEMPLATE "${options.template}"` : '';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await onServer(serverUrl, `CREATE DATABASE "${name}"${template}`);
+      break;
+    } catch (error) {
+      // 55006: a session is still connected to the template (a copy still starting elsewhere): short-lived.
+      if ((error as { code?: string }).code !== '55006' || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
   return {
-    url: url.toString(),
+    url: databaseUrl(name),
     name,
     drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
-async function onServer(serverUrl: string, sql: string): Promise<void> {
+/** The URL of another database on the test Postgres (same server, role and password). */
+export function databaseUrl(name: string): string {
+  const url = new URL(testDatabaseUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs one statement on the test server's own database (CREATE/DROP DATABASE cannot run inside the target). */
+export async function onServer(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   try {
     await client.connect();
