@@ -23,7 +23,7 @@ import { ThumbnailsService } from './thumbnails.service.js';
 import { ThumbnailBackfill } from './thumbnail-backfill.js';
 import { ThumbnailBackfillRepository } from './thumbnail-backfill.repository.js';
 import { GallerySearchController } from './search/gallery-search.controller.js';
-import { GallerySearchEngine } from './search/gallery-search-engine.js';
+import { gallerySearchEngineProvider } from './search/gallery-search-engine.provider.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
 import { GalleryTerms } from './search/gallery-terms.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
@@ -43,7 +43,6 @@ import { BoardsRepository } from './boards/boards.repository.js';
 import { BoardsService } from './boards/boards.service.js';
 import { BulkController } from './bulk/bulk.controller.js';
 import { BulkService } from './bulk/bulk.service.js';
-import { SqliteGallerySearch } from './search/sqlite-gallery-search.js';
 import { ExportController } from './export/export.controller.js';
 import { ExportRepository } from './export/export.repository.js';
 import { ExportService } from './export/export.service.js';
@@ -101,8 +100,7 @@ import { SharedImages } from './shared-images.js';
     GalleryTerms,
     ImageSearchIndex,
     SearchResolver,
-    // SQLite's engine for now: chosen by dialect once the Postgres engine (postgres-gallery-search.ts) works.
-    { provide: GallerySearchEngine, useClass: SqliteGallerySearch },
+    gallerySearchEngineProvider,
     GallerySearchService,
     SelectionResolver,
     TrashService,
