@@ -159,11 +159,11 @@ describe('review: submit, the queue, reject, approve', () => {
     const id = await keepOne(owner, 5);
 
     // Only the owner (or a curator) submits; a plain user never approves or rejects.
-    expect(reviews.submit([id], other.user)).toEqual({ affected: 0, skipped: 1 });
-    expect(reviews.approve([id], owner.user)).toEqual({ affected: 0, skipped: 1 });
-    expect(reviews.reject([id], owner.user, 'no')).toEqual({ affected: 0, skipped: 1 });
-    expect(reviews.submit([id, id, 999_999], owner.user)).toEqual({ affected: 1, skipped: 1 });
-    expect(reviews.submit([id], owner.user)).toEqual({ affected: 0, skipped: 0 });
+    expect(await reviews.submit([id], other.user)).toEqual({ affected: 0, skipped: 1 });
+    expect(await reviews.approve([id], owner.user)).toEqual({ affected: 0, skipped: 1 });
+    expect(await reviews.reject([id], owner.user, 'no')).toEqual({ affected: 0, skipped: 1 });
+    expect(await reviews.submit([id, id, 999_999], owner.user)).toEqual({ affected: 1, skipped: 1 });
+    expect(await reviews.submit([id], owner.user)).toEqual({ affected: 0, skipped: 0 });
     expect(((await detail(owner, id)).body as GalleryImageDetail).status).toBe('pending');
 
     expect([(await reviewQueue(owner)).status, (await reviewQueue(owner)).body.code]).toEqual([
@@ -179,7 +179,7 @@ describe('review: submit, the queue, reject, approve', () => {
     expect([queue.total_estimate, queue.next_cursor]).toEqual([1, null]);
     expect(await searchIds(other)).not.toContain(id);
 
-    expect(reviews.reject([id], curator.user, '  Too dark; brighten the sky.  ')).toEqual({
+    expect(await reviews.reject([id], curator.user, '  Too dark; brighten the sky.  ')).toEqual({
       affected: 1,
       skipped: 0,
     });
@@ -189,12 +189,12 @@ describe('review: submit, the queue, reject, approve', () => {
     expect(((await reviewQueue(curator)).body as ReviewPage).items).toEqual([]);
 
     // Resubmitted: the curator sees why it was rejected before.
-    expect(reviews.submit([id], owner.user)).toEqual({ affected: 1, skipped: 0 });
+    expect(await reviews.submit([id], owner.user)).toEqual({ affected: 1, skipped: 0 });
     const again = (await reviewQueue(curator)).body as ReviewPage;
     expect(again.items.map((item) => [item.id, item.review_note])).toEqual([
       [id, 'Too dark; brighten the sky.'],
     ]);
-    expect(reviews.approve([id], curator.user)).toEqual({ affected: 1, skipped: 0 });
+    expect(await reviews.approve([id], curator.user)).toEqual({ affected: 1, skipped: 0 });
     expect(await searchIds(other)).toContain(id);
 
     const final = (await detail(owner, id)).body as GalleryImageDetail;
@@ -232,9 +232,9 @@ describe('review: submit, the queue, reject, approve', () => {
     const first = await keepOne(owner, 6);
     const second = await keepOne(owner, 7);
     const third = await keepOne(other, 8);
-    reviews.submit([second], owner.user);
-    reviews.submit([third], other.user);
-    reviews.submit([first], owner.user);
+    await reviews.submit([second], owner.user);
+    await reviews.submit([third], other.user);
+    await reviews.submit([first], owner.user);
 
     const seen: number[] = [];
     let cursor: string | null = '';
@@ -249,13 +249,13 @@ describe('review: submit, the queue, reject, approve', () => {
     expect((await reviewQueue(curator, '?cursor=nonsense')).status).toBe(400);
     expect((await reviewQueue(curator, '?limit=0')).status).toBe(400);
 
-    expect(() => reviews.reject([first], curator.user, 'x'.repeat(2001))).toThrow(/at most 2000/);
-    expect(reviews.reject([first, second], curator.user, 'x'.repeat(2000))).toEqual({
+    await expect(reviews.reject([first], curator.user, 'x'.repeat(2001))).rejects.toThrow(/at most 2000/);
+    expect(await reviews.reject([first, second], curator.user, 'x'.repeat(2000))).toEqual({
       affected: 2,
       skipped: 0,
     });
     // Curators may submit anyone's images again.
-    expect(reviews.submit([first, second, third], curator.user)).toEqual({ affected: 2, skipped: 0 });
+    expect(await reviews.submit([first, second, third], curator.user)).toEqual({ affected: 2, skipped: 0 });
   });
 });
 

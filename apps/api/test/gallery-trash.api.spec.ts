@@ -132,24 +132,24 @@ describe('the gallery trash', () => {
     const curators = await keepImage(app, curator, { positive: 'three' });
     const trash = app.nest.get(TrashService);
 
-    expect(trash.trash([own.id, own.id, curators.id, 4242], owner.user)).toEqual({
+    expect(await trash.trash([own.id, own.id, curators.id, 4242], owner.user)).toEqual({
       affected: 1,
       skipped: 2,
       changedIds: [own.id],
     });
     // Already in the trash: neither affected nor skipped.
-    expect(trash.trash([own.id, alsoOwn.id], owner.user)).toEqual({
+    expect(await trash.trash([own.id, alsoOwn.id], owner.user)).toEqual({
       affected: 1,
       skipped: 0,
       changedIds: [alsoOwn.id],
     });
     expect(await searchIds(app, curator, { status: 'trashed' })).toEqual([alsoOwn.id, own.id]);
-    expect(trash.restore([own.id, curators.id], stranger.user)).toEqual({
+    expect(await trash.restore([own.id, curators.id], stranger.user)).toEqual({
       affected: 0,
       skipped: 2,
       changedIds: [],
     });
-    expect(trash.restore([own.id, curators.id], curator.user)).toEqual({
+    expect(await trash.restore([own.id, curators.id], curator.user)).toEqual({
       affected: 1,
       skipped: 0,
       changedIds: [own.id],
@@ -274,7 +274,7 @@ describe('the gallery trash', () => {
     const other = await ownersImage('harbour at night');
     expect((await del(owner, image.id)).status).toBe(204);
     expect((await restore(curator, image.id)).status).toBe(204);
-    expect(app.nest.get(TrashService).trash([image.id, other.id], owner.user).affected).toBe(2);
+    expect((await app.nest.get(TrashService).trash([image.id, other.id], owner.user)).affected).toBe(2);
     await trashedDaysAgo([image.id], 31);
     expect(await app.nest.get(TrashPurge).purgeNow()).toBe(1);
 

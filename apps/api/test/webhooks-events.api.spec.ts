@@ -99,8 +99,8 @@ describe('webhook events sent to a subscribed receiver', () => {
     ).body as KeepResponse;
     const imageId = kept.items[0]!.image.id;
     const reviews = app.nest.get(ReviewService);
-    reviews.submit([imageId], owner.user);
-    reviews.reject([imageId], curator.user, 'too blurry for the team');
+    await reviews.submit([imageId], owner.user);
+    await reviews.reject([imageId], curator.user, 'too blurry for the team');
 
     const payload = await received(endpoint, 'image.rejected');
     expect(payload.data).toEqual({

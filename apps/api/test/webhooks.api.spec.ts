@@ -375,8 +375,8 @@ describe('events fanned out to endpoints', () => {
     ).body as KeepResponse;
     const imageId = kept.items[0]!.image.id;
     const reviews = app.nest.get(ReviewService);
-    reviews.submit([imageId], owner.user);
-    reviews.approve([imageId], curator.user);
+    await reviews.submit([imageId], owner.user);
+    await reviews.approve([imageId], curator.user);
 
     const rows = await waitFor(
       () => deliveries(owner, hook.id),

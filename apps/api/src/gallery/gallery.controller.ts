@@ -81,7 +81,7 @@ export class GalleryController {
     @CurrentUser() user: AuthUser,
     @Res() res: Response,
   ): Promise<void> {
-    const file = this.gallery.original(id, isTrueWord(query.download), viewerOf(user));
+    const file = await this.gallery.original(id, isTrueWord(query.download), viewerOf(user));
     return file.download ? sendLabelledDownload(res, file) : sendImageFile(res, file);
   }
 

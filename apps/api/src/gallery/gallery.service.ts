@@ -47,7 +47,7 @@ export class GalleryService {
     // The trail and the rejection note are between the owner and the curators.
     const review =
       viewerOf(user).seesAll || item.created_by.id === user.id
-        ? this.reviews.reviewOf(id)
+        ? await this.reviews.reviewOf(id)
         : { review: [], review_note: null };
     return { ...item, ...toGalleryImageDetail(record), ...review };
   }
@@ -64,7 +64,7 @@ export class GalleryService {
     uiWorkflow: Record<string, unknown> | null;
     promptId: string | null;
   }> {
-    const file = this.images.findFile(id);
+    const file = await this.images.findFile(id);
     if (!file || !canView(viewerOf(user), file)) throw notFound(id);
     const { image } = await this.find(id);
     const kept = parseObject(image.workflowJson);
@@ -75,7 +75,7 @@ export class GalleryService {
 
   /** Rating, favourite, tags, note: the image's owner, curators and admins. */
   async patch(id: number, patch: GalleryImagePatch, user: AuthUser): Promise<GalleryImageDetail> {
-    const image = this.images.findFile(id);
+    const image = await this.images.findFile(id);
     const viewer = viewerOf(user);
     if (!image || !canView(viewer, image)) throw notFound(id);
     if (!mayManage(viewer, image.createdBy)) {
@@ -90,8 +90,8 @@ export class GalleryService {
     return this.get(id, user);
   }
 
-  original(id: number, download: boolean, viewer: Viewer): ImageFile {
-    const image = this.images.findFile(id);
+  async original(id: number, download: boolean, viewer: Viewer): Promise<ImageFile> {
+    const image = await this.images.findFile(id);
     if (!image || !canView(viewer, image)) throw notFound(id);
     return {
       path: this.storage.imagePath(image.relativePath),
@@ -107,7 +107,7 @@ export class GalleryService {
    * image's thumbnail stays visible to those who may restore it, for the trash page.
    */
   async thumbnail(id: number, viewer: Viewer): Promise<ImageFile> {
-    const image = this.images.findFile(id);
+    const image = await this.images.findFile(id);
     const visible = image && (image.trashed ? mayManage(viewer, image.createdBy) : canView(viewer, image));
     if (!image || !visible) throw notFound(id);
     const path = this.storage.thumbnailPath(image.thumbnailPath);

@@ -1,8 +1,6 @@
 import type { ImageStatus } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository, type SelectQueryBuilder } from 'typeorm';
-import { preparedStatement } from '../database/prepared.js';
+import { Sql, type SqlExecutor } from '../database/sql.js';
 import { ImageEntity } from './image.entity.js';
 
 /** A row with the name of the user who kept it. */
@@ -68,29 +66,28 @@ interface FullRow extends SummaryRow {
   source_json: string | null;
 }
 
-const fromWithOwner = `FROM "gallery_images" "image" LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"`;
+// The entity's columns, named: `*` would also read Postgres's search_tsv on every view.
+const imageColumns = `"image"."id", "image"."sha256", "image"."mime", "image"."ext", "image"."bytes", "image"."width",
+  "image"."height", "image"."relative_path", "image"."thumbnail_path", "image"."prompt_id", "image"."params_json",
+  "image"."workflow_json", "image"."metadata_json", "image"."source_json", "image"."created_by", "image"."created_at"`;
+const byIdSql = `SELECT ${imageColumns}, "owner"."username" AS "owner_username"
+  FROM "gallery_images" "image" LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"`;
+const fileByIdSql = `SELECT "id", "sha256", "mime", "ext", "relative_path", "thumbnail_path", "created_by", "status", "trashed_at"
+  FROM "gallery_images" WHERE "id" = ?`;
+// ON CONFLICT: a row with the same bytes exists already (another request or process won): no row back.
+const insertSql = `INSERT INTO "gallery_images" ("sha256", "mime", "ext", "bytes", "width", "height", "relative_path",
+    "thumbnail_path", "prompt_id", "params_json", "workflow_json", "metadata_json", "source_json", "created_by",
+    "created_at", "status")
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sha256") DO NOTHING RETURNING "id"`;
 
+/** Every thumbnail, file and page view runs one of these: constant texts on the Sql port (prepared once on SQLite). */
 @Injectable()
 export class ImagesRepository {
-  // Every thumbnail, file and page view runs one of these: prepared statements, not TypeORM's query builder.
-  private readonly byId;
-  private readonly fileById;
-
-  constructor(@InjectRepository(ImageEntity) private readonly rows: Repository<ImageEntity>) {
-    this.byId = preparedStatement<FullRow>(
-      rows,
-      `SELECT "image".*, "owner"."username" AS "owner_username" ${fromWithOwner} WHERE "image"."id" = ?`,
-    );
-    this.fileById = preparedStatement<FileRow>(
-      rows,
-      `SELECT "id", "sha256", "mime", "ext", "relative_path", "thumbnail_path", "created_by", "status", "trashed_at"
-       FROM "gallery_images" WHERE "id" = ?`,
-    );
-  }
+  constructor(private readonly sql: Sql) {}
 
   /** What serving an image's files needs, without its provenance text. */
-  findFile(id: number): ImageFileInfo | null {
-    const row = this.fileById().get(id);
+  async findFile(id: number): Promise<ImageFileInfo | null> {
+    const row = await this.sql.get<FileRow>(fileByIdSql, [id]);
     return row
       ? {
           id: row.id,
@@ -107,38 +104,48 @@ export class ImagesRepository {
   }
 
   async findById(id: number): Promise<ImageRecord | null> {
-    const row = this.byId().get(id);
+    const row = await this.sql.get<FullRow>(`${byIdSql} WHERE "image"."id" = ?`, [id]);
     return row ? { image: toEntity(row), createdByName: row.owner_username ?? '' } : null;
   }
 
   async findBySha256(sha256: string): Promise<ImageRecord | null> {
-    const [record] = await this.withOwner(
-      this.rows.createQueryBuilder('image').where('image.sha256 = :sha256', { sha256 }),
-    );
-    return record ?? null;
+    const row = await this.sql.get<FullRow>(`${byIdSql} WHERE "image"."sha256" = ?`, [sha256]);
+    return row ? { image: toEntity(row), createdByName: row.owner_username ?? '' } : null;
   }
 
-  /** Inserts the row, or returns null when an image with the same SHA-256 exists already. */
-  async insert(image: NewImage): Promise<ImageEntity | null> {
-    try {
-      return await this.rows.save(this.rows.create(image));
-    } catch (error) {
-      if (isUniqueViolation(error)) return null;
-      throw error;
-    }
+  /**
+   * Inserts the row with its review status (through `tx` when the caller writes more in the same
+   * transaction), or returns null when an image with the same SHA-256 exists already.
+   */
+  async insert(
+    image: NewImage,
+    status: ImageStatus = 'approved',
+    tx: SqlExecutor = this.sql,
+  ): Promise<ImageEntity | null> {
+    const row = await tx.get<{ id: number }>(insertSql, [
+      image.sha256,
+      image.mime,
+      image.ext,
+      image.bytes,
+      image.width,
+      image.height,
+      image.relativePath,
+      image.thumbnailPath,
+      image.promptId,
+      image.paramsJson,
+      image.workflowJson,
+      image.metadataJson,
+      image.sourceJson,
+      image.createdBy,
+      image.createdAt,
+      status,
+    ]);
+    return row ? Object.assign(new ImageEntity(), image, { id: row.id }) : null;
   }
 
   async delete(id: number): Promise<boolean> {
-    const result = await this.rows.delete({ id });
-    return (result.affected ?? 0) > 0;
-  }
-
-  private async withOwner(query: SelectQueryBuilder<ImageEntity>): Promise<ImageRecord[]> {
-    const { entities, raw } = await query
-      .leftJoin('users', 'owner', 'owner.id = image.created_by')
-      .addSelect('owner.username', 'owner_username')
-      .getRawAndEntities<{ owner_username: string | null }>();
-    return entities.map((image, index) => ({ image, createdByName: raw[index]?.owner_username ?? '' }));
+    const result = await this.sql.run(`DELETE FROM "gallery_images" WHERE "id" = ?`, [id]);
+    return result.changes > 0;
   }
 }
 
@@ -166,10 +173,4 @@ function toEntity(row: FullRow): ImageEntity {
     metadataJson: row.metadata_json,
     sourceJson: row.source_json,
   });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

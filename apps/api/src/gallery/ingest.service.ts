@@ -21,9 +21,9 @@ import { ThumbnailsService } from './thumbnails.service.js';
 import { imageParamsOf } from './search/image-params.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { TrashService } from './trash/trash.service.js';
-import { ReviewsRepository } from './review/reviews.repository.js';
 import { LineageService } from './lineage/lineage.service.js';
 import { EventBus } from '../events/event-bus.js';
+import { Sql } from '../database/sql.js';
 
 /** The part of a multer file this service reads. */
 export interface UploadedImage {
@@ -67,9 +67,9 @@ export class IngestService {
     private readonly jobs: JobOutputs,
     private readonly index: ImageSearchIndex,
     private readonly trash: TrashService,
-    private readonly reviews: ReviewsRepository,
     private readonly lineage: LineageService,
     private readonly bus: EventBus,
+    private readonly sql: Sql,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -248,35 +248,49 @@ export class IngestService {
 
       let row;
       try {
-        row = await this.images.insert({
-          sha256: image.sha256,
-          mime: image.mime,
-          ext: image.ext,
-          bytes: image.data.length,
-          width: image.width,
-          height: image.height,
-          relativePath: layout.image,
-          thumbnailPath: layout.thumbnail,
-          promptId: provenance.prompt_id,
-          paramsJson: provenance.params ? JSON.stringify(provenance.params) : null,
-          workflowJson: provenance.workflow ? JSON.stringify(provenance.workflow) : null,
-          metadataJson: JSON.stringify(provenance.metadata),
-          sourceJson: provenance.source ? JSON.stringify(provenance.source) : null,
-          createdBy: user.id,
-          createdAt: now.toISOString(),
+        const params = this.paramsOf(image, provenance);
+        // Dictionary ids before the transaction: the dictionary writes outside it.
+        const terms = await this.index.termsOf(params);
+        // The row with its review status, its lineage and its searchable form in one transaction:
+        // no request sees the image half kept.
+        row = await this.sql.transaction(async (tx) => {
+          const inserted = await this.images.insert(
+            {
+              sha256: image.sha256,
+              mime: image.mime,
+              ext: image.ext,
+              bytes: image.data.length,
+              width: image.width,
+              height: image.height,
+              relativePath: layout.image,
+              thumbnailPath: layout.thumbnail,
+              promptId: provenance.prompt_id,
+              paramsJson: provenance.params ? JSON.stringify(provenance.params) : null,
+              workflowJson: provenance.workflow ? JSON.stringify(provenance.workflow) : null,
+              metadataJson: JSON.stringify(provenance.metadata),
+              sourceJson: provenance.source ? JSON.stringify(provenance.source) : null,
+              createdBy: user.id,
+              createdAt: now.toISOString(),
+            },
+            status,
+            tx,
+          );
+          if (inserted) {
+            await this.lineage.link(inserted.id, image.sha256, provenance.parent_sha256, tx);
+            const indexed = {
+              id: inserted.id,
+              createdBy: user.id,
+              hasWorkflow: provenance.workflow !== null,
+            };
+            await this.index.writeParams(tx, indexed, params, terms);
+          }
+          return inserted;
         });
       } catch (error) {
         await this.storage.remove(Object.values(written));
         throw error;
       }
       if (row) {
-        // Synchronously after the insert: no request runs in between to see the column's default.
-        if (status !== 'approved') this.reviews.setStatus([row.id], status);
-        this.lineage.link(row.id, image.sha256, provenance.parent_sha256);
-        await this.index.setParams(
-          { id: row.id, createdBy: user.id, hasWorkflow: provenance.workflow !== null },
-          this.paramsOf(image, provenance),
-        );
         // A new row only: a duplicate (again(), lostRace()) kept nothing new, so it tells nobody.
         void this.bus.publish('gallery.image_kept', {
           actor: { id: user.id, username: user.username },
@@ -293,8 +307,8 @@ export class IngestService {
    * restores it if the user may (its owner, a curator, an admin); anyone else gets the image as it
    * is, still in the trash, like any other duplicate of an image they cannot see.
    */
-  private again(existing: ImageRecord, user: AuthUser): IngestResponse {
-    const restored = this.trash.restore([existing.image.id], user).affected > 0;
+  private async again(existing: ImageRecord, user: AuthUser): Promise<IngestResponse> {
+    const restored = (await this.trash.restore([existing.image.id], user)).affected > 0;
     return { image: toGalleryImage(existing), duplicate: true, ...(restored ? { restored } : {}) };
   }
 

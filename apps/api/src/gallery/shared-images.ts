@@ -42,7 +42,7 @@ export class SharedImages {
     return ids.flatMap((id) => items.get(id) ?? []);
   }
 
-  original(id: number, owner: AuthUser, download: boolean): ImageFile {
+  original(id: number, owner: AuthUser, download: boolean): Promise<ImageFile> {
     return this.gallery.original(id, download, viewerOf(owner));
   }
 

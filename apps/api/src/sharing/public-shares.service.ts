@@ -73,7 +73,7 @@ export class PublicSharesService {
     if (download && !share.allowDownload) {
       throw new AppError('auth.forbidden', 'This link does not allow downloads');
     }
-    return { file: this.images.original(id, owner, download), redact: Boolean(share.redact) };
+    return { file: await this.images.original(id, owner, download), redact: Boolean(share.redact) };
   }
 
   async thumbnail(visit: ShareVisit, id: number): Promise<ImageFile> {

@@ -5,11 +5,17 @@ import { imageParamsOf } from '../../gallery/search/image-params.js';
 import { parseObject } from '../../gallery/gallery-views.js';
 import { ImageSearchIndex, unknownParams } from '../../gallery/search/image-search-index.js';
 import { dialectOf } from '../dialect.js';
-import { sqliteHandle } from '../prepared.js';
 import { queryRunnerSql } from '../query-runner-sql.js';
+import type { SqlExecutor } from '../sql.js';
 
 /** Rows per read: a row may carry a large workflow, so a batch stays a few megabytes at most. */
 const batchSize = 200;
+
+const nextRowsSql = `SELECT "i"."id", "i"."created_by", "i"."params_json", "i"."workflow_json",
+    "j"."params" AS "job_params", "j"."workflow" AS "job_workflow", "j"."template_id", "j"."template_version"
+  FROM "gallery_images" "i"
+  LEFT JOIN "comfy_jobs" "j" ON "j"."prompt_id" = "i"."prompt_id"
+  WHERE "i"."id" > ? ORDER BY "i"."id" LIMIT ?`;
 
 interface BackfillRow {
   id: number;
@@ -39,15 +45,15 @@ interface BackfillRow {
  * One transaction per batch rather than TypeORM's one for the migration: a gallery of a million
  * images would otherwise be a single write of most of the database. Rewriting a row is
  * idempotent, so a backfill cut short (the migration is only recorded once it completes) simply
- * runs again at the next boot. (setParams's own transactions become savepoints inside the batch's;
- * run under an outer transaction, the whole backfill would become one, which also works.)
+ * runs again at the next boot. (setParams runs on the migration's QueryRunner and its transactions
+ * join the batch's; run under an outer transaction, the batches become savepoints of it, which also works.)
  *
  * Reusing setParams ties this migration to today's code: setParams may only write what
  * GallerySearch1764500000000 created (later migrations run after this one).
  * test/gallery-params-backfill.api.spec.ts boots a database made up to GallerySearch to hold that.
  *
  * Nothing to do on Postgres: a Postgres database is made by running every migration on an empty
- * database, so no image predates the search columns (and setParams is SQLite's index writer).
+ * database, so no image predates the search columns.
  */
 export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
   name = 'GalleryParamsBackfill1764500000001';
@@ -56,26 +62,17 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (dialectOf(queryRunner) === 'postgres') return;
-    const connection = queryRunner.connection;
-    const db = sqliteHandle(connection);
-    const index = new ImageSearchIndex(connection, new GalleryTerms(queryRunnerSql(queryRunner)));
-    // Whole rows of one id range at a time (`.all`, not an iterator: better-sqlite3 refuses
-    // writes on a handle while one of its statements is being iterated).
-    const next = db.prepare<[number, number], BackfillRow>(
-      `SELECT "i"."id", "i"."created_by", "i"."params_json", "i"."workflow_json",
-              "j"."params" AS "job_params", "j"."workflow" AS "job_workflow",
-              "j"."template_id", "j"."template_version"
-       FROM "gallery_images" "i"
-       LEFT JOIN "comfy_jobs" "j" ON "j"."prompt_id" = "i"."prompt_id"
-       WHERE "i"."id" > ? ORDER BY "i"."id" LIMIT ?`,
+    const sql = queryRunnerSql(queryRunner);
+    // setParams's transaction joins the batch's (below) on the migration's own connection.
+    const index = new ImageSearchIndex(
+      { ...sql, transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => fn(sql) },
+      new GalleryTerms(sql),
     );
     let after = 0;
     for (;;) {
-      const rows = next.all(after, batchSize);
-      // By hand rather than db.transaction: setParams awaits the dictionary. Nothing else runs on the
-      // connection during migrations, so the open transaction takes in only this batch's writes.
-      const outer = db.inTransaction;
-      if (!outer) db.exec('BEGIN');
+      // Whole rows of one id range at a time, read before the batch's writes.
+      const rows = await sql.all<BackfillRow>(nextRowsSql, [after, batchSize]);
+      await queryRunner.startTransaction();
       try {
         for (const row of rows) {
           await index.setParams(
@@ -83,9 +80,9 @@ export class GalleryParamsBackfill1764500000001 implements MigrationInterface {
             paramsOfRow(row),
           );
         }
-        if (!outer) db.exec('COMMIT');
+        await queryRunner.commitTransaction();
       } catch (error) {
-        if (!outer && db.inTransaction) db.exec('ROLLBACK');
+        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction();
         throw error;
       }
       const last = rows[rows.length - 1];

@@ -48,7 +48,7 @@ export class BoardsController {
   @Scopes('boards:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the board (its images stay in the gallery)' })
-  remove(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): void {
-    this.boards.remove(id, user);
+  remove(@Param('id', idPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.boards.remove(id, user);
   }
 }

@@ -1,8 +1,7 @@
 import type { BoardVisibility, GalleryFilters } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
-import { sqliteHandle } from '../../database/prepared.js';
+import { jsonIntList } from '../../database/json-list.js';
+import { Sql } from '../../database/sql.js';
 
 export interface BoardRow {
   id: number;
@@ -27,87 +26,115 @@ const boardColumns = `"b"."id", "b"."name", "b"."owner_id", "u"."username" AS "o
   "b"."query_json", "b"."cover_image_id", "b"."created_at", "b"."updated_at"`;
 const fromBoards = `FROM "boards" "b" LEFT JOIN "users" "u" ON "u"."id" = "b"."owner_id"`;
 
-/** Boards and their images, on the SQLite handle (membership changes are one synchronous transaction). */
+const insertBoardSql = `INSERT INTO "boards" ("name", "owner_id", "visibility", "query_json", "cover_image_id", "created_at", "updated_at")
+  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"`;
+const updateBoardSql = `UPDATE "boards" SET "name" = ?, "visibility" = ?, "query_json" = ?, "cover_image_id" = ?, "updated_at" = ?
+  WHERE "id" = ?`;
+const addImageSql = `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by") VALUES (?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`;
+const removeImageSql = `DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" = ?`;
+// Postgres: the whole batch in one statement each (a round trip per image would be 5,000 per bulk batch).
+const pgIds = `SELECT "value" FROM (${jsonIntList('postgres')}) "ids"`;
+const pgAddImagesSql = `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by")
+  SELECT CAST(? AS integer), "value", ?, CAST(? AS integer) FROM (${pgIds}) "new" ON CONFLICT DO NOTHING RETURNING "image_id"`;
+const pgRemoveImagesSql = `DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" IN (${pgIds}) RETURNING "image_id"`;
+
+/** Boards and their images, on the Sql port (a membership change is one transaction). */
 @Injectable()
 export class BoardsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
-  find(id: number): BoardRow | null {
+  async find(id: number): Promise<BoardRow | null> {
     return (
-      (this.db().prepare(`SELECT ${boardColumns} ${fromBoards} WHERE "b"."id" = ?`).get(id) as BoardRow) ??
-      null
+      (await this.sql.get<BoardRow>(`SELECT ${boardColumns} ${fromBoards} WHERE "b"."id" = ?`, [id])) ?? null
     );
   }
 
   /** The boards a user sees: their own and the team's, by name. */
-  visibleTo(userId: number): BoardRow[] {
-    return this.db()
-      .prepare(
-        `SELECT ${boardColumns} ${fromBoards} WHERE "b"."owner_id" = ? OR "b"."visibility" = 'team'
-         ORDER BY lower("b"."name"), "b"."id"`,
-      )
-      .all(userId) as BoardRow[];
+  visibleTo(userId: number): Promise<BoardRow[]> {
+    return this.sql.all<BoardRow>(
+      `SELECT ${boardColumns} ${fromBoards} WHERE "b"."owner_id" = ? OR "b"."visibility" = 'team'
+       ORDER BY lower("b"."name"), "b"."id"`,
+      [userId],
+    );
   }
 
-  create(ownerId: number, fields: BoardFields): number {
+  async create(ownerId: number, fields: BoardFields): Promise<number> {
     const now = new Date().toISOString();
-    const result = this.db()
-      .prepare(
-        `INSERT INTO "boards" ("name", "owner_id", "visibility", "query_json", "cover_image_id", "created_at", "updated_at")
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(fields.name, ownerId, fields.visibility, queryJson(fields.query), fields.coverImageId, now, now);
-    return Number(result.lastInsertRowid);
+    const row = await this.sql.get<{ id: number }>(insertBoardSql, [
+      fields.name,
+      ownerId,
+      fields.visibility,
+      queryJson(fields.query),
+      fields.coverImageId,
+      now,
+      now,
+    ]);
+    if (!row) throw new Error('the boards table returned no id');
+    return row.id;
   }
 
-  update(id: number, fields: BoardFields, clearImages: boolean): void {
-    const db = this.db();
-    db.transaction(() => {
-      db.prepare(
-        `UPDATE "boards" SET "name" = ?, "visibility" = ?, "query_json" = ?, "cover_image_id" = ?, "updated_at" = ?
-         WHERE "id" = ?`,
-      ).run(
+  async update(id: number, fields: BoardFields, clearImages: boolean): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.run(updateBoardSql, [
         fields.name,
         fields.visibility,
         queryJson(fields.query),
         fields.coverImageId,
         new Date().toISOString(),
         id,
-      );
+      ]);
       // A manual board that becomes smart shows its query from then on: its hand-picked list goes.
-      if (clearImages) db.prepare(`DELETE FROM "board_images" WHERE "board_id" = ?`).run(id);
-    })();
+      if (clearImages) await tx.run(`DELETE FROM "board_images" WHERE "board_id" = ?`, [id]);
+    });
   }
 
-  delete(id: number): boolean {
-    return this.db().prepare(`DELETE FROM "boards" WHERE "id" = ?`).run(id).changes > 0;
+  async delete(id: number): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM "boards" WHERE "id" = ?`, [id])).changes > 0;
   }
 
   /** Adds the images not on the board yet; the ids added. */
-  add(boardId: number, imageIds: readonly number[], by: number): number[] {
-    const db = this.db();
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO "board_images" ("board_id", "image_id", "added_at", "added_by") VALUES (?, ?, ?, ?)`,
-    );
+  add(boardId: number, imageIds: readonly number[], by: number): Promise<number[]> {
     const now = new Date().toISOString();
-    return db.transaction(() => imageIds.filter((id) => insert.run(boardId, id, now, by).changes > 0))();
+    if (this.sql.dialect === 'postgres') {
+      return this.changedOnPostgres(imageIds, pgAddImagesSql, [boardId, now, by, JSON.stringify(imageIds)]);
+    }
+    return this.sql.transaction(async (tx) => {
+      const added: number[] = [];
+      for (const id of imageIds) {
+        if ((await tx.run(addImageSql, [boardId, id, now, by])).changes > 0) added.push(id);
+      }
+      return added;
+    });
   }
 
   /** Removes the images that are on the board; the ids removed. */
-  remove(boardId: number, imageIds: readonly number[]): number[] {
-    const db = this.db();
-    const remove = db.prepare(`DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" = ?`);
-    return db.transaction(() => imageIds.filter((id) => remove.run(boardId, id).changes > 0))();
+  remove(boardId: number, imageIds: readonly number[]): Promise<number[]> {
+    if (this.sql.dialect === 'postgres') {
+      return this.changedOnPostgres(imageIds, pgRemoveImagesSql, [boardId, JSON.stringify(imageIds)]);
+    }
+    return this.sql.transaction(async (tx) => {
+      const removed: number[] = [];
+      for (const id of imageIds) {
+        if ((await tx.run(removeImageSql, [boardId, id])).changes > 0) removed.push(id);
+      }
+      return removed;
+    });
   }
 
-  touch(id: number): void {
-    this.db()
-      .prepare(`UPDATE "boards" SET "updated_at" = ? WHERE "id" = ?`)
-      .run(new Date().toISOString(), id);
+  /** The image ids a RETURNING statement answers, in the order of `imageIds` (each once). */
+  private async changedOnPostgres(
+    imageIds: readonly number[],
+    text: string,
+    params: unknown[],
+  ): Promise<number[]> {
+    const rows = await this.sql.all<{ image_id: number }>(text, params);
+    const changed = new Set(rows.map((row) => row.image_id));
+    return [...new Set(imageIds)].filter((id) => changed.has(id));
   }
 
-  private db(): BetterSqlite3.Database {
-    return sqliteHandle(this.dataSource);
+  async touch(id: number): Promise<void> {
+    await this.sql.run(`UPDATE "boards" SET "updated_at" = ? WHERE "id" = ?`, [new Date().toISOString(), id]);
   }
 }
 

@@ -26,18 +26,18 @@ export class BoardsService {
 
   async list(user: AuthUser): Promise<BoardList> {
     const items: Board[] = [];
-    for (const row of this.boards.visibleTo(user.id)) items.push(await this.view(row, user));
+    for (const row of await this.boards.visibleTo(user.id)) items.push(await this.view(row, user));
     return { items };
   }
 
-  get(id: number, user: AuthUser): Promise<Board> {
-    return this.view(this.visible(id, user), user);
+  async get(id: number, user: AuthUser): Promise<Board> {
+    return this.view(await this.visible(id, user), user);
   }
 
   async create(body: BoardCreate, user: AuthUser): Promise<Board> {
     const query = body.query ?? null;
     if (query) await this.check(query, user);
-    const id = this.boards.create(user.id, {
+    const id = await this.boards.create(user.id, {
       name: body.name.trim(),
       visibility: body.visibility ?? 'private',
       query,
@@ -47,14 +47,14 @@ export class BoardsService {
   }
 
   async update(id: number, patch: BoardPatch, user: AuthUser): Promise<Board> {
-    const row = this.editable(id, user);
+    const row = await this.editable(id, user);
     const query = patch.query === undefined ? parseBoardQuery(row.query_json) : patch.query;
     if (patch.query) await this.check(patch.query, user);
     if (patch.cover_image_id !== undefined && patch.cover_image_id !== null) {
       // The cover must be an image the owner can see (and, for a manual board, one on it).
       await this.search.item(patch.cover_image_id, user);
     }
-    this.boards.update(
+    await this.boards.update(
       id,
       {
         name: patch.name?.trim() ?? row.name,
@@ -67,14 +67,14 @@ export class BoardsService {
     return this.get(id, user);
   }
 
-  remove(id: number, user: AuthUser): void {
-    this.editable(id, user);
-    this.boards.delete(id);
+  async remove(id: number, user: AuthUser): Promise<void> {
+    await this.editable(id, user);
+    await this.boards.delete(id);
   }
 
   /** Adds or removes images on a manual board (the bulk endpoint): ids must be visible already; the ids changed. */
-  changeImages(boardId: number, ids: number[], add: boolean, user: AuthUser): number[] {
-    const row = this.visible(boardId, user);
+  async changeImages(boardId: number, ids: number[], add: boolean, user: AuthUser): Promise<number[]> {
+    const row = await this.visible(boardId, user);
     if (row.query_json !== null) {
       throw new AppError('conflict', `Board ${boardId} is a smart board: its images come from its search`);
     }
@@ -82,8 +82,10 @@ export class BoardsService {
     if (row.visibility !== 'team' && row.owner_id !== user.id) {
       throw new AppError('auth.forbidden', 'Only its owner can change this board');
     }
-    const changed = add ? this.boards.add(boardId, ids, user.id) : this.boards.remove(boardId, ids);
-    if (changed.length > 0) this.boards.touch(boardId);
+    const changed = add
+      ? await this.boards.add(boardId, ids, user.id)
+      : await this.boards.remove(boardId, ids);
+    if (changed.length > 0) await this.boards.touch(boardId);
     return changed;
   }
 
@@ -126,16 +128,16 @@ export class BoardsService {
     await this.search.search({ ...query, sort: 'newest', seedOrder: 0, stacks: false, limit: 1 }, user);
   }
 
-  private visible(id: number, user: AuthUser): BoardRow {
-    const row = this.boards.find(id);
+  private async visible(id: number, user: AuthUser): Promise<BoardRow> {
+    const row = await this.boards.find(id);
     if (!row || !(row.owner_id === user.id || row.visibility === 'team')) {
       throw new AppError('not_found', `There is no board ${id}`);
     }
     return row;
   }
 
-  private editable(id: number, user: AuthUser): BoardRow {
-    const row = this.visible(id, user);
+  private async editable(id: number, user: AuthUser): Promise<BoardRow> {
+    const row = await this.visible(id, user);
     if (row.owner_id !== user.id && !roleAtLeast(user.role, 'admin')) {
       throw new AppError('auth.forbidden', 'Only its owner can change this board');
     }

@@ -1,10 +1,9 @@
 import { roleAtLeast, type AuthUser, type BulkResponse, type GallerySelection } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
-import { sqliteHandle } from '../../database/prepared.js';
+import { jsonIntList } from '../../database/json-list.js';
+import { Sql } from '../../database/sql.js';
 import { BoardsService } from '../boards/boards.service.js';
 import { ReviewService } from '../review/review.service.js';
 import { ImageSearchIndex } from '../search/image-search-index.js';
@@ -48,14 +47,19 @@ const undoable = new Set([
  */
 @Injectable()
 export class BulkService {
+  private readonly ownersSql: string;
+
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly selections: SelectionResolver,
     private readonly index: ImageSearchIndex,
     private readonly boards: BoardsService,
     private readonly review: ReviewService,
     private readonly trash: TrashService,
-  ) {}
+  ) {
+    this.ownersSql = `SELECT "id", "created_by" FROM "gallery_images"
+      WHERE "id" IN (SELECT "value" FROM (${jsonIntList(sql.dialect)}) "ids")`;
+  }
 
   async run(selection: BulkSelectionDto, action: BulkActionDto, user: AuthUser): Promise<BulkResponse> {
     const step = this.stepFor(action, user);
@@ -93,8 +97,8 @@ export class BulkService {
             : required(action.favorite, 'favorite')
               ? 1
               : 0;
-        return this.curated(user, (ids, undo) => {
-          const changed = this.index.setColumn(ids, column, value);
+        return this.curated(user, async (ids, undo) => {
+          const changed = await this.index.setColumn(ids, column, value);
           for (const { id, before } of changed) {
             undo.add(
               column === 'rating'
@@ -110,8 +114,8 @@ export class BulkService {
       case 'board_remove': {
         const board = required(action.board_id, 'board_id');
         const add = action.type === 'board_add';
-        return (ids, undo) => {
-          const changed = this.boards.changeImages(board, ids, add, user);
+        return async (ids, undo) => {
+          const changed = await this.boards.changeImages(board, ids, add, user);
           undo.add({ type: add ? 'board_remove' : 'board_add', board_id: board }, changed);
           return { affected: changed.length, skipped: 0 };
         };
@@ -130,8 +134,8 @@ export class BulkService {
       case 'trash':
       case 'restore': {
         const trash = action.type === 'trash';
-        return (ids, undo) => {
-          const result = trash ? this.trash.trash(ids, user) : this.trash.restore(ids, user);
+        return async (ids, undo) => {
+          const result = trash ? await this.trash.trash(ids, user) : await this.trash.restore(ids, user);
           undo.add({ type: trash ? 'restore' : 'trash' }, result.changedIds);
           return result;
         };
@@ -146,19 +150,20 @@ export class BulkService {
   ): BatchStep {
     const viewer = viewerOf(user);
     return async (ids, undo) => {
-      const allowed = viewer.seesAll ? ids : this.manageable(ids, viewer);
+      const allowed = viewer.seesAll ? ids : await this.manageable(ids, viewer);
       return { affected: await change(allowed, undo), skipped: ids.length - allowed.length };
     };
   }
 
-  private manageable(ids: number[], viewer: Viewer): number[] {
-    const db: BetterSqlite3.Database = sqliteHandle(this.dataSource);
-    const owner = db.prepare<[number], { created_by: number }>(
-      `SELECT "created_by" FROM "gallery_images" WHERE "id" = ?`,
-    );
+  /** Those of `ids` the viewer may change, in their order: one read for the batch. */
+  private async manageable(ids: number[], viewer: Viewer): Promise<number[]> {
+    const rows = await this.sql.all<{ id: number; created_by: number }>(this.ownersSql, [
+      JSON.stringify(ids),
+    ]);
+    const owners = new Map(rows.map((row) => [row.id, row.created_by]));
     return ids.filter((id) => {
-      const row = owner.get(id);
-      return row !== undefined && mayManage(viewer, row.created_by);
+      const owner = owners.get(id);
+      return owner !== undefined && mayManage(viewer, owner);
     });
   }
 }

@@ -1,9 +1,7 @@
 import type { GalleryMime } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { preparedStatement } from '../../database/prepared.js';
-import { ImageEntity } from '../image.entity.js';
+import { jsonIntList } from '../../database/json-list.js';
+import { Sql } from '../../database/sql.js';
 
 /** What an export needs of an image: where its file is, and its manifest line. */
 export interface ExportRow {
@@ -38,32 +36,26 @@ interface Row {
 
 @Injectable()
 export class ExportRepository {
-  private readonly rowsByIds;
+  private readonly rowsByIds: string;
 
-  constructor(@InjectRepository(ImageEntity) rows: Repository<ImageEntity>) {
+  constructor(private readonly sql: Sql) {
     // One statement for the whole selection: the ids travel as one JSON array.
-    this.rowsByIds = preparedStatement<Row>(
-      rows,
-      `SELECT "image"."id", "image"."sha256", "image"."mime", "image"."ext", "image"."width", "image"."height",
+    this.rowsByIds = `SELECT "image"."id", "image"."sha256", "image"."mime", "image"."ext", "image"."width", "image"."height",
               "image"."relative_path", "image"."created_at", "owner"."username" AS "owner",
               "checkpoint"."value" AS "checkpoint", "image"."p_seed", "image"."p_positive"
        FROM "gallery_images" "image"
        LEFT JOIN "users" "owner" ON "owner"."id" = "image"."created_by"
        LEFT JOIN "gallery_terms" "checkpoint" ON "checkpoint"."id" = "image"."checkpoint_id"
-       WHERE "image"."id" IN (SELECT "value" FROM json_each(?)) AND "image"."trashed_at" IS NULL`,
-    );
+       WHERE "image"."id" IN (SELECT "value" FROM (${jsonIntList(sql.dialect)}) "ids") AND "image"."trashed_at" IS NULL`;
   }
 
   /**
    * The rows of these images, in the order of `ids`. Ids without a row are left out, and so are
    * trashed images: like the file route, an export never hands out what is in the trash.
    */
-  exportRows(ids: readonly number[]): ExportRow[] {
-    const byId = new Map(
-      this.rowsByIds()
-        .all(JSON.stringify(ids))
-        .map((row) => [row.id, row]),
-    );
+  async exportRows(ids: readonly number[]): Promise<ExportRow[]> {
+    const rows = await this.sql.all<Row>(this.rowsByIds, [JSON.stringify(ids)]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
       return row

@@ -57,7 +57,7 @@ export class ExportService {
   ): Promise<PreparedExport> {
     const { ids } = await this.selections.select(selection, user, exportMaxImages);
     if (ids.length === 0) throw nothingToExport();
-    const rows = this.rows.exportRows(ids);
+    const rows = await this.rows.exportRows(ids);
     if (rows.length === 0) throw nothingToExport();
     const files = new OpenFiles();
     const planned = await mapLimited(rows, planConcurrency, (row) =>

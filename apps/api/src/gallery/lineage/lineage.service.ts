@@ -1,6 +1,7 @@
 import type { AuthUser, GalleryLineage, GallerySearchItem } from '@atelier/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobInputs } from '../../comfy-uploads/job-inputs.js';
+import type { SqlExecutor } from '../../database/sql.js';
 import { GallerySearchService } from '../search/gallery-search.service.js';
 import { GalleryTerms } from '../search/gallery-terms.js';
 import { SearchResolver } from '../search/search-resolver.js';
@@ -39,16 +40,16 @@ export class LineageService {
     }
   }
 
-  /** Right after the image's row is written (synchronously, so no request sees it half linked). */
-  link(id: number, sha256: string, parentSha256: string | null): void {
-    this.lineage.link(id, sha256, parentSha256);
+  /** In the transaction that writes the image's row (`tx`), so no request sees it half linked. */
+  link(id: number, sha256: string, parentSha256: string | null, tx?: SqlExecutor): Promise<void> {
+    return this.lineage.link(id, sha256, parentSha256, tx);
   }
 
   /** 404 when the caller may not see the image itself; a hidden parent or child is simply left out. */
   async of(id: number, user: AuthUser): Promise<GalleryLineage> {
     await this.search.item(id, user);
-    const parentId = this.lineage.parentIdOf(id);
-    const childIds = this.lineage.childIdsOf(id);
+    const parentId = await this.lineage.parentIdOf(id);
+    const childIds = await this.lineage.childIdsOf(id);
     const ids = parentId === null ? childIds : [parentId, ...childIds];
     const visible = new Map<number, GallerySearchItem>();
     if (ids.length > 0) {

@@ -62,7 +62,7 @@ export class AutoCaptureService implements OnApplicationBootstrap, BeforeApplica
 
   private async capture({ promptId, ownerId, job }: JobEvent): Promise<void> {
     if (job.images.length === 0) return;
-    const owner = this.reviews.user(ownerId);
+    const owner = await this.reviews.user(ownerId);
     if (!owner) {
       this.logger.warn({ promptId, ownerId }, 'The owner of a finished job is unknown; nothing captured');
       return;

@@ -29,7 +29,7 @@ export class ReviewQueueService {
   async page(query: ReviewQueryDto, user: AuthUser): Promise<ReviewPage> {
     const limit = query.limit ?? galleryPageDefaultLimit;
     const after = query.cursor === undefined ? 0 : queueCursor.decode(query.cursor)[0];
-    const rows = this.reviews.pendingPage(after, limit + 1);
+    const rows = await this.reviews.pendingPage(after, limit + 1);
     const page = rows.slice(0, limit);
     const found = new Map<number, GallerySearchItem>();
     if (page.length > 0) {
@@ -45,7 +45,7 @@ export class ReviewQueueService {
         return item ? [{ ...item, submitted_at: row.submitted_at, review_note: row.review_note }] : [];
       }),
       next_cursor: rows.length > limit && last ? queueCursor.encode(last.review_id) : null,
-      total_estimate: Math.max(this.reviews.pendingCount(), page.length),
+      total_estimate: Math.max(await this.reviews.pendingCount(), page.length),
     };
   }
 }

@@ -32,7 +32,7 @@ const rules = {
 
 /**
  * Review decisions over id lists (the bulk endpoint resolves selections to ids). Each call is one
- * synchronous transaction: statuses change and trail rows are appended together, and one
+ * transaction: statuses change and trail rows are appended together, and one
  * `gallery.images_reviewed` event per batch tells the audit log (approve and reject).
  */
 @Injectable()
@@ -43,12 +43,12 @@ export class ReviewService {
   ) {}
 
   /** Owners submit their private or rejected images (curators anyone's) → pending. */
-  submit(ids: readonly number[], user: AuthUser): ReviewOutcome {
+  submit(ids: readonly number[], user: AuthUser): Promise<ReviewOutcome> {
     return this.decide(rules.submit, ids, user, undefined);
   }
 
   /** Curators and admins: private, pending or rejected → approved (the review note is cleared). */
-  approve(ids: readonly number[], user: AuthUser): ReviewOutcome {
+  approve(ids: readonly number[], user: AuthUser): Promise<ReviewOutcome> {
     return this.decide(rules.approve, ids, user, null);
   }
 
@@ -56,31 +56,31 @@ export class ReviewService {
    * Curators and admins: private, pending or approved → rejected, with a note the owner sees
    * (trimmed; blank is none; more than reviewNoteMaxLength characters is a 400).
    */
-  reject(ids: readonly number[], user: AuthUser, note?: string | null): ReviewOutcome {
+  async reject(ids: readonly number[], user: AuthUser, note?: string | null): Promise<ReviewOutcome> {
     return this.decide(rules.reject, ids, user, normaliseNote(note));
   }
 
   /** `note` undefined keeps the image's review note (a resubmission shows why it was rejected before). */
-  private decide(
+  private async decide(
     rule: Rule,
     ids: readonly number[],
     user: AuthUser,
     note: string | null | undefined,
-  ): ReviewOutcome {
+  ): Promise<ReviewOutcome> {
     const wanted = [...new Set(ids)];
     const isCurator = roleAtLeast(user.role, 'curator');
     if (!isCurator && !rule.owners) return { affected: 0, skipped: wanted.length };
     const actor = { id: user.id, username: user.username };
-    const changed = this.reviews.transaction(() => {
-      const found = this.reviews.images(wanted);
+    const changed = await this.reviews.transaction(async (tx) => {
+      const found = await this.reviews.images(wanted, tx);
       const mine = found.filter((image) => isCurator || image.createdBy === user.id);
       const moving = mine.filter((image) => rule.from.includes(image.status));
       const order = new Map(wanted.map((id, index) => [id, index]));
       const changing = moving
         .map((image: ReviewedImage) => image.id)
         .sort((a, b) => order.get(a)! - order.get(b)!);
-      this.reviews.setStatus(changing, rule.to, note);
-      this.reviews.append(changing, rule.decision, note ?? null, actor, new Date().toISOString());
+      await this.reviews.setStatus(changing, rule.to, note, tx);
+      await this.reviews.append(changing, rule.decision, note ?? null, actor, new Date().toISOString(), tx);
       return { changing, skipped: wanted.length - mine.length };
     });
     if (changed.changing.length > 0) {

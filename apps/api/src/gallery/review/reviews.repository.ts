@@ -1,8 +1,7 @@
 import type { AuthUser, ImageStatus, ReviewDecision, ReviewEntry, Role } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
-import { sqliteHandle } from '../../database/prepared.js';
+import { jsonIntList } from '../../database/json-list.js';
+import { Sql, type SqlExecutor } from '../../database/sql.js';
 import type { EventActor } from '../../events/app-events.js';
 
 /** What a review decision needs to know of an image. */
@@ -31,70 +30,77 @@ interface TrailRow {
 
 /**
  * The review columns of gallery_images (status, review_note) and the trail in gallery_reviews, on the
- * connection's own better-sqlite3 handle: a decision over thousands of ids is one synchronous
- * transaction, and id lists travel as one JSON parameter (`json_each`), so one prepared statement
- * serves any number of ids.
+ * Sql port. A decision over thousands of ids is one transaction (the writes take its `tx`), and id
+ * lists travel as one JSON parameter (jsonIntList), so one statement text serves any number of ids.
  */
 @Injectable()
 export class ReviewsRepository {
-  private handle: BetterSqlite3.Database | null = null;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly texts;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {
+    const ids = jsonIntList(sql.dialect);
+    this.texts = {
+      images: `SELECT "id", "created_by", "status" FROM "gallery_images"
+        WHERE "id" IN (SELECT "value" FROM (${ids}) "ids") AND "trashed_at" IS NULL`,
+      setStatus: `UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (SELECT "value" FROM (${ids}) "ids")`,
+      setStatusAndNote: `UPDATE "gallery_images" SET "status" = ?, "review_note" = ?
+        WHERE "id" IN (SELECT "value" FROM (${ids}) "ids")`,
+      // Postgres types a bare parameter in a SELECT list as text: the integer column's is cast.
+      append: `INSERT INTO "gallery_reviews" ("image_id", "decision", "note", "by_id", "by_username", "at")
+        SELECT "value", ?, ?, CAST(? AS integer), ?, ? FROM (${ids}) "ids" ORDER BY "key"`,
+    };
+  }
 
-  /** Runs `work` as one transaction; nothing else on the event loop can interleave. */
-  transaction<T>(work: () => T): T {
-    return this.db().transaction(work)();
+  /** Runs `work` as one transaction: query through its `tx` (and pass it to the writes below). */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.sql.transaction(work);
   }
 
   /** The images among `ids` that exist and are not in the trash. */
-  images(ids: readonly number[]): ReviewedImage[] {
-    const rows = this.statement(
-      `SELECT "id", "created_by", "status" FROM "gallery_images"
-       WHERE "id" IN (SELECT "value" FROM json_each(?)) AND "trashed_at" IS NULL`,
-    ).all(JSON.stringify(ids)) as { id: number; created_by: number; status: ImageStatus }[];
+  async images(ids: readonly number[], tx: SqlExecutor = this.sql): Promise<ReviewedImage[]> {
+    const rows = await tx.all<{ id: number; created_by: number; status: ImageStatus }>(this.texts.images, [
+      JSON.stringify(ids),
+    ]);
     return rows.map((row) => ({ id: row.id, createdBy: row.created_by, status: row.status }));
   }
 
   /** Sets the status; `note` undefined leaves review_note as it is. */
-  setStatus(ids: readonly number[], status: ImageStatus, note?: string | null): void {
+  async setStatus(
+    ids: readonly number[],
+    status: ImageStatus,
+    note?: string | null,
+    tx: SqlExecutor = this.sql,
+  ): Promise<void> {
     if (ids.length === 0) return;
     const list = JSON.stringify(ids);
-    if (note === undefined) {
-      this.statement(
-        `UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (SELECT "value" FROM json_each(?))`,
-      ).run(status, list);
-    } else {
-      this.statement(
-        `UPDATE "gallery_images" SET "status" = ?, "review_note" = ? WHERE "id" IN (SELECT "value" FROM json_each(?))`,
-      ).run(status, note, list);
-    }
+    if (note === undefined) await tx.run(this.texts.setStatus, [status, list]);
+    else await tx.run(this.texts.setStatusAndNote, [status, note, list]);
   }
 
   /** One trail row per image, in the order given. */
-  append(
+  async append(
     ids: readonly number[],
     decision: ReviewDecision,
     note: string | null,
     by: EventActor,
     at: string,
-  ): void {
+    tx: SqlExecutor = this.sql,
+  ): Promise<void> {
     if (ids.length === 0) return;
-    this.statement(
-      `INSERT INTO "gallery_reviews" ("image_id", "decision", "note", "by_id", "by_username", "at")
-       SELECT "value", ?, ?, ?, ?, ? FROM json_each(?) ORDER BY "key"`,
-    ).run(decision, note, by.id, by.username, at, JSON.stringify(ids));
+    await tx.run(this.texts.append, [decision, note, by.id, by.username, at, JSON.stringify(ids)]);
   }
 
   /** An image's trail, oldest first, and its current review note. */
-  reviewOf(imageId: number): { review: ReviewEntry[]; review_note: string | null } {
-    const rows = this.statement(
+  async reviewOf(imageId: number): Promise<{ review: ReviewEntry[]; review_note: string | null }> {
+    const rows = await this.sql.all<TrailRow>(
       `SELECT "decision", "note", "by_id", "by_username", "at" FROM "gallery_reviews"
        WHERE "image_id" = ? ORDER BY "id"`,
-    ).all(imageId) as TrailRow[];
-    const note = this.statement(`SELECT "review_note" FROM "gallery_images" WHERE "id" = ?`, true).get(
-      imageId,
-    ) as string | null | undefined;
+      [imageId],
+    );
+    const image = await this.sql.get<{ review_note: string | null }>(
+      `SELECT "review_note" FROM "gallery_images" WHERE "id" = ?`,
+      [imageId],
+    );
     return {
       review: rows.map((row) => ({
         decision: row.decision,
@@ -102,7 +108,7 @@ export class ReviewsRepository {
         by: { id: row.by_id, username: row.by_username },
         at: row.at,
       })),
-      review_note: note ?? null,
+      review_note: image?.review_note ?? null,
     };
   }
 
@@ -110,49 +116,32 @@ export class ReviewsRepository {
    * Pending images by their latest submission, oldest first, after the submission `afterReviewId`.
    * Walks the pending images (the status index) rather than the whole trail, which only grows.
    */
-  pendingPage(afterReviewId: number, limit: number): PendingRow[] {
-    return this.statement(
+  pendingPage(afterReviewId: number, limit: number): Promise<PendingRow[]> {
+    return this.sql.all<PendingRow>(
       `SELECT "i"."id" AS "id", "r"."id" AS "review_id", "r"."at" AS "submitted_at", "i"."review_note" AS "review_note"
        FROM "gallery_images" "i"
        JOIN "gallery_reviews" "r" ON "r"."id" = (
          SELECT max("s"."id") FROM "gallery_reviews" "s" WHERE "s"."image_id" = "i"."id" AND "s"."decision" = 'submitted')
        WHERE "i"."status" = 'pending' AND "i"."trashed_at" IS NULL AND "r"."id" > ?
        ORDER BY "r"."id" LIMIT ?`,
-    ).all(afterReviewId, limit) as PendingRow[];
+      [afterReviewId, limit],
+    );
   }
 
-  pendingCount(): number {
-    return this.statement(
-      `SELECT count(*) FROM "gallery_images" WHERE "status" = 'pending' AND "trashed_at" IS NULL`,
-      true,
-    ).get() as number;
+  async pendingCount(): Promise<number> {
+    const row = await this.sql.get<{ n: number | string }>(
+      `SELECT count(*) AS "n" FROM "gallery_images" WHERE "status" = 'pending' AND "trashed_at" IS NULL`,
+    );
+    // pg answers count(*) (int8) as a string.
+    return Number(row?.n ?? 0);
   }
 
   /** A user as a request would carry them (auto-capture keeps images in the job owner's name). */
-  user(id: number): AuthUser | null {
-    const row = this.statement(`SELECT "id", "username", "role" FROM "users" WHERE "id" = ?`).get(id) as
-      { id: number; username: string; role: Role } | undefined;
+  async user(id: number): Promise<AuthUser | null> {
+    const row = await this.sql.get<{ id: number; username: string; role: Role }>(
+      `SELECT "id", "username", "role" FROM "users" WHERE "id" = ?`,
+      [id],
+    );
     return row ? { id: row.id, username: row.username, role: row.role } : null;
-  }
-
-  /** Prepared once per SQL text; again after the handle changes (a data source closed and opened). */
-  private statement(sql: string, pluck = false): BetterSqlite3.Statement {
-    const db = this.db();
-    if (db !== this.handle) {
-      this.statements.clear();
-      this.handle = db;
-    }
-    const key = `${pluck ? 'p' : 'r'}\u0000${sql}`;
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = db.prepare(sql);
-      if (pluck) statement.pluck();
-      this.statements.set(key, statement);
-    }
-    return statement;
-  }
-
-  private db(): BetterSqlite3.Database {
-    return sqliteHandle(this.dataSource);
   }
 }

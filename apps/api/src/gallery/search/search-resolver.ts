@@ -53,7 +53,7 @@ export class SearchResolver {
     user: AuthUser,
     extra: { stackKey?: string },
   ): Promise<ResolvedSearch> {
-    const row = this.boards.find(id);
+    const row = await this.boards.find(id);
     if (!row || !(row.owner_id === user.id || row.visibility === 'team')) {
       throw new AppError('not_found', `There is no board ${id}`);
     }

@@ -6,11 +6,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import { BackgroundJobs } from '../../background/background-jobs.js';
 import { KeyedLock } from '../../common/keyed-lock.js';
 import { RuntimeConfig } from '../../config/runtime-config.service.js';
-import { preparedStatement } from '../../database/prepared.js';
 import { Sql } from '../../database/sql.js';
 import { EventBus } from '../../events/event-bus.js';
 import { GalleryStorage } from '../gallery-storage.js';
@@ -37,6 +35,8 @@ const expiredSql = `SELECT "image"."id", "image"."sha256", "image"."mime", "imag
   FROM "gallery_images" "image" LEFT JOIN "users" "user" ON "user"."id" = "image"."trashed_by"
   WHERE "image"."trashed_at" IS NOT NULL AND "image"."trashed_at" < ?
   ORDER BY "image"."trashed_at", "image"."id" LIMIT ?`;
+// Checked again at the moment of deletion: the image may have been restored since it was listed.
+const deleteExpiredSql = `DELETE FROM "gallery_images" WHERE "id" = ? AND "trashed_at" IS NOT NULL AND "trashed_at" < ?`;
 
 const dayMs = 86_400_000;
 const intervalMs = 3_600_000;
@@ -55,12 +55,10 @@ const batchSize = 500;
 @Injectable()
 export class TrashPurge implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TrashPurge.name);
-  private readonly deleteExpired;
   /** Passes run one after another: a purge asked for while one runs starts when it ends. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    dataSource: DataSource,
     private readonly sql: Sql,
     private readonly runtime: RuntimeConfig,
     private readonly storage: GalleryStorage,
@@ -69,13 +67,7 @@ export class TrashPurge implements OnModuleInit, OnApplicationBootstrap, OnModul
     private readonly bus: EventBus,
     private readonly lineage: LineageRepository,
     private readonly jobs: BackgroundJobs,
-  ) {
-    // Checked again at the moment of deletion: the image may have been restored since it was listed.
-    this.deleteExpired = preparedStatement<never>(
-      dataSource,
-      `DELETE FROM "gallery_images" WHERE "id" = ? AND "trashed_at" IS NOT NULL AND "trashed_at" < ?`,
-    );
-  }
+  ) {}
 
   onModuleInit(): void {
     this.jobs.define(trashPurgeQueue, async () => {
@@ -119,8 +111,13 @@ export class TrashPurge implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   private async remove(row: ExpiredRow, cutoff: string): Promise<boolean> {
     const removed = await this.locks.run(row.sha256, async () => {
-      if (this.deleteExpired().run(row.id, cutoff).changes === 0) return false;
-      this.lineage.detachChildren(row.id);
+      // The row and its children's links to it go together.
+      const deleted = await this.sql.transaction(async (tx) => {
+        if ((await tx.run(deleteExpiredSql, [row.id, cutoff])).changes === 0) return false;
+        await this.lineage.detachChildren(row.id, tx);
+        return true;
+      });
+      if (!deleted) return false;
       const files = { relativePath: row.relative_path, thumbnailPath: row.thumbnail_path };
       await this.storage.remove(this.storage.filesOf(files));
       this.thumbnails.forget(this.storage.thumbnailPath(row.thumbnail_path));

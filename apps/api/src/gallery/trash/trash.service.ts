@@ -1,9 +1,8 @@
 import type { AuthUser } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error.js';
-import { sqliteHandle } from '../../database/prepared.js';
+import { jsonIntList } from '../../database/json-list.js';
+import { Sql, type SqlExecutor } from '../../database/sql.js';
 import { EventBus } from '../../events/event-bus.js';
 import { ImagesRepository } from '../images.repository.js';
 import { canView, mayManage } from '../search/search-predicates.js';
@@ -30,43 +29,54 @@ interface StateRow {
   trashed_at: string | null;
 }
 
-/** SQLite takes up to 32,766 parameters; smaller chunks keep each statement cheap to prepare. */
+/** Ids read and changed per statement: a bulk batch of 5,000 is ten of them. */
 const chunkSize = 500;
 
 /**
  * Moves images to the trash and back. A trashed image keeps its row and files (and its SHA-256, so
  * it still counts as a duplicate) until the purge (TrashPurge) removes it after the retention
- * period; searches, details and files ignore it meanwhile. Each call is one synchronous SQLite
- * transaction: the check of who may act and the change cannot be split by another request.
+ * period; searches, details and files ignore it meanwhile. Each call is one transaction: the check
+ * of who may act and the change cannot be split by another request.
  */
 @Injectable()
 export class TrashService {
+  private readonly texts;
+
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly images: ImagesRepository,
     private readonly bus: EventBus,
-  ) {}
+  ) {
+    const ids = `SELECT "value" FROM (${jsonIntList(sql.dialect)}) "ids"`;
+    this.texts = {
+      state: `SELECT "id", "created_by", "trashed_at" FROM "gallery_images" WHERE "id" IN (${ids})`,
+      trash: `UPDATE "gallery_images" SET "trashed_at" = ?, "trashed_by" = ? WHERE "id" IN (${ids})`,
+      restore: `UPDATE "gallery_images" SET "trashed_at" = NULL, "trashed_by" = NULL WHERE "id" IN (${ids})`,
+    };
+  }
 
   /** Images already in the trash are neither affected nor skipped. */
-  trash(ids: readonly number[], user: AuthUser): TrashResult {
-    return this.trashing(ids, user).result;
+  async trash(ids: readonly number[], user: AuthUser): Promise<TrashResult> {
+    return (await this.trashing(ids, user)).result;
   }
 
   /** Images not in the trash are neither affected nor skipped. */
-  restore(ids: readonly number[], user: AuthUser): TrashResult {
-    return this.restoring(ids, user).result;
+  async restore(ids: readonly number[], user: AuthUser): Promise<TrashResult> {
+    return (await this.restoring(ids, user)).result;
   }
 
   /** DELETE /api/gallery/images/:id: 404 when the user cannot see it (trashed included), 403 when not theirs. */
   async trashOne(id: number, user: AuthUser): Promise<void> {
-    const image = this.images.findFile(id);
+    const image = await this.images.findFile(id);
     const viewer = viewerOf(user);
     if (!image || !canView(viewer, image)) throw notFound(id);
     if (!mayManage(viewer, image.createdBy)) {
       throw new AppError('auth.forbidden', 'Only its owner or a curator can delete this image');
     }
     // Awaited, so the audit entry is written before the answer.
-    await this.trashing([id], user).announced;
+    await (
+      await this.trashing([id], user)
+    ).announced;
   }
 
   /**
@@ -74,55 +84,43 @@ export class TrashService {
    * (another's trash is invisible to a plain user); an image not in the trash is left as it is.
    */
   async restoreOne(id: number, user: AuthUser): Promise<void> {
-    const image = this.images.findFile(id);
+    const image = await this.images.findFile(id);
     const viewer = viewerOf(user);
     if (!image) throw notFound(id);
     if (image.trashed ? !mayManage(viewer, image.createdBy) : !canView(viewer, image)) throw notFound(id);
-    await this.restoring([id], user).announced;
+    await (
+      await this.restoring([id], user)
+    ).announced;
   }
 
-  private trashing(ids: readonly number[], user: AuthUser): Outcome {
+  private async trashing(ids: readonly number[], user: AuthUser): Promise<Outcome> {
     const now = new Date().toISOString();
-    const changes = this.apply(ids, user, 'trash', (db, chunk) =>
-      db
-        .prepare(
-          `UPDATE "gallery_images" SET "trashed_at" = ?, "trashed_by" = ? WHERE "id" IN (${marks(chunk)})`,
-        )
-        .run(now, user.id, ...chunk),
+    const changes = await this.apply(ids, user, 'trash', (tx, list) =>
+      tx.run(this.texts.trash, [now, user.id, list]),
     );
     return this.announce('gallery.images_trashed', changes, user);
   }
 
-  private restoring(ids: readonly number[], user: AuthUser): Outcome {
-    const changes = this.apply(ids, user, 'restore', (db, chunk) =>
-      db
-        .prepare(
-          `UPDATE "gallery_images" SET "trashed_at" = NULL, "trashed_by" = NULL WHERE "id" IN (${marks(chunk)})`,
-        )
-        .run(...chunk),
-    );
+  private async restoring(ids: readonly number[], user: AuthUser): Promise<Outcome> {
+    const changes = await this.apply(ids, user, 'restore', (tx, list) => tx.run(this.texts.restore, [list]));
     return this.announce('gallery.images_restored', changes, user);
   }
 
-  private apply(
+  /** `change` gets the ids to change as one JSON array parameter. */
+  private async apply(
     ids: readonly number[],
     user: AuthUser,
     action: 'trash' | 'restore',
-    change: (db: BetterSqlite3.Database, chunk: number[]) => unknown,
-  ): { changed: number[]; skipped: number } {
+    change: (tx: SqlExecutor, list: string) => Promise<unknown>,
+  ): Promise<{ changed: number[]; skipped: number }> {
     const viewer = viewerOf(user);
     const wanted = [...new Set(ids)];
-    const db = sqliteHandle(this.dataSource);
     const changed: number[] = [];
     let skipped = 0;
-    db.transaction(() => {
+    await this.sql.transaction(async (tx) => {
       for (let start = 0; start < wanted.length; start += chunkSize) {
         const chunk = wanted.slice(start, start + chunkSize);
-        const rows = db
-          .prepare<number[], StateRow>(
-            `SELECT "id", "created_by", "trashed_at" FROM "gallery_images" WHERE "id" IN (${marks(chunk)})`,
-          )
-          .all(...chunk);
+        const rows = await tx.all<StateRow>(this.texts.state, [JSON.stringify(chunk)]);
         const toChange: number[] = [];
         for (const row of rows) {
           if (!mayManage(viewer, row.created_by)) continue;
@@ -130,10 +128,10 @@ export class TrashService {
           if (action === 'trash' ? !isTrashed : isTrashed) toChange.push(row.id);
         }
         skipped += chunk.length - rows.filter((row) => mayManage(viewer, row.created_by)).length;
-        if (toChange.length > 0) change(db, toChange);
+        if (toChange.length > 0) await change(tx, JSON.stringify(toChange));
         changed.push(...toChange);
       }
-    })();
+    });
     return { changed, skipped };
   }
 
@@ -148,10 +146,6 @@ export class TrashService {
         : Promise.resolve();
     return { result: { affected: changed.length, skipped, changedIds: changed }, announced };
   }
-}
-
-function marks(values: readonly unknown[]): string {
-  return values.map(() => '?').join(', ');
 }
 
 function notFound(id: number): AppError {
