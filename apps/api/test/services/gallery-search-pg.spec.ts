@@ -13,7 +13,7 @@ import { PostgresGallerySearch } from '../../src/gallery/search/postgres-gallery
 import type { ResolvedSearch } from '../../src/gallery/search/search-predicates.js';
 import { SqliteGallerySearch } from '../../src/gallery/search/sqlite-gallery-search.js';
 import type { ResultRow, SortKey } from '../../src/gallery/search/sqlite-search-sql.js';
-import { createdAt, seedGallery, seededImages, users } from './gallery-search-seed.js';
+import { createdAt, insertImage, seedGallery, seededImages, users } from './gallery-search-seed.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 
 /**
@@ -291,6 +291,32 @@ describe('gallery search: Postgres answers as SQLite', () => {
       const ids = (rows: ResultRow[]) => rows.map((row) => row.id).sort((x, y) => x - y);
       expect({ name, ids: ids(b) }).toEqual({ name, ids: ids(a) });
       expect(ids(a)).not.toContain(7);
+    }
+  });
+
+  it('keeps an image whose prompt is past what a tsvector holds, finding its other columns alike', async () => {
+    // 150,000 distinct words (1.2 MB): FTS5 indexes them all; Postgres keeps the prompt's head.
+    const huge = Array.from({ length: 150_000 }, (_, i) => `q${i}`).join(' ');
+    const image = {
+      ...images[10]!,
+      id: 5000,
+      positive: `colossus ${huge}`,
+      note: 'gigantic',
+      negative: 'smudge',
+      trashed: false,
+      status: 'approved' as const,
+    };
+    await createSql(sqliteSource).transaction((tx) => insertImage(tx, image));
+    await createSql(pgSource).transaction((tx) => insertImage(tx, image));
+    for (const c of [
+      {
+        text: [{ value: 'colossus' }, { value: 'gigantic' }, { value: 'smudge', field: 'negative' as const }],
+      },
+      { text: [{ value: 'q10' }, { value: 'png' }] },
+    ]) {
+      const [a, b] = [await walk(lite, c, 'newest', false), await walk(pg, c, 'newest', false)];
+      expect(b.map((row) => row.id)).toEqual([5000]);
+      expect(b).toEqual(a);
     }
   });
 

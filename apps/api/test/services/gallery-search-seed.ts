@@ -160,70 +160,7 @@ export async function seedGallery(tx: SqlExecutor, images: readonly SeededImage[
       term.value,
     ]);
   }
-  const postgres = tx.dialect === 'postgres';
-  for (const image of images) {
-    const filename = `${sha(image.id)}.png`;
-    const document = postgres
-      ? [pgSearchDocument({ positive: image.positive, negative: image.negative, note: image.note, filename })]
-      : [];
-    await tx.run(
-      `INSERT INTO "gallery_images" ("id", "sha256", "mime", "ext", "bytes", "width", "height", "relative_path",
-         "thumbnail_path", "created_by", "created_at", "status", "rating", "favorite", "note", "trashed_at",
-         "p_source", "p_positive", "p_negative", "checkpoint_id", "sampler_id", "p_steps", "p_cfg", "p_seed",
-         "loras_json", "lora_ids", "tag_ids", "has_workflow", "stack_key", "shuffle"${postgres ? ', "search_tsv"' : ''})
-       VALUES (?, ?, 'image/png', 'png', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'params', ?, ?, ?, ?, 20, 6.5, ?,
-         '[]', ?, ?, ?, ?, ?${postgres ? ', ?::tsvector' : ''})`,
-      [
-        image.id,
-        sha(image.id),
-        1000 + image.id,
-        image.width,
-        image.height,
-        `images/${filename}`,
-        `thumbs/${sha(image.id)}.webp`,
-        image.owner,
-        createdAt(image.id),
-        image.status,
-        image.rating,
-        image.favorite,
-        image.note,
-        image.trashed ? createdAt(image.id + 1000) : null,
-        image.positive,
-        image.negative,
-        image.checkpoint,
-        image.sampler,
-        image.seed,
-        image.loras.join(' '),
-        image.tags.join(' '),
-        image.workflow ? 1 : 0,
-        image.stack,
-        image.shuffle,
-        ...document,
-      ],
-    );
-    for (const lora of image.loras) {
-      await tx.run(`INSERT INTO "gallery_image_loras" ("term_id", "image_id", "weight") VALUES (?, ?, 0.8)`, [
-        lora,
-        image.id,
-      ]);
-    }
-    for (const tag of image.tags) {
-      await tx.run(`INSERT INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?)`, [tag, image.id]);
-    }
-    if (!postgres) {
-      const facets = facetTokens({
-        checkpointId: image.checkpoint,
-        samplerId: image.sampler,
-        loraIds: image.loras,
-        ownerId: image.owner,
-        shuffle: image.shuffle,
-      });
-      await tx.run(
-        `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "note", "filename", "facets") VALUES (?, ?, ?, ?, ?, ?)`,
-        [image.id, image.positive ?? '', image.negative ?? '', image.note ?? '', filename, facets],
-      );
-    }
-  }
+  for (const image of images) await insertImage(tx, image);
   // A manual board holding every third image.
   await tx.run(
     `INSERT INTO "boards" ("id", "name", "owner_id", "visibility", "created_at", "updated_at")
@@ -234,6 +171,72 @@ export async function seedGallery(tx: SqlExecutor, images: readonly SeededImage[
     await tx.run(
       `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by") VALUES (1, ?, ?, 1)`,
       [image.id, createdAt(image.id)],
+    );
+  }
+}
+
+/** One image: its row, links and text, as the image writers store them on either engine. */
+export async function insertImage(tx: SqlExecutor, image: SeededImage): Promise<void> {
+  const postgres = tx.dialect === 'postgres';
+  const filename = `${sha(image.id)}.png`;
+  const document = postgres
+    ? [pgSearchDocument({ positive: image.positive, negative: image.negative, note: image.note, filename })]
+    : [];
+  await tx.run(
+    `INSERT INTO "gallery_images" ("id", "sha256", "mime", "ext", "bytes", "width", "height", "relative_path",
+       "thumbnail_path", "created_by", "created_at", "status", "rating", "favorite", "note", "trashed_at",
+       "p_source", "p_positive", "p_negative", "checkpoint_id", "sampler_id", "p_steps", "p_cfg", "p_seed",
+       "loras_json", "lora_ids", "tag_ids", "has_workflow", "stack_key", "shuffle"${postgres ? ', "search_tsv"' : ''})
+     VALUES (?, ?, 'image/png', 'png', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'params', ?, ?, ?, ?, 20, 6.5, ?,
+       '[]', ?, ?, ?, ?, ?${postgres ? ', ?::tsvector' : ''})`,
+    [
+      image.id,
+      sha(image.id),
+      1000 + image.id,
+      image.width,
+      image.height,
+      `images/${filename}`,
+      `thumbs/${sha(image.id)}.webp`,
+      image.owner,
+      createdAt(image.id),
+      image.status,
+      image.rating,
+      image.favorite,
+      image.note,
+      image.trashed ? createdAt(image.id + 1000) : null,
+      image.positive,
+      image.negative,
+      image.checkpoint,
+      image.sampler,
+      image.seed,
+      image.loras.join(' '),
+      image.tags.join(' '),
+      image.workflow ? 1 : 0,
+      image.stack,
+      image.shuffle,
+      ...document,
+    ],
+  );
+  for (const lora of image.loras) {
+    await tx.run(`INSERT INTO "gallery_image_loras" ("term_id", "image_id", "weight") VALUES (?, ?, 0.8)`, [
+      lora,
+      image.id,
+    ]);
+  }
+  for (const tag of image.tags) {
+    await tx.run(`INSERT INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?)`, [tag, image.id]);
+  }
+  if (!postgres) {
+    const facets = facetTokens({
+      checkpointId: image.checkpoint,
+      samplerId: image.sampler,
+      loraIds: image.loras,
+      ownerId: image.owner,
+      shuffle: image.shuffle,
+    });
+    await tx.run(
+      `INSERT INTO "gallery_fts" ("rowid", "text", "negative", "note", "filename", "facets") VALUES (?, ?, ?, ?, ?, ?)`,
+      [image.id, image.positive ?? '', image.negative ?? '', image.note ?? '', filename, facets],
     );
   }
 }

@@ -12,6 +12,23 @@ describe('pgSearchDocument', () => {
   });
 });
 
+describe('pgSearchDocument past the size of a tsvector', () => {
+  it('keeps the head of a huge column and every other column whole', () => {
+    const huge = Array.from({ length: 150_000 }, (_, i) => `q${i}`).join(' ');
+    const document = pgSearchDocument({
+      positive: huge,
+      note: 'kept note',
+      filename: 'f.png',
+      negative: 'smudge',
+    });
+    // Well under Postgres's 1 MB per tsvector.
+    expect(Buffer.byteLength(document)).toBeLessThan(500_000);
+    expect(document.startsWith(`'q0':1A 'q1':2A`)).toBe(true);
+    expect(document).not.toContain(`'q149999'`);
+    expect(document).toMatch(/ 'kept':(\d+)B 'note':\d+B 'f':\d+C 'png':\d+C 'smudge':\d+D$/);
+  });
+});
+
 describe('pgLexeme', () => {
   it('quotes a word so that nothing in it is syntax', () => {
     expect(pgLexeme(`it's`)).toBe(`'it''s'`);

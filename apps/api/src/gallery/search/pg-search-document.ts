@@ -16,6 +16,12 @@ export interface SearchDocument {
 export const searchWeights = { positive: 'A', note: 'B', filename: 'C', negative: 'D' } as const;
 
 /**
+ * Literal bytes a column's words may take in `search_tsv`: four columns stay well under Postgres's
+ * 1 MB per tsvector (a literal entry takes about as many bytes as it does stored).
+ */
+const maxColumnBytes = 200_000;
+
+/**
  * An image's `search_tsv` as a tsvector literal (bind it as `?::tsvector`). The words are split and
  * folded in JS by ftsWords, exactly as FTS5's unicode61 tokenizer does, and written as lexemes
  * directly: Postgres's own parser never sees the text, so both engines hold the same words whatever
@@ -26,10 +32,17 @@ export function pgSearchDocument(doc: SearchDocument): string {
   const entries: string[] = [];
   let position = 0;
   const add = (text: string | null, weight: string) => {
+    let bytes = 0;
     for (const word of ftsWords(text ?? '')) {
       // tsvector positions stop at 16,383; a longer text keeps its words, the rest at the last position.
       position = Math.min(position + 1, 16383);
-      entries.push(`${pgLexeme(word)}:${position}${weight}`);
+      const entry = `${pgLexeme(word)}:${position}${weight}`;
+      // A tsvector holds at most 1 MB: a text past the budget (a hostile prompt) loses its tail here
+      // rather than failing the image's write. Each column has its own budget, so a huge prompt
+      // never costs the note, file name or negative prompt their words.
+      bytes += Buffer.byteLength(entry) + 1;
+      if (bytes > maxColumnBytes) return;
+      entries.push(entry);
     }
   };
   add(doc.positive, searchWeights.positive);
