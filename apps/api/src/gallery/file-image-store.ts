@@ -76,7 +76,7 @@ export class FileImageStore extends ImageStore {
     yield* walk(start, prefix === '' ? '' : posix.normalize(prefix).replace(/\/$/, ''));
   }
 
-  localPath(key: StoreKey): string {
+  localPath(key: StoreKey): string | null {
     return this.pathOf(key);
   }
 

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { isOutOfSpace, removeFiles, resolveInside, sweepTempFiles } from './image-files.js';
-import { ImageStore, imageKey, thumbnailKey, type StoreKey } from './image-store.js';
+import { ImageStore, imageKey, thumbnailKey, type StoredFile, type StoreKey } from './image-store.js';
 
 /** Where one image's files go, relative to the image dir (image, sidecar) and the thumbnail dir. */
 export interface ImageLayout {
@@ -38,7 +38,8 @@ export class GalleryStorage implements OnModuleInit {
 
   constructor(
     config: AppConfig,
-    private readonly store: ImageStore,
+    /** Where the files are; paths below are those of its local folders (FileImageStore). */
+    readonly store: ImageStore,
   ) {
     this.imageDir = config.comfy.imageDir;
     this.thumbnailDir = config.gallery.thumbnailDir;
@@ -62,6 +63,15 @@ export class GalleryStorage implements OnModuleInit {
 
   sidecarOf(imagePath: string): string {
     return imagePath.replace(/\.[^./]+$/, '.json');
+  }
+
+  /** An original (or sidecar) to read through the store. */
+  originalFile(relativePath: string): StoredFile {
+    return { store: this.store, key: imageKey(relativePath) };
+  }
+
+  thumbnailFile(relativePath: string): StoredFile {
+    return { store: this.store, key: thumbnailKey(relativePath) };
   }
 
   imagePath(relativePath: string): string {

@@ -4,7 +4,8 @@ import { isUiWorkflow } from '@atelier/workflow';
 import { AppError } from '../common/app-error.js';
 import { GalleryStorage } from './gallery-storage.js';
 import { parseObject, toGalleryImageDetail } from './gallery-views.js';
-import { fileExists, isCode, isFileNow } from './image-files.js';
+import { isCode, isFileNow } from './image-files.js';
+import type { StoredFile } from './image-store.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { GallerySearchService } from './search/gallery-search.service.js';
@@ -17,7 +18,7 @@ import { thumbnailMaxSide, ThumbnailsService } from './thumbnails.service.js';
 
 /** A file to answer with; see sendImageFile. */
 export interface ImageFile {
-  path: string;
+  stored: StoredFile;
   mime: GalleryMime;
   /** Strong validator: the content hash (plus the thumbnail variant). */
   etag: string;
@@ -94,7 +95,7 @@ export class GalleryService {
     const image = await this.images.findFile(id);
     if (!image || !canView(viewer, image)) throw notFound(id);
     return {
-      path: this.storage.imagePath(image.relativePath),
+      stored: this.storage.originalFile(image.relativePath),
       mime: image.mime,
       etag: `"${image.sha256}"`,
       filename: `${image.sha256}.${image.ext}`,
@@ -110,13 +111,14 @@ export class GalleryService {
     const image = await this.images.findFile(id);
     const visible = image && (image.trashed ? mayManage(viewer, image.createdBy) : canView(viewer, image));
     if (!image || !visible) throw notFound(id);
-    const path = this.storage.thumbnailPath(image.thumbnailPath);
+    const stored = this.storage.thumbnailFile(image.thumbnailPath);
+    const local = stored.store.localPath(stored.key);
     // A synchronous stat of a local file costs a tenth of the thread-pool round trip, and every gallery
     // page asks for dozens of thumbnails.
-    if (!isFileNow(path)) {
+    if (!(local !== null ? isFileNow(local) : await stored.store.exists(stored.key))) {
       // Under the image's lock, so a concurrent DELETE cannot be followed by a stray thumbnail.
       await this.locks.run(image.sha256, async () => {
-        if (await fileExists(path)) return;
+        if (await stored.store.exists(stored.key)) return;
         const current = await this.find(id);
         await this.thumbnails.regenerate(current.image);
       });
@@ -131,7 +133,7 @@ export class GalleryService {
       throw error;
     }
     return {
-      path,
+      stored,
       mime: 'image/webp',
       etag: `"${image.sha256}-w${thumbnailMaxSide}"`,
       filename: `${image.sha256}.webp`,

@@ -12,6 +12,12 @@ export interface StoreKey {
 export const imageKey = (path: string): StoreKey => ({ area: 'images', path });
 export const thumbnailKey = (path: string): StoreKey => ({ area: 'thumbnails', path });
 
+/** A file to read from a store: what an answer or an export is made from. */
+export interface StoredFile {
+  store: ImageStore;
+  key: StoreKey;
+}
+
 export interface StoredFileInfo {
   size: number;
   modifiedAt: Date;

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { ImageStore, StoredFileReader, StoreKey } from '../image-store.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { CopyPlan, ReadAt } from './copy-plan.js';
 
@@ -6,12 +6,16 @@ import type { CopyPlan, ReadAt } from './copy-plan.js';
 export const readSize = 256 * 1024;
 
 /** Positional reads on an open file, for the header walks. */
-export function readAtHandle(handle: FileHandle): ReadAt {
+export function readAtHandle(handle: StoredFileReader): ReadAt {
   return async (position, length) => {
     const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
-    return buffer.subarray(0, bytesRead);
+    return buffer.subarray(0, await handle.read(buffer, length, position));
   };
+}
+
+/** A key as a name for messages and logs. */
+export function nameOf(key: StoreKey): string {
+  return `${key.area}/${key.path}`;
 }
 
 /**
@@ -20,17 +24,19 @@ export function readAtHandle(handle: FileHandle): ReadAt {
  * keeps descriptors from leaking.
  */
 export class OpenFiles {
-  private readonly handles = new Set<FileHandle>();
+  private readonly handles = new Set<StoredFileReader>();
   private isClosed = false;
 
-  async open(path: string): Promise<FileHandle> {
+  constructor(private readonly store: ImageStore) {}
+
+  async open(key: StoreKey): Promise<StoredFileReader> {
     if (this.isClosed) throw new Error('The export has ended');
-    const handle = await open(path, 'r');
+    const handle = await this.store.open(key);
     this.handles.add(handle);
     return handle;
   }
 
-  async close(handle: FileHandle): Promise<void> {
+  async close(handle: StoredFileReader): Promise<void> {
     if (this.handles.delete(handle)) await handle.close();
   }
 
@@ -43,23 +49,23 @@ export class OpenFiles {
 }
 
 /**
- * Streams a copy of `path` as its plan lays it out (made from the open file when `pieces` is null),
+ * Streams a copy of `key` as its plan lays it out (made from the open file when `pieces` is null),
  * reading into `buffers` when given. A file that no longer matches the planned size (shorter,
  * changed) fails the stream: the archive's announced length would be a lie, so the download
  * breaks rather than ends short.
  */
 export async function* copyByPlan(
   files: OpenFiles,
-  path: string,
+  key: StoreKey,
   planned: { size: number; pieces: CopyPlan['pieces'] | null },
   layout: (read: ReadAt, size: number) => Promise<CopyPlan>,
   /** Given, reads go into its buffers (the consumer gives each back once written). */
   buffers?: BufferPool,
 ): AsyncGenerator<Uint8Array> {
-  const handle = await files.open(path);
+  const handle = await files.open(key);
   let written = 0;
   try {
-    const pieces = planned.pieces ?? (await layout(readAtHandle(handle), (await handle.stat()).size)).pieces;
+    const pieces = planned.pieces ?? (await layout(readAtHandle(handle), await handle.size())).pieces;
     for (const piece of pieces) {
       if ('bytes' in piece) {
         written += piece.bytes.length;
@@ -67,7 +73,7 @@ export async function* copyByPlan(
         continue;
       }
       for await (const chunk of readAhead(handle, piece, buffers)) {
-        if (chunk.length === 0) throw new Error(`${path} ended before its planned copy`);
+        if (chunk.length === 0) throw new Error(`${nameOf(key)} ended before its planned copy`);
         written += chunk.length;
         yield chunk;
       }
@@ -75,7 +81,8 @@ export async function* copyByPlan(
   } finally {
     await files.close(handle);
   }
-  if (written !== planned.size) throw new Error(`${path}: copied ${written} bytes, planned ${planned.size}`);
+  if (written !== planned.size)
+    throw new Error(`${nameOf(key)}: copied ${written} bytes, planned ${planned.size}`);
 }
 
 type Settled<T> = { value: T } | { error: unknown };
@@ -85,7 +92,7 @@ type Settled<T> = { value: T } | { error: unknown };
  * on a cold cache the disk and the socket then work at once. An empty chunk means the file ended.
  */
 async function* readAhead(
-  handle: FileHandle,
+  handle: StoredFileReader,
   range: { from: number; to: number },
   buffers: BufferPool | undefined,
 ): AsyncGenerator<Buffer> {
@@ -93,8 +100,9 @@ async function* readAhead(
   // Settled at once: a read failing while the consumer is elsewhere is not an unhandled rejection.
   const readAt = (position: number): Promise<Settled<Buffer>> => {
     const length = Math.min(size, range.to - position);
-    return handle.read(buffers ? buffers.take() : Buffer.allocUnsafe(length), 0, length, position).then(
-      ({ bytesRead, buffer }) => ({ value: buffer.subarray(0, bytesRead) }),
+    const buffer = buffers ? buffers.take() : Buffer.allocUnsafe(length);
+    return handle.read(buffer, length, position).then(
+      (bytesRead) => ({ value: buffer.subarray(0, bytesRead) }),
       (error: unknown) => ({ error }),
     );
   };

@@ -1,9 +1,9 @@
 import type { Logger } from '@nestjs/common';
-import { readFile, stat } from 'node:fs/promises';
 import { isCode } from '../image-files.js';
 import type { GalleryStorage } from '../gallery-storage.js';
+import { imageKey, type ImageStore, type StoreKey } from '../image-store.js';
 import { UnlabellableImageError, type CopyPlan } from './copy-plan.js';
-import { readAtHandle, type OpenFiles } from './export-files.js';
+import { nameOf, readAtHandle, type OpenFiles } from './export-files.js';
 import type { ExportRow } from './export.repository.js';
 import { plainLabelledSize, planLabelledCopy } from './label-plan.js';
 import { manifestHeader, manifestLine, type ManifestEntry } from './manifest-csv.js';
@@ -17,11 +17,11 @@ export interface ExportOptions {
 /** One image of an export, planned: the copy's layout and size, its sidecar's, its manifest line. */
 export interface ExportItem {
   row: ExportRow;
-  imagePath: string;
+  image: StoreKey;
   name: string;
   /** The copy's size; its layout too when the headers had to be read to know the size. */
   plan: { size: number; pieces: CopyPlan['pieces'] | null };
-  sidecar: { path: string; name: string; size: number } | null;
+  sidecar: { key: StoreKey; name: string; size: number } | null;
 }
 
 /**
@@ -37,22 +37,22 @@ export async function planItem(
   options: ExportOptions,
   logger: Logger,
 ): Promise<ExportItem | null> {
-  const imagePath = storage.imagePath(row.relativePath);
+  const image = imageKey(row.relativePath);
   try {
-    const plain = options.redact ? null : plainLabelledSize(row.mime, (await stat(imagePath)).size);
+    const plain = options.redact ? null : plainLabelledSize(row.mime, await sizeOf(storage.store, image));
     const plan =
-      plain === null ? await planFromHeaders(row, imagePath, files, options) : { size: plain, pieces: null };
-    const sidecarPath = storage.imagePath(storage.sidecarOf(row.relativePath));
-    const sidecarSize = options.sidecars ? await sidecarBytes(sidecarPath, options.redact) : null;
+      plain === null ? await planFromHeaders(row, image, files, options) : { size: plain, pieces: null };
+    const sidecar = imageKey(storage.sidecarOf(row.relativePath));
+    const sidecarSize = options.sidecars ? await sidecarBytes(storage.store, sidecar, options.redact) : null;
     return {
       row,
-      imagePath,
+      image,
       name: imageEntryName(row.id, row.sha256, row.ext),
       plan,
       sidecar:
         sidecarSize === null
           ? null
-          : { path: sidecarPath, name: sidecarEntryName(row.id, row.sha256), size: sidecarSize },
+          : { key: sidecar, name: sidecarEntryName(row.id, row.sha256), size: sidecarSize },
     };
   } catch (error) {
     if (!isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof UnlabellableImageError)) throw error;
@@ -61,26 +61,32 @@ export async function planItem(
   }
 }
 
+/** A stored file's size; a missing one fails as a missing file does (ENOENT), to be left out. */
+async function sizeOf(store: ImageStore, key: StoreKey): Promise<number> {
+  const info = await store.stat(key);
+  if (info === null) throw Object.assign(new Error(`${nameOf(key)} is missing`), { code: 'ENOENT' });
+  return info.size;
+}
+
 async function planFromHeaders(
   row: ExportRow,
-  imagePath: string,
+  image: StoreKey,
   files: OpenFiles,
   options: ExportOptions,
 ): Promise<CopyPlan> {
-  const handle = await files.open(imagePath);
+  const handle = await files.open(image);
   try {
-    const { size } = await handle.stat();
-    return await planLabelledCopy(readAtHandle(handle), size, row.mime, options.redact);
+    return await planLabelledCopy(readAtHandle(handle), await handle.size(), row.mime, options.redact);
   } finally {
     await files.close(handle);
   }
 }
 
 /** The sidecar as exported: read and rewritten when redacted (sidecars are small), else its size on disk. */
-async function sidecarBytes(path: string, redact: boolean): Promise<number | null> {
+async function sidecarBytes(store: ImageStore, key: StoreKey, redact: boolean): Promise<number | null> {
   try {
-    if (!redact) return (await stat(path)).size;
-    const text = await sidecarText(path, true);
+    if (!redact) return (await store.stat(key))?.size ?? null;
+    const text = await sidecarText(store, key, true);
     return text === null ? null : Buffer.byteLength(text);
   } catch (error) {
     if (isCode(error, 'ENOENT', 'ENOTDIR')) return null;
@@ -89,8 +95,8 @@ async function sidecarBytes(path: string, redact: boolean): Promise<number | nul
 }
 
 /** The sidecar's exported text; null when a redacted one is not JSON we can strip. */
-export async function sidecarText(path: string, redact: boolean): Promise<string | null> {
-  const text = await readFile(path, 'utf8');
+export async function sidecarText(store: ImageStore, key: StoreKey, redact: boolean): Promise<string | null> {
+  const text = (await store.read(key)).toString('utf8');
   return redact ? redactSidecar(text) : text;
 }
 

@@ -5,7 +5,7 @@ import { AppError } from '../../common/app-error.js';
 import { GalleryStorage } from '../gallery-storage.js';
 import { SelectionResolver } from '../search/selection.js';
 import { BufferPool } from './buffer-pool.js';
-import { copyByPlan, exactText, OpenFiles, readSize } from './export-files.js';
+import { copyByPlan, exactText, nameOf, OpenFiles, readSize } from './export-files.js';
 import {
   manifestChunks,
   manifestSize,
@@ -59,7 +59,7 @@ export class ExportService {
     if (ids.length === 0) throw nothingToExport();
     const rows = await this.rows.exportRows(ids);
     if (rows.length === 0) throw nothingToExport();
-    const files = new OpenFiles();
+    const files = new OpenFiles(this.storage.store);
     const planned = await mapLimited(rows, planConcurrency, (row) =>
       planItem(row, this.storage, files, options, this.logger),
     );
@@ -99,7 +99,7 @@ export class ExportService {
         size: item.plan.size,
         input: copyByPlan(
           files,
-          item.imagePath,
+          item.image,
           item.plan,
           (read, size) => planLabelledCopy(read, size, item.row.mime, options.redact),
           buffers,
@@ -108,8 +108,8 @@ export class ExportService {
       const { sidecar } = item;
       if (sidecar) {
         const text = async () => {
-          const exported = await sidecarText(sidecar.path, options.redact);
-          if (exported === null) throw new Error(`${sidecar.path} is no longer JSON`);
+          const exported = await sidecarText(this.storage.store, sidecar.key, options.redact);
+          if (exported === null) throw new Error(`${nameOf(sidecar.key)} is no longer JSON`);
           return exported;
         };
         yield { name: sidecar.name, lastModified, size: sidecar.size, input: exactText(text, sidecar.size) };

@@ -26,12 +26,12 @@ export async function sendLabelledDownload(
   redact = false,
   cacheControl = immutableCache,
 ): Promise<void> {
-  const files = new OpenFiles();
+  const files = new OpenFiles(file.stored.store);
   let plan: CopyPlan;
   try {
-    const handle = await files.open(file.path);
+    const handle = await files.open(file.stored.key);
     try {
-      plan = await planLabelledCopy(readAtHandle(handle), (await handle.stat()).size, file.mime, redact);
+      plan = await planLabelledCopy(readAtHandle(handle), await handle.size(), file.mime, redact);
     } finally {
       await files.close(handle);
     }
@@ -68,7 +68,7 @@ export async function sendLabelledDownload(
   }
   res.once('close', () => void files.closeAll());
   try {
-    await pipeline(Readable.from(copyByPlan(files, file.path, plan, () => Promise.resolve(plan))), res);
+    await pipeline(Readable.from(copyByPlan(files, file.stored.key, plan, () => Promise.resolve(plan))), res);
   } catch (error) {
     if (isCode(error, 'ERR_STREAM_PREMATURE_CLOSE')) logger.debug('A client left a download before its end');
     else logger.warn({ err: error, file: file.filename }, 'A download stopped before its end');
@@ -95,7 +95,8 @@ async function sendReencoded(res: Response, file: ImageFile, cacheControl: strin
     return;
   }
   const format = file.mime === 'image/png' ? 'png' : file.mime === 'image/jpeg' ? 'jpeg' : 'webp';
-  const bytes = await sharp(file.path, { failOn: 'error' }).toFormat(format).toBuffer();
+  const original = await file.stored.store.read(file.stored.key);
+  const bytes = await sharp(original, { failOn: 'error' }).toFormat(format).toBuffer();
   res.setHeader('Content-Length', String(bytes.length));
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
