@@ -163,23 +163,27 @@ describe('GET /api/comfy/view: who sees which image', () => {
 describe('the migration that brings in ownership', () => {
   it('credits the jobs and uploads already in the ledger to their owners', async () => {
     const db = app.nest.get(DataSource);
-    const runner = db.createQueryRunner();
     const rows = () =>
       db.query(
         `SELECT type, subfolder, filename, owner_id FROM comfy_image_owners ORDER BY type, subfolder, filename, owner_id`,
       );
-    try {
-      const recorded = (await rows()) as unknown[];
-      const migration = new ComfyImageOwners1764300000000();
-      // The pool's migration rebuilt the table since (the backend joined its key): undone first, redone after.
-      const pool = new ComfyBackends1764700000100();
-      await pool.down(runner);
-      await migration.down(runner);
-      await migration.up(runner);
-      await pool.up(runner);
-      expect(await rows()).toEqual(recorded);
-    } finally {
-      await runner.release();
+    // The fill is SQLite's alone: a Postgres database is made by every migration on an empty database, so
+    // there is nothing to credit (the migration's comment); there, only the rows the app recorded are checked.
+    if (app.engine === 'sqlite') {
+      const runner = db.createQueryRunner();
+      try {
+        const recorded = (await rows()) as unknown[];
+        const migration = new ComfyImageOwners1764300000000();
+        // The pool's migration rebuilt the table since (the backend joined its key): undone first, redone after.
+        const pool = new ComfyBackends1764700000100();
+        await pool.down(runner);
+        await migration.down(runner);
+        await migration.up(runner);
+        await pool.up(runner);
+        expect(await rows()).toEqual(recorded);
+      } finally {
+        await runner.release();
+      }
     }
     expect(await rows()).toEqual(
       expect.arrayContaining([output, temp, input].map((ref) => ({ ...ref, owner_id: owner.user.id }))),

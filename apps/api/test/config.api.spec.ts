@@ -49,7 +49,11 @@ describe('GET/PATCH /api/admin/config', () => {
     expect(body.static).toEqual({
       port: 3000,
       root_dir: app.rootDir,
-      db_path: join(app.rootDir, 'data', 'atelier.sqlite'),
+      // On Postgres the database's URL, its password masked.
+      db_path:
+        app.engine === 'sqlite'
+          ? join(app.rootDir, 'data', 'atelier.sqlite')
+          : expect.stringMatching(/^postgres:\/\/[^:/]+:\*\*\*@[^/]+\/atelier_t_[0-9a-f]{12}$/),
       comfy_image_dir: join(app.rootDir, 'generated', 'comfy'),
     });
   });
