@@ -1,5 +1,6 @@
 import type { BoardVisibility, GalleryFilters } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
+import type { Dialect } from '../../database/dialect.js';
 import { jsonIntList } from '../../database/json-list.js';
 import { Sql } from '../../database/sql.js';
 
@@ -30,19 +31,27 @@ const insertBoardSql = `INSERT INTO "boards" ("name", "owner_id", "visibility", 
   VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"`;
 const updateBoardSql = `UPDATE "boards" SET "name" = ?, "visibility" = ?, "query_json" = ?, "cover_image_id" = ?, "updated_at" = ?
   WHERE "id" = ?`;
-const addImageSql = `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by") VALUES (?, ?, ?, ?)
-  ON CONFLICT DO NOTHING`;
-const removeImageSql = `DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" = ?`;
-// Postgres: the whole batch in one statement each (a round trip per image would be 5,000 per bulk batch).
-const pgIds = `SELECT "value" FROM (${jsonIntList('postgres')}) "ids"`;
-const pgAddImagesSql = `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by")
-  SELECT CAST(? AS integer), "value", ?, CAST(? AS integer) FROM (${pgIds}) "new" ON CONFLICT DO NOTHING RETURNING "image_id"`;
-const pgRemoveImagesSql = `DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" IN (${pgIds}) RETURNING "image_id"`;
+/** The board's images of a JSON id list: one statement a batch (5,000 ids from a bulk action). */
+function membershipTexts(dialect: Dialect) {
+  const ids = `SELECT "value" FROM (${jsonIntList(dialect)}) "ids"`;
+  return {
+    // WHERE true: SQLite would read ON CONFLICT as part of the SELECT otherwise. CAST: Postgres types a
+    // bare parameter in a SELECT list as text.
+    add: `INSERT INTO "board_images" ("board_id", "image_id", "added_at", "added_by")
+      SELECT CAST(? AS integer), "value", ?, CAST(? AS integer) FROM (${ids}) "new" WHERE true
+      ON CONFLICT DO NOTHING RETURNING "image_id"`,
+    remove: `DELETE FROM "board_images" WHERE "board_id" = ? AND "image_id" IN (${ids}) RETURNING "image_id"`,
+  };
+}
 
-/** Boards and their images, on the Sql port (a membership change is one transaction). */
+/** Boards and their images, on the Sql port (a membership change is one statement). */
 @Injectable()
 export class BoardsRepository {
-  constructor(private readonly sql: Sql) {}
+  private readonly membership;
+
+  constructor(private readonly sql: Sql) {
+    this.membership = membershipTexts(sql.dialect);
+  }
 
   async find(id: number): Promise<BoardRow | null> {
     return (
@@ -96,38 +105,16 @@ export class BoardsRepository {
   /** Adds the images not on the board yet; the ids added. */
   add(boardId: number, imageIds: readonly number[], by: number): Promise<number[]> {
     const now = new Date().toISOString();
-    if (this.sql.dialect === 'postgres') {
-      return this.changedOnPostgres(imageIds, pgAddImagesSql, [boardId, now, by, JSON.stringify(imageIds)]);
-    }
-    return this.sql.transaction(async (tx) => {
-      const added: number[] = [];
-      for (const id of imageIds) {
-        if ((await tx.run(addImageSql, [boardId, id, now, by])).changes > 0) added.push(id);
-      }
-      return added;
-    });
+    return this.changed(imageIds, this.membership.add, [boardId, now, by, JSON.stringify(imageIds)]);
   }
 
   /** Removes the images that are on the board; the ids removed. */
   remove(boardId: number, imageIds: readonly number[]): Promise<number[]> {
-    if (this.sql.dialect === 'postgres') {
-      return this.changedOnPostgres(imageIds, pgRemoveImagesSql, [boardId, JSON.stringify(imageIds)]);
-    }
-    return this.sql.transaction(async (tx) => {
-      const removed: number[] = [];
-      for (const id of imageIds) {
-        if ((await tx.run(removeImageSql, [boardId, id])).changes > 0) removed.push(id);
-      }
-      return removed;
-    });
+    return this.changed(imageIds, this.membership.remove, [boardId, JSON.stringify(imageIds)]);
   }
 
   /** The image ids a RETURNING statement answers, in the order of `imageIds` (each once). */
-  private async changedOnPostgres(
-    imageIds: readonly number[],
-    text: string,
-    params: unknown[],
-  ): Promise<number[]> {
+  private async changed(imageIds: readonly number[], text: string, params: unknown[]): Promise<number[]> {
     const rows = await this.sql.all<{ image_id: number }>(text, params);
     const changed = new Set(rows.map((row) => row.image_id));
     return [...new Set(imageIds)].filter((id) => changed.has(id));

@@ -1,4 +1,4 @@
-import { galleryMaxTags, type ImageParams } from '@atelier/contract';
+import type { ImageParams } from '@atelier/contract';
 import { emptyGraphParams } from '@atelier/workflow';
 import { Inject, Injectable } from '@nestjs/common';
 import { Sql, type SqlExecutor } from '../../database/sql.js';
@@ -48,19 +48,6 @@ const unlinkLorasSql = `DELETE FROM "gallery_image_loras" WHERE "image_id" = ?`;
 const linkLoraSql = `INSERT INTO "gallery_image_loras" ("term_id", "image_id", "weight") VALUES (?, ?, ?)`;
 const unlinkTagsSql = `DELETE FROM "gallery_image_tags" WHERE "image_id" = ?`;
 const linkTagSql = `INSERT INTO "gallery_image_tags" ("term_id", "image_id") VALUES (?, ?) ON CONFLICT DO NOTHING`;
-const unlinkTagSql = `DELETE FROM "gallery_image_tags" WHERE "term_id" = ? AND "image_id" = ?`;
-const readTagsSql = `SELECT "tag_ids" FROM "gallery_images" WHERE "id" = ?`;
-const writeTagsSql = `UPDATE "gallery_images" SET "tag_ids" = ? WHERE "id" = ?`;
-const columnSql = {
-  rating: {
-    read: `SELECT "rating" AS "value" FROM "gallery_images" WHERE "id" = ?`,
-    write: `UPDATE "gallery_images" SET "rating" = ? WHERE "id" = ?`,
-  },
-  favorite: {
-    read: `SELECT "favorite" AS "value" FROM "gallery_images" WHERE "id" = ?`,
-    write: `UPDATE "gallery_images" SET "favorite" = ? WHERE "id" = ?`,
-  },
-} as const;
 
 /**
  * A random `shuffle` key in [1, 2^31): drawn here rather than by the database (SQLite's random() and
@@ -174,28 +161,11 @@ export class ImageSearchIndex {
 
   /**
    * Adds or removes tags on many images in one transaction (bulk actions); the ids of the images
-   * whose tags changed. Row by row on SQLite; a few statements per batch on Postgres (set-based-writes.ts).
+   * whose tags changed. A few statements for the whole batch (set-based-writes.ts).
    */
   async changeTags(ids: readonly number[], tags: readonly string[], add: boolean): Promise<number[]> {
     const tagIds = await this.tagIdsOf(tags);
-    return this.sql.transaction(async (tx) => {
-      if (tx.dialect === 'postgres') return changeTagsSetBased(tx, ids, tagIds, add);
-      const changed: number[] = [];
-      for (const id of ids) {
-        const row = await tx.get<{ tag_ids: string }>(readTagsSql, [id]);
-        if (!row) continue;
-        const current = row.tag_ids === '' ? [] : row.tag_ids.split(' ').map(Number);
-        const next = add
-          ? [...current, ...tagIds.filter((tag) => !current.includes(tag))]
-          : current.filter((tag) => !tagIds.includes(tag));
-        if (next.length === current.length) continue;
-        if (next.length > galleryMaxTags) continue;
-        await tx.run(writeTagsSql, [next.join(' '), id]);
-        for (const tag of tagIds) await tx.run(add ? linkTagSql : unlinkTagSql, [tag, id]);
-        changed.push(id);
-      }
-      return changed;
-    });
+    return this.sql.transaction((tx) => changeTagsSetBased(tx, ids, tagIds, add));
   }
 
   /** Sets a column (rating or favourite) on many images; each image whose value changed, with its value before. */
@@ -204,18 +174,7 @@ export class ImageSearchIndex {
     column: 'rating' | 'favorite',
     value: number,
   ): Promise<{ id: number; before: number }[]> {
-    const { read, write } = columnSql[column];
-    return this.sql.transaction(async (tx) => {
-      if (tx.dialect === 'postgres') return setColumnSetBased(tx, ids, column, value);
-      const changed: { id: number; before: number }[] = [];
-      for (const id of ids) {
-        const row = await tx.get<{ value: number }>(read, [id]);
-        if (!row || row.value === value) continue;
-        await tx.run(write, [value, id]);
-        changed.push({ id, before: row.value });
-      }
-      return changed;
-    });
+    return this.sql.transaction((tx) => setColumnSetBased(tx, ids, column, value));
   }
 
   /** Distinct dictionary ids of the tags, read before the transaction starts. */
