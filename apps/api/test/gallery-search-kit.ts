@@ -1,5 +1,4 @@
 import type { GalleryImage, GallerySearchPage, ImageStatus } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { expect } from 'vitest';
 import { images, ingest } from './gallery-fixtures.js';
 import type { TestApp, TestSession } from './test-app.js';
@@ -107,32 +106,26 @@ export async function searchIds(
  * the table here, so visibility can be tested now.
  */
 export async function setStatus(app: TestApp, ids: number[], status: 'private' | 'pending' | 'approved') {
-  await app.nest
-    .get(DataSource)
-    .query(`UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
-      status,
-      ...ids,
-    ]);
+  await app.sql(`UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
+    status,
+    ...ids,
+  ]);
 }
 
 /** Makes an image another user's, as if they had kept it. */
 export async function setOwner(app: TestApp, ids: number[], ownerId: number) {
-  await app.nest
-    .get(DataSource)
-    .query(`UPDATE "gallery_images" SET "created_by" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
-      ownerId,
-      ...ids,
-    ]);
+  await app.sql(
+    `UPDATE "gallery_images" SET "created_by" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`,
+    [ownerId, ...ids],
+  );
 }
 
 /** Puts images in any review state, `rejected` included (setStatus takes the states the kit began with). */
 export async function setReviewStatus(app: TestApp, ids: number[], status: ImageStatus) {
-  await app.nest
-    .get(DataSource)
-    .query(`UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
-      status,
-      ...ids,
-    ]);
+  await app.sql(`UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})`, [
+    status,
+    ...ids,
+  ]);
 }
 
 /** PATCH /api/gallery/images/:id with this body; the response, whatever its status. */
