@@ -65,6 +65,11 @@ export class GalleryTerms {
     return this.lookup;
   }
 
+  /** What is in memory now, looked up without reading (a miss may be a value added since: see values). */
+  cached(): TermValues {
+    return this.lookup;
+  }
+
   /** Ids of a kind whose value is `needle` exactly (case-insensitive) when one is, else those containing it. */
   async match(kind: TermKind, needle: string): Promise<number[]> {
     await this.refresh();

@@ -2,11 +2,24 @@ import type { GallerySearchItem, ImageLora, ImageParams } from '@atelier/contrac
 import type { GalleryTerms, TermValues } from './gallery-terms.js';
 import type { ResultRow } from './sqlite-search-sql.js';
 
-/** Search rows → the contract's items, in the same order (their dictionary values read at most once). */
+/** Search rows → the contract's items, in the same order. */
 export async function toSearchItems(
   rows: readonly ResultRow[],
   terms: GalleryTerms,
 ): Promise<GallerySearchItem[]> {
+  // Mapped with what is in memory first (nearly always all of it): no pass just to list the ids.
+  let missed = false;
+  const cached = terms.cached();
+  const lookup: TermValues = {
+    valueOf: (id) => {
+      const value = cached.valueOf(id);
+      if (value === null) missed = true;
+      return value;
+    },
+  };
+  const items = rows.map((row) => toSearchItem(row, lookup));
+  if (!missed) return items;
+  // A value added since this process last read the dictionary (another replica's ingest): read, map again.
   const values = await terms.values(rows.flatMap(termIdsOf));
   return rows.map((row) => toSearchItem(row, values));
 }
