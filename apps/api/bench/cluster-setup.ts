@@ -25,6 +25,9 @@ export interface BenchCluster {
   sims: BenchSim[];
   /** The first admin, signed in on the first replica (valid on all: one database, one secret). */
   admin: BenchSession;
+  /** The replicas' own database and Redis database, for counting what a batch costs them. */
+  databaseUrl: string;
+  redisUrl: string;
   close(): Promise<void>;
 }
 
@@ -64,7 +67,7 @@ export async function startCluster(
       replicas.push(await Replica.start(String.fromCharCode(97 + i), env));
     const admin = await signIn(replicas[0]!.url, 'admin', benchPassword);
     await addBackends(replicas, admin, sims);
-    return { replicas, sims, admin, close };
+    return { replicas, sims, admin, databaseUrl: database.url, redisUrl: redisUrl.toString(), close };
   } catch (error) {
     await close();
     throw error;

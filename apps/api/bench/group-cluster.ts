@@ -14,6 +14,7 @@ import { defaultTxt2ImgGraph } from '@atelier/workflow';
 import { cpus, loadavg } from 'node:os';
 import { fmt, json, median, pad } from './bench-kit.js';
 import { startServices, type Services } from './cluster-processes.js';
+import { engineCounters, perJob, type EngineCounters } from './cluster-costs.js';
 import { executions, startCluster, submit, type BenchCluster } from './cluster-setup.js';
 import type { BenchGroup, Figure } from './figures.js';
 import { message, percentile, worker } from './harness.js';
@@ -51,11 +52,21 @@ interface BatchRun {
   meanJobMs: number;
   /** From the first POST to the last job's end (includes the requests and the first dispatch). */
   wallS: number;
+  /** What one job cost the shared engines, the replicas' idle work over the same time taken out. */
+  costs: EngineCounters;
 }
+
+/** How long the idle replicas are watched to take their own work (leases, probes) out of a batch's costs. */
+const idleWatchMs = 5000;
 
 async function batch(services: Services, size: number): Promise<BatchRun> {
   const cluster = await startCluster(services, { replicas: size, sims: size }, batchStepMs);
   try {
+    const idleFrom = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const idleStart = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, idleWatchMs));
+    const before = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const idleMs = Date.now() - idleStart;
     const sentAt = Date.now();
     const ids = await Promise.all(
       Array.from({ length: batchJobs }, (_, i) =>
@@ -65,11 +76,17 @@ async function batch(services: Services, size: number): Promise<BatchRun> {
     const ran = [...(await executions(cluster.sims, ids, 300_000)).values()];
     const first = Math.min(...ran.map((job) => job.startedAt));
     const last = Math.max(...ran.map((job) => job.endedAt));
+    const after = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const batchMs = Date.now() - sentAt;
+    const idle = perJob(idleFrom, before, idleMs / batchMs);
+    const gross = perJob(before, after, 1);
+    const costs = perJob(idle, gross, ran.length);
     return {
       label: `${size} replica${size > 1 ? 's' : ''} × ${size} sim${size > 1 ? 's' : ''}`,
       jobsPerS: ran.length / ((last - first) / 1000),
       meanJobMs: ran.reduce((sum, job) => sum + job.endedAt - job.startedAt, 0) / ran.length,
       wallS: (last - sentAt) / 1000,
+      costs,
     };
   } finally {
     await cluster.close();
@@ -193,6 +210,10 @@ export const clusterGroup: BenchGroup = {
             `${pad(fmt(run.meanJobMs), 13)}${pad(fmt(run.wallS, 1), 9)}`,
         );
       }
+      console.log(
+        `  per job, idle work taken out (${two.label}): Postgres ${fmt(two.costs.pgRowWrites, 1)} row writes in ` +
+          `${fmt(two.costs.pgCommits, 1)} commits, Redis ${fmt(two.costs.redisCommands, 0)} commands`,
+      );
       const relayed = await relay(services);
       const complete = relayed.incomplete === 0 && relayed.deliveries === relayed.expected;
       console.log(
@@ -229,6 +250,9 @@ export const clusterGroup: BenchGroup = {
             baseMeanJobMs: one.meanJobMs,
             wallS: two.wallS,
             baseWallS: one.wallS,
+            pgRowWritesPerJob: two.costs.pgRowWrites,
+            pgCommitsPerJob: two.costs.pgCommits,
+            redisCommandsPerJob: two.costs.redisCommands,
           },
         },
         {
