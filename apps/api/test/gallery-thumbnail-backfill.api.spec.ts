@@ -86,6 +86,18 @@ describe('thumbnail backfill', () => {
     expect((await stat(thumbnailOf(missing!))).mtimeMs).toBe(again);
   });
 
+  it('POST /api/admin/gallery/thumbnails/backfill (admins only) sweeps for missing thumbnails', async () => {
+    const [missing] = stored;
+    await rm(thumbnailOf(missing!));
+    const user = await app.login('user');
+    const refused = await app.request.post('/api/admin/gallery/thumbnails/backfill').set(user.bearer);
+    expect(refused.status).toBe(403);
+    const started = await app.request.post('/api/admin/gallery/thumbnails/backfill').set(admin.bearer);
+    expect(started.status).toBe(202);
+    await idle();
+    expect((await stat(thumbnailOf(missing!))).isFile()).toBe(true);
+  });
+
   it('lists an image whose original is gone as a failed thumbnail job, tried once', async () => {
     const [image] = stored;
     await rm(thumbnailOf(image!));

@@ -21,6 +21,7 @@ import { IngestService } from './ingest.service.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { ThumbnailsService } from './thumbnails.service.js';
 import { ThumbnailBackfill } from './thumbnail-backfill.js';
+import { ThumbnailBackfillController } from './thumbnail-backfill.controller.js';
 import { ThumbnailBackfillRepository } from './thumbnail-backfill.repository.js';
 import { GallerySearchController } from './search/gallery-search.controller.js';
 import { gallerySearchEngineProvider } from './search/gallery-search-engine.provider.js';
@@ -85,6 +86,7 @@ import { SharedImages } from './shared-images.js';
     BulkController,
     ExportController,
     LineageController,
+    ThumbnailBackfillController,
   ],
   providers: [
     ImagesRepository,

@@ -71,6 +71,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'delete', path: '/api/admin/backends/:id', access: 'admin' },
   { method: 'get', path: '/api/admin/background', access: 'admin' },
   { method: 'post', path: '/api/admin/background/:queue/:id/retry', access: 'admin' },
+  { method: 'post', path: '/api/admin/gallery/thumbnails/backfill', access: 'admin' },
   { method: 'get', path: '/api/admin/limits', access: 'admin' },
   { method: 'get', path: '/api/admin/limits/:role', access: 'admin' },
   { method: 'put', path: '/api/admin/limits/:role', access: 'admin' },
