@@ -309,14 +309,19 @@ describe('gallery writes on Postgres', () => {
 
   it('refuses a second row for the same bytes and reads export rows in the order asked', async () => {
     const image = await newImage();
-    await index.setParams({ id: image.id, createdBy: ownerId, hasWorkflow: false }, params('red kite'));
+    // A seed as large as the API takes (Number.MAX_SAFE_INTEGER): past Postgres's 4-byte integer.
+    const seed = Number.MAX_SAFE_INTEGER - 1;
+    await index.setParams(
+      { id: image.id, createdBy: ownerId, hasWorkflow: false },
+      { ...params('red kite'), seed },
+    );
     const again = await images.insert({ ...image, createdAt: new Date().toISOString() });
     expect(again).toBeNull();
     const other = await newImage();
     const rows = await new ExportRepository(sql).exportRows([other.id, 777_777, image.id]);
-    expect(rows.map((row) => [row.id, row.owner, row.checkpoint, row.positive])).toEqual([
-      [other.id, 'olga', null, null],
-      [image.id, 'olga', 'sd_xl_base.safetensors', 'red kite'],
+    expect(rows.map((row) => [row.id, row.owner, row.checkpoint, row.positive, row.seed])).toEqual([
+      [other.id, 'olga', null, null, null],
+      [image.id, 'olga', 'sd_xl_base.safetensors', 'red kite', seed],
     ]);
     expect((await images.findBySha256(image.sha256))?.image.id).toBe(image.id);
   });

@@ -21,6 +21,7 @@ import { ApiKeys1764900000100 } from './1764900000100-api-keys.js';
 import { Shares1764900000000 } from './1764900000000-shares.js';
 import { Webhooks1764900000200 } from './1764900000200-webhooks.js';
 import { AuditSystemActor1765000000000 } from './1765000000000-audit-system-actor.js';
+import { GallerySeedBigint1765100000000 } from './1765100000000-gallery-seed-bigint.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   ApiKeys1764900000100,
   Webhooks1764900000200,
   AuditSystemActor1765000000000,
+  GallerySeedBigint1765100000000,
 ];
