@@ -1,4 +1,4 @@
-import type { WebhookAttempt, WebhookPayload } from '@atelier/contract';
+import type { BackgroundOverview, WebhookAttempt, WebhookPayload } from '@atelier/contract';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEventMap } from '../src/events/app-events.js';
@@ -120,6 +120,38 @@ describe('webhook deliveries (stored, then sent by the worker)', () => {
     expect(row).toMatchObject({ status: 'gave_up', attempts: 2, lastStatus: null });
     expect(row?.lastError).toMatch(/^refused: /);
     expect(receiver.hits).toHaveLength(0);
+  });
+
+  it('lists a delivery that gave up as a failed webhook.deliver job; an admin’s retry sends its body again as a new delivery', async () => {
+    receiver = await startReceiver(status(500));
+    await start({ env: { ATELIER_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, retryDelaysMs: [20] });
+    const endpoint = await endpointTo(receiver.url());
+    const id = (await deliveries().enqueue(endpoint, 'job.succeeded', { prompt_id: 'p9' })) ?? '';
+    expect(await settled(id)).toMatchObject({ status: 'gave_up', attempts: 2, lastStatus: 500 });
+    const admin = await current().login('admin');
+    const overview = await waitFor(
+      async () =>
+        (await current().request.get('/api/admin/background').set(admin.bearer).expect(200))
+          .body as BackgroundOverview,
+      (view) => view.queues.some((q) => q.name === 'webhook.deliver' && q.counts.failed === 1),
+    );
+    expect(overview.queues.find((q) => q.name === 'webhook.deliver')?.failed).toMatchObject([
+      { id, reason: 'HTTP 500 (gave up after 2 tries)', attempts: 2 },
+    ]);
+
+    await current()
+      .request.post(`/api/admin/background/webhook.deliver/${id}/retry`)
+      .set(admin.bearer)
+      .expect(204);
+    const log = await waitFor(
+      () => repository().deliveriesOf(endpoint.id, 10),
+      (rows) => rows.length === 2 && rows.every((row) => row.status !== 'pending'),
+    );
+    const again = log.find((row) => row.id !== id);
+    expect(again?.payloadJson).toBe((await repository().findDelivery(id))?.payloadJson);
+    expect(again).toMatchObject({ status: 'gave_up', attempts: 2 });
+    // The first delivery's log is kept as it was.
+    expect(await repository().findDelivery(id)).toMatchObject({ status: 'gave_up', attempts: 2 });
   });
 
   it('disables an endpoint failing for longer than the limit, gives up its deliveries and publishes webhook.disabled', async () => {
