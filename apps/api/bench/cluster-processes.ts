@@ -155,6 +155,22 @@ export class Replica {
     }
   }
 
+  /**
+   * CPU time its process has used so far, from Linux's /proc (NaN elsewhere): utime and stime, the 14th
+   * and 15th fields, in clock ticks of 1/100 s (Linux's USER_HZ on every architecture Node runs on).
+   */
+  async cpuMs(): Promise<number> {
+    if (this.child.pid === undefined) return Number.NaN;
+    try {
+      const stat = await readFile(`/proc/${this.child.pid}/stat`, 'utf8');
+      // The command name may hold spaces: count the fields from its closing parenthesis (state is first).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
   /** SIGTERM to its group (a clean shutdown: the lease is released), SIGKILL if it lingers. */
   async stop(): Promise<void> {
     if (this.done || this.child.pid === undefined) return;

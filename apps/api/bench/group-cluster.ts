@@ -62,10 +62,10 @@ const idleWatchMs = 5000;
 async function batch(services: Services, size: number): Promise<BatchRun> {
   const cluster = await startCluster(services, { replicas: size, sims: size }, batchStepMs);
   try {
-    const idleFrom = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const idleFrom = await engineCounters(cluster);
     const idleStart = Date.now();
     await new Promise((resolve) => setTimeout(resolve, idleWatchMs));
-    const before = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const before = await engineCounters(cluster);
     const idleMs = Date.now() - idleStart;
     const sentAt = Date.now();
     const ids = await Promise.all(
@@ -76,7 +76,7 @@ async function batch(services: Services, size: number): Promise<BatchRun> {
     const ran = [...(await executions(cluster.sims, ids, 300_000)).values()];
     const first = Math.min(...ran.map((job) => job.startedAt));
     const last = Math.max(...ran.map((job) => job.endedAt));
-    const after = await engineCounters(cluster.databaseUrl, cluster.redisUrl);
+    const after = await engineCounters(cluster);
     const batchMs = Date.now() - sentAt;
     const idle = perJob(idleFrom, before, idleMs / batchMs);
     const gross = perJob(before, after, 1);
@@ -212,7 +212,11 @@ export const clusterGroup: BenchGroup = {
       }
       console.log(
         `  per job, idle work taken out (${two.label}): Postgres ${fmt(two.costs.pgRowWrites, 1)} row writes in ` +
-          `${fmt(two.costs.pgCommits, 1)} commits, Redis ${fmt(two.costs.redisCommands, 0)} commands`,
+          `${fmt(two.costs.pgCommits, 1)} commits, Redis ${fmt(two.costs.redisCommands, 0)} commands; CPU ms ` +
+          two.costs.replicaCpuMs
+            .map((ms, i) => `${i === 0 ? 'leader' : `replica ${String.fromCharCode(97 + i)}`} ${fmt(ms, 1)}`)
+            .join(', ') +
+          ` (1 × 1: ${fmt(one.costs.replicaCpuMs[0] ?? Number.NaN, 1)})`,
       );
       const relayed = await relay(services);
       const complete = relayed.incomplete === 0 && relayed.deliveries === relayed.expected;
@@ -253,6 +257,9 @@ export const clusterGroup: BenchGroup = {
             pgRowWritesPerJob: two.costs.pgRowWrites,
             pgCommitsPerJob: two.costs.pgCommits,
             redisCommandsPerJob: two.costs.redisCommands,
+            leaderCpuMsPerJob: two.costs.replicaCpuMs[0] ?? Number.NaN,
+            followerCpuMsPerJob: two.costs.replicaCpuMs[1] ?? Number.NaN,
+            singleCpuMsPerJob: one.costs.replicaCpuMs[0] ?? Number.NaN,
           },
         },
         {
