@@ -277,8 +277,13 @@ describe('the watchdog', () => {
       (s) => s.status === 'lost',
     );
     expect(lost.error).toMatchObject({ code: 'comfy.job_lost' });
-    const jobs = (await app.request.get('/api/comfy/jobs').set(user.bearer).expect(200))
-      .body as JobListResponse;
+    // The status comes from the tracker, the list from the ledger once its writes landed (on Postgres a
+    // round trip or two later).
+    const jobs = await waitFor(
+      async () =>
+        (await app.request.get('/api/comfy/jobs').set(user.bearer).expect(200)).body as JobListResponse,
+      (list) => list.items.some((job) => job.prompt_id === promptId && job.finished_at !== null),
+    );
     // Newest first: the lost job's automatic retry (its owner did not switch it off) comes before it.
     const lostRow = jobs.items.find((job) => job.prompt_id === promptId);
     expect(lostRow).toMatchObject({ status: 'lost' });

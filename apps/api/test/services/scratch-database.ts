@@ -47,8 +47,24 @@ export async function createScratchDatabase(
   return {
     url: databaseUrl(name),
     name,
-    drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => dropDatabase(serverUrl, name),
   };
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE). 42501: FORCE may not end a process of another role, such as an autovacuum
+ * worker that just started on it; those finish within moments, so the drop is tried again.
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** The URL of another database on the test Postgres (same server, role and password). */
