@@ -22,7 +22,8 @@ export interface ImageFileSet {
   layout: ImageLayout;
   image: Uint8Array;
   sidecar: string;
-  thumbnail: Uint8Array;
+  /** Null when ingest could not render it: the file is then left to a background thumbnail job. */
+  thumbnail: Uint8Array | null;
 }
 
 /**
@@ -93,7 +94,9 @@ export class GalleryStorage implements OnModuleInit {
       image: this.imagePath(files.layout.image),
     };
     const plan: [StoreKey, Uint8Array | string][] = [
-      [thumbnailKey(files.layout.thumbnail), files.thumbnail],
+      ...(files.thumbnail
+        ? [[thumbnailKey(files.layout.thumbnail), files.thumbnail] as [StoreKey, Uint8Array]]
+        : []),
       [imageKey(files.layout.sidecar), files.sidecar],
       [imageKey(files.layout.image), files.image],
     ];

@@ -17,7 +17,7 @@ import { formatBytes } from '../common/format-bytes.js';
 import { inspectImage, type InspectedImage } from '../common/image-inspection.js';
 import { ImagesRepository, type ImageRecord } from './images.repository.js';
 import { KeyedLock } from '../common/keyed-lock.js';
-import { ThumbnailsService } from './thumbnails.service.js';
+import { ThumbnailBackfill } from './thumbnail-backfill.js';
 import { imageParamsOf } from './search/image-params.js';
 import { ImageSearchIndex } from './search/image-search-index.js';
 import { TrashService } from './trash/trash.service.js';
@@ -45,7 +45,8 @@ interface Provenance {
 /** An image checked and thumbnailed in memory, not yet written anywhere. */
 interface PreparedImage extends InspectedImage {
   data: Buffer;
-  thumbnail: Buffer;
+  /** Null when rendering failed after the image passed inspection: a background job makes it. */
+  thumbnail: Buffer | null;
 }
 
 /**
@@ -62,7 +63,6 @@ export class IngestService {
     config: AppConfig,
     private readonly images: ImagesRepository,
     private readonly storage: GalleryStorage,
-    private readonly thumbnails: ThumbnailsService,
     private readonly locks: KeyedLock,
     private readonly jobs: JobOutputs,
     private readonly index: ImageSearchIndex,
@@ -70,6 +70,7 @@ export class IngestService {
     private readonly lineage: LineageService,
     private readonly bus: EventBus,
     private readonly sql: Sql,
+    private readonly backfill: ThumbnailBackfill,
   ) {
     this.maxPixels = config.gallery.maxInputPixels;
     this.maxBytes = config.gallery.ingestMaxBytes;
@@ -154,7 +155,7 @@ export class IngestService {
       part: 'file',
       invalidCode: 'gallery.invalid_image',
     });
-    return { ...inspected, data, thumbnail: await this.thumbnails.render(data) };
+    return { ...inspected, data, thumbnail: await this.backfill.renderForIngest(data) };
   }
 
   private choose(job: JobRecord, wanted: readonly ComfyImageRef[] | undefined): ComfyImageRef[] {
@@ -291,6 +292,7 @@ export class IngestService {
         throw error;
       }
       if (row) {
+        if (!image.thumbnail) await this.backfill.queueQuietly(row.id);
         // A new row only: a duplicate (again(), lostRace()) kept nothing new, so it tells nobody.
         void this.bus.publish('gallery.image_kept', {
           actor: { id: user.id, username: user.username },

@@ -74,6 +74,29 @@ export class ThumbnailBackfill implements OnModuleInit, OnApplicationBootstrap {
     await this.jobs.add<ThumbnailJob>(thumbnailQueue, { imageId }, { jobId: `thumbnail-${imageId}` });
   }
 
+  /**
+   * Ingest's thumbnail. The bytes were decoded under inspection already, so a failure here is the
+   * encoder's (memory, a sharp fault), not the upload's: null, and the caller keeps the image and
+   * queues its thumbnail (`queueQuietly`) instead of leaving it to the first request.
+   */
+  async renderForIngest(data: Buffer): Promise<Buffer | null> {
+    try {
+      return await this.thumbnails.render(data);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not render the thumbnail; a background job will make it');
+      return null;
+    }
+  }
+
+  /** `queue`, for a caller whose own work is done: a queue that cannot be reached is logged, not thrown. */
+  async queueQuietly(imageId: number): Promise<void> {
+    try {
+      await this.queue(imageId);
+    } catch (error) {
+      this.logger.error({ err: error, imageId }, 'Could not queue the missing thumbnail');
+    }
+  }
+
   private async sweepPage(afterId: number): Promise<void> {
     const page = await this.images.pageAfter(afterId, sweepPage);
     for (const image of page) {
