@@ -119,6 +119,16 @@ export function time(dialect: Dialect, date: Date): string | Date {
   return dialect === 'sqlite' ? sqliteDatetime(date) : date;
 }
 
+/**
+ * Ends a SELECT that a transaction reads before it writes (review decisions, trash, board edits):
+ * ` FOR UPDATE` on Postgres, whose read-committed transactions would otherwise both read the old state
+ * and both write; nothing on SQLite, where one write transaction runs at a time already. Order the rows
+ * (ORDER BY "id") so two transactions over overlapping ids lock them in the same order.
+ */
+export function forUpdate(dialect: Dialect): string {
+  return dialect === 'postgres' ? ' FOR UPDATE' : '';
+}
+
 const uniqueViolationCodes = new Set([
   // better-sqlite3 (also on TypeORM's QueryFailedError, which copies the driver error's fields).
   'SQLITE_CONSTRAINT_UNIQUE',

@@ -11,7 +11,11 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { createSql, type Sql } from '../../src/database/sql.js';
 import { EventBus } from '../../src/events/event-bus.js';
-import { BoardsRepository } from '../../src/gallery/boards/boards.repository.js';
+import {
+  BoardsRepository,
+  parseBoardQuery,
+  type BoardRow,
+} from '../../src/gallery/boards/boards.repository.js';
 import { ExportRepository } from '../../src/gallery/export/export.repository.js';
 import { FileImageStore } from '../../src/gallery/file-image-store.js';
 import { GalleryStorage } from '../../src/gallery/gallery-storage.js';
@@ -243,11 +247,10 @@ describe('gallery writes on Postgres', () => {
     expect(await boards.add(boardId, [a.id], ownerId)).toEqual([]);
     expect(await boards.remove(boardId, [a.id, 424242])).toEqual([a.id]);
     expect((await boards.visibleTo(curatorId)).map((board) => board.name)).toContain('Harbours');
-    await boards.update(
-      boardId,
-      { name: 'Smart', visibility: 'private', query: { q: 'harbour' }, coverImageId: b.id },
-      true,
-    );
+    await boards.update(boardId, () => ({
+      fields: { name: 'Smart', visibility: 'private', query: { q: 'harbour' }, coverImageId: b.id },
+      clearImages: true,
+    }));
     expect(await boards.find(boardId)).toMatchObject({
       name: 'Smart',
       visibility: 'private',
@@ -324,5 +327,53 @@ describe('gallery writes on Postgres', () => {
       [image.id, 'olga', 'sd_xl_base.safetensors', 'red kite', seed],
     ]);
     expect((await images.findBySha256(image.sha256))?.image.id).toBe(image.id);
+  });
+  // Read committed lets two transactions read the same old row; the reads that decide a write are
+  // locked (forUpdate), so two calls at once on two pooled connections give one winner.
+  it('two concurrent decisions, trashes or board edits on one row give one winner and a consistent trail', async () => {
+    const curator = { id: curatorId, username: 'cora', role: 'curator' as const };
+    const owner = { id: ownerId, username: 'olga', role: 'user' as const };
+    for (let round = 0; round < 5; round++) {
+      const image = await newImage();
+      await sql.run(`UPDATE "gallery_images" SET "status" = 'private' WHERE "id" = ?`, [image.id]);
+      const approvals = await Promise.all([
+        review.approve([image.id], curator),
+        review.approve([image.id], curator),
+      ]);
+      expect(approvals.map((outcome) => outcome.affected).sort()).toEqual([0, 1]);
+      const trail = await reviews.reviewOf(image.id);
+      expect(trail.review.map((entry) => entry.decision)).toEqual(['approved']);
+
+      const trashes = await Promise.all([trash.trash([image.id], owner), trash.trash([image.id], curator)]);
+      expect(trashes.map((result) => result.affected).sort()).toEqual([0, 1]);
+      const restores = await Promise.all([
+        trash.restore([image.id], curator),
+        trash.restore([image.id], owner),
+      ]);
+      expect(restores.map((result) => result.affected).sort()).toEqual([0, 1]);
+      expect((await images.findFile(image.id))?.trashed).toBe(false);
+
+      // Two edits of different fields: each applies to the row the other left, so both stay.
+      const boardId = await boards.create(ownerId, {
+        name: 'Quays',
+        visibility: 'private',
+        query: null,
+        coverImageId: null,
+      });
+      const keep = (row: BoardRow) => ({
+        name: row.name,
+        visibility: row.visibility,
+        query: parseBoardQuery(row.query_json),
+        coverImageId: row.cover_image_id,
+      });
+      await Promise.all([
+        boards.update(boardId, (row) => ({ fields: { ...keep(row), name: 'Docks' }, clearImages: false })),
+        boards.update(boardId, (row) => ({
+          fields: { ...keep(row), query: { q: 'crane' } },
+          clearImages: row.query_json === null,
+        })),
+      ]);
+      expect(await boards.find(boardId)).toMatchObject({ name: 'Docks', query_json: '{"q":"crane"}' });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { BoardVisibility, GalleryFilters } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
-import type { Dialect } from '../../database/dialect.js';
+import { forUpdate, type Dialect } from '../../database/dialect.js';
 import { jsonIntList } from '../../database/json-list.js';
 import { Sql } from '../../database/sql.js';
 
@@ -21,6 +21,12 @@ export interface BoardFields {
   visibility: BoardVisibility;
   query: GalleryFilters | null;
   coverImageId: number | null;
+}
+
+export interface BoardUpdate {
+  fields: BoardFields;
+  /** A manual board turned smart: its hand-picked images go. */
+  clearImages: boolean;
 }
 
 const boardColumns = `"b"."id", "b"."name", "b"."owner_id", "u"."username" AS "owner_username", "b"."visibility",
@@ -83,8 +89,21 @@ export class BoardsRepository {
     return row.id;
   }
 
-  async update(id: number, fields: BoardFields, clearImages: boolean): Promise<void> {
-    await this.sql.transaction(async (tx) => {
+  /**
+   * Applies `change` to the board as it is now, in one transaction: the row is read locked on Postgres,
+   * so two edits at once apply one after the other instead of the second writing back what the first
+   * changed (a PATCH of the name must not undo a PATCH of the query). False when the board is gone.
+   */
+  async update(id: number, change: (current: BoardRow) => BoardUpdate): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const locked = await tx.get<{ id: number }>(
+        `SELECT "id" FROM "boards" WHERE "id" = ?${forUpdate(this.sql.dialect)}`,
+        [id],
+      );
+      if (!locked) return false;
+      const current = await tx.get<BoardRow>(`SELECT ${boardColumns} ${fromBoards} WHERE "b"."id" = ?`, [id]);
+      if (!current) return false;
+      const { fields, clearImages } = change(current);
       await tx.run(updateBoardSql, [
         fields.name,
         fields.visibility,
@@ -95,6 +114,7 @@ export class BoardsRepository {
       ]);
       // A manual board that becomes smart shows its query from then on: its hand-picked list goes.
       if (clearImages) await tx.run(`DELETE FROM "board_images" WHERE "board_id" = ?`, [id]);
+      return true;
     });
   }
 

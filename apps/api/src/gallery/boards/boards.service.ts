@@ -47,23 +47,26 @@ export class BoardsService {
   }
 
   async update(id: number, patch: BoardPatch, user: AuthUser): Promise<Board> {
-    const row = await this.editable(id, user);
-    const query = patch.query === undefined ? parseBoardQuery(row.query_json) : patch.query;
+    await this.editable(id, user);
     if (patch.query) await this.check(patch.query, user);
     if (patch.cover_image_id !== undefined && patch.cover_image_id !== null) {
       // The cover must be an image the owner can see (and, for a manual board, one on it).
       await this.search.item(patch.cover_image_id, user);
     }
-    await this.boards.update(
-      id,
-      {
-        name: patch.name?.trim() ?? row.name,
-        visibility: patch.visibility ?? row.visibility,
-        query,
-        coverImageId: patch.cover_image_id === undefined ? row.cover_image_id : patch.cover_image_id,
-      },
-      row.query_json === null && query !== null,
-    );
+    // The patch is applied to the row as it is inside the transaction, not as read above.
+    const updated = await this.boards.update(id, (row) => {
+      const query = patch.query === undefined ? parseBoardQuery(row.query_json) : patch.query;
+      return {
+        fields: {
+          name: patch.name?.trim() ?? row.name,
+          visibility: patch.visibility ?? row.visibility,
+          query,
+          coverImageId: patch.cover_image_id === undefined ? row.cover_image_id : patch.cover_image_id,
+        },
+        clearImages: row.query_json === null && query !== null,
+      };
+    });
+    if (!updated) throw new AppError('not_found', `There is no board ${id}`);
     return this.get(id, user);
   }
 

@@ -1,5 +1,6 @@
 import type { AuthUser, ImageStatus, ReviewDecision, ReviewEntry, Role } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
+import { forUpdate } from '../../database/dialect.js';
 import { jsonIntList } from '../../database/json-list.js';
 import { Sql, type SqlExecutor } from '../../database/sql.js';
 import type { EventActor } from '../../events/app-events.js';
@@ -40,8 +41,10 @@ export class ReviewsRepository {
   constructor(private readonly sql: Sql) {
     const ids = jsonIntList(sql.dialect);
     this.texts = {
+      // Locked on Postgres until the decision commits: a concurrent decision waits, then reads this one's status.
       images: `SELECT "id", "created_by", "status" FROM "gallery_images"
-        WHERE "id" IN (SELECT "value" FROM (${ids}) "ids") AND "trashed_at" IS NULL`,
+        WHERE "id" IN (SELECT "value" FROM (${ids}) "ids") AND "trashed_at" IS NULL
+        ORDER BY "id"${forUpdate(sql.dialect)}`,
       setStatus: `UPDATE "gallery_images" SET "status" = ? WHERE "id" IN (SELECT "value" FROM (${ids}) "ids")`,
       setStatusAndNote: `UPDATE "gallery_images" SET "status" = ?, "review_note" = ?
         WHERE "id" IN (SELECT "value" FROM (${ids}) "ids")`,
@@ -56,7 +59,7 @@ export class ReviewsRepository {
     return this.sql.transaction(work);
   }
 
-  /** The images among `ids` that exist and are not in the trash. */
+  /** The images among `ids` that exist and are not in the trash, locked for `tx`'s writes on Postgres. */
   async images(ids: readonly number[], tx: SqlExecutor = this.sql): Promise<ReviewedImage[]> {
     const rows = await tx.all<{ id: number; created_by: number; status: ImageStatus }>(this.texts.images, [
       JSON.stringify(ids),

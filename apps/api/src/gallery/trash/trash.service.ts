@@ -1,6 +1,7 @@
 import type { AuthUser } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
+import { forUpdate } from '../../database/dialect.js';
 import { jsonIntList } from '../../database/json-list.js';
 import { Sql, type SqlExecutor } from '../../database/sql.js';
 import { EventBus } from '../../events/event-bus.js';
@@ -49,7 +50,10 @@ export class TrashService {
   ) {
     const ids = `SELECT "value" FROM (${jsonIntList(sql.dialect)}) "ids"`;
     this.texts = {
-      state: `SELECT "id", "created_by", "trashed_at" FROM "gallery_images" WHERE "id" IN (${ids})`,
+      // Locked on Postgres until the transaction commits: a concurrent trash or restore waits, then reads
+      // this one's result (read committed would let both read the old state and both announce a change).
+      state: `SELECT "id", "created_by", "trashed_at" FROM "gallery_images" WHERE "id" IN (${ids})
+        ORDER BY "id"${forUpdate(sql.dialect)}`,
       trash: `UPDATE "gallery_images" SET "trashed_at" = ?, "trashed_by" = ? WHERE "id" IN (${ids})`,
       restore: `UPDATE "gallery_images" SET "trashed_at" = NULL, "trashed_by" = NULL WHERE "id" IN (${ids})`,
     };
