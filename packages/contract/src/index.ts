@@ -8,6 +8,7 @@ export * from './comfy-queue.js';
 export * from './gallery.js';
 export * from './gallery-search.js';
 export * from './gallery-curation.js';
+export * from './gallery-export.js';
 export * from './gallery-query.js';
 export { parseQueryInstant, type QueryInstant } from './gallery-query-dates.js';
 export * from './comfy-builder.js';

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { open, opendir, readFile, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, opendir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppConfig } from '../config/app-config.js';
-import { isCode, removeFiles, resolveInside, writeFileAtomic } from './image-files.js';
+import { isCode, removeFiles, resolveInside, syncDirectory, writeFileAtomic } from './image-files.js';
 import {
   ImageStore,
   type ByteRange,
@@ -25,12 +26,44 @@ export class FileImageStore extends ImageStore {
 
   constructor(config: AppConfig) {
     super();
-    this.dirs = { images: config.comfy.imageDir, thumbnails: config.gallery.thumbnailDir };
+    this.dirs = {
+      images: config.comfy.imageDir,
+      thumbnails: config.gallery.thumbnailDir,
+      // Beside the other shared folders, so every replica mounting the root finds a build made by another.
+      exports: join(config.rootDir, 'generated', 'exports'),
+    };
   }
 
   // async: a refused path rejects like any other failure instead of throwing in the caller's turn.
   async write(key: StoreKey, data: Uint8Array | string): Promise<void> {
     await writeFileAtomic(this.pathOf(key), data);
+  }
+
+  /** A temp file in the target's folder, fsync, rename (as `write`), fed chunk by chunk. */
+  override async writeStream(key: StoreKey, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+    const path = this.pathOf(key);
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    let written = 0;
+    try {
+      const handle = await open(temp, 'wx', 0o644);
+      try {
+        for await (const chunk of chunks) {
+          await handle.write(chunk);
+          written += chunk.length;
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await syncDirectory(dir);
+    return written;
   }
 
   async read(key: StoreKey): Promise<Buffer> {

@@ -45,6 +45,9 @@ import { BoardsService } from './boards/boards.service.js';
 import { BulkController } from './bulk/bulk.controller.js';
 import { BulkService } from './bulk/bulk.service.js';
 import { ExportController } from './export/export.controller.js';
+import { ExportBuilds } from './export/export-builds.js';
+import { ExportBuildsController } from './export/export-builds.controller.js';
+import { ExportBuildsRepository } from './export/export-builds.repository.js';
 import { ExportRepository } from './export/export.repository.js';
 import { ExportService } from './export/export.service.js';
 import { SharedImages } from './shared-images.js';
@@ -85,6 +88,7 @@ import { SharedImages } from './shared-images.js';
     BoardsController,
     BulkController,
     ExportController,
+    ExportBuildsController,
     LineageController,
     ThumbnailBackfillController,
   ],
@@ -117,6 +121,8 @@ import { SharedImages } from './shared-images.js';
     BulkService,
     ExportRepository,
     ExportService,
+    ExportBuilds,
+    ExportBuildsRepository,
     LineageRepository,
     LineageService,
     SharedImages,

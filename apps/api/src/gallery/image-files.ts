@@ -38,7 +38,7 @@ export async function removeFiles(paths: readonly string[]): Promise<void> {
 }
 
 /** fsync of a directory; platforms that cannot (Windows) or a directory already gone are not errors. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
-/** The two areas of stored files: originals with their sidecars, and thumbnails. */
-export type StoreArea = 'images' | 'thumbnails';
+/** The areas of stored files: originals with their sidecars, thumbnails, and ZIP exports built in the background. */
+export type StoreArea = 'images' | 'thumbnails' | 'exports';
 
 /** Where a stored file is: an area and a path inside it (`2026-12-05/<sha256>.png`, `<sha256>.webp`). */
 export interface StoreKey {
@@ -11,6 +11,7 @@ export interface StoreKey {
 
 export const imageKey = (path: string): StoreKey => ({ area: 'images', path });
 export const thumbnailKey = (path: string): StoreKey => ({ area: 'thumbnails', path });
+export const exportKey = (path: string): StoreKey => ({ area: 'exports', path });
 
 /** A file to read from a store: what an answer or an export is made from. */
 export interface StoredFile {
@@ -46,6 +47,19 @@ export interface StoredFileReader {
 export abstract class ImageStore {
   /** Stores `data` atomically: readers see the old file or the whole new one, never a part. */
   abstract write(key: StoreKey, data: Uint8Array | string): Promise<void>;
+
+  /**
+   * Stores a file too large to hold in memory (a built export) from `chunks`, as atomically as `write`.
+   * Each chunk is written before the next is asked for, so the source may reuse a chunk's buffer then.
+   * Resolves with the bytes written. This default buffers the whole file; stores override it to stream.
+   */
+  async writeStream(key: StoreKey, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+    const parts: Buffer[] = [];
+    for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+    const data = Buffer.concat(parts);
+    await this.write(key, data);
+    return data.length;
+  }
 
   /** The whole file (thumbnails, sidecars, an original to decode). */
   abstract read(key: StoreKey): Promise<Buffer>;

@@ -24,6 +24,8 @@ function expectedScope(route: RouteSpec): ApiScope[] | null {
   if (path.startsWith('/api/comfy/ingest')) return ['gallery:write'];
   if (path.startsWith('/api/comfy/')) return [read ? 'jobs:read' : 'jobs:write'];
   if (path.startsWith('/api/boards')) return [read ? 'gallery:read' : 'boards:write'];
+  // Background ZIP exports: queuing, cancelling and downloading one only reads the gallery.
+  if (path.startsWith('/api/gallery/exports')) return ['gallery:read'];
   if (/^\/api\/(gallery|review|shares)(\/|$|\.)/.test(path)) return [read ? 'gallery:read' : 'gallery:write'];
   // Sign-in, password, sessions, the key and webhook routes: session only.
   return null;

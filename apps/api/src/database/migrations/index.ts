@@ -22,6 +22,7 @@ import { Shares1764900000000 } from './1764900000000-shares.js';
 import { Webhooks1764900000200 } from './1764900000200-webhooks.js';
 import { AuditSystemActor1765000000000 } from './1765000000000-audit-system-actor.js';
 import { GallerySeedBigint1765100000000 } from './1765100000000-gallery-seed-bigint.js';
+import { GalleryExports1765200000700 } from './1765200000700-gallery-exports.js';
 
 /** Every migration, oldest first. Listed by hand: globs do not survive bundling or ESM loading. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   Webhooks1764900000200,
   AuditSystemActor1765000000000,
   GallerySeedBigint1765100000000,
+  GalleryExports1765200000700,
 ];

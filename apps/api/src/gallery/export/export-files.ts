@@ -32,6 +32,11 @@ export class OpenFiles {
   async open(key: StoreKey): Promise<StoredFileReader> {
     if (this.isClosed) throw new Error('The export has ended');
     const handle = await this.store.open(key);
+    if (this.isClosed) {
+      // Closed while it opened (an export dropped before its first read): nothing will close it later.
+      await handle.close();
+      throw new Error('The export has ended');
+    }
     this.handles.add(handle);
     return handle;
   }

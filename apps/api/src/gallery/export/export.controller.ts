@@ -57,7 +57,7 @@ export class ExportController {
 }
 
 /** `ids` names the images; without them the filters are a search (an empty one: all the user sees). */
-function selectionOf(ids: number[] | undefined, filters: GalleryFilters): GallerySelection {
+export function selectionOf(ids: number[] | undefined, filters: GalleryFilters): GallerySelection {
   if (ids === undefined) return { query: filters };
   const given = Object.entries(filters).filter(([, value]) => value !== undefined);
   if (given.length > 0) {

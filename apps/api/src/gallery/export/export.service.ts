@@ -25,6 +25,8 @@ export interface PreparedExport {
   filename: string;
   /** How many images it holds. */
   count: number;
+  /** Their ids, in the archive's order (the images whose files could be read). */
+  imageIds: number[];
   stream: ReadableStream<Uint8Array>;
   /** Call with each chunk once the response has written it: its read buffer is reused. */
   written(chunk: Uint8Array): void;
@@ -50,12 +52,19 @@ export class ExportService {
     private readonly storage: GalleryStorage,
   ) {}
 
+  /** `now` dates the file name and manifest.csv: a background build passes its creation time (same bytes). */
   async prepare(
     selection: GallerySelection,
     options: ExportOptions,
     user: AuthUser,
+    now = new Date(),
   ): Promise<PreparedExport> {
     const { ids } = await this.selections.select(selection, user, exportMaxImages);
+    return this.prepareIds(ids, options, now);
+  }
+
+  /** An export of images already checked as visible (a background build of an earlier selection). */
+  async prepareIds(ids: readonly number[], options: ExportOptions, now: Date): Promise<PreparedExport> {
     if (ids.length === 0) throw nothingToExport();
     const rows = await this.rows.exportRows(ids);
     if (rows.length === 0) throw nothingToExport();
@@ -70,12 +79,12 @@ export class ExportService {
       ...(item.sidecar ? [{ name: item.sidecar.name, size: item.sidecar.size }] : []),
     ]);
     sizes.push({ name: manifestName, size: manifest });
-    const now = new Date();
     const buffers = new BufferPool(readSize);
     return {
       length: zipLength(sizes),
       filename: `atelier-export-${now.toISOString().slice(0, 19).replace(/[T:]/g, '-')}.zip`,
       count: items.length,
+      imageIds: items.map((item) => item.row.id),
       stream: makeZip(this.entries(items, files, buffers, options, manifest, now), { buffersAreUTF8: true }),
       written: (chunk) => buffers.give(chunk),
       close: () => files.closeAll(),
