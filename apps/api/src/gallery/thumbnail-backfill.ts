@@ -133,7 +133,8 @@ export class ThumbnailBackfill implements OnModuleInit, OnApplicationBootstrap {
 
   private async hasAnyThumbnail(): Promise<boolean> {
     for await (const path of this.store.list('thumbnails')) {
-      if (path) return true;
+      // Sweeps keep their contact sheets in this area (sweep-sheets/): they are no thumbnails.
+      if (path && !path.startsWith('sweep-sheets/')) return true;
     }
     return false;
   }

@@ -1,5 +1,5 @@
 import type { AuthUser, SweepCreateResponse, SweepResponse } from '@atelier/contract';
-import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Scopes } from '../common/auth.decorators.js';
@@ -39,21 +39,32 @@ export class SweepsController {
 
   @Get(':id/contact-sheet.png')
   @Scopes('jobs:read')
-  @ApiOperation({ summary: 'One Z page of the sweep as a labelled PNG (placeholders for unfinished cells)' })
+  @ApiOperation({
+    summary:
+      'One Z page of the sweep as a labelled PNG (placeholders for unfinished cells), drawn once per state of the page (ETag, 304)',
+  })
   @ApiProduces('image/png')
   async contactSheet(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Query() query: ContactSheetQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     const z = query.z ?? 0;
-    const png = await this.sheets.png(user, id, z);
+    const page = await this.sheets.page(user, id, z);
+    // The ETag names the page's state: the same cells answer 304 without reading or drawing anything.
+    res.setHeader('ETag', page.etag);
+    // It changes while cells finish.
+    res.setHeader('Cache-Control', 'private, no-cache');
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === page.etag)) {
+      res.status(304).end();
+      return;
+    }
+    const png = await this.sheets.png(page);
     res.setHeader('Content-Type', 'image/png');
     res.setHeader('Content-Length', png.length);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    // It changes while cells finish.
-    res.setHeader('Cache-Control', 'private, no-cache');
     res.setHeader('Content-Disposition', `inline; filename="sweep-${id.slice(0, 8)}-z${z}.png"`);
     res.end(png);
   }
