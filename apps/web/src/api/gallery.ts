@@ -1,6 +1,8 @@
 import type {
   BulkRequest,
   BulkResponse,
+  ExportBuildCreated,
+  ExportBuildView,
   ExportOptions,
   GalleryComparison,
   GalleryFacets,
@@ -58,6 +60,18 @@ export const galleryApi = {
   /** The export's response itself (headers first, the body still streaming), with the session. */
   exportZip: (selection: GallerySelection, options: ExportOptions, signal?: AbortSignal) =>
     http.response(exportPath(selection, options), { accept: 'application/zip', signal }),
+  /** ZIP exports built in the background (large selections): queue, poll, fetch, cancel. */
+  exportBuilds: {
+    create: (body: Record<string, unknown>) => http.post<ExportBuildCreated>('/gallery/exports', body),
+    get: (id: string, signal?: AbortSignal) =>
+      http.get<ExportBuildView>(`/gallery/exports/${encodeURIComponent(id)}`, { signal }),
+    download: (id: string, signal?: AbortSignal) =>
+      http.response(`/gallery/exports/${encodeURIComponent(id)}/download`, {
+        accept: 'application/zip',
+        signal,
+      }),
+    remove: (id: string) => http.delete<void>(`/gallery/exports/${encodeURIComponent(id)}`),
+  },
 };
 
 /** GET /gallery/export.zip with the selection's parameters (ids, or the search) and the options. */
