@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../common/app-error.js';
 import { CurrentUser, Scopes } from '../../common/auth.decorators.js';
+import { isCode } from '../image-files.js';
 import { ImageStore } from '../image-store.js';
 import { ExportBuildBodyDto } from './export-builds.dto.js';
 import { ExportBuilds } from './export-builds.js';
@@ -63,9 +64,12 @@ export class ExportBuildsController {
     }
     // `send` gives Content-Length, Range (206/416), HEAD and an aborted client's clean-up.
     await new Promise<void>((resolve, reject) => {
-      res.sendFile(path, { cacheControl: false, lastModified: true, etag: true }, (error) => {
-        if (!error || res.headersSent) resolve();
-        else reject(new AppError('not_found', 'No such export'));
+      const options = { cacheControl: false, lastModified: true, etag: true, dotfiles: 'allow' as const };
+      res.sendFile(path, options, (error?: Error) => {
+        if (!error || res.headersSent) return resolve();
+        // The error body must not go out labelled as the ZIP.
+        for (const name of ['Content-Type', 'Content-Disposition']) res.removeHeader(name);
+        reject(isCode(error, 'ENOENT', 'ENOTDIR') ? new AppError('not_found', 'No such export') : error);
       });
     });
   }
