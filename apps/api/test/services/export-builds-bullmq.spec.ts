@@ -1,11 +1,18 @@
-import type { ExportBuildCreated, ExportBuildView, GalleryImage } from '@atelier/contract';
+import type {
+  BackgroundOverview,
+  ExportBuildCreated,
+  ExportBuildView,
+  GalleryImage,
+} from '@atelier/contract';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BackgroundJobs } from '../../src/background/background-jobs.js';
 import { BullmqBackgroundJobs } from '../../src/background/bullmq-background-jobs.js';
 import { Sql } from '../../src/database/sql.js';
+import { GalleryStorage } from '../../src/gallery/gallery-storage.js';
 import { waitFor } from '../comfy-kit.js';
 import { exportZip } from '../gallery-export-kit.js';
 import { images, ingest } from '../gallery-fixtures.js';
@@ -138,5 +145,47 @@ describe('background ZIP exports, two replicas on Postgres and BullMQ', () => {
       204,
     );
     expect((await a.request.get(`/api/gallery/exports/${created.id}`).set(curator.bearer)).status).toBe(404);
+  });
+
+  it('a build whose image cannot be read retries, then is failed on both replicas and in the admins’ failed list', async () => {
+    const workflow = JSON.stringify(
+      apiPrompt({ positive: 'doomed', seed: 99, checkpoint: 'sd.safetensors' }),
+    );
+    const res = await ingest(a, curator, await images.png(), { workflow }, 'doomed.png');
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const doomed = res.body.image as GalleryImage;
+    const rows = await a.sql<{ relative_path: string }>(
+      `SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`,
+      [doomed.id],
+    );
+    const path = a.nest.get(GalleryStorage).imagePath(rows[0]?.relative_path ?? 'missing');
+    // Same size, not a PNG: the plan (a stat) passes, the labelled copy cannot be made.
+    await writeFile(path, Buffer.alloc((await readFile(path)).length, 7));
+    const created = await a.request
+      .post('/api/gallery/exports')
+      .set(curator.bearer)
+      .send({ ids: [doomed.id] });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const id = (created.body as ExportBuildCreated).id;
+    const failed = await waitFor(
+      async () =>
+        (await b.request.get(`/api/gallery/exports/${id}`).set(curator.bearer)).body as ExportBuildView,
+      (build) => build.status === 'failed',
+      { timeoutMs: 30_000 },
+    );
+    expect(failed.error).toEqual(expect.any(String));
+    expect(
+      ((await a.request.get(`/api/gallery/exports/${id}`).set(curator.bearer)).body as ExportBuildView)
+        .status,
+    ).toBe('failed');
+    const admin = await a.login('admin');
+    for (const app of [a, b]) {
+      const overview = (await app.request.get('/api/admin/background').set(admin.bearer))
+        .body as BackgroundOverview;
+      const queue = overview.queues.find((q) => q.name === 'gallery.export');
+      expect(queue?.failed).toContainEqual(
+        expect.objectContaining({ id: `export-${id}`, attempts: 3, reason: failed.error }),
+      );
+    }
   });
 });
