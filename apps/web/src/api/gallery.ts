@@ -60,16 +60,11 @@ export const galleryApi = {
   /** The export's response itself (headers first, the body still streaming), with the session. */
   exportZip: (selection: GallerySelection, options: ExportOptions, signal?: AbortSignal) =>
     http.response(exportPath(selection, options), { accept: 'application/zip', signal }),
-  /** ZIP exports built in the background (large selections): queue, poll, fetch, cancel. */
+  /** ZIP exports built in the background (large selections): queue, poll, cancel (galleryUrls.exportBuild: the file). */
   exportBuilds: {
     create: (body: Record<string, unknown>) => http.post<ExportBuildCreated>('/gallery/exports', body),
     get: (id: string, signal?: AbortSignal) =>
       http.get<ExportBuildView>(`/gallery/exports/${encodeURIComponent(id)}`, { signal }),
-    download: (id: string, signal?: AbortSignal) =>
-      http.response(`/gallery/exports/${encodeURIComponent(id)}/download`, {
-        accept: 'application/zip',
-        signal,
-      }),
     remove: (id: string) => http.delete<void>(`/gallery/exports/${encodeURIComponent(id)}`),
   },
 };
@@ -86,5 +81,7 @@ export function exportPath(selection: GallerySelection, { sidecars, redact }: Ex
 export const galleryUrls = {
   thumbnail: (id: number) => `${appConfig.apiBaseUrl}${base(id)}/thumbnail`,
   file: (id: number) => `${appConfig.apiBaseUrl}${base(id)}/file`,
+  /** A built export: the browser downloads it itself (its own progress, no copy held in the page). */
+  exportBuild: (id: string) => `${appConfig.apiBaseUrl}/gallery/exports/${encodeURIComponent(id)}/download`,
   download: (id: number) => `${appConfig.apiBaseUrl}${base(id)}/file?download=1`,
 };

@@ -1,7 +1,12 @@
-import type { ExportBuildView, ExportOptions, GallerySelection } from '@atelier/contract';
+import {
+  exportNeedsBackground,
+  type ExportBuildView,
+  type ExportOptions,
+  type GallerySelection,
+} from '@atelier/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { galleryApi } from '../api/gallery';
+import { galleryApi, galleryUrls } from '../api/gallery';
 import { filenameFromDisposition } from '../domain/download';
 import { exportBuildBody, nextPollDelay, usesBackgroundBuild } from '../domain/export-build';
 import { describeError } from './errors';
@@ -13,6 +18,13 @@ export type ExportStatus = 'idle' | 'building' | 'downloading' | 'done' | 'cance
 /** Hands a finished download to the browser as a file (a Blob URL on a temporary link). */
 function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
+  saveUrl(url, filename);
+  // The click has started the save; the URL can go once the browser has read it.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/** Starts the browser's own download of `url` (cookies authenticate it) through a temporary link. */
+function saveUrl(url: string, filename: string): void {
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;
@@ -20,8 +32,6 @@ function saveBlob(blob: Blob, filename: string): void {
   document.body.append(link);
   link.click();
   link.remove();
-  // The click has started the save; the URL can go once the browser has read it.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
 /** Resolves after `ms`, or rejects at once when `signal` aborts (a cancel during a poll's wait). */
@@ -42,9 +52,9 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * A ZIP export downloaded with progress: fetched with the session (so a 401 refreshes it like any
  * call), read chunk by chunk against Content-Length, then saved from a Blob URL. A selection past the
- * shared threshold (exportNeedsBackground) is first built on the server: queued, polled (every second,
- * backing off) with its progress shown, then downloaded the same way. Cancel aborts either, and drops
- * a build under way.
+ * shared thresholds (exportNeedsBackground: its image count, or the streamed answer's Content-Length)
+ * is built on the server instead: queued, polled (every second, backing off) with its progress shown,
+ * then downloaded by the browser itself from a link. Cancel aborts either, and drops a build under way.
  */
 export const useGalleryExportStore = defineStore('gallery-export', () => {
   const notifications = useNotificationsStore();
@@ -67,17 +77,22 @@ export const useGalleryExportStore = defineStore('gallery-export', () => {
     error.value = null;
     build.value = null;
     try {
-      let response: Response;
-      if (usesBackgroundBuild(count)) {
-        status.value = 'building';
-        const id = await buildOnServer(selection, options, own.signal);
+      if (!usesBackgroundBuild(count)) {
         status.value = 'downloading';
-        response = await galleryApi.exportBuilds.download(id, own.signal);
-      } else {
-        status.value = 'downloading';
-        response = await galleryApi.exportZip(selection, options, own.signal);
+        const response = await galleryApi.exportZip(selection, options, own.signal);
+        const length = Number(response.headers.get('content-length'));
+        if (!exportNeedsBackground(0, Number.isFinite(length) ? length : 0)) {
+          await save(response);
+          status.value = 'done';
+          return;
+        }
+        // Too many bytes to hold in the page (its length came first): built on the server instead.
+        await response.body?.cancel();
       }
-      await save(response);
+      status.value = 'building';
+      const view = await buildOnServer(selection, options, own.signal);
+      // The browser fetches the file itself: its own progress, and gigabytes never held in the page.
+      saveUrl(galleryUrls.exportBuild(view.id), view.filename || 'atelier-export.zip');
       status.value = 'done';
     } catch (e) {
       if (own.signal.aborted) {
@@ -92,12 +107,12 @@ export const useGalleryExportStore = defineStore('gallery-export', () => {
     }
   }
 
-  /** Queues the build and polls it until it is ready; its id. A failed build rejects with its reason. */
+  /** Queues the build and polls it until it is ready. A failed build rejects with its reason. */
   async function buildOnServer(
     selection: GallerySelection,
     options: ExportOptions,
     signal: AbortSignal,
-  ): Promise<string> {
+  ): Promise<ExportBuildView> {
     const created = await galleryApi.exportBuilds.create(exportBuildBody(selection, options));
     buildId = created.id;
     // Cancelled while the request was out: the build it made goes too.
@@ -118,7 +133,7 @@ export const useGalleryExportStore = defineStore('gallery-export', () => {
       view = await galleryApi.exportBuilds.get(created.id, signal);
       build.value = view;
     }
-    return created.id;
+    return view;
   }
 
   async function save(response: Response): Promise<void> {
