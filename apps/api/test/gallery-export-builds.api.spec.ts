@@ -120,6 +120,13 @@ describe('POST /api/gallery/exports (background ZIP builds)', () => {
     expect(body.equals(streamed.body)).toBe(true);
     expect(readZip(body).map((entry) => entry.name)).toContain('manifest.csv');
 
+    // The web app's link: the browser sends the session cookie, not a bearer.
+    const byCookie = await binary(
+      app.request.get(`/api/gallery/exports/${created.id}/download`).set('Cookie', curator.cookie),
+    );
+    expect(byCookie.status).toBe(200);
+    expect((byCookie.body as Buffer).equals(streamed.body)).toBe(true);
+
     const range = await binary(
       app.request
         .get(`/api/gallery/exports/${created.id}/download`)
