@@ -140,6 +140,8 @@ export class ExportBuilds implements OnModuleInit, OnApplicationBootstrap {
       }
       await this.rows.ready(id, bytes);
     } catch (error) {
+      // Cancelled meanwhile: nobody waits for it, and its failure is no one's to list.
+      if (!(await this.rows.find(id))) return;
       const final = error instanceof UnrecoverableJobError || job.attempt >= exportBuildAttempts;
       await this.rows.failed(id, reasonOf(error), !final);
       this.logger.warn({ err: error, exportId: id, attempt: job.attempt }, 'An export build failed');
