@@ -2,6 +2,7 @@ import type { BackgroundFailedJob, BackgroundQueueView } from '@atelier/contract
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BackgroundJobs,
   backoffDelay,
@@ -11,6 +12,9 @@ import {
   type DefineOptions,
   type JobHandler,
 } from './background-jobs.js';
+
+/** How long each step of a shutdown waits for BullMQ (running jobs, a Redis that answers). */
+export const closeBoundMs = 10_000;
 
 /** Keys are `atelier:<queue>:…`, apart from anything else the Redis holds. */
 const prefix = 'atelier';
@@ -143,17 +147,37 @@ export class BullmqBackgroundJobs extends BackgroundJobs {
     );
   }
 
+  /**
+   * Workers first (each finishes its running job; another replica takes what is left waiting), then
+   * queues and connections. With Redis down all of that would wait forever (`maxRetriesPerRequest:
+   * null`), so it gets `closeBoundMs`; then every connection is dropped.
+   */
   async close(): Promise<void> {
-    // Workers first: each finishes its running job (another replica takes what is left waiting).
-    await Promise.all([...this.queues.values()].map(({ worker }) => worker.close()));
-    await Promise.all([...this.queues.values()].map(({ queue }) => queue.close()));
+    const entries = [...this.queues.values()];
     this.queues.clear();
-    await Promise.all(
-      [this.queueConnection, this.workerConnection].map(async (client) => {
-        if (client.status !== 'ready') return client.disconnect();
-        await client.quit().catch(() => client.disconnect());
-      }),
+    const graceful = (async () => {
+      await Promise.all(entries.map(({ worker }) => worker.close()));
+      await Promise.all(entries.map(({ queue }) => queue.close()));
+      await Promise.all(
+        [this.queueConnection, this.workerConnection].map(async (client) => {
+          if (client.status !== 'ready') return client.disconnect();
+          await client.quit().catch(() => client.disconnect());
+        }),
+      );
+    })();
+    if (await settlesWithin(graceful, closeBoundMs)) return;
+    this.logger.warn(
+      `BullMQ did not close within ${closeBoundMs} ms (is Redis down?): dropping its connections`,
     );
+    // worker.close(true) would only return the close under way, and BullMQ's disconnect() waits for the
+    // client too: each Worker and Queue's own ioredis clients (duplicates of ours, plus the worker's
+    // blocking one) are dropped directly, or their reconnecting would keep the process alive. A running
+    // job is left to BullMQ's stalled check on another replica.
+    for (const client of [this.queueConnection, this.workerConnection]) client.disconnect();
+    for (const { worker, queue } of entries)
+      for (const client of clientsOf(worker, queue)) client.disconnect();
+    // What waited on them fails now; a last moment for it to unwind, then the shutdown goes on regardless.
+    await settlesWithin(graceful, 1_000);
   }
 
   private entry(name: string): { queue: Queue; worker: Worker } {
@@ -161,4 +185,30 @@ export class BullmqBackgroundJobs extends BackgroundJobs {
     if (!entry) throw new Error(`Queue ${name} is not defined`);
     return entry;
   }
+}
+
+/** Whether `work` settled (either way) within `ms`; the timer does not hold the process open. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, sleep(ms, false, { ref: false })]);
+}
+
+/**
+ * The ioredis clients a Worker or Queue made for itself (its connection and, for a worker, the blocking
+ * one). BullMQ 6 keeps them on its backend and has no way to drop them without waiting for Redis, hence
+ * the private fields; a BullMQ that moves them yields none, and the shutdown then only logs.
+ */
+function clientsOf(...bases: (Worker | Queue)[]): Redis[] {
+  type Connection = { _client?: unknown } | undefined;
+  return bases.flatMap((base) => {
+    const backend = (
+      base as unknown as { backend?: { connection?: Connection; blockingConnection?: Connection } }
+    ).backend;
+    return [backend?.connection?._client, backend?.blockingConnection?._client].filter(
+      (client): client is Redis => client instanceof Redis,
+    );
+  });
 }
