@@ -6,11 +6,9 @@ import { pgLexeme } from './pg-search-document.js';
 import { pgSearchFrom, pgSortPlan } from './pg-search-sql.js';
 import { pgAnyWordQuery, pgTextQuery, pgTextTerm } from './pg-text-query.js';
 import { rowConditions, type ResolvedSearch, type Sql as SqlText } from './search-predicates.js';
-import { exactCountLimit, facetSampleSize } from './sqlite-gallery-search.js';
+import { estimateStretches, estimateTotal, exactCountLimit, facetSampleSize } from './count-estimate.js';
 import { resultColumns, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
-/** Stretches of older ids sampled, besides the newest, to estimate a count past exactCountLimit. */
-const estimateProbes = 4;
 /** documentFrequencies counts a word's images up to this many (see there). */
 export const documentFrequencyCap = 5000;
 
@@ -195,7 +193,7 @@ export class PostgresGallerySearch extends GallerySearchEngine {
     return (await this.sql.all<{ id: number }>(text, [...from.params, limit])).map((row) => row.id);
   }
 
-  /** SqliteGallerySearch's estimate, the same stretches read the same way (see there). */
+  /** The count past exactCountLimit, from the same stretches SqliteGallerySearch reads (count-estimate.ts). */
   private async estimate(
     search: ResolvedSearch,
     from: SqlText & { id: string },
@@ -203,29 +201,18 @@ export class PostgresGallerySearch extends GallerySearchEngine {
     last: number,
     found: number,
   ): Promise<number> {
-    const span = newest - last + 1;
     const lowest =
       (await this.sql.get<{ low: number | null }>(`SELECT min("id") AS "low" FROM "gallery_images"`))?.low ??
       1;
-    const range = newest - lowest + 1;
-    let matched = found;
-    let examined = span;
+    const matches = { newest, last, found, lowest, text: search.include !== null };
+    const stretches = estimateStretches(matches);
     const window = `SELECT count(*) AS "n" FROM (SELECT 1 ${from.sql} AND ${from.id} BETWEEN ? AND ? LIMIT ?) AS "w"`;
-    const width = Math.max(1, Math.min(10 * exactCountLimit, Math.round((span * exactCountLimit) / found)));
-    const probes = search.include === null ? estimateProbes : 0;
-    for (let probe = 1; probe <= probes && examined < range; probe++) {
-      const high = newest - Math.floor((range * probe) / (estimateProbes + 1));
-      const low = Math.max(lowest, high - width + 1);
-      const row = await this.sql.get<{ n: string | number }>(window, [
-        ...from.params,
-        low,
-        high,
-        2 * exactCountLimit,
-      ]);
-      matched += Number(row?.n ?? 0);
-      examined += high - low + 1;
+    const counts: number[] = [];
+    for (const { low, high, cap } of stretches) {
+      const row = await this.sql.get<{ n: string | number }>(window, [...from.params, low, high, cap]);
+      counts.push(Number(row?.n ?? 0));
     }
-    return Math.max(found, Math.round((matched / examined) * range));
+    return estimateTotal(matches, stretches, counts);
   }
 }
 

@@ -1,21 +1,15 @@
-import { galleryFacetSample, type GalleryTextTerm } from '@atelier/contract';
+import type { GalleryTextTerm } from '@atelier/contract';
 import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Sql } from '../../database/sql.js';
 import { SqliteSql } from '../../database/sql-sqlite.js';
+import { estimateStretches, estimateTotal, exactCountLimit, facetSampleSize } from './count-estimate.js';
 import { facetExpression } from './facet-tokens.js';
 import { ftsExpressions, ftsTerm } from './fts-expression.js';
 import { GallerySearchEngine, type FacetSample, type PageOptions } from './gallery-search-engine.js';
 import { rowConditions, type ResolvedSearch, type Sql as SqlPart } from './search-predicates.js';
 import { anyWordExpression } from './similar-words.js';
 import { resultColumns, searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
-
-/** Counts are exact up to this many matches; beyond, estimated from how densely the first ones lie. */
-export const exactCountLimit = 250;
-/** Stretches of older ids sampled, besides the newest, to estimate a count past exactCountLimit. */
-const estimateProbes = 4;
-/** Facets count at most this many matches (the newest), scaled up when there are more. */
-export const facetSampleSize = galleryFacetSample;
 
 type Db = BetterSqlite3.Database;
 
@@ -241,12 +235,7 @@ export class SqliteGallerySearch extends GallerySearchEngine {
     if (ids.length <= limit) return { total: ids.length, exact: true };
     return { total: this.estimate(db, search, from, ids[0]!, ids.at(-1)!, ids.length), exact: false };
   }
-  /**
-   * How many match, from `found` matches read newest first between ids `newest` and `last`. Besides
-   * that newest stretch it reads a few stretches as wide spread over the older ids, since matches
-   * cluster in time (a tag given to one week's images) and the newest stretch alone would count that
-   * week's density for the whole gallery.
-   */
+  /** The count past exactCountLimit from the matches read newest first, by count-estimate.ts's stretches. */
   private estimate(
     db: Db,
     search: ResolvedSearch,
@@ -255,31 +244,19 @@ export class SqliteGallerySearch extends GallerySearchEngine {
     last: number,
     found: number,
   ): number {
-    const span = newest - last + 1;
     const lowest =
       (this.statement(db, `SELECT min("id") FROM "gallery_images"`, 'pluck').get() as number | null) ?? 1;
-    const range = newest - lowest + 1;
-    let matched = found;
-    let examined = span;
+    const matches = { newest, last, found, lowest, text: search.include !== null };
+    const stretches = estimateStretches(matches);
     const window = this.statement(
       db,
       `SELECT count(*) FROM (SELECT 1 ${from.sql} AND ${from.id} BETWEEN ? AND ? LIMIT ?)`,
       'pluck',
     );
-    // Each stretch is wide enough for about exactCountLimit matches at the newest density, but never
-    // wider than 10 × that many ids (a query walking rows one by one reads at most that many).
-    const width = Math.max(1, Math.min(10 * exactCountLimit, Math.round((span * exactCountLimit) / found)));
-    // Not with text: FTS5 reaches a rowid far back by walking to it (~30 ms at 800,000 rows back), and
-    // prompt words spread evenly over time anyway; clustered matches (tags, dates, boards) are index walks.
-    const probes = search.include === null ? estimateProbes : 0;
-    for (let probe = 1; probe <= probes && examined < range; probe++) {
-      const high = newest - Math.floor((range * probe) / (estimateProbes + 1));
-      const low = Math.max(lowest, high - width + 1);
-      // Capped at twice the expected count: a denser stretch is counted as at least that dense.
-      matched += window.get(...from.params, low, high, 2 * exactCountLimit) as number;
-      examined += high - low + 1;
-    }
-    return Math.max(found, Math.round((matched / examined) * range));
+    const counts = stretches.map(
+      ({ low, high, cap }) => window.get(...from.params, low, high, cap) as number,
+    );
+    return estimateTotal(matches, stretches, counts);
   }
 
   /**
