@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { open, opendir, readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppConfig } from '../config/app-config.js';
-import { isCode, removeFiles, resolveInside, syncDirectory, writeFileAtomic } from './image-files.js';
+import { isCode, removeFiles, resolveInside, writeChunksAtomic, writeFileAtomic } from './image-files.js';
 import {
   ImageStore,
   type ByteRange,
@@ -41,29 +40,7 @@ export class FileImageStore extends ImageStore {
 
   /** A temp file in the target's folder, fsync, rename (as `write`), fed chunk by chunk. */
   override async writeStream(key: StoreKey, chunks: AsyncIterable<Uint8Array>): Promise<number> {
-    const path = this.pathOf(key);
-    const dir = dirname(path);
-    await mkdir(dir, { recursive: true });
-    const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    let written = 0;
-    try {
-      const handle = await open(temp, 'wx', 0o644);
-      try {
-        for await (const chunk of chunks) {
-          await handle.write(chunk);
-          written += chunk.length;
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await syncDirectory(dir);
-    return written;
+    return writeChunksAtomic(this.pathOf(key), chunks);
   }
 
   async read(key: StoreKey): Promise<Buffer> {

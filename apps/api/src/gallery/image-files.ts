@@ -12,13 +12,26 @@ const tempFilePattern = /^\..+\.[0-9a-f]{12}\.tmp$/;
  * fsync the directory so the rename itself survives a power cut. The temp file is removed on failure.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await writeChunksAtomic(path, [typeof data === 'string' ? Buffer.from(data) : data]);
+}
+
+/** writeFileAtomic fed chunk by chunk (a ZIP built while it is written); the bytes written. */
+export async function writeChunksAtomic(
+  path: string,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<number> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let written = 0;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(data);
+      // writeFile on a handle writes on from its position, all of the chunk (write() may stop short).
+      for await (const chunk of chunks) {
+        await handle.writeFile(chunk);
+        written += chunk.length;
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -29,6 +42,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw error;
   }
   await syncDirectory(dir);
+  return written;
 }
 
 /** Removes files (missing ones are fine) and makes the removals durable. */
