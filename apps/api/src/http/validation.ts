@@ -71,6 +71,16 @@ function protoKeyPath(value: unknown, prefix: string): string | null {
   return null;
 }
 
+/** The largest row id on either engine: identity columns are `integer` (int4) on Postgres. */
+export const maxRowId = 2 ** 31 - 1;
+
+/**
+ * Stands for a well-formed id past {@link maxRowId}: it names no row, and binding the id itself would be an
+ * out-of-range error (500) on Postgres where SQLite just finds nothing. Identities start at 1, so every
+ * lookup misses and each route answers its own 404 on both engines.
+ */
+export const absentRowId = -1;
+
 /** Route ids: positive integers of reasonable size, else 400 with a field message. */
 @Injectable()
 export class IdPipe implements PipeTransform<string, number> {
@@ -80,7 +90,8 @@ export class IdPipe implements PipeTransform<string, number> {
         id: ['must be a positive integer'],
       });
     }
-    return Number(value);
+    const id = Number(value);
+    return id > maxRowId ? absentRowId : id;
   }
 }
 

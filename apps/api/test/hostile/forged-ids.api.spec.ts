@@ -143,6 +143,27 @@ const cases: Case[] = [
     status: 404,
     code: 'gallery.not_found',
   },
+  // Postgres identity columns are int4: an id past 2^31 - 1 must be a 404 there too, not an out-of-range 500.
+  ...['2147483647', '2147483648', '99999999999'].flatMap((id) => [
+    {
+      name: `GET the image id ${id}`,
+      send: () => get(`/api/gallery/images/${id}`),
+      status: 404,
+      code: 'gallery.not_found' as const,
+    },
+    {
+      name: `DELETE the image id ${id}`,
+      send: () => app().request.delete(`/api/gallery/images/${id}`).set(admin.bearer),
+      status: 404,
+      code: 'gallery.not_found' as const,
+    },
+    {
+      name: `PATCH the user id ${id}`,
+      send: () => app().request.patch(`/api/admin/users/${id}`).set(admin.bearer).send({ disabled: true }),
+      status: 404,
+      code: 'users.not_found' as const,
+    },
+  ]),
   {
     name: 'PATCH a user id nobody has',
     send: () => app().request.patch('/api/admin/users/424242').set(admin.bearer).send({ disabled: true }),
