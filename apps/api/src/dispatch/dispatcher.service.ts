@@ -57,6 +57,7 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
   private readonly detach: (() => void)[] = [];
   private readonly costs: number[] = [];
   private recheck: NodeJS.Timeout | undefined;
+  private readonly lastPost = new Map<BackendId, Promise<unknown>>();
   /** Set while offer() pumps: the posts started in that call, by prompt id. */
   private started: Map<string, Promise<PostResult>> | null = null;
   private isReady = false;
@@ -277,14 +278,16 @@ export class Dispatcher implements QueueDispatch, OnModuleInit, OnApplicationBoo
     this.queues.remove(promptId, job.ownerId);
     this.inFlight.set(promptId, { backendId: backend.id, ownerId: job.ownerId });
     const resume = job.backendId !== null;
-    const posting = this.poster
-      .post(job, backend, { front, inline, resume })
+    // Posts reach a backend in dispatch order (its queue's order): on Postgres a later claim may commit first.
+    const posting = (this.lastPost.get(backend.id) ?? Promise.resolve())
+      .then(() => this.poster.post(job, backend, { front, inline, resume }))
       .catch(async (error: unknown): Promise<PostResult> => {
         this.logger.error({ err: error, promptId }, 'Posting a waiting job failed');
         const isWaiting = await this.waiting.unclaim(promptId).catch(() => false);
         const failure = new AppError('internal', 'The job could not be posted');
         return isWaiting ? { outcome: 'retry', error: failure } : { outcome: 'cancelled' };
       });
+    this.lastPost.set(backend.id, posting);
     this.started?.set(promptId, posting);
     void posting.then((result) => this.settled(job, promptId, backend.id, result));
   }
