@@ -1,5 +1,4 @@
 import type { AuditEntry, AuditPage } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrashPurge } from '../src/gallery/trash/trash-purge.js';
 import { images, ingest } from './gallery-fixtures.js';
@@ -180,8 +179,9 @@ describe('the audit log (GET /api/admin/audit)', () => {
     };
     expect(await entries()).toEqual([trashed]);
 
+    // trashed_at is ISO text on both engines (the search schema).
     const trashedAt = new Date(Date.now() - 31 * 86_400_000).toISOString();
-    await app.nest.get(DataSource).query(`UPDATE gallery_images SET trashed_at = ?`, [trashedAt]);
+    await app.sql(`UPDATE "gallery_images" SET "trashed_at" = ?`, [trashedAt]);
     expect(await app.nest.get(TrashPurge).purgeNow()).toBe(1);
     expect(await entries()).toEqual([
       {
@@ -271,7 +271,7 @@ describe('the audit log (GET /api/admin/audit)', () => {
   it('does not fail the action when the entry cannot be written, and logs an error', async () => {
     const logs = new LogCollector();
     await start({ LOG_LEVEL: 'error' }, logs);
-    await app.nest.get(DataSource).query('DROP TABLE "audit_log"');
+    await app.sql('DROP TABLE "audit_log"');
 
     const created = await createUser({
       username: 'lovelace',

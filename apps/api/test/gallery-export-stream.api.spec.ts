@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
-import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GalleryStorage } from '../src/gallery/gallery-storage.js';
 import { exportZip, readZip } from './gallery-export-kit.js';
@@ -39,21 +38,25 @@ describe('GET /api/gallery/export.zip: streaming and size limits', () => {
 
   /** The absolute path of an image's original. */
   async function imageFile(id: number): Promise<string> {
-    const rows = await app.nest
-      .get(DataSource)
-      .query<{ relative_path: string }[]>(`SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`, [
-        id,
-      ]);
+    const rows = await app.sql<{ relative_path: string }>(
+      `SELECT "relative_path" FROM "gallery_images" WHERE "id" = ?`,
+      [id],
+    );
     return app.nest.get(GalleryStorage).imagePath(rows[0]?.relative_path ?? 'missing');
   }
 
   /** Adds `count` rows that copy image `id` (distinct hashes, the same file), newer than everything. */
   async function cloneRows(id: number, count: number): Promise<void> {
     const columns = `"mime", "ext", "bytes", "width", "height", "relative_path", "thumbnail_path", "metadata_json", "created_by", "created_at"`;
-    await app.nest.get(DataSource).query(
+    // A distinct 64-digit hash per copy: SQLite has printf, Postgres builds it from to_hex and lpad.
+    const hash =
+      app.engine === 'postgres'
+        ? `lpad(to_hex("id"), 58, '0') || lpad("i"::text, 6, '0')`
+        : `printf('%058x%06d', "id", "i")`;
+    await app.sql(
       `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ?)
        INSERT INTO "gallery_images" ("sha256", ${columns})
-       SELECT printf('%058x%06d', "id", "i"), ${columns} FROM "gallery_images", "n" WHERE "id" = ?`,
+       SELECT ${hash}, ${columns} FROM "gallery_images", "n" WHERE "id" = ?`,
       [count, id],
     );
   }

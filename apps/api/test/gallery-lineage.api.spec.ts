@@ -10,7 +10,6 @@ import type {
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrashPurge } from '../src/gallery/trash/trash-purge.js';
 import { startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
@@ -216,13 +215,12 @@ describe('GET /api/gallery/images/:id/lineage', () => {
     expect(await lineageIds(curator, child.id)).toEqual({ parent: parent.id, children: [] });
 
     await app.request.delete(`/api/gallery/images/${parent.id}`).set(curator.bearer).expect(204);
-    const db = app.nest.get(DataSource);
-    await db.query(`UPDATE "gallery_images" SET "trashed_at" = ? WHERE "id" = ?`, [
-      new Date(Date.now() - 400 * 86_400_000).toISOString(),
+    await app.sql(`UPDATE "gallery_images" SET "trashed_at" = ? WHERE "id" = ?`, [
+      new Date(Date.now() - 400 * 86_400_000).toISOString(), // ISO text on both engines
       parent.id,
     ]);
     expect(await app.nest.get(TrashPurge).purgeNow()).toBe(1);
-    const [row] = await db.query<{ parent_id: number | null; parent_sha256: string | null }[]>(
+    const [row] = await app.sql<{ parent_id: number | null; parent_sha256: string | null }>(
       `SELECT "parent_id", "parent_sha256" FROM "gallery_images" WHERE "id" = ?`,
       [child.id],
     );

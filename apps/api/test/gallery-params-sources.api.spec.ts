@@ -8,7 +8,6 @@ import type {
 } from '@atelier/contract';
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simJson, startComfyHarness, waitFor, type ComfyHarness } from './comfy-kit.js';
 import { images, ingest } from './gallery-fixtures.js';
@@ -93,12 +92,10 @@ describe('where a kept image’s parameters come from', () => {
   }
 
   async function ledgerTemplate(promptId: string) {
-    const [row] = await app.nest
-      .get(DataSource)
-      .query<{ template_id: string | null; template_version: string | null }[]>(
-        `SELECT "template_id", "template_version" FROM "comfy_jobs" WHERE "prompt_id" = ?`,
-        [promptId],
-      );
+    const [row] = await app.sql<{ template_id: string | null; template_version: string | null }>(
+      `SELECT "template_id", "template_version" FROM "comfy_jobs" WHERE "prompt_id" = ?`,
+      [promptId],
+    );
     return row;
   }
 

@@ -1,5 +1,4 @@
 import type { AuditEntry, GalleryImage } from '@atelier/contract';
-import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngestService } from '../src/gallery/ingest.service.js';
 import { TrashPurge } from '../src/gallery/trash/trash-purge.js';
@@ -45,20 +44,22 @@ describe('the gallery trash', () => {
     app.request.post(`/api/gallery/images/${id}/restore`).set(session.bearer);
   const status = async (session: TestSession, url: string) =>
     (await app.request.get(url).set(session.bearer)).status;
-  const db = () => app.nest.get(DataSource);
-
   /** Backdates when images went to the trash. */
   async function trashedDaysAgo(ids: number[], days: number) {
-    const at = new Date(Date.now() - days * dayMs).toISOString();
-    await db().query(`UPDATE "gallery_images" SET "trashed_at" = ? WHERE "id" IN (${ids.join(', ')})`, [at]);
+    const at = new Date(Date.now() - days * dayMs).toISOString(); // ISO text on both engines
+    await app.sql(`UPDATE "gallery_images" SET "trashed_at" = ? WHERE "id" IN (${ids.join(', ')})`, [at]);
   }
 
+  /** The image's full-text rows: SQLite's FTS5 table; on Postgres the row carries its own (search_tsv). */
+  const ftsRows = (id: number) =>
+    app.engine === 'sqlite' ? rowCount('gallery_fts', 'rowid', id) : rowCount('gallery_images', 'id', id);
+
   async function rowCount(table: string, column: string, id: number): Promise<number> {
-    const [row] = await db().query<{ n: number }[]>(
+    const [row] = await app.sql<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM "${table}" WHERE "${column}" = ?`,
       [id],
     );
-    return row?.n ?? -1;
+    return row ? Number(row.n) : -1;
   }
 
   it('moves an image to the trash: files stay on disk, it leaves search, detail and file, and only its owner and curators list it', async () => {
@@ -172,7 +173,7 @@ describe('the gallery trash', () => {
     expect(await filesUnder(app, 'generated')).toHaveLength(6);
     expect(await rowCount('gallery_images', 'id', image.id)).toBe(1);
     expect(await rowCount('gallery_image_tags', 'image_id', image.id)).toBe(1);
-    expect(await rowCount('gallery_fts', 'rowid', image.id)).toBe(1);
+    expect(await ftsRows(image.id)).toBe(1);
 
     await trashedDaysAgo([image.id], 31);
     expect(await purge.purgeNow()).toBe(1);
@@ -184,7 +185,7 @@ describe('the gallery trash', () => {
     ]);
     expect(await rowCount('gallery_images', 'id', image.id)).toBe(0);
     expect(await rowCount('gallery_image_tags', 'image_id', image.id)).toBe(0);
-    expect(await rowCount('gallery_fts', 'rowid', image.id)).toBe(0);
+    expect(await ftsRows(image.id)).toBe(0);
     expect(await status(curator, image.thumbnail_url)).toBe(404);
     expect(await searchIds(app, curator, { status: 'trashed' })).toEqual([]);
     expect(await searchIds(app, curator, {})).toEqual([kept.id]);

@@ -277,11 +277,10 @@ describe('/api/gallery/images', () => {
   describe('DELETE /api/gallery/images/:id', () => {
     /** The trash's purge, as if the image had been trashed longer ago than the retention period. */
     async function purgeTrash(): Promise<number> {
-      await app.nest
-        .get(DataSource)
-        .query(`UPDATE gallery_images SET trashed_at = ? WHERE trashed_at IS NOT NULL`, [
-          new Date(Date.now() - 31 * 86_400_000).toISOString(),
-        ]);
+      // trashed_at is ISO text on both engines.
+      await app.sql(`UPDATE "gallery_images" SET "trashed_at" = ? WHERE "trashed_at" IS NOT NULL`, [
+        new Date(Date.now() - 31 * 86_400_000).toISOString(),
+      ]);
       return app.nest.get(TrashPurge).purgeNow();
     }
 

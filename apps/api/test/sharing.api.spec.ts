@@ -2,7 +2,6 @@ import type { GalleryImage, PublicShare, Share, ShareCreated, ShareList } from '
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARE_RATE_LIMITS, type ShareRateLimits } from '../src/sharing/share-throttle.js';
 import { pngChunkTypes } from './gallery-export-bytes-kit.js';
@@ -104,9 +103,7 @@ describe('share links', () => {
   it('drops an image the owner can no longer see, and counts views', async () => {
     const owner = await app.login('user', 'sharing-owner');
     const mine = await keepImage(app, curator, { positive: 'a lighthouse', seed: 40 });
-    await app.nest
-      .get(DataSource)
-      .query(`UPDATE "gallery_images" SET "created_by" = ? WHERE "id" = ?`, [owner.user.id, mine.id]);
+    await app.sql(`UPDATE "gallery_images" SET "created_by" = ? WHERE "id" = ?`, [owner.user.id, mine.id]);
     await setReviewStatus(app, [mine.id], 'private');
     const created = await share(owner, { target: { image_id: mine.id } });
     expect((await page(created.token)).body.images).toHaveLength(1);
@@ -174,9 +171,10 @@ describe('share links', () => {
       expires_at: new Date(Date.now() + 3_600_000).toISOString(),
     });
     expect((await page(created.token)).status).toBe(200);
-    await app.nest
-      .get(DataSource)
-      .query(`UPDATE "shares" SET "expires_at" = ? WHERE "id" = ?`, ['2001-01-01T00:00:00.000Z', created.id]);
+    await app.sql(`UPDATE "shares" SET "expires_at" = ? WHERE "id" = ?`, [
+      new Date('2001-01-01T00:00:00.000Z'),
+      created.id,
+    ]);
     const expired = await page(created.token);
     expect([expired.status, expired.body.code, expired.headers['x-robots-tag']]).toEqual([
       410,

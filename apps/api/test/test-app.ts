@@ -196,7 +196,9 @@ export class TestApp {
    */
   async sql<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     const sql = this.app.get(Sql);
-    if (/^\s*(select|with|values|pragma)\b/i.test(text) || /\breturning\b/i.test(text))
+    // A WITH that feeds a write without RETURNING gives no rows (better-sqlite3 refuses `all` on it).
+    const writes = /^\s*with\b/i.test(text) && /\b(insert|update|delete)\b/i.test(text);
+    if ((/^\s*(select|with|values|pragma)\b/i.test(text) && !writes) || /\breturning\b/i.test(text))
       return sql.all<T>(text, params);
     await sql.run(text, params);
     return [];
