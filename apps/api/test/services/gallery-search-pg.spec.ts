@@ -10,7 +10,7 @@ import { createSql } from '../../src/database/sql.js';
 import { ftsWords } from '../../src/gallery/search/fts-words.js';
 import type { GallerySearchEngine } from '../../src/gallery/search/gallery-search-engine.js';
 import { PostgresGallerySearch } from '../../src/gallery/search/postgres-gallery-search.js';
-import type { ResolvedSearch } from '../../src/gallery/search/search-predicates.js';
+import { unfiltered, type ResolvedSearch } from '../../src/gallery/search/search-predicates.js';
 import { SqliteGallerySearch } from '../../src/gallery/search/sqlite-gallery-search.js';
 import type { ResultRow, SortKey } from '../../src/gallery/search/sqlite-search-sql.js';
 import { createdAt, insertImage, seedGallery, seededImages, users } from './gallery-search-seed.js';
@@ -36,22 +36,7 @@ const term = (t: Text): GalleryTextTerm => ({ kind: 'word', negated: false, fiel
 function resolve(engine: GallerySearchEngine, c: Case): ResolvedSearch {
   const { include, exclude } = engine.textQuery((c.text ?? []).map(term));
   return {
-    checkpointIds: null,
-    loraIds: null,
-    samplerIds: null,
-    tagIds: null,
-    ownerIds: null,
-    seed: null,
-    from: null,
-    to: null,
-    minRating: null,
-    status: null,
-    size: null,
-    aspect: null,
-    hasWorkflow: null,
-    stackKey: null,
-    boardId: null,
-    viewer: { id: 1, seesAll: true },
+    ...unfiltered({ id: 1, seesAll: true }),
     ...c,
     include,
     exclude,

@@ -59,6 +59,31 @@ export interface ResolvedSearch {
   viewer: Viewer;
 }
 
+/** A search with no filter and no text, for `viewer`: the base others spread their filters over. */
+export function unfiltered(viewer: Viewer): ResolvedSearch {
+  return {
+    include: null,
+    exclude: null,
+    checkpointIds: null,
+    loraIds: null,
+    samplerIds: null,
+    tagIds: null,
+    ownerIds: null,
+    seed: null,
+    from: null,
+    to: null,
+    minRating: null,
+    status: null,
+    size: null,
+    aspect: null,
+    hasWorkflow: null,
+    stackKey: null,
+    boardId: null,
+    tagTerms: [],
+    viewer,
+  };
+}
+
 export interface Sql {
   sql: string;
   params: unknown[];

@@ -1,30 +1,10 @@
 import type { GallerySort } from '@atelier/contract';
 import { describe, expect, it } from 'vitest';
-import { rowConditions, stackCoverCondition, type ResolvedSearch } from './search-predicates.js';
+import { rowConditions, stackCoverCondition, unfiltered, type ResolvedSearch } from './search-predicates.js';
 import { pgSearchFrom, pgSortPlan } from './pg-search-sql.js';
 import { searchFrom, sortPlan, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
-const plain: ResolvedSearch = {
-  include: null,
-  exclude: null,
-  checkpointIds: null,
-  loraIds: null,
-  samplerIds: null,
-  tagIds: null,
-  ownerIds: null,
-  seed: null,
-  from: null,
-  to: null,
-  minRating: null,
-  status: null,
-  size: null,
-  aspect: null,
-  hasWorkflow: null,
-  stackKey: null,
-  boardId: null,
-  tagTerms: [],
-  viewer: { id: 7, seesAll: false },
-};
+const plain: ResolvedSearch = unfiltered({ id: 7, seesAll: false });
 
 /** Every condition rowConditions writes, at least once. */
 const searches: Record<string, ResolvedSearch> = {
