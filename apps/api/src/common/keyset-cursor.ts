@@ -1,10 +1,11 @@
 import { AppError } from './app-error.js';
+import { maxRowId } from './row-id.js';
 
 /** Checks one decoded part of a sort key. */
 export type KeyPart<T> = (value: unknown) => value is T;
 
 export const rowId: KeyPart<number> = (value): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= maxRowId;
 
 const isoTimestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

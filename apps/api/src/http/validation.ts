@@ -7,6 +7,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import { maxRowId } from '../common/row-id.js';
 
 /** Per-field messages keyed by dotted path (`{ 'items.0.name': ['…'] }`); body-level problems under `body`. */
 export function toFieldErrors(errors: readonly ValidationError[], prefix = ''): FieldErrors {
@@ -70,9 +71,6 @@ function protoKeyPath(value: unknown, prefix: string): string | null {
   }
   return null;
 }
-
-/** The largest row id on either engine: identity columns are `integer` (int4) on Postgres. */
-export const maxRowId = 2 ** 31 - 1;
 
 /**
  * Stands for a well-formed id past {@link maxRowId}: it names no row, and binding the id itself would be an

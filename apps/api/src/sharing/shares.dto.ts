@@ -17,6 +17,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
   Min,
   MinLength,
@@ -24,6 +25,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { booleanWords } from '../common/boolean-words.js';
+import { maxRowId } from '../common/row-id.js';
 
 /** Exactly one of the three (checked by the service, which names the fields in its 400). */
 export class ShareTargetDto {
@@ -31,6 +33,7 @@ export class ShareTargetDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(maxRowId)
   image_id?: number;
 
   @ApiPropertyOptional({ type: [Number], maxItems: shareMaxImages })
@@ -40,12 +43,14 @@ export class ShareTargetDto {
   @ArrayMaxSize(shareMaxImages)
   @IsInt({ each: true })
   @Min(1, { each: true })
+  @Max(maxRowId, { each: true })
   ids?: number[];
 
   @ApiPropertyOptional({ minimum: 1, description: 'A manual or smart board: its images as of each view' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(maxRowId)
   board_id?: number;
 }
 

@@ -49,6 +49,8 @@ const jobCursors: Record<string, string> = {
   '101 characters': 'a'.repeat(101),
 };
 
+const pastInt4 = 2 ** 31;
+
 const badIds = ['0', '-1', '1.5', '1e3', '0x10', '01', '+1', 'abc', '1234567890123456', ' 1', 'null'];
 
 interface Case {
@@ -164,6 +166,52 @@ const cases: Case[] = [
       code: 'users.not_found' as const,
     },
   ]),
+  // …and one in a list, a body or a cursor is refused (400) on both engines, as on Postgres it was a 500.
+  ...(
+    [
+      ['compare', () => get(`/api/gallery/compare?ids=1,${pastInt4}`)],
+      ['export.zip', () => get(`/api/gallery/export.zip?ids=${pastInt4}`)],
+      [
+        'a background export',
+        () =>
+          app()
+            .request.post('/api/gallery/exports')
+            .set(admin.bearer)
+            .send({ ids: [pastInt4] }),
+      ],
+      [
+        'a share of an image',
+        () =>
+          app()
+            .request.post('/api/shares')
+            .set(admin.bearer)
+            .send({ target: { image_id: pastInt4 } }),
+      ],
+      [
+        'a share of images',
+        () =>
+          app()
+            .request.post('/api/shares')
+            .set(admin.bearer)
+            .send({ target: { ids: [pastInt4] } }),
+      ],
+      [
+        'a share of a board',
+        () =>
+          app()
+            .request.post('/api/shares')
+            .set(admin.bearer)
+            .send({ target: { board_id: pastInt4 } }),
+      ],
+      ['a jobs cursor', () => get('/api/comfy/jobs').query({ cursor: enc([pastInt4]) })],
+      ['an audit cursor', () => get('/api/admin/audit').query({ cursor: enc([pastInt4]) })],
+    ] as const
+  ).map(([kind, send]) => ({
+    name: `an id past 2^31 - 1 in ${kind}`,
+    send,
+    status: 400,
+    code: 'validation_failed' as const,
+  })),
   {
     name: 'PATCH a user id nobody has',
     send: () => app().request.patch('/api/admin/users/424242').set(admin.bearer).send({ disabled: true }),

@@ -1,8 +1,9 @@
 import { exportMaxImages } from '@atelier/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { booleanWords } from '../../common/boolean-words.js';
+import { maxRowId } from '../../common/row-id.js';
 import { SearchFiltersDto } from '../search/search.dto.js';
 
 /** GET /api/gallery/export.zip: `ids`, or the search filters (everything visible when neither). */
@@ -17,6 +18,7 @@ export class ExportQueryDto extends SearchFiltersDto {
   @ArrayMinSize(1, { message: 'ids must name at least one image' })
   @IsInt({ each: true, message: 'ids must be image ids separated by commas' })
   @Min(1, { each: true, message: 'ids must be image ids separated by commas' })
+  @Max(maxRowId, { each: true, message: 'ids must be image ids separated by commas' })
   ids?: number[];
 
   @ApiPropertyOptional({ enum: booleanWords, default: '0', description: 'Add each image’s JSON sidecar' })

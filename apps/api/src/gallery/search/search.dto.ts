@@ -34,6 +34,7 @@ import {
 } from 'class-validator';
 import { booleanWords, type BooleanWord } from '../../common/boolean-words.js';
 import { QueryInt } from '../../common/query-int.js';
+import { maxRowId } from '../../common/row-id.js';
 
 const nameLength = 200;
 
@@ -188,6 +189,7 @@ export class CompareQueryDto {
   @ArrayUnique({ message: 'ids must name each image once' })
   @IsInt({ each: true, message: 'ids must be image ids separated by commas' })
   @Min(1, { each: true, message: 'ids must be image ids separated by commas' })
+  @Max(maxRowId, { each: true, message: 'ids must be image ids separated by commas' })
   ids!: number[];
 }
 
