@@ -203,6 +203,22 @@ const cases: Case[] = [
             .set(admin.bearer)
             .send({ target: { board_id: pastInt4 } }),
       ],
+      [
+        'a bulk selection',
+        () =>
+          app()
+            .request.post('/api/gallery/bulk')
+            .set(admin.bearer)
+            .send({ selection: { ids: [pastInt4] }, action: { type: 'tag', tags: ['x'] } }),
+      ],
+      [
+        'a bulk board',
+        () =>
+          app()
+            .request.post('/api/gallery/bulk')
+            .set(admin.bearer)
+            .send({ selection: { ids: [1] }, action: { type: 'board_add', board_id: pastInt4 } }),
+      ],
       ['a jobs cursor', () => get('/api/comfy/jobs').query({ cursor: enc([pastInt4]) })],
       ['an audit cursor', () => get('/api/admin/audit').query({ cursor: enc([pastInt4]) })],
     ] as const

@@ -13,11 +13,13 @@ import {
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { maxRowId } from '../../common/row-id.js';
 import { SearchFiltersDto } from '../search/search.dto.js';
 
 const nameRule = { message: 'name must hold something other than spaces' };
@@ -64,5 +66,6 @@ export class BoardPatchDto implements BoardPatch {
   @ValidateIf((_, value) => value !== undefined && value !== null)
   @IsInt()
   @Min(1)
+  @Max(maxRowId)
   cover_image_id?: number | null;
 }

@@ -17,6 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { maxRowId } from '../../common/row-id.js';
 import { SearchFiltersDto } from '../search/search.dto.js';
 
 /** Exactly one of `ids` and `query` (checked by the service, which names the field). */
@@ -28,6 +29,7 @@ export class BulkSelectionDto {
   @ArrayMaxSize(bulkMaxIds)
   @IsInt({ each: true })
   @Min(1, { each: true })
+  @Max(maxRowId, { each: true })
   ids?: number[];
 
   @ApiPropertyOptional({ type: SearchFiltersDto, description: 'Everything this search matches' })
@@ -68,6 +70,7 @@ export class BulkActionDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(maxRowId)
   board_id?: number;
 
   @ApiPropertyOptional({ maxLength: 2000 })
