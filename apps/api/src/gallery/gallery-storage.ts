@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { isOutOfSpace, removeFiles, resolveInside, sweepTempFiles } from './image-files.js';
+import { isOutOfSpace, resolveInside, sweepTempFiles } from './image-files.js';
 import { ImageStore, imageKey, thumbnailKey, type StoredFile, type StoreKey } from './image-store.js';
 
 /** Where one image's files go, relative to the image dir (image, sidecar) and the thumbnail dir. */
@@ -12,10 +12,11 @@ export interface ImageLayout {
 }
 
 /** Absolute paths of the files written for one image. */
+/** Where a kept image's files went, as keys of the ImageStore. */
 export interface WrittenFiles {
-  image: string;
-  sidecar: string;
-  thumbnail: string;
+  image: StoreKey;
+  sidecar: StoreKey;
+  thumbnail: StoreKey;
 }
 
 export interface ImageFileSet {
@@ -88,17 +89,15 @@ export class GalleryStorage implements OnModuleInit {
    * No room on the disk answers 507 `storage_full` (the server keeps serving; nothing is kept).
    */
   async write(files: ImageFileSet): Promise<WrittenFiles> {
-    const paths: WrittenFiles = {
-      thumbnail: this.thumbnailPath(files.layout.thumbnail),
-      sidecar: this.imagePath(files.layout.sidecar),
-      image: this.imagePath(files.layout.image),
+    const keys: WrittenFiles = {
+      thumbnail: thumbnailKey(files.layout.thumbnail),
+      sidecar: imageKey(files.layout.sidecar),
+      image: imageKey(files.layout.image),
     };
     const plan: [StoreKey, Uint8Array | string][] = [
-      ...(files.thumbnail
-        ? [[thumbnailKey(files.layout.thumbnail), files.thumbnail] as [StoreKey, Uint8Array]]
-        : []),
-      [imageKey(files.layout.sidecar), files.sidecar],
-      [imageKey(files.layout.image), files.image],
+      ...(files.thumbnail ? [[keys.thumbnail, files.thumbnail] as [StoreKey, Uint8Array]] : []),
+      [keys.sidecar, files.sidecar],
+      [keys.image, files.image],
     ];
     const written: StoreKey[] = [];
     try {
@@ -110,7 +109,7 @@ export class GalleryStorage implements OnModuleInit {
       await this.store.remove(written);
       throw this.outOfSpace(error);
     }
-    return paths;
+    return keys;
   }
 
   async writeThumbnail(relativePath: string, data: Uint8Array): Promise<void> {
@@ -121,16 +120,17 @@ export class GalleryStorage implements OnModuleInit {
     }
   }
 
-  remove(paths: readonly string[]): Promise<void> {
-    return removeFiles(paths);
+  /** Missing files are fine (a half-kept image, a second purge). */
+  remove(keys: readonly StoreKey[]): Promise<void> {
+    return this.store.remove(keys);
   }
 
   /** Image, sidecar and thumbnail of a stored image, as absolute paths. */
-  filesOf(image: { relativePath: string; thumbnailPath: string }): string[] {
+  filesOf(image: { relativePath: string; thumbnailPath: string }): StoreKey[] {
     return [
-      this.imagePath(image.relativePath),
-      this.imagePath(this.sidecarOf(image.relativePath)),
-      this.thumbnailPath(image.thumbnailPath),
+      imageKey(image.relativePath),
+      imageKey(this.sidecarOf(image.relativePath)),
+      thumbnailKey(image.thumbnailPath),
     ];
   }
 

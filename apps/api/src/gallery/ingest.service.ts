@@ -329,16 +329,11 @@ export class IngestService {
   }
 
   /** Another process stored the same bytes first: answer its record, keep its files, drop ours. */
-  private async lostRace(
-    sha256: string,
-    ourImagePath: string,
-    written: WrittenFiles,
-  ): Promise<IngestResponse> {
+  private async lostRace(sha256: string, ourImage: string, written: WrittenFiles): Promise<IngestResponse> {
     const winner = await this.images.findBySha256(sha256);
     if (!winner) throw new Error(`Image ${sha256} was reported as a duplicate but cannot be found`);
     // Same bytes on the same day share the same paths: those files are the winner's now.
-    if (winner.image.relativePath !== ourImagePath)
-      await this.storage.remove([written.image, written.sidecar]);
+    if (winner.image.relativePath !== ourImage) await this.storage.remove([written.image, written.sidecar]);
     return { image: toGalleryImage(winner), duplicate: true };
   }
 }
