@@ -28,7 +28,7 @@ export interface PageOptions {
  * (GalleryModule provides the one for the configured database). The service speaks to it in resolved
  * searches (ids, not names) and the engine's own text expressions, so both answer the same query
  * syntax with the same semantics. Rows come back in one shape on both engines (ResultRow: `favorite`
- * 0/1, `created_at` as SQLite's datetime text, UTC).
+ * 0/1, `created_at` the ISO text the column holds on both).
  */
 export abstract class GallerySearchEngine {
   /**
