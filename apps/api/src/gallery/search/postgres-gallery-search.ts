@@ -6,6 +6,7 @@ import { pgLexeme } from './pg-search-document.js';
 import { pgSearchFrom, pgSortPlan } from './pg-search-sql.js';
 import { pgAnyWordQuery, pgTextQuery, pgTextTerm } from './pg-text-query.js';
 import { rowConditions, type ResolvedSearch, type Sql as SqlText } from './search-predicates.js';
+import { usernamesMatching, usernamesOf } from './usernames.js';
 import { estimateStretches, estimateTotal, exactCountLimit, facetSampleSize } from './count-estimate.js';
 import { resultColumns, type ResultRow, type SortKey } from './sqlite-search-sql.js';
 
@@ -167,19 +168,12 @@ export class PostgresGallerySearch extends GallerySearchEngine {
     );
   }
 
-  async usernames(ids: number[]): Promise<Map<number, string>> {
-    if (ids.length === 0) return new Map();
-    const text = `SELECT "id", "username" FROM "users" WHERE "id" IN (${marks(ids)})`;
-    const rows = await this.sql.all<{ id: number; username: string }>(text, ids);
-    return new Map(rows.map((row) => [row.id, row.username]));
+  usernames(ids: number[]): Promise<Map<number, string>> {
+    return usernamesOf(this.sql, ids);
   }
 
-  async usernamesLike(prefix: string, limit: number): Promise<string[]> {
-    const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    const text = `SELECT "username" FROM "users" WHERE lower("username") LIKE ? ESCAPE '\\'
-      ORDER BY (lower("username") LIKE ? ESCAPE '\\') DESC, "username" LIMIT ?`;
-    const rows = await this.sql.all<{ username: string }>(text, [`%${pattern}%`, `${pattern}%`, limit]);
-    return rows.map((row) => row.username);
+  usernamesLike(prefix: string, limit: number): Promise<string[]> {
+    return usernamesMatching(this.sql, prefix, limit);
   }
 
   async anyWith(search: ResolvedSearch): Promise<boolean> {

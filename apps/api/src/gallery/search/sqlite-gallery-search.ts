@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Sql } from '../../database/sql.js';
 import { SqliteSql } from '../../database/sql-sqlite.js';
+import { usernamesMatching, usernamesOf } from './usernames.js';
 import { estimateStretches, estimateTotal, exactCountLimit, facetSampleSize } from './count-estimate.js';
 import { facetExpression } from './facet-tokens.js';
 import { ftsExpressions, ftsTerm } from './fts-expression.js';
@@ -194,22 +195,13 @@ export class SqliteGallerySearch extends GallerySearchEngine {
     });
   }
 
+  // Plain reads of users: through the Sql port, which queues them behind an open transaction too.
   usernames(ids: number[]): Promise<Map<number, string>> {
-    if (ids.length === 0) return Promise.resolve(new Map<number, string>());
-    const sql = `SELECT "id", "username" FROM "users" WHERE "id" IN (${ids.map(() => '?').join(', ')})`;
-    return this.sql.exclusive((db) => {
-      const rows = this.statement(db, sql).all(...ids) as { id: number; username: string }[];
-      return new Map(rows.map((row) => [row.id, row.username]));
-    });
+    return usernamesOf(this.sql, ids);
   }
 
   usernamesLike(prefix: string, limit: number): Promise<string[]> {
-    const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    const sql = `SELECT "username" FROM "users" WHERE lower("username") LIKE ? ESCAPE '\\'
-      ORDER BY (lower("username") LIKE ? ESCAPE '\\') DESC, "username" LIMIT ?`;
-    return this.sql.exclusive(
-      (db) => this.statement(db, sql, 'pluck').all(`%${pattern}%`, `${pattern}%`, limit) as string[],
-    );
+    return usernamesMatching(this.sql, prefix, limit);
   }
 
   /** Autocomplete offers only values some image the viewer may see carries. */
